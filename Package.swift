@@ -1,0 +1,75 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Swift 6 language mode (the default for this tools version) with strict concurrency;
+// every warning is an error so that nothing questionable lands quietly.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "commscredits",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "commscredits", targets: ["commscredits"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Layer 1: the rules, pure. No I/O, no clock.
+        .target(name: "CreditsCore", swiftSettings: strict),
+        // Layer 2: the storage protocol and its implementations.
+        .target(name: "CreditsStore", dependencies: ["CreditsCore"], swiftSettings: strict),
+        .target(
+            name: "CreditsStoreSQLite",
+            dependencies: [
+                "CreditsCore", "CreditsStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // Layer 5: the composition root shared by the server, the CLI and the tests.
+        .target(
+            name: "CreditsApp",
+            dependencies: [
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "commscredits",
+            dependencies: [
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CreditsCoreTests", dependencies: ["CreditsCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CreditsStoreTests",
+            dependencies: ["CreditsCore", "CreditsStore", "CreditsStoreSQLite"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CreditsAppTests",
+            dependencies: [
+                "CreditsApp", "CreditsCore", "CreditsStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

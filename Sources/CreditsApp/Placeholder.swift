@@ -1,0 +1,4 @@
+import Hummingbird
+import Configuration
+import Logging
+import ServiceLifecycle

@@ -1,0 +1,187 @@
+import CreditsCore
+import GRDB
+
+/// Reading and writing the ledger's rows; every function runs inside the caller's transaction.
+enum LedgerRows {
+    static func loadAccount(_ tenantId: TenantId, naming holdIds: Set<HoldId>, dueBy now: Instant, _ db: Database) throws -> CreditAccount {
+        guard let row = try Row.fetchOne(db, sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
+                                         arguments: [tenantId.rawValue])
+        else { throw LedgerError.unknownAccount(tenantId) }
+        let lots = try self.lots(db, sql: "SELECT * FROM credit_lot WHERE tenant_id = ? AND (free_minor > 0 OR held_minor > 0)",
+                                 arguments: [tenantId.rawValue])
+        var holds = try self.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open' AND expires_at <= ?",
+                                   arguments: [tenantId.rawValue, now.millisecondsSinceEpoch])
+        let loaded = Set(holds.map(\.id))
+        for holdId in holdIds where !loaded.contains(holdId) {
+            holds += try self.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND hold_id = ?",
+                                    arguments: [tenantId.rawValue, holdId.rawValue])
+        }
+        return CreditAccount(tenantId: tenantId, currency: Currency(code: row["currency"])!, liveLots: lots,
+                             holds: holds, debtMinor: row["debt_minor"])
+    }
+
+    /// Lot and transaction numbers continue from the highest written; the write lock is held,
+    /// so nobody else can take them.
+    static func nextIds(_ db: Database) throws -> LedgerIdAllocator {
+        let lot = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM credit_lot")!
+        let transaction = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM journal_transaction")!
+        return LedgerIdAllocator(nextLotId: lot, nextTransactionId: transaction)
+    }
+
+    static func recorded(_ key: IdempotencyKey, of tenantId: TenantId, _ db: Database) throws -> RecordedRequest? {
+        let statement = try db.cachedStatement(sql: "SELECT * FROM journal_transaction WHERE tenant_id = ? AND idempotency_key = ?")
+        return try Row.fetchOne(statement, arguments: [tenantId.rawValue, key.rawValue]).map {
+            RecordedRequest(fingerprint: $0["fingerprint"], receipt: receipt($0))
+        }
+    }
+
+    static func write(_ changes: LedgerChanges, of account: CreditAccount, _ db: Database) throws {
+        let tenant = account.tenantId.rawValue
+        let insertTransaction = try db.cachedStatement(sql: """
+            INSERT INTO journal_transaction (id, tenant_id, idempotency_key, fingerprint, kind, occurred_at, amount_minor,
+                consumed_minor, debt_incurred_minor, debt_repaid_minor, released_minor, forfeited_minor, lot_id, hold_id,
+                balance_after_minor, available_after_minor)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertEntry = try db.cachedStatement(sql: """
+            INSERT INTO journal_entry (transaction_id, position, account, lot_id, hold_id, amount_minor) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for transaction in changes.transactions {
+            let r = transaction.receipt
+            try insertTransaction.execute(arguments: [
+                r.transactionId.rawValue, tenant, transaction.idempotencyKey.rawValue, transaction.fingerprint, r.kind.rawValue,
+                r.occurredAt.millisecondsSinceEpoch, r.amountMinor, r.consumedMinor, r.debtIncurredMinor, r.debtRepaidMinor,
+                r.releasedMinor, r.forfeitedMinor, r.lotId?.rawValue, r.holdId?.rawValue, r.balanceAfterMinor, r.availableAfterMinor,
+            ])
+            for (position, entry) in transaction.entries.enumerated() {
+                try insertEntry.execute(arguments: [
+                    r.transactionId.rawValue, position, entry.account.rawValue, entry.lotId?.rawValue, entry.holdId?.rawValue,
+                    entry.amountMinor,
+                ])
+            }
+        }
+        let upsertLot = try db.cachedStatement(sql: """
+            INSERT INTO credit_lot (id, tenant_id, source, amount_minor, free_minor, held_minor, forfeited_minor, refunded_minor,
+                purchased_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET free_minor = excluded.free_minor, held_minor = excluded.held_minor,
+                forfeited_minor = excluded.forfeited_minor, refunded_minor = excluded.refunded_minor
+            """)
+        for lot in changes.lots.values.sorted(by: { $0.id < $1.id }) {
+            try upsertLot.execute(arguments: [
+                lot.id.rawValue, tenant, lot.source.rawValue, lot.amountMinor, lot.freeMinor, lot.heldMinor, lot.forfeitedMinor,
+                lot.refundedMinor, lot.purchasedAt.millisecondsSinceEpoch, lot.expiresAt.millisecondsSinceEpoch,
+            ])
+        }
+        for hold in changes.holds.values {
+            try write(hold, of: tenant, db)
+        }
+        if changes.debtChanged {
+            try db.execute(sql: "UPDATE credit_account SET debt_minor = ? WHERE tenant_id = ?", arguments: [account.debtMinor, tenant])
+        }
+    }
+
+    private static func write(_ hold: Hold, of tenant: String, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO credit_hold (tenant_id, hold_id, state, reserved_minor, open_minor, posted_minor, created_at, expires_at,
+                settled_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (tenant_id, hold_id) DO UPDATE SET state = excluded.state, reserved_minor = excluded.reserved_minor,
+                open_minor = excluded.open_minor, posted_minor = excluded.posted_minor, expires_at = excluded.expires_at,
+                settled_at = excluded.settled_at
+            """).execute(arguments: [
+            tenant, hold.id.rawValue, hold.state.rawValue, hold.reservedMinor, hold.openMinor, hold.postedMinor,
+            hold.createdAt.millisecondsSinceEpoch, hold.expiresAt.millisecondsSinceEpoch, hold.settledAt?.millisecondsSinceEpoch,
+        ])
+        try db.cachedStatement(sql: "DELETE FROM credit_hold_allocation WHERE tenant_id = ? AND hold_id = ?")
+            .execute(arguments: [tenant, hold.id.rawValue])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO credit_hold_allocation (tenant_id, hold_id, lot_id, amount_minor, position) VALUES (?, ?, ?, ?, ?)
+            """)
+        for (position, allocation) in hold.allocations.enumerated() where allocation.amountMinor > 0 {
+            try insert.execute(arguments: [tenant, hold.id.rawValue, allocation.lotId.rawValue, allocation.amountMinor, position])
+        }
+    }
+
+    static func lots(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Lot] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            Lot(id: LotId(row["id"]), source: Lot.Source(rawValue: row["source"])!, amountMinor: row["amount_minor"],
+                freeMinor: row["free_minor"], heldMinor: row["held_minor"], forfeitedMinor: row["forfeited_minor"],
+                refundedMinor: row["refunded_minor"], purchasedAt: instant(row["purchased_at"]),
+                expiresAt: instant(row["expires_at"]))
+        }
+    }
+
+    static func holds(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Hold] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let allocations = try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT lot_id, amount_minor FROM credit_hold_allocation WHERE tenant_id = ? AND hold_id = ? ORDER BY position
+                    """),
+                arguments: [row["tenant_id"] as String, row["hold_id"] as String]
+            ).map { Hold.Allocation(lotId: LotId($0["lot_id"]), amountMinor: $0["amount_minor"]) }
+            return Hold(id: HoldId(row["hold_id"]), state: Hold.State(rawValue: row["state"])!, reservedMinor: row["reserved_minor"],
+                        openMinor: row["open_minor"], postedMinor: row["posted_minor"], allocations: allocations,
+                        createdAt: instant(row["created_at"]), expiresAt: instant(row["expires_at"]),
+                        settledAt: (row["settled_at"] as Int64?).map(instant))
+        }
+    }
+
+    static func transactions(of tenantId: TenantId, before: TransactionId?, limit: Int, _ db: Database) throws -> [JournalTransaction] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT * FROM journal_transaction WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+            """, arguments: [tenantId.rawValue, before?.rawValue ?? Int64.max, limit])
+        return try rows.map { row in
+            let entries = try Row.fetchAll(db, sql: "SELECT * FROM journal_entry WHERE transaction_id = ? ORDER BY position",
+                                           arguments: [row["id"] as Int64]).map(entry)
+            return JournalTransaction(idempotencyKey: try IdempotencyKey(row["idempotency_key"]) ,
+                                      fingerprint: row["fingerprint"], entries: entries, receipt: receipt(row))
+        }
+    }
+
+    /// Streams the whole journal through a `LedgerAudit`, then compares every lot and account.
+    static func audit(_ db: Database) throws -> LedgerVerification {
+        var audit = LedgerAudit()
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT e.*, t.tenant_id FROM journal_entry e JOIN journal_transaction t ON t.id = e.transaction_id
+            ORDER BY e.transaction_id, e.position
+            """)
+        var current: (id: TransactionId, tenant: TenantId)?
+        var entries: [JournalEntry] = []
+        while let row = try cursor.next() {
+            let id = TransactionId(row["transaction_id"])
+            if current?.id != id {
+                if let current { audit.record(current.id, of: current.tenant, entries: entries) }
+                current = (id, TenantId(row["tenant_id"]))
+                entries.removeAll(keepingCapacity: true)
+            }
+            entries.append(entry(row))
+        }
+        if let current { audit.record(current.id, of: current.tenant, entries: entries) }
+        for account in try Row.fetchAll(db, sql: "SELECT tenant_id, debt_minor FROM credit_account ORDER BY tenant_id") {
+            let tenant: String = account["tenant_id"]
+            let lots = try lots(db, sql: "SELECT * FROM credit_lot WHERE tenant_id = ?", arguments: [tenant])
+            lots.forEach { audit.compare($0) }
+            let holds = try holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open'", arguments: [tenant])
+            audit.compare(tenantId: TenantId(tenant), debtMinor: account["debt_minor"], openHolds: holds, lots: lots)
+        }
+        return audit.finish()
+    }
+
+    private static func entry(_ row: Row) -> JournalEntry {
+        JournalEntry(account: LedgerAccount(rawValue: row["account"])!, lotId: (row["lot_id"] as Int64?).map(LotId.init),
+                     holdId: (row["hold_id"] as String?).map(HoldId.init), amountMinor: row["amount_minor"])
+    }
+
+    private static func receipt(_ row: Row) -> LedgerReceipt {
+        LedgerReceipt(
+            transactionId: TransactionId(row["id"]), kind: TransactionKind(rawValue: row["kind"])!,
+            occurredAt: instant(row["occurred_at"]), amountMinor: row["amount_minor"], consumedMinor: row["consumed_minor"],
+            debtIncurredMinor: row["debt_incurred_minor"], debtRepaidMinor: row["debt_repaid_minor"],
+            releasedMinor: row["released_minor"], forfeitedMinor: row["forfeited_minor"],
+            lotId: (row["lot_id"] as Int64?).map(LotId.init), holdId: (row["hold_id"] as String?).map(HoldId.init),
+            balanceAfterMinor: row["balance_after_minor"], availableAfterMinor: row["available_after_minor"])
+    }
+
+    private static func instant(_ milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: milliseconds) }
+}

@@ -1,0 +1,106 @@
+public import CreditsCore
+public import CreditsStore
+import GRDB
+
+/// The ledger in one SQLite file through GRDB: WAL mode, every commit synced to disk before
+/// it returns, one transaction per batch of requests.
+public final class SQLiteLedgerStore: LedgerStore {
+    let database: DatabasePool
+
+    /// Opens (creating and migrating where needed) the database file at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // A commit is durable: the write-ahead log is synced before `COMMIT` returns.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        database = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        LedgerSchema.register(in: &migrator)
+        try migrator.migrate(database)
+    }
+
+    public func openAccount(_ tenantId: TenantId, currency: Currency, at now: Instant) async throws {
+        try await database.write { db in
+            if let code = try String.fetchOne(db, sql: "SELECT currency FROM credit_account WHERE tenant_id = ?", arguments: [tenantId.rawValue]) {
+                let existing = Currency(code: code)!
+                guard existing == currency else { throw LedgerError.currencyMismatch(tenantId, existing: existing) }
+                return
+            }
+            try db.execute(sql: "INSERT INTO credit_account (tenant_id, currency, debt_minor, opened_at) VALUES (?, ?, 0, ?)",
+                           arguments: [tenantId.rawValue, currency.code, now.millisecondsSinceEpoch])
+        }
+    }
+
+    public func execute(_ requests: [LedgerRequest], for tenantId: TenantId, at now: Instant) async throws
+        -> [Result<LedgerReceipt, LedgerError>]
+    {
+        try LedgerLimits.checkBatchSize(requests.count)
+        return try await database.write { db in
+            let holdIds = Set(requests.compactMap(\.command.holdId))
+            var account = try LedgerRows.loadAccount(tenantId, naming: holdIds, dueBy: now, db)
+            var ids = try LedgerRows.nextIds(db)
+            let results = try requests.map { request in
+                try account.execute(request, at: now, ids: &ids) { key in try LedgerRows.recorded(key, of: tenantId, db) }
+            }
+            try LedgerRows.write(account.takeChanges(), of: account, db)
+            return results
+        }
+    }
+
+    public func settleDue(at now: Instant) async throws -> Int {
+        let due = try await database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT tenant_id FROM credit_lot WHERE expires_at <= ?1 AND free_minor > 0
+                UNION SELECT tenant_id FROM credit_hold WHERE state = 'open' AND expires_at <= ?1
+                """, arguments: [now.millisecondsSinceEpoch])
+        }
+        var written = 0
+        for tenant in due {
+            written += try await database.write { db in
+                var account = try LedgerRows.loadAccount(TenantId(tenant), naming: [], dueBy: now, db)
+                var ids = try LedgerRows.nextIds(db)
+                account.settleDue(at: now, ids: &ids)
+                let changes = account.takeChanges()
+                try LedgerRows.write(changes, of: account, db)
+                return changes.transactions.count
+            }
+        }
+        return written
+    }
+
+    public func statement(for tenantId: TenantId, at now: Instant) async throws -> CreditStatement {
+        try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
+                                             arguments: [tenantId.rawValue])
+            else { throw LedgerError.unknownAccount(tenantId) }
+            let lots = try LedgerRows.lots(db, sql: "SELECT * FROM credit_lot WHERE tenant_id = ?", arguments: [tenantId.rawValue])
+            let holds = try LedgerRows.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open'",
+                                             arguments: [tenantId.rawValue])
+            return CreditStatement(tenantId: tenantId, currency: Currency(code: row["currency"])!, lots: lots,
+                                   openHolds: holds, debtMinor: row["debt_minor"], asOf: now)
+        }
+    }
+
+    public func transactions(for tenantId: TenantId, before: TransactionId?, limit: Int) async throws -> [JournalTransaction] {
+        try await database.read { db in
+            try LedgerRows.transactions(of: tenantId, before: before, limit: limit, db)
+        }
+    }
+
+    public func tenantIds() async throws -> [TenantId] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT tenant_id FROM credit_account ORDER BY tenant_id").map(TenantId.init)
+        }
+    }
+
+    public func verify() async throws -> LedgerVerification {
+        try await database.read { db in try LedgerRows.audit(db) }
+    }
+
+    /// Reports whether the database answers, for the readiness check.
+    public func ping() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
