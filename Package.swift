@@ -59,7 +59,10 @@ let package = Package(
         .testTarget(name: "CreditsCoreTests", dependencies: ["CreditsCore"], swiftSettings: strict),
         .testTarget(
             name: "CreditsStoreTests",
-            dependencies: ["CreditsCore", "CreditsStore", "CreditsStoreSQLite"],
+            dependencies: [
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

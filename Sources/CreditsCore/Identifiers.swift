@@ -51,6 +51,11 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = "~" + rawValue
     }
 
+    /// A key read back from a store, which was checked when it was written.
+    public init(stored rawValue: String) {
+        self.rawValue = rawValue
+    }
+
     public var description: String { rawValue }
 }
 

@@ -134,7 +134,7 @@ enum LedgerRows {
         return try rows.map { row in
             let entries = try Row.fetchAll(db, sql: "SELECT * FROM journal_entry WHERE transaction_id = ? ORDER BY position",
                                            arguments: [row["id"] as Int64]).map(entry)
-            return JournalTransaction(idempotencyKey: try IdempotencyKey(row["idempotency_key"]) ,
+            return JournalTransaction(idempotencyKey: IdempotencyKey(stored: row["idempotency_key"]),
                                       fingerprint: row["fingerprint"], entries: entries, receipt: receipt(row))
         }
     }
