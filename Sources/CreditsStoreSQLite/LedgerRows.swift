@@ -7,8 +7,7 @@ enum LedgerRows {
         guard let row = try Row.fetchOne(db, sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
                                          arguments: [tenantId.rawValue])
         else { throw LedgerError.unknownAccount(tenantId) }
-        let lots = try self.lots(db, sql: "SELECT * FROM credit_lot WHERE tenant_id = ? AND (free_minor > 0 OR held_minor > 0)",
-                                 arguments: [tenantId.rawValue])
+        let lots = try self.lots(db, where: "tenant_id = ? AND (free_minor > 0 OR held_minor > 0)", arguments: [tenantId.rawValue])
         var holds = try self.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open' AND expires_at <= ?",
                                    arguments: [tenantId.rawValue, now.millisecondsSinceEpoch])
         let loaded = Set(holds.map(\.id))
@@ -29,9 +28,11 @@ enum LedgerRows {
     }
 
     static func recorded(_ key: IdempotencyKey, of tenantId: TenantId, _ db: Database) throws -> RecordedRequest? {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM journal_transaction WHERE tenant_id = ? AND idempotency_key = ?")
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(receiptColumns), fingerprint FROM journal_transaction WHERE tenant_id = ? AND idempotency_key = ?
+            """)
         return try Row.fetchOne(statement, arguments: [tenantId.rawValue, key.rawValue]).map {
-            RecordedRequest(fingerprint: $0["fingerprint"], receipt: receipt($0))
+            RecordedRequest(fingerprint: $0[receiptColumnCount], receipt: receipt($0))
         }
     }
 
@@ -103,12 +104,15 @@ enum LedgerRows {
         }
     }
 
-    static func lots(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Lot] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            Lot(id: LotId(row["id"]), source: Lot.Source(rawValue: row["source"])!, amountMinor: row["amount_minor"],
-                freeMinor: row["free_minor"], heldMinor: row["held_minor"], forfeitedMinor: row["forfeited_minor"],
-                refundedMinor: row["refunded_minor"], purchasedAt: instant(row["purchased_at"]),
-                expiresAt: instant(row["expires_at"]))
+    /// Lots matching a condition; rows are decoded by position, which is much faster than by name.
+    static func lots(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [Lot] {
+        let sql = """
+            SELECT id, source, amount_minor, free_minor, held_minor, forfeited_minor, refunded_minor, purchased_at, expires_at
+            FROM credit_lot WHERE \(condition)
+            """
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            Lot(id: LotId(row[0]), source: Lot.Source(rawValue: row[1])!, amountMinor: row[2], freeMinor: row[3], heldMinor: row[4],
+                forfeitedMinor: row[5], refundedMinor: row[6], purchasedAt: instant(row[7]), expiresAt: instant(row[8]))
         }
     }
 
@@ -129,13 +133,17 @@ enum LedgerRows {
 
     static func transactions(of tenantId: TenantId, before: TransactionId?, limit: Int, _ db: Database) throws -> [JournalTransaction] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT * FROM journal_transaction WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+            SELECT \(receiptColumns), fingerprint, idempotency_key FROM journal_transaction
+            WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?
             """, arguments: [tenantId.rawValue, before?.rawValue ?? Int64.max, limit])
+        let entriesOf = try db.cachedStatement(sql: """
+            SELECT account, lot_id, hold_id, amount_minor FROM journal_entry WHERE transaction_id = ? ORDER BY position
+            """)
         return try rows.map { row in
-            let entries = try Row.fetchAll(db, sql: "SELECT * FROM journal_entry WHERE transaction_id = ? ORDER BY position",
-                                           arguments: [row["id"] as Int64]).map(entry)
-            return JournalTransaction(idempotencyKey: IdempotencyKey(stored: row["idempotency_key"]),
-                                      fingerprint: row["fingerprint"], entries: entries, receipt: receipt(row))
+            let receipt = receipt(row)
+            let entries = try Row.fetchAll(entriesOf, arguments: [receipt.transactionId.rawValue]).map(entry)
+            return JournalTransaction(idempotencyKey: IdempotencyKey(stored: row[receiptColumnCount + 1]),
+                                      fingerprint: row[receiptColumnCount], entries: entries, receipt: receipt)
         }
     }
 
@@ -143,16 +151,17 @@ enum LedgerRows {
     static func audit(_ db: Database) throws -> LedgerVerification {
         var audit = LedgerAudit()
         let cursor = try Row.fetchCursor(db, sql: """
-            SELECT e.*, t.tenant_id FROM journal_entry e JOIN journal_transaction t ON t.id = e.transaction_id
+            SELECT e.account, e.lot_id, e.hold_id, e.amount_minor, e.transaction_id, t.tenant_id
+            FROM journal_entry e JOIN journal_transaction t ON t.id = e.transaction_id
             ORDER BY e.transaction_id, e.position
             """)
         var current: (id: TransactionId, tenant: TenantId)?
         var entries: [JournalEntry] = []
         while let row = try cursor.next() {
-            let id = TransactionId(row["transaction_id"])
+            let id = TransactionId(row[4])
             if current?.id != id {
                 if let current { audit.record(current.id, of: current.tenant, entries: entries) }
-                current = (id, TenantId(row["tenant_id"]))
+                current = (id, TenantId(row[5]))
                 entries.removeAll(keepingCapacity: true)
             }
             entries.append(entry(row))
@@ -160,7 +169,7 @@ enum LedgerRows {
         if let current { audit.record(current.id, of: current.tenant, entries: entries) }
         for account in try Row.fetchAll(db, sql: "SELECT tenant_id, debt_minor FROM credit_account ORDER BY tenant_id") {
             let tenant: String = account["tenant_id"]
-            let lots = try lots(db, sql: "SELECT * FROM credit_lot WHERE tenant_id = ?", arguments: [tenant])
+            let lots = try lots(db, where: "tenant_id = ?", arguments: [tenant])
             lots.forEach { audit.compare($0) }
             let holds = try holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open'", arguments: [tenant])
             audit.compare(tenantId: TenantId(tenant), debtMinor: account["debt_minor"], openHolds: holds, lots: lots)
@@ -168,19 +177,25 @@ enum LedgerRows {
         return audit.finish()
     }
 
+    /// `account, lot_id, hold_id, amount_minor` first.
     private static func entry(_ row: Row) -> JournalEntry {
-        JournalEntry(account: LedgerAccount(rawValue: row["account"])!, lotId: (row["lot_id"] as Int64?).map(LotId.init),
-                     holdId: (row["hold_id"] as String?).map(HoldId.init), amountMinor: row["amount_minor"])
+        JournalEntry(account: LedgerAccount(rawValue: row[0])!, lotId: (row[1] as Int64?).map(LotId.init),
+                     holdId: (row[2] as String?).map(HoldId.init), amountMinor: row[3])
     }
 
+    private static let receiptColumns = """
+        id, kind, occurred_at, amount_minor, consumed_minor, debt_incurred_minor, debt_repaid_minor, released_minor,
+        forfeited_minor, lot_id, hold_id, balance_after_minor, available_after_minor
+        """
+    private static let receiptColumnCount = 13
+
+    /// `receiptColumns` first.
     private static func receipt(_ row: Row) -> LedgerReceipt {
         LedgerReceipt(
-            transactionId: TransactionId(row["id"]), kind: TransactionKind(rawValue: row["kind"])!,
-            occurredAt: instant(row["occurred_at"]), amountMinor: row["amount_minor"], consumedMinor: row["consumed_minor"],
-            debtIncurredMinor: row["debt_incurred_minor"], debtRepaidMinor: row["debt_repaid_minor"],
-            releasedMinor: row["released_minor"], forfeitedMinor: row["forfeited_minor"],
-            lotId: (row["lot_id"] as Int64?).map(LotId.init), holdId: (row["hold_id"] as String?).map(HoldId.init),
-            balanceAfterMinor: row["balance_after_minor"], availableAfterMinor: row["available_after_minor"])
+            transactionId: TransactionId(row[0]), kind: TransactionKind(rawValue: row[1])!, occurredAt: instant(row[2]),
+            amountMinor: row[3], consumedMinor: row[4], debtIncurredMinor: row[5], debtRepaidMinor: row[6], releasedMinor: row[7],
+            forfeitedMinor: row[8], lotId: (row[9] as Int64?).map(LotId.init), holdId: (row[10] as String?).map(HoldId.init),
+            balanceAfterMinor: row[11], availableAfterMinor: row[12])
     }
 
     private static func instant(_ milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: milliseconds) }

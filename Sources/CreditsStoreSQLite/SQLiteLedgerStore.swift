@@ -75,7 +75,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
                                              arguments: [tenantId.rawValue])
             else { throw LedgerError.unknownAccount(tenantId) }
-            let lots = try LedgerRows.lots(db, sql: "SELECT * FROM credit_lot WHERE tenant_id = ?", arguments: [tenantId.rawValue])
+            let lots = try LedgerRows.lots(db, where: "tenant_id = ?", arguments: [tenantId.rawValue])
             let holds = try LedgerRows.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open'",
                                              arguments: [tenantId.rawValue])
             return CreditStatement(tenantId: tenantId, currency: Currency(code: row["currency"])!, lots: lots,

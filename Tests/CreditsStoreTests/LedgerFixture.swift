@@ -80,11 +80,27 @@ struct Ledger {
         try #require(try await statement(at: now).lots.first { $0.id == id })
     }
 
-    /// Everything observable: figures, lots, open holds and the journal.
+    /// The transactions written after `seen`, oldest first, read a page at a time from the newest.
+    func transactions(after seen: TransactionId) async throws -> [JournalTransaction] {
+        var fresh: [JournalTransaction] = []
+        var before: TransactionId?
+        var pageSize = 4
+        while true {
+            let page = try await store.transactions(for: tenant, before: before, limit: pageSize)
+            pageSize = 64
+            let newer = page.prefix { $0.receipt.transactionId > seen }
+            fresh += newer
+            guard newer.count == page.count, let last = page.last else { break }
+            before = last.receipt.transactionId
+        }
+        return fresh.reversed()
+    }
+
+    /// Everything observable: figures, lots, open holds and the newest transactions.
     func snapshot(at now: Instant) async throws -> Snapshot {
         let statement = try await statement(at: now)
         return Snapshot(figures: statement.figures, lots: statement.lots, openHolds: statement.openHolds.sorted { $0.id < $1.id },
-                        journal: try await store.transactions(for: tenant, before: nil, limit: 1_000_000))
+                        journal: try await store.transactions(for: tenant, before: nil, limit: 3))
     }
 
     struct Snapshot: Equatable {
