@@ -35,11 +35,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Layer 3: services that apply the rules over time.
+        .target(
+            name: "CreditsEngine",
+            dependencies: [
+                "CreditsCore", "CreditsStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Layer 5: the composition root shared by the server, the CLI and the tests.
         .target(
             name: "CreditsApp",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +62,7 @@ let package = Package(
             dependencies: [
                 "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: strict
@@ -68,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "CreditsAppTests",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -75,6 +75,8 @@ public actor InMemoryLedgerStore: LedgerStore {
 
     public func tenantIds() -> [TenantId] { books.keys.sorted() }
 
+    public func ping() {}
+
     public func verify() -> LedgerVerification {
         var audit = LedgerAudit()
         for (tenantId, book) in books.sorted(by: { $0.key < $1.key }) {

@@ -26,6 +26,9 @@ public protocol LedgerStore: Sendable {
 
     /// Recomputes every lot, hold and debt from the journal and compares.
     func verify() async throws -> LedgerVerification
+
+    /// Returns when the store answers; throws when it cannot serve.
+    func ping() async throws
 }
 
 extension LedgerStore {

@@ -1,0 +1,121 @@
+import ArgumentParser
+import CreditsApp
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Foundation
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the service on this machine; prints one line per figure: BENCH <name> <value> <unit>.",
+        subcommands: [Ledger.self])
+
+    struct Ledger: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Charges and holds per second against the SQLite store, every commit synced to disk.")
+
+        @Option(help: "Charges applied one by one, each in its own transaction.")
+        var single = 5_000
+
+        @Option(help: "Batches of \(LedgerLimits.maximumBatchSize) charges, each batch one transaction.")
+        var batches = 25
+
+        @Option(help: "The database to measure (default: a new file in the temporary directory).")
+        var database: String?
+
+        func run() async throws {
+            let path = database ?? "sqlite:" + FileManager.default.temporaryDirectory
+                .appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
+            let store = try DatabaseLocation(path).openLedgerStore()
+            var bench = LedgerBenchmark(store: store, now: SystemClock().now())
+            try await bench.prepare()
+            try await bench.chargesOneByOne(single)
+            try await bench.chargesInBatches(batches)
+            try await bench.holdsAndPostsOneByOne(single / 2)
+            try await bench.holdsAndPostsInBatches(batches)
+            let verification = try await store.verify()
+            guard verification.isConsistent else { throw ValidationError("\(verification)") }
+        }
+    }
+}
+
+/// The ledger's figures: each runs real requests through the store, keyed as a caller would.
+struct LedgerBenchmark {
+    let store: any LedgerStore
+    let now: Instant
+    let tenant = TenantId("bench")
+    var sequence = 0
+
+    mutating func prepare() async throws {
+        try await store.openAccount(tenant, currency: .usd, at: now)
+        _ = try await store.execute(request(.addFunds(source: .purchase, amountMinor: 1_000_000_000_000)), for: tenant, at: now)
+    }
+
+    mutating func chargesOneByOne(_ count: Int) async throws {
+        let requests = (0..<count).map { _ in request(.charge(amountMinor: 7, coverage: .availableOnly)) }
+        let seconds = try await measure {
+            for request in requests { _ = try await store.execute(request, for: tenant, at: now) }
+        }
+        report("ledger_charges_one_by_one_per_second", Double(count) / seconds, "charges/s")
+    }
+
+    mutating func chargesInBatches(_ count: Int) async throws {
+        let batches = (0..<count).map { _ in
+            (0..<LedgerLimits.maximumBatchSize).map { _ in request(.charge(amountMinor: 7, coverage: .availableOnly)) }
+        }
+        let seconds = try await measure {
+            for batch in batches { try await expectAllApplied(try await store.execute(batch, for: tenant, at: now)) }
+        }
+        report("ledger_charges_batched_per_second", Double(count * LedgerLimits.maximumBatchSize) / seconds, "charges/s")
+    }
+
+    mutating func holdsAndPostsOneByOne(_ count: Int) async throws {
+        let pairs = (0..<count).map { holdPair($0, prefix: "single") }
+        let seconds = try await measure {
+            for pair in pairs {
+                _ = try await store.execute(pair.0, for: tenant, at: now)
+                _ = try await store.execute(pair.1, for: tenant, at: now)
+            }
+        }
+        report("ledger_hold_post_pairs_one_by_one_per_second", Double(count) / seconds, "pairs/s")
+    }
+
+    mutating func holdsAndPostsInBatches(_ count: Int) async throws {
+        let pairsPerBatch = LedgerLimits.maximumBatchSize / 2
+        let batches = (0..<count).map { batch in
+            (0..<pairsPerBatch).flatMap { index in
+                let pair = holdPair(batch * pairsPerBatch + index, prefix: "batched")
+                return [pair.0, pair.1]
+            }
+        }
+        let seconds = try await measure {
+            for batch in batches { try await expectAllApplied(try await store.execute(batch, for: tenant, at: now)) }
+        }
+        report("ledger_hold_post_pairs_batched_per_second", Double(count * pairsPerBatch) / seconds, "pairs/s")
+    }
+
+    private mutating func holdPair(_ index: Int, prefix: String) -> (LedgerRequest, LedgerRequest) {
+        let holdId = HoldId("\(prefix)-call-\(index)")
+        return (request(.reserve(holdId: holdId, amountMinor: 60, expiresAt: now.adding(seconds: 3600))),
+                request(.postHold(holdId: holdId, amountMinor: 23)))
+    }
+
+    private mutating func request(_ command: LedgerCommand) -> LedgerRequest {
+        sequence += 1
+        return LedgerRequest(key: try! IdempotencyKey("bench-\(sequence)"), command: command)
+    }
+
+    private func expectAllApplied(_ results: [Result<LedgerReceipt, LedgerError>]) async throws {
+        for result in results { _ = try result.get() }
+    }
+
+    private func measure(_ body: () async throws -> Void) async throws -> Double {
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure { try await body() }
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    private func report(_ name: String, _ value: Double, _ unit: String) {
+        print("BENCH \(name) \(Int(value.rounded())) \(unit)")
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct CommsCredits: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commscredits",
+        abstract: "Prepaid Communications Credits for an organization's calls and conference dial-out.",
+        subcommands: [Serve.self, Verify.self, Credits.self, Bench.self])
+}
+
+/// `--database`, for the commands that open the data directly.
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "Where the data lives: sqlite:PATH.")
+    var database: String = "sqlite:commscredits.sqlite"
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import CreditsApp
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute every lot, hold and debt from the journal and report any difference.",
+        discussion: "Exits with status 1 when the ledger and its journal disagree.")
+
+    @OptionGroup var options: DatabaseOption
+
+    func run() async throws {
+        let store = try DatabaseLocation(options.database).openLedgerStore()
+        let verification = try await store.verify()
+        print(verification)
+        if !verification.isConsistent { throw ExitCode(1) }
+    }
+}

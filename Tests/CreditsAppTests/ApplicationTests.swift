@@ -1,0 +1,63 @@
+import Configuration
+import CreditsApp
+import CreditsCore
+import CreditsEngine
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@Suite struct ApplicationTests {
+    func reader(database: String, demo: Bool = false) -> ConfigReader {
+        ConfigReader(provider: InMemoryProvider(values: [
+            "database": .init(.string(database), isSecret: false),
+            "demo": .init(.bool(demo), isSecret: false),
+        ]))
+    }
+
+    func temporaryDatabase() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return "sqlite:" + directory.appendingPathComponent("commscredits.sqlite").path
+    }
+
+    @Test func healthRoutesAnswer() async throws {
+        let app = try await buildApplication(reader: reader(database: try temporaryDatabase()))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/health/nothing", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func healthRoutesAnswerOverARealSocket() async throws {
+        let app = try await buildApplication(reader: reader(database: try temporaryDatabase()))
+        try await app.test(.live) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func theDemoOrganizationIsALivingAccountLoadedOnlyIntoAnEmptyDatabase() async throws {
+        let database = try temporaryDatabase()
+        _ = try await buildApplication(reader: reader(database: database, demo: true))
+        let store = try DatabaseLocation(database).openLedgerStore()
+        let now = SystemClock().now()
+        let statement = try await store.statement(for: DemoOrganization.tenantId, at: now)
+        let transactions = try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000)
+        #expect(statement.lots.count == 4)
+        #expect(statement.lots.contains { $0.isExpired(at: now) && $0.forfeitedMinor > 0 }, "one lot already expired")
+        #expect(statement.lots.contains { !$0.isExpired(at: now) && $0.expiresAt < now.adding(days: 30) && $0.freeMinor > 0 },
+                "one lot about to expire")
+        #expect(statement.figures.balanceMinor > 100_00 && statement.figures.heldMinor > 0, "funds left and a call in progress")
+        #expect(transactions.count > 500 && transactions.contains { $0.receipt.kind == .postHold && $0.receipt.occurredAt > now.adding(days: -3) })
+        #expect(try await store.verify().isConsistent)
+
+        _ = try await buildApplication(reader: reader(database: database, demo: true))
+        #expect(try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000).count == transactions.count,
+                "a second start leaves the data as it was")
+    }
+
+    @Test(arguments: ["postgres://localhost/credits", "sqlite:", "commscredits.sqlite", ""])
+    func refusesADatabaseItCannotUse(_ argument: String) async throws {
+        #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(argument) }
+    }
+}
