@@ -3,9 +3,11 @@ public import CreditsStore
 import GRDB
 
 /// The ledger in one SQLite file through GRDB: WAL mode, every commit synced to disk before
-/// it returns, one transaction per batch of requests.
+/// any request in it is answered; a batch of requests is applied in one transaction, and
+/// batches that arrive together share a commit (see `GroupCommitWriter`).
 public final class SQLiteLedgerStore: LedgerStore {
     let database: DatabasePool
+    private let writer: GroupCommitWriter
 
     /// Opens (creating and migrating where needed) the database file at `path`.
     public init(path: String) throws {
@@ -19,6 +21,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         var migrator = DatabaseMigrator()
         LedgerSchema.register(in: &migrator)
         try migrator.migrate(database)
+        writer = GroupCommitWriter(database: database)
     }
 
     public func openAccount(_ tenantId: TenantId, currency: Currency, at now: Instant) async throws {
@@ -37,16 +40,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         -> [Result<LedgerReceipt, LedgerError>]
     {
         try LedgerLimits.checkBatchSize(requests.count)
-        return try await database.write { db in
-            let holdIds = Set(requests.compactMap(\.command.holdId))
-            var account = try LedgerRows.loadAccount(tenantId, naming: holdIds, dueBy: now, db)
-            var ids = try LedgerRows.nextIds(db)
-            let results = try requests.map { request in
-                try account.execute(request, at: now, ids: &ids) { key in try LedgerRows.recorded(key, of: tenantId, db) }
-            }
-            try LedgerRows.write(account.takeChanges(), of: account, db)
-            return results
-        }
+        return try await writer.submit(requests, for: tenantId, at: now)
     }
 
     public func settleDue(at now: Instant) async throws -> Int {
