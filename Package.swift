@@ -32,6 +32,7 @@ let package = Package(
             dependencies: [
                 "CreditsCore", "CreditsStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -61,8 +61,9 @@ actor GroupCommitWriter {
             } catch let error as LedgerError {
                 return .failure(error)
             }
-            let results = try requests.map { request in
-                try account.execute(request, at: now, ids: &ids) { key in try LedgerRows.recorded(key, of: tenantId, db) }
+            let recorded = try LedgerRows.recorded(requests.map(\.key), of: tenantId, db)
+            let results = requests.map { request in
+                account.execute(request, at: now, ids: &ids) { (key: IdempotencyKey) throws(Never) in recorded[key] }
             }
             try LedgerRows.write(account.takeChanges(), of: account, db)
             return .success(results)

@@ -4,36 +4,56 @@ import GRDB
 /// Reading and writing the ledger's rows; every function runs inside the caller's transaction.
 enum LedgerRows {
     static func loadAccount(_ tenantId: TenantId, naming holdIds: Set<HoldId>, dueBy now: Instant, _ db: Database) throws -> CreditAccount {
-        guard let row = try Row.fetchOne(db, sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?"),
                                          arguments: [tenantId.rawValue])
         else { throw LedgerError.unknownAccount(tenantId) }
         let lots = try self.lots(db, where: "tenant_id = ? AND (free_minor > 0 OR held_minor > 0)", arguments: [tenantId.rawValue])
-        var holds = try self.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open' AND expires_at <= ?",
+        var holds = try self.holds(db, where: "tenant_id = ? AND state = 'open' AND expires_at <= ?",
                                    arguments: [tenantId.rawValue, now.millisecondsSinceEpoch])
         let loaded = Set(holds.map(\.id))
         for holdId in holdIds where !loaded.contains(holdId) {
-            holds += try self.holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND hold_id = ?",
-                                    arguments: [tenantId.rawValue, holdId.rawValue])
+            holds += try self.holds(db, where: "tenant_id = ? AND hold_id = ?", arguments: [tenantId.rawValue, holdId.rawValue])
         }
-        return CreditAccount(tenantId: tenantId, currency: Currency(code: row["currency"])!, liveLots: lots,
-                             holds: holds, debtMinor: row["debt_minor"])
+        return CreditAccount(tenantId: tenantId, currency: Currency(code: row[0])!, liveLots: lots, holds: holds, debtMinor: row[1])
     }
 
     /// Lot and transaction numbers continue from the highest written; the write lock is held,
     /// so nobody else can take them.
     static func nextIds(_ db: Database) throws -> LedgerIdAllocator {
-        let lot = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM credit_lot")!
-        let transaction = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM journal_transaction")!
+        let lot = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM credit_lot"))!
+        let transaction = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM journal_transaction"))!
         return LedgerIdAllocator(nextLotId: lot, nextTransactionId: transaction)
     }
 
-    static func recorded(_ key: IdempotencyKey, of tenantId: TenantId, _ db: Database) throws -> RecordedRequest? {
+    /// What the store remembers of these keys, in one query for a whole batch.
+    static func recorded(_ keys: [IdempotencyKey], of tenantId: TenantId, _ db: Database) throws -> [IdempotencyKey: RecordedRequest] {
         let statement = try db.cachedStatement(sql: """
-            SELECT \(receiptColumns), fingerprint FROM journal_transaction WHERE tenant_id = ? AND idempotency_key = ?
+            SELECT \(receiptColumns), fingerprint, idempotency_key FROM journal_transaction
+            WHERE tenant_id = ? AND idempotency_key IN (SELECT value FROM json_each(?))
             """)
-        return try Row.fetchOne(statement, arguments: [tenantId.rawValue, key.rawValue]).map {
-            RecordedRequest(fingerprint: $0[receiptColumnCount], receipt: receipt($0))
+        let keysAsJSON = jsonArray(keys.map(\.rawValue))
+        var recorded: [IdempotencyKey: RecordedRequest] = [:]
+        for row in try Row.fetchAll(statement, arguments: [tenantId.rawValue, keysAsJSON]) {
+            recorded[IdempotencyKey(stored: row[receiptColumnCount + 1])] =
+                RecordedRequest(fingerprint: row[receiptColumnCount], receipt: receipt(row))
         }
+        return recorded
+    }
+
+    /// A JSON array of strings. Keys hold no control characters (`IdempotencyKey` refuses them),
+    /// so quotes and backslashes are all there is to escape.
+    private static func jsonArray(_ strings: [String]) -> String {
+        var json = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { json += "," }
+            json += "\""
+            for character in string.unicodeScalars {
+                if character == "\"" || character == "\\" { json += "\\" }
+                json.unicodeScalars.append(character)
+            }
+            json += "\""
+        }
+        return json + "]"
     }
 
     static func write(_ changes: LedgerChanges, of account: CreditAccount, _ db: Database) throws {
@@ -49,16 +69,16 @@ enum LedgerRows {
             """)
         for transaction in changes.transactions {
             let r = transaction.receipt
-            try insertTransaction.execute(arguments: [
-                r.transactionId.rawValue, tenant, transaction.idempotencyKey.rawValue, transaction.fingerprint, r.kind.rawValue,
-                r.occurredAt.millisecondsSinceEpoch, r.amountMinor, r.consumedMinor, r.debtIncurredMinor, r.debtRepaidMinor,
-                r.releasedMinor, r.forfeitedMinor, r.lotId?.rawValue, r.holdId?.rawValue, r.balanceAfterMinor, r.availableAfterMinor,
-            ])
+            try insertTransaction.insert(
+                .integer(r.transactionId.rawValue), .text(tenant), .text(transaction.idempotencyKey.rawValue),
+                .text(transaction.fingerprint), .text(r.kind.rawValue), .integer(r.occurredAt.millisecondsSinceEpoch),
+                .integer(r.amountMinor), .integer(r.consumedMinor), .integer(r.debtIncurredMinor), .integer(r.debtRepaidMinor),
+                .integer(r.releasedMinor), .integer(r.forfeitedMinor), .optional(r.lotId?.rawValue), .optional(r.holdId?.rawValue),
+                .integer(r.balanceAfterMinor), .integer(r.availableAfterMinor))
             for (position, entry) in transaction.entries.enumerated() {
-                try insertEntry.execute(arguments: [
-                    r.transactionId.rawValue, position, entry.account.rawValue, entry.lotId?.rawValue, entry.holdId?.rawValue,
-                    entry.amountMinor,
-                ])
+                try insertEntry.insert(
+                    .integer(r.transactionId.rawValue), .integer(Int64(position)), .text(entry.account.rawValue),
+                    .optional(entry.lotId?.rawValue), .optional(entry.holdId?.rawValue), .integer(entry.amountMinor))
             }
         }
         let upsertLot = try db.cachedStatement(sql: """
@@ -78,7 +98,8 @@ enum LedgerRows {
             try write(hold, of: tenant, db)
         }
         if changes.debtChanged {
-            try db.execute(sql: "UPDATE credit_account SET debt_minor = ? WHERE tenant_id = ?", arguments: [account.debtMinor, tenant])
+            try db.cachedStatement(sql: "UPDATE credit_account SET debt_minor = ? WHERE tenant_id = ?")
+                .execute(arguments: [account.debtMinor, tenant])
         }
     }
 
@@ -116,18 +137,21 @@ enum LedgerRows {
         }
     }
 
-    static func holds(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Hold] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            let allocations = try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT lot_id, amount_minor FROM credit_hold_allocation WHERE tenant_id = ? AND hold_id = ? ORDER BY position
-                    """),
-                arguments: [row["tenant_id"] as String, row["hold_id"] as String]
-            ).map { Hold.Allocation(lotId: LotId($0["lot_id"]), amountMinor: $0["amount_minor"]) }
-            return Hold(id: HoldId(row["hold_id"]), state: Hold.State(rawValue: row["state"])!, reservedMinor: row["reserved_minor"],
-                        openMinor: row["open_minor"], postedMinor: row["posted_minor"], allocations: allocations,
-                        createdAt: instant(row["created_at"]), expiresAt: instant(row["expires_at"]),
-                        settledAt: (row["settled_at"] as Int64?).map(instant))
+    /// Holds matching a condition, with their allocations; decoded by position.
+    static func holds(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [Hold] {
+        let sql = """
+            SELECT tenant_id, hold_id, state, reserved_minor, open_minor, posted_minor, created_at, expires_at, settled_at
+            FROM credit_hold WHERE \(condition)
+            """
+        let allocationsOf = try db.cachedStatement(sql: """
+            SELECT lot_id, amount_minor FROM credit_hold_allocation WHERE tenant_id = ? AND hold_id = ? ORDER BY position
+            """)
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            let allocations = try Row.fetchAll(allocationsOf, arguments: [row[0] as String, row[1] as String])
+                .map { Hold.Allocation(lotId: LotId($0[0]), amountMinor: $0[1]) }
+            return Hold(id: HoldId(row[1]), state: Hold.State(rawValue: row[2])!, reservedMinor: row[3], openMinor: row[4],
+                        postedMinor: row[5], allocations: allocations, createdAt: instant(row[6]), expiresAt: instant(row[7]),
+                        settledAt: (row[8] as Int64?).map(instant))
         }
     }
 
@@ -171,7 +195,7 @@ enum LedgerRows {
             let tenant: String = account["tenant_id"]
             let lots = try lots(db, where: "tenant_id = ?", arguments: [tenant])
             lots.forEach { audit.compare($0) }
-            let holds = try holds(db, sql: "SELECT * FROM credit_hold WHERE tenant_id = ? AND state = 'open'", arguments: [tenant])
+            let holds = try holds(db, where: "tenant_id = ? AND state = 'open'", arguments: [tenant])
             audit.compare(tenantId: TenantId(tenant), debtMinor: account["debt_minor"], openHolds: holds, lots: lots)
         }
         return audit.finish()

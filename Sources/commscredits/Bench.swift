@@ -30,6 +30,7 @@ struct Bench: AsyncParsableCommand {
             var bench = LedgerBenchmark(store: store, now: SystemClock().now())
             try await bench.prepare()
             try await bench.chargesOneByOne(single)
+            try await bench.chargesOneByOneConcurrently(single * 4, callers: 64)
             try await bench.chargesInBatches(batches)
             try await bench.holdsAndPostsOneByOne(single / 2)
             try await bench.holdsAndPostsInBatches(batches)
@@ -57,6 +58,26 @@ struct LedgerBenchmark {
             for request in requests { _ = try await store.execute(request, for: tenant, at: now) }
         }
         report("ledger_charges_one_by_one_per_second", Double(count) / seconds, "charges/s")
+    }
+
+    /// Single-charge requests from many callers at once, as an HTTP server receives them;
+    /// requests that arrive during a commit share the next one.
+    mutating func chargesOneByOneConcurrently(_ count: Int, callers: Int) async throws {
+        let requests = (0..<count).map { _ in request(.charge(amountMinor: 7, coverage: .availableOnly)) }
+        let (store, tenant, now) = (self.store, self.tenant, self.now)
+        let seconds = try await measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<callers {
+                    group.addTask {
+                        for request in requests[caller...].striding(by: callers) {
+                            _ = try await store.execute(request, for: tenant, at: now)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        report("ledger_charges_one_by_one_\(callers)_callers_per_second", Double(count) / seconds, "charges/s")
     }
 
     mutating func chargesInBatches(_ count: Int) async throws {
@@ -117,5 +138,12 @@ struct LedgerBenchmark {
 
     private func report(_ name: String, _ value: Double, _ unit: String) {
         print("BENCH \(name) \(Int(value.rounded())) \(unit)")
+    }
+}
+
+extension ArraySlice {
+    /// Every `step`-th element from the start of the slice.
+    func striding(by step: Int) -> [Element] {
+        stride(from: startIndex, to: endIndex, by: step).map { self[$0] }
     }
 }

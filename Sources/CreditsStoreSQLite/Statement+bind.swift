@@ -1,0 +1,41 @@
+import GRDB
+import GRDBSQLite
+
+/// A value for `Statement.insert`.
+enum BoundValue {
+    case integer(Int64)
+    case text(String)
+    case null
+
+    static func optional(_ value: Int64?) -> BoundValue { value.map(BoundValue.integer) ?? .null }
+    static func optional(_ value: String?) -> BoundValue { value.map(BoundValue.text) ?? .null }
+}
+
+extension Statement {
+    /// Binds and runs a statement that returns no rows, straight through SQLite's C API. The
+    /// journal writes several rows per request; building `StatementArguments` for each cost
+    /// more than the inserts themselves.
+    func insert(_ values: BoundValue...) throws {
+        let statement = sqliteStatement
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case let .integer(integer): sqlite3_bind_int64(statement, index, integer)
+            case let .text(text): sqlite3_bind_text(statement, index, text, -1, transientDestructor)
+            case .null: sqlite3_bind_null(statement, index)
+            }
+        }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
+                                sql: sql)
+        }
+    }
+}
+
+/// SQLite's SQLITE_TRANSIENT: copy the bound text before returning.
+private let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
