@@ -43,16 +43,14 @@ public struct CreditAccount: Sendable {
     // MARK: Requests
 
     /// Applies a request once. A key seen before returns its first receipt when the content is
-    /// the same and is refused when it differs; `recorded` looks the key up in the store.
-    /// Anything due by `now` (expiries, time-outs) is settled first.
-    public mutating func execute<Failure: Error>(
+    /// the same and is refused when it differs; `recorded` holds what the store remembers of
+    /// the keys at hand. Anything due by `now` (expiries, time-outs) is settled first.
+    public mutating func execute(
         _ request: LedgerRequest, at now: Instant, ids: inout LedgerIdAllocator,
-        recorded: (IdempotencyKey) throws(Failure) -> RecordedRequest?
-    ) throws(Failure) -> Result<LedgerReceipt, LedgerError> {
+        recorded: [IdempotencyKey: RecordedRequest]
+    ) -> Result<LedgerReceipt, LedgerError> {
         let fingerprint = request.command.fingerprint
-        var prior = changes.recorded(request.key)
-        if prior == nil { prior = try recorded(request.key) }
-        if let prior {
+        if let prior = changes.recorded(request.key) ?? recorded[request.key] {
             return prior.fingerprint == fingerprint ? .success(prior.receipt) : .failure(.idempotencyConflict(request.key))
         }
         settleDue(at: now, ids: &ids)

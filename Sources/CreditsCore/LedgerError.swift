@@ -9,7 +9,6 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownHold(HoldId)
     case holdNotOpen(HoldId, Hold.State)
     case holdExpiryNotInFuture(HoldId)
-    case unknownLot(LotId)
     case refundExceedsFreeFunds(LotId, freeMinor: Int64)
     case unknownAccount(TenantId)
     case currencyMismatch(TenantId, existing: Currency)
@@ -25,7 +24,6 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unknownHold: "unknownHold"
         case .holdNotOpen: "holdNotOpen"
         case .holdExpiryNotInFuture: "holdExpiryNotInFuture"
-        case .unknownLot: "unknownLot"
         case .refundExceedsFreeFunds: "refundExceedsFreeFunds"
         case .unknownAccount: "unknownAccount"
         case .currencyMismatch: "currencyMismatch"
@@ -51,8 +49,6 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
             "The hold '\(hold)' is already settled (\(state.rawValue)); it cannot change."
         case let .holdExpiryNotInFuture(hold):
             "The hold '\(hold)' must expire after the time of the request."
-        case let .unknownLot(lot):
-            "There is no lot \(lot) in this account."
         case let .refundExceedsFreeFunds(lot, free):
             "Lot \(lot) has only \(free) minor units free to refund."
         case let .unknownAccount(tenant):

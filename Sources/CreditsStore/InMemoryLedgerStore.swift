@@ -33,7 +33,7 @@ public actor InMemoryLedgerStore: LedgerStore {
         guard var book = books[tenantId] else { throw LedgerError.unknownAccount(tenantId) }
         let recorded = book.recorded
         let results = requests.map { request in
-            book.account.execute(request, at: now, ids: &ids) { (key: IdempotencyKey) throws(Never) in recorded[key] }
+            book.account.execute(request, at: now, ids: &ids, recorded: recorded)
         }
         apply(&book)
         books[tenantId] = book

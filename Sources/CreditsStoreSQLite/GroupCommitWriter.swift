@@ -63,7 +63,7 @@ actor GroupCommitWriter {
             }
             let recorded = try LedgerRows.recorded(requests.map(\.key), of: tenantId, db)
             let results = requests.map { request in
-                account.execute(request, at: now, ids: &ids) { (key: IdempotencyKey) throws(Never) in recorded[key] }
+                account.execute(request, at: now, ids: &ids, recorded: recorded)
             }
             try LedgerRows.write(account.takeChanges(), of: account, db)
             return .success(results)

@@ -91,7 +91,7 @@ struct GeneratedRun {
         case 84..<87:
             try await reuseKeyForOtherContent()
         case 87..<98:
-            try await advanceClock()
+            advanceClock()
             if landedOnLeapDay {
                 landedOnLeapDay = false
                 try await apply("leap-day", .addFunds(source: .purchase, amountMinor: 10_000), try await ledger.statement(at: now))
@@ -158,7 +158,7 @@ struct GeneratedRun {
         try await check("conflict")
     }
 
-    mutating func advanceClock() async throws {
+    mutating func advanceClock() {
         let seconds: Int64 = switch Int.random(in: 0..<100, using: &random) {
         case 0..<70: .random(in: 0...900, using: &random)
         case 70..<90: .random(in: 3_600...5 * 86_400, using: &random)
