@@ -67,7 +67,7 @@ struct LedgerBenchmark {
         let (store, tenant, now) = (self.store, self.tenant, self.now)
         let seconds = try await measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for caller in 0..<callers {
+                for caller in 0..<min(callers, requests.count) {
                     group.addTask {
                         for request in requests[caller...].striding(by: callers) {
                             _ = try await store.execute(request, for: tenant, at: now)
