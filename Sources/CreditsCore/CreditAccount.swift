@@ -349,8 +349,6 @@ public struct LedgerChanges: Sendable {
     public internal(set) var debtChanged = false
     private var transactionIndexByKey: [IdempotencyKey: Int] = [:]
 
-    public var isEmpty: Bool { transactions.isEmpty && lots.isEmpty && holds.isEmpty && !debtChanged }
-
     mutating func append(_ transaction: JournalTransaction) {
         transactionIndexByKey[transaction.idempotencyKey] = transactions.count
         transactions.append(transaction)

@@ -34,7 +34,6 @@ public struct Currency: Hashable, Sendable, CustomStringConvertible {
 
     public static let usd = Currency(code: "USD", minorUnitExponent: 2)
     public static let eur = Currency(code: "EUR", minorUnitExponent: 2)
-    public static let gbp = Currency(code: "GBP", minorUnitExponent: 2)
     public static let jpy = Currency(code: "JPY", minorUnitExponent: 0)
 
     /// Active ISO 4217 codes whose minor unit is not two decimal places.
