@@ -31,9 +31,9 @@ public actor InMemoryLedgerStore: LedgerStore {
     {
         try LedgerLimits.checkBatchSize(requests.count)
         guard var book = books[tenantId] else { throw LedgerError.unknownAccount(tenantId) }
-        let recorded = book.recorded
-        let results = requests.map { request in
-            book.account.execute(request, at: now, ids: &ids, recorded: recorded)
+        var results: [Result<LedgerReceipt, LedgerError>] = []
+        for request in requests {
+            results.append(book.account.execute(request, at: now, ids: &ids, recorded: book.recorded))
         }
         apply(&book)
         books[tenantId] = book
