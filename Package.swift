@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Layer 1: the rules, pure. No I/O, no clock.
@@ -36,13 +37,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Layer 3: services that apply the rules over time.
+        // Layer 3: services that apply the rules over time, and the payment provider.
+        .target(name: "Payments", dependencies: ["CreditsCore"], swiftSettings: strict),
         .target(
             name: "CreditsEngine",
             dependencies: [
-                "CreditsCore", "CreditsStore",
+                "CreditsCore", "CreditsStore", "Payments",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Layer 4: the HTTP API.
+        .target(
+            name: "CreditsAPI",
+            dependencies: [
+                "CreditsCore", "CreditsStore", "CreditsEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict
         ),
@@ -50,7 +62,7 @@ let package = Package(
         .target(
             name: "CreditsApp",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "CreditsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "commscredits",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -78,9 +90,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CreditsEngineTests",
+            dependencies: ["CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CreditsAppTests",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine", "Payments",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

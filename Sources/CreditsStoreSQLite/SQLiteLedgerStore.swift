@@ -10,19 +10,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let writer: GroupCommitWriter
 
     /// Opens (creating and migrating where needed) the database file at `path`.
-    public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            // A commit is durable: the write-ahead log is synced before `COMMIT` returns.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 64 MiB of page cache per connection: the journal's indexes stay in memory.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-        }
-        database = try DatabasePool(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        LedgerSchema.register(in: &migrator)
-        try migrator.migrate(database)
+    public convenience init(path: String) throws {
+        try self.init(database: SQLiteDatabase.open(path: path))
+    }
+
+    init(database: DatabasePool) {
+        self.database = database
         writer = GroupCommitWriter(database: database)
     }
 

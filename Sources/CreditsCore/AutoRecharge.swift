@@ -1,0 +1,106 @@
+/// "When the balance falls below `triggerAmountMinor`, recharge with `rechargeAmountMinor`."
+public struct AutoRechargeSettings: Hashable, Sendable {
+    public let enabled: Bool
+    public let rechargeAmountMinor: Int64
+    public let triggerAmountMinor: Int64
+
+    public static let off = AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 0, triggerAmountMinor: 0)
+
+    /// Enabled settings need both amounts within the purchase bounds; disabled ones keep
+    /// whatever amounts were shown, as long as they are not negative or beyond the bounds.
+    public init(enabled: Bool, rechargeAmountMinor: Int64, triggerAmountMinor: Int64, currency: Currency) throws(BillingError) {
+        let bounds = PurchaseLimits.amountRange(currency)
+        for (name, amount) in [("rechargeAmount", rechargeAmountMinor), ("triggerAmount", triggerAmountMinor)] {
+            let allowed = enabled ? bounds : 0...bounds.upperBound
+            guard allowed.contains(amount) else {
+                throw BillingError.invalid(name, "\(name)Minor must be between \(MoneyText.withCode(allowed.lowerBound, currency)) and \(MoneyText.withCode(allowed.upperBound, currency)) (\(allowed.lowerBound) to \(allowed.upperBound) minor units)\(enabled ? " while auto-recharge is on" : "").")
+            }
+        }
+        self.init(unchecked: enabled, rechargeAmountMinor: rechargeAmountMinor, triggerAmountMinor: triggerAmountMinor)
+    }
+
+    /// Settings read back from a store, which were checked when they were written.
+    public init(unchecked enabled: Bool, rechargeAmountMinor: Int64, triggerAmountMinor: Int64) {
+        self.enabled = enabled
+        self.rechargeAmountMinor = rechargeAmountMinor
+        self.triggerAmountMinor = triggerAmountMinor
+    }
+}
+
+/// Bounds on what one purchase or recharge adds (our rule: 1 to 100,000 currency units).
+public enum PurchaseLimits {
+    public static let minimumUnits: Int64 = 1
+    public static let maximumUnits: Int64 = 100_000
+
+    public static func amountRange(_ currency: Currency) -> ClosedRange<Int64> {
+        (minimumUnits * currency.minorUnitsPerMajorUnit)...(maximumUnits * currency.minorUnitsPerMajorUnit)
+    }
+
+    public static func checkAmount(_ amountMinor: Int64, _ currency: Currency) throws(BillingError) {
+        let range = amountRange(currency)
+        guard range.contains(amountMinor) else {
+            throw BillingError.invalid("amount", "amountMinor must be between \(MoneyText.withCode(range.lowerBound, currency)) and \(MoneyText.withCode(range.upperBound, currency)) (\(range.lowerBound) to \(range.upperBound) minor units), not \(amountMinor).")
+        }
+    }
+}
+
+/// What a tenant's recent recharges say about starting another one.
+public struct RechargeHistory: Hashable, Sendable {
+    public let inFlight: Bool
+    public let lastFailureAt: Instant?
+    /// Recharges started within `RechargePolicy.burstWindowSeconds` before now.
+    public let recentStarts: Int
+
+    public init(inFlight: Bool, lastFailureAt: Instant?, recentStarts: Int) {
+        self.inFlight = inFlight
+        self.lastFailureAt = lastFailureAt
+        self.recentStarts = recentStarts
+    }
+}
+
+/// Whether a charge that left the balance at `balanceMinor` starts a recharge (`DOMAIN.md` section 4).
+public enum RechargePolicy {
+    /// Our rule: after a failed recharge, none is tried for an hour.
+    public static let backOffSeconds: Int64 = 3600
+    /// Our rule: more than 3 recharges in 10 minutes is a burst, stopped and alerted.
+    public static let burstWindowSeconds: Int64 = 600
+    public static let burstLimit = 3
+
+    public enum Decision: Hashable, Sendable {
+        case start(amountMinor: Int64)
+        case notNeeded
+        case alreadyInFlight
+        case backingOff(until: Instant)
+        case burstStopped
+    }
+
+    public static func decide(settings: AutoRechargeSettings, balanceMinor: Int64, history: RechargeHistory, at now: Instant) -> Decision {
+        guard settings.enabled, balanceMinor < settings.triggerAmountMinor else { return .notNeeded }
+        if history.inFlight { return .alreadyInFlight }
+        if let failed = history.lastFailureAt, now < failed.adding(seconds: backOffSeconds) {
+            return .backingOff(until: failed.adding(seconds: backOffSeconds))
+        }
+        if history.recentStarts >= burstLimit { return .burstStopped }
+        return .start(amountMinor: settings.rechargeAmountMinor)
+    }
+}
+
+/// Whether a post-usage tenant is billed after use yet (`DOMAIN.md` section 8): only once its
+/// balance is used up and auto-recharge is off; the reason says plainly what holds it back.
+public struct PostUsageStatus: Hashable, Sendable {
+    public let active: Bool
+    public let reason: String?
+
+    public init(commerceModel: CommerceModel, balanceMinor: Int64, autoRecharge: AutoRechargeSettings) {
+        switch (commerceModel.isPostUsage, autoRecharge.enabled, balanceMinor > 0) {
+        case (false, _, _):
+            (active, reason) = (false, nil)
+        case (true, true, _):
+            (active, reason) = (false, "Auto-recharge is still on: the balance will refill itself and post-usage billing will not start. Turn auto-recharge off.")
+        case (true, false, true):
+            (active, reason) = (false, "The remaining Communications Credits balance is used first; post-usage billing starts when it is used up.")
+        case (true, false, false):
+            (active, reason) = (true, "Minutes are billed after use.")
+        }
+    }
+}

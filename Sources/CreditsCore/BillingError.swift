@@ -1,0 +1,35 @@
+/// Why a tenant, user, license or purchase request was refused: a stable code for programs, a
+/// sentence for people and, where one exists, what to do about it. Nothing is written when a
+/// request is refused.
+public struct BillingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of refusal this is; the interfaces map it to their own status (HTTP 404, 409...).
+    public enum Kind: String, Hashable, Sendable {
+        case invalid, notFound, conflict, notAllowed, paymentFailed, unavailable
+    }
+
+    public let kind: Kind
+    public let code: String
+    public let detail: String
+    public let remedy: String?
+
+    public init(_ kind: Kind, code: String, detail: String, remedy: String? = nil) {
+        self.kind = kind
+        self.code = code
+        self.detail = detail
+        self.remedy = remedy
+    }
+
+    public var description: String { remedy.map { "\(detail) \($0)" } ?? detail }
+
+    public static func invalid(_ field: String, _ detail: String) -> BillingError {
+        BillingError(.invalid, code: "invalid" + field.prefix(1).uppercased() + field.dropFirst(), detail: detail)
+    }
+
+    public static func unknownTenant(_ tenant: TenantId) -> BillingError {
+        BillingError(.notFound, code: "unknownTenant", detail: "There is no tenant '\(tenant)'.")
+    }
+
+    public static func unknownUser(_ upn: String) -> BillingError {
+        BillingError(.notFound, code: "unknownUser", detail: "There is no user '\(upn)' in this tenant.")
+    }
+}

@@ -1,0 +1,26 @@
+/// Who may buy credits (`DOMAIN.md` section 2): the three refusals, each with its remedy.
+public enum PurchaseEligibility {
+    /// The refusal for `tenant` paying through `agreement` (nil for a card), or nil when it may buy.
+    public static func refusal(for tenant: Tenant, payingWith agreement: EnterpriseAgreement?) -> BillingError? {
+        let account = tenant.billingAccount
+        if account.commerceModel.isPostUsage {
+            return BillingError(
+                .notAllowed, code: "purchaseNotAllowedPostUsage",
+                detail: "This tenant is billed after use (\(account.commerceModel.rawValue.uppercased())): Communications Credits are prepaid and cannot be bought.",
+                remedy: "Nothing to buy: minutes beyond your plans are billed after use. Turn auto-recharge off so that post-usage billing can start.")
+        }
+        if account.channel == .csp {
+            return BillingError(
+                .notAllowed, code: "purchaseNotAllowedCsp",
+                detail: "This tenant's calling and conferencing plans come through a Cloud Solution Provider, so credits cannot be bought here.",
+                remedy: "Buy your Calling and Audio Conferencing plans through Web Direct or a Volume Licensing agreement to fund them with Communications Credits.")
+        }
+        if let agreement, agreement.billingCountry != tenant.country {
+            return BillingError(
+                .notAllowed, code: "purchaseNotAllowedRegionConflict",
+                detail: "The organization is in \(tenant.country) but Enterprise Agreement \(agreement.number) bills to \(agreement.billingCountry).",
+                remedy: "Open a support ticket from the admin center; support can work with you to mitigate this until a permanent solution is in place.")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,87 @@
+/// The files administrators upload for bulk work: users to import, and sign-in names to
+/// assign or remove a license for. Each is read whole and every bad line is named.
+public enum UserFiles {
+    public static let maximumRows = 1_000_000
+
+    /// `upn,displayName,usageLocation[,roles][,licenses]`; roles and licenses separated by ';'.
+    public static func users(_ text: some Sequence<UInt8>) -> Result<[NumberedLine<User>], RefusedLines> {
+        let table: CSVTable
+        switch CSVTable.read(text, required: ["upn", "displayName", "usageLocation"], optional: ["roles", "licenses"]) {
+        case let .success(read): table = read
+        case let .failure(error): return .failure(error)
+        }
+        var users: [NumberedLine<User>] = []
+        var errors: [LineError] = []
+        var lineOfUpn: [UserPrincipalName: Int] = [:]
+        for row in table.rows {
+            do throws(BillingError) {
+                let upn = try UserPrincipalName(table.field("upn", of: row)!)
+                if let first = lineOfUpn[upn] {
+                    errors.append(LineError(line: row.line, error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")))
+                    continue
+                }
+                lineOfUpn[upn] = row.line
+                let roles = try User.parseRoles(list(table.field("roles", of: row)))
+                var licenses: Set<LicenseSku> = []
+                for name in list(table.field("licenses", of: row)) { licenses.insert(try LicenseSku.parse(name)) }
+                let user = try User(upn: upn, displayName: table.field("displayName", of: row)!,
+                                    usageLocation: CountryCode.parse(table.field("usageLocation", of: row)!, field: "usageLocation"),
+                                    roles: roles, licenses: licenses)
+                users.append(NumberedLine(line: row.line, value: user))
+            } catch {
+                errors.append(LineError(line: row.line, error: error))
+            }
+        }
+        return finish(users, errors)
+    }
+
+    /// One column, `upn`: the users a license is assigned to or removed from.
+    public static func principalNames(_ text: some Sequence<UInt8>) -> Result<[NumberedLine<UserPrincipalName>], RefusedLines> {
+        let table: CSVTable
+        switch CSVTable.read(text, required: ["upn"]) {
+        case let .success(read): table = read
+        case let .failure(error): return .failure(error)
+        }
+        var names: [NumberedLine<UserPrincipalName>] = []
+        var errors: [LineError] = []
+        var lineOfUpn: [UserPrincipalName: Int] = [:]
+        for row in table.rows {
+            do throws(BillingError) {
+                let upn = try UserPrincipalName(row.fields[0])
+                if let first = lineOfUpn[upn] {
+                    errors.append(LineError(line: row.line, error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")))
+                    continue
+                }
+                lineOfUpn[upn] = row.line
+                names.append(NumberedLine(line: row.line, value: upn))
+            } catch {
+                errors.append(LineError(line: row.line, error: error))
+            }
+        }
+        return finish(names, errors)
+    }
+
+    private static func list(_ field: String?) -> [String] {
+        (field ?? "").split(separator: ";").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
+    }
+
+    private static func finish<Value>(_ values: [NumberedLine<Value>], _ errors: [LineError]) -> Result<[NumberedLine<Value>], RefusedLines> {
+        var errors = errors
+        if values.count > maximumRows {
+            errors.append(LineError(line: values[maximumRows].line, reason: "a file holds at most \(maximumRows) rows; split it"))
+        }
+        if values.isEmpty, errors.isEmpty { errors.append(LineError(line: 2, reason: "the file has a header but no rows")) }
+        return errors.isEmpty ? .success(values) : .failure(RefusedLines(lines: errors))
+    }
+}
+
+/// A value read from a numbered line of a file, so that a later check can still name the line.
+public struct NumberedLine<Value: Sendable>: Sendable {
+    public let line: Int
+    public let value: Value
+
+    public init(line: Int, value: Value) {
+        self.line = line
+        self.value = value
+    }
+}

@@ -1,0 +1,55 @@
+public import CreditsCore
+
+/// Where payment methods, auto-recharge settings, purchases, recharges and invoices live.
+/// Every step of a purchase or a recharge is its own idempotent write, so that one interrupted
+/// anywhere can be resumed without charging or adding anything twice.
+public protocol BillingStore: Sendable {
+    func settings(for tenantId: TenantId) async throws -> BillingSettings
+    func saveAutoRecharge(_ settings: AutoRechargeSettings, for tenantId: TenantId, at now: Instant) async throws
+    func savePaymentMethod(_ method: PaymentMethod, for tenantId: TenantId, at now: Instant) async throws
+
+    /// Records a purchase under the tenant's idempotency key, or returns the one already
+    /// recorded under it (whatever its content: the caller compares fingerprints).
+    func beginPurchase(_ purchase: NewPurchase) async throws -> PurchaseRecord
+    /// Marks the purchase completed with its lot, issues its invoice and keeps its payment method
+    /// (and auto-recharge settings, when it set them) on file, in one transaction. Idempotent.
+    func completePurchase(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> PurchaseRecord
+    func failPurchase(id: Int64, reason: PaymentFailureReason) async throws -> PurchaseRecord
+    /// Purchases accepted before `before` and never finished: interrupted by a crash.
+    func pendingPurchases(before: Instant) async throws -> [PurchaseRecord]
+
+    /// Starts a recharge when `RechargePolicy` says so, judged in the transaction that records
+    /// it, so that concurrent callers start at most one; a burst is recorded once as `stopped`.
+    func startRecharge(for tenantId: TenantId, balanceMinor: Int64, at now: Instant) async throws
+        -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
+    func completeRecharge(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> RechargeRecord
+    func failRecharge(id: Int64, reason: PaymentFailureReason, at now: Instant) async throws -> RechargeRecord
+    func pendingRecharges() async throws -> [RechargeRecord]
+    /// The newest first.
+    func recharges(for tenantId: TenantId, limit: Int) async throws -> [RechargeRecord]
+
+    /// The newest first, older than invoice `before` when given.
+    func invoices(for tenantId: TenantId, before: Int64?, limit: Int) async throws -> [Invoice]
+    func invoice(_ id: Int64, for tenantId: TenantId) async throws -> Invoice?
+}
+
+public struct NewPurchase: Hashable, Sendable {
+    public let tenantId: TenantId
+    public let idempotencyKey: IdempotencyKey
+    public let fingerprint: String
+    public let amountMinor: Int64
+    public let paymentMethod: PaymentMethod
+    public let autoRecharge: AutoRechargeSettings?
+    public let createdAt: Instant
+
+    public init(tenantId: TenantId, idempotencyKey: IdempotencyKey, fingerprint: String, amountMinor: Int64,
+                paymentMethod: PaymentMethod, autoRecharge: AutoRechargeSettings?, createdAt: Instant) {
+        self.tenantId = tenantId
+        self.idempotencyKey = idempotencyKey
+        self.fingerprint = fingerprint
+        self.amountMinor = amountMinor
+        self.paymentMethod = paymentMethod
+        self.autoRecharge = autoRecharge
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,45 @@
+public import CreditsCore
+
+/// Where tenants and their users live. Bulk changes are all or nothing: every line is judged
+/// first, inside the transaction that would write it, and any refusal writes nothing.
+public protocol DirectoryStore: Sendable {
+    /// Refuses a tenant id already taken with `tenantExists`.
+    func createTenant(_ tenant: Tenant) async throws
+    func tenant(_ id: TenantId) async throws -> Tenant?
+    /// Replaces what may change of an existing tenant (not its id, currency or creation time).
+    func updateTenant(_ tenant: Tenant) async throws
+    func tenants() async throws -> [Tenant]
+
+    /// Adds new users; throws `RefusedLines` naming each one whose sign-in name is taken or whose
+    /// licenses break the rules. `creditsLicenseAvailable`: see `LicenseRules.apply`.
+    func addUsers(_ users: [NumberedLine<User>], to tenantId: TenantId, creditsLicenseAvailable: Bool) async throws
+
+    /// Applies each line's change by `LicenseRules`; throws `RefusedLines` naming each unknown
+    /// user and each refused change. Reports progress in lines judged; returns the users as changed.
+    func changeLicenses(_ changes: [NumberedLine<UserLicenseChange>], in tenantId: TenantId, creditsLicenseAvailable: Bool,
+                        progress: @Sendable (Int) -> Void) async throws -> [User]
+
+    func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User?
+    /// Users in sign-in name order, after `after` when given, up to `limit`.
+    func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User]
+}
+
+public struct UserLicenseChange: Hashable, Sendable {
+    public let upn: UserPrincipalName
+    public let change: LicenseChange
+
+    public init(upn: UserPrincipalName, change: LicenseChange) {
+        self.upn = upn
+        self.change = change
+    }
+}
+
+extension BillingError {
+    public static func tenantExists(_ id: TenantId) -> BillingError {
+        BillingError(.conflict, code: "tenantExists", detail: "A tenant with id '\(id)' already exists; choose another id.")
+    }
+
+    public static func userExists(_ upn: UserPrincipalName) -> BillingError {
+        BillingError(.conflict, code: "userExists", detail: "A user signing in as \(upn) already exists in this tenant.")
+    }
+}

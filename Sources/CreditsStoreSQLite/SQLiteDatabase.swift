@@ -1,0 +1,22 @@
+import GRDB
+
+/// Opens the one database file every SQLite store shares (one pool per file), creating it and
+/// running the migrations that are not yet applied.
+enum SQLiteDatabase {
+    static func open(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // A commit is durable: the write-ahead log is synced before `COMMIT` returns.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 64 MiB of page cache per connection: the journal's indexes stay in memory.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        let database = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        LedgerSchema.register(in: &migrator)
+        BillingSchema.register(in: &migrator)
+        try migrator.migrate(database)
+        return database
+    }
+}

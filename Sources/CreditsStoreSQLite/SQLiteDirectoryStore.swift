@@ -1,0 +1,147 @@
+public import CreditsCore
+public import CreditsStore
+import GRDB
+
+/// Tenants and users in the shared SQLite file.
+public final class SQLiteDirectoryStore: DirectoryStore {
+    let database: DatabasePool
+
+    init(database: DatabasePool) {
+        self.database = database
+    }
+
+    public func createTenant(_ tenant: Tenant) async throws {
+        try await database.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [tenant.id.rawValue]) == nil else {
+                throw BillingError.tenantExists(tenant.id)
+            }
+            try db.execute(sql: """
+                INSERT INTO tenant (id, name, country, currency, channel, commerce_model, agreements, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [tenant.id.rawValue, tenant.name, tenant.country.rawValue, tenant.currency.code,
+                                 tenant.billingAccount.channel.rawValue, tenant.billingAccount.commerceModel.rawValue,
+                                 StoredValues.json(tenant.billingAccount.agreements), tenant.createdAt.millisecondsSinceEpoch])
+        }
+    }
+
+    public func tenant(_ id: TenantId) async throws -> Tenant? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tenant WHERE id = ?", arguments: [id.rawValue]).map(Self.tenant)
+        }
+    }
+
+    public func updateTenant(_ tenant: Tenant) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE tenant SET name = ?, country = ?, channel = ?, commerce_model = ?, agreements = ? WHERE id = ?",
+                           arguments: [tenant.name, tenant.country.rawValue, tenant.billingAccount.channel.rawValue,
+                                       tenant.billingAccount.commerceModel.rawValue, StoredValues.json(tenant.billingAccount.agreements),
+                                       tenant.id.rawValue])
+            guard db.changesCount == 1 else { throw BillingError.unknownTenant(tenant.id) }
+        }
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY id").map(Self.tenant) }
+    }
+
+    public func addUsers(_ users: [NumberedLine<User>], to tenantId: TenantId, creditsLicenseAvailable: Bool) async throws {
+        try await database.write { db in
+            try Self.requireTenant(tenantId, db)
+            let existing = try Set(Self.existingNames(users.map(\.value.upn), in: tenantId, db))
+            var refused: [LineError] = []
+            for line in users {
+                if existing.contains(line.value.upn) {
+                    refused.append(LineError(line: line.line, error: .userExists(line.value.upn)))
+                } else if case let .failure(error) = LicenseRules.apply(LicenseChange(add: line.value.licenses), to: [],
+                                                                        creditsLicenseAvailable: creditsLicenseAvailable) {
+                    refused.append(LineError(line: line.line, error: error))
+                }
+            }
+            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for user in users.map(\.value) {
+                try insert.execute(arguments: [tenantId.rawValue, user.upn.rawValue, user.displayName, user.usageLocation.rawValue,
+                                               StoredValues.json(user.roles.map(\.rawValue)), StoredValues.json(user.licenses.map(\.rawValue))])
+            }
+        }
+    }
+
+    public func changeLicenses(_ changes: [NumberedLine<UserLicenseChange>], in tenantId: TenantId, creditsLicenseAvailable: Bool,
+                               progress: @Sendable (Int) -> Void) async throws -> [User] {
+        try await database.write { db in
+            try Self.requireTenant(tenantId, db)
+            var current: [UserPrincipalName: User] = [:]
+            for user in try Self.fetchUsers(named: changes.map(\.value.upn), in: tenantId, db) { current[user.upn] = user }
+            var refused: [LineError] = []
+            var changed: [User] = []
+            for (index, line) in changes.enumerated() {
+                if index % 1000 == 0 { progress(index) }
+                guard var user = current[line.value.upn] else {
+                    refused.append(LineError(line: line.line, error: .unknownUser(line.value.upn.rawValue)))
+                    continue
+                }
+                switch LicenseRules.apply(line.value.change, to: user.licenses, creditsLicenseAvailable: creditsLicenseAvailable) {
+                case let .success(licenses):
+                    user.licenses = licenses
+                    changed.append(user)
+                case let .failure(error):
+                    refused.append(LineError(line: line.line, error: error))
+                }
+            }
+            progress(changes.count)
+            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            let update = try db.cachedStatement(sql: "UPDATE tenant_user SET licenses = ? WHERE tenant_id = ? AND upn = ?")
+            for user in changed {
+                try update.execute(arguments: [StoredValues.json(user.licenses.map(\.rawValue)), tenantId.rawValue, user.upn.rawValue])
+            }
+            return changed
+        }
+    }
+
+    public func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?",
+                             arguments: [tenantId.rawValue, upn.rawValue]).map(Self.user)
+        }
+    }
+
+    public func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn > ? ORDER BY upn LIMIT ?",
+                             arguments: [tenantId.rawValue, after?.rawValue ?? "", limit]).map(Self.user)
+        }
+    }
+
+    private static func requireTenant(_ id: TenantId, _ db: Database) throws {
+        guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [id.rawValue]) != nil else {
+            throw BillingError.unknownTenant(id)
+        }
+    }
+
+    private static func existingNames(_ names: [UserPrincipalName], in tenantId: TenantId, _ db: Database) throws -> [UserPrincipalName] {
+        try String.fetchAll(db, sql: "SELECT upn FROM tenant_user WHERE tenant_id = ? AND upn IN (SELECT value FROM json_each(?))",
+                            arguments: [tenantId.rawValue, StoredValues.json(names.map(\.rawValue))]).map(UserPrincipalName.init(stored:))
+    }
+
+    private static func fetchUsers(named names: [UserPrincipalName], in tenantId: TenantId, _ db: Database) throws -> [User] {
+        try Row.fetchAll(db, sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn IN (SELECT value FROM json_each(?))",
+                         arguments: [tenantId.rawValue, StoredValues.json(names.map(\.rawValue))]).map(user)
+    }
+
+    static func tenant(_ row: Row) -> Tenant {
+        try! Tenant(id: TenantId(row["id"]), name: row["name"], country: CountryCode(row["country"])!, currency: Currency(code: row["currency"])!,
+                    billingAccount: BillingAccount(channel: SalesChannel(rawValue: row["channel"])!,
+                                                   commerceModel: CommerceModel(rawValue: row["commerce_model"])!,
+                                                   agreements: StoredValues.agreements(row["agreements"])),
+                    createdAt: Instant(millisecondsSinceEpoch: row["created_at"]))
+    }
+
+    static func user(_ row: Row) -> User {
+        try! User(upn: UserPrincipalName(stored: row["upn"]), displayName: row["display_name"],
+                  usageLocation: CountryCode(row["usage_location"])!,
+                  roles: Set(StoredValues.names(row["roles"]).compactMap(Role.init(rawValue:))),
+                  licenses: Set(StoredValues.names(row["licenses"]).compactMap(LicenseSku.init(rawValue:))))
+    }
+}

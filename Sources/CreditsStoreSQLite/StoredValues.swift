@@ -1,0 +1,72 @@
+import CreditsCore
+import Foundation
+
+/// How the SQLite stores write the values they keep as JSON text.
+enum StoredValues {
+    private struct PaymentMethodJSON: Codable {
+        var type: String
+        var token: String?, brand: String?, lastFour: String?, expiryMonth: Int?, expiryYear: Int?
+        var agreementNumber: String?, purchaseOrder: String?
+    }
+
+    private struct AgreementJSON: Codable {
+        var number: String
+        var billingCountry: String
+    }
+
+    static func json(_ method: PaymentMethod) -> String {
+        let value: PaymentMethodJSON = switch method {
+        case let .card(card):
+            PaymentMethodJSON(type: "card", token: card.token, brand: card.brand, lastFour: card.lastFour,
+                              expiryMonth: card.expiryMonth, expiryYear: card.expiryYear)
+        case let .agreement(number, purchaseOrder):
+            PaymentMethodJSON(type: "agreement", agreementNumber: number, purchaseOrder: purchaseOrder)
+        }
+        return encode(value)
+    }
+
+    static func paymentMethod(_ text: String) -> PaymentMethod {
+        let value = decode(PaymentMethodJSON.self, text)
+        if value.type == "card" {
+            return .card(.init(token: value.token!, brand: value.brand!, lastFour: value.lastFour!,
+                               expiryMonth: value.expiryMonth!, expiryYear: value.expiryYear!))
+        }
+        return .agreement(number: value.agreementNumber!, purchaseOrder: value.purchaseOrder)
+    }
+
+    static func json(_ agreements: [EnterpriseAgreement]) -> String {
+        encode(agreements.map { AgreementJSON(number: $0.number, billingCountry: $0.billingCountry.rawValue) })
+    }
+
+    static func agreements(_ text: String) -> [EnterpriseAgreement] {
+        decode([AgreementJSON].self, text).map { try! EnterpriseAgreement(number: $0.number, billingCountry: CountryCode($0.billingCountry)!) }
+    }
+
+    static func json(_ names: some Sequence<String>) -> String { encode(names.sorted()) }
+    static func names(_ text: String) -> [String] { decode([String].self, text) }
+
+    /// "enabled,recharge,trigger": the auto-recharge settings a purchase asked for.
+    static func text(_ settings: AutoRechargeSettings?) -> String? {
+        settings.map { "\($0.enabled ? 1 : 0),\($0.rechargeAmountMinor),\($0.triggerAmountMinor)" }
+    }
+
+    static func autoRecharge(_ text: String?) -> AutoRechargeSettings? {
+        guard let parts = text?.split(separator: ",").compactMap({ Int64($0) }), parts.count == 3 else { return nil }
+        return AutoRechargeSettings(unchecked: parts[0] == 1, rechargeAmountMinor: parts[1], triggerAmountMinor: parts[2])
+    }
+
+    private static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The text was written by `encode`; anything else is a damaged database.
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ text: String) -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            preconditionFailure("Damaged stored value '\(text)': \(error)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+public import CreditsCore
+
+/// The payment provider of the demo and the tests. It keeps the provider's own books: every
+/// charge under its idempotency key, answered again the same way on a repeat. Its test tokens
+/// behave as `API.md` says: `tok_visa` and `tok_mastercard` succeed;
+/// `tok_chargeDeclinedExpiredCard` fails as an expired card; `tok_chargeDeclined` fails as
+/// declined; `tok_gatewayTimeout` never answers in time and never charges.
+public actor SandboxPaymentGateway: PaymentGateway {
+    private struct TestCard {
+        let card: PaymentMethod.Card
+        let outcome: PaymentGatewayError?
+    }
+
+    private static let cards: [String: TestCard] = [
+        "tok_visa": TestCard(card: .init(token: "tok_visa", brand: "Visa", lastFour: "4242", expiryMonth: 12, expiryYear: 2034), outcome: nil),
+        "tok_mastercard": TestCard(card: .init(token: "tok_mastercard", brand: "Mastercard", lastFour: "4444", expiryMonth: 6, expiryYear: 2033), outcome: nil),
+        "tok_chargeDeclinedExpiredCard": TestCard(card: .init(token: "tok_chargeDeclinedExpiredCard", brand: "Visa", lastFour: "0069", expiryMonth: 1, expiryYear: 2024),
+                                                  outcome: .refused(.cardExpired)),
+        "tok_chargeDeclined": TestCard(card: .init(token: "tok_chargeDeclined", brand: "Visa", lastFour: "0002", expiryMonth: 12, expiryYear: 2034),
+                                       outcome: .refused(.cardDeclined)),
+        "tok_gatewayTimeout": TestCard(card: .init(token: "tok_gatewayTimeout", brand: "Visa", lastFour: "0341", expiryMonth: 12, expiryYear: 2034),
+                                       outcome: .timedOut),
+    ]
+
+    public struct Charge: Hashable, Sendable {
+        public let id: String
+        public let request: ChargeRequest
+    }
+
+    /// Every answered request by idempotency key: a charge, or the refusal.
+    private var outcomes: [String: Result<Charge, PaymentGatewayError>] = [:]
+    /// Charges made in the order they were made: what the provider would pay out.
+    public private(set) var charges: [Charge] = []
+    /// How many requests arrived, repeats included.
+    public private(set) var requestCount = 0
+    private var answersToLose = 0
+
+    public init() {}
+
+    public func card(forToken token: String) throws(PaymentGatewayError) -> PaymentMethod.Card {
+        guard let test = Self.cards[token] else { throw .unknownToken(token) }
+        return test.card
+    }
+
+    public func charge(_ request: ChargeRequest) throws(PaymentGatewayError) -> ChargeReceipt {
+        requestCount += 1
+        let outcome: Result<Charge, PaymentGatewayError>
+        if let first = outcomes[request.idempotencyKey] {
+            outcome = first
+        } else {
+            guard let test = Self.cards[request.token] else { throw .unknownToken(request.token) }
+            if test.outcome == .timedOut { throw .timedOut }
+            if let refusal = test.outcome {
+                outcome = .failure(refusal)
+            } else {
+                let charge = Charge(id: "ch_sandbox_\(charges.count + 1)", request: request)
+                charges.append(charge)
+                outcome = .success(charge)
+            }
+            outcomes[request.idempotencyKey] = outcome
+        }
+        if answersToLose > 0 {
+            answersToLose -= 1
+            throw .timedOut
+        }
+        let charge = try outcome.get()
+        return ChargeReceipt(chargeId: charge.id, amountMinor: charge.request.amountMinor)
+    }
+
+    /// Fault injection: the next `count` requests are processed (a charge is made) but their
+    /// answers are lost on the way back, as when the network fails after the provider acted.
+    public func loseAnswers(_ count: Int) {
+        answersToLose = count
+    }
+}
