@@ -110,9 +110,11 @@ public struct LineError: Hashable, Sendable, CustomStringConvertible {
 public struct CSVTable: Sendable {
     public let header: [String]
     public let rows: [CSVRecords.Record]
+    /// Lines that do not fit the header, or are not well-formed (reading stops at the first of those).
+    public let lineErrors: [LineError]
 
-    /// Reads `text`; `required` columns must be in the header (any case, any order). Each row
-    /// must have as many fields as the header; blank lines are skipped. Every bad line is listed.
+    /// Reads `text`; `required` columns must be in the header (any case, any order), or the whole
+    /// file is refused. Each row must have as many fields as the header; blank lines are skipped.
     public static func read(_ text: some Sequence<UInt8>, required: [String], optional: [String] = []) -> Result<CSVTable, RefusedLines> {
         var records = CSVRecords(text)
         var errors: [LineError] = []
@@ -129,6 +131,7 @@ public struct CSVTable: Sendable {
         if let unknown = header.first(where: { !known.contains($0) }) {
             errors.append(LineError(line: 1, reason: "unknown column '\(unknown)'; expected \((required + optional).joined(separator: ","))"))
         }
+        guard errors.isEmpty else { return .failure(RefusedLines(lines: errors)) }
         var rows: [CSVRecords.Record] = []
         while let record = records.next() {
             if record.fields.count == 1, record.fields[0].trimmingWhitespace.isEmpty { continue }
@@ -139,8 +142,7 @@ public struct CSVTable: Sendable {
             rows.append(record)
         }
         if let error = records.error { errors.append(LineError(line: error.line, reason: error.reason)) }
-        guard errors.isEmpty else { return .failure(RefusedLines(lines: errors)) }
-        return .success(CSVTable(header: header, rows: rows))
+        return .success(CSVTable(header: header, rows: rows, lineErrors: errors))
     }
 
     /// The field of `row` in `column` (required columns only; optional ones may be absent).

@@ -11,7 +11,7 @@ public enum UserFiles {
         case let .failure(error): return .failure(error)
         }
         var users: [NumberedLine<User>] = []
-        var errors: [LineError] = []
+        var errors = table.lineErrors
         var lineOfUpn: [UserPrincipalName: Int] = [:]
         for row in table.rows {
             do throws(BillingError) {
@@ -43,7 +43,7 @@ public enum UserFiles {
         case let .failure(error): return .failure(error)
         }
         var names: [NumberedLine<UserPrincipalName>] = []
-        var errors: [LineError] = []
+        var errors = table.lineErrors
         var lineOfUpn: [UserPrincipalName: Int] = [:]
         for row in table.rows {
             do throws(BillingError) {
