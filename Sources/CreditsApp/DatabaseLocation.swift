@@ -25,9 +25,12 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public func openLedgerStore() throws -> any LedgerStore {
+    /// Opens every store over the database, creating and migrating it where needed.
+    public func openStores() throws -> Stores {
         switch self {
-        case let .sqlite(path): try SQLiteLedgerStore(path: path)
+        case let .sqlite(path):
+            let sqlite = try SQLiteStores(path: path)
+            return Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing)
         }
     }
 }

@@ -1,19 +1,30 @@
 public import CreditsCore
 public import CreditsStore
 
-/// Contoso, a tenant to explore: funds bought over the past 14 months (one lot already expired,
-/// one about to), 90 days of calls charged to them, and a call in progress.
+/// Contoso, a tenant to explore: administrators and licensed users, a Visa card on file with
+/// auto-recharge on, funds bought over the past 14 months (one lot already expired, one about
+/// to), 90 days of calls charged to them, and a call in progress.
 public enum DemoOrganization {
     public static let tenantId = TenantId("contoso")
     public static let currency = Currency.usd
 
-    /// Loads the demo into a store that has no accounts yet; returns false, changing nothing,
-    /// when the store already holds data.
+    /// Loads the demo into stores that have no accounts yet; returns false, changing nothing,
+    /// when they already hold data.
     @discardableResult
-    public static func load(into store: any LedgerStore, at now: Instant) async throws -> Bool {
+    public static func load(into stores: Stores, at now: Instant) async throws -> Bool {
+        let store = stores.ledger
         guard try await store.tenantIds().isEmpty else { return false }
         let opened = now.adding(months: -14)
+        try await stores.directory.createTenant(Tenant(
+            id: tenantId, name: "Contoso Ltd", country: CountryCode("US")!, currency: currency,
+            billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []), createdAt: opened))
         try await store.openAccount(tenantId, currency: currency, at: opened)
+        try await stores.directory.addUsers(users.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) },
+                                            to: tenantId, creditsLicenseAvailable: true)
+        try await stores.billing.savePaymentMethod(.card(.init(token: "tok_visa", brand: "Visa", lastFour: "4242", expiryMonth: 12, expiryYear: 2034)),
+                                                   for: tenantId, at: opened)
+        try await stores.billing.saveAutoRecharge(AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 100_00, triggerAmountMinor: 20_00),
+                                                  for: tenantId, at: opened)
         var activity = DemoActivity(store: store, now: now)
         try await activity.buy(.purchase, 200_00, at: opened)
         try await activity.callsDaily(from: opened.adding(days: 1), days: 40, averageMinor: 90)
@@ -23,6 +34,22 @@ public enum DemoOrganization {
         try await activity.callsDaily(from: now.adding(days: -90), days: 90, averageMinor: 150)
         try await activity.callInProgress(at: now)
         return true
+    }
+}
+
+extension DemoOrganization {
+    static var users: [User] {
+        func user(_ name: String, _ display: String, _ location: String, _ roles: Set<Role>, _ licenses: Set<LicenseSku>) -> User {
+            try! User(upn: UserPrincipalName("\(name)@contoso.com"), displayName: display, usageLocation: CountryCode(location)!,
+                      roles: roles, licenses: licenses)
+        }
+        return [
+            user("megan", "Megan Bowen", "US", [.globalAdministrator], [.enterpriseE5, .communicationsCredits]),
+            user("alex", "Alex Wilber", "US", [.billingAdministrator], [.phoneSystem, .domesticCallingPlan, .communicationsCredits]),
+            user("adele", "Adele Vance", "GB", [.teamsCommunicationsAdministrator], [.phoneSystem, .domesticAndInternationalCallingPlan]),
+            user("lee", "Lee Gu", "CA", [], [.audioConferencing, .communicationsCredits]),
+            user("nestor", "Nestor Wilke", "US", [], [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]),
+        ]
     }
 }
 

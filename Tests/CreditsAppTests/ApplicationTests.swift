@@ -39,7 +39,7 @@ import Testing
     @Test func theDemoOrganizationIsALivingAccountLoadedOnlyIntoAnEmptyDatabase() async throws {
         let database = try temporaryDatabase()
         _ = try await buildApplication(reader: reader(database: database, demo: true))
-        let store = try DatabaseLocation(database).openLedgerStore()
+        let store = try DatabaseLocation(database).openStores().ledger
         let now = SystemClock().now()
         let statement = try await store.statement(for: DemoOrganization.tenantId, at: now)
         let transactions = try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000)

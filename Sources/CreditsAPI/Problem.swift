@@ -1,0 +1,102 @@
+import CreditsCore
+import Foundation
+public import Hummingbird
+
+/// An error answer as RFC 9457 `application/problem+json`: a stable `code`, a `detail` a
+/// person can act on, the `remedy` where one exists, and for uploads every bad `lines` entry.
+public struct Problem: HTTPResponseError {
+    public let status: HTTPResponse.Status
+    let code: String
+    let detail: String
+    let remedy: String?
+    let lines: [LineError]
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, code: String, detail: String, remedy: String? = nil, lines: [LineError] = []) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.remedy = remedy
+        self.lines = lines
+    }
+
+    /// The answer for any error a handler throws: the product's refusals keep their codes;
+    /// anything else is a 500 that reveals nothing of the inside.
+    init(_ error: any Error) {
+        switch error {
+        case let problem as Problem: self = problem
+        case let error as BillingError: self.init(error)
+        case let error as LedgerError: self.init(error)
+        case let refused as RefusedLines:
+            self.init(.unprocessableContent, code: "invalidLines",
+                      detail: "Nothing was changed: \(refused.lines.count) line\(refused.lines.count == 1 ? " is" : "s are") wrong.",
+                      lines: Array(refused.lines.prefix(RefusedLines.maximumListed)))
+        case let error as any HTTPResponseError:
+            self.init(error.status, code: "httpError", detail: "\(error)")
+        default:
+            self.init(.internalServerError, code: "internalError", detail: "Something went wrong on our side; nothing was changed.")
+        }
+    }
+
+    init(_ error: BillingError) {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .invalid: .unprocessableContent
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .notAllowed: .forbidden
+        case .paymentFailed: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+        case .unavailable: .gatewayTimeout
+        }
+        self.init(status, code: error.code, detail: error.detail, remedy: error.remedy)
+    }
+
+    init(_ error: LedgerError) {
+        let status: HTTPResponse.Status = switch error {
+        case .idempotencyConflict, .holdAlreadyExists, .holdNotOpen: .conflict
+        case .unknownAccount, .unknownHold: .notFound
+        case .insufficientBalance: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+        default: .unprocessableContent
+        }
+        self.init(status, code: error.code, detail: error.description)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ProblemBody(title: status.reasonPhrase, status: status.code, code: code, detail: detail, remedy: remedy,
+                        lines: lines.isEmpty ? nil : lines.map { ProblemBody.Line(line: $0.line, code: $0.error.code, detail: $0.error.description) })
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(body))))
+    }
+
+    static func badRequest(_ detail: String) -> Problem {
+        Problem(.badRequest, code: "invalidRequest", detail: detail)
+    }
+}
+
+/// Turns every error a route throws into a `Problem`, so that every error answer has one shape.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError where error.status == .notFound && !(error is Problem) {
+            throw Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).")
+        } catch {
+            throw Problem(error)
+        }
+    }
+}
+
+    private struct ProblemBody: Encodable {
+        let type = "about:blank"
+        let title: String
+        let status: Int
+        let code: String
+        let detail: String
+        let remedy: String?
+        let lines: [Line]?
+        struct Line: Encodable {
+            let line: Int
+            let code: String
+            let detail: String
+        }
+    }

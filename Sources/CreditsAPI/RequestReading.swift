@@ -1,0 +1,76 @@
+import CreditsCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Request {
+    /// The JSON body as `Body`, or a 400 that names the field that is missing or wrong.
+    func decodeJSON<Body: Decodable>(_ type: Body.Type, context: APIRequestContext) async throws -> Body {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(context.maxUploadSize) bytes.")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+        } catch let DecodingError.keyNotFound(key, path) {
+            throw Problem.badRequest("The field '\(Self.path(path.codingPath + [key]))' is missing.")
+        } catch let DecodingError.typeMismatch(_, path), let DecodingError.valueNotFound(_, path) {
+            throw Problem.badRequest("The field '\(Self.path(path.codingPath))' has the wrong type. \(path.debugDescription)")
+        } catch let DecodingError.dataCorrupted(path) {
+            throw Problem.badRequest("The body is not valid JSON of the expected shape at '\(Self.path(path.codingPath))'. \(path.debugDescription)")
+        } catch {
+            throw Problem.badRequest("The body is not valid JSON.")
+        }
+    }
+
+    /// The body as bytes (a CSV upload).
+    func bodyBytes(context: APIRequestContext) async throws -> [UInt8] {
+        do {
+            return Array(buffer: try await body.collect(upTo: context.maxUploadSize))
+        } catch {
+            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(context.maxUploadSize) bytes.")
+        }
+    }
+
+    /// The `Idempotency-Key` header, which every request that changes money must carry.
+    func idempotencyKey() throws -> IdempotencyKey {
+        guard let text = headers[HTTPField.Name("Idempotency-Key")!] else {
+            throw Problem(.badRequest, code: "idempotencyKeyMissing",
+                          detail: "This request changes money: send an Idempotency-Key header, a new one for each new request and the same one on a retry.")
+        }
+        do {
+            return try IdempotencyKey(text)
+        } catch {
+            throw Problem(error)
+        }
+    }
+
+    /// The page size asked for, within 1...`maximum`.
+    func limit(default value: Int = 100, maximum: Int = 1000) throws -> Int {
+        guard let text = uri.queryParameters.get("limit") else { return value }
+        guard let limit = Int(text), (1...maximum).contains(limit) else {
+            throw Problem.badRequest("limit must be a whole number from 1 to \(maximum).")
+        }
+        return limit
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+}
+
+extension APIRequestContext {
+    func tenantId() throws -> TenantId {
+        TenantId(try parameters.require("tenantId"))
+    }
+
+    func userName() throws -> UserPrincipalName {
+        do {
+            return try UserPrincipalName(parameters.require("upn"))
+        } catch let error as BillingError {
+            throw Problem(error)
+        }
+    }
+}

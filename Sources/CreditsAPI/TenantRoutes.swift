@@ -1,0 +1,70 @@
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Foundation
+import Hummingbird
+
+/// `/v1/tenants`: tenants, their users and the users' licenses.
+struct TenantRoutes {
+    let directory: DirectoryService
+    let stores: Stores
+    let clock: any CreditsClock
+
+    func add(to router: Router<APIRequestContext>) {
+        let tenants = router.group("v1/tenants")
+        tenants.post { request, context in
+            let input = try await request.decodeJSON(TenantInput.self, context: context)
+            let tenant = try Tenant(
+                id: TenantId(input.id ?? UUID().uuidString.lowercased()), name: input.name,
+                country: CountryCode.parse(input.country, field: "country"), currency: Self.currency(input.currency),
+                billingAccount: BillingAccount(channel: parseChoice(input.channel, "channel"), commerceModel: parseChoice(input.commerceModel, "commerceModel"),
+                                               agreements: (input.agreements ?? []).map { try $0.agreement() }),
+                createdAt: clock.now())
+            try await directory.createTenant(tenant)
+            return EditedResponse(status: .created, headers: [.location: "/v1/tenants/\(tenant.id)"], response: TenantBody(tenant))
+        }
+        tenants.get { _, _ in TenantList(tenants: try await stores.directory.tenants().map(TenantBody.init)) }
+        tenants.get(":tenantId") { _, context in TenantBody(try await directory.tenant(context.tenantId())) }
+        tenants.patch(":tenantId") { request, context in
+            let patch = try await request.decodeJSON(TenantPatch.self, context: context)
+            let tenant = try await directory.updateTenant(
+                context.tenantId(), name: patch.name, country: patch.country.map { try CountryCode.parse($0, field: "country") },
+                channel: patch.channel.map { try parseChoice($0, "channel") }, commerceModel: patch.commerceModel.map { try parseChoice($0, "commerceModel") },
+                agreements: patch.agreements.map { try $0.map { try $0.agreement() } })
+            return TenantBody(tenant)
+        }
+
+        tenants.post(":tenantId/users") { request, context in
+            let user = try await request.decodeJSON(UserInput.self, context: context).user()
+            try await directory.addUser(user, to: context.tenantId())
+            return EditedResponse(status: .created, response: UserBody(user))
+        }
+        tenants.post(":tenantId/users/import") { request, context in
+            let users = try UserFiles.users(try await request.bodyBytes(context: context)).get()
+            try await directory.addUsers(users, to: context.tenantId())
+            return UserImportResult(imported: users.count)
+        }
+        tenants.get(":tenantId/users") { request, context in
+            let tenantId = try context.tenantId()
+            _ = try await directory.tenant(tenantId)
+            let limit = try request.limit()
+            let after = try request.uri.queryParameters.get("after").map { try UserPrincipalName($0) }
+            let users = try await stores.directory.users(in: tenantId, after: after, limit: limit)
+            return UserList(users: users.map(UserBody.init), next: users.count == limit ? users.last?.upn.rawValue : nil)
+        }
+        tenants.get(":tenantId/users/:upn") { _, context in
+            UserBody(try await directory.user(context.userName(), in: context.tenantId()))
+        }
+        tenants.post(":tenantId/users/:upn/licenses") { request, context in
+            let change = try await request.decodeJSON(LicenseChangeInput.self, context: context).change()
+            return UserBody(try await directory.changeLicenses(of: context.userName(), in: context.tenantId(), change))
+        }
+    }
+
+    private static func currency(_ code: String) throws -> Currency {
+        guard let currency = Currency(code: code) else {
+            throw BillingError.invalid("currency", "'\(code)' is not an ISO 4217 currency code (for example USD, EUR, JPY).")
+        }
+        return currency
+    }
+}
