@@ -99,6 +99,7 @@ let package = Package(
             name: "CreditsAppTests",
             dependencies: [
                 "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine", "Payments",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
