@@ -39,6 +39,10 @@ public struct DirectoryService: Sendable {
         return tenant
     }
 
+    public func tenants() async throws -> [Tenant] {
+        try await stores.directory.tenants()
+    }
+
     public func addUsers(_ users: [NumberedLine<User>], to tenantId: TenantId) async throws {
         let available = try await creditsLicenseAvailable(tenantId)
         try await stores.directory.addUsers(users, to: tenantId, creditsLicenseAvailable: available)

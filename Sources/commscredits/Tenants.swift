@@ -1,0 +1,120 @@
+import ArgumentParser
+import CreditsApp
+import CreditsCore
+import CreditsEngine
+
+struct Tenants: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, change and show tenants and how they are billed.", subcommands: [Create.self, Update.self, Show.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant and open its credits account.")
+
+        @Option(help: "The tenant id: letters, digits, '-', '_' or '.'.") var tenant: String
+        @Option(help: "The organization's name.") var name: String
+        @Option(help: "The organization's country (ISO 3166-1 alpha-2, for example US).") var country: String
+        @Option(help: "The billing currency (ISO 4217, for example USD).") var currency: String
+        @Option(help: "webDirect, volumeLicensing or csp.") var channel = "webDirect"
+        @Option(help: "classic (prepaid credits), nce or mca (billed after use).") var commerceModel = "classic"
+        @Option(help: "An Enterprise Agreement as NUMBER:BILLINGCOUNTRY; repeat for several.") var agreement: [String] = []
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                guard let currency = Currency(code: currency) else {
+                    throw BillingError.invalid("currency", "'\(self.currency)' is not an ISO 4217 currency code.")
+                }
+                let directory = try directoryService(options)
+                let tenant = try Tenant(
+                    id: TenantId(tenant), name: name, country: CountryCode.parse(country, field: "country"), currency: currency,
+                    billingAccount: BillingAccount(channel: choice(channel, "channel"), commerceModel: choice(commerceModel, "commerceModel"),
+                                                   agreements: agreement.map(parseAgreement)),
+                    createdAt: SystemClock().now())
+                try await directory.createTenant(tenant)
+                printTenant(tenant)
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a tenant's name, country, channel, agreements or commerce model.")
+
+        @Option(help: "The tenant id.") var tenant: String
+        @Option var name: String?
+        @Option var country: String?
+        @Option(help: "webDirect, volumeLicensing or csp.") var channel: String?
+        @Option(help: "classic, nce or mca.") var commerceModel: String?
+        @Option(help: "NUMBER:BILLINGCOUNTRY; replaces the agreements when given.") var agreement: [String] = []
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                let tenant = try await directoryService(options).updateTenant(
+                    TenantId(tenant), name: name, country: country.map { try CountryCode.parse($0, field: "country") },
+                    channel: channel.map { try choice($0, "channel") }, commerceModel: commerceModel.map { try choice($0, "commerceModel") },
+                    agreements: agreement.isEmpty ? nil : agreement.map(parseAgreement))
+                printTenant(tenant)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a tenant, or every tenant.")
+
+        @Option(help: "The tenant id; all tenants when left out.") var tenant: String?
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                let directory = try directoryService(options)
+                if let tenant {
+                    printTenant(try await directory.tenant(TenantId(tenant)))
+                } else {
+                    try await directory.tenants().forEach(printTenant)
+                }
+            }
+        }
+    }
+}
+
+func directoryService(_ options: DatabaseOption) throws -> DirectoryService {
+    DirectoryService(stores: try DatabaseLocation(options.database).openStores(), clock: SystemClock())
+}
+
+private func parseAgreement(_ text: String) throws -> EnterpriseAgreement {
+    let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+    guard parts.count == 2 else { throw BillingError.invalid("agreements", "Give an agreement as NUMBER:BILLINGCOUNTRY, not '\(text)'.") }
+    return try EnterpriseAgreement(number: parts[0], billingCountry: CountryCode.parse(parts[1], field: "agreements"))
+}
+
+private func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, _ field: String) throws -> Choice where Choice.RawValue == String {
+    guard let value = Choice(rawValue: text) else {
+        throw BillingError.invalid(field, "\(field) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'.")
+    }
+    return value
+}
+
+private func printTenant(_ tenant: Tenant) {
+    let account = tenant.billingAccount
+    let agreements = account.agreements.map { "\($0.number) (billed to \($0.billingCountry))" }.joined(separator: ", ")
+    print("\(tenant.id): \(tenant.name), \(tenant.country), \(tenant.currency); \(account.channel.rawValue), \(account.commerceModel.rawValue)"
+          + (agreements.isEmpty ? "" : "; agreements \(agreements)"))
+}
+
+/// Prints a refusal as the product words it (every bad line of a file, too) and exits with
+/// status 1; anything else is thrown on.
+func reportingRefusals(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as BillingError {
+        printError(error.description)
+        throw ExitCode.failure
+    } catch let refused as RefusedLines {
+        printError(refused.description)
+        throw ExitCode.failure
+    }
+}
+
+func printError(_ text: String) {
+    FileHandleOutput.standardError.write(text + "\n")
+}
