@@ -108,11 +108,3 @@ struct LicenseChangeInput: Decodable {
         return LicenseChange(add: add, remove: remove)
     }
 }
-
-/// Parses one of an enumeration's raw values, refusing with the values it accepts.
-func parseChoice<Choice: RawRepresentable & CaseIterable>(_ text: String, _ field: String) throws -> Choice where Choice.RawValue == String {
-    guard let value = Choice(rawValue: text) else {
-        throw BillingError.invalid(field, "\(field) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'.")
-    }
-    return value
-}

@@ -17,7 +17,7 @@ struct TenantRoutes {
             let tenant = try Tenant(
                 id: TenantId(input.id ?? UUID().uuidString.lowercased()), name: input.name,
                 country: CountryCode.parse(input.country, field: "country"), currency: Self.currency(input.currency),
-                billingAccount: BillingAccount(channel: parseChoice(input.channel, "channel"), commerceModel: parseChoice(input.commerceModel, "commerceModel"),
+                billingAccount: BillingAccount(channel: SalesChannel.parse(input.channel, field: "channel"), commerceModel: CommerceModel.parse(input.commerceModel, field: "commerceModel"),
                                                agreements: (input.agreements ?? []).map { try $0.agreement() }),
                 createdAt: clock.now())
             try await directory.createTenant(tenant)
@@ -29,7 +29,8 @@ struct TenantRoutes {
             let patch = try await request.decodeJSON(TenantPatch.self, context: context)
             let tenant = try await directory.updateTenant(
                 context.tenantId(), name: patch.name, country: patch.country.map { try CountryCode.parse($0, field: "country") },
-                channel: patch.channel.map { try parseChoice($0, "channel") }, commerceModel: patch.commerceModel.map { try parseChoice($0, "commerceModel") },
+                channel: patch.channel.map { try SalesChannel.parse($0, field: "channel") },
+                commerceModel: patch.commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
                 agreements: patch.agreements.map { try $0.map { try $0.agreement() } })
             return TenantBody(tenant)
         }

@@ -33,3 +33,13 @@ public struct BillingError: Error, Hashable, Sendable, CustomStringConvertible {
         BillingError(.notFound, code: "unknownUser", detail: "There is no user '\(upn)' in this tenant.")
     }
 }
+
+extension RawRepresentable where Self: CaseIterable, RawValue == String {
+    /// The case named `text`, or a refusal (`invalid<Field>`) listing the names it accepts.
+    public static func parse(_ text: String, field: String) throws(BillingError) -> Self {
+        guard let value = Self(rawValue: text) else {
+            throw BillingError.invalid(field, "\(field) must be one of \(allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'.")
+        }
+        return value
+    }
+}

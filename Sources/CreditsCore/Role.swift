@@ -35,24 +35,3 @@ public enum Role: String, Hashable, Sendable, CaseIterable, Comparable {
 
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
 }
-
-/// What an administrator may do (our rule, `DOMAIN.md` section 3).
-public enum AdministrativeRight: String, Hashable, Sendable, CaseIterable {
-    /// Buy credits, change billing settings and payment methods.
-    case manageBilling
-    case assignLicenses
-    /// Read usage reports, the balance and invoices.
-    case readBilling
-
-    public var grantedTo: Set<Role> {
-        switch self {
-        case .manageBilling: [.globalAdministrator, .billingAdministrator]
-        case .assignLicenses: [.globalAdministrator, .licenseAdministrator, .userAdministrator]
-        case .readBilling:
-            Self.manageBilling.grantedTo.union(Self.assignLicenses.grantedTo)
-                .union([.teamsAdministrator, .teamsCommunicationsAdministrator])
-        }
-    }
-
-    public func isGranted(to roles: Set<Role>) -> Bool { !grantedTo.isDisjoint(with: roles) }
-}

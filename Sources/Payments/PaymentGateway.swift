@@ -45,9 +45,9 @@ public enum PaymentGatewayError: Error, Hashable, Sendable {
 }
 
 extension PaymentGateway {
-    /// Charges, retrying a time-out up to `attempts` times under the same idempotency key.
+    /// Charges, retrying a time-out up to `attempts` times in all under the same idempotency key.
     public func chargeRetryingTimeouts(_ request: ChargeRequest, attempts: Int = 3) async -> Result<ChargeReceipt, PaymentFailureReason> {
-        for _ in 1..<max(attempts, 1) {
+        for _ in 0..<max(attempts, 1) {
             do throws(PaymentGatewayError) {
                 return .success(try await charge(request))
             } catch .timedOut {
@@ -56,11 +56,7 @@ extension PaymentGateway {
                 return .failure(Self.reason(error))
             }
         }
-        do throws(PaymentGatewayError) {
-            return .success(try await charge(request))
-        } catch {
-            return .failure(Self.reason(error))
-        }
+        return .failure(.gatewayUnavailable)
     }
 
     private static func reason(_ error: PaymentGatewayError) -> PaymentFailureReason {

@@ -27,7 +27,7 @@ struct Tenants: AsyncParsableCommand {
                 let directory = try directoryService(options)
                 let tenant = try Tenant(
                     id: TenantId(tenant), name: name, country: CountryCode.parse(country, field: "country"), currency: currency,
-                    billingAccount: BillingAccount(channel: choice(channel, "channel"), commerceModel: choice(commerceModel, "commerceModel"),
+                    billingAccount: BillingAccount(channel: SalesChannel.parse(channel, field: "channel"), commerceModel: CommerceModel.parse(commerceModel, field: "commerceModel"),
                                                    agreements: agreement.map(parseAgreement)),
                     createdAt: SystemClock().now())
                 try await directory.createTenant(tenant)
@@ -51,7 +51,7 @@ struct Tenants: AsyncParsableCommand {
             try await reportingRefusals {
                 let tenant = try await directoryService(options).updateTenant(
                     TenantId(tenant), name: name, country: country.map { try CountryCode.parse($0, field: "country") },
-                    channel: channel.map { try choice($0, "channel") }, commerceModel: commerceModel.map { try choice($0, "commerceModel") },
+                    channel: channel.map { try SalesChannel.parse($0, field: "channel") }, commerceModel: commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
                     agreements: agreement.isEmpty ? nil : agreement.map(parseAgreement))
                 printTenant(tenant)
             }
@@ -85,13 +85,6 @@ private func parseAgreement(_ text: String) throws -> EnterpriseAgreement {
     let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
     guard parts.count == 2 else { throw BillingError.invalid("agreements", "Give an agreement as NUMBER:BILLINGCOUNTRY, not '\(text)'.") }
     return try EnterpriseAgreement(number: parts[0], billingCountry: CountryCode.parse(parts[1], field: "agreements"))
-}
-
-private func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, _ field: String) throws -> Choice where Choice.RawValue == String {
-    guard let value = Choice(rawValue: text) else {
-        throw BillingError.invalid(field, "\(field) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'.")
-    }
-    return value
 }
 
 private func printTenant(_ tenant: Tenant) {
