@@ -70,7 +70,7 @@ struct PurchaseBody: ResponseEncodable {
         purchaseId = purchase.id
         lotId = purchase.lotId!.rawValue
         invoiceId = purchase.invoiceId!
-        amountMinor = purchase.amountMinor
+        amountMinor = purchase.request.amountMinor
     }
 }
 

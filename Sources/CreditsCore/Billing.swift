@@ -1,10 +1,5 @@
-/// A purchase as the store keeps it, from the moment it is accepted: the gateway is charged
-/// under `gatewayKey`, the funds are added under `ledgerKey`, so that resuming a purchase
-/// after a crash charges and adds nothing twice.
-public struct PurchaseRecord: Hashable, Sendable {
-    public enum State: String, Hashable, Sendable { case pending, completed, failed }
-
-    public let id: Int64
+/// A purchase as it is accepted, before the card is charged.
+public struct NewPurchase: Hashable, Sendable {
     public let tenantId: TenantId
     public let idempotencyKey: IdempotencyKey
     public let fingerprint: String
@@ -12,15 +7,9 @@ public struct PurchaseRecord: Hashable, Sendable {
     public let paymentMethod: PaymentMethod
     public let autoRecharge: AutoRechargeSettings?
     public let createdAt: Instant
-    public var state: State
-    public var failure: PaymentFailureReason?
-    public var lotId: LotId?
-    public var invoiceId: Int64?
 
-    public init(id: Int64, tenantId: TenantId, idempotencyKey: IdempotencyKey, fingerprint: String, amountMinor: Int64,
-                paymentMethod: PaymentMethod, autoRecharge: AutoRechargeSettings?, createdAt: Instant, state: State,
-                failure: PaymentFailureReason?, lotId: LotId?, invoiceId: Int64?) {
-        self.id = id
+    public init(tenantId: TenantId, idempotencyKey: IdempotencyKey, fingerprint: String, amountMinor: Int64,
+                paymentMethod: PaymentMethod, autoRecharge: AutoRechargeSettings?, createdAt: Instant) {
         self.tenantId = tenantId
         self.idempotencyKey = idempotencyKey
         self.fingerprint = fingerprint
@@ -28,6 +17,26 @@ public struct PurchaseRecord: Hashable, Sendable {
         self.paymentMethod = paymentMethod
         self.autoRecharge = autoRecharge
         self.createdAt = createdAt
+    }
+}
+
+/// A purchase as the store keeps it, from the moment it is accepted: the gateway is charged
+/// under `gatewayKey`, the funds are added under `ledgerKey`, so that resuming a purchase
+/// after a crash charges and adds nothing twice.
+public struct PurchaseRecord: Hashable, Sendable {
+    public enum State: String, Hashable, Sendable { case pending, completed, failed }
+
+    public let id: Int64
+    /// What was accepted, as it was accepted.
+    public let request: NewPurchase
+    public var state: State
+    public var failure: PaymentFailureReason?
+    public var lotId: LotId?
+    public var invoiceId: Int64?
+
+    public init(id: Int64, request: NewPurchase, state: State, failure: PaymentFailureReason?, lotId: LotId?, invoiceId: Int64?) {
+        self.id = id
+        self.request = request
         self.state = state
         self.failure = failure
         self.lotId = lotId

@@ -42,7 +42,7 @@ public struct BillingService: Sendable {
         let record = try await stores.billing.beginPurchase(NewPurchase(
             tenantId: tenantId, idempotencyKey: key, fingerprint: order.fingerprint, amountMinor: order.amountMinor,
             paymentMethod: method, autoRecharge: order.autoRecharge, createdAt: clock.now()))
-        guard record.fingerprint == order.fingerprint else { throw LedgerError.idempotencyConflict(key) }
+        guard record.request.fingerprint == order.fingerprint else { throw LedgerError.idempotencyConflict(key) }
         let finished = try await finish(record, currency: tenant.currency)
         if let failure = finished.failure { throw failure.error }
         return finished
@@ -111,7 +111,7 @@ public struct BillingService: Sendable {
     public func resumeInterruptedPurchases(olderThanSeconds age: Int64 = 60) async throws -> [PurchaseRecord] {
         var finished: [PurchaseRecord] = []
         for purchase in try await stores.billing.pendingPurchases(before: clock.now().adding(seconds: -age)) {
-            let tenant = try await directory.tenant(purchase.tenantId)
+            let tenant = try await directory.tenant(purchase.request.tenantId)
             finished.append(try await finish(purchase, currency: tenant.currency))
         }
         return finished
@@ -119,17 +119,17 @@ public struct BillingService: Sendable {
 
     private func finish(_ purchase: PurchaseRecord, currency: Currency) async throws -> PurchaseRecord {
         guard purchase.state == .pending else { return purchase }
-        if case let .card(card) = purchase.paymentMethod {
-            let request = ChargeRequest(idempotencyKey: purchase.gatewayKey, token: card.token, amountMinor: purchase.amountMinor,
+        if case let .card(card) = purchase.request.paymentMethod {
+            let request = ChargeRequest(idempotencyKey: purchase.gatewayKey, token: card.token, amountMinor: purchase.request.amountMinor,
                                         currency: currency, description: "Communications Credits purchase \(purchase.id)")
             if case let .failure(reason) = await gateway.chargeRetryingTimeouts(request) {
-                logger.notice("Purchase not paid", metadata: ["tenant": "\(purchase.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"])
+                logger.notice("Purchase not paid", metadata: ["tenant": "\(purchase.request.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"])
                 return try await stores.billing.failPurchase(id: purchase.id, reason: reason)
             }
         }
         let receipt = try await stores.ledger.execute(
-            LedgerRequest(key: purchase.ledgerKey, command: .addFunds(source: .purchase, amountMinor: purchase.amountMinor)),
-            for: purchase.tenantId, at: clock.now())
+            LedgerRequest(key: purchase.ledgerKey, command: .addFunds(source: .purchase, amountMinor: purchase.request.amountMinor)),
+            for: purchase.request.tenantId, at: clock.now())
         return try await stores.billing.completePurchase(id: purchase.id, lotId: receipt.lotId!, currency: currency, at: receipt.occurredAt)
     }
 

@@ -32,24 +32,3 @@ public protocol BillingStore: Sendable {
     func invoices(for tenantId: TenantId, before: Int64?, limit: Int) async throws -> [Invoice]
     func invoice(_ id: Int64, for tenantId: TenantId) async throws -> Invoice?
 }
-
-public struct NewPurchase: Hashable, Sendable {
-    public let tenantId: TenantId
-    public let idempotencyKey: IdempotencyKey
-    public let fingerprint: String
-    public let amountMinor: Int64
-    public let paymentMethod: PaymentMethod
-    public let autoRecharge: AutoRechargeSettings?
-    public let createdAt: Instant
-
-    public init(tenantId: TenantId, idempotencyKey: IdempotencyKey, fingerprint: String, amountMinor: Int64,
-                paymentMethod: PaymentMethod, autoRecharge: AutoRechargeSettings?, createdAt: Instant) {
-        self.tenantId = tenantId
-        self.idempotencyKey = idempotencyKey
-        self.fingerprint = fingerprint
-        self.amountMinor = amountMinor
-        self.paymentMethod = paymentMethod
-        self.autoRecharge = autoRecharge
-        self.createdAt = createdAt
-    }
-}

@@ -42,12 +42,12 @@ public final class SQLiteBillingStore: BillingStore {
         try await database.write { db in
             var purchase = try Self.purchase(id: id, db)
             guard purchase.state == .pending else { return purchase }
-            let invoice = try Self.issueInvoice(.purchase, sourceId: id, tenantId: purchase.tenantId, amountMinor: purchase.amountMinor,
-                                                currency: currency, paymentMethod: purchase.paymentMethod, lotId: lotId, at: now, db)
+            let invoice = try Self.issueInvoice(.purchase, sourceId: id, tenantId: purchase.request.tenantId, amountMinor: purchase.request.amountMinor,
+                                                currency: currency, paymentMethod: purchase.request.paymentMethod, lotId: lotId, at: now, db)
             try db.execute(sql: "UPDATE purchase SET state = 'completed', lot_id = ?, invoice_id = ? WHERE id = ?",
                            arguments: [lotId.rawValue, invoice, id])
-            try Self.savePaymentMethod(purchase.paymentMethod, purchase.tenantId, now, db)
-            if let autoRecharge = purchase.autoRecharge { try Self.saveAutoRecharge(autoRecharge, purchase.tenantId, now, db) }
+            try Self.savePaymentMethod(purchase.request.paymentMethod, purchase.request.tenantId, now, db)
+            if let autoRecharge = purchase.request.autoRecharge { try Self.saveAutoRecharge(autoRecharge, purchase.request.tenantId, now, db) }
             (purchase.state, purchase.lotId, purchase.invoiceId) = (.completed, lotId, invoice)
             return purchase
         }
@@ -209,9 +209,12 @@ public final class SQLiteBillingStore: BillingStore {
 
     private static func purchase(_ row: Row) -> PurchaseRecord {
         PurchaseRecord(
-            id: row["id"], tenantId: TenantId(row["tenant_id"]), idempotencyKey: IdempotencyKey(stored: row["idempotency_key"]),
-            fingerprint: row["fingerprint"], amountMinor: row["amount_minor"], paymentMethod: StoredValues.paymentMethod(row["payment_method"]),
-            autoRecharge: StoredValues.autoRecharge(row["auto_recharge"]), createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+            id: row["id"],
+            request: NewPurchase(tenantId: TenantId(row["tenant_id"]), idempotencyKey: IdempotencyKey(stored: row["idempotency_key"]),
+                                 fingerprint: row["fingerprint"], amountMinor: row["amount_minor"],
+                                 paymentMethod: StoredValues.paymentMethod(row["payment_method"]),
+                                 autoRecharge: StoredValues.autoRecharge(row["auto_recharge"]),
+                                 createdAt: Instant(millisecondsSinceEpoch: row["created_at"])),
             state: PurchaseRecord.State(rawValue: row["state"])!, failure: (row["failure"] as String?).flatMap(PaymentFailureReason.init(rawValue:)),
             lotId: (row["lot_id"] as Int64?).map(LotId.init), invoiceId: row["invoice_id"])
     }
