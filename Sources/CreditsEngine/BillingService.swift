@@ -36,13 +36,16 @@ public struct BillingService: Sendable {
     /// first outcome; with another order it is refused (`idempotencyConflict`).
     public func purchase(_ order: PurchaseOrder, for tenantId: TenantId, key: IdempotencyKey) async throws -> PurchaseRecord {
         let tenant = try await directory.tenant(tenantId)
-        let method = try await paymentMethod(order.payment, for: tenant)
-        try PurchaseLimits.checkAmount(order.amountMinor, tenant.currency)
-
-        let record = try await stores.billing.beginPurchase(NewPurchase(
-            tenantId: tenantId, idempotencyKey: key, fingerprint: order.fingerprint, amountMinor: order.amountMinor,
-            paymentMethod: method, autoRecharge: order.autoRecharge, createdAt: clock.now()))
-        guard record.request.fingerprint == order.fingerprint else { throw LedgerError.idempotencyConflict(key) }
+        // A repeat gets the first answer, even if the tenant could not buy today.
+        var record = try await stores.billing.purchase(for: tenantId, key: key)
+        if record == nil {
+            let method = try await paymentMethod(order.payment, for: tenant)
+            try PurchaseLimits.checkAmount(order.amountMinor, tenant.currency)
+            record = try await stores.billing.beginPurchase(NewPurchase(
+                tenantId: tenantId, idempotencyKey: key, fingerprint: order.fingerprint, amountMinor: order.amountMinor,
+                paymentMethod: method, autoRecharge: order.autoRecharge, createdAt: clock.now()))
+        }
+        guard let record, record.request.fingerprint == order.fingerprint else { throw LedgerError.idempotencyConflict(key) }
         let finished = try await finish(record, currency: tenant.currency)
         if let failure = finished.failure { throw failure.error }
         return finished

@@ -15,6 +15,8 @@ public protocol BillingStore: Sendable {
     /// (and auto-recharge settings, when it set them) on file, in one transaction. Idempotent.
     func completePurchase(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> PurchaseRecord
     func failPurchase(id: Int64, reason: PaymentFailureReason) async throws -> PurchaseRecord
+    /// The purchase recorded under the tenant's idempotency key, if any.
+    func purchase(for tenantId: TenantId, key: IdempotencyKey) async throws -> PurchaseRecord?
     /// Purchases accepted before `before` and never finished: interrupted by a crash.
     func pendingPurchases(before: Instant) async throws -> [PurchaseRecord]
 

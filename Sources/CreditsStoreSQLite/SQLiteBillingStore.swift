@@ -61,6 +61,13 @@ public final class SQLiteBillingStore: BillingStore {
         }
     }
 
+    public func purchase(for tenantId: TenantId, key: IdempotencyKey) async throws -> PurchaseRecord? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM purchase WHERE tenant_id = ? AND idempotency_key = ?",
+                             arguments: [tenantId.rawValue, key.rawValue]).map(Self.purchase)
+        }
+    }
+
     public func pendingPurchases(before: Instant) async throws -> [PurchaseRecord] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM purchase WHERE state = 'pending' AND created_at < ? ORDER BY id",

@@ -34,6 +34,10 @@ struct PurchaseTests {
         let again = try await billing.buy(100_00, key: "order-1")
         #expect(again == first)
         await expectRefusal("idempotencyConflict") { try await billing.buy(200_00, key: "order-1") }
+        // Still the first answer after the tenant moved to post-usage billing, which buys no more.
+        _ = try await billing.directoryService.updateTenant(billing.tenant, commerceModel: .nce)
+        #expect(try await billing.buy(100_00, key: "order-1") == first)
+        await expectRefusal("purchaseNotAllowedPostUsage") { try await billing.buy(100_00, key: "order-2") }
         #expect(try await billing.lots().count == 1)
         #expect(await billing.gateway.charges.count == 1)
     }
