@@ -44,10 +44,7 @@ struct CreditsRoutes {
         credits.get("transactions") { request, context in
             let tenant = try await directory.tenant(context.tenantId())
             let limit = try request.limit()
-            let before = try request.uri.queryParameters.get("before").map { text in
-                guard let id = Int64(text) else { throw Problem.badRequest("before must be a transaction id.") }
-                return TransactionId(id)
-            }
+            let before = try request.beforeCursor().map(TransactionId.init)
             return TransactionList(try await stores.ledger.transactions(for: tenant.id, before: before, limit: limit), limit: limit)
         }
         credits.get("recharges") { request, context in

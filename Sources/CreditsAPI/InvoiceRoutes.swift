@@ -21,10 +21,7 @@ struct InvoiceRoutes {
         invoices.get { request, context in
             let tenant = try await directory.tenant(context.tenantId())
             let limit = try request.limit()
-            let before = try request.uri.queryParameters.get("before").map { text in
-                guard let id = Int64(text) else { throw Problem.badRequest("before must be an invoice id.") }
-                return id
-            }
+            let before = try request.beforeCursor()
             let page = try await stores.billing.invoices(for: tenant.id, before: before, limit: limit)
             return InvoiceList(invoices: page.map(InvoiceBody.init), next: page.count == limit ? page.last?.id : nil)
         }

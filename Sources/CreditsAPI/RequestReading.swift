@@ -55,6 +55,14 @@ extension Request {
         return limit
     }
 
+    /// The `before` cursor of a page that lists newest first: the id of the last item seen.
+    func beforeCursor() throws -> Int64? {
+        try uri.queryParameters.get("before").map { text in
+            guard let id = Int64(text) else { throw Problem.badRequest("before must be the id of the last item of the previous page.") }
+            return id
+        }
+    }
+
     private static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }

@@ -47,7 +47,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
     public func addUsers(_ users: [NumberedLine<User>], to tenantId: TenantId, creditsLicenseAvailable: Bool) async throws {
         try await database.write { db in
             try Self.requireTenant(tenantId, db)
-            let existing = try Set(Self.existingNames(users.map(\.value.upn), in: tenantId, db))
+            let existing = try Set(Self.fetchUsers(named: users.map(\.value.upn), in: tenantId, db).map(\.upn))
             var refused: [LineError] = []
             for line in users {
                 if existing.contains(line.value.upn) {
@@ -118,11 +118,6 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [id.rawValue]) != nil else {
             throw BillingError.unknownTenant(id)
         }
-    }
-
-    private static func existingNames(_ names: [UserPrincipalName], in tenantId: TenantId, _ db: Database) throws -> [UserPrincipalName] {
-        try String.fetchAll(db, sql: "SELECT upn FROM tenant_user WHERE tenant_id = ? AND upn IN (SELECT value FROM json_each(?))",
-                            arguments: [tenantId.rawValue, StoredValues.json(names.map(\.rawValue))]).map(UserPrincipalName.init(stored:))
     }
 
     private static func fetchUsers(named names: [UserPrincipalName], in tenantId: TenantId, _ db: Database) throws -> [User] {
