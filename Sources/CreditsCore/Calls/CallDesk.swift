@@ -1,0 +1,329 @@
+/// Real-time call charging and usage records for one tenant (`DOMAIN.md` sections 6 to 8),
+/// over its credits account, inside one store transaction.
+///
+/// The store loads the account, the sessions and pools a request needs, runs the request
+/// here, and writes back the account's changes, the sessions, `poolUse` and `records`.
+public struct CallDesk: Sendable {
+    public struct Settings: Hashable, Sendable {
+        /// The most seconds one answer grants (our rule: 600).
+        public var quotaSeconds: Int64
+        /// The ledger's own time-out of a call's hold comes this long after the session's, as
+        /// a backstop: the session's expiry charges it first, and writes its usage record.
+        public var holdBackstopSeconds: Int64
+
+        public init(quotaSeconds: Int64 = 600, holdBackstopSeconds: Int64 = 86_400) {
+            self.quotaSeconds = quotaSeconds
+            self.holdBackstopSeconds = holdBackstopSeconds
+        }
+    }
+
+    /// A pool in one month.
+    public struct PoolSlot: Hashable, Sendable {
+        public let key: PoolKey
+        public let month: CalendarMonth
+        public init(key: PoolKey, month: CalendarMonth) {
+            self.key = key
+            self.month = month
+        }
+    }
+
+    public private(set) var account: CreditAccount
+    public private(set) var ids: LedgerIdAllocator
+    public let tenant: Tenant
+    public let autoRecharge: AutoRechargeSettings
+    public let settings: Settings
+    /// The pools known to this desk, with what the requests so far used of them.
+    public private(set) var pools: [PoolSlot: PoolBalance] = [:]
+    private var loadedPoolUse: [PoolSlot: Int64] = [:]
+    /// Records written by the requests so far, in order.
+    public private(set) var records: [UsageRecord] = []
+    /// Credits owed by uploaded records, charged as one ledger transaction by `finishUploads`.
+    private var uploadCreditsMinor: Int64 = 0
+    private var firstChargedUpload: String?
+
+    public init(account: CreditAccount, ids: LedgerIdAllocator, tenant: Tenant, autoRecharge: AutoRechargeSettings, settings: Settings) {
+        self.account = account
+        self.ids = ids
+        self.tenant = tenant
+        self.autoRecharge = autoRecharge
+        self.settings = settings
+    }
+
+    // MARK: Pools
+
+    /// The pool slots a route may draw on in `month` that this desk does not know yet.
+    public func missingPools(for route: CallRoute, in month: CalendarMonth) -> [PoolSlot] {
+        route.pools.map { PoolSlot(key: $0.key, month: month) }.filter { pools[$0] == nil }
+    }
+
+    public mutating func know(_ balance: PoolBalance) {
+        let slot = PoolSlot(key: balance.key, month: balance.month)
+        guard pools[slot] == nil else { return }
+        pools[slot] = balance
+        loadedPoolUse[slot] = balance.used
+    }
+
+    /// Units each pool gained since it was loaded, for the store to add.
+    public var poolUse: [PoolSlot: Int64] {
+        pools.compactMapValues { balance in
+            let delta = balance.used - loadedPoolUse[PoolSlot(key: balance.key, month: balance.month)]!
+            return delta == 0 ? nil : delta
+        }
+    }
+
+    // MARK: Who pays
+
+    private enum Payer {
+        case free(Capability)
+        case pool(PoolDraw, CalendarMonth)
+        case credits(Capability)
+        case postUsage
+    }
+
+    /// The first pool with time left, else the fallback; post-usage for an NCE/MCA tenant
+    /// once its balance is used up and auto-recharge is off.
+    private func payer(_ route: CallRoute, user: User?, month: CalendarMonth, balanceMinor: Int64) -> Result<Payer, CallRefusal> {
+        for draw in route.pools where pools[PoolSlot(key: draw.key, month: month)]?.hasTimeLeft == true {
+            return .success(.pool(draw, month))
+        }
+        switch route.fallback {
+        case let .free(capability): return .success(.free(capability))
+        case let .refused(reason): return .failure(reason)
+        case let .credits(capability, licenseRequired):
+            if PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: balanceMinor, autoRecharge: autoRecharge).active {
+                return .success(.postUsage)
+            }
+            if licenseRequired, user?.licenses.contains(.communicationsCredits) != true {
+                return .failure(route.pools.isEmpty ? .creditsLicenseMissing : .poolExhausted)
+            }
+            return .success(.credits(capability))
+        }
+    }
+
+    // MARK: Real time
+
+    /// Rates the call, picks the payer, grants seconds and reserves their charge.
+    public mutating func start(_ request: CallStart, facts: CallFacts, at now: Instant) -> (CallSession, CallAnswer) {
+        let route = CallRoute.of(facts)
+        let month = CalendarMonth(of: request.startTime)
+        let rate = facts.rate
+        var session = CallSession(id: request.sessionId, start: request, facts: facts, capability: nil, pool: nil, state: .refused,
+                                  grantedSeconds: 0, usedSeconds: 0, heldMinor: 0, expiresAt: now, lastRequestNumber: request.requestNumber)
+        let payer: Payer
+        switch self.payer(route, user: facts.user, month: month, balanceMinor: account.figures.balanceMinor) {
+        case let .success(chosen): payer = chosen
+        case let .failure(reason): return (session, .refused(reason, rate: rate))
+        }
+        var grant = settings.quotaSeconds
+        var hold: Int64 = 0
+        if case let .credits(capability) = payer {
+            let available = account.figures.availableMinor
+            grant = available > 0 ? rate!.longestAffordableSeconds(availableMinor: available, limit: grant, in: tenant.currency) : 0
+            guard grant > 0 else { return (session, .refused(.insufficientBalance, capability: capability, rate: rate)) }
+            hold = rate!.chargeMinor(forDuration: grant, in: tenant.currency)
+        }
+        let capability = Self.capability(of: payer)
+        var pool: PoolDraw?
+        if case let .pool(draw, _) = payer { pool = draw }
+        session = CallSession(id: request.sessionId, start: request, facts: facts, capability: capability, pool: pool, state: .open,
+                              grantedSeconds: grant, usedSeconds: 0, heldMinor: 0, expiresAt: now.adding(seconds: 2 * grant),
+                              lastRequestNumber: request.requestNumber)
+        if hold > 0 { reserve(hold, on: &session, requestNumber: request.requestNumber, at: now) }
+        return (session, CallAnswer(allowed: true, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute, grantedSeconds: grant))
+    }
+
+    /// *update*: records the seconds used and grants up to another quota, as far as the
+    /// available balance covers the longer call.
+    public mutating func update(_ session: inout CallSession, requestNumber: Int64, usedSeconds: Int64, at now: Instant) -> CallAnswer {
+        session.lastRequestNumber = requestNumber
+        session.usedSeconds = max(session.usedSeconds, usedSeconds)
+        let used = session.usedSeconds
+        let limit = used + settings.quotaSeconds
+        var total = limit
+        var more: Int64 = 0
+        if session.capability?.isCredits == true, let rate = session.facts.rate {
+            let available = account.figures.availableMinor
+            let held = session.heldMinor
+            total = Rate.longestAffordable(limit: limit, firstIncrement: rate.firstIncrementSeconds, nextIncrement: rate.nextIncrementSeconds) {
+                rate.chargeMinor(billedSeconds: $0, in: tenant.currency) - held <= available
+            }
+            guard total > used else {
+                return CallAnswer(allowed: false, reason: .insufficientBalance, capability: session.capability, grantedSeconds: 0)
+            }
+            more = rate.chargeMinor(forDuration: total, in: tenant.currency) - held
+        }
+        let grant = total - used
+        session.grantedSeconds = max(session.grantedSeconds, total)
+        session.expiresAt = now.adding(seconds: 2 * grant)
+        if more > 0 {
+            reserve(more, on: &session, requestNumber: requestNumber, at: now)
+        } else {
+            extendBackstop(of: session, requestNumber: requestNumber, at: now)
+        }
+        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: grant)
+    }
+
+    /// *end*: charges the final duration, releases the rest of the hold, writes the record.
+    /// When the platform already uploaded a record under this usage id, that one stands and the
+    /// hold is released.
+    public mutating func end(_ session: inout CallSession, requestNumber: Int64, durationSeconds: Int64, endTime: Instant,
+                             recorded: UsageRecord?, at now: Instant) -> CallAnswer {
+        session.lastRequestNumber = requestNumber
+        let record = recorded ?? close(&session, durationSeconds: durationSeconds, endTime: endTime, source: .realTime, at: now)
+        if recorded != nil {
+            settleHold(of: session, chargeMinor: 0, at: now)
+            session.state = .ended
+        }
+        return CallAnswer(allowed: true, capability: record.capability, grantedSeconds: 0, chargeMinor: record.chargeMinor,
+                          connectionFeeMinor: record.connectionFeeMinor, usageId: record.usageId)
+    }
+
+    /// A session whose platform went silent past its deadline: charged for the time granted.
+    public mutating func expire(_ session: inout CallSession, recorded: UsageRecord?, at now: Instant) {
+        if recorded != nil {
+            settleHold(of: session, chargeMinor: 0, at: now)
+            session.state = .expired
+        } else {
+            _ = close(&session, durationSeconds: session.grantedSeconds, endTime: session.start.startTime.adding(seconds: session.grantedSeconds),
+                      source: .timeout, at: now)
+        }
+    }
+
+    private mutating func close(_ session: inout CallSession, durationSeconds: Int64, endTime: Instant, source: UsageRecord.Source, at now: Instant) -> UsageRecord {
+        let capability = session.capability!
+        let (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
+        if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed) }
+        if capability.isCredits { settleHold(of: session, chargeMinor: charge, at: now) }
+        session.state = source == .timeout ? .expired : .ended
+        session.usedSeconds = durationSeconds
+        let record = usageRecord(usageId: session.id.rawValue, callId: session.id.rawValue, conferenceId: nil, facts: session.facts,
+                                 startTime: session.start.startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billed,
+                                 messageUnits: 0, feeMinor: fee, chargeMinor: charge, capability: capability, pool: session.pool,
+                                 source: source, objectId: nil, administrativeUnits: nil)
+        records.append(record)
+        return record
+    }
+
+    // MARK: After the fact
+
+    /// Prices an uploaded record and charges it: the call happened, so nothing refuses it
+    /// except a rate that is missing (`FREECALL`) and credits may go into debt.
+    public mutating func record(_ upload: UsageUpload, facts: CallFacts) -> UsageRecord {
+        let route = CallRoute.of(facts)
+        let month = CalendarMonth(of: upload.startTime)
+        let balance = account.figures.balanceMinor - uploadCreditsMinor
+        var capability: Capability
+        var pool: PoolDraw?
+        switch payer(route, user: facts.user, month: month, balanceMinor: balance) {
+        case let .success(payer):
+            capability = Self.capability(of: payer)
+            if case let .pool(draw, _) = payer { pool = draw }
+        case .failure(.unknownDestination):
+            capability = .freeCall
+        case .failure:
+            // Refused in real time, but it took place: the balance pays, as for any late record.
+            capability = .communicationsCredits
+        }
+        let (billed, charge, fee) = price(facts, capability: capability, durationSeconds: upload.durationSeconds, messageUnits: upload.messageUnits)
+        if let pool { use(pool, month: month, billedSeconds: billed) }
+        if capability.isCredits, charge > 0 {
+            uploadCreditsMinor += charge
+            if firstChargedUpload == nil { firstChargedUpload = upload.usageId.rawValue }
+        }
+        let end = upload.startTime.adding(seconds: upload.durationSeconds)
+        let record = usageRecord(usageId: upload.usageId.rawValue, callId: upload.callId ?? upload.usageId.rawValue, conferenceId: upload.conferenceId,
+                                 facts: facts, startTime: upload.startTime, endTime: end, durationSeconds: upload.durationSeconds,
+                                 billedSeconds: billed, messageUnits: facts.callType.isSMS ? upload.messageUnits : 0, feeMinor: fee,
+                                 chargeMinor: charge, capability: capability, pool: pool, source: .upload,
+                                 objectId: upload.userObjectId, administrativeUnits: upload.administrativeUnits)
+        records.append(record)
+        return record
+    }
+
+    /// Charges the credits the uploaded records owe, oldest funds first, as one transaction;
+    /// what the balance does not cover becomes debt.
+    public mutating func finishUploads(at now: Instant) {
+        guard uploadCreditsMinor > 0, let first = firstChargedUpload else { return }
+        let request = LedgerRequest(key: IdempotencyKey(system: "usage/\(first)"),
+                                    command: .charge(amountMinor: uploadCreditsMinor, coverage: .mayIncurDebt))
+        _ = account.execute(request, at: now, ids: &ids, recorded: [:])
+        uploadCreditsMinor = 0
+        firstChargedUpload = nil
+    }
+
+    // MARK: Money
+
+    /// Billed seconds, charge and connection fee of a call paid by `capability`. Only credits
+    /// and post-usage calls cost anything; an SMS costs its message units times the rate.
+    private func price(_ facts: CallFacts, capability: Capability, durationSeconds: Int64, messageUnits: Int64) -> (billed: Int64, charge: Int64, fee: Int64) {
+        guard let rate = facts.rate else { return (durationSeconds, 0, 0) }
+        if facts.callType.isSMS {
+            let paid = capability.isCredits || capability == .postUsage
+            return (0, paid ? Rate.roundHalfUp(rate.rateMicrosPerMinute * max(messageUnits, 0), over: Rate.microsPerMinorUnit(tenant.currency)) : 0, 0)
+        }
+        let billed = rate.billedSeconds(forDuration: durationSeconds)
+        guard capability.isCredits || capability == .postUsage, billed > 0 else { return (billed, 0, 0) }
+        return (billed, rate.chargeMinor(billedSeconds: billed, in: tenant.currency), rate.connectionFeeMinor(in: tenant.currency))
+    }
+
+    private mutating func use(_ draw: PoolDraw, month: CalendarMonth, billedSeconds: Int64) {
+        pools[PoolSlot(key: draw.key, month: month)]!.used += billedSeconds * draw.unitsPerSecond
+    }
+
+    private mutating func reserve(_ amountMinor: Int64, on session: inout CallSession, requestNumber: Int64, at now: Instant) {
+        let expiresAt = session.expiresAt.adding(seconds: settings.holdBackstopSeconds)
+        let command: LedgerCommand = session.heldMinor == 0
+            ? .reserve(holdId: session.holdId, amountMinor: amountMinor, expiresAt: expiresAt)
+            : .extendHold(holdId: session.holdId, additionalMinor: amountMinor, expiresAt: expiresAt)
+        let key = IdempotencyKey(system: "call/\(session.id)/\(requestNumber)")
+        if case .success = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
+            session.heldMinor += amountMinor
+        }
+    }
+
+    /// Moves the ledger's backstop along with the session's new deadline.
+    private mutating func extendBackstop(of session: CallSession, requestNumber: Int64, at now: Instant) {
+        guard session.heldMinor > 0 else { return }
+        let key = IdempotencyKey(system: "call/\(session.id)/\(requestNumber)/deadline")
+        _ = account.execute(LedgerRequest(key: key, command: .extendHold(holdId: session.holdId, additionalMinor: 0,
+                                                                          expiresAt: session.expiresAt.adding(seconds: settings.holdBackstopSeconds))),
+                            at: now, ids: &ids, recorded: [:])
+    }
+
+    /// Posts the call's charge against its hold (debt where the hold falls short), or charges
+    /// it outright when nothing was held.
+    private mutating func settleHold(of session: CallSession, chargeMinor: Int64, at now: Instant) {
+        let key = IdempotencyKey(system: "call/\(session.id)/end")
+        let command: LedgerCommand
+        if session.heldMinor > 0 {
+            command = .postHold(holdId: session.holdId, amountMinor: chargeMinor)
+        } else if chargeMinor > 0 {
+            command = .charge(amountMinor: chargeMinor, coverage: .mayIncurDebt)
+        } else {
+            return
+        }
+        _ = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:])
+    }
+
+    private static func capability(of payer: Payer) -> Capability {
+        switch payer {
+        case let .free(capability), let .credits(capability): capability
+        case let .pool(draw, _): draw.key.capability
+        case .postUsage: .postUsage
+        }
+    }
+
+    private func usageRecord(usageId: String, callId: String, conferenceId: String?, facts: CallFacts, startTime: Instant, endTime: Instant,
+                             durationSeconds: Int64, billedSeconds: Int64, messageUnits: Int64, feeMinor: Int64, chargeMinor: Int64,
+                             capability: Capability, pool: PoolDraw?, source: UsageRecord.Source, objectId: String?,
+                             administrativeUnits: String?) -> UsageRecord {
+        UsageRecord(usageId: usageId, callId: callId, conferenceId: conferenceId, userLocation: facts.user?.usageLocation,
+                    userObjectId: objectId, upn: facts.user?.upn, userDisplayName: facts.user?.displayName, callerNumber: facts.caller,
+                    callType: facts.callType, numberType: facts.rate?.numberType, isDomestic: facts.isDomestic,
+                    destinationName: facts.rate?.destination, destinationNumber: facts.callee, externalCountry: facts.externalCountry,
+                    startTime: startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billedSeconds,
+                    messageUnits: messageUnits, connectionFeeMinor: feeMinor, chargeMinor: chargeMinor, currency: tenant.currency,
+                    capability: capability, pool: pool?.key, poolUnits: pool.map { billedSeconds * $0.unitsPerSecond } ?? 0,
+                    source: source, administrativeUnits: administrativeUnits)
+    }
+}

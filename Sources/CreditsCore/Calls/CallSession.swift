@@ -1,0 +1,170 @@
+/// The platform's name for one call, unique within a tenant: the real-time session id, which
+/// is also the usage id of the call's record.
+public struct CallSessionId: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public static let maximumLength = 128
+    public let rawValue: String
+
+    public init(_ text: String) throws(BillingError) {
+        guard !text.isEmpty, text.utf8.count <= Self.maximumLength, !text.hasPrefix("~"),
+              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "/" })
+        else {
+            throw BillingError.invalid("sessionId", "A session or usage id is 1 to \(Self.maximumLength) characters, without '/', control characters or a leading '~'.")
+        }
+        rawValue = text
+    }
+
+    public init(stored: String) { rawValue = stored }
+    public var description: String { rawValue }
+    public static func < (lhs: CallSessionId, rhs: CallSessionId) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// *start*: may this call go ahead, who pays, for how long (`DOMAIN.md` section 7).
+public struct CallStart: Hashable, Sendable {
+    public let sessionId: CallSessionId
+    public let requestNumber: Int64
+    public let callType: CallType
+    public let upn: UserPrincipalName?
+    public let caller: PhoneNumber
+    public let callee: PhoneNumber
+    public let startTime: Instant
+
+    public init(sessionId: CallSessionId, requestNumber: Int64, callType: CallType, upn: UserPrincipalName?,
+                caller: PhoneNumber, callee: PhoneNumber, startTime: Instant) {
+        self.sessionId = sessionId
+        self.requestNumber = requestNumber
+        self.callType = callType
+        self.upn = upn
+        self.caller = caller
+        self.callee = callee
+        self.startTime = startTime
+    }
+
+    public var fingerprint: String {
+        "start type=\(callType.rawValue) upn=\(upn?.rawValue ?? "") caller=\(caller) callee=\(callee) start=\(startTime.millisecondsSinceEpoch)"
+    }
+}
+
+/// A step after the start: *update* (seconds used so far, asking for more) or *end* (the final duration).
+public enum CallStep: Hashable, Sendable {
+    case update(usedSeconds: Int64)
+    case end(durationSeconds: Int64, endTime: Instant)
+
+    public var fingerprint: String {
+        switch self {
+        case let .update(used): "update used=\(used)"
+        case let .end(duration, endTime): "end duration=\(duration) end=\(endTime.millisecondsSinceEpoch)"
+        }
+    }
+}
+
+/// The answer to one request, kept so that a repeat gets it again.
+public struct CallAnswer: Hashable, Sendable {
+    public var allowed: Bool
+    public var reason: CallRefusal?
+    public var capability: Capability?
+    public var rateMicrosPerMinute: Int64?
+    /// Seconds the platform may use from now on without asking again.
+    public var grantedSeconds: Int64
+    /// Set on the answer to *end*.
+    public var chargeMinor: Int64?
+    public var connectionFeeMinor: Int64?
+    public var usageId: String?
+
+    public init(allowed: Bool, reason: CallRefusal? = nil, capability: Capability? = nil, rateMicrosPerMinute: Int64? = nil,
+                grantedSeconds: Int64 = 0, chargeMinor: Int64? = nil, connectionFeeMinor: Int64? = nil, usageId: String? = nil) {
+        self.allowed = allowed
+        self.reason = reason
+        self.capability = capability
+        self.rateMicrosPerMinute = rateMicrosPerMinute
+        self.grantedSeconds = grantedSeconds
+        self.chargeMinor = chargeMinor
+        self.connectionFeeMinor = connectionFeeMinor
+        self.usageId = usageId
+    }
+
+    static func refused(_ reason: CallRefusal, capability: Capability? = nil, rate: Rate? = nil) -> CallAnswer {
+        CallAnswer(allowed: false, reason: reason, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute)
+    }
+}
+
+/// A call in progress, or how it ended.
+public struct CallSession: Hashable, Sendable {
+    public enum State: String, Hashable, Sendable, CaseIterable {
+        case open
+        case ended
+        /// The platform went silent past the deadline; charged for the time granted.
+        case expired
+        /// Refused at the start.
+        case refused
+    }
+
+    public let id: CallSessionId
+    public let start: CallStart
+    public let facts: CallFacts
+    public let capability: Capability?
+    public let pool: PoolDraw?
+    public internal(set) var state: State
+    /// Seconds granted since the start, all answers together.
+    public internal(set) var grantedSeconds: Int64
+    public internal(set) var usedSeconds: Int64
+    public internal(set) var heldMinor: Int64
+    /// When the platform is presumed gone: twice the last grant after the last answer.
+    public internal(set) var expiresAt: Instant
+    public internal(set) var lastRequestNumber: Int64
+
+    public init(id: CallSessionId, start: CallStart, facts: CallFacts, capability: Capability?, pool: PoolDraw?, state: State,
+                grantedSeconds: Int64, usedSeconds: Int64, heldMinor: Int64, expiresAt: Instant, lastRequestNumber: Int64) {
+        self.id = id
+        self.start = start
+        self.facts = facts
+        self.capability = capability
+        self.pool = pool
+        self.state = state
+        self.grantedSeconds = grantedSeconds
+        self.usedSeconds = usedSeconds
+        self.heldMinor = heldMinor
+        self.expiresAt = expiresAt
+        self.lastRequestNumber = lastRequestNumber
+    }
+
+    /// The ledger hold of this call.
+    public var holdId: HoldId { HoldId("call/\(id)") }
+}
+
+/// A call record uploaded after the fact (`API.md`, usage-records).
+public struct UsageUpload: Hashable, Sendable {
+    public let usageId: CallSessionId
+    public let callId: String?
+    public let conferenceId: String?
+    public let callType: CallType
+    public let upn: UserPrincipalName?
+    public let caller: PhoneNumber
+    public let callee: PhoneNumber
+    public let startTime: Instant
+    public let durationSeconds: Int64
+    /// SMS: message units; calls: ignored.
+    public let messageUnits: Int64
+    public let userObjectId: String?
+    public let administrativeUnits: String?
+
+    public init(usageId: CallSessionId, callId: String?, conferenceId: String?, callType: CallType, upn: UserPrincipalName?,
+                caller: PhoneNumber, callee: PhoneNumber, startTime: Instant, durationSeconds: Int64, messageUnits: Int64,
+                userObjectId: String?, administrativeUnits: String?) {
+        self.usageId = usageId
+        self.callId = callId
+        self.conferenceId = conferenceId
+        self.callType = callType
+        self.upn = upn
+        self.caller = caller
+        self.callee = callee
+        self.startTime = startTime
+        self.durationSeconds = durationSeconds
+        self.messageUnits = messageUnits
+        self.userObjectId = userObjectId
+        self.administrativeUnits = administrativeUnits
+    }
+
+    public var fingerprint: String {
+        "record type=\(callType.rawValue) upn=\(upn?.rawValue ?? "") caller=\(caller) callee=\(callee) start=\(startTime.millisecondsSinceEpoch) duration=\(durationSeconds) units=\(messageUnits)"
+    }
+}
