@@ -3,10 +3,12 @@ public struct Stores: Sendable {
     public let ledger: any LedgerStore
     public let directory: any DirectoryStore
     public let billing: any BillingStore
+    public let calls: any CallStore
 
-    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore) {
+    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore) {
         self.ledger = ledger
         self.directory = directory
         self.billing = billing
+        self.calls = calls
     }
 }

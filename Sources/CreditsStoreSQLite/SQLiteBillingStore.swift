@@ -157,7 +157,7 @@ public final class SQLiteBillingStore: BillingStore {
 
     // MARK: - Rows
 
-    private static func settings(_ tenantId: TenantId, _ db: Database) throws -> BillingSettings {
+    static func settings(_ tenantId: TenantId, _ db: Database) throws -> BillingSettings {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM billing_settings WHERE tenant_id = ?", arguments: [tenantId.rawValue]) else {
             return .none
         }

@@ -16,6 +16,7 @@ enum SQLiteDatabase {
         var migrator = DatabaseMigrator()
         LedgerSchema.register(in: &migrator)
         BillingSchema.register(in: &migrator)
+        CallSchema.register(in: &migrator)
         try migrator.migrate(database)
         return database
     }

@@ -7,16 +7,17 @@ import GRDB
 /// batches that arrive together share a commit (see `GroupCommitWriter`).
 public final class SQLiteLedgerStore: LedgerStore {
     let database: DatabasePool
-    private let writer: GroupCommitWriter
+    let writer: GroupCommitWriter
 
     /// Opens (creating and migrating where needed) the database file at `path`.
     public convenience init(path: String) throws {
-        try self.init(database: SQLiteDatabase.open(path: path))
+        let database = try SQLiteDatabase.open(path: path)
+        self.init(database: database, writer: GroupCommitWriter(database: database))
     }
 
-    init(database: DatabasePool) {
+    init(database: DatabasePool, writer: GroupCommitWriter) {
         self.database = database
-        writer = GroupCommitWriter(database: database)
+        self.writer = writer
     }
 
     public func openAccount(_ tenantId: TenantId, currency: Currency, at now: Instant) async throws {
@@ -35,7 +36,14 @@ public final class SQLiteLedgerStore: LedgerStore {
         -> [Result<LedgerReceipt, LedgerError>]
     {
         try LedgerLimits.checkBatchSize(requests.count)
-        return try await writer.submit(requests, for: tenantId, at: now)
+        return try await writer.submit { db in
+            var account = try LedgerRows.loadAccount(tenantId, naming: Set(requests.compactMap(\.command.holdId)), dueBy: now, db)
+            var ids = try LedgerRows.nextIds(db)
+            let recorded = try LedgerRows.recorded(requests.map(\.key), of: tenantId, db)
+            let results = requests.map { account.execute($0, at: now, ids: &ids, recorded: recorded) }
+            try LedgerRows.write(account.takeChanges(), of: account, db)
+            return results
+        }
     }
 
     public func settleDue(at now: Instant) async throws -> Int {

@@ -3,11 +3,14 @@ public struct SQLiteStores: Sendable {
     public let ledger: SQLiteLedgerStore
     public let directory: SQLiteDirectoryStore
     public let billing: SQLiteBillingStore
+    public let calls: SQLiteCallStore
 
     public init(path: String) throws {
         let database = try SQLiteDatabase.open(path: path)
-        ledger = SQLiteLedgerStore(database: database)
+        let writer = GroupCommitWriter(database: database)
+        ledger = SQLiteLedgerStore(database: database, writer: writer)
         directory = SQLiteDirectoryStore(database: database)
         billing = SQLiteBillingStore(database: database)
+        calls = SQLiteCallStore(database: database, writer: writer)
     }
 }

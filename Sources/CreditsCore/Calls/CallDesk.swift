@@ -49,6 +49,9 @@ public struct CallDesk: Sendable {
         self.settings = settings
     }
 
+    /// The ledger's changes made by the requests so far, for the store to write.
+    public mutating func takeLedgerChanges() -> LedgerChanges { account.takeChanges() }
+
     // MARK: Pools
 
     /// The pool slots a route may draw on in `month` that this desk does not know yet.

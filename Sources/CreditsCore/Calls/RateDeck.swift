@@ -74,3 +74,16 @@ public struct RateDeck: Sendable {
         return node
     }
 }
+
+/// The decks of every currency, as one value a request can carry.
+public struct RateBook: Sendable {
+    private var decks: [String: RateDeck] = [:]
+
+    public init(_ decks: [RateDeck] = []) {
+        for deck in decks { self.decks[deck.currency.code] = deck }
+    }
+
+    public func deck(for currency: Currency) -> RateDeck? { decks[currency.code] }
+
+    public mutating func replace(_ deck: RateDeck) { decks[deck.currency.code] = deck }
+}

@@ -1,0 +1,125 @@
+public import CreditsCore
+
+/// Where rates, call sessions, minute pools and usage records live. Each call request and each
+/// batch of records is one transaction with the ledger changes it makes, judged by `CallDesk`:
+/// a pool minute or a unit of credit is never spent twice, and a repeat gets the first answer.
+public protocol CallStore: Sendable {
+    /// Adds rates to the currency's deck, a rate for the same prefix and date replacing the old
+    /// one; all or nothing. Returns the whole deck.
+    func saveRates(_ rates: [Rate], currency: Currency) async throws -> RateDeck
+    /// Every currency's deck.
+    func rateBook() async throws -> RateBook
+
+    /// *start*. Throws `BillingError` for an unknown tenant, a session id already used, or a
+    /// request number reused with other content.
+    func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
+        -> CallOutcome
+    /// *update* or *end* of an open session; a repeat of an earlier request gets its answer.
+    func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
+                      for tenantId: TenantId, at now: Instant) async throws -> CallOutcome
+    /// Prices and charges up to `LedgerLimits.maximumBatchSize` records in one transaction;
+    /// one result per record, in order.
+    func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
+        -> UsageBatchOutcome
+    /// Charges every session whose platform went silent past its deadline; returns the balance
+    /// of each tenant that had one.
+    func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64]
+
+    /// Records that started in `[from, to)`, by start time then usage id, after `after` when given.
+    func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord]
+    func pools(for tenantId: TenantId, month: CalendarMonth) async throws -> [PoolBalance]
+    func session(_ sessionId: CallSessionId, for tenantId: TenantId) async throws -> CallSession?
+
+    /// Issues the invoice of every post-usage month that ended by `now` and has charges; once each.
+    func issuePostUsageInvoices(at now: Instant) async throws -> [PostUsageInvoice]
+    func postUsageInvoices(for tenantId: TenantId) async throws -> [PostUsageInvoice]
+}
+
+/// The answer to a call request and the balance it left, for the auto-recharge judgement
+/// (nil for a repeat, which changed nothing).
+public struct CallOutcome: Hashable, Sendable {
+    public let answer: CallAnswer
+    public let balanceMinor: Int64?
+
+    public init(answer: CallAnswer, balanceMinor: Int64?) {
+        self.answer = answer
+        self.balanceMinor = balanceMinor
+    }
+}
+
+/// What became of each uploaded record.
+public enum UsageResult: Hashable, Sendable {
+    case charged(UsageRecord)
+    /// A record with this usage id and the same content was charged before.
+    case duplicate(UsageRecord)
+    case refused(BillingError)
+}
+
+public struct UsageBatchOutcome: Hashable, Sendable {
+    public let results: [UsageResult]
+    public let balanceMinor: Int64
+
+    public init(results: [UsageResult], balanceMinor: Int64) {
+        self.results = results
+        self.balanceMinor = balanceMinor
+    }
+}
+
+/// Where a page of usage records ended.
+public struct UsageCursor: Hashable, Sendable {
+    public let startTime: Instant
+    public let usageId: String
+
+    public init(startTime: Instant, usageId: String) {
+        self.startTime = startTime
+        self.usageId = usageId
+    }
+}
+
+/// The charges a post-usage tenant accrued in one month, billed after it.
+public struct PostUsageInvoice: Hashable, Sendable {
+    public let id: Int64
+    public let tenantId: TenantId
+    public let month: CalendarMonth
+    public let issuedAt: Instant
+    public let amountMinor: Int64
+    public let currency: Currency
+    public let records: Int64
+
+    public init(id: Int64, tenantId: TenantId, month: CalendarMonth, issuedAt: Instant, amountMinor: Int64, currency: Currency, records: Int64) {
+        self.id = id
+        self.tenantId = tenantId
+        self.month = month
+        self.issuedAt = issuedAt
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.records = records
+    }
+
+    public var number: String {
+        let digits = String(id)
+        return "PU-\(month.year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+}
+
+extension BillingError {
+    public static func unknownSession(_ id: CallSessionId) -> BillingError {
+        BillingError(.notFound, code: "unknownSession", detail: "No call session '\(id)' was started in this tenant.")
+    }
+
+    public static func sessionExists(_ id: CallSessionId) -> BillingError {
+        BillingError(.conflict, code: "sessionExists", detail: "Call session '\(id)' was already started with another request number.")
+    }
+
+    public static func sessionClosed(_ id: CallSessionId, _ state: CallSession.State) -> BillingError {
+        BillingError(.conflict, code: "sessionClosed", detail: "Call session '\(id)' is \(state.rawValue); it takes no more requests.")
+    }
+
+    public static func requestConflict(_ id: CallSessionId, _ number: Int64) -> BillingError {
+        BillingError(.conflict, code: "requestConflict", detail: "Request \(number) of call session '\(id)' was already answered for other content.")
+    }
+
+    public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
+        BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
+    }
+}

@@ -1,0 +1,145 @@
+import CreditsCore
+import CreditsStore
+import GRDB
+
+/// Reading and writing the rows of calls; every function runs inside the caller's transaction.
+enum CallRows {
+    // MARK: Rates
+
+    static func rates(_ db: Database, currency: String? = nil) throws -> [(String, Rate)] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM rate WHERE ?1 IS NULL OR currency = ?1 ORDER BY currency, prefix, effective_from",
+                                    arguments: [currency])
+        return rows.map { row in
+            let rate = try! Rate(prefix: DialPrefix(row["prefix"]), destination: row["destination"], numberType: NumberType(rawValue: row["number_type"])!,
+                                 rateMicrosPerMinute: row["rate_micros"], connectionFeeMicros: row["fee_micros"],
+                                 firstIncrementSeconds: row["first_increment"], nextIncrementSeconds: row["next_increment"],
+                                 effectiveFrom: ISO8601.parse(row["effective_from"])!.civilDateAndTime.date)
+            return (row["currency"], rate)
+        }
+    }
+
+    // MARK: Sessions
+
+    /// A session's rate in one text column, tab-separated (names hold no control characters).
+    static func encode(_ rate: Rate?) -> String? {
+        rate.map {
+            [$0.prefix.description, $0.destination, $0.numberType.rawValue, String($0.rateMicrosPerMinute), String($0.connectionFeeMicros),
+             String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom.instant())].joined(separator: "\t")
+        }
+    }
+
+    static func decodeRate(_ text: String?) -> Rate? {
+        guard let parts = text?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init), parts.count == 8 else { return nil }
+        return try? Rate(prefix: DialPrefix(parts[0]), destination: parts[1], numberType: NumberType(rawValue: parts[2])!,
+                         rateMicrosPerMinute: Int64(parts[3])!, connectionFeeMicros: Int64(parts[4])!, firstIncrementSeconds: Int64(parts[5])!,
+                         nextIncrementSeconds: Int64(parts[6])!, effectiveFrom: ISO8601.parse(parts[7])!.civilDateAndTime.date)
+    }
+
+    static func session(_ id: CallSessionId, of tenant: Tenant, _ db: Database) throws -> CallSession? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM call_session WHERE tenant_id = ? AND session_id = ?"),
+                                         arguments: [tenant.id.rawValue, id.rawValue])
+        else { return nil }
+        return session(row, tenant: tenant)
+    }
+
+    static func session(_ row: Row, tenant: Tenant) -> CallSession {
+        let upn: String? = row["upn"]
+        let user = upn.map {
+            try! User(upn: UserPrincipalName(stored: $0), displayName: row["display_name"], usageLocation: CountryCode(row["usage_location"])!)
+        }
+        let start = CallStart(sessionId: CallSessionId(stored: row["session_id"]), requestNumber: row["start_request"],
+                              callType: CallType(rawValue: row["call_type"])!, upn: user?.upn, caller: try! PhoneNumber(row["caller"]),
+                              callee: try! PhoneNumber(row["callee"]), startTime: Instant(millisecondsSinceEpoch: row["start_time"]))
+        let facts = CallFacts(callType: start.callType, user: user, caller: start.caller, callee: start.callee, rate: decodeRate(row["rate"]),
+                              tenantCountry: tenant.country)
+        let pool = (row["pool"] as String?).flatMap(PoolKey.init(stored:)).map { PoolDraw(key: $0, unitsPerSecond: row["pool_units_per_second"]) }
+        return CallSession(id: start.sessionId, start: start, facts: facts, capability: (row["capability"] as String?).flatMap(Capability.init(rawValue:)),
+                           pool: pool, state: CallSession.State(rawValue: row["state"])!, grantedSeconds: row["granted_seconds"],
+                           usedSeconds: row["used_seconds"], heldMinor: row["held_minor"],
+                           expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]), lastRequestNumber: row["last_request"])
+    }
+
+    static func insert(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
+        let user = session.facts.user
+        try db.cachedStatement(sql: """
+            INSERT INTO call_session (tenant_id, session_id, call_type, upn, display_name, usage_location, caller, callee, start_time,
+                start_request, rate, capability, pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).insert(
+                .text(tenantId.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
+                .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
+                .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
+                .integer(session.start.requestNumber), .optional(encode(session.facts.rate)), .optional(session.capability?.rawValue),
+                .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
+                .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
+                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber))
+    }
+
+    static func update(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE call_session SET state = ?, granted_seconds = ?, used_seconds = ?, held_minor = ?, expires_at = ?, last_request = ?
+            WHERE tenant_id = ? AND session_id = ?
+            """).insert(
+                .text(session.state.rawValue), .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
+                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber), .text(tenantId.rawValue),
+                .text(session.id.rawValue))
+    }
+
+    // MARK: Answers
+
+    static func answer(_ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ db: Database) throws -> (fingerprint: String, answer: CallAnswer)? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT fingerprint, answer FROM call_answer WHERE tenant_id = ? AND session_id = ? AND request_number = ?"),
+            arguments: [tenantId.rawValue, sessionId.rawValue, number])
+        else { return nil }
+        return (row[0], decodeAnswer(row[1]))
+    }
+
+    static func insertAnswer(_ answer: CallAnswer, fingerprint: String, _ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO call_answer (tenant_id, session_id, request_number, fingerprint, answer) VALUES (?, ?, ?, ?, ?)")
+            .insert(.text(tenantId.rawValue), .text(sessionId.rawValue), .integer(number), .text(fingerprint), .text(encode(answer)))
+    }
+
+    /// `allowed reason capability rate granted charge fee usageId`, tab-separated, empty for none.
+    private static func encode(_ answer: CallAnswer) -> String {
+        [answer.allowed ? "1" : "0", answer.reason?.rawValue ?? "", answer.capability?.rawValue ?? "", answer.rateMicrosPerMinute.map(String.init) ?? "",
+         String(answer.grantedSeconds), answer.chargeMinor.map(String.init) ?? "", answer.connectionFeeMinor.map(String.init) ?? "",
+         answer.usageId ?? ""].joined(separator: "\t")
+    }
+
+    private static func decodeAnswer(_ text: String) -> CallAnswer {
+        let parts = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        return CallAnswer(allowed: parts[0] == "1", reason: CallRefusal(rawValue: parts[1]), capability: Capability(rawValue: parts[2]),
+                          rateMicrosPerMinute: Int64(parts[3]), grantedSeconds: Int64(parts[4]) ?? 0, chargeMinor: Int64(parts[5]),
+                          connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7])
+    }
+
+    // MARK: Pools
+
+    static func pool(_ slot: CallDesk.PoolSlot, of tenantId: TenantId, _ db: Database) throws -> PoolBalance {
+        let used = try Int64.fetchOne(db.cachedStatement(sql: "SELECT used FROM minute_pool WHERE tenant_id = ? AND month = ? AND pool = ?"),
+                                      arguments: [tenantId.rawValue, slot.month.description, slot.key.description]) ?? 0
+        let users = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM tenant_user WHERE tenant_id = ?1 AND (?2 IS NULL OR usage_location = ?2)
+            AND EXISTS (SELECT 1 FROM json_each(licenses) WHERE value IN (SELECT value FROM json_each(?3)))
+            """), arguments: [tenantId.rawValue, slot.key.country?.rawValue, StoredValues.json(slot.key.sizingLicenses.map(\.rawValue))]) ?? 0
+        return PoolBalance(key: slot.key, month: slot.month, capacity: slot.key.capacity(users: users), used: used)
+    }
+
+    static func addPoolUse(_ use: [CallDesk.PoolSlot: Int64], of tenantId: TenantId, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO minute_pool (tenant_id, month, pool, used) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (tenant_id, month, pool) DO UPDATE SET used = used + ?4
+            """)
+        for (slot, units) in use {
+            try statement.insert(.text(tenantId.rawValue), .text(slot.month.description), .text(slot.key.description), .integer(units))
+        }
+    }
+
+    static func pools(of tenantId: TenantId, month: CalendarMonth, _ db: Database) throws -> [PoolBalance] {
+        try String.fetchAll(db, sql: "SELECT pool FROM minute_pool WHERE tenant_id = ? AND month = ? ORDER BY pool",
+                            arguments: [tenantId.rawValue, month.description])
+            .compactMap(PoolKey.init(stored:))
+            .map { try pool(CallDesk.PoolSlot(key: $0, month: month), of: tenantId, db) }
+    }
+}

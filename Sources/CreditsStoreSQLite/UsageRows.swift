@@ -1,0 +1,84 @@
+import CreditsCore
+import CreditsStore
+import GRDB
+
+/// Usage records and post-usage invoices; every function runs inside the caller's transaction.
+enum UsageRows {
+    static func insert(_ record: UsageRecord, fingerprint: String, of tenantId: TenantId, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO usage_record (tenant_id, usage_id, fingerprint, call_id, conference_id, user_location, user_object_id, upn,
+                user_display_name, caller, call_type, number_type, domestic, destination_name, destination_number, external_country,
+                start_time, end_time, duration_seconds, billed_seconds, message_units, fee_minor, charge_minor, currency, capability,
+                pool, pool_units, source, administrative_units)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).insert(
+                .text(tenantId.rawValue), .text(record.usageId), .text(fingerprint), .text(record.callId), .optional(record.conferenceId),
+                .optional(record.userLocation?.rawValue), .optional(record.userObjectId), .optional(record.upn?.rawValue),
+                .optional(record.userDisplayName), .text(record.callerNumber.description), .text(record.callType.rawValue),
+                .optional(record.numberType?.rawValue), .integer(record.isDomestic ? 1 : 0), .optional(record.destinationName),
+                .text(record.destinationNumber.description), .optional(record.externalCountry?.rawValue),
+                .integer(record.startTime.millisecondsSinceEpoch), .integer(record.endTime.millisecondsSinceEpoch),
+                .integer(record.durationSeconds), .integer(record.billedSeconds), .integer(record.messageUnits),
+                .integer(record.connectionFeeMinor), .integer(record.chargeMinor), .text(record.currency.code),
+                .text(record.capability.rawValue), .optional(record.pool?.description), .integer(record.poolUnits),
+                .text(record.source.rawValue), .optional(record.administrativeUnits))
+    }
+
+    static func record(_ usageId: String, of tenantId: TenantId, _ db: Database) throws -> (fingerprint: String, record: UsageRecord)? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM usage_record WHERE tenant_id = ? AND usage_id = ?"),
+                         arguments: [tenantId.rawValue, usageId]).map { ($0["fingerprint"], record($0)) }
+    }
+
+    static func records(of tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int, _ db: Database) throws -> [UsageRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM usage_record WHERE tenant_id = ?1 AND start_time >= ?2 AND start_time < ?3
+            AND (?4 IS NULL OR (start_time, usage_id) > (?4, ?5))
+            ORDER BY start_time, usage_id LIMIT ?6
+            """), arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch,
+                              after?.startTime.millisecondsSinceEpoch, after?.usageId, limit]).map(record)
+    }
+
+    static func record(_ row: Row) -> UsageRecord {
+        func country(_ column: String) -> CountryCode? { (row[column] as String?).flatMap(CountryCode.init) }
+        return UsageRecord(
+            usageId: row["usage_id"], callId: row["call_id"], conferenceId: row["conference_id"], userLocation: country("user_location"),
+            userObjectId: row["user_object_id"], upn: (row["upn"] as String?).map(UserPrincipalName.init(stored:)),
+            userDisplayName: row["user_display_name"], callerNumber: try! PhoneNumber(row["caller"]), callType: CallType(rawValue: row["call_type"])!,
+            numberType: (row["number_type"] as String?).flatMap(NumberType.init(rawValue:)), isDomestic: row["domestic"],
+            destinationName: row["destination_name"], destinationNumber: try! PhoneNumber(row["destination_number"]),
+            externalCountry: country("external_country"), startTime: Instant(millisecondsSinceEpoch: row["start_time"]),
+            endTime: Instant(millisecondsSinceEpoch: row["end_time"]), durationSeconds: row["duration_seconds"],
+            billedSeconds: row["billed_seconds"], messageUnits: row["message_units"], connectionFeeMinor: row["fee_minor"],
+            chargeMinor: row["charge_minor"], currency: Currency(code: row["currency"])!, capability: Capability(rawValue: row["capability"])!,
+            pool: (row["pool"] as String?).flatMap(PoolKey.init(stored:)), poolUnits: row["pool_units"],
+            source: UsageRecord.Source(rawValue: row["source"])!, administrativeUnits: row["administrative_units"])
+    }
+
+    // MARK: Post-usage invoices
+
+    /// Months that ended before `now` with post-usage charges and no invoice yet.
+    static func issuePostUsageInvoices(at now: Instant, _ db: Database) throws -> [PostUsageInvoice] {
+        let due = try Row.fetchAll(db, sql: """
+            SELECT * FROM (
+                SELECT tenant_id, strftime('%Y-%m', start_time / 1000, 'unixepoch') AS month, currency,
+                       SUM(charge_minor) AS amount, COUNT(*) AS records
+                FROM usage_record WHERE capability = 'POSTUSAGE' AND start_time < ?
+                GROUP BY tenant_id, month, currency
+            ) AS due
+            WHERE amount > 0 AND NOT EXISTS (SELECT 1 FROM post_usage_invoice AS p WHERE p.tenant_id = due.tenant_id AND p.month = due.month)
+            """, arguments: [CalendarMonth(of: now).start.millisecondsSinceEpoch])
+        return try due.map { row in
+            try db.execute(sql: "INSERT INTO post_usage_invoice (tenant_id, month, issued_at, amount_minor, currency, records) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [row["tenant_id"], row["month"], now.millisecondsSinceEpoch, row["amount"], row["currency"], row["records"]])
+            return PostUsageInvoice(id: db.lastInsertedRowID, tenantId: TenantId(row["tenant_id"]), month: CalendarMonth(row["month"])!,
+                                    issuedAt: now, amountMinor: row["amount"], currency: Currency(code: row["currency"])!, records: row["records"])
+        }
+    }
+
+    static func postUsageInvoices(of tenantId: TenantId, _ db: Database) throws -> [PostUsageInvoice] {
+        try Row.fetchAll(db, sql: "SELECT * FROM post_usage_invoice WHERE tenant_id = ? ORDER BY id DESC", arguments: [tenantId.rawValue]).map { row in
+            PostUsageInvoice(id: row["id"], tenantId: tenantId, month: CalendarMonth(row["month"])!, issuedAt: Instant(millisecondsSinceEpoch: row["issued_at"]),
+                             amountMinor: row["amount_minor"], currency: Currency(code: row["currency"])!, records: row["records"])
+        }
+    }
+}
