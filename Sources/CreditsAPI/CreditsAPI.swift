@@ -7,13 +7,19 @@ public struct CreditsAPI: Sendable {
     let directory: DirectoryService
     let billing: BillingService
     let stores: Stores
+    let calls: CallService
     let clock: any CreditsClock
+    /// Set when the server runs on a test clock: its routes are added.
+    let testClock: (clock: ManualClock, dueWork: DueWork)?
 
-    public init(billing: BillingService, stores: Stores, clock: any CreditsClock) {
+    public init(billing: BillingService, calls: CallService, stores: Stores, clock: any CreditsClock,
+                testClock: (clock: ManualClock, dueWork: DueWork)? = nil) {
         directory = DirectoryService(stores: stores, clock: clock)
         self.billing = billing
+        self.calls = calls
         self.stores = stores
         self.clock = clock
+        self.testClock = testClock
     }
 
     public func addRoutes(to router: Router<APIRequestContext>) {
@@ -21,5 +27,8 @@ public struct CreditsAPI: Sendable {
         TenantRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         CreditsRoutes(directory: directory, billing: billing, stores: stores, clock: clock).add(to: router)
         InvoiceRoutes(directory: directory, stores: stores).add(to: router)
+        RateRoutes(calls: calls, clock: clock).add(to: router)
+        CallRoutes(directory: directory, calls: calls, stores: stores, clock: clock).add(to: router)
+        if let testClock { TestClockRoutes(clock: testClock.clock, dueWork: testClock.dueWork).add(to: router) }
     }
 }

@@ -104,7 +104,9 @@ struct CreditsBody: ResponseEncodable {
 
     struct PostUsageBody: Encodable {
         let active: Bool
+        /// `notPostUsageTenant`, `autoRechargeOn` or `balanceRemaining`; absent when active.
         let reason: String?
+        let detail: String
     }
 
     let currency: String
@@ -135,7 +137,8 @@ struct CreditsBody: ResponseEncodable {
         }
         let status = PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: figures.balanceMinor,
                                      autoRecharge: settings.autoRecharge)
-        postUsage = PostUsageBody(active: status.active, reason: status.reason)
+        postUsage = PostUsageBody(active: status.active, reason: status.reason?.rawValue,
+                                  detail: status.reason?.detail ?? "Minutes are billed after use, once a month.")
     }
 }
 

@@ -88,19 +88,33 @@ public enum RechargePolicy {
 /// Whether a post-usage tenant is billed after use yet (`DOMAIN.md` section 8): only once its
 /// balance is used up and auto-recharge is off; the reason says plainly what holds it back.
 public struct PostUsageStatus: Hashable, Sendable {
+    public enum Reason: String, Hashable, Sendable {
+        /// A classic tenant: credits are prepaid, nothing is billed after use.
+        case notPostUsageTenant
+        /// The NCE/MCA tenant left auto-recharge on: the balance refills and post-usage never starts.
+        case autoRechargeOn
+        /// What is left of the balance is used first.
+        case balanceRemaining
+
+        public var detail: String {
+            switch self {
+            case .notPostUsageTenant: "This tenant prepays its minutes with Communications Credits; nothing is billed after use."
+            case .autoRechargeOn: "Auto-recharge is still on: the balance will refill itself and post-usage billing will not start. Turn auto-recharge off."
+            case .balanceRemaining: "The remaining Communications Credits balance is used first; post-usage billing starts when it is used up."
+            }
+        }
+    }
+
     public let active: Bool
-    public let reason: String?
+    /// Why post-usage billing is not active; nil when it is.
+    public let reason: Reason?
 
     public init(commerceModel: CommerceModel, balanceMinor: Int64, autoRecharge: AutoRechargeSettings) {
         switch (commerceModel.isPostUsage, autoRecharge.enabled, balanceMinor > 0) {
-        case (false, _, _):
-            (active, reason) = (false, nil)
-        case (true, true, _):
-            (active, reason) = (false, "Auto-recharge is still on: the balance will refill itself and post-usage billing will not start. Turn auto-recharge off.")
-        case (true, false, true):
-            (active, reason) = (false, "The remaining Communications Credits balance is used first; post-usage billing starts when it is used up.")
-        case (true, false, false):
-            (active, reason) = (true, "Minutes are billed after use.")
+        case (false, _, _): (active, reason) = (false, .notPostUsageTenant)
+        case (true, true, _): (active, reason) = (false, .autoRechargeOn)
+        case (true, false, true): (active, reason) = (false, .balanceRemaining)
+        case (true, false, false): (active, reason) = (true, nil)
         }
     }
 }

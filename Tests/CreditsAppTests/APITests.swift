@@ -159,10 +159,11 @@ struct APITests {
             #expect(try await send(client, .patch, "/v1/tenants/t", #"{"commerceModel":"nce"}"#, expect: .ok)["commerceModel"] as? String == "nce")
             let postUsage = try await send(client, .get, "/v1/tenants/t/credits", expect: .ok)["postUsage"] as? [String: Any]
             #expect(postUsage?["active"] as? Bool == false)
-            #expect((postUsage?["reason"] as? String)?.contains("Turn auto-recharge off") == true)
+            #expect(postUsage?["reason"] as? String == "autoRechargeOn")
+            #expect((postUsage?["detail"] as? String)?.contains("Turn auto-recharge off") == true)
             try await send(client, .put, "/v1/tenants/t/credits/auto-recharge", #"{"enabled":false,"rechargeAmountMinor":1000,"triggerAmountMinor":500}"#, expect: .ok)
             let after = try await send(client, .get, "/v1/tenants/t/credits", expect: .ok)["postUsage"] as? [String: Any]
-            #expect((after?["reason"] as? String)?.contains("used first") == true)
+            #expect(after?["reason"] as? String == "balanceRemaining")
         }
     }
 }

@@ -167,7 +167,7 @@ struct AutoRechargeTests {
         let settings = try await billing.stores.billing.settings(for: billing.tenant).autoRecharge
         let status = PostUsageStatus(commerceModel: .nce, balanceMinor: 0, autoRecharge: settings)
         #expect(!status.active)
-        #expect(status.reason?.contains("turn auto-recharge off") == true || status.reason?.contains("Turn auto-recharge off") == true)
+        #expect(status.reason == .autoRechargeOn)
         _ = try await charge(billing, 90_00, "a")
         #expect(try await billing.service.runPendingRecharges().map(\.state) == [.succeeded])
         try await billing.service.setAutoRecharge(.off, for: billing.tenant)

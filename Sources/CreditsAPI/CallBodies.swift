@@ -1,0 +1,260 @@
+import CreditsCore
+import CreditsStore
+import Hummingbird
+
+struct CallStartInput: Decodable {
+    let requestNumber: Int64
+    let callType: String
+    let upn: String?
+    let callerNumber: String
+    let calleeNumber: String
+    let startTime: String
+
+    func request(sessionId: CallSessionId) throws(BillingError) -> CallStart {
+        CallStart(sessionId: sessionId, requestNumber: requestNumber, callType: try CallType.parse(callType, field: "callType"),
+                  upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
+                  callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"))
+    }
+}
+
+struct CallUpdateInput: Decodable {
+    let requestNumber: Int64
+    let usedSeconds: Int64
+}
+
+struct CallEndInput: Decodable {
+    let requestNumber: Int64
+    let durationSeconds: Int64
+    let endTime: String
+}
+
+/// The answer to *start* and *update*; `detail` says in words why a call was refused.
+struct CallAnswerBody: Encodable, ResponseEncodable {
+    let allowed: Bool
+    let reason: String?
+    let detail: String?
+    let capability: String?
+    let rateMicrosPerMinute: Int64?
+    let grantedSeconds: Int64
+
+    init(_ answer: CallAnswer) {
+        allowed = answer.allowed
+        reason = answer.reason?.rawValue
+        detail = answer.reason?.detail
+        capability = answer.capability?.rawValue
+        rateMicrosPerMinute = answer.rateMicrosPerMinute
+        grantedSeconds = answer.grantedSeconds
+    }
+}
+
+struct CallEndBody: Encodable, ResponseEncodable {
+    let chargeMinor: Int64
+    let connectionFeeMinor: Int64
+    let capability: String
+    let usageId: String
+
+    init(_ answer: CallAnswer) {
+        chargeMinor = answer.chargeMinor ?? 0
+        connectionFeeMinor = answer.connectionFeeMinor ?? 0
+        capability = answer.capability?.rawValue ?? Capability.freeCall.rawValue
+        usageId = answer.usageId ?? ""
+    }
+}
+
+struct UsageUploadInput: Decodable {
+    struct Record: Decodable {
+        let usageId: String
+        let callId: String?
+        let conferenceId: String?
+        let callType: String
+        let upn: String?
+        let callerNumber: String
+        let calleeNumber: String
+        let startTime: String
+        let durationSeconds: Int64
+        let messageUnits: Int64?
+        let userObjectId: String?
+        let administrativeUnits: String?
+
+        func upload() throws(BillingError) -> UsageUpload {
+            let type = try CallType.parse(callType, field: "callType")
+            return UsageUpload(
+                usageId: try CallSessionId(usageId), callId: callId, conferenceId: conferenceId, callType: type,
+                upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
+                callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
+                durationSeconds: durationSeconds, messageUnits: messageUnits ?? (type.isSMS ? 1 : 0), userObjectId: userObjectId,
+                administrativeUnits: administrativeUnits)
+        }
+    }
+
+    let records: [Record]
+}
+
+struct UsageResultBody: Encodable {
+    let usageId: String
+    /// `charged`, `duplicate` (charged before, nothing done) or `refused`.
+    let status: String
+    var chargeMinor: Int64?
+    var capability: String?
+    var code: String?
+    var detail: String?
+}
+
+struct UsageResultsBody: Encodable, ResponseEncodable {
+    let results: [UsageResultBody]
+}
+
+/// One usage record with the report's columns (`DOMAIN.md` section 10), in camelCase.
+struct UsageRecordBody: Encodable {
+    let usageId, callId: String
+    let conferenceId: String?
+    let userLocation: String?
+    let userObjectId: String?
+    let upn: String?
+    let userDisplayName: String?
+    let callerNumber: String
+    let callType: String
+    let callDirection: String
+    let numberType: String?
+    let domesticInternational: String
+    let destinationDialed: String?
+    let destinationNumber: String
+    let externalCountry: String?
+    let startTime, endTime: String
+    let durationSeconds: Int64
+    let billedSeconds: Int64
+    let messageUnits: Int64
+    let connectionFeeMinor: Int64
+    let chargeMinor: Int64
+    let currency: String
+    let capability: String
+    let pool: String?
+    let poolUnits: Int64
+    let `operator`: String
+    let sourceOfCallDuration: String
+    let administrativeUnits: String?
+
+    init(_ record: UsageRecord) {
+        usageId = record.usageId
+        callId = record.callId
+        conferenceId = record.conferenceId
+        userLocation = record.userLocation?.rawValue
+        userObjectId = record.userObjectId
+        upn = record.upn?.rawValue
+        userDisplayName = record.userDisplayName
+        callerNumber = record.callerNumber.description
+        callType = record.callType.rawValue
+        callDirection = record.callType.direction
+        numberType = record.numberType?.rawValue
+        domesticInternational = record.isDomestic ? "Domestic" : "International"
+        destinationDialed = record.destinationName
+        destinationNumber = record.destinationNumber.description
+        externalCountry = record.externalCountry?.rawValue
+        startTime = ISO8601.format(record.startTime)
+        endTime = ISO8601.format(record.endTime)
+        durationSeconds = record.durationSeconds
+        billedSeconds = record.billedSeconds
+        messageUnits = record.messageUnits
+        connectionFeeMinor = record.connectionFeeMinor
+        chargeMinor = record.chargeMinor
+        currency = record.currency.code
+        capability = record.capability.rawValue
+        pool = record.pool?.description
+        poolUnits = record.poolUnits
+        self.operator = UsageRecord.operatorName
+        sourceOfCallDuration = record.source.rawValue
+        administrativeUnits = record.administrativeUnits
+    }
+}
+
+struct UsageRecordList: Encodable, ResponseEncodable {
+    let records: [UsageRecordBody]
+    /// Pass as `after` for the next page; absent on the last.
+    let next: String?
+}
+
+struct PoolBody: Encodable {
+    let pool: String
+    let capability: String
+    let country: String?
+    let month: String
+    let capacity: Int64
+    let used: Int64
+    let remaining: Int64
+    /// Seconds for minute pools; units (a domestic second 1, an international second 5) for MCOPSTN2.
+    let unit: String
+
+    init(_ balance: PoolBalance) {
+        pool = balance.key.description
+        capability = balance.key.capability.rawValue
+        country = balance.key.country?.rawValue
+        month = balance.month.description
+        capacity = balance.capacity
+        used = balance.used
+        remaining = balance.capacity - balance.used
+        unit = balance.key.capability == .domesticAndInternationalCallingPlan ? "unitSeconds" : "seconds"
+    }
+}
+
+struct PoolList: Encodable, ResponseEncodable {
+    let month: String
+    let pools: [PoolBody]
+}
+
+struct RateBody: Encodable, ResponseEncodable {
+    let prefix: String
+    let destination: String
+    let numberType: String
+    let rateMicrosPerMinute: Int64
+    let connectionFeeMicros: Int64
+    let firstIncrementSeconds: Int64
+    let nextIncrementSeconds: Int64
+    let effectiveFrom: String
+    let country: String?
+
+    init(_ rate: Rate, number: PhoneNumber) {
+        prefix = rate.prefix.description
+        destination = rate.destination
+        numberType = rate.numberType.rawValue
+        rateMicrosPerMinute = rate.rateMicrosPerMinute
+        connectionFeeMicros = rate.connectionFeeMicros
+        firstIncrementSeconds = rate.firstIncrementSeconds
+        nextIncrementSeconds = rate.nextIncrementSeconds
+        effectiveFrom = ISO8601.formatDate(rate.effectiveFrom.instant())
+        country = NumberingPlan.country(of: number)?.rawValue
+    }
+}
+
+struct PostUsageInvoiceBody: Encodable {
+    let id: Int64
+    let number: String
+    let month: String
+    let issuedAt: String
+    let amountMinor: Int64
+    let currency: String
+    let records: Int64
+
+    init(_ invoice: PostUsageInvoice) {
+        id = invoice.id
+        number = invoice.number
+        month = invoice.month.description
+        issuedAt = ISO8601.format(invoice.issuedAt)
+        amountMinor = invoice.amountMinor
+        currency = invoice.currency.code
+        records = invoice.records
+    }
+}
+
+struct PostUsageInvoiceList: Encodable, ResponseEncodable {
+    let invoices: [PostUsageInvoiceBody]
+}
+
+extension Instant {
+    /// An ISO 8601 instant from a request, or a refusal naming the field.
+    static func parse(_ text: String, field: String) throws(BillingError) -> Instant {
+        guard let instant = ISO8601.parse(text) else {
+            throw BillingError.invalid(field, "\(field) is an ISO 8601 time such as 2026-11-21T09:30:00Z, not '\(text.prefix(40))'.")
+        }
+        return instant
+    }
+}

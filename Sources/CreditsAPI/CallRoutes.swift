@@ -1,0 +1,121 @@
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Hummingbird
+
+/// The telephony platform's paths (`API.md`, Calls): real-time *start*, *update* and *end*,
+/// idempotent by session id and request number, and usage records uploaded after the fact,
+/// idempotent by usage id. Plus what an administrator reads of them: records and pools.
+struct CallRoutes {
+    let directory: DirectoryService
+    let calls: CallService
+    let stores: Stores
+    let clock: any CreditsClock
+
+    func add(to router: Router<APIRequestContext>) {
+        let session = router.group("v1/tenants/:tenantId/calls/:sessionId")
+        session.post("start") { request, context in
+            let input = try await request.decodeJSON(CallStartInput.self, context: context)
+            return CallAnswerBody(try await calls.start(input.request(sessionId: context.sessionId()), for: context.tenantId()))
+        }
+        session.post("update") { request, context in
+            let input = try await request.decodeJSON(CallUpdateInput.self, context: context)
+            return CallAnswerBody(try await calls.update(context.sessionId(), requestNumber: input.requestNumber, usedSeconds: input.usedSeconds,
+                                                         for: context.tenantId()))
+        }
+        session.post("end") { request, context in
+            let input = try await request.decodeJSON(CallEndInput.self, context: context)
+            return CallEndBody(try await calls.end(context.sessionId(), requestNumber: input.requestNumber, durationSeconds: input.durationSeconds,
+                                                   endTime: Instant.parse(input.endTime, field: "endTime"), for: context.tenantId()))
+        }
+
+        let tenant = router.group("v1/tenants/:tenantId")
+        tenant.post("usage-records") { request, context in
+            try await upload(request, context)
+        }
+        tenant.get("usage-records") { request, context in
+            let tenantId = try await directory.tenant(context.tenantId()).id
+            let limit = try request.limit()
+            let (from, to) = try request.dateRange(now: clock.now())
+            let after = try request.usageCursor()
+            let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: limit)
+            let next = records.count == limit ? records.last.map { "\($0.startTime.millisecondsSinceEpoch):\($0.usageId)" } : nil
+            return UsageRecordList(records: records.map(UsageRecordBody.init), next: next)
+        }
+        tenant.get("pools") { request, context in
+            let tenantId = try await directory.tenant(context.tenantId()).id
+            let month = try request.uri.queryParameters.get("month").map { text in
+                guard let month = CalendarMonth(text) else { throw Problem.badRequest("month is YYYY-MM, such as 2026-11.") }
+                return month
+            } ?? CalendarMonth(of: clock.now())
+            return PoolList(month: month.description, pools: try await stores.calls.pools(for: tenantId, month: month).map(PoolBody.init))
+        }
+        tenant.get("post-usage/invoices") { _, context in
+            let tenantId = try await directory.tenant(context.tenantId()).id
+            return PostUsageInvoiceList(invoices: try await stores.calls.postUsageInvoices(for: tenantId).map(PostUsageInvoiceBody.init))
+        }
+    }
+
+    /// Every record is read on its own: one that is malformed is refused alone, with its reason,
+    /// and the others are charged.
+    private func upload(_ request: Request, _ context: APIRequestContext) async throws -> UsageResultsBody {
+        let input = try await request.decodeJSON(UsageUploadInput.self, context: context)
+        guard input.records.count <= LedgerLimits.maximumBatchSize else {
+            throw Problem(.contentTooLarge, code: "batchTooLarge",
+                          detail: "A batch holds at most \(LedgerLimits.maximumBatchSize) records, not \(input.records.count); split it.")
+        }
+        let parsed = input.records.map { record in Result { () throws(BillingError) in try record.upload() } }
+        let valid = parsed.compactMap { try? $0.get() }
+        var charged = try await calls.record(valid, for: context.tenantId()).makeIterator()
+        let results = zip(input.records, parsed).map { record, parsed -> UsageResultBody in
+            guard case .success = parsed, let result = charged.next() else {
+                guard case let .failure(error) = parsed else { preconditionFailure("one result per valid record") }
+                return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code, detail: error.detail)
+            }
+            switch result {
+            case let .charged(usage):
+                return UsageResultBody(usageId: usage.usageId, status: "charged", chargeMinor: usage.chargeMinor, capability: usage.capability.rawValue)
+            case let .duplicate(usage):
+                return UsageResultBody(usageId: usage.usageId, status: "duplicate", chargeMinor: usage.chargeMinor, capability: usage.capability.rawValue)
+            case let .refused(error):
+                return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code, detail: error.detail)
+            }
+        }
+        return UsageResultsBody(results: results)
+    }
+}
+
+extension APIRequestContext {
+    func sessionId() throws -> CallSessionId {
+        do {
+            return try CallSessionId(parameters.require("sessionId"))
+        } catch let error as BillingError {
+            throw Problem(error)
+        }
+    }
+}
+
+extension Request {
+    /// `from` and `to` (ISO 8601 dates or times); by default the last 28 days.
+    func dateRange(now: Instant) throws -> (Instant, Instant) {
+        func instant(_ name: String) throws -> Instant? {
+            try uri.queryParameters.get(name).map { text in
+                guard let instant = ISO8601.parse(text) else { throw Problem.badRequest("\(name) is an ISO 8601 date or time, such as 2026-11-01.") }
+                return instant
+            }
+        }
+        let to = try instant("to") ?? now
+        let from = try instant("from") ?? to.adding(days: -28)
+        guard from < to else { throw Problem.badRequest("from must come before to.") }
+        return (from, to)
+    }
+
+    /// The `after` cursor of a usage page: `startMilliseconds:usageId` as the last page's `next` gave it.
+    func usageCursor() throws -> UsageCursor? {
+        try uri.queryParameters.get("after").map { text in
+            let parts = text.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let start = Int64(parts[0]) else { throw Problem.badRequest("after is the next value of the previous page.") }
+            return UsageCursor(startTime: Instant(millisecondsSinceEpoch: start), usageId: String(parts[1]))
+        }
+    }
+}

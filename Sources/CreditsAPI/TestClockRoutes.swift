@@ -1,0 +1,32 @@
+import CreditsCore
+import CreditsEngine
+import Hummingbird
+
+/// `/v1/test-clock` (`API.md`): only on a server started with a test clock. Moving it forward
+/// runs everything that came due before answering.
+struct TestClockRoutes {
+    let clock: ManualClock
+    let dueWork: DueWork
+
+    struct AdvanceInput: Decodable {
+        let to: String
+    }
+
+    struct ClockBody: Encodable, ResponseEncodable {
+        let now: String
+    }
+
+    func add(to router: Router<APIRequestContext>) {
+        let group = router.group("v1/test-clock")
+        group.get { _, _ in ClockBody(now: ISO8601.format(clock.now())) }
+        group.post("advance") { request, context in
+            let to = try Instant.parse(try await request.decodeJSON(AdvanceInput.self, context: context).to, field: "to")
+            guard to >= clock.now() else {
+                throw BillingError(.conflict, code: "clockCannotGoBack", detail: "The test clock is at \(ISO8601.format(clock.now())); it only moves forward.")
+            }
+            clock.advance(to: to)
+            try await dueWork.run()
+            return ClockBody(now: ISO8601.format(clock.now()))
+        }
+    }
+}

@@ -1,0 +1,63 @@
+public import CreditsStore
+public import Logging
+public import ServiceLifecycle
+
+/// Everything that falls due with time rather than with a request: lot expiries and hold
+/// time-outs in idle accounts, calls whose platform went silent, recharges left in flight,
+/// purchases a crash interrupted, and post-usage invoices of months that ended. Each step is
+/// idempotent, so running it twice, or on two instances, does no harm.
+public struct DueWork: Sendable {
+    let stores: Stores
+    let billing: BillingService
+    let calls: CallService
+    let clock: any CreditsClock
+    let logger: Logger
+
+    public init(stores: Stores, billing: BillingService, calls: CallService, clock: any CreditsClock, logger: Logger) {
+        self.stores = stores
+        self.billing = billing
+        self.calls = calls
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs every step once, in the order that lets a later one see what an earlier one did.
+    public func run() async throws {
+        let now = clock.now()
+        let settled = try await stores.ledger.settleDue(at: now)
+        let expired = try await calls.expireSilentCalls()
+        try await billing.runPendingRecharges()
+        try await billing.resumeInterruptedPurchases()
+        let invoices = try await stores.calls.issuePostUsageInvoices(at: now)
+        if settled + expired + invoices.count > 0 {
+            logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "expiredCalls": "\(expired)",
+                                                        "postUsageInvoices": "\(invoices.count)"])
+        }
+    }
+}
+
+/// Runs `DueWork` every `interval` until shutdown.
+public struct DueWorkService: Service {
+    let work: DueWork
+    let interval: Duration
+
+    public init(work: DueWork, interval: Duration) {
+        self.work = work
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await work.run()
+            } catch {
+                work.logger.error("Running what fell due failed; trying again next round", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+}
