@@ -3,7 +3,8 @@ public import CreditsStore
 
 /// Contoso, a tenant to explore: administrators and licensed users, a Visa card on file with
 /// auto-recharge on, funds bought over the past 14 months (one lot already expired, one about
-/// to), 90 days of calls charged to them, and a call in progress.
+/// to), the sample rate deck, 90 days of calls of every kind priced and charged through the
+/// call store, and a call in progress.
 public enum DemoOrganization {
     public static let tenantId = TenantId("contoso")
     public static let currency = Currency.usd
@@ -25,13 +26,16 @@ public enum DemoOrganization {
                                                    for: tenantId, at: opened)
         try await stores.billing.saveAutoRecharge(AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 100_00, triggerAmountMinor: 20_00),
                                                   for: tenantId, at: opened)
-        var activity = DemoActivity(store: store, now: now)
+        if try await stores.calls.rateBook().deck(for: currency) == nil {
+            _ = try await stores.calls.saveRates(SampleRateDeck.rates, currency: currency)
+        }
+        var activity = DemoActivity(stores: stores, rates: try await stores.calls.rateBook(), now: now)
         try await activity.buy(.purchase, 200_00, at: opened)
-        try await activity.callsDaily(from: opened.adding(days: 1), days: 40, averageMinor: 90)
+        try await activity.callsDaily(from: opened.adding(days: 1), days: 40)
         try await activity.buy(.purchase, 500_00, at: now.adding(months: -12).adding(days: 20))
         try await activity.buy(.recharge, 100_00, at: now.adding(months: -4))
         try await activity.buy(.recharge, 100_00, at: now.adding(days: -20))
-        try await activity.callsDaily(from: now.adding(days: -90), days: 90, averageMinor: 150)
+        try await activity.callsDaily(from: now.adding(days: -90), days: 90)
         try await activity.callInProgress(at: now)
         return true
     }
@@ -53,42 +57,64 @@ extension DemoOrganization {
     }
 }
 
-/// Writes the demo's history through the ledger, in time order, with a fixed seed so that
-/// every demo looks alike.
+/// Writes the demo's history through the ledger and the call store, in time order, with a
+/// fixed seed so that every demo looks alike.
 private struct DemoActivity {
-    let store: any LedgerStore
+    let stores: Stores
+    let rates: RateBook
     let now: Instant
     var seed: UInt64 = 0x00C0_FFEE
     var sequence = 0
 
+    /// Who calls whom: a domestic call on a calling plan, international calls on credits and on
+    /// MCOPSTN2 units, Pay-As-You-Go, conference dial-out inside and outside Zone A, a toll-free
+    /// call into a call queue, and an incoming call.
+    static let calls: [(upn: String?, type: CallType, caller: String, callee: String)] = [
+        ("alex@contoso.com", .userOut, "+14255550101", "+12065550123"),
+        ("alex@contoso.com", .userOut, "+14255550101", "+4930123456"),
+        ("nestor@contoso.com", .userOut, "+14255550105", "+13125550147"),
+        ("adele@contoso.com", .userOut, "+442030000003", "+442071234567"),
+        ("adele@contoso.com", .userOut, "+442030000003", "+33612345678"),
+        ("megan@contoso.com", .conferenceOut, "+14255550100", "+447700900123"),
+        ("lee@contoso.com", .conferenceOut, "+14165550104", "+919812345678"),
+        (nil, .resourceAccountIn, "+14155550100", "+18005550199"),
+        ("megan@contoso.com", .userIn, "+12125550188", "+14255550100"),
+    ]
+
     mutating func buy(_ source: Lot.Source, _ amountMinor: Int64, at instant: Instant) async throws {
-        try await run(.addFunds(source: source, amountMinor: amountMinor), at: instant)
+        sequence += 1
+        _ = try await stores.ledger.execute([LedgerRequest(key: IdempotencyKey("demo-\(sequence)"), command: .addFunds(source: source, amountMinor: amountMinor))],
+                                            for: DemoOrganization.tenantId, at: instant)
     }
 
-    /// A few calls a day, each reserved, then posted for what it cost.
-    mutating func callsDaily(from start: Instant, days: Int64, averageMinor: Int64) async throws {
+    /// A few calls a day, uploaded as the platform would at the end of each day.
+    mutating func callsDaily(from start: Instant, days: Int64) async throws {
         for day in 0..<days {
+            var uploads: [UsageUpload] = []
             for call in 0..<Int64(2 + nextRandom(4)) {
                 let startAt = start.adding(days: day).adding(seconds: 8 * 3600 + call * 5400 + Int64(nextRandom(3000)))
-                guard startAt < now else { return }
-                let holdId = HoldId("demo-call-\(sequence)")
-                let costMinor = 1 + Int64(nextRandom(UInt64(averageMinor)))
-                try await run(.reserve(holdId: holdId, amountMinor: costMinor * 2, expiresAt: startAt.adding(seconds: 1200)), at: startAt)
-                try await run(.postHold(holdId: holdId, amountMinor: costMinor), at: startAt.adding(seconds: 300))
+                guard startAt.adding(seconds: 3600) < now else { break }
+                let template = Self.calls[Int(nextRandom(UInt64(Self.calls.count)))]
+                sequence += 1
+                uploads.append(UsageUpload(
+                    usageId: try CallSessionId("demo-call-\(sequence)"), callId: nil, conferenceId: nil, callType: template.type,
+                    upn: try template.upn.map { try UserPrincipalName($0) }, caller: try PhoneNumber(template.caller),
+                    callee: try PhoneNumber(template.callee), startTime: startAt, durationSeconds: 20 + Int64(nextRandom(900)),
+                    messageUnits: 0, userObjectId: nil, administrativeUnits: nil))
             }
+            guard let last = uploads.last else { continue }
+            _ = try await stores.calls.recordUsage(uploads, rates: rates, settings: CallDesk.Settings(), for: DemoOrganization.tenantId,
+                                                   at: last.startTime.adding(seconds: 3600))
         }
     }
 
-    mutating func callInProgress(at instant: Instant) async throws {
-        try await run(.reserve(holdId: HoldId("demo-call-in-progress"), amountMinor: 3_00, expiresAt: instant.adding(seconds: 600)),
-                      at: instant.adding(seconds: -30))
-    }
-
-    /// Refusals (a call the balance could not cover) are part of a living history: kept quiet.
-    private mutating func run(_ command: LedgerCommand, at instant: Instant) async throws {
-        sequence += 1
-        _ = try await store.execute([LedgerRequest(key: IdempotencyKey("demo-\(sequence)"), command: command)],
-                                    for: DemoOrganization.tenantId, at: instant)
+    func callInProgress(at instant: Instant) async throws {
+        let start = instant.adding(seconds: -30)
+        _ = try await stores.calls.startCall(
+            CallStart(sessionId: try CallSessionId("demo-call-in-progress"), requestNumber: 1, callType: .userOut,
+                      upn: try UserPrincipalName("nestor@contoso.com"), caller: try PhoneNumber("+14255550105"),
+                      callee: try PhoneNumber("+447700900123"), startTime: start),
+            rates: rates, settings: CallDesk.Settings(), for: DemoOrganization.tenantId, at: start)
     }
 
     private mutating func nextRandom(_ bound: UInt64) -> UInt64 {

@@ -39,7 +39,8 @@ import Testing
     @Test func theDemoOrganizationIsALivingAccountLoadedOnlyIntoAnEmptyDatabase() async throws {
         let database = try temporaryDatabase()
         _ = try await buildApplication(reader: reader(database: database, demo: true))
-        let store = try DatabaseLocation(database).openStores().ledger
+        let stores = try DatabaseLocation(database).openStores()
+        let store = stores.ledger
         let now = SystemClock().now()
         let statement = try await store.statement(for: DemoOrganization.tenantId, at: now)
         let transactions = try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000)
@@ -48,7 +49,11 @@ import Testing
         #expect(statement.lots.contains { !$0.isExpired(at: now) && $0.expiresAt < now.adding(days: 30) && $0.freeMinor > 0 },
                 "one lot about to expire")
         #expect(statement.figures.balanceMinor > 100_00 && statement.figures.heldMinor > 0, "funds left and a call in progress")
-        #expect(transactions.count > 500 && transactions.contains { $0.receipt.kind == .postHold && $0.receipt.occurredAt > now.adding(days: -3) })
+        #expect(transactions.contains { $0.receipt.kind == .charge && $0.receipt.occurredAt > now.adding(days: -3) })
+        let records = try await stores.calls.usageRecords(for: DemoOrganization.tenantId, from: now.adding(days: -90), to: now, after: nil, limit: 100_000)
+        #expect(records.count > 200)
+        #expect(Set(records.map(\.capability)).isSuperset(of: [.domesticCallingPlan, .domesticAndInternationalCallingPlan, .conferencingPool,
+                                                               .communicationsCredits, .incoming]), "calls of every kind")
         #expect(try await store.verify().isConsistent)
 
         _ = try await buildApplication(reader: reader(database: database, demo: true))
