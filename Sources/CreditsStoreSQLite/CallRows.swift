@@ -136,10 +136,18 @@ enum CallRows {
         }
     }
 
+    /// Every pool the tenant's licenses make this month, and any pool already used in it.
     static func pools(of tenantId: TenantId, month: CalendarMonth, _ db: Database) throws -> [PoolBalance] {
-        try String.fetchAll(db, sql: "SELECT pool FROM minute_pool WHERE tenant_id = ? AND month = ? ORDER BY pool",
-                            arguments: [tenantId.rawValue, month.description])
-            .compactMap(PoolKey.init(stored:))
-            .map { try pool(CallDesk.PoolSlot(key: $0, month: month), of: tenantId, db) }
+        let plans: [Capability] = [.domesticCallingPlan, .domesticCallingPlan120, .domesticCallingPlan240, .domesticAndInternationalCallingPlan]
+        var keys = Set(try Row.fetchAll(db, sql: """
+            SELECT DISTINCT usage_location, json_each.value FROM tenant_user, json_each(tenant_user.licenses)
+            WHERE tenant_id = ? AND json_each.value IN (SELECT value FROM json_each(?))
+            """, arguments: [tenantId.rawValue, StoredValues.json(plans.map(\.rawValue))]).map { row in
+            PoolKey(capability: Capability(rawValue: row[1])!, country: CountryCode(row[0]))
+        })
+        if try pool(CallDesk.PoolSlot(key: .conferencing, month: month), of: tenantId, db).capacity > 0 { keys.insert(.conferencing) }
+        keys.formUnion(try String.fetchAll(db, sql: "SELECT pool FROM minute_pool WHERE tenant_id = ? AND month = ?",
+                                           arguments: [tenantId.rawValue, month.description]).compactMap(PoolKey.init(stored:)))
+        return try keys.sorted { $0.description < $1.description }.map { try pool(CallDesk.PoolSlot(key: $0, month: month), of: tenantId, db) }
     }
 }
