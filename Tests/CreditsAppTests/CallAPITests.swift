@@ -1,0 +1,159 @@
+import CreditsApp
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Calls through the real server on a test clock, priced by the sample deck.
+@Suite("The HTTP API for rates, calls and usage")
+struct CallAPITests {
+    let api = APITests()
+
+    func putSampleDeck(_ client: any TestClientProtocol) async throws {
+        let rows = try await client.execute(uri: "/v1/rate-decks/USD", method: .put, headers: [.contentType: "text/csv"],
+                                            body: ByteBuffer(bytes: SampleRateDeck.csv)) { response in
+            #expect(response.status == .ok)
+            return (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["rows"] as? Int
+        }
+        #expect(rows == SampleRateDeck.rates.count)
+    }
+
+    /// Tailspin: a Domestic 120-minute user, a Domestic and International user in the UK, a
+    /// Pay-As-You-Go user and an Audio Conferencing organizer, all with Communications Credits.
+    func tailspin(_ client: any TestClientProtocol) async throws {
+        try await api.createTenant(client, id: "tailspin")
+        try await api.send(client, .post, "/v1/tenants/tailspin/credits/purchases",
+                           #"{"amountMinor":5000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#, key: "buy", expect: .created)
+        for (name, location, licenses) in [("dom", "US", "MCOEV\",\"MCOPSTN5"), ("intl", "GB", "MCOEV\",\"MCOPSTN2"),
+                                           ("payg", "US", "MCOEV\",\"MCOPSTN_PAYG"), ("conf", "US", "MCOMEETADD")] {
+            try await api.send(client, .post, "/v1/tenants/tailspin/users",
+                               #"{"upn":"\#(name)@tailspin.com","displayName":"\#(name)","usageLocation":"\#(location)","roles":[]}"#, expect: .created)
+            try await api.send(client, .post, "/v1/tenants/tailspin/users/\(name)@tailspin.com/licenses",
+                               #"{"add":["\#(licenses)","MCOPSTNPP"]}"#, expect: .ok)
+        }
+    }
+
+    func advance(_ client: any TestClientProtocol, to instant: String) async throws {
+        #expect(try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"\#(instant)"}"#, expect: .ok)["now"] as? String == instant)
+    }
+
+    /// Starts a call now, ends it after `duration`, moves the clock an hour on; returns the end's answer.
+    @discardableResult
+    func call(_ client: any TestClientProtocol, _ session: String, _ type: String = "user_out", by upn: String?, from caller: String = "+14255550100",
+              to callee: String, seconds duration: Int) async throws -> [String: Any] {
+        let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
+        let user = upn.map { #""upn":"\#($0)@tailspin.com","# } ?? ""
+        let start = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/start",
+                                       #"{"requestNumber":1,"callType":"\#(type)",\#(user)"callerNumber":"\#(caller)","calleeNumber":"\#(callee)","startTime":"\#(now)"}"#,
+                                       expect: .ok)
+        #expect(start["allowed"] as? Bool == true, "\(session): \(start)")
+        let end = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/end",
+                                     #"{"requestNumber":2,"durationSeconds":\#(duration),"endTime":"\#(now)"}"#, expect: .ok)
+        let next = ISO8601DateFormatter().date(from: now)!.addingTimeInterval(3600)
+        try await advance(client, to: ISO8601DateFormatter().string(from: next))
+        return end
+    }
+
+    @Test("A month of calls: charges and pool use match the values worked out by hand, and the pools reset on the first")
+    func aMonthOfCalls() async throws {
+        try await api.withServer(testClock: true) { client in
+            try await putSampleDeck(client)
+            try await tailspin(client)
+            try await advance(client, to: "2027-03-01T08:00:00Z")
+            // Domestic 120 minutes = 7,200 s: 3,000 + 3,000 s, then 1,500 s still on the pool (1,200 s were left),
+            // then 600 s at 1 cent a minute on credits: 10 cents. A call to the UK: 125 s bills 180 s at 2 cents: 6 cents.
+            for (session, seconds) in [("d1", 3000), ("d2", 3000), ("d3", 1500)] {
+                #expect(try await call(client, session, by: "dom", to: "+12065550100", seconds: seconds)["capability"] as? String == "MCOPSTN5")
+            }
+            #expect(try await call(client, "d4", by: "dom", to: "+12065550100", seconds: 600)["chargeMinor"] as? Int == 10)
+            #expect(try await call(client, "d5", by: "dom", to: "+442071234567", seconds: 125)["chargeMinor"] as? Int == 6)
+            // MCOPSTN2 in the UK: an international 61 s bills 120 s x 5 units; a domestic 30 s bills 60 s x 1.
+            #expect(try await call(client, "i1", by: "intl", from: "+442030000001", to: "+12065550100", seconds: 61)["capability"] as? String == "MCOPSTN2")
+            #expect(try await call(client, "i2", by: "intl", from: "+442030000001", to: "+442071234567", seconds: 30)["chargeMinor"] as? Int == 0)
+            // Pay-As-You-Go: 45 s to the US bills 60 s, 1 cent; 90 s to Germany, billed by the second at 2 cents a minute, 3 cents.
+            #expect(try await call(client, "p1", by: "payg", to: "+12065550100", seconds: 45)["chargeMinor"] as? Int == 1)
+            #expect(try await call(client, "p2", by: "payg", to: "+4930123456", seconds: 90)["chargeMinor"] as? Int == 3)
+            // Conferencing: 60 minutes to Zone A; 1,800 + 1,900 s (billed 1,920) on the pool, then 60 s to a UK mobile
+            // at the 2027 price of 4.5 cents, rounded half up to 5 cents, and
+            // 120 s to India, outside Zone A, at 10 cents a minute: 20 cents.
+            for (session, seconds) in [("c1", 1800), ("c2", 1900)] {
+                #expect(try await call(client, session, "conf_out", by: "conf", to: "+447700900123", seconds: seconds)["capability"] as? String == "MCOMEETADD")
+            }
+            #expect(try await call(client, "c3", "conf_out", by: "conf", to: "+447700900123", seconds: 60)["chargeMinor"] as? Int == 5)
+            #expect(try await call(client, "c4", "conf_out", by: "conf", to: "+919812345678", seconds: 120)["chargeMinor"] as? Int == 20)
+            // A caller rings the tenant's toll-free call queue for 200 s: 240 s at 3 cents a minute, 12 cents.
+            #expect(try await call(client, "t1", "ucap_in", by: nil, from: "+13125550100", to: "+18005550199", seconds: 200)["chargeMinor"] as? Int == 12)
+
+            let credits = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)
+            #expect(credits["balanceMinor"] as? Int == 5000 - (10 + 6 + 1 + 3 + 5 + 20 + 12))
+            #expect(credits["heldMinor"] as? Int == 0)
+            let march = try await pools(client, "2027-03")
+            #expect(march["MCOPSTN5/US"] == [7_200, 7_500])
+            #expect(march["MCOPSTN2/GB"] == [72_000, 660])
+            #expect(march["MCOMEETADD"] == [3_600, 3_720])
+            let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-04-01", expect: .ok)
+            #expect((records["records"] as? [[String: Any]])?.count == 14)
+
+            try await advance(client, to: "2027-04-01T00:00:00Z")
+            #expect(try await pools(client, "2027-04").values.allSatisfy { $0[1] == 0 }, "the pools reset on the first")
+            #expect(try await call(client, "d6", by: "dom", to: "+12065550100", seconds: 60)["capability"] as? String == "MCOPSTN5")
+        }
+    }
+
+    func pools(_ client: any TestClientProtocol, _ month: String) async throws -> [String: [Int]] {
+        let body = try await api.send(client, .get, "/v1/tenants/tailspin/pools?month=\(month)", expect: .ok)
+        var pools: [String: [Int]] = [:]
+        for pool in body["pools"] as? [[String: Any]] ?? [] { pools[pool["pool"] as! String] = [pool["capacity"] as! Int, pool["used"] as! Int] }
+        return pools
+    }
+
+    @Test("Refusals and repeats over HTTP: bad deck lines, unknown numbers, bad bodies, unknown sessions, a silent call timing out, uploads")
+    func refusalsAndRepeats() async throws {
+        try await api.withServer(testClock: true) { client in
+            let badDeck = "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n44,UK,fixed,x,0,60,60,2026-01-01\n"
+            let refused = try await client.execute(uri: "/v1/rate-decks/USD", method: .put, headers: [.contentType: "text/csv"],
+                                                   body: ByteBuffer(string: badDeck)) { response in
+                #expect(response.status == .unprocessableContent)
+                return String(buffer: response.body)
+            }
+            #expect(refused.contains("\"line\":2"))
+            try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123", expect: .notFound)
+            try await putSampleDeck(client)
+            let mobile = try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123&date=2026-06-01", expect: .ok)
+            #expect(mobile["numberType"] as? String == "mobile" && mobile["rateMicrosPerMinute"] as? Int == 50_000 && mobile["country"] as? String == "GB")
+            #expect(try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123&date=2027-02-01", expect: .ok)["rateMicrosPerMinute"] as? Int == 45_000)
+            #expect(try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B8081234", expect: .notFound)["code"] as? String == "unknownDestination")
+            #expect(try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=4477", expect: .unprocessableContent)["code"] as? String == "invalidNumber")
+            #expect(try await api.send(client, .get, "/v1/rate-decks/XYZ/lookup?number=%2B44", expect: .unprocessableContent)["code"] as? String == "invalidCurrency")
+
+            try await tailspin(client)
+            try await advance(client, to: "2027-03-01T08:00:00Z")
+            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+8081234","startTime":"2027-03-01T08:00:00Z"}"#
+            let unknown = try await api.send(client, .post, "/v1/tenants/tailspin/calls/x1/start", start, expect: .ok)
+            #expect(unknown["allowed"] as? Bool == false && unknown["reason"] as? String == "unknownDestination" && unknown["detail"] != nil)
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/x2/start", #"{"requestNumber":1}"#, expect: .badRequest)["code"] != nil)
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/x3/start", start.replacingOccurrences(of: "user_out", with: "user_sideways"),
+                                        expect: .unprocessableContent)["code"] as? String == "invalidCallType")
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/nobody/end", #"{"requestNumber":2,"durationSeconds":5,"endTime":"2027-03-01T08:00:05Z"}"#,
+                                        expect: .notFound)["code"] as? String == "unknownSession")
+            #expect(try await api.send(client, .post, "/v1/tenants/nobody/calls/x4/start", start, expect: .notFound)["code"] as? String == "unknownTenant")
+
+            // A call whose platform goes silent: charged for the 600 s granted once the clock passes twice that.
+            let quiet = start.replacingOccurrences(of: "+8081234", with: "+12065550100")
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/start", quiet, expect: .ok)["grantedSeconds"] as? Int == 600)
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/start", quiet, expect: .ok)["grantedSeconds"] as? Int == 600, "a repeat")
+            try await advance(client, to: "2027-03-01T08:20:00Z")
+            #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int == 4990)
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/update", #"{"requestNumber":2,"usedSeconds":700}"#,
+                                        expect: .conflict)["code"] as? String == "sessionClosed")
+            #expect(try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-01T00:00:00Z"}"#, expect: .conflict)["code"] as? String == "clockCannotGoBack")
+
+            let upload = #"{"records":[{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u2","callType":"user_out","callerNumber":"nope","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61}]}"#
+            let results = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", upload, expect: .ok)["results"] as? [[String: Any]] ?? []
+            #expect(results.map { $0["status"] as? String } == ["charged", "duplicate", "refused"])
+            #expect(results.first?["chargeMinor"] as? Int == 9, "120 s at the 2027 price of 4.5 cents a minute")
+            #expect(results.last?["code"] as? String == "invalidNumber")
+        }
+    }
+}
