@@ -74,8 +74,9 @@ let package = Package(
         .executableTarget(
             name: "commscredits",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

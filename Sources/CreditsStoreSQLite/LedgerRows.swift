@@ -8,7 +8,7 @@ enum LedgerRows {
                                          arguments: [tenantId.rawValue])
         else { throw LedgerError.unknownAccount(tenantId) }
         let lots = try self.lots(db, where: "tenant_id = ? AND (free_minor > 0 OR held_minor > 0)", arguments: [tenantId.rawValue])
-        var holds = try self.holds(db, where: "tenant_id = ? AND state = 'open' AND expires_at <= ?",
+        var holds = try self.holds(db, indexedBy: "credit_hold_due", where: "tenant_id = ? AND state = 'open' AND expires_at <= ?",
                                    arguments: [tenantId.rawValue, now.millisecondsSinceEpoch])
         let loaded = Set(holds.map(\.id))
         for holdId in holdIds where !loaded.contains(holdId) {
@@ -138,10 +138,12 @@ enum LedgerRows {
     }
 
     /// Holds matching a condition, with their allocations; decoded by position.
-    static func holds(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [Hold] {
+    /// Holds matching a condition, through `index` when given: without statistics SQLite would
+    /// otherwise walk every hold the tenant ever had to find the few that are open and due.
+    static func holds(_ db: Database, indexedBy index: String? = nil, where condition: String, arguments: StatementArguments) throws -> [Hold] {
         let sql = """
             SELECT tenant_id, hold_id, state, reserved_minor, open_minor, posted_minor, created_at, expires_at, settled_at
-            FROM credit_hold WHERE \(condition)
+            FROM credit_hold\(index.map { " INDEXED BY \($0)" } ?? "") WHERE \(condition)
             """
         let allocationsOf = try db.cachedStatement(sql: """
             SELECT lot_id, amount_minor FROM credit_hold_allocation WHERE tenant_id = ? AND hold_id = ? ORDER BY position

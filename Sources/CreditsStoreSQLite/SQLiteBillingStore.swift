@@ -157,7 +157,16 @@ public final class SQLiteBillingStore: BillingStore {
 
     // MARK: - Rows
 
-    static func settings(_ tenantId: TenantId, _ db: Database) throws -> BillingSettings {
+    /// The auto-recharge settings alone: what every call reads.
+    static func autoRecharge(_ tenantId: TenantId, _ db: Database) throws -> AutoRechargeSettings {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor FROM billing_settings WHERE tenant_id = ?"),
+            arguments: [tenantId.rawValue])
+        else { return .off }
+        return AutoRechargeSettings(unchecked: row[0], rechargeAmountMinor: row[1], triggerAmountMinor: row[2])
+    }
+
+    private static func settings(_ tenantId: TenantId, _ db: Database) throws -> BillingSettings {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM billing_settings WHERE tenant_id = ?", arguments: [tenantId.rawValue]) else {
             return .none
         }

@@ -45,8 +45,8 @@ public final class SQLiteCallStore: CallStore {
             if let repeated = try Self.repeatedAnswer(request.sessionId, request.requestNumber, request.fingerprint, tenantId, db) { return repeated }
             let tenant = try Self.tenant(tenantId, db)
             guard try CallRows.session(request.sessionId, of: tenant, db) == nil else { throw BillingError.sessionExists(request.sessionId) }
-            let facts = try Self.facts(callType: request.callType, upn: request.upn, caller: request.caller, callee: request.callee,
-                                       startTime: request.startTime, tenant: tenant, rates: rates, db)
+            let facts = Self.facts(callType: request.callType, user: try request.upn.flatMap { try Self.user($0, tenantId, db) },
+                                   caller: request.caller, callee: request.callee, startTime: request.startTime, tenant: tenant, rates: rates)
             var desk = try Self.desk(for: tenant, holds: [], settings: settings, at: now, db)
             try Self.loadPools(for: facts, startTime: request.startTime, into: &desk, tenantId, db)
             let (session, answer) = desk.start(request, facts: facts, at: now)
@@ -118,6 +118,7 @@ public final class SQLiteCallStore: CallStore {
             let tenant = try Self.tenant(tenantId, db)
             var desk = try Self.desk(for: tenant, holds: [], settings: settings, at: now, db)
             var earlier: [String: (fingerprint: String, record: UsageRecord)] = [:]
+            var users: [UserPrincipalName: User?] = [:]
             var results: [UsageResult] = []
             results.reserveCapacity(uploads.count)
             for upload in uploads {
@@ -128,8 +129,11 @@ public final class SQLiteCallStore: CallStore {
                     continue
                 }
                 do {
-                    let facts = try Self.facts(callType: upload.callType, upn: upload.upn, caller: upload.caller, callee: upload.callee,
-                                               startTime: upload.startTime, tenant: tenant, rates: rates, db)
+                    let user = try upload.upn.flatMap { upn in
+                        try users[upn] ?? { let user = try Self.user(upn, tenant.id, db); users[upn] = user; return user }()
+                    }
+                    let facts = Self.facts(callType: upload.callType, user: user, caller: upload.caller, callee: upload.callee,
+                                           startTime: upload.startTime, tenant: tenant, rates: rates)
                     if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
                     try Self.loadPools(for: facts, startTime: upload.startTime, into: &desk, tenantId, db)
                     let record = desk.record(upload, facts: facts)
@@ -184,19 +188,20 @@ public final class SQLiteCallStore: CallStore {
         return SQLiteDirectoryStore.tenant(row)
     }
 
-    private static func facts(callType: CallType, upn: UserPrincipalName?, caller: PhoneNumber, callee: PhoneNumber, startTime: Instant,
-                              tenant: Tenant, rates: RateBook, _ db: Database) throws -> CallFacts {
-        let user = try upn.flatMap { upn in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?"),
-                             arguments: [tenant.id.rawValue, upn.rawValue]).map(SQLiteDirectoryStore.user)
-        }
+    private static func user(_ upn: UserPrincipalName, _ tenantId: TenantId, _ db: Database) throws -> User? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?"),
+                         arguments: [tenantId.rawValue, upn.rawValue]).map(SQLiteDirectoryStore.user)
+    }
+
+    private static func facts(callType: CallType, user: User?, caller: PhoneNumber, callee: PhoneNumber, startTime: Instant,
+                              tenant: Tenant, rates: RateBook) -> CallFacts {
         let rate = rates.deck(for: tenant.currency)?.rate(for: callee, on: startTime.civilDateAndTime.date)
         return CallFacts(callType: callType, user: user, caller: caller, callee: callee, rate: rate, tenantCountry: tenant.country)
     }
 
     private static func desk(for tenant: Tenant, holds: Set<HoldId>, settings: CallDesk.Settings, at now: Instant, _ db: Database) throws -> CallDesk {
         CallDesk(account: try LedgerRows.loadAccount(tenant.id, naming: holds, dueBy: now, db), ids: try LedgerRows.nextIds(db), tenant: tenant,
-                 autoRecharge: try SQLiteBillingStore.settings(tenant.id, db).autoRecharge, settings: settings)
+                 autoRecharge: try SQLiteBillingStore.autoRecharge(tenant.id, db), settings: settings)
     }
 
     private static func loadPools(for facts: CallFacts, startTime: Instant, into desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {

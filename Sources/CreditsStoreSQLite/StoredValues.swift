@@ -39,11 +39,20 @@ enum StoredValues {
     }
 
     static func agreements(_ text: String) -> [EnterpriseAgreement] {
-        decode([AgreementJSON].self, text).map { try! EnterpriseAgreement(number: $0.number, billingCountry: CountryCode($0.billingCountry)!) }
+        if text == "[]" { return [] }
+        return decode([AgreementJSON].self, text).map { try! EnterpriseAgreement(number: $0.number, billingCountry: CountryCode($0.billingCountry)!) }
     }
 
     static func json(_ names: some Sequence<String>) -> String { encode(names.sorted()) }
-    static func names(_ text: String) -> [String] { decode([String].self, text) }
+    /// Reads a JSON array of plain strings directly (every call reads a user's roles and
+    /// licenses); anything with an escape goes through the JSON decoder.
+    static func names(_ text: String) -> [String] {
+        let bytes = text.utf8
+        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]"), !bytes.contains(UInt8(ascii: "\\")) else {
+            return decode([String].self, text)
+        }
+        return text.dropFirst().dropLast().split(separator: ",").map { String($0.dropFirst().dropLast()) }
+    }
 
     /// "enabled,recharge,trigger": the auto-recharge settings a purchase asked for.
     static func text(_ settings: AutoRechargeSettings?) -> String? {

@@ -1,0 +1,149 @@
+import ArgumentParser
+import CreditsApp
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Foundation
+import Logging
+import Payments
+
+extension Bench {
+    struct Calls: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rate lookups per second, call start+end pairs per second and usage records ingested per second, on SQLite.")
+
+        @Option(help: "Prefixes in the generated rate deck.")
+        var prefixes = 100_000
+
+        @Option(help: "Rate lookups, on one core.")
+        var lookups = 20_000_000
+
+        @Option(help: "Call start+end pairs, from 64 concurrent callers, each request its own durable transaction (group commit).")
+        var pairs = 20_000
+
+        @Option(help: "Batches of \(LedgerLimits.maximumBatchSize) usage records, each batch one durable transaction.")
+        var batches = 25
+
+        func run() async throws {
+            if lookups > 0 { rateLookups() }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
+            let stores = try DatabaseLocation("sqlite:" + path).openStores()
+            let clock = ManualClock(SystemClock().now())
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            let billing = BillingService(stores: stores, gateway: SandboxPaymentGateway(), clock: clock, logger: logger)
+            let calls = CallService(stores: stores, billing: billing, clock: clock)
+            let tenant = try await prepare(stores, calls, clock)
+            try await startEndPairs(calls, tenant, clock)
+            try await usageBatches(calls, tenant, clock)
+            guard try await stores.ledger.verify().isConsistent else { throw ValidationError("the ledger does not verify") }
+        }
+
+        /// Longest-prefix lookups of random numbers in a deck of random prefixes of 2 to 7 digits.
+        func rateLookups() {
+            var random = BenchRandom()
+            var seen = Set<String>()
+            var rates: [Rate] = []
+            while rates.count < prefixes {
+                let prefix = String(Int.random(in: 1...9, using: &random)) + String(Int.random(in: 0...999_999, using: &random)).prefix(Int.random(in: 1...6, using: &random))
+                guard seen.insert(prefix).inserted else { continue }
+                rates.append(try! Rate(prefix: DialPrefix(prefix), destination: "Destination", numberType: .fixed, rateMicrosPerMinute: 10_000,
+                                       effectiveFrom: CivilDate(year: 2026, month: 1, day: 1)))
+            }
+            let deck = try! RateDeck(currency: .usd, rates: rates)
+            let numbers: [[UInt8]] = (0..<1_000_000).map { _ in
+                (0..<12).map { $0 == 0 ? UInt8.random(in: 1...9, using: &random) : UInt8.random(in: 0...9, using: &random) }
+            }
+            let day = CivilDate(year: 2026, month: 11, day: 21).daysSinceEpoch
+            var found = 0
+            let elapsed = ContinuousClock().measure {
+                for index in 0..<lookups where deck.rateIndex(for: numbers[index % numbers.count], onDay: day) != nil { found += 1 }
+            }
+            report("rate_lookups_\(prefixes)_prefixes_per_second", Double(lookups) / seconds(elapsed), "lookups/s")
+            precondition(found > 0, "the deck matched nothing")
+        }
+
+        func prepare(_ stores: Stores, _ calls: CallService, _ clock: ManualClock) async throws -> TenantId {
+            let tenant = TenantId("bench")
+            try await DirectoryService(stores: stores, clock: clock).createTenant(Tenant(
+                id: tenant, name: "Bench", country: CountryCode("US")!, currency: .usd,
+                billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []), createdAt: clock.now()))
+            _ = try await stores.ledger.execute(LedgerRequest(key: IdempotencyKey("fund"), command: .addFunds(source: .purchase, amountMinor: 1_000_000_000_00)),
+                                                for: tenant, at: clock.now())
+            try await stores.directory.addUsers([NumberedLine(line: 1, value: try User(
+                upn: UserPrincipalName("caller@bench.example"), displayName: "Caller", usageLocation: CountryCode("US")!,
+                licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]))], to: tenant, creditsLicenseAvailable: true)
+            _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
+            return tenant
+        }
+
+        /// Pay-As-You-Go calls to the UK: each start reserves a hold, each end posts it and writes the record.
+        func startEndPairs(_ calls: CallService, _ tenant: TenantId, _ clock: ManualClock) async throws {
+            let callers = 64
+            let upn = try UserPrincipalName("caller@bench.example")
+            let (caller, callee) = (try PhoneNumber("+12065550100"), try PhoneNumber("+442071234567"))
+            let now = clock.now()
+            let elapsed = try await ContinuousClock().measure {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for lane in 0..<callers {
+                        group.addTask {
+                            for index in stride(from: lane, to: pairs, by: callers) {
+                                let session = try CallSessionId("pair-\(index)")
+                                let answer = try await calls.start(CallStart(sessionId: session, requestNumber: 1, callType: .userOut, upn: upn,
+                                                                             caller: caller, callee: callee, startTime: now), for: tenant)
+                                guard answer.allowed else { throw ValidationError("refused: \(answer)") }
+                                _ = try await calls.end(session, requestNumber: 2, durationSeconds: 95, endTime: now.adding(seconds: 95), for: tenant)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            report("call_start_end_pairs_\(callers)_callers_per_second", Double(pairs) / seconds(elapsed), "pairs/s")
+        }
+
+        /// Records of every kind of payer: calling-plan-less PAYG on credits, toll-free into a queue.
+        func usageBatches(_ calls: CallService, _ tenant: TenantId, _ clock: ManualClock) async throws {
+            let upn = try UserPrincipalName("caller@bench.example")
+            let now = clock.now()
+            let uploads = try (0..<batches).map { batch in
+                try (0..<LedgerLimits.maximumBatchSize).map { index in
+                    let queue = index % 4 == 0
+                    return UsageUpload(usageId: try CallSessionId("record-\(batch)-\(index)"), callId: nil, conferenceId: nil,
+                                       callType: queue ? .resourceAccountIn : .userOut, upn: queue ? nil : upn,
+                                       caller: try PhoneNumber("+12065550100"), callee: try PhoneNumber(queue ? "+18005550199" : "+4930123456"),
+                                       startTime: now, durationSeconds: Int64(index % 600), messageUnits: 0, userObjectId: nil, administrativeUnits: nil)
+                }
+            }
+            let elapsed = try await ContinuousClock().measure {
+                for batch in uploads {
+                    for result in try await calls.record(batch, for: tenant) {
+                        guard case .charged = result else { throw ValidationError("not charged: \(result)") }
+                    }
+                }
+            }
+            report("usage_records_batched_per_second", Double(batches * LedgerLimits.maximumBatchSize) / seconds(elapsed), "records/s")
+        }
+
+        private func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+
+        private func report(_ name: String, _ value: Double, _ unit: String) {
+            print("BENCH \(name) \(Int(value.rounded())) \(unit)")
+        }
+    }
+}
+
+/// A fast, fixed-seed generator: the generated deck and numbers are alike on every run.
+struct BenchRandom: RandomNumberGenerator {
+    var state: UInt64 = 0x5EED
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}
