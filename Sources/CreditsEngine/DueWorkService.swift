@@ -25,12 +25,12 @@ public struct DueWork: Sendable {
     public func run() async throws {
         let now = clock.now()
         let settled = try await stores.ledger.settleDue(at: now)
-        let expired = try await calls.expireSilentCalls()
+        let tenantsWithSilentCalls = try await calls.expireSilentCalls()
         try await billing.runPendingRecharges()
         try await billing.resumeInterruptedPurchases()
         let invoices = try await stores.calls.issuePostUsageInvoices(at: now)
-        if settled + expired + invoices.count > 0 {
-            logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "expiredCalls": "\(expired)",
+        if settled + tenantsWithSilentCalls + invoices.count > 0 {
+            logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
                                                         "postUsageInvoices": "\(invoices.count)"])
         }
     }

@@ -98,7 +98,6 @@ public struct CalendarMonth: Hashable, Comparable, Sendable, CustomStringConvert
     }
 
     public var start: Instant { CivilDate(year: year, month: month, day: 1).instant() }
-    public var next: CalendarMonth { month == 12 ? CalendarMonth(year: year + 1, month: 1) : CalendarMonth(year: year, month: month + 1) }
 
     public var description: String { String(ISO8601.formatDate(start).prefix(7)) }
     public static func < (lhs: CalendarMonth, rhs: CalendarMonth) -> Bool { (lhs.year, lhs.month) < (rhs.year, rhs.month) }

@@ -32,8 +32,6 @@ public struct RateDeck: Sendable {
         }
     }
 
-    public var isEmpty: Bool { rates.isEmpty }
-
     /// The rate of the longest prefix of `number` that has a rate in effect on `date`.
     public func rate(for number: PhoneNumber, on date: CivilDate) -> Rate? {
         rateIndex(for: number.digits, onDay: date.daysSinceEpoch).map { rates[$0] }
