@@ -136,9 +136,12 @@ public struct Invoice: Hashable, Sendable {
     }
 
     /// Numbered in the order invoices are issued: "CC-2026-000042".
-    public var number: String {
+    public var number: String { Self.number(prefix: "CC", year: issuedAt.civilDateAndTime.date.year, id: id) }
+
+    /// `PREFIX-YEAR-` and the id in at least six digits.
+    public static func number(prefix: String, year: Int64, id: Int64) -> String {
         let digits = String(id)
-        return "CC-\(issuedAt.civilDateAndTime.date.year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+        return "\(prefix)-\(year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 }
 

@@ -96,10 +96,8 @@ public struct PostUsageInvoice: Hashable, Sendable {
         self.records = records
     }
 
-    public var number: String {
-        let digits = String(id)
-        return "PU-\(month.year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
+    /// "PU-2026-000001", numbered like the other invoices.
+    public var number: String { Invoice.number(prefix: "PU", year: month.year, id: id) }
 }
 
 extension BillingError {
