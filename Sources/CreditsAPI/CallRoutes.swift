@@ -98,16 +98,18 @@ extension APIRequestContext {
 extension Request {
     /// `from` and `to` (ISO 8601 dates or times); by default the last 28 days.
     func dateRange(now: Instant) throws -> (Instant, Instant) {
-        func instant(_ name: String) throws -> Instant? {
-            try uri.queryParameters.get(name).map { text in
-                guard let instant = ISO8601.parse(text) else { throw Problem.badRequest("\(name) is an ISO 8601 date or time, such as 2026-11-01.") }
-                return instant
-            }
-        }
         let to = try instant("to") ?? now
         let from = try instant("from") ?? to.adding(days: -28)
         guard from < to else { throw Problem.badRequest("from must come before to.") }
         return (from, to)
+    }
+
+    /// The query parameter `name` as an ISO 8601 date or time, if given.
+    func instant(_ name: String) throws -> Instant? {
+        try uri.queryParameters.get(name).map { text in
+            guard let instant = ISO8601.parse(text) else { throw Problem.badRequest("\(name) is an ISO 8601 date or time, such as 2026-11-01.") }
+            return instant
+        }
     }
 
     /// The `after` cursor of a usage page: `startMilliseconds:usageId` as the last page's `next` gave it.

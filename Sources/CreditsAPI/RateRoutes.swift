@@ -24,10 +24,7 @@ struct RateRoutes {
             let currency = try context.currency()
             guard let text = request.uri.queryParameters.get("number") else { throw Problem.badRequest("Give the number to look up: ?number=%2B4420...") }
             let number = try PhoneNumber(text)
-            let date = try request.uri.queryParameters.get("date").map { text in
-                guard let instant = ISO8601.parse(text) else { throw Problem.badRequest("date is YYYY-MM-DD.") }
-                return instant
-            } ?? clock.now()
+            let date = try request.instant("date") ?? clock.now()
             guard try await calls.rateBook().deck(for: currency) != nil else { throw Self.noDeck(currency) }
             guard let rate = try await calls.rate(for: number, currency: currency, on: date.civilDateAndTime.date) else {
                 throw BillingError(.notFound, code: "unknownDestination", detail: "The \(currency) deck has no rate for \(number) on \(ISO8601.formatDate(date)).")

@@ -145,9 +145,12 @@ enum CallRows {
             """, arguments: [tenantId.rawValue, StoredValues.json(plans.map(\.rawValue))]).map { row in
             PoolKey(capability: Capability(rawValue: row[1])!, country: CountryCode(row[0]))
         })
-        if try pool(CallDesk.PoolSlot(key: .conferencing, month: month), of: tenantId, db).capacity > 0 { keys.insert(.conferencing) }
+        keys.insert(.conferencing)
         keys.formUnion(try String.fetchAll(db, sql: "SELECT pool FROM minute_pool WHERE tenant_id = ? AND month = ?",
                                            arguments: [tenantId.rawValue, month.description]).compactMap(PoolKey.init(stored:)))
-        return try keys.sorted { $0.description < $1.description }.map { try pool(CallDesk.PoolSlot(key: $0, month: month), of: tenantId, db) }
+        // The conferencing pool is shown only when someone is licensed for it or it was used.
+        return try keys.sorted { $0.description < $1.description }
+            .map { try pool(CallDesk.PoolSlot(key: $0, month: month), of: tenantId, db) }
+            .filter { $0.capacity > 0 || $0.used > 0 }
     }
 }

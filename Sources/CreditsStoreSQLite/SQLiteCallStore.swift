@@ -205,15 +205,14 @@ public final class SQLiteCallStore: CallStore {
     }
 
     private static func loadPools(for facts: CallFacts, startTime: Instant, into desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {
-        for slot in desk.missingPools(for: CallRoute.of(facts), in: CalendarMonth(of: startTime)) {
+        for slot in desk.missingPools(CallRoute.of(facts).pools, in: CalendarMonth(of: startTime)) {
             desk.know(try CallRows.pool(slot, of: tenantId, db))
         }
     }
 
     private static func loadPool(of session: CallSession, into desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {
         guard let draw = session.pool else { return }
-        let route = CallRoute(pools: [draw], .refused(.poolExhausted))
-        for slot in desk.missingPools(for: route, in: CalendarMonth(of: session.start.startTime)) {
+        for slot in desk.missingPools([draw], in: CalendarMonth(of: session.start.startTime)) {
             desk.know(try CallRows.pool(slot, of: tenantId, db))
         }
     }

@@ -54,9 +54,9 @@ public struct CallDesk: Sendable {
 
     // MARK: Pools
 
-    /// The pool slots a route may draw on in `month` that this desk does not know yet.
-    public func missingPools(for route: CallRoute, in month: CalendarMonth) -> [PoolSlot] {
-        route.pools.map { PoolSlot(key: $0.key, month: month) }.filter { pools[$0] == nil }
+    /// The pool slots of `draws` in `month` that this desk does not know yet.
+    public func missingPools(_ draws: [PoolDraw], in month: CalendarMonth) -> [PoolSlot] {
+        draws.map { PoolSlot(key: $0.key, month: month) }.filter { pools[$0] == nil }
     }
 
     public mutating func know(_ balance: PoolBalance) {
