@@ -12,21 +12,24 @@ struct CallRoutes {
     let stores: Stores
     let clock: any CreditsClock
 
-    func add(to router: Router<APIRequestContext>) {
+    func add(to router: some RouterMethods<APIRequestContext>) {
         let session = router.group("v1/tenants/:tenantId/calls/:sessionId")
         session.post("start") { request, context in
+            let tenantId = try context.tenantId(for: .chargeCalls)
             let input = try await request.decodeJSON(CallStartInput.self, context: context)
-            return CallAnswerBody(try await calls.start(input.request(sessionId: context.sessionId()), for: context.tenantId()))
+            return CallAnswerBody(try await calls.start(input.request(sessionId: context.sessionId()), for: tenantId))
         }
         session.post("update") { request, context in
+            let tenantId = try context.tenantId(for: .chargeCalls)
             let input = try await request.decodeJSON(CallUpdateInput.self, context: context)
             return CallAnswerBody(try await calls.update(context.sessionId(), requestNumber: input.requestNumber, usedSeconds: input.usedSeconds,
-                                                         for: context.tenantId()))
+                                                         for: tenantId))
         }
         session.post("end") { request, context in
+            let tenantId = try context.tenantId(for: .chargeCalls)
             let input = try await request.decodeJSON(CallEndInput.self, context: context)
             return CallEndBody(try await calls.end(context.sessionId(), requestNumber: input.requestNumber, durationSeconds: input.durationSeconds,
-                                                   endTime: Instant.parse(input.endTime, field: "endTime"), for: context.tenantId()))
+                                                   endTime: Instant.parse(input.endTime, field: "endTime"), for: tenantId))
         }
 
         let tenant = router.group("v1/tenants/:tenantId")
@@ -34,7 +37,7 @@ struct CallRoutes {
             try await upload(request, context)
         }
         tenant.get("usage-records") { request, context in
-            let tenantId = try await directory.tenant(context.tenantId()).id
+            let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
             let limit = try request.limit()
             let (from, to) = try request.dateRange(now: clock.now())
             let after = try request.usageCursor()
@@ -43,7 +46,7 @@ struct CallRoutes {
             return UsageRecordList(records: records.map(UsageRecordBody.init), next: next)
         }
         tenant.get("pools") { request, context in
-            let tenantId = try await directory.tenant(context.tenantId()).id
+            let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
             let month = try request.uri.queryParameters.get("month").map { text in
                 guard let month = CalendarMonth(text) else { throw Problem.badRequest("month is YYYY-MM, such as 2026-11.") }
                 return month
@@ -51,7 +54,7 @@ struct CallRoutes {
             return PoolList(month: month.description, pools: try await stores.calls.pools(for: tenantId, month: month).map(PoolBody.init))
         }
         tenant.get("post-usage/invoices") { _, context in
-            let tenantId = try await directory.tenant(context.tenantId()).id
+            let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
             return PostUsageInvoiceList(invoices: try await stores.calls.postUsageInvoices(for: tenantId).map(PostUsageInvoiceBody.init))
         }
     }
@@ -59,6 +62,7 @@ struct CallRoutes {
     /// Every record is read on its own: one that is malformed is refused alone, with its reason,
     /// and the others are charged.
     private func upload(_ request: Request, _ context: APIRequestContext) async throws -> UsageResultsBody {
+        let tenantId = try context.tenantId(for: .uploadUsage)
         let input = try await request.decodeJSON(UsageUploadInput.self, context: context)
         guard input.records.count <= LedgerLimits.maximumBatchSize else {
             throw Problem(.contentTooLarge, code: "batchTooLarge",
@@ -66,7 +70,7 @@ struct CallRoutes {
         }
         let parsed = input.records.map { record in Result { () throws(BillingError) in try record.upload() } }
         let valid = parsed.compactMap { try? $0.get() }
-        var charged = try await calls.record(valid, for: context.tenantId()).makeIterator()
+        var charged = try await calls.record(valid, for: tenantId).makeIterator()
         let results = zip(input.records, parsed).map { record, parsed -> UsageResultBody in
             guard case .success = parsed, let result = charged.next() else {
                 guard case let .failure(error) = parsed else { preconditionFailure("one result per valid record") }

@@ -8,22 +8,34 @@ public struct CreditsAPI: Sendable {
     let billing: BillingService
     let stores: Stores
     let calls: CallService
+    let access: AccessService
+    let limiter: RateLimiter
+    let secureCookies: Bool
     let clock: any CreditsClock
     /// Set when the server runs on a test clock: its routes are added.
     let testClock: (clock: ManualClock, dueWork: DueWork)?
 
-    public init(billing: BillingService, calls: CallService, stores: Stores, clock: any CreditsClock,
+    public init(billing: BillingService, calls: CallService, access: AccessService, stores: Stores, clock: any CreditsClock,
+                limits: RateLimiter.Settings = RateLimiter.Settings(), secureCookies: Bool = true,
                 testClock: (clock: ManualClock, dueWork: DueWork)? = nil) {
         directory = DirectoryService(stores: stores, clock: clock)
         self.billing = billing
         self.calls = calls
+        self.access = access
+        limiter = RateLimiter(limits)
+        self.secureCookies = secureCookies
         self.stores = stores
         self.clock = clock
         self.testClock = testClock
     }
 
+    /// Every route under `/v1` but signing in is behind the authentication middleware.
     public func addRoutes(to router: Router<APIRequestContext>) {
         router.add(middleware: ProblemMiddleware())
+        let accessRoutes = AccessRoutes(access: access, secureCookies: secureCookies)
+        accessRoutes.addSignIn(to: router)
+        let router = router.group().add(middleware: AuthenticationMiddleware(access: access, limiter: limiter))
+        accessRoutes.add(to: router)
         TenantRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         CreditsRoutes(directory: directory, billing: billing, stores: stores, clock: clock).add(to: router)
         InvoiceRoutes(directory: directory, stores: stores).add(to: router)

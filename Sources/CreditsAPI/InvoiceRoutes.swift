@@ -16,17 +16,17 @@ struct InvoiceRoutes {
         template = try! MustacheTemplate(string: InvoicePage.template)
     }
 
-    func add(to router: Router<APIRequestContext>) {
+    func add(to router: some RouterMethods<APIRequestContext>) {
         let invoices = router.group("v1/tenants/:tenantId/credits/invoices")
         invoices.get { request, context in
-            let tenant = try await directory.tenant(context.tenantId())
+            let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let limit = try request.limit()
             let before = try request.beforeCursor()
             let page = try await stores.billing.invoices(for: tenant.id, before: before, limit: limit)
             return InvoiceList(invoices: page.map(InvoiceBody.init), next: page.count == limit ? page.last?.id : nil)
         }
         invoices.get(":invoiceId") { request, context -> Response in
-            let tenant = try await directory.tenant(context.tenantId())
+            let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             guard let id = Int64(try context.parameters.require("invoiceId")),
                   let invoice = try await stores.billing.invoice(id, for: tenant.id)
             else { throw Problem(.notFound, code: "unknownInvoice", detail: "There is no such invoice for this tenant.") }

@@ -41,6 +41,7 @@ public struct Problem: HTTPResponseError {
     init(_ error: BillingError) {
         let status: HTTPResponse.Status = switch error.kind {
         case .invalid: .unprocessableContent
+        case .unauthenticated: .unauthorized
         case .notFound: .notFound
         case .conflict: .conflict
         case .notAllowed: .forbidden
@@ -48,6 +49,7 @@ public struct Problem: HTTPResponseError {
         case .unavailable: .gatewayTimeout
         }
         self.init(status, code: error.code, detail: error.detail, remedy: error.remedy)
+        if error.kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"commscredits\"" }
     }
 
     init(_ error: LedgerError) {
@@ -73,15 +75,16 @@ public struct Problem: HTTPResponseError {
     }
 }
 
-/// Turns every error a route throws into a `Problem`, so that every error answer has one shape.
+/// Turns every error a route throws into a `Problem` answer, so that every error answer has one
+/// shape, and so that the middleware around it (metrics, request ids) sees an answer, not an error.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError where error.status == .notFound && !(error is Problem) {
-            throw Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).")
+            return try Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).").response(from: request, context: context)
         } catch {
-            throw Problem(error)
+            return try Problem(error).response(from: request, context: context)
         }
     }
 }

@@ -7,9 +7,10 @@ struct RateRoutes {
     let calls: CallService
     let clock: any CreditsClock
 
-    func add(to router: Router<APIRequestContext>) {
+    func add(to router: some RouterMethods<APIRequestContext>) {
         let deck = router.group("v1/rate-decks/:currency")
         deck.put { request, context in
+            try context.caller().authorizeOperator()
             let rows = try await calls.importRates(request.bodyBytes(context: context), currency: context.currency())
             return RowCount(rows: rows)
         }

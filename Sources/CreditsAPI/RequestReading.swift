@@ -69,10 +69,6 @@ extension Request {
 }
 
 extension APIRequestContext {
-    func tenantId() throws -> TenantId {
-        TenantId(try parameters.require("tenantId"))
-    }
-
     func userName() throws -> UserPrincipalName {
         do {
             return try UserPrincipalName(parameters.require("upn"))

@@ -10,9 +10,10 @@ struct TenantRoutes {
     let stores: Stores
     let clock: any CreditsClock
 
-    func add(to router: Router<APIRequestContext>) {
+    func add(to router: some RouterMethods<APIRequestContext>) {
         let tenants = router.group("v1/tenants")
         tenants.post { request, context in
+            try context.caller().authorizeOperator()
             let input = try await request.decodeJSON(TenantInput.self, context: context)
             let tenant = try Tenant(
                 id: TenantId(input.id ?? UUID().uuidString.lowercased()), name: input.name,
@@ -23,12 +24,17 @@ struct TenantRoutes {
             try await directory.createTenant(tenant)
             return EditedResponse(status: .created, headers: [.location: "/v1/tenants/\(tenant.id)"], response: TenantBody(tenant))
         }
-        tenants.get { _, _ in TenantList(tenants: try await stores.directory.tenants().map(TenantBody.init)) }
-        tenants.get(":tenantId") { _, context in TenantBody(try await directory.tenant(context.tenantId())) }
+        tenants.get { _, context in
+            let caller = try context.caller()
+            let visible = try await stores.directory.tenants().filter { caller.sees($0.id) }
+            return TenantList(tenants: visible.map(TenantBody.init))
+        }
+        tenants.get(":tenantId") { _, context in TenantBody(try await directory.tenant(context.tenantIdForAnyCaller())) }
         tenants.patch(":tenantId") { request, context in
+            let tenantId = try context.tenantId(for: .administerTenant)
             let patch = try await request.decodeJSON(TenantPatch.self, context: context)
             let tenant = try await directory.updateTenant(
-                context.tenantId(), name: patch.name, country: patch.country.map { try CountryCode.parse($0, field: "country") },
+                tenantId, name: patch.name, country: patch.country.map { try CountryCode.parse($0, field: "country") },
                 channel: patch.channel.map { try SalesChannel.parse($0, field: "channel") },
                 commerceModel: patch.commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
                 agreements: patch.agreements.map { try $0.map { try $0.agreement() } })
@@ -36,17 +42,19 @@ struct TenantRoutes {
         }
 
         tenants.post(":tenantId/users") { request, context in
+            let tenantId = try context.tenantId(for: .manageUsers)
             let user = try await request.decodeJSON(UserInput.self, context: context).user()
-            try await directory.addUser(user, to: context.tenantId())
+            try await directory.addUser(user, to: tenantId)
             return EditedResponse(status: .created, response: UserBody(user))
         }
         tenants.post(":tenantId/users/import") { request, context in
+            let tenantId = try context.tenantId(for: .manageUsers)
             let users = try UserFiles.users(try await request.bodyBytes(context: context)).get()
-            try await directory.addUsers(users, to: context.tenantId())
+            try await directory.addUsers(users, to: tenantId)
             return UserImportResult(imported: users.count)
         }
         tenants.get(":tenantId/users") { request, context in
-            let tenantId = try context.tenantId()
+            let tenantId = try context.tenantId(for: .assignLicenses)
             _ = try await directory.tenant(tenantId)
             let limit = try request.limit()
             let after = try request.uri.queryParameters.get("after").map { try UserPrincipalName($0) }
@@ -54,11 +62,13 @@ struct TenantRoutes {
             return UserList(users: users.map(UserBody.init), next: users.count == limit ? users.last?.upn.rawValue : nil)
         }
         tenants.get(":tenantId/users/:upn") { _, context in
-            UserBody(try await directory.user(context.userName(), in: context.tenantId()))
+            let tenantId = try context.tenantId(for: .assignLicenses)
+            return UserBody(try await directory.user(context.userName(), in: tenantId))
         }
         tenants.post(":tenantId/users/:upn/licenses") { request, context in
+            let tenantId = try context.tenantId(for: .assignLicenses)
             let change = try await request.decodeJSON(LicenseChangeInput.self, context: context).change()
-            return UserBody(try await directory.changeLicenses(of: context.userName(), in: context.tenantId(), change))
+            return UserBody(try await directory.changeLicenses(of: context.userName(), in: tenantId, change))
         }
     }
 

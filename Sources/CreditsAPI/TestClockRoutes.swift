@@ -16,10 +16,11 @@ struct TestClockRoutes {
         let now: String
     }
 
-    func add(to router: Router<APIRequestContext>) {
+    func add(to router: some RouterMethods<APIRequestContext>) {
         let group = router.group("v1/test-clock")
         group.get { _, _ in ClockBody(now: ISO8601.format(clock.now())) }
         group.post("advance") { request, context in
+            try context.caller().authorizeOperator()
             let to = try Instant.parse(try await request.decodeJSON(AdvanceInput.self, context: context).to, field: "to")
             guard to >= clock.now() else {
                 throw BillingError(.conflict, code: "clockCannotGoBack", detail: "The test clock is at \(ISO8601.format(clock.now())); it only moves forward.")

@@ -13,16 +13,22 @@ import Payments
 /// through `/v1/test-clock`; never in production), `schedule.intervalSeconds` (how often what
 /// falls due is run: expiries, silent calls, post-usage invoices), `recharge.intervalSeconds`
 /// (how often recharges left in flight are picked up), `calls.quotaSeconds` (the most seconds
-/// one answer grants).
+/// one answer grants), `limits.requestsPerSecond` and `limits.burst` (each credential's rate),
+/// `auth.passwordCost` (bcrypt's cost), `cookies.secure` (false only behind plain HTTP
+/// reached from another machine), `log.level`, `log.format` (`text` or `json`).
 public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "commscredits")
-    logger.logLevel = reader.string(forKey: "log.level", as: Logger.Level.self, default: .info)
+    let logger = ServiceLogging.logger(format: reader.string(forKey: "log.format", default: "text"),
+                                       level: reader.string(forKey: "log.level", as: Logger.Level.self, default: .info))
+    ServiceMetrics.bootstrap()
     let location = try DatabaseLocation(reader.string(forKey: "database", default: DatabaseLocation.defaultArgument))
     let stores = try location.openStores()
     let testClock = reader.bool(forKey: "testClock", default: false) ? ManualClock(SystemClock().now()) : nil
     let clock: any CreditsClock = testClock ?? SystemClock()
+    var accessSettings = AccessService.Settings()
+    accessSettings.passwordCost = UInt8(clamping: reader.int(forKey: "auth.passwordCost", default: 12))
+    let access = AccessService(stores: stores, clock: SystemClock(), settings: accessSettings)
     if reader.bool(forKey: "demo", default: false) {
-        let loaded = try await DemoOrganization.load(into: stores, at: clock.now())
+        let loaded = try await DemoOrganization.load(into: stores, access: access, at: clock.now())
         logger.info(loaded ? "Loaded the demo organization" : "The database already holds data; the demo was not loaded",
                     metadata: ["tenant": "\(DemoOrganization.tenantId)"])
     }
@@ -40,8 +46,12 @@ public func buildApplication(reader: ConfigReader) async throws -> some Applicat
     if let testClock { logger.warning("Running on a test clock: time moves only through /v1/test-clock", metadata: ["now": "\(testClock.now())"]) }
 
     let router = Router(context: APIRequestContext.self)
-    router.addHealthRoutes(store: stores.ledger)
-    CreditsAPI(billing: billing, calls: calls, stores: stores, clock: clock, testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
+    router.addOperationsRoutes(stores: stores)
+    let limits = RateLimiter.Settings(perSecond: reader.double(forKey: "limits.requestsPerSecond", default: 1000),
+                                      burst: reader.double(forKey: "limits.burst", default: 2000))
+    CreditsAPI(billing: billing, calls: calls, access: access, stores: stores, clock: clock, limits: limits,
+               secureCookies: reader.bool(forKey: "cookies.secure", default: true),
+               testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
     return Application(
         router: router,

@@ -1,18 +1,21 @@
 public import CreditsCore
+public import CreditsEngine
 public import CreditsStore
 
 /// Contoso, a tenant to explore: administrators and licensed users, a Visa card on file with
 /// auto-recharge on, funds bought over the past 14 months (one lot already expired, one about
 /// to), the sample rate deck, 90 days of calls of every kind priced and charged through the
-/// call store, and a call in progress.
+/// call store, and a call in progress. Its three administrators (Global, Billing, Teams
+/// Communications) sign in with `password`.
 public enum DemoOrganization {
     public static let tenantId = TenantId("contoso")
     public static let currency = Currency.usd
+    public static let password = "contoso-demo-password"
 
     /// Loads the demo into stores that have no accounts yet; returns false, changing nothing,
     /// when they already hold data.
     @discardableResult
-    public static func load(into stores: Stores, at now: Instant) async throws -> Bool {
+    public static func load(into stores: Stores, access: AccessService, at now: Instant) async throws -> Bool {
         let store = stores.ledger
         guard try await store.tenantIds().isEmpty else { return false }
         let opened = now.adding(months: -14)
@@ -22,6 +25,9 @@ public enum DemoOrganization {
         try await store.openAccount(tenantId, currency: currency, at: opened)
         try await stores.directory.addUsers(users.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) },
                                             to: tenantId, creditsLicenseAvailable: true)
+        for administrator in users where !administrator.roles.isEmpty {
+            try await access.setPassword(password, for: administrator.upn, in: tenantId)
+        }
         try await stores.billing.savePaymentMethod(.card(.init(token: "tok_visa", brand: "Visa", lastFour: "4242", expiryMonth: 12, expiryYear: 2034)),
                                                    for: tenantId, at: opened)
         try await stores.billing.saveAutoRecharge(AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 100_00, triggerAmountMinor: 20_00),

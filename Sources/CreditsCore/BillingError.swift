@@ -4,7 +4,7 @@
 public struct BillingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of refusal this is; the interfaces map it to their own status (HTTP 404, 409...).
     public enum Kind: String, Hashable, Sendable {
-        case invalid, notFound, conflict, notAllowed, paymentFailed, unavailable
+        case invalid, unauthenticated, notFound, conflict, notAllowed, paymentFailed, unavailable
     }
 
     public let kind: Kind

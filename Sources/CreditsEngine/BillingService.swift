@@ -151,11 +151,13 @@ public struct BillingService: Sendable {
         let receipt = try await stores.ledger.execute(
             LedgerRequest(key: recharge.ledgerKey, command: .addFunds(source: .recharge, amountMinor: recharge.amountMinor)),
             for: recharge.tenantId, at: clock.now())
+        EngineMetrics.recharged(succeeded: true)
         logger.info("Auto-recharge added funds", metadata: ["tenant": "\(recharge.tenantId)", "amountMinor": "\(recharge.amountMinor)"])
         return try await stores.billing.completeRecharge(id: recharge.id, lotId: receipt.lotId!, currency: tenant.currency, at: receipt.occurredAt)
     }
 
     private func fail(_ recharge: RechargeRecord, _ reason: PaymentFailureReason) async throws -> RechargeRecord {
+        EngineMetrics.recharged(succeeded: false, reason: reason.rawValue)
         logger.warning("Auto-recharge failed; the next try waits \(RechargePolicy.backOffSeconds / 60) minutes",
                        metadata: ["tenant": "\(recharge.tenantId)", "recharge": "\(recharge.id)", "reason": "\(reason)"])
         return try await stores.billing.failRecharge(id: recharge.id, reason: reason, at: clock.now())

@@ -63,6 +63,9 @@ public final class CallService: Sendable {
         let outcome = try await stores.calls.continueCall(sessionId, requestNumber: requestNumber,
                                                           step: .end(durationSeconds: durationSeconds, endTime: endTime),
                                                           settings: settings, for: tenantId, at: clock.now())
+        if outcome.balanceMinor != nil, let currency = outcome.currency, let charge = outcome.answer.chargeMinor {
+            EngineMetrics.charged(charge, currency, source: .realTime)
+        }
         try await judgeRecharge(tenantId, outcome.balanceMinor)
         return outcome.answer
     }
@@ -77,6 +80,7 @@ public final class CallService: Sendable {
             throw BillingError.invalid("durationSeconds", "Record \(upload.usageId): durationSeconds is 0 to \(Self.maximumDurationSeconds), messageUnits 0 or more.")
         }
         let outcome = try await stores.calls.recordUsage(uploads, rates: rateBook(), settings: settings, for: tenantId, at: clock.now())
+        for case let .charged(record) in outcome.results { EngineMetrics.charged(record.chargeMinor, record.currency, source: record.source) }
         try await judgeRecharge(tenantId, outcome.balanceMinor)
         return outcome.results
     }

@@ -40,10 +40,13 @@ public protocol CallStore: Sendable {
 public struct CallOutcome: Hashable, Sendable {
     public let answer: CallAnswer
     public let balanceMinor: Int64?
+    /// The tenant's currency, which the answer's amounts are in.
+    public let currency: Currency?
 
-    public init(answer: CallAnswer, balanceMinor: Int64?) {
+    public init(answer: CallAnswer, balanceMinor: Int64?, currency: Currency? = nil) {
         self.answer = answer
         self.balanceMinor = balanceMinor
+        self.currency = currency
     }
 }
 

@@ -77,6 +77,10 @@ public actor InMemoryLedgerStore: LedgerStore {
 
     public func ping() {}
 
+    public func openHoldCount() -> Int {
+        books.values.reduce(0) { $0 + $1.holds.values.filter { $0.state == .open }.count }
+    }
+
     public func verify() -> LedgerVerification {
         var audit = LedgerAudit()
         for (tenantId, book) in books.sorted(by: { $0.key < $1.key }) {

@@ -27,6 +27,9 @@ public protocol LedgerStore: Sendable {
     /// Recomputes every lot, hold and debt from the journal and compares.
     func verify() async throws -> LedgerVerification
 
+    /// How many holds are open in every account (for `/metrics`).
+    func openHoldCount() async throws -> Int
+
     /// Returns when the store answers; throws when it cannot serve.
     func ping() async throws
 }

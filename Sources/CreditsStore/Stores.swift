@@ -4,11 +4,13 @@ public struct Stores: Sendable {
     public let directory: any DirectoryStore
     public let billing: any BillingStore
     public let calls: any CallStore
+    public let access: any AccessStore
 
-    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore) {
+    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore) {
         self.ledger = ledger
         self.directory = directory
         self.billing = billing
         self.calls = calls
+        self.access = access
     }
 }

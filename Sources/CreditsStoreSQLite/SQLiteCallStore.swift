@@ -80,7 +80,7 @@ public final class SQLiteCallStore: CallStore {
             try Self.write(&desk, tenantId, db)
             try CallRows.update(session, of: tenantId, db)
             try CallRows.insertAnswer(answer, fingerprint: step.fingerprint, sessionId, requestNumber, of: tenantId, db)
-            return CallOutcome(answer: answer, balanceMinor: desk.account.figures.balanceMinor)
+            return CallOutcome(answer: answer, balanceMinor: desk.account.figures.balanceMinor, currency: tenant.currency)
         }
     }
 

@@ -17,6 +17,7 @@ enum SQLiteDatabase {
         LedgerSchema.register(in: &migrator)
         BillingSchema.register(in: &migrator)
         CallSchema.register(in: &migrator)
+        AccessSchema.register(in: &migrator)
         try migrator.migrate(database)
         return database
     }

@@ -95,6 +95,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await database.read { db in try LedgerRows.audit(db) }
     }
 
+    public func openHoldCount() async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM credit_hold INDEXED BY credit_hold_due WHERE state = 'open'") ?? 0
+        }
+    }
+
     /// Reports whether the database answers, for the readiness check.
     public func ping() async throws {
         _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

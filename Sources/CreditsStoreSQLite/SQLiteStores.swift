@@ -4,6 +4,7 @@ public struct SQLiteStores: Sendable {
     public let directory: SQLiteDirectoryStore
     public let billing: SQLiteBillingStore
     public let calls: SQLiteCallStore
+    public let access: SQLiteAccessStore
 
     public init(path: String) throws {
         let database = try SQLiteDatabase.open(path: path)
@@ -12,5 +13,6 @@ public struct SQLiteStores: Sendable {
         directory = SQLiteDirectoryStore(database: database)
         billing = SQLiteBillingStore(database: database)
         calls = SQLiteCallStore(database: database, writer: writer)
+        access = SQLiteAccessStore(database: database)
     }
 }

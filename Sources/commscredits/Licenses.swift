@@ -44,7 +44,7 @@ struct LicenseFileOptions: ParsableArguments {
 }
 
 struct Users: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import a tenant's users.", subcommands: [Import.self])
+    static let configuration = CommandConfiguration(abstract: "Import a tenant's users and set their passwords.", subcommands: [Import.self, Password.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -10,13 +10,7 @@ import Testing
 @Suite("The HTTP API for tenants, users, licenses and credits")
 struct APITests {
     func withServer(testClock: Bool = false, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let reader = ConfigReader(provider: InMemoryProvider(values: [
-            "database": .init(.string("sqlite:" + directory.appendingPathComponent("api.sqlite").path), isSecret: false),
-            "testClock": .init(.bool(testClock), isSecret: false),
-        ]))
-        try await buildApplication(reader: reader).test(.live) { client in try await body(client) }
+        try await TestServer.run(testClock: testClock) { client, _ in try await body(client) }
     }
 
     @discardableResult

@@ -1,0 +1,130 @@
+import CreditsCore
+import CreditsEngine
+import Foundation
+import Hummingbird
+
+/// Signing administrators in and out (`/v1/sessions`), a tenant's bearer tokens
+/// (`/v1/tenants/{tenantId}/tokens`) and users' passwords.
+struct AccessRoutes {
+    let access: AccessService
+    /// Off only where the service is reached over plain HTTP from elsewhere than this machine.
+    let secureCookies: Bool
+
+    /// `POST /v1/sessions` is the one route under `/v1` that needs no credential.
+    func addSignIn(to router: Router<APIRequestContext>) {
+        router.post("v1/sessions") { request, context in
+            let input = try await request.decodeJSON(SignInInput.self, context: context)
+            let signedIn = try await access.signIn(upn: input.upn, password: input.password)
+            var response = EditedResponse(status: .created, response: SessionBody(signedIn.session, principal: signedIn.principal))
+            response.setCookie(sessionCookie(signedIn.cookie, maxAge: Int(signedIn.session.expiresAt.millisecondsSinceEpoch
+                    - signedIn.session.createdAt.millisecondsSinceEpoch) / 1000))
+            return response
+        }
+    }
+
+    func add(to router: some RouterMethods<APIRequestContext>) {
+        router.get("v1/sessions/current") { request, _ in
+            let (principal, session) = try await currentSession(request)
+            return SessionBody(session, principal: principal)
+        }
+        router.delete("v1/sessions/current") { request, _ in
+            if let cookie = request.cookies[AuthenticationMiddleware.sessionCookie]?.value {
+                try await access.signOut(sessionCookie: cookie)
+            }
+            var response = Response(status: .noContent)
+            response.setCookie(sessionCookie("", maxAge: 0))
+            return response
+        }
+
+        let tokens = router.group("v1/tenants/:tenantId/tokens")
+        tokens.post { request, context in
+            let tenantId = try context.tenantId(for: .administerTenant)
+            let input = try await request.decodeJSON(TokenInput.self, context: context)
+            let scopes = try Scope.parseList(input.scopes.joined(separator: ","))
+            let made = try await access.createToken(name: input.name ?? "", tenantId: tenantId, scopes: scopes)
+            return EditedResponse(status: .created, response: TokenBody(made.token, secret: made.secret))
+        }
+        tokens.get { _, context in
+            let tenantId = try context.tenantId(for: .administerTenant)
+            return TokenList(tokens: try await access.tokens(of: tenantId).map { TokenBody($0) })
+        }
+        tokens.delete(":tokenId") { _, context in
+            let tenantId = try context.tenantId(for: .administerTenant)
+            return TokenBody(try await access.revokeToken(try context.parameters.require("tokenId"), of: tenantId))
+        }
+
+        router.put("v1/tenants/:tenantId/users/:upn/password") { request, context in
+            let tenantId = try context.tenantId(for: .manageUsers)
+            let input = try await request.decodeJSON(PasswordInput.self, context: context)
+            try await access.setPassword(input.password, for: context.userName(), in: tenantId)
+            return HTTPResponse.Status.noContent
+        }
+    }
+
+    private func currentSession(_ request: Request) async throws -> (Principal, AdminSession) {
+        guard let cookie = request.cookies[AuthenticationMiddleware.sessionCookie]?.value else {
+            throw BillingError(.notFound, code: "noSession", detail: "This request was not made with a session cookie; sign in at POST /v1/sessions.")
+        }
+        return try await access.principal(sessionCookie: cookie)
+    }
+
+    private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: AuthenticationMiddleware.sessionCookie, value: value, maxAge: maxAge, path: "/",
+               secure: secureCookies, httpOnly: true, sameSite: .lax)
+    }
+}
+
+struct SignInInput: Decodable {
+    let upn: String
+    let password: String
+}
+
+struct PasswordInput: Decodable {
+    let password: String
+}
+
+struct SessionBody: ResponseEncodable {
+    let upn: String
+    let tenantId: String
+    let permissions: [String]
+    let csrfToken: String
+    let expiresAt: String
+
+    init(_ session: AdminSession, principal: Principal) {
+        upn = session.upn.rawValue
+        tenantId = session.tenantId.rawValue
+        permissions = principal.permissions.map(\.rawValue).sorted()
+        csrfToken = session.csrfToken
+        expiresAt = ISO8601.format(session.expiresAt)
+    }
+}
+
+struct TokenInput: Decodable {
+    let name: String?
+    let scopes: [String]
+}
+
+struct TokenBody: ResponseEncodable {
+    let id: String
+    let name: String
+    let tenantId: String?
+    let scopes: [String]
+    let createdAt: String
+    let revokedAt: String?
+    /// Only in the answer that creates the token.
+    let token: String?
+
+    init(_ token: AccessToken, secret: String? = nil) {
+        id = token.id
+        name = token.name
+        tenantId = token.tenantId?.rawValue
+        scopes = token.scopes.sorted().map(\.rawValue)
+        createdAt = ISO8601.format(token.createdAt)
+        revokedAt = token.revokedAt.map(ISO8601.format)
+        self.token = secret
+    }
+}
+
+struct TokenList: ResponseEncodable {
+    let tokens: [TokenBody]
+}

@@ -1,0 +1,39 @@
+import CreditsCore
+import CreditsEngine
+import Hummingbird
+
+/// Finds out who is asking before any route runs: a bearer token, or an administrator's session
+/// cookie (whose form posts and other changes must also carry the session's CSRF token). Then
+/// holds each credential to its request rate.
+struct AuthenticationMiddleware: RouterMiddleware {
+    static let sessionCookie = "commscredits_session"
+    static let csrfHeader = "X-CSRF-Token"
+
+    let access: AccessService
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: APIRequestContext,
+                next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let principal = try await authenticate(request)
+        try limiter.admit(principal.credential)
+        context.principal = principal
+        return try await next(request, context)
+    }
+
+    private func authenticate(_ request: Request) async throws -> Principal {
+        if let authorization = request.headers[.authorization] {
+            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+                throw BillingError.unauthenticated
+            }
+            return try await access.principal(bearer: String(authorization.dropFirst(7)))
+        }
+        guard let cookie = request.cookies[Self.sessionCookie]?.value else { throw BillingError.unauthenticated }
+        let (principal, session) = try await access.principal(sessionCookie: cookie)
+        if ![.get, .head, .options].contains(request.method), request.headers[.init(Self.csrfHeader)!] != session.csrfToken {
+            throw Problem(.forbidden, code: "csrfTokenMissing",
+                          detail: "A change made with a session cookie must carry the session's csrfToken in the X-CSRF-Token header.")
+        }
+        return principal
+    }
+}

@@ -1,0 +1,74 @@
+/// Who is asking: a bearer token or a signed-in administrator, bound to one tenant or (the
+/// operator) to all, with what it may do there.
+public struct Principal: Hashable, Sendable {
+    public enum Credential: Hashable, Sendable {
+        /// A bearer token, by its id (never its secret).
+        case token(id: String)
+        /// An administrator's browser session.
+        case session(UserPrincipalName)
+    }
+
+    public let credential: Credential
+    /// `nil` for an operator, who acts on every tenant.
+    public let tenantId: TenantId?
+    public let permissions: Set<Permission>
+
+    public init(credential: Credential, tenantId: TenantId?, permissions: Set<Permission>) {
+        self.credential = credential
+        self.tenantId = tenantId
+        self.permissions = permissions
+    }
+
+    public init(token: AccessToken) {
+        self.init(credential: .token(id: token.id), tenantId: token.tenantId,
+                  permissions: token.scopes.reduce(into: []) { $0.formUnion($1.permissions) })
+    }
+
+    public init(administrator user: User, of tenantId: TenantId) {
+        self.init(credential: .session(user.upn), tenantId: tenantId,
+                  permissions: user.roles.reduce(into: []) { $0.formUnion($1.permissions) })
+    }
+
+    /// Whether this caller sees `tenant` at all. Another tenant's things are answered as unknown
+    /// (404), never as forbidden, so that their existence is not revealed.
+    public func sees(_ tenant: TenantId) -> Bool {
+        tenantId == nil || tenantId == tenant
+    }
+
+    /// Allows `permission` in `tenant`, or refuses: `unknownTenant` for a tenant it does not
+    /// see, `forbidden` for what it may not do there.
+    public func authorize(_ permission: Permission, in tenant: TenantId) throws(BillingError) {
+        guard sees(tenant) else { throw BillingError.unknownTenant(tenant) }
+        guard permissions.contains(permission) else { throw BillingError.forbidden(permission) }
+    }
+
+    /// Allows what only an operator does: what reaches beyond one tenant.
+    public func authorizeOperator() throws(BillingError) {
+        guard tenantId == nil, permissions.contains(.operate) else { throw BillingError.forbidden(.operate) }
+    }
+
+    /// Allows reading what any caller of `tenant` may read (the tenant itself, rates).
+    public func authorizeAny(in tenant: TenantId) throws(BillingError) {
+        guard sees(tenant) else { throw BillingError.unknownTenant(tenant) }
+    }
+}
+
+extension BillingError {
+    public static func forbidden(_ permission: Permission) -> BillingError {
+        let who: String = switch permission {
+        case .operate: "an operator token"
+        case .administerTenant: "a Global Administrator or a token with the tenant.admin scope"
+        case .manageUsers: "a Global or User Administrator or a token with the tenant.admin scope"
+        case .buy: "a Global or Billing Administrator or a token with the billing scope"
+        case .assignLicenses: "a Global, License or User Administrator or a token with the licenses scope"
+        case .readBilling: "a Global, Billing, License, User, Teams or Teams Communications Administrator, or a token with the reports or billing scope"
+        case .chargeCalls: "a token with the calls scope (the telephony platform)"
+        case .uploadUsage: "a token with the usage scope"
+        }
+        return BillingError(.notAllowed, code: "forbidden", detail: "This needs \(who).")
+    }
+
+    public static let unauthenticated = BillingError(
+        .unauthenticated, code: "unauthenticated",
+        detail: "Sign in, or send Authorization: Bearer <token> with a token from `commscredits tokens create`.")
+}

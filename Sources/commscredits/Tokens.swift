@@ -1,0 +1,85 @@
+import ArgumentParser
+import CreditsApp
+import CreditsCore
+import CreditsEngine
+import Foundation
+
+struct Tokens: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make, list and revoke bearer tokens for programs.", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a token and print it (only it) on standard output; it is not shown again.",
+            discussion: "Scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")). An operator token reaches every tenant and takes no --tenant.")
+
+        @Option(help: "The tenant the token is for (every tenant's token but the operator's has one).") var tenant: String?
+        @Option(help: "Comma-separated scopes, for example calls,usage.") var scopes: String
+        @Option(help: "A name to tell the token apart in lists.") var name = ""
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                let made = try await accessService(options).createToken(name: name, tenantId: tenant.map(TenantId.init),
+                                                                         scopes: Scope.parseList(scopes))
+                printError("Created \(made.token.id) (\(made.token.scopes.sorted().map(\.rawValue).joined(separator: ", "))"
+                           + (made.token.tenantId.map { " for \($0)" } ?? " for every tenant") + "); keep it secret.")
+                print(made.secret)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+
+        @Option(help: "Only this tenant's tokens.") var tenant: String?
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            for token in try await accessService(options).tokens(of: tenant.map(TenantId.init)) {
+                print("\(token.id)  \(token.tenantId?.rawValue ?? "(every tenant)")  \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))"
+                      + "  \(token.name)  created \(ISO8601.format(token.createdAt))"
+                      + (token.revokedAt.map { "  revoked \(ISO8601.format($0))" } ?? ""))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (tok_...).")
+
+        @Argument(help: "The token's id.") var id: String
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                let token = try await accessService(options).revokeToken(id, of: nil)
+                print("Revoked \(token.id) at \(ISO8601.format(token.revokedAt!)).")
+            }
+        }
+    }
+}
+
+extension Users {
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's password for signing in; read from standard input.")
+
+        @Option(help: "The tenant id.") var tenant: String
+        @Option(help: "The user's sign-in name.") var upn: String
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                guard let password = readLine(strippingNewline: true) else {
+                    throw BillingError.invalid("password", "Give the password on standard input.")
+                }
+                try await accessService(options).setPassword(password, for: UserPrincipalName(upn), in: TenantId(tenant))
+                print("\(upn) may now sign in.")
+            }
+        }
+    }
+}
+
+func accessService(_ options: DatabaseOption) throws -> AccessService {
+    AccessService(stores: try DatabaseLocation(options.database).openStores(), clock: SystemClock())
+}

@@ -1,0 +1,58 @@
+import Configuration
+import CreditsApp
+import CreditsCore
+import CreditsEngine
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// The real server on a free port over a fresh SQLite file, and a client that speaks as an
+/// operator unless a request brings its own `Authorization`.
+enum TestServer {
+    struct Database {
+        let argument: String
+        /// Makes a token straight in the database, as `commscredits tokens create` does.
+        func token(_ scopes: Set<Scope>, tenant: String? = nil) async throws -> String {
+            try await access().createToken(name: "test", tenantId: tenant.map(TenantId.init), scopes: scopes).secret
+        }
+
+        func access() throws -> AccessService {
+            AccessService(stores: try DatabaseLocation(argument).openStores(), clock: SystemClock())
+        }
+    }
+
+    static func run(testClock: Bool = false, limits: (perSecond: Double, burst: Double)? = nil,
+                    _ body: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = Database(argument: "sqlite:" + directory.appendingPathComponent("api.sqlite").path)
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            "database": .init(.string(database.argument), isSecret: false),
+            "testClock": .init(.bool(testClock), isSecret: false),
+            "auth.passwordCost": .init(.int(4), isSecret: false),
+        ]
+        if let limits {
+            values["limits.requestsPerSecond"] = .init(.double(limits.perSecond), isSecret: false)
+            values["limits.burst"] = .init(.double(limits.burst), isSecret: false)
+        }
+        let operatorToken = try await database.token([.operator])
+        try await buildApplication(reader: ConfigReader(provider: InMemoryProvider(values: values))).test(.live) { client in
+            try await body(AuthorizedClient(client: client, token: operatorToken), database)
+        }
+    }
+}
+
+/// Adds `Authorization: Bearer <token>` to every request that has none.
+struct AuthorizedClient: TestClientProtocol {
+    let client: any TestClientProtocol
+    let token: String
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { client.port }
+}
