@@ -1,10 +1,11 @@
 public import Configuration
-import CreditsAPI
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+public import CreditsAPI
 public import Hummingbird
 import Logging
+import ServiceLifecycle
 import Payments
 
 /// Builds the service from its configuration. The server, the command line and the tests all
@@ -17,6 +18,22 @@ import Payments
 /// `auth.passwordCost` (bcrypt's cost), `cookies.secure` (false only behind plain HTTP
 /// reached from another machine), `log.level`, `log.format` (`text` or `json`).
 public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+    let server = try await buildServer(reader: reader)
+    return Application(
+        router: server.router,
+        configuration: ApplicationConfiguration(reader: reader.scoped(to: "http")),
+        services: server.services,
+        logger: server.logger)
+}
+
+/// What the application is made of: the router with every route, and the background services.
+public struct ServerParts {
+    public let router: Router<APIRequestContext>
+    let services: [any Service]
+    let logger: Logger
+}
+
+public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     let logger = ServiceLogging.logger(format: reader.string(forKey: "log.format", default: "text"),
                                        level: reader.string(forKey: "log.level", as: Logger.Level.self, default: .info))
     ServiceMetrics.bootstrap()
@@ -53,9 +70,5 @@ public func buildApplication(reader: ConfigReader) async throws -> some Applicat
                secureCookies: reader.bool(forKey: "cookies.secure", default: true),
                testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
-    return Application(
-        router: router,
-        configuration: ApplicationConfiguration(reader: reader.scoped(to: "http")),
-        services: [schedule, recharges],
-        logger: logger)
+    return ServerParts(router: router, services: [schedule, recharges], logger: logger)
 }

@@ -11,6 +11,7 @@ import Testing
         ConfigReader(provider: InMemoryProvider(values: [
             "database": .init(.string(database), isSecret: false),
             "demo": .init(.bool(demo), isSecret: false),
+            "auth.passwordCost": .init(.int(4), isSecret: false),
         ]))
     }
 

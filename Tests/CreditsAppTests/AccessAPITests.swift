@@ -1,0 +1,366 @@
+import CreditsCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Who may call what: every route of the API with every kind of credential, including another
+/// tenant's, through the real server.
+@Suite("Authentication, authorization and tenant isolation")
+struct AccessAPITests {
+    /// What a route asks of its caller.
+    enum Need: Equatable {
+        case operatorOnly
+        /// Anyone authenticated; tenant routes only within the caller's tenant.
+        case anyCaller
+        case permission(Permission)
+    }
+
+    struct Route: CustomStringConvertible {
+        let method: HTTPRequest.Method
+        /// As in the OpenAPI document.
+        let template: String
+        let need: Need
+        var body: String = "{}"
+
+        var tenantScoped: Bool { template.contains("{tenantId}") }
+
+        /// The template with tenant `tenant`'s ids filled in.
+        func path(tenant: String) -> String {
+            template.replacingOccurrences(of: "{tenantId}", with: tenant).replacingOccurrences(of: "{upn}", with: "ann@\(tenant).example")
+                .replacingOccurrences(of: "{sessionId}", with: "call-1").replacingOccurrences(of: "{currency}", with: "USD")
+                .replacingOccurrences(of: "{invoiceId}", with: "1").replacingOccurrences(of: "{tokenId}", with: "tok_unknown")
+        }
+
+        var description: String { "\(method) \(template)" }
+    }
+
+    /// Every route behind authentication. The routes that need none, and the session's own two,
+    /// are tested on their own below.
+    static let routes: [Route] = [
+        Route(method: .post, template: "/v1/tenants/{tenantId}/tokens", need: .permission(.administerTenant), body: #"{"scopes":["reports"]}"#),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/tokens", need: .permission(.administerTenant)),
+        Route(method: .delete, template: "/v1/tenants/{tenantId}/tokens/{tokenId}", need: .permission(.administerTenant)),
+        Route(method: .put, template: "/v1/tenants/{tenantId}/users/{upn}/password", need: .permission(.manageUsers), body: #"{"password":"short"}"#),
+        Route(method: .post, template: "/v1/tenants", need: .operatorOnly),
+        Route(method: .get, template: "/v1/tenants", need: .anyCaller),
+        Route(method: .get, template: "/v1/tenants/{tenantId}", need: .anyCaller),
+        Route(method: .patch, template: "/v1/tenants/{tenantId}", need: .permission(.administerTenant)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/users", need: .permission(.manageUsers)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/users", need: .permission(.assignLicenses)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/users/import", need: .permission(.manageUsers), body: ""),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/users/{upn}", need: .permission(.assignLicenses)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/users/{upn}/licenses", need: .permission(.assignLicenses)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits/eligibility", need: .permission(.buy)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/credits/purchases", need: .permission(.buy)),
+        Route(method: .put, template: "/v1/tenants/{tenantId}/credits/auto-recharge", need: .permission(.buy)),
+        Route(method: .put, template: "/v1/tenants/{tenantId}/credits/payment-method", need: .permission(.buy)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits/transactions", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits/recharges", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits/invoices", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits/invoices/{invoiceId}", need: .permission(.readBilling)),
+        Route(method: .put, template: "/v1/rate-decks/{currency}", need: .operatorOnly, body: ""),
+        Route(method: .get, template: "/v1/rate-decks/{currency}", need: .anyCaller),
+        Route(method: .get, template: "/v1/rate-decks/{currency}/lookup", need: .anyCaller),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/calls/{sessionId}/start", need: .permission(.chargeCalls)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/calls/{sessionId}/update", need: .permission(.chargeCalls)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/calls/{sessionId}/end", need: .permission(.chargeCalls)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/usage-records", need: .permission(.uploadUsage)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/usage-records", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/pools", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/post-usage/invoices", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/test-clock", need: .anyCaller),
+        Route(method: .post, template: "/v1/test-clock/advance", need: .operatorOnly),
+    ]
+
+    /// Needing no credential, or a session in particular.
+    static let routesTestedAlone: Set<String> = [
+        "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.yaml",
+        "POST /v1/sessions", "GET /v1/sessions/current", "DELETE /v1/sessions/current",
+    ]
+
+    static let tenantScopes = Scope.allCases.filter { $0 != .operator }
+
+    @Test("The table above covers every operation of the OpenAPI document")
+    func tableCoversTheDocument() throws {
+        let documented = try OpenAPIOperations.inDocument()
+        let tested = Set(Self.routes.map(\.description)).union(Self.routesTestedAlone)
+        #expect(documented == tested, "untested: \(documented.subtracting(tested)); not in the document: \(tested.subtracting(documented))")
+    }
+
+    @Test("Every route: 401 without a credential or with a bad or revoked one; another tenant's token or administrator gets 404; a missing scope 403; the right scope passes")
+    func everyRouteWithEveryCredential() async throws {
+        try await TestServer.run(testClock: true) { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            let world = try await TwoTenants.make(client, database)
+            let revoked = try await database.token(Set(Self.tenantScopes), tenant: "northwind")
+            let revokedId = try await database.access().tokens(of: TenantId("northwind")).first { _ in true }!.id
+            _ = try await database.access().revokeToken(revokedId, of: nil)
+
+            for route in Self.routes {
+                let path = route.path(tenant: "northwind")
+                let call = { (headers: HTTPFields) in try await Self.call(anonymous, route.method, path, route.body, headers) }
+
+                #expect(try await call([:]).code == "unauthenticated", "\(route) without a credential")
+                #expect(try await call([.authorization: "Bearer cc_not-a-token"]).code == "unauthenticated", "\(route) with a made-up token")
+                #expect(try await call([.authorization: "Basic bm86cGFzc3dvcmQ="]).code == "unauthenticated", "\(route) with a password")
+                #expect(try await call([.authorization: "Bearer \(revoked)"]).code == "unauthenticated", "\(route) with a revoked token")
+
+                // Fabrikam's token with every scope, and Fabrikam's Global Administrator.
+                let outsider = try await call([.authorization: "Bearer \(world.fabrikamToken)"])
+                let outsiderSession = try await call(world.fabrikamSession)
+                switch route.need {
+                case .operatorOnly:
+                    #expect(outsider.status == 403 && outsider.code == "forbidden", "\(route) for another tenant's token: \(outsider)")
+                    #expect(outsiderSession.status == 403, "\(route) for another tenant's administrator: \(outsiderSession)")
+                case .anyCaller where !route.tenantScoped:
+                    #expect(outsider.status < 400 || outsider.code == "unknownRateDeck" || outsider.code == "invalidRequest", "\(route): \(outsider)")
+                default:
+                    #expect(outsider.status == 404 && outsider.code == "unknownTenant", "\(route) for another tenant's token: \(outsider)")
+                    #expect(outsiderSession.status == 404 && outsiderSession.code == "unknownTenant",
+                            "\(route) for another tenant's administrator: \(outsiderSession)")
+                }
+
+                guard case let .permission(permission) = route.need else { continue }
+                let granting = Set(Self.tenantScopes.filter { $0.permissions.contains(permission) })
+                let lacking = Set(Self.tenantScopes).subtracting(granting)
+                let without = try await database.token(lacking, tenant: "northwind")
+                let refused = try await call([.authorization: "Bearer \(without)"])
+                #expect(refused.status == 403 && refused.code == "forbidden", "\(route) with \(lacking.sorted()): \(refused)")
+                for scope in granting {
+                    let with = try await database.token([scope], tenant: "northwind")
+                    let passed = try await call([.authorization: "Bearer \(with)"])
+                    #expect(![401, 403].contains(passed.status) && passed.code != "unknownTenant", "\(route) with \(scope): \(passed)")
+                }
+            }
+        }
+    }
+
+    @Test("Roles (DOMAIN.md section 3): who may buy, assign licenses, read the balance; a user with none of these roles cannot sign in")
+    func rolesDecide() async throws {
+        try await TestServer.run { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            let world = try await TwoTenants.make(client, database)
+            let checks: [(Role, buy: Bool, licenses: Bool, read: Bool)] = [
+                (.globalAdministrator, true, true, true), (.companyAdministrator, true, true, true),
+                (.billingAdministrator, true, false, true), (.licenseAdministrator, false, true, true),
+                (.userAdministrator, false, true, true), (.teamsAdministrator, false, false, true),
+                (.teamsCommunicationsAdministrator, false, false, true),
+            ]
+            for (role, buy, licenses, read) in checks {
+                let session = try await world.signIn(anonymous, client, role: role)
+                let eligibility = try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits/eligibility", nil, session)
+                let users = try await Self.call(anonymous, .get, "/v1/tenants/northwind/users", nil, session)
+                let credits = try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, session)
+                #expect((eligibility.status == 200) == buy && (buy || eligibility.status == 403), "\(role) buying: \(eligibility)")
+                #expect((users.status == 200) == licenses && (licenses || users.status == 403), "\(role) licenses: \(users)")
+                #expect((credits.status == 200) == read, "\(role) reading: \(credits)")
+            }
+            try await send(client, .post, "/v1/tenants/northwind/users",
+                           #"{"upn":"helpdesk@northwind.example","displayName":"Help","usageLocation":"US","roles":["helpdeskAdministrator"]}"#, expect: .created)
+            try await send(client, .put, "/v1/tenants/northwind/users/helpdesk@northwind.example/password", #"{"password":"\#(TwoTenants.password)"}"#,
+                           expect: .noContent)
+            let refused = try await Self.call(anonymous, .post, "/v1/sessions", #"{"upn":"helpdesk@northwind.example","password":"\#(TwoTenants.password)"}"#, [:])
+            #expect(refused.status == 403 && refused.code == "notAnAdministrator")
+        }
+    }
+
+    @Test("Signing in and out: a wrong password and an unknown name get the same answer; the cookie is Secure, HttpOnly, SameSite; changes need the CSRF token")
+    func sessions() async throws {
+        try await TestServer.run { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            let world = try await TwoTenants.make(client, database)
+            let wrong = try await Self.call(anonymous, .post, "/v1/sessions", #"{"upn":"global@northwind.example","password":"not the password"}"#, [:])
+            let unknown = try await Self.call(anonymous, .post, "/v1/sessions", #"{"upn":"nobody@northwind.example","password":"\#(TwoTenants.password)"}"#, [:])
+            #expect(wrong.status == 401 && wrong.code == "signInFailed" && unknown.code == "signInFailed" && wrong.detail == unknown.detail)
+
+            let signedIn = try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                                                      body: ByteBuffer(string: #"{"upn":"Global@Northwind.example","password":"\#(TwoTenants.password)"}"#))
+            #expect(signedIn.status == .created)
+            let setCookie = signedIn.headers[.setCookie] ?? ""
+            for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] { #expect(setCookie.contains(attribute), "\(setCookie)") }
+            let cookie = String(setCookie.prefix { $0 != ";" })
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: signedIn.body)) as! [String: Any]
+            let csrf = body["csrfToken"] as! String
+            #expect(body["tenantId"] as? String == "northwind")
+
+            let current = try await Self.call(anonymous, .get, "/v1/sessions/current", nil, [.cookie: cookie])
+            #expect(current.status == 200 && current.body["csrfToken"] as? String == csrf)
+            let byToken = try await Self.call(anonymous, .get, "/v1/sessions/current", nil, [.authorization: "Bearer \(world.fabrikamToken)"])
+            #expect(byToken.status == 404 && byToken.code == "noSession")
+
+            let change = #"{"enabled":false,"rechargeAmountMinor":0,"triggerAmountMinor":0}"#
+            let forged = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change, [.cookie: cookie])
+            #expect(forged.status == 403 && forged.code == "csrfTokenMissing")
+            let wrongToken = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change,
+                                                 [.cookie: cookie, .init("X-CSRF-Token")!: "guess"])
+            #expect(wrongToken.code == "csrfTokenMissing")
+            let made = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change,
+                                           [.cookie: cookie, .init("X-CSRF-Token")!: csrf])
+            #expect(made.status == 200)
+
+            let signOut = try await anonymous.execute(uri: "/v1/sessions/current", method: .delete,
+                                                      headers: [.cookie: cookie, .init("X-CSRF-Token")!: csrf])
+            #expect(signOut.status == .noContent && signOut.headers[.setCookie]?.contains("Max-Age=0") == true)
+            #expect(try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, [.cookie: cookie]).code == "unauthenticated")
+        }
+    }
+
+    @Test("Tokens: the secret is shown once; lists never show it; a revoked token stops at once; a tenant cannot make an operator token or touch another tenant's")
+    func tokens() async throws {
+        try await TestServer.run { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            _ = try await TwoTenants.make(client, database)
+            let admin = try await database.token([.tenantAdmin], tenant: "northwind")
+            let made = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"name":"phones","scopes":["calls","usage"]}"#,
+                                           [.authorization: "Bearer \(admin)"])
+            #expect(made.status == 201 && made.body["scopes"] as? [String] == ["calls", "usage"])
+            let secret = made.body["token"] as! String
+            let id = made.body["id"] as! String
+            let listed = try await Self.call(anonymous, .get, "/v1/tenants/northwind/tokens", nil, [.authorization: "Bearer \(admin)"])
+            let tokens = listed.body["tokens"] as? [[String: Any]] ?? []
+            #expect(tokens.count == 2 && tokens.allSatisfy { $0["token"] == nil })
+
+            let buy = try await Self.call(anonymous, .post, "/v1/tenants/northwind/credits/purchases",
+                                          #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
+                                          [.authorization: "Bearer \(secret)", .init("Idempotency-Key")!: "k1"])
+            #expect(buy.status == 403 && buy.code == "forbidden", "the telephony token cannot buy: \(buy)")
+            let upload = try await Self.call(anonymous, .post, "/v1/tenants/northwind/usage-records", #"{"records":[]}"#,
+                                             [.authorization: "Bearer \(secret)"])
+            #expect(upload.status == 200)
+
+            let operatorScope = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["operator"]}"#,
+                                                    [.authorization: "Bearer \(admin)"])
+            #expect(operatorScope.status == 422 && operatorScope.code == "invalidScopes")
+            let unknownScope = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["everything"]}"#,
+                                                   [.authorization: "Bearer \(admin)"])
+            #expect(unknownScope.status == 422 && unknownScope.code == "invalidScopes")
+            let fabrikamAdmin = try await database.token([.tenantAdmin], tenant: "fabrikam")
+            let acrossTenants = try await Self.call(anonymous, .delete, "/v1/tenants/fabrikam/tokens/\(id)", nil,
+                                                    [.authorization: "Bearer \(fabrikamAdmin)"])
+            #expect(acrossTenants.status == 404 && acrossTenants.code == "unknownToken")
+
+            let revoked = try await Self.call(anonymous, .delete, "/v1/tenants/northwind/tokens/\(id)", nil, [.authorization: "Bearer \(admin)"])
+            #expect(revoked.status == 200 && revoked.body["revokedAt"] is String)
+            #expect(try await Self.call(anonymous, .post, "/v1/tenants/northwind/usage-records", #"{"records":[]}"#,
+                                        [.authorization: "Bearer \(secret)"]).code == "unauthenticated")
+        }
+    }
+
+    @Test("Each credential is held to its rate: beyond the burst, 429 with Retry-After and nothing done; other credentials go on")
+    func rateLimit() async throws {
+        try await TestServer.run(limits: (perSecond: 0.5, burst: 3)) { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            let token = try await database.token([.operator])
+            for _ in 0..<3 {
+                #expect(try await Self.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(token)"]).status == 200)
+            }
+            let limited = try await anonymous.execute(uri: "/v1/tenants", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                                     body: ByteBuffer(string: #"{"id":"late","name":"Late","country":"US","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#))
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            let other = try await database.token([.operator])
+            #expect(try await Self.call(anonymous, .get, "/v1/tenants/late", nil, [.authorization: "Bearer \(other)"]).code == "unknownTenant",
+                    "the refused request created nothing")
+        }
+    }
+
+    // MARK: Helpers
+
+    struct Answer: CustomStringConvertible {
+        let status: Int
+        let body: [String: Any]
+        var code: String? { body["code"] as? String }
+        var detail: String? { body["detail"] as? String }
+        var description: String { "\(status) \(code ?? "") \(detail ?? "")" }
+    }
+
+    static func call(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, _ body: String?,
+                     _ headers: HTTPFields) async throws -> Answer {
+        var headers = headers
+        if headers[.contentType] == nil { headers[.contentType] = path.hasSuffix("import") || path.contains("rate-decks") ? "text/csv" : "application/json" }
+        let hasBody = method == .post || method == .put || method == .patch
+        return try await client.execute(uri: path, method: method, headers: headers, body: hasBody ? ByteBuffer(string: body ?? "") : nil) { response in
+            if response.status.code >= 400 {
+                #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(path)")
+                #expect(response.headers[.init("Request-Id")!] != nil)
+            }
+            if response.status == .unauthorized { #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true) }
+            return Answer(status: Int(response.status.code),
+                          body: (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+        }
+    }
+
+    @discardableResult
+    func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil,
+              expect status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        try await APITests().send(client, method, uri, json, expect: status, sourceLocation: sourceLocation)
+    }
+}
+
+/// Northwind and Fabrikam, each with a Global Administrator who has a password, and a token of
+/// Fabrikam's with every tenant scope.
+struct TwoTenants {
+    static let password = "correct horse battery staple"
+    let fabrikamToken: String
+    let fabrikamSession: HTTPFields
+
+    static func make(_ client: any TestClientProtocol, _ database: TestServer.Database) async throws -> TwoTenants {
+        let api = APITests()
+        for tenant in ["northwind", "fabrikam"] {
+            try await api.createTenant(client, id: tenant)
+            try await api.send(client, .post, "/v1/tenants/\(tenant)/users",
+                               #"{"upn":"global@\#(tenant).example","displayName":"Global","usageLocation":"US","roles":["globalAdministrator"]}"#,
+                               expect: .created)
+            try await api.send(client, .put, "/v1/tenants/\(tenant)/users/global@\(tenant).example/password", #"{"password":"\#(password)"}"#,
+                               expect: .noContent)
+        }
+        let token = try await database.token(Set(AccessAPITests.tenantScopes), tenant: "fabrikam")
+        let world = TwoTenants(fabrikamToken: token, fabrikamSession: [:])
+        let session = try await world.session((client as! AuthorizedClient).client, upn: "global@fabrikam.example")
+        return TwoTenants(fabrikamToken: token, fabrikamSession: session)
+    }
+
+    /// Signs in a new Northwind administrator holding `role`; returns the headers that speak for them.
+    func signIn(_ anonymous: any TestClientProtocol, _ operatorClient: any TestClientProtocol, role: Role) async throws -> HTTPFields {
+        let upn = "\(role.rawValue.lowercased())@northwind.example"
+        try await APITests().send(operatorClient, .post, "/v1/tenants/northwind/users",
+                                  #"{"upn":"\#(upn)","displayName":"\#(role.displayName)","usageLocation":"US","roles":["\#(role.rawValue)"]}"#, expect: .created)
+        try await APITests().send(operatorClient, .put, "/v1/tenants/northwind/users/\(upn)/password", #"{"password":"\#(Self.password)"}"#,
+                                  expect: .noContent)
+        return try await session(anonymous, upn: upn)
+    }
+
+    /// The cookie and CSRF header of a new session for `upn`.
+    func session(_ anonymous: any TestClientProtocol, upn: String) async throws -> HTTPFields {
+        try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                                    body: ByteBuffer(string: #"{"upn":"\#(upn)","password":"\#(Self.password)"}"#)) { response in
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+            let cookie = String((response.headers[.setCookie] ?? "").prefix { $0 != ";" })
+            return [.cookie: cookie, .init("X-CSRF-Token")!: body["csrfToken"] as? String ?? ""]
+        }
+    }
+}
+
+/// The operations of `openapi.yaml`, as "METHOD /path".
+enum OpenAPIOperations {
+    static func inDocument() throws -> Set<String> {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/CreditsAPI/Resources/openapi.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var operations: Set<String> = []
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("components:") { break }
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "),
+                      let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" }) {
+                operations.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        return operations
+    }
+}
