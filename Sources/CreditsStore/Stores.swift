@@ -5,12 +5,14 @@ public struct Stores: Sendable {
     public let billing: any BillingStore
     public let calls: any CallStore
     public let access: any AccessStore
+    public let answers: any AnswerStore
 
-    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore) {
+    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore, answers: any AnswerStore) {
         self.ledger = ledger
         self.directory = directory
         self.billing = billing
         self.calls = calls
         self.access = access
+        self.answers = answers
     }
 }

@@ -1,7 +1,8 @@
 import GRDB
 
 /// Bearer tokens (by the SHA-256 of their secret), administrators' bcrypt password hashes and
-/// browser sessions (by the SHA-256 of the cookie). Scopes are kept as a space-separated list.
+/// browser sessions (by the SHA-256 of the cookie), and the first answers to requests sent with
+/// an idempotency key. Scopes are kept as a space-separated list.
 enum AccessSchema {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("access-1") { db in
@@ -31,6 +32,16 @@ enum AccessSchema {
                     expires_at INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 CREATE INDEX admin_session_expiry ON admin_session(expires_at);
+                CREATE TABLE idempotent_answer (
+                    scope TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    content_type TEXT,
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (scope, key)
+                ) WITHOUT ROWID;
                 """)
         }
     }

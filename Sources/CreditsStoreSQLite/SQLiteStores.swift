@@ -5,6 +5,7 @@ public struct SQLiteStores: Sendable {
     public let billing: SQLiteBillingStore
     public let calls: SQLiteCallStore
     public let access: SQLiteAccessStore
+    public let answers: SQLiteAnswerStore
 
     public init(path: String) throws {
         let database = try SQLiteDatabase.open(path: path)
@@ -14,5 +15,6 @@ public struct SQLiteStores: Sendable {
         billing = SQLiteBillingStore(database: database)
         calls = SQLiteCallStore(database: database, writer: writer)
         access = SQLiteAccessStore(database: database)
+        answers = SQLiteAnswerStore(database: database)
     }
 }

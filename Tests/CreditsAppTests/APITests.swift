@@ -91,10 +91,10 @@ struct APITests {
             #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", card, expect: .badRequest)["code"] as? String == "idempotencyKeyMissing")
             for body in [#"{"amountMinor":-5,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
                          #"{"amountMinor":999999999999,"paymentMethod":{"type":"card","token":"tok_visa"}}"#] {
-                #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", body, key: "b", expect: .unprocessableContent)["code"] as? String == "invalidAmount")
+                #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", body, key: "b\(body.count)", expect: .unprocessableContent)["code"] as? String == "invalidAmount")
             }
-            try await send(client, .post, "/v1/tenants/ok/credits/purchases", #"{"amountMinor":1000}"#, key: "c", expect: .badRequest)
-            try await send(client, .post, "/v1/tenants/ok/credits/purchases", "not json", key: "c", expect: .badRequest)
+            try await send(client, .post, "/v1/tenants/ok/credits/purchases", #"{"amountMinor":1000}"#, key: "c1", expect: .badRequest)
+            try await send(client, .post, "/v1/tenants/ok/credits/purchases", "not json", key: "c2", expect: .badRequest)
             #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", #"{"amountMinor":1000,"paymentMethod":{"type":"cash"}}"#,
                                    key: "c", expect: .unprocessableContent)["code"] as? String == "invalidPaymentMethod")
             #expect(try await send(client, .put, "/v1/tenants/ok/credits/auto-recharge", #"{"enabled":true,"rechargeAmountMinor":0,"triggerAmountMinor":100}"#,

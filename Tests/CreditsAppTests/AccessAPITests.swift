@@ -364,3 +364,48 @@ enum OpenAPIOperations {
         return operations
     }
 }
+
+/// `Idempotency-Key` on any request that changes something.
+@Suite("Idempotency keys")
+struct IdempotencyKeyTests {
+    @Test("The same key and request get the first answer again, marked replayed; another request under the key is refused; keys are per tenant")
+    func replays() async throws {
+        try await TestServer.run { client, database in
+            let calls = CallAPITests()
+            try await calls.putSampleDeck(client)
+            try await calls.tailspin(client)
+            try await APITests().createTenant(client, id: "fabrikam")
+            let anonymous = (client as! AuthorizedClient).client
+            let usage = try await database.token([.usage, .reports], tenant: "tailspin")
+            let record = #"{"records":[{"usageId":"u-1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-11-20T10:00:00Z","durationSeconds":120}]}"#
+            let upload = { (key: String?, body: String, token: String, tenant: String) in
+                var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+                if let key { headers[.init("Idempotency-Key")!] = key }
+                return try await anonymous.execute(uri: "/v1/tenants/\(tenant)/usage-records", method: .post, headers: headers,
+                                                   body: ByteBuffer(string: body)) { response in
+                    (Int(response.status.code), String(buffer: response.body), response.headers[.init("Idempotent-Replayed")!])
+                }
+            }
+            let first = try await upload("batch-1", record, usage, "tailspin")
+            #expect(first.0 == 200 && first.1.contains(#""status":"charged""#) && first.2 == nil)
+            let again = try await upload("batch-1", record, usage, "tailspin")
+            #expect(again.0 == 200 && again.1 == first.1 && again.2 == "true", "the first answer, not 'duplicate'")
+            let withoutKey = try await upload(nil, record, usage, "tailspin")
+            #expect(withoutKey.1.contains(#""status":"duplicate""#), "without the key, the record's own id still keeps it from counting twice")
+            let other = try await upload("batch-1", record.replacingOccurrences(of: "u-1", with: "u-2"), usage, "tailspin")
+            #expect(other.0 == 409 && other.1.contains("idempotencyConflict"))
+
+            let refused = try await upload("batch-2", #"{"records":"not a list"}"#, usage, "tailspin")
+            #expect(refused.0 == 400)
+            let refusedAgain = try await upload("batch-2", #"{"records":"not a list"}"#, usage, "tailspin")
+            #expect(refusedAgain.0 == 400 && refusedAgain.2 == "true", "a refusal is kept too")
+
+            let fabrikam = try await database.token([.usage], tenant: "fabrikam")
+            let elsewhere = try await upload("batch-1", #"{"records":[]}"#, fabrikam, "fabrikam")
+            #expect(elsewhere.0 == 200 && elsewhere.2 == nil, "another tenant's keys are its own")
+
+            let credits = try await APITests().send(client, .get, "/v1/tenants/tailspin/usage-records?from=2026-11-01&to=2026-11-30", expect: .ok)
+            #expect((credits["records"] as? [Any])?.count == 1, "charged once")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+-- Call start+end pairs for wrk: every other request starts a new call; the others end the call
+-- started 256 requests earlier on this thread, so that its start has surely been answered
+-- (a thread has far fewer connections than that). Each request is one durable transaction.
+-- wrk -s calls.lua URL -- TOKEN TENANT UPN
+local lag = 256
+local started, ended, odd = 0, 0, false
+local prefix
+
+function setup(thread)
+  thread:set("prefix", string.format("wrk-%d-%d", os.time(), math.random(1, 1e9)))
+end
+
+function init(args)
+  token, tenant, upn = args[1], args[2], args[3]
+  prefix = wrk.thread:get("prefix")
+  headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
+end
+
+function request()
+  odd = not odd
+  if odd or ended + lag >= started then
+    started = started + 1
+    return wrk.format("POST", string.format("/v1/tenants/%s/calls/%s-%d/start", tenant, prefix, started), headers,
+      string.format('{"requestNumber":1,"callType":"user_out","upn":"%s","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-11-21T10:00:00Z"}', upn))
+  end
+  ended = ended + 1
+  return wrk.format("POST", string.format("/v1/tenants/%s/calls/%s-%d/end", tenant, prefix, ended), headers,
+    '{"requestNumber":2,"durationSeconds":30,"endTime":"2026-11-21T10:00:30Z"}')
+end
+
+local failures = 0
+function response(status, headers, body)
+  if status ~= 200 then
+    failures = failures + 1
+    if failures <= 3 then io.stderr:write("answer " .. status .. ": " .. body .. "\n") end
+  end
+end
