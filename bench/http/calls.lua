@@ -1,18 +1,20 @@
 -- Call start+end pairs for wrk: every other request starts a new call; the others end the call
 -- started 256 requests earlier on this thread, so that its start has surely been answered
 -- (a thread has far fewer connections than that). Each request is one durable transaction.
--- wrk -s calls.lua URL -- TOKEN TENANT UPN
+-- wrk -s calls.lua URL -- TOKEN TENANT UPN RUN (RUN: a label unique to this run)
 local lag = 256
 local started, ended, odd = 0, 0, false
+local threads = 0
 local prefix
 
 function setup(thread)
-  thread:set("prefix", string.format("wrk-%d-%d", os.time(), math.random(1, 1e9)))
+  threads = threads + 1
+  thread:set("index", threads)
 end
 
 function init(args)
   token, tenant, upn = args[1], args[2], args[3]
-  prefix = wrk.thread:get("prefix")
+  prefix = string.format("%s-%d", args[4], wrk.thread:get("index"))
   headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
 end
 
