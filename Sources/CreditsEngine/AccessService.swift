@@ -106,6 +106,8 @@ public struct AccessService: Sendable {
         let session = AdminSession(tenantId: stored.tenantId, upn: upn, csrfToken: Self.randomText(bytes: 24),
                                    createdAt: now, expiresAt: now.adding(seconds: settings.sessionLifetimeSeconds))
         try await stores.access.createSession(session, secretHash: Self.hash(cookie))
+        // Sign-ins are rare, so each one also clears the sessions that have run out.
+        _ = try await stores.access.endExpiredSessions(at: now)
         return (cookie, session, principal)
     }
 
