@@ -62,7 +62,6 @@ let package = Package(
                 "CreditsCore", "CreditsStore", "CreditsEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: strict

@@ -7,6 +7,8 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set for every route behind `AuthenticationMiddleware`.
     public var principal: Principal?
+    /// Set when the caller came with an administrator's session cookie.
+    public var session: AdminSession?
 
     public init(source: Source) {
         coreContext = .init(source: source)

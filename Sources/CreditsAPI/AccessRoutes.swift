@@ -23,9 +23,11 @@ struct AccessRoutes {
     }
 
     func add(to router: some RouterMethods<APIRequestContext>) {
-        router.get("v1/sessions/current") { request, _ in
-            let (principal, session) = try await currentSession(request)
-            return SessionBody(session, principal: principal)
+        router.get("v1/sessions/current") { _, context in
+            guard let session = context.session else {
+                throw BillingError(.notFound, code: "noSession", detail: "This request was not made with a session cookie; sign in at POST /v1/sessions.")
+            }
+            return SessionBody(session, principal: try context.caller())
         }
         router.delete("v1/sessions/current") { request, _ in
             if let cookie = request.cookies[AuthenticationMiddleware.sessionCookie]?.value {
@@ -59,13 +61,6 @@ struct AccessRoutes {
             try await access.setPassword(input.password, for: context.userName(), in: tenantId)
             return HTTPResponse.Status.noContent
         }
-    }
-
-    private func currentSession(_ request: Request) async throws -> (Principal, AdminSession) {
-        guard let cookie = request.cookies[AuthenticationMiddleware.sessionCookie]?.value else {
-            throw BillingError(.notFound, code: "noSession", detail: "This request was not made with a session cookie; sign in at POST /v1/sessions.")
-        }
-        return try await access.principal(sessionCookie: cookie)
     }
 
     private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {

@@ -15,18 +15,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: APIRequestContext,
                 next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
-        let principal = try await authenticate(request)
-        try limiter.admit(principal.credential)
-        context.principal = principal
+        try await authenticate(request, &context)
+        try limiter.admit(context.caller().credential)
         return try await next(request, context)
     }
 
-    private func authenticate(_ request: Request) async throws -> Principal {
+    private func authenticate(_ request: Request, _ context: inout APIRequestContext) async throws {
         if let authorization = request.headers[.authorization] {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
                 throw BillingError.unauthenticated
             }
-            return try await access.principal(bearer: String(authorization.dropFirst(7)))
+            context.principal = try await access.principal(bearer: String(authorization.dropFirst(7)))
+            return
         }
         guard let cookie = request.cookies[Self.sessionCookie]?.value else { throw BillingError.unauthenticated }
         let (principal, session) = try await access.principal(sessionCookie: cookie)
@@ -34,6 +34,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Problem(.forbidden, code: "csrfTokenMissing",
                           detail: "A change made with a session cookie must carry the session's csrfToken in the X-CSRF-Token header.")
         }
-        return principal
+        context.principal = principal
+        context.session = session
     }
 }

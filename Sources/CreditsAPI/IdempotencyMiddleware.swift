@@ -1,7 +1,6 @@
 import CreditsCore
 import CreditsEngine
 import CreditsStore
-import Crypto
 import Hummingbird
 import Synchronization
 
@@ -51,7 +50,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = try Problem(error).response(from: request, context: context)
+            response = try Problem.response(for: error, to: request, context: context)
         }
         guard response.status.code < 500, response.status != .tooManyRequests else { return response }
         let collected = CollectedBody()
@@ -64,10 +63,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
     }
 
     private static func fingerprint(_ request: Request, _ body: ByteBuffer) -> String {
-        var hash = SHA256()
-        hash.update(data: Array("\(request.method) \(request.uri.path)?\(request.uri.query ?? "")\n".utf8))
-        hash.update(data: Array(buffer: body))
-        return hash.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        Digest.sha256Hex(Array("\(request.method) \(request.uri.path)?\(request.uri.query ?? "")\n".utf8), Array(buffer: body))
     }
 }
 

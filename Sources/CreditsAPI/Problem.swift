@@ -81,11 +81,19 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as any HTTPResponseError where error.status == .notFound && !(error is Problem) {
-            return try Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).").response(from: request, context: context)
         } catch {
-            return try Problem(error).response(from: request, context: context)
+            return try Problem.response(for: error, to: request, context: context)
         }
+    }
+}
+
+extension Problem {
+    /// The answer to a request that threw `error`; a path no route matches is `notFound`.
+    static func response(for error: any Error, to request: Request, context: some RequestContext) throws -> Response {
+        if let error = error as? any HTTPResponseError, error.status == .notFound, !(error is Problem) {
+            return try Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).").response(from: request, context: context)
+        }
+        return try Problem(error).response(from: request, context: context)
     }
 }
 

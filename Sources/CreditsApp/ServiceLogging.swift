@@ -1,3 +1,5 @@
+import CreditsCore
+import CreditsEngine
 import Foundation
 import Logging
 
@@ -27,7 +29,7 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         var fields: [String: String] = [:]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-        fields["time"] = ISO8601DateFormatter().string(from: Date())
+        fields["time"] = ISO8601.format(SystemClock().now())
         fields["level"] = event.level.rawValue
         fields["message"] = "\(event.message)"
         fields["logger"] = label

@@ -1,6 +1,5 @@
 public import CreditsCore
 public import CreditsStore
-import Crypto
 import Dispatch
 import Foundation
 import HummingbirdBcrypt
@@ -68,8 +67,7 @@ public struct AccessService: Sendable {
 
     /// Revokes a token of `tenantId` (any tenant's when `nil`); another tenant's token is unknown.
     public func revokeToken(_ id: String, of tenantId: TenantId?) async throws -> AccessToken {
-        let tokens = try await stores.access.tokens(of: tenantId)
-        guard tokens.contains(where: { $0.id == id }), let revoked = try await stores.access.revokeToken(id, at: clock.now()) else {
+        guard let revoked = try await stores.access.revokeToken(id, of: tenantId, at: clock.now()) else {
             throw BillingError(.notFound, code: "unknownToken", detail: "There is no token '\(id)' here.")
         }
         cache.forget(tokenId: id)
@@ -126,7 +124,7 @@ public struct AccessService: Sendable {
     // MARK: Secrets
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        Digest.sha256Hex(Array(secret.utf8))
     }
 
     /// `bytes` random bytes from the system's generator, as URL-safe base64 without padding.
@@ -165,11 +163,5 @@ private final class TokenCache: Sendable {
 
     func forget(tokenId: String) {
         entries.withLock { entries in entries = entries.filter { $0.value.principal.credential != .token(id: tokenId) } }
-    }
-}
-
-private extension String {
-    func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }

@@ -8,8 +8,9 @@ public protocol AccessStore: Sendable {
     func token(secretHash: String) async throws -> AccessToken?
     /// Tokens of one tenant, or every token when `tenantId` is `nil`, newest first.
     func tokens(of tenantId: TenantId?) async throws -> [AccessToken]
-    /// Marks the token revoked (once; a second revocation keeps the first time); `nil` if unknown.
-    func revokeToken(_ id: String, at: Instant) async throws -> AccessToken?
+    /// Marks the token revoked (once; a second revocation keeps the first time); `nil` if there
+    /// is no such token of `tenantId` (of any tenant when `nil`).
+    func revokeToken(_ id: String, of tenantId: TenantId?, at: Instant) async throws -> AccessToken?
 
     /// Sets the password of a user of `tenantId`. A sign-in name belongs to one tenant:
     /// refuses `signInNameTaken` if another tenant's user already has a password under it.

@@ -43,11 +43,13 @@ public final class SQLiteAccessStore: AccessStore {
         }
     }
 
-    public func revokeToken(_ id: String, at: Instant) async throws -> AccessToken? {
+    public func revokeToken(_ id: String, of tenantId: TenantId?, at: Instant) async throws -> AccessToken? {
         try await database.write { db in
-            try db.execute(sql: "UPDATE access_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                           arguments: [at.millisecondsSinceEpoch, id])
-            return try Row.fetchOne(db, sql: "SELECT * FROM access_token WHERE id = ?", arguments: [id]).map(Self.token)
+            let tenant = "(? IS NULL OR tenant_id = ?)"
+            try db.execute(sql: "UPDATE access_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND \(tenant)",
+                           arguments: [at.millisecondsSinceEpoch, id, tenantId?.rawValue, tenantId?.rawValue])
+            return try Row.fetchOne(db, sql: "SELECT * FROM access_token WHERE id = ? AND \(tenant)",
+                                    arguments: [id, tenantId?.rawValue, tenantId?.rawValue]).map(Self.token)
         }
     }
 
