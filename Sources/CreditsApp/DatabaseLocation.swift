@@ -30,7 +30,8 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .sqlite(path):
             let sqlite = try SQLiteStores(path: path)
-            return Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing, calls: sqlite.calls, access: sqlite.access, answers: sqlite.answers)
+            return Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing, calls: sqlite.calls, access: sqlite.access, answers: sqlite.answers,
+                          notifications: sqlite.notifications)
         }
     }
 }

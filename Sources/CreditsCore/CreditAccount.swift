@@ -65,6 +65,7 @@ public struct CreditAccount: Sendable {
     /// Forfeits the free remainder of every lot expired by `now` and posts in full every hold
     /// whose time ran out, each as its own transaction, in the order they fell due.
     public mutating func settleDue(at now: Instant, ids: inout LedgerIdAllocator) {
+        if changes.openingBalanceMinor == nil { changes.openingBalanceMinor = figures.balanceMinor }
         enum Due { case holdTimeout(HoldId), lotExpiry(LotId) }
         var due: [(at: Instant, rank: Int, event: Due)] = []
         if let earliest = earliestOpenHoldExpiry, earliest <= now {
@@ -347,6 +348,8 @@ public struct LedgerChanges: Sendable {
     public internal(set) var lots: [LotId: Lot] = [:]
     public internal(set) var holds: [HoldId: Hold] = [:]
     public internal(set) var debtChanged = false
+    /// The balance before the first of `transactions`, from which their alerts are judged.
+    public internal(set) var openingBalanceMinor: Int64?
     private var transactionIndexByKey: [IdempotencyKey: Int] = [:]
 
     mutating func append(_ transaction: JournalTransaction) {

@@ -6,13 +6,16 @@ public struct Stores: Sendable {
     public let calls: any CallStore
     public let access: any AccessStore
     public let answers: any AnswerStore
+    public let notifications: any NotificationStore
 
-    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore, answers: any AnswerStore) {
+    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore, answers: any AnswerStore,
+                notifications: any NotificationStore) {
         self.ledger = ledger
         self.directory = directory
         self.billing = billing
         self.calls = calls
         self.access = access
         self.answers = answers
+        self.notifications = notifications
     }
 }

@@ -101,6 +101,7 @@ enum LedgerRows {
             try db.cachedStatement(sql: "UPDATE credit_account SET debt_minor = ? WHERE tenant_id = ?")
                 .execute(arguments: [account.debtMinor, tenant])
         }
+        try NotificationRows.noteBalanceAlerts(of: changes, account: account, db)
     }
 
     private static func write(_ hold: Hold, of tenant: String, _ db: Database) throws {

@@ -101,7 +101,9 @@ public final class SQLiteBillingStore: BillingStore {
                     VALUES (?, ?, ?, ?, 'stopped', ?)
                     """, arguments: [tenantId.rawValue, settings.autoRecharge.rechargeAmountMinor,
                                      settings.paymentMethod.map(StoredValues.json), now.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
-                return (decision, try Self.recharge(id: db.lastInsertedRowID, db))
+                let stopped = try Self.recharge(id: db.lastInsertedRowID, db)
+                try NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, db)
+                return (decision, stopped)
             case .notNeeded, .alreadyInFlight, .backingOff:
                 return (decision, nil)
             }
@@ -117,6 +119,7 @@ public final class SQLiteBillingStore: BillingStore {
             try db.execute(sql: "UPDATE recharge SET state = 'succeeded', finished_at = ?, lot_id = ?, invoice_id = ? WHERE id = ?",
                            arguments: [now.millisecondsSinceEpoch, lotId.rawValue, invoice, id])
             (recharge.state, recharge.finishedAt, recharge.lotId, recharge.invoiceId) = (.succeeded, now, lotId, invoice)
+            try NotificationRows.note(.rechargeSucceeded(rechargeId: id, amountMinor: recharge.amountMinor), of: recharge.tenantId, at: now, db)
             return recharge
         }
     }
@@ -125,7 +128,12 @@ public final class SQLiteBillingStore: BillingStore {
         try await database.write { db in
             try db.execute(sql: "UPDATE recharge SET state = 'failed', failure = ?, finished_at = ? WHERE id = ? AND state = 'pending'",
                            arguments: [reason.rawValue, now.millisecondsSinceEpoch, id])
-            return try Self.recharge(id: id, db)
+            let recharge = try Self.recharge(id: id, db)
+            if db.changesCount > 0 {
+                try NotificationRows.note(.rechargeFailed(rechargeId: id, amountMinor: recharge.amountMinor, reason: reason),
+                                          of: recharge.tenantId, at: now, db)
+            }
+            return recharge
         }
     }
 

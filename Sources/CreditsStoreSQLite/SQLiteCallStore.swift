@@ -50,7 +50,7 @@ public final class SQLiteCallStore: CallStore {
             var desk = try Self.desk(for: tenant, holds: [], settings: settings, at: now, db)
             try Self.loadPools(for: facts, startTime: request.startTime, into: &desk, tenantId, db)
             let (session, answer) = desk.start(request, facts: facts, at: now)
-            try Self.write(&desk, tenantId, db)
+            try Self.write(&desk, tenantId, at: now, db)
             try CallRows.insert(session, of: tenantId, db)
             try CallRows.insertAnswer(answer, fingerprint: request.fingerprint, request.sessionId, request.requestNumber, of: tenantId, db)
             return CallOutcome(answer: answer, balanceMinor: desk.account.figures.balanceMinor)
@@ -77,7 +77,7 @@ public final class SQLiteCallStore: CallStore {
                 let recorded = try UsageRows.record(sessionId.rawValue, of: tenantId, db)?.record
                 answer = desk.end(&session, requestNumber: requestNumber, durationSeconds: duration, endTime: endTime, recorded: recorded, at: now)
             }
-            try Self.write(&desk, tenantId, db)
+            try Self.write(&desk, tenantId, at: now, db)
             try CallRows.update(session, of: tenantId, db)
             try CallRows.insertAnswer(answer, fingerprint: step.fingerprint, sessionId, requestNumber, of: tenantId, db)
             return CallOutcome(answer: answer, balanceMinor: desk.account.figures.balanceMinor, currency: tenant.currency)
@@ -102,7 +102,7 @@ public final class SQLiteCallStore: CallStore {
                     desk.expire(&session, recorded: try UsageRows.record(session.id.rawValue, of: tenant, db)?.record, at: now)
                     try CallRows.update(session, of: tenant, db)
                 }
-                try Self.write(&desk, tenant, db)
+                try Self.write(&desk, tenant, at: now, db)
                 return desk.account.figures.balanceMinor
             }
         }
@@ -145,7 +145,7 @@ public final class SQLiteCallStore: CallStore {
             }
             desk.finishUploads(at: now)
             for record in desk.records { try UsageRows.insert(record, fingerprint: earlier[record.usageId]!.fingerprint, of: tenantId, db) }
-            try Self.writeLedgerAndPools(&desk, tenantId, db)
+            try Self.writeLedgerAndPools(&desk, tenantId, at: now, db)
             return UsageBatchOutcome(results: results, balanceMinor: desk.account.figures.balanceMinor)
         }
     }
@@ -218,15 +218,19 @@ public final class SQLiteCallStore: CallStore {
     }
 
     /// Writes what a real-time request changed: records, ledger, pools.
-    private static func write(_ desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {
+    private static func write(_ desk: inout CallDesk, _ tenantId: TenantId, at now: Instant, _ db: Database) throws {
         for record in desk.records { try UsageRows.insert(record, fingerprint: "session", of: tenantId, db) }
-        try writeLedgerAndPools(&desk, tenantId, db)
+        try writeLedgerAndPools(&desk, tenantId, at: now, db)
     }
 
-    private static func writeLedgerAndPools(_ desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {
+    private static func writeLedgerAndPools(_ desk: inout CallDesk, _ tenantId: TenantId, at now: Instant, _ db: Database) throws {
         let changes = desk.takeLedgerChanges()
         try LedgerRows.write(changes, of: desk.account, db)
         try CallRows.addPoolUse(desk.poolUse, of: tenantId, db)
+        for event in desk.poolEvents {
+            try NotificationRows.note(event, of: tenantId, currency: desk.account.currency, balanceMinor: desk.account.figures.balanceMinor,
+                                      at: now, db)
+        }
     }
 }
 

@@ -18,6 +18,7 @@ enum SQLiteDatabase {
         BillingSchema.register(in: &migrator)
         CallSchema.register(in: &migrator)
         AccessSchema.register(in: &migrator)
+        NotificationSchema.register(in: &migrator)
         try migrator.migrate(database)
         return database
     }

@@ -6,6 +6,7 @@ public struct SQLiteStores: Sendable {
     public let calls: SQLiteCallStore
     public let access: SQLiteAccessStore
     public let answers: SQLiteAnswerStore
+    public let notifications: SQLiteNotificationStore
 
     public init(path: String) throws {
         let database = try SQLiteDatabase.open(path: path)
@@ -16,5 +17,6 @@ public struct SQLiteStores: Sendable {
         calls = SQLiteCallStore(database: database, writer: writer)
         access = SQLiteAccessStore(database: database)
         answers = SQLiteAnswerStore(database: database)
+        notifications = SQLiteNotificationStore(database: database)
     }
 }

@@ -70,8 +70,11 @@ enum UsageRows {
         return try due.map { row in
             try db.execute(sql: "INSERT INTO post_usage_invoice (tenant_id, month, issued_at, amount_minor, currency, records) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [row["tenant_id"], row["month"], now.millisecondsSinceEpoch, row["amount"], row["currency"], row["records"]])
-            return PostUsageInvoice(id: db.lastInsertedRowID, tenantId: TenantId(row["tenant_id"]), month: CalendarMonth(row["month"])!,
-                                    issuedAt: now, amountMinor: row["amount"], currency: Currency(code: row["currency"])!, records: row["records"])
+            let invoice = PostUsageInvoice(id: db.lastInsertedRowID, tenantId: TenantId(row["tenant_id"]), month: CalendarMonth(row["month"])!,
+                                           issuedAt: now, amountMinor: row["amount"], currency: Currency(code: row["currency"])!, records: row["records"])
+            try NotificationRows.note(.postUsageInvoiceIssued(invoiceId: invoice.id, amountMinor: invoice.amountMinor, month: invoice.month),
+                                      of: invoice.tenantId, at: now, db)
+            return invoice
         }
     }
 

@@ -28,7 +28,8 @@ struct Billing {
         self.path = path ?? directory.appendingPathComponent("credits.sqlite").path
         self.gateway = gateway
         let sqlite = try SQLiteStores(path: self.path)
-        stores = Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing, calls: sqlite.calls, access: sqlite.access, answers: sqlite.answers)
+        stores = Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing, calls: sqlite.calls, access: sqlite.access, answers: sqlite.answers,
+                          notifications: sqlite.notifications)
         let wakeUps = wakeUps
         service = BillingService(stores: stores, gateway: gateway, clock: clock, logger: Logger(label: "test"),
                                  rechargeStarted: { wakeUps.increment() })

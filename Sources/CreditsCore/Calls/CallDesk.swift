@@ -74,6 +74,15 @@ public struct CallDesk: Sendable {
         }
     }
 
+    /// The conferencing pool thresholds the requests so far took its use across (`CreditAlerts`).
+    public var poolEvents: [CreditEvent] {
+        pools.values.filter { $0.key == .conferencing }.flatMap { balance in
+            let before = loadedPoolUse[PoolSlot(key: balance.key, month: balance.month)]!
+            return CreditAlerts.poolPercentagesReached(capacity: balance.capacity, before: before, after: balance.used)
+                .map { CreditEvent.conferencingPoolUsed(month: balance.month, percent: $0) }
+        }
+    }
+
     // MARK: Who pays
 
     private enum Payer {

@@ -1,0 +1,93 @@
+/// Where one copy of a notification goes.
+public enum NotificationRecipient: Hashable, Sendable {
+    case email(String)
+    case webhook(id: String)
+
+    public var channel: String {
+        switch self {
+        case .email: "email"
+        case .webhook: "webhook"
+        }
+    }
+
+    public var address: String {
+        switch self {
+        case let .email(address): address
+        case let .webhook(id): id
+        }
+    }
+
+    public init?(channel: String, address: String) {
+        switch channel {
+        case "email": self = .email(address)
+        case "webhook": self = .webhook(id: address)
+        default: return nil
+        }
+    }
+}
+
+/// A URL a tenant registered to receive its notifications, signed with `secret`.
+public struct Webhook: Hashable, Sendable {
+    public let id: String
+    public let tenantId: TenantId
+    public let url: String
+    public let secret: String
+    public let createdAt: Instant
+
+    public init(id: String, tenantId: TenantId, url: String, secret: String, createdAt: Instant) {
+        self.id = id
+        self.tenantId = tenantId
+        self.url = url
+        self.secret = secret
+        self.createdAt = createdAt
+    }
+
+    /// Only absolute http and https URLs with a host, of a reasonable length.
+    public static func checkedURL(_ text: String) throws(BillingError) -> String {
+        let lowercased = text.lowercased()
+        let scheme = ["https://", "http://"].first { lowercased.hasPrefix($0) }
+        let rest = scheme.map { text.dropFirst($0.count) } ?? ""
+        guard scheme != nil, text.utf8.count <= 2048, let host = rest.split(separator: "/", omittingEmptySubsequences: false).first,
+              !host.isEmpty, !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } ?? false })
+        else {
+            throw BillingError.invalid("url", "The webhook URL must be an absolute http:// or https:// address with a host, at most 2,048 characters.")
+        }
+        return text
+    }
+}
+
+/// One copy of a notification on its way to one recipient.
+public struct NotificationDelivery: Hashable, Sendable {
+    public enum State: String, Hashable, Sendable { case pending, delivered, failed }
+
+    public let id: Int64
+    public let notification: CreditNotification
+    public let recipient: NotificationRecipient
+    public let state: State
+    /// Attempts made, this one included when it was just claimed.
+    public let attempts: Int64
+    public let lastError: String?
+    public let finishedAt: Instant?
+
+    public init(id: Int64, notification: CreditNotification, recipient: NotificationRecipient, state: State, attempts: Int64,
+                lastError: String?, finishedAt: Instant?) {
+        self.id = id
+        self.notification = notification
+        self.recipient = recipient
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A notification and what became of each of its copies, for the tenant's administrators.
+public struct NotificationRecord: Hashable, Sendable {
+    public let notification: CreditNotification
+    public let deliveries: [NotificationDelivery]
+
+    public init(notification: CreditNotification, deliveries: [NotificationDelivery]) {
+        self.notification = notification
+        self.deliveries = deliveries
+    }
+}
