@@ -4,7 +4,9 @@ import CreditsEngine
 import CreditsStore
 public import CreditsAPI
 public import Hummingbird
+import Foundation
 import Logging
+import Notifications
 import ServiceLifecycle
 import Payments
 
@@ -16,7 +18,8 @@ import Payments
 /// (how often recharges left in flight are picked up), `calls.quotaSeconds` (the most seconds
 /// one answer grants), `limits.requestsPerSecond` and `limits.burst` (each credential's rate),
 /// `auth.passwordCost` (bcrypt's cost), `cookies.secure` (false only behind plain HTTP
-/// reached from another machine), `log.level`, `log.format` (`text` or `json`).
+/// reached from another machine), `log.level`, `log.format` (`text` or `json`), the mail relay
+/// (`smtp.*`, see `mailer(_:)`) and `notifications.intervalSeconds` (how often the outbox is sent).
 public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
     let server = try await buildServer(reader: reader)
     return Application(
@@ -59,7 +62,11 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
 
     let calls = CallService(stores: stores, billing: billing, clock: clock,
                             settings: CallDesk.Settings(quotaSeconds: Int64(reader.int(forKey: "calls.quotaSeconds", default: 600))))
-    let dueWork = DueWork(stores: stores, billing: billing, calls: calls, clock: clock, logger: logger)
+    let dispatcher = NotificationDispatcher(stores: stores, mail: try mailer(reader.scoped(to: "smtp"), logger: logger), clock: clock, logger: logger)
+    let dueWork = DueWork(stores: stores, billing: billing, calls: calls, clock: clock, logger: logger,
+                          deliverNotifications: { try await dispatcher.deliverDue() })
+    let notifications = NotificationService(dispatcher: dispatcher,
+                                            interval: .seconds(reader.int(forKey: "notifications.intervalSeconds", default: 2)))
     if let testClock { logger.warning("Running on a test clock: time moves only through /v1/test-clock", metadata: ["now": "\(testClock.now())"]) }
 
     let router = Router(context: APIRequestContext.self)
@@ -70,5 +77,35 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
                secureCookies: reader.bool(forKey: "cookies.secure", default: true),
                testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
-    return ServerParts(router: router, services: [schedule, recharges], logger: logger)
+    return ServerParts(router: router, services: [schedule, recharges, notifications], logger: logger)
+}
+
+/// The mail relay, when `host` is set: `port` (25), `security` (`starttls`, `starttls-required`
+/// or `none`), `username` with `password` or `passwordFile`, `from`, `heloName`,
+/// `trustedCertificatesFile` (PEM) and `timeoutSeconds`.
+func mailer(_ smtp: ConfigReader, logger: Logger) throws -> Mailer? {
+    guard let host = smtp.string(forKey: "host") else {
+        logger.notice("No mail relay configured (SMTP_HOST): email notifications are recorded as not sent")
+        return nil
+    }
+    var password = smtp.string(forKey: "password", isSecret: true)
+    if password == nil, let file = smtp.string(forKey: "passwordFile") {
+        password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    let securityName = smtp.string(forKey: "security", default: SMTPConfiguration.Security.startTLSWhenOffered.rawValue)
+    guard let security = SMTPConfiguration.Security(rawValue: securityName) else {
+        throw SMTPSecurityError(value: securityName)
+    }
+    let configuration = SMTPConfiguration(
+        host: host, port: smtp.int(forKey: "port", default: 25), security: security, username: smtp.string(forKey: "username"),
+        password: password, from: smtp.string(forKey: "from", default: "commscredits@localhost"),
+        heloName: smtp.string(forKey: "heloName", default: "localhost"), trustedCertificatesFile: smtp.string(forKey: "trustedCertificatesFile"),
+        timeout: .seconds(smtp.int(forKey: "timeoutSeconds", default: 30)))
+    logger.info("Email notifications go through \(host):\(configuration.port)", metadata: ["security": "\(security.rawValue)"])
+    return try Mailer(configuration: configuration)
+}
+
+struct SMTPSecurityError: Error, CustomStringConvertible {
+    let value: String
+    var description: String { "SMTP_SECURITY must be starttls, starttls-required or none, not '\(value)'." }
 }

@@ -4,21 +4,26 @@ public import ServiceLifecycle
 
 /// Everything that falls due with time rather than with a request: lot expiries and hold
 /// time-outs in idle accounts, calls whose platform went silent, recharges left in flight,
-/// purchases a crash interrupted, and post-usage invoices of months that ended. Each step is
-/// idempotent, so running it twice, or on two instances, does no harm.
+/// purchases a crash interrupted, post-usage invoices of months that ended, notices of lots
+/// about to expire, and notifications to send. Each step is idempotent, so running it twice,
+/// or on two instances, does no harm.
 public struct DueWork: Sendable {
     let stores: Stores
     let billing: BillingService
     let calls: CallService
     let clock: any CreditsClock
     let logger: Logger
+    /// Sends the notifications due (the dispatcher lives with the senders, a layer beside this one).
+    let deliverNotifications: @Sendable () async throws -> Void
 
-    public init(stores: Stores, billing: BillingService, calls: CallService, clock: any CreditsClock, logger: Logger) {
+    public init(stores: Stores, billing: BillingService, calls: CallService, clock: any CreditsClock, logger: Logger,
+                deliverNotifications: @escaping @Sendable () async throws -> Void = {}) {
         self.stores = stores
         self.billing = billing
         self.calls = calls
         self.clock = clock
         self.logger = logger
+        self.deliverNotifications = deliverNotifications
     }
 
     /// Runs every step once, in the order that lets a later one see what an earlier one did.
@@ -29,9 +34,11 @@ public struct DueWork: Sendable {
         try await billing.runPendingRecharges()
         try await billing.resumeInterruptedPurchases()
         let invoices = try await stores.calls.issuePostUsageInvoices(at: now)
-        if settled + tenantsWithSilentCalls + invoices.count > 0 {
+        let expiryNotices = try await stores.notifications.noteExpiringLots(at: now)
+        try await deliverNotifications()
+        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices > 0 {
             logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
-                                                        "postUsageInvoices": "\(invoices.count)"])
+                                                        "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)"])
         }
     }
 }

@@ -1,0 +1,111 @@
+import CreditsCore
+public import CreditsEngine
+public import CreditsStore
+public import Logging
+import Metrics
+
+/// Takes notifications from the outbox to their recipients: addresses each new one to every
+/// administrator of its tenant and every webhook it registered, then sends each copy that is
+/// due, recording it delivered, or failed with the next try per `DeliveryPolicy`.
+public struct NotificationDispatcher: Sendable {
+    let stores: Stores
+    let mail: Mailer?
+    let webhooks: WebhookSender
+    let clock: any CreditsClock
+    let logger: Logger
+    /// The most copies sent in one round; the rest wait for the next.
+    static let batchSize = 100
+
+    /// Without `mail`, email copies are recorded as failed, saying no relay is configured.
+    public init(stores: Stores, mail: Mailer?, webhooks: WebhookSender = WebhookSender(), clock: any CreditsClock, logger: Logger) {
+        self.stores = stores
+        self.mail = mail
+        self.webhooks = webhooks
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// One round: addresses what is new and sends what is due. Returns the copies delivered.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        try await addressNew()
+        let now = clock.now()
+        let due = try await stores.notifications.claimDueDeliveries(at: now, limit: Self.batchSize)
+        var delivered = 0
+        var tenantNames: [TenantId: String] = [:]
+        for delivery in due {
+            let tenantId = delivery.notification.tenantId
+            if tenantNames[tenantId] == nil { tenantNames[tenantId] = try await stores.directory.tenant(tenantId)?.name ?? tenantId.rawValue }
+            do {
+                try await send(delivery, tenantName: tenantNames[tenantId]!)
+                try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
+                delivered += 1
+                Self.count(delivery, outcome: "delivered")
+            } catch {
+                let failure = error as? DeliveryFailure ?? DeliveryFailure(description: "\(error)", isPermanent: false)
+                let retryAt = failure.isPermanent ? nil : DeliveryPolicy.retryAt(after: delivery.attempts, failedAt: clock.now())
+                try await stores.notifications.recordFailure(delivery.id, error: failure.description, retryAt: retryAt, at: clock.now())
+                Self.count(delivery, outcome: retryAt == nil ? "failed" : "retrying")
+                logger.warning(retryAt == nil ? "Notification not delivered; giving up" : "Notification not delivered; trying again later",
+                               metadata: ["notification": "\(delivery.notification.id)", "to": "\(delivery.recipient.address)",
+                                          "attempt": "\(delivery.attempts)", "error": "\(failure.description)"])
+            }
+        }
+        return delivered
+    }
+
+    private func addressNew() async throws {
+        for notification in try await stores.notifications.unaddressed(limit: Self.batchSize) {
+            var users: [User] = []
+            while true {
+                let page = try await stores.directory.users(in: notification.tenantId, after: users.last?.upn, limit: 1000)
+                users += page
+                if page.count < 1000 { break }
+            }
+            let emails = NotificationRecipients.emailAddresses(of: users).map(NotificationRecipient.email)
+            let hooks = try await stores.notifications.webhooks(of: notification.tenantId).map { NotificationRecipient.webhook(id: $0.id) }
+            try await stores.notifications.address(notification.id, to: emails + hooks, at: clock.now())
+        }
+    }
+
+    private func send(_ delivery: NotificationDelivery, tenantName: String) async throws {
+        let text = NotificationText(delivery.notification, tenantName: tenantName)
+        switch delivery.recipient {
+        case let .email(address):
+            guard let mail else { throw DeliveryFailure(description: "No mail relay is configured (SMTP_HOST).", isPermanent: true) }
+            try await mail.send(text, of: delivery.notification, to: address)
+        case let .webhook(id):
+            let hooks = try await stores.notifications.webhooks(of: delivery.notification.tenantId)
+            guard let webhook = hooks.first(where: { $0.id == id }) else {
+                throw DeliveryFailure(description: "The webhook \(id) was removed.", isPermanent: true)
+            }
+            try await webhooks.post(delivery.notification, summary: text.subject, to: webhook, at: SystemClock().now())
+        }
+    }
+
+    private static func count(_ delivery: NotificationDelivery, outcome: String) {
+        Counter(label: "commscredits_notifications_sent_total",
+                dimensions: [("channel", delivery.recipient.channel), ("outcome", outcome)]).increment()
+    }
+}
+
+/// Turns a notification into an email and hands it to the relay.
+public struct Mailer: Sendable {
+    let client: SMTPClient
+
+    public init(configuration: SMTPConfiguration) throws {
+        client = try SMTPClient(configuration: configuration)
+    }
+
+    func send(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws {
+        let domain = client.configuration.from.split(separator: "@").last.map(String.init) ?? "commscredits"
+        let message = MailMessage(from: client.configuration.from, to: address, subject: text.subject, text: text.text, html: text.html,
+                                  messageId: "notification-\(notification.id).\(Digest.sha256Hex(Array(address.utf8)).prefix(16))@\(domain)",
+                                  date: notification.occurredAt)
+        do {
+            try await client.send(message)
+        } catch let error as SMTPError {
+            throw DeliveryFailure(description: error.description, isPermanent: error.isPermanent)
+        }
+    }
+}

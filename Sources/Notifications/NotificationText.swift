@@ -1,0 +1,113 @@
+import CreditsCore
+
+/// What a notification says, for a person: what happened, where the balance stands, and what
+/// to do. The same paragraphs make the plain-text and the HTML body.
+public struct NotificationText: Hashable, Sendable {
+    public let subject: String
+    public let paragraphs: [String]
+
+    public init(_ notification: CreditNotification, tenantName: String) {
+        let currency = notification.currency
+        func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
+        let when = ISO8601.format(notification.occurredAt)
+        let balance = "The balance is now \(money(notification.balanceMinor))."
+        switch notification.event {
+        case let .rechargeSucceeded(_, amount):
+            subject = "\(tenantName): auto-recharge added \(money(amount)) of Communications Credits"
+            paragraphs = [
+                "Auto-recharge added \(money(amount)) to the Communications Credits of \(tenantName) at \(when).",
+                balance,
+                "Nothing to do. These funds expire 12 months after today; the invoice is under Billing > Your products > Communications Credits.",
+            ]
+        case let .rechargeFailed(_, amount, reason):
+            let error = reason.error
+            subject = "\(tenantName): auto-recharge of \(money(amount)) failed (\(Self.plain(reason)))"
+            paragraphs = [
+                "Auto-recharge of \(money(amount)) for \(tenantName) failed at \(when): \(error.detail)",
+                balance,
+                "What to do: \(error.remedy ?? "Check the payment method.") No new recharge is tried for \(RechargePolicy.backOffSeconds / 60) minutes.",
+            ]
+        case let .rechargeStopped(_, amount):
+            subject = "\(tenantName): auto-recharge stopped after \(RechargePolicy.burstLimit) recharges in \(RechargePolicy.burstWindowSeconds / 60) minutes"
+            paragraphs = [
+                "Auto-recharge of \(money(amount)) for \(tenantName) was stopped at \(when): more than \(RechargePolicy.burstLimit) recharges started within \(RechargePolicy.burstWindowSeconds / 60) minutes.",
+                balance,
+                "What to do: check the PSTN usage report for unexpected calls. Recharges start again once \(RechargePolicy.burstWindowSeconds / 60) minutes pass without a burst.",
+            ]
+        case .balanceExhausted:
+            subject = "\(tenantName): the Communications Credits balance is used up"
+            paragraphs = [
+                "The Communications Credits balance of \(tenantName) reached zero at \(when). Calls that credits pay for are refused until funds are added.",
+                balance,
+                "What to do: buy credits under Billing > Purchase services, or turn on auto-recharge so the balance refills itself.",
+            ]
+        case let .balanceBelowTrigger(_, trigger):
+            subject = "\(tenantName): the Communications Credits balance fell below \(money(trigger))"
+            paragraphs = [
+                "The Communications Credits balance of \(tenantName) fell below \(money(trigger)) at \(when). Auto-recharge is off, so it will not refill by itself.",
+                balance,
+                "What to do: buy credits, or turn on auto-recharge under Billing settings.",
+            ]
+        case let .lotExpiring(lot, remaining, expiresAt, days):
+            subject = "\(tenantName): \(money(remaining)) of Communications Credits expire in \(days) days"
+            paragraphs = [
+                "\(money(remaining)) of the Communications Credits of \(tenantName) (lot \(lot)) expire on \(ISO8601.formatDate(expiresAt)). Funds are forfeited when they expire, and are not refunded.",
+                balance,
+                "What to do: nothing if calls will use them by then; otherwise keep the next purchase or recharge small.",
+            ]
+        case let .conferencingPoolUsed(month, percent):
+            subject = "\(tenantName): \(percent) % of this month's conferencing dial-out minutes used"
+            paragraphs = [
+                "\(tenantName) has used \(percent) % of its conferencing dial-out minutes for \(month).",
+                percent >= 100
+                    ? "Dial-out calls are now paid from Communications Credits until the minutes renew on the first of next month. \(balance)"
+                    : "When the minutes run out, dial-out calls are paid from Communications Credits. \(balance)",
+                "What to do: make sure the balance covers the rest of the month, or turn on auto-recharge.",
+            ]
+        case let .postUsageInvoiceIssued(invoice, amount, month):
+            subject = "\(tenantName): post-usage invoice for \(month): \(money(amount))"
+            paragraphs = [
+                "Invoice \(invoice) bills \(tenantName) \(money(amount)) for calls in \(month) made after the Communications Credits balance was used up.",
+                balance,
+                "Nothing to do: it is billed with your subscription.",
+            ]
+        }
+    }
+
+    public var text: String { paragraphs.joined(separator: "\n\n") + "\n" }
+
+    public var html: String {
+        let body = paragraphs.map { "<p>\(Self.escaped($0))</p>" }.joined(separator: "\n")
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(Self.escaped(subject))</title></head>
+            <body style="font-family: sans-serif; color: #1b1b1b">
+            <h1 style="font-size: 1.2em">\(Self.escaped(subject))</h1>
+            \(body)
+            </body></html>
+            """
+    }
+
+    private static func plain(_ reason: PaymentFailureReason) -> String {
+        switch reason {
+        case .cardExpired: "the card has expired"
+        case .cardDeclined: "the card was declined"
+        case .gatewayUnavailable: "the payment provider did not answer"
+        case .noPaymentMethod: "no payment method on file"
+        }
+    }
+
+    static func escaped(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
