@@ -128,7 +128,7 @@ public struct AccessService: Sendable {
     }
 
     /// `bytes` random bytes from the system's generator, as URL-safe base64 without padding.
-    static func randomText(bytes count: Int) -> String {
+    public static func randomText(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")

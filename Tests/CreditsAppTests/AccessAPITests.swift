@@ -31,6 +31,7 @@ struct AccessAPITests {
             template.replacingOccurrences(of: "{tenantId}", with: tenant).replacingOccurrences(of: "{upn}", with: "ann@\(tenant).example")
                 .replacingOccurrences(of: "{sessionId}", with: "call-1").replacingOccurrences(of: "{currency}", with: "USD")
                 .replacingOccurrences(of: "{invoiceId}", with: "1").replacingOccurrences(of: "{tokenId}", with: "tok_unknown")
+                .replacingOccurrences(of: "{webhookId}", with: "whk_unknown")
         }
 
         var description: String { "\(method) \(template)" }
@@ -61,6 +62,11 @@ struct AccessAPITests {
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/recharges", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/invoices", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/invoices/{invoiceId}", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/credits/notifications", need: .permission(.readBilling)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/webhooks", need: .permission(.administerTenant),
+              body: #"{"url":"https://hooks.example.com/credits"}"#),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/webhooks", need: .permission(.administerTenant)),
+        Route(method: .delete, template: "/v1/tenants/{tenantId}/webhooks/{webhookId}", need: .permission(.administerTenant)),
         Route(method: .put, template: "/v1/rate-decks/{currency}", need: .operatorOnly, body: ""),
         Route(method: .get, template: "/v1/rate-decks/{currency}", need: .anyCaller),
         Route(method: .get, template: "/v1/rate-decks/{currency}/lookup", need: .anyCaller),
