@@ -126,13 +126,15 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "CreditsCore"], swiftSettings: strict),
         .testTarget(
             name: "CreditsAppTests",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine", "Payments",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine", "Payments", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -13,6 +13,7 @@ public struct SMTPReply: Hashable, Sendable {
 struct SMTPReplyReader {
     private var buffer: [UInt8] = []
     private var lines: [String] = []
+    private var replyBytes = 0
     /// A server that never ends its reply is cut off here.
     static let maximumReplyBytes = 64 * 1024
 
@@ -20,8 +21,10 @@ struct SMTPReplyReader {
 
     /// Takes in bytes; returns the reply once its last line has arrived.
     mutating func consume(_ bytes: some Sequence<UInt8>) throws(Failure) -> SMTPReply? {
+        let before = buffer.count
         buffer.append(contentsOf: bytes)
-        guard buffer.count <= Self.maximumReplyBytes else { throw .tooLong }
+        replyBytes += buffer.count - before
+        guard replyBytes <= Self.maximumReplyBytes else { throw .tooLong }
         while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
             var lineBytes = buffer[..<newline]
             if lineBytes.last == UInt8(ascii: "\r") { lineBytes = lineBytes.dropLast() }
@@ -32,7 +35,7 @@ struct SMTPReplyReader {
             guard separator == nil || separator == " " || separator == "-" else { throw .malformed(line) }
             lines.append(String(line.dropFirst(4)))
             if separator != "-" {
-                defer { lines = [] }
+                defer { (lines, replyBytes) = ([], buffer.count) }
                 return SMTPReply(code: code, lines: lines)
             }
         }
