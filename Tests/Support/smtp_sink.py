@@ -3,9 +3,9 @@
 
 Each message is written to the spool folder as NNNNN.json: the envelope (sender, recipients),
 whether it came over TLS and authenticated, the raw message, and its parsed headers and
-text and HTML parts. Prints "READY <port>" once listening; stops on SIGTERM or SIGINT.
+text and HTML parts. Prints "READY <port>" once listening; on SIGTERM or SIGINT stops listening and prints "STOPPED".
 
-    smtp_sink.py --spool DIR [--port N] [--tls CERT KEY] [--auth USER:PASSWORD]
+    smtp_sink.py --spool DIR [--port N] [--tls CERT KEY] [--auth USER:PASSWORD [--login-only]]
 """
 import argparse
 import email
@@ -66,6 +66,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth", metavar="USER:PASSWORD")
+    parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN but not PLAIN")
     arguments = parser.parse_args()
     os.makedirs(arguments.spool, exist_ok=True)
 
@@ -79,19 +80,24 @@ def main():
 
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = auth_data.login.decode() == user and auth_data.password.decode() == password
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
         options.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(arguments.tls))
+        if arguments.login_only:
+            options.update(auth_exclude_mechanism=["PLAIN"])
 
     port = arguments.port or free_port()
     controller = Controller(Spool(arguments.spool), hostname="127.0.0.1", port=port, server_hostname="localhost", **options)
     controller.start()
     print("READY %d" % port, flush=True)
     stop = threading.Event()
+    # A parent may have spawned this process with these signals blocked.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     controller.stop()
+    print("STOPPED", flush=True)
 
 
 if __name__ == "__main__":
