@@ -3,14 +3,15 @@ import GRDB
 /// The outbox: one row per event (`notification`, unique per tenant and event key), one per
 /// copy sent to a recipient (`notification_delivery`), and the tenants' webhooks. An event's
 /// facts are kept in generic columns (`reference`, `amount_minor`, `quantity`, `detail`,
-/// `due_at`) that `NotificationRows` reads back by kind.
+/// `due_at`) that `NotificationRows` reads back by kind. Like the ledger's accounts, a
+/// notification names its tenant without a foreign key: the ledger stands on its own.
 enum NotificationSchema {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("notifications-1") { db in
             try db.execute(sql: """
                 CREATE TABLE notification (
                     id INTEGER PRIMARY KEY,
-                    tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                    tenant_id TEXT NOT NULL,
                     event_key TEXT NOT NULL,
                     kind TEXT NOT NULL,
                     occurred_at INTEGER NOT NULL,

@@ -22,7 +22,8 @@ enum TestServer {
         }
     }
 
-    static func run(testClock: Bool = false, limits: (perSecond: Double, burst: Double)? = nil,
+    /// `settings` are further configuration keys, as `buildApplication` reads them.
+    static func run(testClock: Bool = false, limits: (perSecond: Double, burst: Double)? = nil, settings: [AbsoluteConfigKey: ConfigValue] = [:],
                     _ body: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -32,6 +33,7 @@ enum TestServer {
             "testClock": .init(.bool(testClock), isSecret: false),
             "auth.passwordCost": .init(.int(4), isSecret: false),
         ]
+        values.merge(settings) { _, setting in setting }
         if let limits {
             values["limits.requestsPerSecond"] = .init(.double(limits.perSecond), isSecret: false)
             values["limits.burst"] = .init(.double(limits.burst), isSecret: false)
