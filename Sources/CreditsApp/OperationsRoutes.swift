@@ -25,6 +25,7 @@ extension Router<APIRequestContext> {
         }
         get("/metrics") { _, _ in
             Gauge(label: "commscredits_holds_open").record(try await stores.ledger.openHoldCount())
+            Gauge(label: "commscredits_notifications_queued").record(try await stores.notifications.queuedCount())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: ServiceMetrics.registry.emitToBuffer())))
         }

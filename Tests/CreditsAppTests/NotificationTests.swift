@@ -38,6 +38,9 @@ struct NotificationTests {
             let deliveries = notifications.first?["deliveries"] as? [[String: Any]] ?? []
             #expect(deliveries.map { $0["recipient"] as? String } == NotificationFixture.administrators)
             #expect(deliveries.allSatisfy { $0["state"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains("commscredits_notifications_queued 0"))
+            #expect(metrics.contains(#"commscredits_notifications_sent_total{channel="email",outcome="delivered"}"#), "counted (with other tests in this process)")
         }
         await sink.stop()
     }
