@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "commscredits",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "Notifications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -13,8 +13,10 @@ public struct NotificationDispatcher: Sendable {
     let webhooks: WebhookSender
     let clock: any CreditsClock
     let logger: Logger
-    /// The most copies sent in one round; the rest wait for the next.
+    /// The most copies taken in one round; the rest wait for the next.
     static let batchSize = 100
+    /// Copies on their way at once: the relay's round trips overlap, and no relay is flooded.
+    static let concurrentSends = 8
 
     /// Without `mail`, email copies are recorded as failed, saying no relay is configured.
     public init(stores: Stores, mail: Mailer?, webhooks: WebhookSender = WebhookSender(), clock: any CreditsClock, logger: Logger) {
@@ -25,33 +27,45 @@ public struct NotificationDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// One round: addresses what is new and sends what is due. Returns the copies delivered.
+    /// One round: addresses what is new and sends what is due, `concurrentSends` at a time.
+    /// Returns the copies delivered.
     @discardableResult
     public func deliverDue() async throws -> Int {
         try await addressNew()
-        let now = clock.now()
-        let due = try await stores.notifications.claimDueDeliveries(at: now, limit: Self.batchSize)
-        var delivered = 0
-        var tenantNames: [TenantId: String] = [:]
-        for delivery in due {
-            let tenantId = delivery.notification.tenantId
-            if tenantNames[tenantId] == nil { tenantNames[tenantId] = try await stores.directory.tenant(tenantId)?.name ?? tenantId.rawValue }
-            do {
-                try await send(delivery, tenantName: tenantNames[tenantId]!)
-                try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
-                delivered += 1
-                Self.count(delivery, outcome: "delivered")
-            } catch {
-                let failure = error as? DeliveryFailure ?? DeliveryFailure(description: "\(error)", isPermanent: false)
-                let retryAt = failure.isPermanent ? nil : DeliveryPolicy.retryAt(after: delivery.attempts, failedAt: clock.now())
-                try await stores.notifications.recordFailure(delivery.id, error: failure.description, retryAt: retryAt, at: clock.now())
-                Self.count(delivery, outcome: retryAt == nil ? "failed" : "retrying")
-                logger.warning(retryAt == nil ? "Notification not delivered; giving up" : "Notification not delivered; trying again later",
-                               metadata: ["notification": "\(delivery.notification.id)", "to": "\(delivery.recipient.address)",
-                                          "attempt": "\(delivery.attempts)", "error": "\(failure.description)"])
-            }
+        let due = try await stores.notifications.claimDueDeliveries(at: clock.now(), limit: Self.batchSize)
+        var names: [TenantId: String] = [:]
+        for tenantId in Set(due.map(\.notification.tenantId)) {
+            names[tenantId] = try await stores.directory.tenant(tenantId)?.name ?? tenantId.rawValue
         }
-        return delivered
+        let tenantNames = names
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            var delivered = 0
+            for (index, delivery) in due.enumerated() {
+                if index >= Self.concurrentSends, try await group.next() == true { delivered += 1 }
+                group.addTask { try await deliver(delivery, tenantName: tenantNames[delivery.notification.tenantId]!) }
+            }
+            for try await succeeded in group where succeeded { delivered += 1 }
+            return delivered
+        }
+    }
+
+    /// Sends one copy and records what became of it; true when it was delivered.
+    private func deliver(_ delivery: NotificationDelivery, tenantName: String) async throws -> Bool {
+        do {
+            try await send(delivery, tenantName: tenantName)
+            try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
+            Self.count(delivery, outcome: "delivered")
+            return true
+        } catch {
+            let failure = error as? DeliveryFailure ?? DeliveryFailure(description: "\(error)", isPermanent: false)
+            let retryAt = failure.isPermanent ? nil : DeliveryPolicy.retryAt(after: delivery.attempts, failedAt: clock.now())
+            try await stores.notifications.recordFailure(delivery.id, error: failure.description, retryAt: retryAt, at: clock.now())
+            Self.count(delivery, outcome: retryAt == nil ? "failed" : "retrying")
+            logger.warning(retryAt == nil ? "Notification not delivered; giving up" : "Notification not delivered; trying again later",
+                           metadata: ["notification": "\(delivery.notification.id)", "to": "\(delivery.recipient.address)",
+                                      "attempt": "\(delivery.attempts)", "error": "\(failure.description)"])
+            return false
+        }
     }
 
     private func addressNew() async throws {
