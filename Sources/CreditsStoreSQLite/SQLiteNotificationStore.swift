@@ -34,11 +34,10 @@ public final class SQLiteNotificationStore: NotificationStore {
     }
 
     public func claimDueDeliveries(at now: Instant, limit: Int) async throws -> [NotificationDelivery] {
-        try await database.write { db in
-            let ids = try Int64.fetchAll(db, sql: """
-                SELECT id FROM notification_delivery INDEXED BY notification_delivery_due
-                WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [now.millisecondsSinceEpoch, limit])
+        // The sender asks every few seconds: an idle outbox is seen without taking the write lock.
+        guard try await database.read({ db in try Self.dueIds(at: now, limit: 1, db) }).isEmpty == false else { return [] }
+        return try await database.write { db in
+            let ids = try Self.dueIds(at: now, limit: limit, db)
             guard !ids.isEmpty else { return [] }
             let idsAsJSON = "[" + ids.map(String.init).joined(separator: ",") + "]"
             try db.execute(sql: """
@@ -51,6 +50,13 @@ public final class SQLiteNotificationStore: NotificationStore {
                 WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.id
                 """, arguments: [idsAsJSON]).map(NotificationRows.delivery)
         }
+    }
+
+    private static func dueIds(at now: Instant, limit: Int, _ db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: """
+            SELECT id FROM notification_delivery INDEXED BY notification_delivery_due
+            WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+            """, arguments: [now.millisecondsSinceEpoch, limit])
     }
 
     public func recordDelivered(_ deliveryId: Int64, at now: Instant) async throws {
