@@ -85,11 +85,22 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
+        // Layer 4: the admin center's pages.
+        .target(
+            name: "AdminCenter",
+            dependencies: [
+                "CreditsCore", "CreditsStore", "CreditsEngine", "Notifications", "CreditsAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/templates"), .copy("Resources/admin.css")],
+            swiftSettings: strict
+        ),
         // Layer 5: the composition root shared by the server, the CLI and the tests.
         .target(
             name: "CreditsApp",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "CreditsAPI", "Notifications",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "CreditsAPI", "Notifications", "AdminCenter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

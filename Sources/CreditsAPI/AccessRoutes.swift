@@ -30,7 +30,7 @@ struct AccessRoutes {
             return SessionBody(session, principal: try context.caller())
         }
         router.delete("v1/sessions/current") { request, _ in
-            if let cookie = request.cookies[AuthenticationMiddleware.sessionCookie]?.value {
+            if let cookie = request.cookies[SessionCookie.name]?.value {
                 try await access.signOut(sessionCookie: cookie)
             }
             var response = Response(status: .noContent)
@@ -64,8 +64,7 @@ struct AccessRoutes {
     }
 
     private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
-        Cookie(name: AuthenticationMiddleware.sessionCookie, value: value, maxAge: maxAge, path: "/",
-               secure: secureCookies, httpOnly: true, sameSite: .lax)
+        SessionCookie.make(value, maxAge: maxAge, secure: secureCookies)
     }
 }
 

@@ -6,7 +6,6 @@ import Hummingbird
 /// cookie (whose form posts and other changes must also carry the session's CSRF token). Then
 /// holds each credential to its request rate.
 struct AuthenticationMiddleware: RouterMiddleware {
-    static let sessionCookie = "commscredits_session"
     static let csrfHeader = "X-CSRF-Token"
 
     let access: AccessService
@@ -28,7 +27,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.principal = try await access.principal(bearer: String(authorization.dropFirst(7)))
             return
         }
-        guard let cookie = request.cookies[Self.sessionCookie]?.value else { throw BillingError.unauthenticated }
+        guard let cookie = request.cookies[SessionCookie.name]?.value else { throw BillingError.unauthenticated }
         let (principal, session) = try await access.principal(sessionCookie: cookie)
         if ![.get, .head, .options].contains(request.method), request.headers[.init(Self.csrfHeader)!] != session.csrfToken {
             throw Problem(.forbidden, code: "csrfTokenMissing",

@@ -39,16 +39,7 @@ public struct Problem: HTTPResponseError {
     }
 
     init(_ error: BillingError) {
-        let status: HTTPResponse.Status = switch error.kind {
-        case .invalid: .unprocessableContent
-        case .unauthenticated: .unauthorized
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .notAllowed: .forbidden
-        case .paymentFailed: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
-        case .unavailable: .gatewayTimeout
-        }
-        self.init(status, code: error.code, detail: error.detail, remedy: error.remedy)
+        self.init(error.httpStatus, code: error.code, detail: error.detail, remedy: error.remedy)
         if error.kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"commscredits\"" }
     }
 
@@ -111,3 +102,18 @@ extension Problem {
             let detail: String
         }
     }
+
+extension BillingError {
+    /// The HTTP status of each kind of refusal, for the API and the admin center's pages alike.
+    public var httpStatus: HTTPResponse.Status {
+        switch kind {
+        case .invalid: .unprocessableContent
+        case .unauthenticated: .unauthorized
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .notAllowed: .forbidden
+        case .paymentFailed: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+        case .unavailable: .gatewayTimeout
+        }
+    }
+}

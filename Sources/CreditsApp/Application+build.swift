@@ -1,4 +1,5 @@
 public import Configuration
+import AdminCenter
 import CreditsCore
 import CreditsEngine
 import CreditsStore
@@ -73,9 +74,10 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     router.addOperationsRoutes(stores: stores)
     let limits = RateLimiter.Settings(perSecond: reader.double(forKey: "limits.requestsPerSecond", default: 1000),
                                       burst: reader.double(forKey: "limits.burst", default: 2000))
-    CreditsAPI(billing: billing, calls: calls, access: access, stores: stores, clock: clock, limits: limits,
-               secureCookies: reader.bool(forKey: "cookies.secure", default: true),
+    let secureCookies = reader.bool(forKey: "cookies.secure", default: true)
+    CreditsAPI(billing: billing, calls: calls, access: access, stores: stores, clock: clock, limits: limits, secureCookies: secureCookies,
                testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
+    try await AdminCenter(access: access, billing: billing, stores: stores, clock: clock, secureCookies: secureCookies).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
     return ServerParts(router: router, services: [schedule, recharges, notifications], logger: logger)
 }

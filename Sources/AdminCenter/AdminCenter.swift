@@ -1,0 +1,71 @@
+public import CreditsAPI
+public import CreditsEngine
+public import CreditsStore
+import CreditsCore
+import Foundation
+public import Hummingbird
+import Mustache
+
+/// The admin center's pages under `/admin`: server-rendered from the templates in
+/// `Resources/templates`, for an administrator signed in with a session cookie. Thin like the
+/// API: each page reads through the same services and checks the same permissions.
+public struct AdminCenter: Sendable {
+    let pages: PageRenderer
+    let access: AccessService
+    let billing: BillingService
+    let directory: DirectoryService
+    let stores: Stores
+    let clock: any CreditsClock
+    let secureCookies: Bool
+
+    public init(access: AccessService, billing: BillingService, stores: Stores, clock: any CreditsClock, secureCookies: Bool) async throws {
+        pages = try await PageRenderer()
+        self.access = access
+        self.billing = billing
+        directory = DirectoryService(stores: stores, clock: clock)
+        self.stores = stores
+        self.clock = clock
+        self.secureCookies = secureCookies
+    }
+
+    public func addRoutes(to router: Router<APIRequestContext>) {
+        router.get("admin/admin.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: PageRenderer.stylesheet)))
+        }
+        SignInPages(pages: pages, access: access, secureCookies: secureCookies).add(to: router)
+        let signedIn = router.group("admin").add(middleware: AdminSessionMiddleware(access: access, pages: pages))
+        signedIn.get { _, _ in Response.redirect(to: "/admin/billing/credits", type: .found) }
+        CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
+        NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
+    }
+}
+
+/// Renders a template inside the layout, with what every page's header needs.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+    static let stylesheet: [UInt8] = Array(try! Data(contentsOf: Bundle.module.url(forResource: "admin", withExtension: "css")!))
+
+    init() async throws {
+        library = try await MustacheLibrary(directory: Bundle.module.resourceURL!.appendingPathComponent("templates").path)
+    }
+
+    func render(_ template: String, _ page: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let html = library.render(page, withTemplate: template) ?? "<!DOCTYPE html><title>Error</title><h1>The page could not be drawn</h1>"
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// What the layout shows of the signed-in administrator.
+struct PageFrame {
+    let upn: String
+    let tenantName: String
+    let csrfToken: String
+
+    init(_ context: APIRequestContext, tenantName: String) {
+        upn = context.session?.upn.rawValue ?? ""
+        self.tenantName = tenantName
+        csrfToken = context.session?.csrfToken ?? ""
+    }
+}

@@ -1,0 +1,165 @@
+import CreditsAPI
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Hummingbird
+
+/// Billing > Your products > Communications Credits: the balance, its lots, 90 days drawn, the
+/// auto-recharge settings, transactions and invoices, and banners for what needs attention.
+struct CreditsPages {
+    let pages: PageRenderer
+    let billing: BillingService
+    let directory: DirectoryService
+    let stores: Stores
+    let clock: any CreditsClock
+
+    func add(to router: some RouterMethods<APIRequestContext>) {
+        router.get("billing/credits") { request, context in
+            try await page(context, saved: request.uri.queryParameters.get("saved") != nil)
+        }
+        router.post("billing/credits/auto-recharge") { request, context -> Response in
+            var request = request
+            let form = try await FormFields(request: &request, context: context)
+            let principal = try context.principal.unwrap()
+            let tenantId = try principal.tenantId.unwrap()
+            try principal.authorize(.buy, in: tenantId)
+            let tenant = try await directory.tenant(tenantId)
+            do {
+                let settings = try AutoRechargeSettings(
+                    enabled: form["enabled"] == "on",
+                    rechargeAmountMinor: try Self.amount(form["rechargeAmount"], tenant.currency, "Recharge with"),
+                    triggerAmountMinor: try Self.amount(form["triggerAmount"], tenant.currency, "When the balance falls below"),
+                    currency: tenant.currency)
+                try await billing.setAutoRecharge(settings, for: tenantId)
+                return Response.redirect(to: "/admin/billing/credits?saved=1#billing-settings", type: .normal)
+            } catch let error as BillingError {
+                return try await page(context, settingsError: [error.detail, error.remedy].compactMap { $0 }.joined(separator: " "),
+                                      entered: (form["enabled"] == "on", form["rechargeAmount"] ?? "", form["triggerAmount"] ?? ""), status: .unprocessableContent)
+            }
+        }
+    }
+
+    private func page(_ context: APIRequestContext, saved: Bool = false, settingsError: String? = nil,
+                      entered: (Bool, String, String)? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let principal = try context.principal.unwrap()
+        let tenantId = try principal.tenantId.unwrap()
+        try principal.authorize(.readBilling, in: tenantId)
+        let tenant = try await directory.tenant(tenantId)
+        let now = clock.now()
+        let statement = try await stores.ledger.statement(for: tenantId, at: now)
+        let settings = try await stores.billing.settings(for: tenantId)
+        let recent = try await stores.ledger.transactions(for: tenantId, before: nil, limit: 5_000)
+        let invoices = try await stores.billing.invoices(for: tenantId, before: nil, limit: 20)
+        var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, transactions: recent, invoices: invoices,
+                               canBuy: principal.permissions.contains(.buy), now: now, frame: PageFrame(context, tenantName: tenant.name))
+        page.saved = saved
+        page.settingsError = settingsError
+        if let (enabled, recharge, trigger) = entered {
+            (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount, page.editing) = (enabled, recharge, trigger, true)
+        }
+        return pages.render("credits", page, status: status)
+    }
+
+    /// An amount typed in currency units ("20" or "20.00"), exactly, in minor units.
+    static func amount(_ text: String?, _ currency: Currency, _ label: String) throws(BillingError) -> Int64 {
+        let trimmed = (text ?? "").trimmingCharacters(in: .whitespaces)
+        guard let minor = MoneyText.parseMinor(trimmed.isEmpty ? "0" : trimmed, currency) else {
+            throw BillingError.invalid("amount", "'\(label)' must be an amount in \(currency.code), like 20 or 20.00.")
+        }
+        return minor
+    }
+}
+
+/// What the credits page shows, every figure already written for a person.
+struct CreditsPage {
+    struct Banner { let tone: String; let role: String; let text: String }
+    struct LotRow { let id: String; let purchased: String; let expires: String; let amount: String; let remaining: String }
+    struct TransactionRow { let when: String; let kind: String; let amount: String; let balanceAfter: String }
+    struct InvoiceRow { let number: String; let issued: String; let kind: String; let amount: String; let link: String }
+
+    let upn: String
+    let tenantName: String
+    let csrfToken: String
+    let onCredits = true
+    let currency: String
+    let balance: String
+    let available: String
+    let held: String
+    let banners: [Banner]
+    let chart: String
+    let lots: [LotRow]
+    let transactions: [TransactionRow]
+    let invoices: [InvoiceRow]
+    let canBuy: Bool
+    var autoRechargeOn: Bool
+    var rechargeAmount: String
+    var triggerAmount: String
+    var saved = false
+    var editing = false
+    var settingsError: String?
+
+    init(tenant: Tenant, statement: CreditStatement, settings: AutoRechargeSettings, transactions: [JournalTransaction],
+         invoices: [Invoice], canBuy: Bool, now: Instant, frame: PageFrame) {
+        let currency = tenant.currency
+        func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
+        (upn, tenantName, csrfToken) = (frame.upn, frame.tenantName, frame.csrfToken)
+        self.currency = currency.code
+        let figures = statement.figures
+        (balance, available, held) = (money(figures.balanceMinor), money(figures.availableMinor), money(figures.heldMinor))
+        var banners: [Banner] = []
+        if figures.balanceMinor <= 0 {
+            banners.append(Banner(tone: "bad", role: "alert", text: "The balance is used up: calls that Communications Credits pay for are refused until funds are added."))
+        }
+        let expiring = statement.lots.filter { $0.freeMinor > 0 && !$0.isExpired(at: now) && $0.expiresAt <= now.adding(days: 30) }
+        for lot in expiring {
+            banners.append(Banner(tone: "warn", role: "status",
+                                  text: "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ISO8601.formatDate(lot.expiresAt)); expired funds are forfeited."))
+        }
+        let postUsage = PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: figures.balanceMinor, autoRecharge: settings)
+        if postUsage.reason == .autoRechargeOn {
+            banners.append(Banner(tone: "warn", role: "alert", text: "The balance will refill itself and post-usage billing will not start: turn auto-recharge off."))
+        }
+        self.banners = banners
+        chart = BalanceChart(history: BalanceHistory(transactions: transactions.map(\.receipt), days: 90, endingAt: now), currency: currency).svg
+        lots = statement.lots.reversed().map { lot in
+            LotRow(id: lot.id.description, purchased: ISO8601.formatDate(lot.purchasedAt), expires: ISO8601.formatDate(lot.expiresAt),
+                   amount: money(lot.amountMinor), remaining: money(lot.isExpired(at: now) ? 0 : lot.freeMinor + lot.heldMinor))
+        }
+        self.transactions = transactions.prefix(20).map { transaction in
+            let receipt = transaction.receipt
+            return TransactionRow(when: ISO8601.format(receipt.occurredAt).replacingOccurrences(of: "T", with: " ").prefix(16).description,
+                                  kind: Self.describe(receipt.kind), amount: money(receipt.amountMinor), balanceAfter: money(receipt.balanceAfterMinor))
+        }
+        self.invoices = invoices.map { invoice in
+            InvoiceRow(number: invoice.number, issued: ISO8601.formatDate(invoice.issuedAt), kind: invoice.kind == .purchase ? "Purchase" : "Auto-recharge",
+                       amount: money(invoice.amountMinor), link: "/v1/tenants/\(tenant.id)/credits/invoices/\(invoice.id)")
+        }
+        self.canBuy = canBuy
+        autoRechargeOn = settings.enabled
+        rechargeAmount = MoneyText.decimal(settings.rechargeAmountMinor, currency)
+        triggerAmount = MoneyText.decimal(settings.triggerAmountMinor, currency)
+    }
+
+    private static func describe(_ kind: TransactionKind) -> String {
+        switch kind {
+        case .purchase: "Purchase"
+        case .recharge: "Auto-recharge"
+        case .charge: "Charge"
+        case .reserve: "Held for a call"
+        case .extendHold: "Hold extended"
+        case .postHold: "Call charged"
+        case .voidHold: "Hold released"
+        case .holdTimeout: "Call charged (time-out)"
+        case .lotExpiry: "Expired, forfeited"
+        case .refund: "Refund"
+        }
+    }
+}
+
+extension Optional {
+    /// The value, or the refusal of a caller who is not signed in to a tenant.
+    func unwrap() throws(BillingError) -> Wrapped {
+        guard let self else { throw BillingError.unauthenticated }
+        return self
+    }
+}
