@@ -53,6 +53,7 @@ struct CreditsPages {
         var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, transactions: recent, invoices: invoices,
                                canBuy: principal.permissions.contains(.buy), now: now, frame: PageFrame(context, tenantName: tenant.name))
         page.saved = saved
+        page.editing = saved
         page.settingsError = settingsError
         if let (enabled, recharge, trigger) = entered {
             (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount, page.editing) = (enabled, recharge, trigger, true)

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""The admin center in a real browser: headless Chromium driven by Selenium against the real
+server (debug build) with the demo organization, as an administrator would use it. Saves a
+screenshot of each page as it goes, and checks each page's HTML: one h1, a label for every
+input.
+
+Usage: Tests/Browser/admin_center.py [screenshot folder]   (default .build/admin-screenshots)
+"""
+import html.parser
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.path.join(ROOT, ".build/debug/commscredits")
+PASSWORD = "contoso-demo-password"
+
+
+class PageCheck(html.parser.HTMLParser):
+    """Counts h1 elements and finds inputs that no label names."""
+
+    def __init__(self):
+        super().__init__()
+        self.h1 = 0
+        self.labelled = set()
+        self.inputs = []
+
+    def handle_starttag(self, tag, attributes):
+        attributes = dict(attributes)
+        if tag == "h1":
+            self.h1 += 1
+        elif tag == "label" and attributes.get("for"):
+            self.labelled.add(attributes["for"])
+        elif tag in ("input", "select", "textarea") and attributes.get("type") not in ("hidden", "submit", "button"):
+            self.inputs.append(attributes)
+
+    def problems(self):
+        found = [] if self.h1 == 1 else ["%d h1 elements" % self.h1]
+        for field in self.inputs:
+            if not field.get("aria-label") and field.get("id") not in self.labelled:
+                found.append("an input without a label: %s" % field)
+        return found
+
+
+class Browser:
+    def __init__(self, base, folder):
+        options = webdriver.ChromeOptions()
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
+            options.add_argument(argument)
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.driver.implicitly_wait(5)
+        self.base = base
+        self.folder = folder
+        self.shots = 0
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+
+    def find(self, selector):
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def texts(self, selector):
+        return [element.text for element in self.driver.find_elements(By.CSS_SELECTOR, selector)]
+
+    def page(self, name):
+        """Checks the page as served and saves its screenshot."""
+        check = PageCheck()
+        check.feed(self.driver.page_source)
+        problems = check.problems()
+        assert not problems, "%s: %s" % (name, problems)
+        self.shots += 1
+        self.driver.save_screenshot(os.path.join(self.folder, "%02d-%s.png" % (self.shots, name)))
+
+    def sign_in(self, upn, password=PASSWORD):
+        self.open("/admin/sign-in")
+        self.find("#upn").clear()
+        self.find("#upn").send_keys(upn)
+        self.find("#password").send_keys(password)
+        self.find("form.stack button[type=submit]").click()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main():
+    folder = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/admin-screenshots"))
+    os.makedirs(folder, exist_ok=True)
+    if not os.path.exists(BINARY):
+        subprocess.run(["swift", "build", "--product", "commscredits"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp(prefix="admin-center-")
+    port = free_port()
+    log = open(os.path.join(work, "server.log"), "w")
+    environment = dict(os.environ, COOKIES_SECURE="false", AUTH_PASSWORD_COST="4")
+    server = subprocess.Popen([BINARY, "serve", "--demo", "--port", str(port), "--database", "sqlite:" + os.path.join(work, "demo.sqlite")],
+                              env=environment, stdout=log, stderr=subprocess.STDOUT)
+    browser = None
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/health/ready" % port, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+        browser = Browser("http://127.0.0.1:%d" % port, folder)
+        run(browser)
+        print("admin-center: every page drawn, checked and photographed in %s (%d screenshots)" % (folder, browser.shots))
+    except BaseException:
+        log.flush()
+        print(open(os.path.join(work, "server.log")).read()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        if browser:
+            browser.driver.quit()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(browser):
+    # Signing in: a page asked for without a session leads to the sign-in page; a wrong
+    # password is refused plainly.
+    browser.open("/admin/billing/credits")
+    assert browser.driver.current_url.endswith("/admin/sign-in"), browser.driver.current_url
+    browser.page("sign-in")
+    browser.sign_in("megan@contoso.com", "not-the-password")
+    assert "the password is wrong" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+    browser.page("sign-in-refused")
+
+    # Billing > Your products > Communications Credits, as the Global Administrator.
+    browser.sign_in("megan@contoso.com")
+    assert browser.find("h1").text == "Communications Credits"
+    figures = browser.texts(".figures dd")
+    assert len(figures) == 3 and all(text.endswith(" USD") for text in figures), figures
+    assert any("expire on" in text for text in browser.texts(".banner.warn")), "the lot expiring within 30 days"
+    assert browser.find("svg.chart polyline").get_attribute("points").count(",") == 90, "one point a day for 90 days"
+    assert len(browser.texts("table")[0].splitlines()) >= 4, "the lots"
+    browser.page("credits")
+
+    # Edit auto recharge settings: the checkbox, the two amounts, Save.
+    browser.find("details summary").click()
+    browser.find("#rechargeAmount").clear()
+    browser.find("#rechargeAmount").send_keys("150")
+    browser.find("#triggerAmount").clear()
+    browser.find("#triggerAmount").send_keys("25.50")
+    browser.page("auto-recharge-editing")
+    browser.find("details form button[type=submit]").click()
+    assert "saved" in browser.find(".banner.ok").text
+    assert browser.find("#rechargeAmount").get_attribute("value") == "150.00"
+    assert browser.find("#triggerAmount").get_attribute("value") == "25.50"
+    assert browser.find("#enabled").is_selected()
+    browser.page("auto-recharge-saved")
+
+    # A refusal: an amount that is not one, said beside the form, nothing saved.
+    browser.find("#rechargeAmount").clear()
+    browser.find("#rechargeAmount").send_keys("lots")
+    browser.find("details form button[type=submit]").click()
+    assert "must be an amount in USD" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+    browser.page("auto-recharge-refused")
+    browser.open("/admin/billing/credits")
+    assert browser.find("#rechargeAmount").get_attribute("value") == "150.00", "the refused change left the settings as they were"
+
+    # Notifications: what was sent, to whom, and what became of it.
+    browser.find("nav a[href='/admin/notifications']").click()
+    assert browser.find("h1").text == "Notifications"
+    rows = browser.texts("main table tbody tr")
+    assert any("megan@contoso.com" in row and "failed" in row and "SMTP_HOST" in row for row in rows), rows
+    browser.page("notifications")
+
+    # On a narrow screen the page still fits: no sideways scrolling of the page itself.
+    browser.driver.set_window_size(390, 844)
+    browser.open("/admin/billing/credits")
+    overflow = browser.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the page scrolls sideways by %dpx" % overflow
+    browser.page("credits-narrow")
+    browser.driver.set_window_size(1280, 1000)
+
+    # Sign out.
+    browser.find("header form button").click()
+    assert "signed out" in browser.find(".banner.ok").text
+    browser.page("signed-out")
+    browser.open("/admin/billing/credits")
+    assert browser.driver.current_url.endswith("/admin/sign-in"), "the session ended"
+
+    # The Billing Administrator edits auto-recharge too; a Teams Communications Administrator
+    # sees the settings but no form.
+    browser.sign_in("alex@contoso.com")
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount")
+    browser.find("header form button").click()
+    browser.sign_in("adele@contoso.com")
+    browser.page("credits-as-teams-administrator")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount"), "no form for a role that cannot buy"
+
+
+if __name__ == "__main__":
+    main()
