@@ -15,7 +15,7 @@ struct CreditsPages {
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("billing/credits") { request, context in
-            try await page(context, saved: request.uri.queryParameters.get("saved") != nil)
+            try await page(context, saved: request.uri.queryParameters.get("saved") != nil, bought: request.uri.queryParameters.get("bought") != nil)
         }
         router.post("billing/credits/auto-recharge") { request, context -> Response in
             var request = request
@@ -39,7 +39,7 @@ struct CreditsPages {
         }
     }
 
-    private func page(_ context: APIRequestContext, saved: Bool = false, settingsError: String? = nil,
+    private func page(_ context: APIRequestContext, saved: Bool = false, bought: Bool = false, settingsError: String? = nil,
                       entered: (Bool, String, String)? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let principal = try context.principal.unwrap()
         let tenantId = try principal.tenantId.unwrap()
@@ -53,6 +53,7 @@ struct CreditsPages {
         var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, transactions: recent, invoices: invoices,
                                canBuy: principal.permissions.contains(.buy), now: now, frame: PageFrame(context, tenantName: tenant.name))
         page.saved = saved
+        page.bought = bought
         page.editing = saved
         page.settingsError = settingsError
         if let (enabled, recharge, trigger) = entered {
@@ -96,6 +97,7 @@ struct CreditsPage {
     var rechargeAmount: String
     var triggerAmount: String
     var saved = false
+    var bought = false
     var editing = false
     var settingsError: String?
 

@@ -102,7 +102,8 @@ def main():
     port = free_port()
     log = open(os.path.join(work, "server.log"), "w")
     environment = dict(os.environ, COOKIES_SECURE="false", AUTH_PASSWORD_COST="4")
-    server = subprocess.Popen([BINARY, "serve", "--demo", "--port", str(port), "--database", "sqlite:" + os.path.join(work, "demo.sqlite")],
+    database = "sqlite:" + os.path.join(work, "demo.sqlite")
+    server = subprocess.Popen([BINARY, "serve", "--demo", "--port", str(port), "--database", database],
                               env=environment, stdout=log, stderr=subprocess.STDOUT)
     browser = None
     try:
@@ -112,6 +113,7 @@ def main():
                 break
             except OSError:
                 time.sleep(0.25)
+        add_tenants_that_may_not_buy(database, work, environment)
         browser = Browser("http://127.0.0.1:%d" % port, folder)
         run(browser)
         print("admin-center: every page drawn, checked and photographed in %s (%d screenshots)" % (folder, browser.shots))
@@ -124,6 +126,76 @@ def main():
             browser.driver.quit()
         server.terminate()
         server.wait(timeout=30)
+
+
+def add_tenants_that_may_not_buy(database, work, environment):
+    """A CSP tenant, and a Volume Licensing tenant in Germany whose only agreement bills to France."""
+    tenants = [("fourthcoffee", ["--channel", "csp"]), ("adatum", ["--channel", "volumeLicensing", "--agreement", "EA-7:FR"])]
+    for tenant, options in tenants:
+        country = "DE" if tenant == "adatum" else "US"
+        subprocess.run([BINARY, "tenants", "create", "--tenant", tenant, "--name", tenant.capitalize(), "--country", country,
+                        "--currency", "USD", "--database", database] + options, check=True, env=environment, capture_output=True)
+        users = os.path.join(work, tenant + ".csv")
+        with open(users, "w") as file:
+            file.write("upn,displayName,usageLocation,roles,licenses\nadmin@%s.example,Admin,%s,globalAdministrator,\n" % (tenant, country))
+        subprocess.run([BINARY, "users", "import", "--tenant", tenant, "--csv", users, "--database", database], check=True, env=environment,
+                       capture_output=True)
+        subprocess.run([BINARY, "users", "password", "--tenant", tenant, "--upn", "admin@%s.example" % tenant, "--database", database],
+                       input=PASSWORD, text=True, check=True, env=environment, capture_output=True)
+
+
+def buy_credits(browser):
+    """Billing > Purchase services: find the add-on, read its details, buy with auto-recharge."""
+    browser.find("nav a[href='/admin/billing/purchase-services']").click()
+    browser.find("#q").send_keys("communications credits")
+    browser.find("form[role=search] button").click()
+    assert browser.texts(".product h3") == ["Communications Credits"]
+    browser.page("purchase-services")
+    browser.find("#q").clear()
+    browser.find("#q").send_keys("printer paper")
+    browser.find("form[role=search] button").click()
+    assert not browser.texts(".product h3") and "No product matches" in browser.find("main").text
+    browser.open("/admin/billing/purchase-services")
+    browser.find(".product a").click()
+    assert browser.find("h1").text == "Communications Credits"
+    browser.page("product-details")
+    browser.find("a.button").click()
+    assert browser.find("h1").text.startswith("Checkout")
+    browser.find("#amount").send_keys("50")
+    browser.find("#pay-card").click()
+    browser.find("#cardToken").clear()
+    browser.find("#cardToken").send_keys("tok_chargeDeclined")
+    browser.page("checkout")
+    browser.find("form.stack button[type=submit]").click()
+    assert "declined" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+    assert browser.find("#amount").get_attribute("value") == "50", "what was entered stays"
+    browser.page("checkout-declined")
+    browser.find("#cardToken").clear()
+    browser.find("#cardToken").send_keys("tok_visa")
+    if not browser.find("#autoRecharge").is_selected():
+        browser.find("#autoRecharge").click()
+    browser.find("#rechargeAmount").clear()
+    browser.find("#rechargeAmount").send_keys("100")
+    browser.find("#triggerAmount").clear()
+    browser.find("#triggerAmount").send_keys("20")
+    browser.find("form.stack button[type=submit]").click()
+    assert "Order placed" in browser.find(".banner.ok").text
+    lots = browser.texts("main table tbody tr")
+    assert lots[0].split()[-2:] == ["50.00", "USD"], "the new lot, newest first: %s" % lots[0]
+    browser.page("credits-after-purchase")
+
+
+def refusals_before_any_form(browser):
+    """Tenants that may not buy are told why, with the remedy, before any form."""
+    for upn, code_words in [("admin@fourthcoffee.example", "Cloud Solution Provider"), ("admin@adatum.example", "support ticket")]:
+        browser.sign_in(upn)
+        browser.open("/admin/billing/purchase-services/communications-credits")
+        assert code_words in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+        assert not browser.driver.find_elements(By.CSS_SELECTOR, "a.button")
+        browser.page("refused-" + upn.split("@")[1].split(".")[0])
+        browser.open("/admin/billing/checkout/communications-credits")
+        assert code_words in browser.find(".banner.bad").text and not browser.driver.find_elements(By.CSS_SELECTOR, "#amount")
+        browser.find("header form button").click()
 
 
 def run(browser):
@@ -169,6 +241,8 @@ def run(browser):
     browser.open("/admin/billing/credits")
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00", "the refused change left the settings as they were"
 
+    buy_credits(browser)
+
     # Notifications: what was sent, to whom, and what became of it.
     browser.find("nav a[href='/admin/notifications']").click()
     assert browser.find("h1").text == "Notifications"
@@ -199,6 +273,8 @@ def run(browser):
     browser.sign_in("adele@contoso.com")
     browser.page("credits-as-teams-administrator")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount"), "no form for a role that cannot buy"
+    browser.find("header form button").click()
+    refusals_before_any_form(browser)
 
 
 if __name__ == "__main__":
