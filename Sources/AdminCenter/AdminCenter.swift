@@ -38,6 +38,7 @@ public struct AdminCenter: Sendable {
         signedIn.get { _, _ in Response.redirect(to: "/admin/billing/credits", type: .found) }
         CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores).add(to: signedIn)
+        UserPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
         NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
     }
 }

@@ -52,15 +52,20 @@ struct FormFields {
     let fields: [String: String]
 
     init(request: inout Request, context: APIRequestContext) async throws {
-        let body = try await request.collectBody(upTo: 64 * 1024)
+        let body = try await request.collectBody(upTo: 1 << 20)
         var fields: [String: String] = [:]
-        for pair in String(buffer: body).split(separator: "&") {
+        for (name, value) in Self.pairs(String(buffer: body)) where fields[name] == nil { fields[name] = value }
+        self.fields = fields
+    }
+
+    /// Every name and value in order, a name as often as the form sends it (checkboxes).
+    static func pairs(_ body: String) -> [(String, String)] {
+        body.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1).map { part in
                 String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
-            if let name = parts.first, fields[name] == nil { fields[name] = parts.count > 1 ? parts[1] : "" }
+            return (parts.first ?? "", parts.count > 1 ? parts[1] : "")
         }
-        self.fields = fields
     }
 
     subscript(name: String) -> String? { fields[name] }

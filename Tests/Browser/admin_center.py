@@ -114,6 +114,7 @@ def main():
             except OSError:
                 time.sleep(0.25)
         add_tenants_that_may_not_buy(database, work, environment)
+        add_unlicensed_user(database, work, environment)
         browser = Browser("http://127.0.0.1:%d" % port, folder)
         run(browser)
         print("admin-center: every page drawn, checked and photographed in %s (%d screenshots)" % (folder, browser.shots))
@@ -142,6 +143,59 @@ def add_tenants_that_may_not_buy(database, work, environment):
                        capture_output=True)
         subprocess.run([BINARY, "users", "password", "--tenant", tenant, "--upn", "admin@%s.example" % tenant, "--database", database],
                        input=PASSWORD, text=True, check=True, env=environment, capture_output=True)
+
+
+def add_unlicensed_user(database, work, environment):
+    """Pat Taylor joins Contoso with no license at all: Communications Credits lacks its prerequisite."""
+    users = os.path.join(work, "pat.csv")
+    with open(users, "w") as file:
+        file.write("upn,displayName,usageLocation,roles,licenses\npat@contoso.com,Pat Taylor,US,,\n")
+    subprocess.run([BINARY, "users", "import", "--tenant", "contoso", "--csv", users, "--database", database], check=True, env=environment,
+                   capture_output=True)
+
+
+def assign_licenses(browser):
+    """Users > Active users: a license for several users at once, then one user's licenses."""
+    browser.find("nav a[href='/admin/users']").click()
+    assert browser.find("h1").text == "Active users"
+    assert "Pat Taylor" in browser.find("main table").text
+    browser.page("active-users")
+
+    def select(*names):
+        for name in names:
+            browser.find("input[aria-label='Select %s']" % name).click()
+
+    select("Pat Taylor", "Adele Vance")
+    browser.driver.find_element(By.CSS_SELECTOR, "#sku option[value='MCOPSTNPP']").click()
+    browser.find("button[value=assign]").click()
+    refusal = browser.find(".banner.bad").text
+    assert "Nothing was changed" in refusal and "pat@contoso.com" in refusal and "Audio Conferencing" in refusal, refusal
+    adele_row = [row for row in browser.texts("main table tbody tr") if "Adele Vance" in row][0]
+    assert "Communications Credits" not in adele_row, "all or nothing: %s" % adele_row
+    browser.page("bulk-assign-refused")
+
+    select("Pat Taylor", "Adele Vance")
+    browser.driver.find_element(By.CSS_SELECTOR, "#sku option[value='MCOMEETADD']").click()
+    browser.find("button[value=assign]").click()
+    assert "Audio Conferencing assigned to 2 users" in browser.find(".banner.ok").text, browser.find(".banner.ok").text
+    browser.page("bulk-assign-done")
+
+    # One by one: Pat's Licenses and apps. Dropping Audio Conferencing while adding
+    # Communications Credits is refused beside the toggle; keeping it is saved.
+    browser.find("a[href='/admin/users/pat@contoso.com']").click()
+    assert browser.find("h1").text == "Pat Taylor"
+    browser.find("#sku-MCOMEETADD").click()
+    browser.find("#sku-MCOPSTNPP").click()
+    browser.find("form.stack button[type=submit]").click()
+    beside = browser.find("#refusal-MCOPSTNPP").text
+    assert "Audio Conferencing" in beside, beside
+    assert browser.find("#sku-MCOPSTNPP").get_attribute("aria-describedby") == "refusal-MCOPSTNPP"
+    browser.page("user-licenses-refused")
+    browser.find("#sku-MCOMEETADD").click()
+    browser.find("form.stack button[type=submit]").click()
+    assert "saved" in browser.find(".banner.ok").text
+    assert browser.find("#sku-MCOPSTNPP").is_selected() and browser.find("#sku-MCOMEETADD").is_selected()
+    browser.page("user-licenses-saved")
 
 
 def buy_credits(browser):
@@ -242,6 +296,7 @@ def run(browser):
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00", "the refused change left the settings as they were"
 
     buy_credits(browser)
+    assign_licenses(browser)
 
     # Notifications: what was sent, to whom, and what became of it.
     browser.find("nav a[href='/admin/notifications']").click()

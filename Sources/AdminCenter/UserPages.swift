@@ -1,0 +1,118 @@
+import CreditsAPI
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Foundation
+import Hummingbird
+
+/// Users > Active users: the list, a license for many users at once, and each user's
+/// Licenses and apps with the refusal shown beside the license it concerns.
+struct UserPages {
+    let pages: PageRenderer
+    let directory: DirectoryService
+    let stores: Stores
+
+    struct SkuOption { let code: String; let name: String }
+    struct UserRow { let index: Int; let upn: String; let displayName: String; let location: String; let licenses: String }
+    struct ListPage {
+        let upn: String; let tenantName: String; let csrfToken: String; let onUsers = true
+        let users: [UserRow]; let skus: [SkuOption]; var done: String?; var refusals: [String] = [] { didSet { hasRefusals = !refusals.isEmpty } }
+        /// Stored: templates see stored properties only.
+        var hasRefusals = false
+    }
+    struct SkuToggle { let code: String; let name: String; let held: Bool; let refusal: String? }
+    struct UserPage {
+        let upn: String; let tenantName: String; let csrfToken: String; let onUsers = true
+        let displayName: String; let location: String; let roles: String?; var skus: [SkuToggle]; var saved = false
+        let userUpn: String
+    }
+
+    /// The most users the list shows (our bound; the API pages through any number).
+    static let listLimit = 500
+
+    func add(to router: some RouterMethods<APIRequestContext>) {
+        router.get("users") { request, context in
+            let (tenantId, frame) = try await caller(context)
+            var page = try await list(tenantId, frame)
+            page.done = request.uri.queryParameters.get("done").map { "\($0.replacingOccurrences(of: "+", with: " "))" }
+            return pages.render("users", page)
+        }
+        router.post("users/licenses") { request, context -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let pairs = FormFields.pairs(String(buffer: body))
+            let (tenantId, frame) = try await caller(context)
+            let selected = pairs.filter { $0.0 == "user" }.map(\.1)
+            let sku = try LicenseSku.parse(pairs.first { $0.0 == "sku" }?.1 ?? "")
+            let removing = pairs.first { $0.0 == "action" }?.1 == "remove"
+            var page = try await list(tenantId, frame)
+            guard !selected.isEmpty else {
+                page.refusals = ["Select at least one user."]
+                return pages.render("users", page, status: .unprocessableContent)
+            }
+            do {
+                let changes = try selected.enumerated().map { index, upn in
+                    NumberedLine(line: index + 1, value: UserLicenseChange(upn: try UserPrincipalName(upn),
+                                                                         change: removing ? LicenseChange(remove: [sku]) : LicenseChange(add: [sku])))
+                }
+                _ = try await directory.changeLicenses(changes, in: tenantId)
+                let done = "\(sku.displayName) \(removing ? "removed from" : "assigned to") \(selected.count) user\(selected.count == 1 ? "" : "s")."
+                return Response.redirect(to: "/admin/users?done=" + (done.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""), type: .normal)
+            } catch let refused as RefusedLines {
+                page.refusals = refused.lines.map { "\(selected[$0.line - 1]): \($0.error.detail) \($0.error.remedy ?? "")" }
+            } catch let error as BillingError {
+                page.refusals = ["\(error.detail) \(error.remedy ?? "")"]
+            }
+            return pages.render("users", page, status: .unprocessableContent)
+        }
+        router.get("users/:upn") { request, context in
+            let (tenantId, frame) = try await caller(context)
+            let user = try await directory.user(UserPrincipalName(try context.parameters.require("upn")), in: tenantId)
+            var page = Self.userPage(user, frame, refusal: nil)
+            page.saved = request.uri.queryParameters.get("saved") != nil
+            return pages.render("user", page)
+        }
+        router.post("users/:upn") { request, context -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            let wanted = Set(FormFields.pairs(String(buffer: body)).filter { $0.0 == "sku" }.compactMap { LicenseSku(rawValue: $0.1) })
+            let (tenantId, frame) = try await caller(context)
+            let user = try await directory.user(UserPrincipalName(try context.parameters.require("upn")), in: tenantId)
+            do {
+                _ = try await directory.changeLicenses(of: user.upn, in: tenantId,
+                                                       LicenseChange(add: wanted.subtracting(user.licenses), remove: user.licenses.subtracting(wanted)))
+                return Response.redirect(to: "/admin/users/\(user.upn)?saved=1", type: .normal)
+            } catch let error as BillingError {
+                var page = Self.userPage(user, frame, refusal: (LicenseSku.communicationsCredits, "\(error.detail) \(error.remedy ?? "")"))
+                page.skus = page.skus.map { SkuToggle(code: $0.code, name: $0.name, held: wanted.contains(LicenseSku(rawValue: $0.code)!), refusal: $0.refusal) }
+                return pages.render("user", page, status: .unprocessableContent)
+            }
+        }
+    }
+
+    private func caller(_ context: APIRequestContext) async throws -> (TenantId, PageFrame) {
+        let principal = try context.principal.unwrap()
+        let tenantId = try principal.tenantId.unwrap()
+        try principal.authorize(.assignLicenses, in: tenantId)
+        return (tenantId, PageFrame(context, tenantName: try await directory.tenant(tenantId).name))
+    }
+
+    private func list(_ tenantId: TenantId, _ frame: PageFrame) async throws -> ListPage {
+        let users = try await stores.directory.users(in: tenantId, after: nil, limit: Self.listLimit)
+        return ListPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
+                        users: users.enumerated().map { index, user in
+                            UserRow(index: index, upn: user.upn.rawValue, displayName: user.displayName, location: user.usageLocation.rawValue,
+                                    licenses: user.licenses.sorted().map(\.displayName).joined(separator: ", "))
+                        },
+                        skus: LicenseSku.allCases.map { SkuOption(code: $0.rawValue, name: $0.displayName) })
+    }
+
+    /// `refusal` is shown beside the license it concerns: the prerequisite rule is about Communications Credits.
+    private static func userPage(_ user: User, _ frame: PageFrame, refusal: (LicenseSku, String)?) -> UserPage {
+        UserPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, displayName: user.displayName,
+                 location: user.usageLocation.rawValue, roles: user.roles.isEmpty ? nil : user.roles.sorted().map(\.displayName).joined(separator: ", "),
+                 skus: LicenseSku.allCases.map { sku in
+                     SkuToggle(code: sku.rawValue, name: sku.displayName, held: user.licenses.contains(sku), refusal: refusal?.0 == sku ? refusal?.1 : nil)
+                 }, userUpn: user.upn.rawValue)
+    }
+}
