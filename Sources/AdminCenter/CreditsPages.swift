@@ -20,9 +20,7 @@ struct CreditsPages {
         router.post("billing/credits/auto-recharge") { request, context -> Response in
             var request = request
             let form = try await FormFields(request: &request, context: context)
-            let principal = try context.principal.unwrap()
-            let tenantId = try principal.tenantId.unwrap()
-            try principal.authorize(.buy, in: tenantId)
+            let tenantId = try context.administrator(may: .buy).tenantId
             let tenant = try await directory.tenant(tenantId)
             do {
                 let settings = try AutoRechargeSettings(
@@ -41,9 +39,7 @@ struct CreditsPages {
 
     private func page(_ context: APIRequestContext, saved: Bool = false, bought: Bool = false, settingsError: String? = nil,
                       entered: (Bool, String, String)? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let principal = try context.principal.unwrap()
-        let tenantId = try principal.tenantId.unwrap()
-        try principal.authorize(.readBilling, in: tenantId)
+        let (principal, tenantId) = try context.administrator(may: .readBilling)
         let tenant = try await directory.tenant(tenantId)
         let now = clock.now()
         let statement = try await stores.ledger.statement(for: tenantId, at: now)
@@ -130,7 +126,7 @@ struct CreditsPage {
         }
         self.transactions = transactions.prefix(20).map { transaction in
             let receipt = transaction.receipt
-            return TransactionRow(when: ISO8601.format(receipt.occurredAt).replacingOccurrences(of: "T", with: " ").prefix(16).description,
+            return TransactionRow(when: minuteText(receipt.occurredAt),
                                   kind: Self.describe(receipt.kind), amount: money(receipt.amountMinor), balanceAfter: money(receipt.balanceAfterMinor))
         }
         self.invoices = invoices.map { invoice in
@@ -159,10 +155,16 @@ struct CreditsPage {
     }
 }
 
-extension Optional {
-    /// The value, or the refusal of a caller who is not signed in to a tenant.
-    func unwrap() throws(BillingError) -> Wrapped {
-        guard let self else { throw BillingError.unauthenticated }
-        return self
+extension APIRequestContext {
+    /// The signed-in administrator and their tenant, once they may do `permission` there.
+    func administrator(may permission: Permission) throws(BillingError) -> (principal: Principal, tenantId: TenantId) {
+        guard let principal, let tenantId = principal.tenantId else { throw BillingError.unauthenticated }
+        try principal.authorize(permission, in: tenantId)
+        return (principal, tenantId)
     }
+}
+
+/// Times as the pages show them: UTC to the minute, `2026-11-21 09:30`.
+func minuteText(_ instant: Instant) -> String {
+    String(ISO8601.format(instant).replacingOccurrences(of: "T", with: " ").prefix(16))
 }

@@ -23,9 +23,7 @@ struct NotificationPages {
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("notifications") { _, context in
-            let principal = try context.principal.unwrap()
-            let tenantId = try principal.tenantId.unwrap()
-            try principal.authorize(.readBilling, in: tenantId)
+            let tenantId = try context.administrator(may: .readBilling).tenantId
             let tenant = try await directory.tenant(tenantId)
             let records = try await stores.notifications.notifications(for: tenantId, before: nil, limit: 100)
             let frame = PageFrame(context, tenantName: tenant.name)
@@ -33,7 +31,7 @@ struct NotificationPages {
                 let notification = record.notification
                 return Page.Item(
                     id: notification.id, subject: NotificationText(notification, tenantName: tenant.name).subject,
-                    when: ISO8601.format(notification.occurredAt).replacingOccurrences(of: "T", with: " ").prefix(16).description,
+                    when: minuteText(notification.occurredAt),
                     balance: MoneyText.withCode(notification.balanceMinor, notification.currency),
                     deliveries: record.deliveries.map { delivery in
                         Page.Row(recipient: delivery.recipient.address, channel: delivery.recipient.channel, state: delivery.state.rawValue,

@@ -45,12 +45,11 @@ struct PurchasePages {
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("billing/purchase-services") { request, context in
-            let (_, tenant, frame) = try await caller(context)
+            let frame = try await caller(context).2
             // A browser sends a form's spaces as "+".
             let query = (request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
             let words = query.lowercased().split(separator: " ")
             let found = Self.products.filter { product in words.allSatisfy { (product.name + " credit " + product.summary).lowercased().contains($0) } }
-            _ = tenant
             return pages.render("purchase-services", CatalogPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
                                                                  query: query, products: found))
         }
@@ -106,8 +105,7 @@ struct PurchasePages {
     static func newOrderKey() -> String { "order-" + UUID().uuidString }
 
     private func caller(_ context: APIRequestContext) async throws -> (Principal, Tenant, PageFrame) {
-        let principal = try context.principal.unwrap()
-        let tenantId = try principal.tenantId.unwrap()
+        guard let principal = context.principal, let tenantId = principal.tenantId else { throw BillingError.unauthenticated }
         try principal.authorizeAny(in: tenantId)
         let tenant = try await directory.tenant(tenantId)
         return (principal, tenant, PageFrame(context, tenantName: tenant.name))

@@ -91,9 +91,7 @@ struct UserPages {
     }
 
     private func caller(_ context: APIRequestContext) async throws -> (TenantId, PageFrame) {
-        let principal = try context.principal.unwrap()
-        let tenantId = try principal.tenantId.unwrap()
-        try principal.authorize(.assignLicenses, in: tenantId)
+        let tenantId = try context.administrator(may: .assignLicenses).tenantId
         return (tenantId, PageFrame(context, tenantName: try await directory.tenant(tenantId).name))
     }
 
