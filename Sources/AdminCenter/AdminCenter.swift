@@ -39,6 +39,7 @@ public struct AdminCenter: Sendable {
         CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores).add(to: signedIn)
         UserPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
+        UsagePages(pages: pages, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
     }
 }

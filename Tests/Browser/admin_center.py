@@ -198,6 +198,32 @@ def assign_licenses(browser):
     browser.page("user-licenses-saved")
 
 
+def usage_report(browser):
+    """Analytics & reports > Usage reports > PSTN and SMS usage: ranges and paging."""
+    browser.find("nav a[href='/admin/reports/pstn-usage']").click()
+    assert browser.find("h1").text == "PSTN and SMS usage"
+    browser.page("usage-7-days")
+    browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='28']").click()
+    browser.find("form.stack button").click()
+    first = browser.texts("main table tbody tr")
+    assert len(first) >= 1 and "No calls" not in first[0], first
+    browser.page("usage-28-days")
+    browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
+    browser.driver.execute_script("document.getElementById('from').value = '2026-01-01'; document.getElementById('to').value = '2026-12-31'")
+    browser.find("form.stack button").click()
+    rows = browser.texts("main table tbody tr")
+    assert len(rows) == 50, "a full page of the demo's 90 days: %d" % len(rows)
+    browser.find("a[rel=next]").click()
+    more = browser.texts("main table tbody tr")
+    assert more and more[0] != rows[0] and more[0] >= rows[-1], "the next page follows on"
+    browser.page("usage-next-page")
+    browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
+    browser.driver.execute_script("document.getElementById('from').value = '2026-12-31'; document.getElementById('to').value = '2026-01-01'")
+    browser.find("form.stack button").click()
+    assert "From date on or before the To date" in browser.find(".banner.bad").text
+    browser.page("usage-refused")
+
+
 def buy_credits(browser):
     """Billing > Purchase services: find the add-on, read its details, buy with auto-recharge."""
     browser.find("nav a[href='/admin/billing/purchase-services']").click()
@@ -297,6 +323,7 @@ def run(browser):
 
     buy_credits(browser)
     assign_licenses(browser)
+    usage_report(browser)
 
     # Notifications: what was sent, to whom, and what became of it.
     browser.find("nav a[href='/admin/notifications']").click()

@@ -1,0 +1,67 @@
+import CreditsAPI
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Foundation
+import Hummingbird
+
+/// Analytics & reports > Usage reports > PSTN and SMS usage: the last 7 or 28 days or a custom
+/// range, a page of records at a time, oldest first.
+struct UsagePages {
+    let pages: PageRenderer
+    let directory: DirectoryService
+    let stores: Stores
+    let clock: any CreditsClock
+    static let pageSize = 50
+
+    struct Row { let start: String; let user: String; let callType: String; let destination: String; let number: String
+                 let duration: Int64; let capability: String; let charge: String }
+    struct Page {
+        let upn: String; let tenantName: String; let csrfToken: String; let onUsage = true
+        let last7: Bool; let last28: Bool; let custom: Bool; let fromDate: String; let toDate: String
+        var error: String?; var summary = ""; var records: [Row] = []; var nextPageLink: String?; var firstPageLink: String?
+    }
+
+    func add(to router: some RouterMethods<APIRequestContext>) {
+        router.get("reports/pstn-usage") { request, context in
+            let tenantId = try context.administrator(may: .readBilling).tenantId
+            let tenant = try await directory.tenant(tenantId)
+            let frame = PageFrame(context, tenantName: tenant.name)
+            let query = request.uri.queryParameters
+            let range = query.get("range") ?? "7"
+            let today = clock.now().civilDateAndTime.date.instant()
+            var (from, to) = (today.adding(days: range == "28" ? -27 : -6), today.adding(days: 1))
+            var error: String?
+            if range == "custom" {
+                if let start = query.get("from").flatMap(ISO8601.parse), let end = query.get("to").flatMap(ISO8601.parse), start <= end {
+                    (from, to) = (start, end.adding(days: 1))
+                } else {
+                    error = "Choose a From date on or before the To date."
+                }
+            }
+            var page = Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, last7: range == "7", last28: range == "28",
+                            custom: range == "custom", fromDate: ISO8601.formatDate(from), toDate: ISO8601.formatDate(to.adding(days: -1)), error: error)
+            guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
+            let after = query.get("after").flatMap(Self.cursor)
+            let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
+            page.summary = "\(ISO8601.formatDate(from)) to \(ISO8601.formatDate(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
+            page.records = records.map { record in
+                Row(start: minuteText(record.startTime), user: record.userDisplayName ?? record.upn?.rawValue ?? "", callType: record.callType.rawValue,
+                    destination: record.destinationName ?? "", number: record.destinationNumber.description, duration: record.durationSeconds,
+                    capability: record.capability.rawValue, charge: MoneyText.withCode(record.chargeMinor, record.currency))
+            }
+            let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
+            if records.count == Self.pageSize, let last = records.last {
+                page.nextPageLink = base + "&after=\(last.startTime.millisecondsSinceEpoch):\(last.usageId.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }
+            if after != nil { page.firstPageLink = base }
+            return pages.render("usage", page)
+        }
+    }
+
+    private static func cursor(_ text: String) -> UsageCursor? {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let start = Int64(parts[0]) else { return nil }
+        return UsageCursor(startTime: Instant(millisecondsSinceEpoch: start), usageId: String(parts[1]))
+    }
+}
