@@ -131,7 +131,8 @@ def main():
 
 def add_tenants_that_may_not_buy(database, work, environment):
     """A CSP tenant, and a Volume Licensing tenant in Germany whose only agreement bills to France."""
-    tenants = [("fourthcoffee", ["--channel", "csp"]), ("adatum", ["--channel", "volumeLicensing", "--agreement", "EA-7:FR"])]
+    tenants = [("fourthcoffee", ["--channel", "csp"]), ("adatum", ["--channel", "volumeLicensing", "--agreement", "EA-7:FR"]),
+               ("woodgrove", ["--channel", "volumeLicensing", "--agreement", "EA-1:US", "--agreement", "EA-2:US", "--agreement", "EA-3:MX"])]
     for tenant, options in tenants:
         country = "DE" if tenant == "adatum" else "US"
         subprocess.run([BINARY, "tenants", "create", "--tenant", tenant, "--name", tenant.capitalize(), "--country", country,
@@ -265,6 +266,31 @@ def buy_credits(browser):
     browser.page("credits-after-purchase")
 
 
+def buy_with_an_agreement(browser):
+    """A Volume Licensing tenant pays with one of its agreements and a PO number; an agreement
+    billed in another country is not offered."""
+    browser.sign_in("admin@woodgrove.example")
+    browser.open("/admin/billing/checkout/communications-credits")
+    offered = [option.get_attribute("value") for option in browser.driver.find_elements(By.CSS_SELECTOR, "#agreement option")]
+    assert offered == ["EA-1", "EA-2"], offered
+    browser.find("#amount").send_keys("1000")
+    browser.find("#pay-agreement").click()
+    browser.driver.find_element(By.CSS_SELECTOR, "#agreement option[value='EA-2']").click()
+    browser.find("#purchaseOrder").send_keys("PO-4711")
+    if browser.find("#autoRecharge").is_selected():
+        browser.find("#autoRecharge").click()
+    browser.page("checkout-agreement")
+    browser.find("form.stack button[type=submit]").click()
+    assert "Order placed" in browser.find(".banner.ok").text
+    invoices = [row for row in browser.texts("main table tbody tr") if row.startswith("CC-")]
+    assert invoices and "1000.00 USD" in invoices[0], invoices
+    browser.find("main table a[href*='/credits/invoices/']").click()
+    invoice = browser.find("body").text
+    assert "EA-2" in invoice and "PO-4711" in invoice, invoice
+    browser.driver.back()
+    browser.find("header form button").click()
+
+
 def refusals_before_any_form(browser):
     """Tenants that may not buy are told why, with the remedy, before any form."""
     for upn, code_words in [("admin@fourthcoffee.example", "Cloud Solution Provider"), ("admin@adatum.example", "support ticket")]:
@@ -356,6 +382,7 @@ def run(browser):
     browser.page("credits-as-teams-administrator")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount"), "no form for a role that cannot buy"
     browser.find("header form button").click()
+    buy_with_an_agreement(browser)
     refusals_before_any_form(browser)
 
 
