@@ -117,6 +117,10 @@ def main():
         add_unlicensed_user(database, work, environment)
         browser = Browser("http://127.0.0.1:%d" % port, folder)
         run(browser)
+        # Contoso moves to NCE with auto-recharge still on: the page says what holds billing back.
+        subprocess.run([BINARY, "tenants", "update", "--tenant", "contoso", "--commerce-model", "nce", "--database", database],
+                       check=True, env=environment, capture_output=True)
+        post_usage_banner(browser)
         print("admin-center: every page drawn, checked and photographed in %s (%d screenshots)" % (folder, browser.shots))
     except BaseException:
         log.flush()
@@ -289,6 +293,13 @@ def buy_with_an_agreement(browser):
     assert "EA-2" in invoice and "PO-4711" in invoice, invoice
     browser.driver.back()
     browser.find("header form button").click()
+
+
+def post_usage_banner(browser):
+    browser.sign_in("megan@contoso.com")
+    banners = browser.texts(".banner.warn")
+    assert "The balance will refill itself and post-usage billing will not start: turn auto-recharge off." in banners, banners
+    browser.page("credits-nce-auto-recharge-on")
 
 
 def refusals_before_any_form(browser):
