@@ -18,6 +18,8 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, ".build/debug/commscredits")
@@ -85,6 +87,15 @@ class Browser:
         self.find("#upn").send_keys(upn)
         self.find("#password").send_keys(password)
         self.find("form.stack button[type=submit]").click()
+        self.wait_until(lambda driver: "/admin/sign-in" not in driver.current_url or driver.find_elements(By.CSS_SELECTOR, ".banner.bad"))
+
+    def sign_out(self):
+        """Waits for the signed-out page, so that the next navigation does not cut the sign-out short."""
+        self.find("header form button").click()
+        self.wait_until(lambda driver: "signedOut" in driver.current_url)
+
+    def wait_until(self, condition):
+        WebDriverWait(self.driver, 10).until(condition)
 
 
 def free_port():
@@ -210,15 +221,18 @@ def usage_report(browser):
     browser.page("usage-7-days")
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='28']").click()
     browser.find("form.stack button").click()
+    browser.wait_until(lambda driver: "range=28" in driver.current_url)
     first = browser.texts("main table tbody tr")
     assert len(first) >= 1 and "No calls" not in first[0], first
     browser.page("usage-28-days")
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
     browser.driver.execute_script("document.getElementById('from').value = '2026-01-01'; document.getElementById('to').value = '2026-12-31'")
     browser.find("form.stack button").click()
+    browser.wait_until(lambda driver: "from=2026-01-01" in driver.current_url)
     rows = browser.texts("main table tbody tr")
     assert len(rows) == 50, "a full page of the demo's 90 days: %d" % len(rows)
     browser.find("a[rel=next]").click()
+    browser.wait_until(lambda driver: "after=" in driver.current_url)
     more = browser.texts("main table tbody tr")
     assert more and more[0] != rows[0] and more[0] >= rows[-1], "the next page follows on"
     browser.page("usage-next-page")
@@ -292,7 +306,7 @@ def buy_with_an_agreement(browser):
     invoice = browser.find("body").text
     assert "EA-2" in invoice and "PO-4711" in invoice, invoice
     browser.driver.back()
-    browser.find("header form button").click()
+    browser.sign_out()
 
 
 def post_usage_banner(browser):
@@ -312,7 +326,7 @@ def refusals_before_any_form(browser):
         browser.page("refused-" + upn.split("@")[1].split(".")[0])
         browser.open("/admin/billing/checkout/communications-credits")
         assert code_words in browser.find(".banner.bad").text and not browser.driver.find_elements(By.CSS_SELECTOR, "#amount")
-        browser.find("header form button").click()
+        browser.sign_out()
 
 
 def run(browser):
@@ -325,8 +339,14 @@ def run(browser):
     assert "the password is wrong" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
     browser.page("sign-in-refused")
 
-    # Billing > Your products > Communications Credits, as the Global Administrator.
-    browser.sign_in("megan@contoso.com")
+    # Billing > Your products > Communications Credits, as the Global Administrator, signed in
+    # with the keyboard alone: type, Tab, type, Enter.
+    browser.open("/admin/sign-in")
+    browser.find("#upn").clear()
+    browser.find("#upn").send_keys("megan@contoso.com")
+    browser.driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert browser.driver.switch_to.active_element.get_attribute("id") == "password", "Tab leads to the password"
+    browser.driver.switch_to.active_element.send_keys(PASSWORD + Keys.ENTER)
     assert browser.find("h1").text == "Communications Credits"
     figures = browser.texts(".figures dd")
     assert len(figures) == 3 and all(text.endswith(" USD") for text in figures), figures
@@ -378,7 +398,7 @@ def run(browser):
     browser.driver.set_window_size(1280, 1000)
 
     # Sign out.
-    browser.find("header form button").click()
+    browser.sign_out()
     assert "signed out" in browser.find(".banner.ok").text
     browser.page("signed-out")
     browser.open("/admin/billing/credits")
@@ -388,11 +408,11 @@ def run(browser):
     # sees the settings but no form.
     browser.sign_in("alex@contoso.com")
     assert browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount")
-    browser.find("header form button").click()
+    browser.sign_out()
     browser.sign_in("adele@contoso.com")
     browser.page("credits-as-teams-administrator")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount"), "no form for a role that cannot buy"
-    browser.find("header form button").click()
+    browser.sign_out()
     buy_with_an_agreement(browser)
     refusals_before_any_form(browser)
 
