@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Layer 1: the rules, pure. No I/O, no clock.
@@ -74,11 +76,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Layer 3: reports written to files: the usage export.
+        .target(
+            name: "Reports",
+            dependencies: [
+                "CreditsCore", "CreditsStore",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict
+        ),
         // Layer 4: the HTTP API.
         .target(
             name: "CreditsAPI",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsEngine", "Notifications",
+                "CreditsCore", "CreditsStore", "CreditsEngine", "Notifications", "Reports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -146,6 +158,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),

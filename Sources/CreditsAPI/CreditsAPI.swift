@@ -2,6 +2,7 @@ public import CreditsEngine
 public import CreditsStore
 public import Hummingbird
 import Notifications
+import Reports
 
 /// The HTTP API of `API.md`: thin routes that parse, call a service and render.
 public struct CreditsAPI: Sendable {
@@ -45,6 +46,7 @@ public struct CreditsAPI: Sendable {
         RateRoutes(calls: calls, clock: clock).add(to: router)
         CallRoutes(directory: directory, calls: calls, stores: stores, clock: clock).add(to: router)
         NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock), stores: stores).add(to: router)
+        ReportRoutes(directory: directory, export: UsageExport(stores: stores), clock: clock).add(to: router)
         if let testClock { TestClockRoutes(clock: testClock.clock, dueWork: testClock.dueWork).add(to: router) }
     }
 }
