@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "AdminCenter",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsEngine", "Notifications", "CreditsAPI",
+                "CreditsCore", "CreditsStore", "CreditsEngine", "Notifications", "Reports", "CreditsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

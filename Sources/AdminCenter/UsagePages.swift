@@ -4,6 +4,7 @@ import CreditsEngine
 import CreditsStore
 import Foundation
 import Hummingbird
+import Reports
 
 /// Analytics & reports > Usage reports > PSTN and SMS usage: the last 7 or 28 days or a custom
 /// range, a page of records at a time, oldest first.
@@ -20,25 +21,37 @@ struct UsagePages {
         let upn: String; let tenantName: String; let csrfToken: String; let onUsage = true
         let last7: Bool; let last28: Bool; let custom: Bool; let fromDate: String; let toDate: String
         var error: String?; var summary = ""; var records: [Row] = []; var nextPageLink: String?; var firstPageLink: String?
+        var exportLink: String?
+    }
+
+    /// The range a form asks for: the last 7 or 28 days including today, or whole custom days.
+    private func range(_ query: Parameters) -> (name: String, from: Instant, to: Instant, error: String?) {
+        let name = query.get("range") ?? "7"
+        let today = clock.now().civilDateAndTime.date.instant()
+        if name == "custom" {
+            guard let start = query.get("from").flatMap(ISO8601.parse), let end = query.get("to").flatMap(ISO8601.parse), start <= end else {
+                return (name, today.adding(days: -6), today.adding(days: 1), "Choose a From date on or before the To date.")
+            }
+            return (name, start, end.adding(days: 1), nil)
+        }
+        return (name, today.adding(days: name == "28" ? -27 : -6), today.adding(days: 1), nil)
     }
 
     func add(to router: some RouterMethods<APIRequestContext>) {
+        router.get("reports/pstn-usage/export") { request, context -> Response in
+            let tenantId = try context.administrator(may: .readBilling).tenantId
+            let (_, from, to, error) = range(request.uri.queryParameters)
+            if let error { throw BillingError.invalid("range", error) }
+            return try await FileDownload.response(named: "pstn-usage-\(tenantId)-\(ISO8601.formatDate(from)).zip") { file in
+                try await UsageExport(stores: stores).writeCSVZip(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+            }
+        }
         router.get("reports/pstn-usage") { request, context in
             let tenantId = try context.administrator(may: .readBilling).tenantId
             let tenant = try await directory.tenant(tenantId)
             let frame = PageFrame(context, tenantName: tenant.name)
             let query = request.uri.queryParameters
-            let range = query.get("range") ?? "7"
-            let today = clock.now().civilDateAndTime.date.instant()
-            var (from, to) = (today.adding(days: range == "28" ? -27 : -6), today.adding(days: 1))
-            var error: String?
-            if range == "custom" {
-                if let start = query.get("from").flatMap(ISO8601.parse), let end = query.get("to").flatMap(ISO8601.parse), start <= end {
-                    (from, to) = (start, end.adding(days: 1))
-                } else {
-                    error = "Choose a From date on or before the To date."
-                }
-            }
+            let (range, from, to, error) = range(query)
             var page = Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, last7: range == "7", last28: range == "28",
                             custom: range == "custom", fromDate: ISO8601.formatDate(from), toDate: ISO8601.formatDate(to.adding(days: -1)), error: error)
             guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
@@ -51,6 +64,7 @@ struct UsagePages {
                     capability: record.capability.rawValue, charge: MoneyText.withCode(record.chargeMinor, record.currency))
             }
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
+            page.exportLink = "/admin/reports/pstn-usage/export?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             if records.count == Self.pageSize, let last = records.last {
                 page.nextPageLink = base + "&after=\(last.startTime.millisecondsSinceEpoch):\(last.usageId.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
             }

@@ -6,7 +6,10 @@ input.
 
 Usage: Tests/Browser/admin_center.py [screenshot folder]   (default .build/admin-screenshots)
 """
+import csv
 import html.parser
+import io
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zipfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -57,6 +61,8 @@ class Browser:
         options = webdriver.ChromeOptions()
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
             options.add_argument(argument)
+        self.downloads = tempfile.mkdtemp(prefix="admin-downloads-")
+        options.add_experimental_option("prefs", {"download.default_directory": self.downloads, "download.prompt_for_download": False})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.driver.implicitly_wait(5)
         self.base = base
@@ -236,6 +242,17 @@ def usage_report(browser):
     more = browser.texts("main table tbody tr")
     assert more and more[0] != rows[0] and more[0] >= rows[-1], "the next page follows on"
     browser.page("usage-next-page")
+
+    # Export: the same range as a zip holding the CSV with the report's 25 columns, and its parameters.
+    browser.find("a.button[href*='/export']").click()
+    browser.wait_until(lambda driver: any(name.endswith(".zip") for name in os.listdir(browser.downloads)))
+    path = os.path.join(browser.downloads, [name for name in os.listdir(browser.downloads) if name.endswith(".zip")][0])
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["parameters.json", "pstn-usage.csv"], archive.namelist()
+        rows = list(csv.reader(io.StringIO(archive.read("pstn-usage.csv").decode("utf-8"), newline="")))
+        parameters = json.loads(archive.read("parameters.json"))
+    assert len(rows[0]) == 25 and rows[0][0] == "UsageId" and rows[0][-1] == "Administrative Units", rows[0]
+    assert parameters["records"] == len(rows) - 1 > 50 and parameters["from"].startswith("2026-01-01"), parameters
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
     browser.driver.execute_script("document.getElementById('from').value = '2026-12-31'; document.getElementById('to').value = '2026-01-01'")
     browser.find("form.stack button").click()
