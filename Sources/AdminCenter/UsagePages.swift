@@ -42,8 +42,15 @@ struct UsagePages {
             let tenantId = try context.administrator(may: .readBilling).tenantId
             let (_, from, to, error) = range(request.uri.queryParameters)
             if let error { throw BillingError.invalid("range", error) }
-            return try await FileDownload.response(named: "pstn-usage-\(tenantId)-\(ISO8601.formatDate(from)).zip") { file in
-                try await UsageExport(stores: stores).writeCSVZip(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+            let name = "pstn-usage-\(tenantId)-\(ISO8601.formatDate(from))"
+            let export = UsageExport(stores: stores)
+            if request.uri.queryParameters.get("format") == "xlsx" {
+                return try await FileDownload.response(named: name + ".xlsx", contentType: FileDownload.xlsx) { file in
+                    try await export.writeXLSX(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+                }
+            }
+            return try await FileDownload.response(named: name + ".zip") { file in
+                try await export.writeCSVZip(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
             }
         }
         router.get("reports/pstn-usage") { request, context in

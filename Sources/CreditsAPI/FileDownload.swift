@@ -4,6 +4,8 @@ public import Hummingbird
 /// A file made for one answer: written to a temporary file, then sent from disk in 64 KiB
 /// pieces and removed once sent, so that its size does not weigh on memory.
 public enum FileDownload {
+    public static let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
     public static func response(named name: String, contentType: String = "application/zip",
                                 _ write: (URL) async throws -> Void) async throws -> Response {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).zip")

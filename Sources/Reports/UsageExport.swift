@@ -6,8 +6,8 @@ import ZIPFoundation
 
 /// The PSTN and SMS usage export (`DOMAIN.md` section 10): a zip holding `pstn-usage.csv` (RFC
 /// 4180, CRLF, a header row, the 25 columns of `UsageReportRow`) and `parameters.json` (the
-/// range and the capabilities in it). Records are read a page at a time and written to a file
-/// as they come, so memory does not grow with their number.
+/// range and the capabilities in it), or the same as an .xlsx workbook. Records are read a page
+/// at a time and written to a file as they come, so memory does not grow with their number.
 public struct UsageExport: Sendable {
     /// Our rule: an export reaches back at most 365 days (the default retention).
     public static let retentionDays: Int64 = 365
@@ -37,19 +37,11 @@ public struct UsageExport: Sendable {
         stream.open()
         let writer = try CSVWriter(stream: stream, newline: .crlf)
         try writer.write(row: UsageReportRow.columns)
-        var count = 0
         var capabilities: Set<String> = []
-        var cursor: UsageCursor?
-        repeat {
-            let page = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
-            for record in page {
-                try writer.write(row: UsageReportRow.values(record))
-                capabilities.insert(record.capability.rawValue)
-            }
-            count += page.count
-            progress(count)
-            cursor = page.count == Self.pageSize ? page.last.map { UsageCursor(startTime: $0.startTime, usageId: $0.usageId) } : nil
-        } while cursor != nil
+        let count = try await forEachRecord(of: tenantId, from: from, to: to, progress: progress) { record in
+            try writer.write(row: UsageReportRow.values(record))
+            capabilities.insert(record.capability.rawValue)
+        }
         stream.close()
 
         let parameters = Parameters(tenantId: tenantId.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
@@ -64,6 +56,57 @@ public struct UsageExport: Sendable {
         try archive.addEntry(with: "parameters.json", type: .file, uncompressedSize: Int64(parametersData.count), compressionMethod: .deflate) {
             position, size in parametersData.subdata(in: Int(position)..<Int(position) + size)
         }
+        return count
+    }
+
+    /// Writes the records as an Office Open XML workbook (.xlsx) at `destination`: one sheet,
+    /// the same columns and values as the CSV, times as dates and money as numbers.
+    @discardableResult
+    public func writeXLSX(tenantId: TenantId, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
+                          destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+        let (from, to) = Self.range(from: requestedFrom, to: requestedTo, at: now)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let sheetFile = work.appendingPathComponent("sheet1.xml")
+        let sheet = try XLSXSheetWriter(file: sheetFile)
+        try sheet.write(UsageReportRow.columns.map { .text($0) })
+        let count = try await forEachRecord(of: tenantId, from: from, to: to, progress: progress) { record in
+            var cells = UsageReportRow.values(record).map { XLSXSheetWriter.Cell.text($0) }
+            cells[Self.column("Start Time")] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
+            cells[Self.column("End Time")] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
+            cells[Self.column("Duration Seconds")] = .number(String(record.durationSeconds))
+            cells[Self.column("Connection Fee")] = .money(MoneyText.decimal(record.connectionFeeMinor, record.currency))
+            cells[Self.column("Charge")] = .money(MoneyText.decimal(record.chargeMinor, record.currency))
+            try sheet.write(cells)
+        }
+        try sheet.finish()
+        try? FileManager.default.removeItem(at: destination)
+        let archive = try Archive(url: destination, accessMode: .create)
+        for (path, text) in XLSXSheetWriter.packageParts {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        try archive.addEntry(with: "xl/worksheets/sheet1.xml", fileURL: sheetFile, compressionMethod: .deflate)
+        return count
+    }
+
+    private static func column(_ name: String) -> Int { UsageReportRow.columns.firstIndex(of: name)! }
+
+    /// Reads the range a page at a time, oldest first, handing each record to `body`; returns the count.
+    private func forEachRecord(of tenantId: TenantId, from: Instant, to: Instant, progress: @Sendable (Int) -> Void,
+                               _ body: (UsageRecord) throws -> Void) async throws -> Int {
+        var count = 0
+        var cursor: UsageCursor?
+        repeat {
+            let page = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
+            try page.forEach(body)
+            count += page.count
+            progress(count)
+            cursor = page.count == Self.pageSize ? page.last.map { UsageCursor(startTime: $0.startTime, usageId: $0.usageId) } : nil
+        } while cursor != nil
         return count
     }
 

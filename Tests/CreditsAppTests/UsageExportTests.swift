@@ -55,6 +55,24 @@ struct UsageExportTests {
             let refused = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn-usage?from=2027-02-01&to=2027-01-01",
                                                      expect: .badRequest)
             #expect(refused["detail"] as? String == "from must come before to.")
+
+            // The same as a workbook: a header of inline strings, times as date serials, money as numbers.
+            let workbook = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn-usage?from=2027-01-01&to=2027-01-11&format=xlsx",
+                                                    method: .get) { response in
+                #expect(response.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                return Data(buffer: response.body)
+            }
+            let xlsx = try Archive(data: workbook, accessMode: .read)
+            #expect(Set(xlsx.map(\.path)) == ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                                               "xl/worksheets/sheet1.xml"])
+            let sheet = String(decoding: try Self.entry("xl/worksheets/sheet1.xml", of: xlsx), as: UTF8.self)
+            let header = sheet.components(separatedBy: "</row>")[0]
+            #expect(header.components(separatedBy: "<c t=\"inlineStr\">").count - 1 == 25)
+            #expect(sheet.contains("<c s=\"1\"><v>46397.33333333</v></c>"), "2027-01-10 08:00 UTC as a date serial")
+            #expect(sheet.contains("Quinn &quot;Q&quot;, Jr."))
+            let charge = try #require(byId["u1"]?["Charge"])
+            #expect(sheet.contains("<c s=\"2\"><v>\(charge)</v></c>"), "the charge as a number, equal to the CSV's")
+            try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn-usage?format=pdf", expect: .badRequest)
         }
     }
 

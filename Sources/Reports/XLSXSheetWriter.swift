@@ -1,0 +1,97 @@
+import Foundation
+
+/// A worksheet of an Office Open XML workbook, written row by row to a file: strings inline,
+/// numbers as numbers, times as date serials with a date format (style 1), and money as
+/// numbers with two decimals (style 2), so that a spreadsheet can sum and sort them.
+final class XLSXSheetWriter {
+    enum Cell {
+        case text(String)
+        case number(String)
+        case time(millisecondsSinceEpoch: Int64)
+        case money(String)
+    }
+
+    private let handle: FileHandle
+    private var row = 0
+    private var buffer = ""
+
+    init(file: URL) throws {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        handle = try FileHandle(forWritingTo: file)
+        buffer = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+            + #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+    }
+
+    func write(_ cells: [Cell]) throws {
+        row += 1
+        buffer += "<row r=\"\(row)\">"
+        for cell in cells {
+            switch cell {
+            case let .text(text) where text.isEmpty: buffer += "<c/>"
+            case let .text(text): buffer += "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">\(Self.escaped(text))</t></is></c>"
+            case let .number(value): buffer += "<c><v>\(value)</v></c>"
+            case let .time(milliseconds): buffer += "<c s=\"1\"><v>\(Self.serial(milliseconds))</v></c>"
+            case let .money(value): buffer += "<c s=\"2\"><v>\(value)</v></c>"
+            }
+        }
+        buffer += "</row>"
+        if buffer.utf8.count > 1 << 16 { try flush() }
+    }
+
+    func finish() throws {
+        buffer += "</sheetData></worksheet>"
+        try flush()
+        try handle.close()
+    }
+
+    private func flush() throws {
+        try handle.write(contentsOf: Data(buffer.utf8))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Days since 1899-12-30, the spreadsheet epoch, with the time of day as the fraction.
+    static func serial(_ milliseconds: Int64) -> String {
+        let days = Double(milliseconds) / 86_400_000 + 25_569
+        return String(format: "%.8f", days)
+    }
+
+    static func escaped(_ text: String) -> String {
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            // XML 1.0 cannot hold most control characters; tab, line feed and carriage return stay.
+            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": continue
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
+    /// The other parts of a one-sheet workbook, named as the package holds them.
+    static let packageParts: [(String, String)] = [
+        ("[Content_Types].xml", #"""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
+            """#),
+        ("_rels/.rels", #"""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
+            """#),
+        ("xl/workbook.xml", #"""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="PSTN and SMS usage" sheetId="1" r:id="rId1"/></sheets></workbook>
+            """#),
+        ("xl/_rels/workbook.xml.rels", #"""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+            """#),
+        ("xl/styles.xml", #"""
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>
+            """#),
+    ]
+}
