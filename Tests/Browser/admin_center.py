@@ -253,6 +253,12 @@ def usage_report(browser):
         parameters = json.loads(archive.read("parameters.json"))
     assert len(rows[0]) == 25 and rows[0][0] == "UsageId" and rows[0][-1] == "Administrative Units", rows[0]
     assert parameters["records"] == len(rows) - 1 > 50 and parameters["from"].startswith("2026-01-01"), parameters
+    browser.find("a.button[href*='format=xlsx']").click()
+    browser.wait_until(lambda driver: any(name.endswith(".xlsx") for name in os.listdir(browser.downloads)))
+    workbook = os.path.join(browser.downloads, [name for name in os.listdir(browser.downloads) if name.endswith(".xlsx")][0])
+    with zipfile.ZipFile(workbook) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert sheet.count("<row ") == len(rows), "the workbook holds the same rows as the CSV"
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
     browser.driver.execute_script("document.getElementById('from').value = '2026-12-31'; document.getElementById('to').value = '2026-01-01'")
     browser.find("form.stack button").click()
