@@ -62,7 +62,7 @@ struct UsagePages {
             var page = Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, last7: range == "7", last28: range == "28",
                             custom: range == "custom", fromDate: ISO8601.formatDate(from), toDate: ISO8601.formatDate(to.adding(days: -1)), error: error)
             guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
-            let after = query.get("after").flatMap(Self.cursor)
+            let after = query.get("after").flatMap(UsageCursor.init(token:))
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
             page.summary = "\(ISO8601.formatDate(from)) to \(ISO8601.formatDate(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
             page.records = records.map { record in
@@ -73,16 +73,10 @@ struct UsagePages {
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             page.exportLink = "/admin/reports/pstn-usage/export?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             if records.count == Self.pageSize, let last = records.last {
-                page.nextPageLink = base + "&after=\(last.startTime.millisecondsSinceEpoch):\(last.usageId.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                page.nextPageLink = base + "&after=" + (UsageCursor(after: last).token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             }
             if after != nil { page.firstPageLink = base }
             return pages.render("usage", page)
         }
-    }
-
-    private static func cursor(_ text: String) -> UsageCursor? {
-        let parts = text.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let start = Int64(parts[0]) else { return nil }
-        return UsageCursor(startTime: Instant(millisecondsSinceEpoch: start), usageId: String(parts[1]))
     }
 }

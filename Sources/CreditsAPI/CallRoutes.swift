@@ -42,7 +42,7 @@ struct CallRoutes {
             let (from, to) = try request.dateRange(now: clock.now())
             let after = try request.usageCursor()
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: limit)
-            let next = records.count == limit ? records.last.map { "\($0.startTime.millisecondsSinceEpoch):\($0.usageId)" } : nil
+            let next = records.count == limit ? records.last.map { UsageCursor(after: $0).token } : nil
             return UsageRecordList(records: records.map(UsageRecordBody.init), next: next)
         }
         tenant.get("pools") { request, context in
@@ -119,9 +119,8 @@ extension Request {
     /// The `after` cursor of a usage page: `startMilliseconds:usageId` as the last page's `next` gave it.
     func usageCursor() throws -> UsageCursor? {
         try uri.queryParameters.get("after").map { text in
-            let parts = text.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let start = Int64(parts[0]) else { throw Problem.badRequest("after is the next value of the previous page.") }
-            return UsageCursor(startTime: Instant(millisecondsSinceEpoch: start), usageId: String(parts[1]))
+            guard let cursor = UsageCursor(token: text) else { throw Problem.badRequest("after is the next value of the previous page.") }
+            return cursor
         }
     }
 }

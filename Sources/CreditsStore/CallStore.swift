@@ -77,6 +77,21 @@ public struct UsageCursor: Hashable, Sendable {
         self.startTime = startTime
         self.usageId = usageId
     }
+
+    /// The cursor just after `record`.
+    public init(after record: UsageRecord) {
+        self.init(startTime: record.startTime, usageId: record.usageId)
+    }
+
+    /// As a page hands it out: `startMilliseconds:usageId`.
+    public var token: String { "\(startTime.millisecondsSinceEpoch):\(usageId)" }
+
+    /// Reads `token` back; nil for anything else.
+    public init?(token: String) {
+        let parts = token.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let start = Int64(parts[0]) else { return nil }
+        self.init(startTime: Instant(millisecondsSinceEpoch: start), usageId: String(parts[1]))
+    }
 }
 
 /// The charges a post-usage tenant accrued in one month, billed after it.

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import CreditsCore
-import Crypto
+import CreditsEngine
 import Foundation
 import NIOCore
 
@@ -42,10 +42,7 @@ public struct WebhookSender: Sendable {
     }
 
     public static func signature(secret: String, timestamp: Int64, body: Data) -> String {
-        var signed = Data("\(timestamp).".utf8)
-        signed.append(body)
-        let code = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        Digest.hmacSHA256Hex(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + Array(body))
     }
 }
 

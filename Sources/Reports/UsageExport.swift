@@ -29,10 +29,9 @@ public struct UsageExport: Sendable {
     public func writeCSVZip(tenantId: TenantId, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
                             destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
         let (from, to) = Self.range(from: requestedFrom, to: requestedTo, at: now)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let csvFile = work.appendingPathComponent("pstn-usage.csv")
+        let work = try WorkFolder()
+        defer { work.remove() }
+        let csvFile = work.url.appendingPathComponent("pstn-usage.csv")
         guard let stream = OutputStream(toFileAtPath: csvFile.path, append: false) else { throw CocoaError(.fileWriteUnknown) }
         stream.open()
         let writer = try CSVWriter(stream: stream, newline: .crlf)
@@ -50,12 +49,9 @@ public struct UsageExport: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let parametersData = try encoder.encode(parameters)
-        try? FileManager.default.removeItem(at: destination)
-        let archive = try Archive(url: destination, accessMode: .create)
+        let archive = try Archive.replacing(destination)
         try archive.addEntry(with: "pstn-usage.csv", fileURL: csvFile, compressionMethod: .deflate)
-        try archive.addEntry(with: "parameters.json", type: .file, uncompressedSize: Int64(parametersData.count), compressionMethod: .deflate) {
-            position, size in parametersData.subdata(in: Int(position)..<Int(position) + size)
-        }
+        try archive.addEntry(named: "parameters.json", data: parametersData)
         return count
     }
 
@@ -65,29 +61,25 @@ public struct UsageExport: Sendable {
     public func writeXLSX(tenantId: TenantId, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
                           destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
         let (from, to) = Self.range(from: requestedFrom, to: requestedTo, at: now)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let sheetFile = work.appendingPathComponent("sheet1.xml")
+        let work = try WorkFolder()
+        defer { work.remove() }
+        let sheetFile = work.url.appendingPathComponent("sheet1.xml")
         let sheet = try XLSXSheetWriter(file: sheetFile)
         try sheet.write(UsageReportRow.columns.map { .text($0) })
         let count = try await forEachRecord(of: tenantId, from: from, to: to, progress: progress) { record in
-            var cells = UsageReportRow.values(record).map { XLSXSheetWriter.Cell.text($0) }
+            let values = UsageReportRow.values(record)
+            var cells = values.map { XLSXSheetWriter.Cell.text($0) }
             cells[Self.column("Start Time")] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
             cells[Self.column("End Time")] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
-            cells[Self.column("Duration Seconds")] = .number(String(record.durationSeconds))
-            cells[Self.column("Connection Fee")] = .money(MoneyText.decimal(record.connectionFeeMinor, record.currency))
-            cells[Self.column("Charge")] = .money(MoneyText.decimal(record.chargeMinor, record.currency))
+            let duration = Self.column("Duration Seconds")
+            cells[duration] = .number(values[duration])
+            for name in ["Connection Fee", "Charge"] { cells[Self.column(name)] = .money(values[Self.column(name)]) }
             try sheet.write(cells)
         }
         try sheet.finish()
-        try? FileManager.default.removeItem(at: destination)
-        let archive = try Archive(url: destination, accessMode: .create)
+        let archive = try Archive.replacing(destination)
         for (path, text) in XLSXSheetWriter.packageParts {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
-            }
+            try archive.addEntry(named: path, data: Data(text.utf8))
         }
         try archive.addEntry(with: "xl/worksheets/sheet1.xml", fileURL: sheetFile, compressionMethod: .deflate)
         return count
@@ -105,7 +97,7 @@ public struct UsageExport: Sendable {
             try page.forEach(body)
             count += page.count
             progress(count)
-            cursor = page.count == Self.pageSize ? page.last.map { UsageCursor(startTime: $0.startTime, usageId: $0.usageId) } : nil
+            cursor = page.count == Self.pageSize ? page.last.map(UsageCursor.init(after:)) : nil
         } while cursor != nil
         return count
     }
@@ -119,5 +111,33 @@ public struct UsageExport: Sendable {
         let records: Int
         let capabilities: [String]
         let columns: [String]
+    }
+}
+
+/// A temporary folder for one export's files.
+private struct WorkFolder {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+
+    init() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+extension Archive {
+    /// A new, empty zip at `url`, in place of any file there.
+    static func replacing(_ url: URL) throws -> Archive {
+        try? FileManager.default.removeItem(at: url)
+        return try Archive(url: url, accessMode: .create)
+    }
+
+    /// Adds `data`, compressed, as the entry `path`.
+    func addEntry(named path: String, data: Data) throws {
+        try addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
     }
 }
