@@ -39,18 +39,18 @@ struct UsagePages {
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("reports/pstn-usage/export") { request, context -> Response in
-            let tenantId = try context.administrator(may: .readBilling).tenantId
+            let tenant = try await directory.tenant(context.administrator(may: .readBilling).tenantId)
             let (_, from, to, error) = range(request.uri.queryParameters)
             if let error { throw BillingError.invalid("range", error) }
-            let name = "pstn-usage-\(tenantId)-\(ISO8601.formatDate(from))"
+            let name = "pstn-usage-\(tenant.id)-\(ISO8601.formatDate(from))"
             let export = UsageExport(stores: stores)
             if request.uri.queryParameters.get("format") == "xlsx" {
                 return try await FileDownload.response(named: name + ".xlsx", contentType: FileDownload.xlsx) { file in
-                    try await export.writeXLSX(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+                    try await export.writeXLSX(tenant: tenant, from: from, to: to, at: clock.now(), destination: file)
                 }
             }
             return try await FileDownload.response(named: name + ".zip") { file in
-                try await export.writeCSVZip(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+                try await export.writeCSVZip(tenant: tenant, from: from, to: to, at: clock.now(), destination: file)
             }
         }
         router.get("reports/pstn-usage") { request, context in

@@ -46,7 +46,7 @@ public struct CreditsAPI: Sendable {
         RateRoutes(calls: calls, clock: clock).add(to: router)
         CallRoutes(directory: directory, calls: calls, stores: stores, clock: clock).add(to: router)
         NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock), stores: stores).add(to: router)
-        ReportRoutes(directory: directory, export: UsageExport(stores: stores), clock: clock).add(to: router)
+        ReportRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         if let testClock { TestClockRoutes(clock: testClock.clock, dueWork: testClock.dueWork).add(to: router) }
     }
 }

@@ -1,30 +1,53 @@
 import CreditsCore
 import CreditsEngine
+import CreditsStore
 import Hummingbird
 import Reports
 
-/// `GET /v1/tenants/{tenantId}/reports/pstn-usage`: the usage export as a zipped CSV with its parameters, or as .xlsx.
+/// `GET /v1/tenants/{tenantId}/reports/pstn`: the PSTN and SMS usage report as JSON pages, or
+/// the whole range as a zipped CSV with its parameters, or as .xlsx.
 struct ReportRoutes {
     let directory: DirectoryService
-    let export: UsageExport
+    let stores: Stores
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
-        router.get("v1/tenants/:tenantId/reports/pstn-usage") { request, context -> Response in
-            let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
+        router.get("v1/tenants/:tenantId/reports/pstn") { request, context -> Response in
+            let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let (from, to) = try request.dateRange(now: clock.now())
-            switch request.uri.queryParameters.get("format") ?? "csv" {
+            let export = UsageExport(stores: stores)
+            switch request.uri.queryParameters.get("format") ?? "json" {
+            case "json":
+                return try await page(of: tenant, from: from, to: to, request).response(from: request, context: context)
             case "csv":
-                return try await FileDownload.response(named: "pstn-usage-\(tenantId).zip") { file in
-                    try await export.writeCSVZip(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+                return try await FileDownload.response(named: "pstn-usage-\(tenant.id).zip") { file in
+                    try await export.writeCSVZip(tenant: tenant, from: from, to: to, at: clock.now(), destination: file)
                 }
             case "xlsx":
-                return try await FileDownload.response(named: "pstn-usage-\(tenantId).xlsx", contentType: FileDownload.xlsx) { file in
-                    try await export.writeXLSX(tenantId: tenantId, from: from, to: to, at: clock.now(), destination: file)
+                return try await FileDownload.response(named: "pstn-usage-\(tenant.id).xlsx", contentType: FileDownload.xlsx) { file in
+                    try await export.writeXLSX(tenant: tenant, from: from, to: to, at: clock.now(), destination: file)
                 }
             default:
-                throw Problem.badRequest("format is csv (a zipped CSV) or xlsx.")
+                throw Problem.badRequest("format is json, csv (a zipped CSV) or xlsx.")
             }
         }
     }
+
+    private func page(of tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, _ request: Request) async throws -> UsageReportPage {
+        let limit = try request.limit()
+        let (from, to) = UsageExport.range(of: tenant, from: requestedFrom, to: requestedTo, at: clock.now())
+        let records = try await stores.calls.usageRecords(for: tenant.id, from: from, to: to, after: request.usageCursor(), limit: limit)
+        return UsageReportPage(from: ISO8601.format(from), to: ISO8601.format(to), columns: UsageReportRow.columns,
+                               rows: records.map(UsageReportRow.values),
+                               next: records.count == limit ? records.last.map { UsageCursor(after: $0).token } : nil)
+    }
+}
+
+/// A page of the report: each row holds the values of `columns`, in their order, as the CSV writes them.
+struct UsageReportPage: ResponseEncodable {
+    let from: String
+    let to: String
+    let columns: [String]
+    let rows: [[String]]
+    let next: String?
 }

@@ -26,6 +26,7 @@ struct TenantPatch: Decodable {
     let channel: String?
     let commerceModel: String?
     let agreements: [AgreementBody]?
+    let usageRetentionDays: Int64?
 }
 
 struct TenantBody: ResponseEncodable {
@@ -36,6 +37,7 @@ struct TenantBody: ResponseEncodable {
     let channel: String
     let commerceModel: String
     let agreements: [AgreementBody]
+    let usageRetentionDays: Int64
     let createdAt: String
 
     init(_ tenant: Tenant) {
@@ -46,6 +48,7 @@ struct TenantBody: ResponseEncodable {
         channel = tenant.billingAccount.channel.rawValue
         commerceModel = tenant.billingAccount.commerceModel.rawValue
         agreements = tenant.billingAccount.agreements.map { AgreementBody(number: $0.number, billingCountry: $0.billingCountry.rawValue) }
+        usageRetentionDays = tenant.usageRetention.days
         createdAt = ISO8601.format(tenant.createdAt)
     }
 }

@@ -37,7 +37,8 @@ struct TenantRoutes {
                 tenantId, name: patch.name, country: patch.country.map { try CountryCode.parse($0, field: "country") },
                 channel: patch.channel.map { try SalesChannel.parse($0, field: "channel") },
                 commerceModel: patch.commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
-                agreements: patch.agreements.map { try $0.map { try $0.agreement() } })
+                agreements: patch.agreements.map { try $0.map { try $0.agreement() } },
+                usageRetention: patch.usageRetentionDays.map { try UsageRetention(days: $0) })
             return TenantBody(tenant)
         }
 

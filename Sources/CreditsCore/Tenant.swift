@@ -8,6 +8,8 @@ public struct Tenant: Hashable, Sendable {
     public let currency: Currency
     public var billingAccount: BillingAccount
     public let createdAt: Instant
+    /// How long its usage records are kept.
+    public var usageRetention = UsageRetention.standard
 
     public init(id: TenantId, name: String, country: CountryCode, currency: Currency,
                 billingAccount: BillingAccount, createdAt: Instant) throws(BillingError) {

@@ -25,10 +25,12 @@ public struct DirectoryService: Sendable {
 
     /// Changes what may change of a tenant; nil fields stay as they are.
     public func updateTenant(_ id: TenantId, name: String? = nil, country: CountryCode? = nil, channel: SalesChannel? = nil,
-                             commerceModel: CommerceModel? = nil, agreements: [EnterpriseAgreement]? = nil) async throws -> Tenant {
+                             commerceModel: CommerceModel? = nil, agreements: [EnterpriseAgreement]? = nil,
+                             usageRetention: UsageRetention? = nil) async throws -> Tenant {
         var tenant = try await tenant(id)
         if let name { tenant.name = try Tenant.checkedName(name) }
         if let country { tenant.country = country }
+        if let usageRetention { tenant.usageRetention = usageRetention }
         let account = tenant.billingAccount
         let newChannel = channel ?? account.channel
         // Leaving Volume Licensing leaves its agreements behind.

@@ -5,7 +5,7 @@ public import ServiceLifecycle
 /// Everything that falls due with time rather than with a request: lot expiries and hold
 /// time-outs in idle accounts, calls whose platform went silent, recharges left in flight,
 /// purchases a crash interrupted, post-usage invoices of months that ended, notices of lots
-/// about to expire, and notifications to send. Each step is idempotent, so running it twice,
+/// about to expire, notifications to send, and usage records past their retention. Each step is idempotent, so running it twice,
 /// or on two instances, does no harm.
 public struct DueWork: Sendable {
     let stores: Stores
@@ -36,9 +36,11 @@ public struct DueWork: Sendable {
         let invoices = try await stores.calls.issuePostUsageInvoices(at: now)
         let expiryNotices = try await stores.notifications.noteExpiringLots(at: now)
         try await deliverNotifications()
-        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices > 0 {
+        let purgedRecords = try await stores.calls.purgeExpiredUsage(at: now)
+        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices + purgedRecords > 0 {
             logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
-                                                        "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)"])
+                                                        "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)",
+                                                        "purgedUsageRecords": "\(purgedRecords)"])
         }
     }
 }

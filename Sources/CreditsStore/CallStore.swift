@@ -27,6 +27,11 @@ public protocol CallStore: Sendable {
 
     /// Records that started in `[from, to)`, by start time then usage id, after `after` when given.
     func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord]
+    /// How many records started in `[from, to)`.
+    func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int
+    /// Deletes each tenant's records that started before its `UsageRetention` horizon, a
+    /// bounded batch per transaction; returns how many.
+    func purgeExpiredUsage(at now: Instant) async throws -> Int
     func pools(for tenantId: TenantId, month: CalendarMonth) async throws -> [PoolBalance]
     func session(_ sessionId: CallSessionId, for tenantId: TenantId) async throws -> CallSession?
 

@@ -79,5 +79,8 @@ enum BillingSchema {
                 CREATE INDEX invoice_by_tenant ON invoice(tenant_id, id);
                 """)
         }
+        migrator.registerMigration("billing-2") { db in
+            try db.execute(sql: "ALTER TABLE tenant ADD COLUMN usage_retention_days INTEGER NOT NULL DEFAULT 365")
+        }
     }
 }

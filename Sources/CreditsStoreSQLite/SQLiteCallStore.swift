@@ -129,6 +129,7 @@ public final class SQLiteCallStore: CallStore {
                     continue
                 }
                 do {
+                    try tenant.usageRetention.check(startTime: upload.startTime, at: now)
                     let user = try upload.upn.flatMap { upn in
                         try users[upn] ?? { let user = try Self.user(upn, tenant.id, db); users[upn] = user; return user }()
                     }
@@ -155,6 +156,26 @@ public final class SQLiteCallStore: CallStore {
     public func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord] {
         try await database.read { db in try UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, db) }
     }
+
+    public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
+        try await database.read { db in try UsageRows.count(of: tenantId, from: from, to: to, db) }
+    }
+
+    public func purgeExpiredUsage(at now: Instant) async throws -> Int {
+        let tenants = try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant").map(SQLiteDirectoryStore.tenant) }
+        var purged = 0
+        for tenant in tenants {
+            let horizon = tenant.usageRetention.horizon(at: now)
+            // A read first: a tenant with nothing to purge never takes the write lock.
+            while try await database.read({ db in try UsageRows.hasRecord(of: tenant.id, before: horizon, db) }) {
+                purged += try await database.write { db in try UsageRows.delete(of: tenant.id, before: horizon, limit: Self.purgeBatch, db) }
+            }
+        }
+        return purged
+    }
+
+    /// Records deleted per transaction, so that calls wait for a purge only briefly.
+    static let purgeBatch = 5_000
 
     public func pools(for tenantId: TenantId, month: CalendarMonth) async throws -> [PoolBalance] {
         try await database.read { db in try CallRows.pools(of: tenantId, month: month, db) }

@@ -16,11 +16,12 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                 throw BillingError.tenantExists(tenant.id)
             }
             try db.execute(sql: """
-                INSERT INTO tenant (id, name, country, currency, channel, commerce_model, agreements, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO tenant (id, name, country, currency, channel, commerce_model, agreements, created_at, usage_retention_days)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [tenant.id.rawValue, tenant.name, tenant.country.rawValue, tenant.currency.code,
                                  tenant.billingAccount.channel.rawValue, tenant.billingAccount.commerceModel.rawValue,
-                                 StoredValues.json(tenant.billingAccount.agreements), tenant.createdAt.millisecondsSinceEpoch])
+                                 StoredValues.json(tenant.billingAccount.agreements), tenant.createdAt.millisecondsSinceEpoch,
+                                 tenant.usageRetention.days])
         }
     }
 
@@ -32,10 +33,11 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     public func updateTenant(_ tenant: Tenant) async throws {
         try await database.write { db in
-            try db.execute(sql: "UPDATE tenant SET name = ?, country = ?, channel = ?, commerce_model = ?, agreements = ? WHERE id = ?",
-                           arguments: [tenant.name, tenant.country.rawValue, tenant.billingAccount.channel.rawValue,
-                                       tenant.billingAccount.commerceModel.rawValue, StoredValues.json(tenant.billingAccount.agreements),
-                                       tenant.id.rawValue])
+            try db.execute(sql: """
+                UPDATE tenant SET name = ?, country = ?, channel = ?, commerce_model = ?, agreements = ?, usage_retention_days = ? WHERE id = ?
+                """, arguments: [tenant.name, tenant.country.rawValue, tenant.billingAccount.channel.rawValue,
+                                 tenant.billingAccount.commerceModel.rawValue, StoredValues.json(tenant.billingAccount.agreements),
+                                 tenant.usageRetention.days, tenant.id.rawValue])
             guard db.changesCount == 1 else { throw BillingError.unknownTenant(tenant.id) }
         }
     }
@@ -126,11 +128,14 @@ public final class SQLiteDirectoryStore: DirectoryStore {
     }
 
     static func tenant(_ row: Row) -> Tenant {
-        try! Tenant(id: TenantId(row["id"]), name: row["name"], country: CountryCode(row["country"])!, currency: Currency(code: row["currency"])!,
-                    billingAccount: BillingAccount(channel: SalesChannel(rawValue: row["channel"])!,
-                                                   commerceModel: CommerceModel(rawValue: row["commerce_model"])!,
-                                                   agreements: StoredValues.agreements(row["agreements"])),
-                    createdAt: Instant(millisecondsSinceEpoch: row["created_at"]))
+        var tenant = try! Tenant(id: TenantId(row["id"]), name: row["name"], country: CountryCode(row["country"])!,
+                                 currency: Currency(code: row["currency"])!,
+                                 billingAccount: BillingAccount(channel: SalesChannel(rawValue: row["channel"])!,
+                                                                commerceModel: CommerceModel(rawValue: row["commerce_model"])!,
+                                                                agreements: StoredValues.agreements(row["agreements"])),
+                                 createdAt: Instant(millisecondsSinceEpoch: row["created_at"]))
+        tenant.usageRetention = try! UsageRetention(days: row["usage_retention_days"])
+        return tenant
     }
 
     static func user(_ row: Row) -> User {

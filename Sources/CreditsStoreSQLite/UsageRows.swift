@@ -38,6 +38,25 @@ enum UsageRows {
                               after?.startTime.millisecondsSinceEpoch, after?.usageId, limit]).map(record)
     }
 
+    static func count(of tenantId: TenantId, from: Instant, to: Instant, _ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_record WHERE tenant_id = ? AND start_time >= ? AND start_time < ?",
+                         arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch]) ?? 0
+    }
+
+    static func hasRecord(of tenantId: TenantId, before horizon: Instant, _ db: Database) throws -> Bool {
+        try Row.fetchOne(db, sql: "SELECT 1 FROM usage_record WHERE tenant_id = ? AND start_time < ? LIMIT 1",
+                         arguments: [tenantId.rawValue, horizon.millisecondsSinceEpoch]) != nil
+    }
+
+    /// Deletes up to `limit` of the tenant's records that started before `horizon`; returns how many.
+    static func delete(of tenantId: TenantId, before horizon: Instant, limit: Int, _ db: Database) throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM usage_record WHERE (tenant_id, usage_id) IN
+                (SELECT tenant_id, usage_id FROM usage_record WHERE tenant_id = ?1 AND start_time < ?2 LIMIT ?3)
+            """, arguments: [tenantId.rawValue, horizon.millisecondsSinceEpoch, limit])
+        return db.changesCount
+    }
+
     static func record(_ row: Row) -> UsageRecord {
         func country(_ column: String) -> CountryCode? { (row[column] as String?).flatMap(CountryCode.init) }
         return UsageRecord(

@@ -9,8 +9,6 @@ import ZIPFoundation
 /// range and the capabilities in it), or the same as an .xlsx workbook. Records are read a page
 /// at a time and written to a file as they come, so memory does not grow with their number.
 public struct UsageExport: Sendable {
-    /// Our rule: an export reaches back at most 365 days (the default retention).
-    public static let retentionDays: Int64 = 365
     static let pageSize = 5_000
 
     let stores: Stores
@@ -19,16 +17,16 @@ public struct UsageExport: Sendable {
         self.stores = stores
     }
 
-    /// The range an export covers: `from` no earlier than the retention allows.
-    public static func range(from: Instant, to: Instant, at now: Instant) -> (from: Instant, to: Instant) {
-        (max(from, now.adding(days: -retentionDays)), to)
+    /// The range a report covers: `from` no earlier than the tenant keeps usage.
+    public static func range(of tenant: Tenant, from: Instant, to: Instant, at now: Instant) -> (from: Instant, to: Instant) {
+        (tenant.usageRetention.clamp(from, at: now), to)
     }
 
     /// Writes the zip to `destination` (replacing any file there); returns how many records it holds.
     @discardableResult
-    public func writeCSVZip(tenantId: TenantId, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
+    public func writeCSVZip(tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
                             destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
-        let (from, to) = Self.range(from: requestedFrom, to: requestedTo, at: now)
+        let (from, to) = Self.range(of: tenant, from: requestedFrom, to: requestedTo, at: now)
         let work = try WorkFolder()
         defer { work.remove() }
         let csvFile = work.url.appendingPathComponent("pstn-usage.csv")
@@ -37,13 +35,13 @@ public struct UsageExport: Sendable {
         let writer = try CSVWriter(stream: stream, newline: .crlf)
         try writer.write(row: UsageReportRow.columns)
         var capabilities: Set<String> = []
-        let count = try await forEachRecord(of: tenantId, from: from, to: to, progress: progress) { record in
+        let count = try await forEachRecord(of: tenant.id, from: from, to: to, progress: progress) { record in
             try writer.write(row: UsageReportRow.values(record))
             capabilities.insert(record.capability.rawValue)
         }
         stream.close()
 
-        let parameters = Parameters(tenantId: tenantId.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
+        let parameters = Parameters(tenantId: tenant.id.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
                                     generatedAt: ISO8601.format(now), records: count, capabilities: capabilities.sorted(),
                                     columns: UsageReportRow.columns)
         let encoder = JSONEncoder()
@@ -58,22 +56,24 @@ public struct UsageExport: Sendable {
     /// Writes the records as an Office Open XML workbook (.xlsx) at `destination`: one sheet,
     /// the same columns and values as the CSV, times as dates and money as numbers.
     @discardableResult
-    public func writeXLSX(tenantId: TenantId, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
+    public func writeXLSX(tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
                           destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
-        let (from, to) = Self.range(from: requestedFrom, to: requestedTo, at: now)
+        let (from, to) = Self.range(of: tenant, from: requestedFrom, to: requestedTo, at: now)
         let work = try WorkFolder()
         defer { work.remove() }
         let sheetFile = work.url.appendingPathComponent("sheet1.xml")
         let sheet = try XLSXSheetWriter(file: sheetFile)
         try sheet.write(UsageReportRow.columns.map { .text($0) })
-        let count = try await forEachRecord(of: tenantId, from: from, to: to, progress: progress) { record in
+        let count = try await forEachRecord(of: tenant.id, from: from, to: to, progress: progress) { record in
             let values = UsageReportRow.values(record)
             var cells = values.map { XLSXSheetWriter.Cell.text($0) }
             cells[Self.column("Start Time")] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
             cells[Self.column("End Time")] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
             let duration = Self.column("Duration Seconds")
             cells[duration] = .number(values[duration])
-            for name in ["Connection Fee", "Charge"] { cells[Self.column(name)] = .money(values[Self.column(name)]) }
+            for name in ["Connection Fee", "Charge"] {
+                cells[Self.column(name)] = .money(values[Self.column(name)], decimals: record.currency.minorUnitExponent)
+            }
             try sheet.write(cells)
         }
         try sheet.finish()

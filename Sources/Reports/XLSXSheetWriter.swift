@@ -1,14 +1,15 @@
 import Foundation
 
 /// A worksheet of an Office Open XML workbook, written row by row to a file: strings inline,
-/// numbers as numbers, times as date serials with a date format (style 1), and money as
-/// numbers with two decimals (style 2), so that a spreadsheet can sum and sort them.
+/// numbers as numbers, times as date serials shown as the CSV writes them (style 1), and money
+/// as numbers shown with the currency's decimals (styles 2 to 4), so that a spreadsheet can sum
+/// and sort them and shows the same text as the CSV.
 final class XLSXSheetWriter {
     enum Cell {
         case text(String)
         case number(String)
         case time(millisecondsSinceEpoch: Int64)
-        case money(String)
+        case money(String, decimals: Int)
     }
 
     private let handle: FileHandle
@@ -31,7 +32,7 @@ final class XLSXSheetWriter {
             case let .text(text): buffer += "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">\(Self.escaped(text))</t></is></c>"
             case let .number(value): buffer += "<c><v>\(value)</v></c>"
             case let .time(milliseconds): buffer += "<c s=\"1\"><v>\(Self.serial(milliseconds))</v></c>"
-            case let .money(value): buffer += "<c s=\"2\"><v>\(value)</v></c>"
+            case let .money(value, decimals): buffer += "<c s=\"\(Self.moneyStyle(decimals: decimals))\"><v>\(value)</v></c>"
             }
         }
         buffer += "</row>"
@@ -49,10 +50,20 @@ final class XLSXSheetWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Days since 1899-12-30, the spreadsheet epoch, with the time of day as the fraction.
+    /// The style showing `decimals` digits after the point: 2 (most currencies), 0 or 3.
+    static func moneyStyle(decimals: Int) -> Int {
+        switch decimals {
+        case 0: 3
+        case 3: 4
+        default: 2
+        }
+    }
+
+    /// Days since 1899-12-30, the spreadsheet epoch, with the time of day as the fraction; in
+    /// full (the shortest text that reads back as the same double), because a spreadsheet cuts
+    /// a time short rather than rounding it: 8:00 written as .33333333 shows as 7:59:59.
     static func serial(_ milliseconds: Int64) -> String {
-        let days = Double(milliseconds) / 86_400_000 + 25_569
-        return String(format: "%.8f", days)
+        String(Double(milliseconds) / 86_400_000 + 25_569)
     }
 
     static func escaped(_ text: String) -> String {
@@ -91,7 +102,7 @@ final class XLSXSheetWriter {
             """#),
         ("xl/styles.xml", #"""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd&quot;T&quot;hh:mm:ss&quot;Z&quot;"/><numFmt numFmtId="165" formatCode="0.000"/></numFmts><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
             """#),
     ]
 }

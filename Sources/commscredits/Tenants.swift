@@ -37,7 +37,8 @@ struct Tenants: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a tenant's name, country, channel, agreements or commerce model.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change a tenant's name, country, channel, agreements, commerce model or usage retention.")
 
         @Option(help: "The tenant id.") var tenant: String
         @Option var name: String?
@@ -45,6 +46,7 @@ struct Tenants: AsyncParsableCommand {
         @Option(help: "webDirect, volumeLicensing or csp.") var channel: String?
         @Option(help: "classic, nce or mca.") var commerceModel: String?
         @Option(help: "NUMBER:BILLINGCOUNTRY; replaces the agreements when given.") var agreement: [String] = []
+        @Option(help: "How many days usage records are kept, 30 to 365.") var usageRetentionDays: Int64?
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
@@ -52,7 +54,8 @@ struct Tenants: AsyncParsableCommand {
                 let tenant = try await directoryService(options).updateTenant(
                     TenantId(tenant), name: name, country: country.map { try CountryCode.parse($0, field: "country") },
                     channel: channel.map { try SalesChannel.parse($0, field: "channel") }, commerceModel: commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
-                    agreements: agreement.isEmpty ? nil : agreement.map(parseAgreement))
+                    agreements: agreement.isEmpty ? nil : agreement.map(parseAgreement),
+                    usageRetention: usageRetentionDays.map(UsageRetention.init(days:)))
                 printTenant(tenant)
             }
         }
@@ -91,7 +94,7 @@ private func printTenant(_ tenant: Tenant) {
     let account = tenant.billingAccount
     let agreements = account.agreements.map { "\($0.number) (billed to \($0.billingCountry))" }.joined(separator: ", ")
     print("\(tenant.id): \(tenant.name), \(tenant.country), \(tenant.currency); \(account.channel.rawValue), \(account.commerceModel.rawValue)"
-          + (agreements.isEmpty ? "" : "; agreements \(agreements)"))
+          + (agreements.isEmpty ? "" : "; agreements \(agreements)") + "; usage kept \(tenant.usageRetention.days) days")
 }
 
 /// Prints a refusal as the product words it (every bad line of a file, too) and exits with

@@ -21,10 +21,10 @@ struct UsageExportTests {
                                        expect: .created)
             try await fixture.api.send(client, .post, "/v1/tenants/northwind/users/quote@northwind.com/licenses",
                                        #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#, expect: .ok)
-            let upload = #"{"records":[{"usageId":"u1","callType":"user_out","upn":"quote@northwind.com","callerNumber":"+14255550100","calleeNumber":"+4915112345678","startTime":"2027-01-10T08:00:00Z","durationSeconds":61},{"usageId":"u2","callType":"user_in","upn":"payg@northwind.com","callerNumber":"+33612345678","calleeNumber":"+14255550100","startTime":"2027-01-10T08:30:00Z","durationSeconds":30}]}"#
+            let upload = #"{"records":[{"usageId":"u1","callType":"user_out","upn":"quote@northwind.com","callerNumber":"+14255550100","calleeNumber":"+4915112345678","startTime":"2027-01-10T08:00:00Z","durationSeconds":61,"administrativeUnits":"Sales, \"EMEA\"\nSecond line"},{"usageId":"u2","callType":"user_in","upn":"payg@northwind.com","callerNumber":"+33612345678","calleeNumber":"+14255550100","startTime":"2027-01-10T08:30:00Z","durationSeconds":30}]}"#
             try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)
 
-            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn-usage?from=2027-01-01&to=2027-01-11", method: .get) { response in
+            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/zip")
                 return Data(buffer: response.body)
@@ -36,6 +36,7 @@ struct UsageExportTests {
             #expect(rows.count == 3)
             let byId = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(UsageReportRow.columns, $0))) })
             #expect(byId["u1"]?["User Display Name"] == "Quinn \"Q\", Jr.", "a comma and quotes survive the round trip")
+            #expect(byId["u1"]?["Administrative Units"] == "Sales, \"EMEA\"\nSecond line", "and a line break inside a value")
             #expect(byId["u1"]?["Destination Number"] == "+4915112345***", "Germany masks the last 3 digits")
             #expect(byId["u2"]?["Caller ID"] == "+3361234****", "France masks the caller's last 4")
             #expect(byId["u1"]?["Start Time"] == "2027-01-10T08:00:00Z")
@@ -47,17 +48,17 @@ struct UsageExportTests {
             #expect((parameters?["capabilities"] as? [String])?.contains("MCOPSTNPP") == true)
 
             // Never further back than the retention: a range starting years ago starts 365 days back.
-            let old = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn-usage?from=2020-01-01&to=2027-01-11", method: .get) {
+            let old = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2020-01-01&to=2027-01-11&format=csv", method: .get) {
                 Data(buffer: $0.body)
             }
             let clamped = try JSONSerialization.jsonObject(with: Self.entry("parameters.json", of: Archive(data: old, accessMode: .read))) as? [String: Any]
             #expect(clamped?["from"] as? String == "2026-01-10T09:00:00Z")
-            let refused = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn-usage?from=2027-02-01&to=2027-01-01",
+            let refused = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2027-02-01&to=2027-01-01",
                                                      expect: .badRequest)
             #expect(refused["detail"] as? String == "from must come before to.")
 
             // The same as a workbook: a header of inline strings, times as date serials, money as numbers.
-            let workbook = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn-usage?from=2027-01-01&to=2027-01-11&format=xlsx",
+            let workbook = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=xlsx",
                                                     method: .get) { response in
                 #expect(response.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
                 return Data(buffer: response.body)
@@ -68,11 +69,63 @@ struct UsageExportTests {
             let sheet = String(decoding: try Self.entry("xl/worksheets/sheet1.xml", of: xlsx), as: UTF8.self)
             let header = sheet.components(separatedBy: "</row>")[0]
             #expect(header.components(separatedBy: "<c t=\"inlineStr\">").count - 1 == 25)
-            #expect(sheet.contains("<c s=\"1\"><v>46397.33333333</v></c>"), "2027-01-10 08:00 UTC as a date serial")
+            #expect(sheet.contains("<c s=\"1\"><v>46397.33333333333</v></c>"), "2027-01-10 08:00 UTC as a date serial")
             #expect(sheet.contains("Quinn &quot;Q&quot;, Jr."))
             let charge = try #require(byId["u1"]?["Charge"])
             #expect(sheet.contains("<c s=\"2\"><v>\(charge)</v></c>"), "the charge as a number, equal to the CSV's")
-            try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn-usage?format=pdf", expect: .badRequest)
+            try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?format=pdf", expect: .badRequest)
+
+            // LibreOffice opens the workbook, and every cell it shows equals the CSV's.
+            let shown = try await LibreOffice.csv(ofWorkbook: workbook)
+            #expect(try Array(CSVReader(string: shown)) == rows, "LibreOffice showed:\n\(shown)")
+
+            // JSON: the same rows a page at a time, in the columns' order.
+            let first = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&limit=1",
+                                                   expect: .ok)
+            #expect(first["columns"] as? [String] == UsageReportRow.columns)
+            #expect(first["rows"] as? [[String]] == [rows[1]])
+            let next = try #require(first["next"] as? String)
+            let second = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&limit=1&after=\(next)",
+                                                    expect: .ok)
+            #expect(second["rows"] as? [[String]] == [rows[2]])
+        }
+    }
+
+    @Test("Records past the tenant's retention are purged on schedule, refused on upload, and outside every report")
+    func retention() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await fixture.northwind(client)
+            let tenant = try await fixture.api.send(client, .patch, "/v1/tenants/northwind", #"{"usageRetentionDays":30}"#, expect: .ok)
+            #expect(tenant["usageRetentionDays"] as? Int == 30)
+            let tooShort = try await fixture.api.send(client, .patch, "/v1/tenants/northwind", #"{"usageRetentionDays":29}"#,
+                                                     expect: .unprocessableContent)
+            #expect((tooShort["detail"] as? String)?.contains("30 to 365 days") == true)
+
+            // The test clock stands at 2027-01-10T09:00Z: 26 and 5 days back, then one 40 days back, too old to take.
+            let upload = #"{"records":[{"usageId":"old","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-12-15T08:00:00Z","durationSeconds":60},{"usageId":"recent","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-05T08:00:00Z","durationSeconds":60},{"usageId":"ancient","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-12-01T08:00:00Z","durationSeconds":60}]}"#
+            let results = try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)
+            let outcomes = (results["results"] as? [[String: Any]])?.map { $0["status"] as? String }
+            #expect(outcomes == ["charged", "charged", "refused"])
+            let refusal = (results["results"] as? [[String: Any]])?[2]["detail"] as? String
+            #expect(refusal?.contains("more than 30 days ago") == true)
+
+            func reported() async throws -> [String] {
+                let page = try await fixture.api.send(client, .get, "/v1/tenants/northwind/usage-records?from=2026-01-01&to=2027-12-31", expect: .ok)
+                return (page["records"] as? [[String: Any]])?.compactMap { $0["usageId"] as? String } ?? []
+            }
+            #expect(try await reported() == ["old", "recent"], "kept until the scheduled purge runs")
+            // The report starts at the horizon, however far back it is asked to reach.
+            let report = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2026-01-01&to=2027-12-31", expect: .ok)
+            #expect(report["from"] as? String == "2026-12-11T09:00:00Z")
+            #expect((report["rows"] as? [[String]])?.map(\.[0]) == ["old", "recent"])
+
+            // Advancing runs what fell due: "old" is now past 30 days and goes; "recent" stays.
+            let before = try await fixture.api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int
+            try await fixture.api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-20T09:00:00Z"}"#, expect: .ok)
+            #expect(try await reported() == ["recent"])
+            // The ledger keeps every charge: the balance does not move when records go.
+            let after = try await fixture.api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int
+            #expect(before != nil && after == before)
         }
     }
 
@@ -82,4 +135,34 @@ struct UsageExportTests {
         _ = try archive.extract(entry) { data.append($0) }
         return data
     }
+}
+
+/// LibreOffice (Debian's libreoffice-calc-nogui), run headless to read a workbook as a
+/// spreadsheet user would see it: converted to CSV with every cell as shown.
+enum LibreOffice {
+    static func csv(ofWorkbook workbook: Data) async throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("libreoffice-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("report.xlsx")
+        try workbook.write(to: input)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Comma, double quote, UTF-8 (76), starting at row 1, every cell as shown; a profile of its own.
+        process.arguments = ["soffice", "-env:UserInstallation=\(folder.appendingPathComponent("profile").absoluteString)", "--headless",
+                             "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true", "--outdir", folder.path, input.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        let output = folder.appendingPathComponent("report.csv")
+        guard status == 0, let text = try? String(contentsOf: output, encoding: .utf8) else {
+            throw ConversionFailed(description: "soffice --convert-to csv exited with \(status); install libreoffice-calc-nogui")
+        }
+        return text
+    }
+
+    struct ConversionFailed: Error, CustomStringConvertible { let description: String }
 }

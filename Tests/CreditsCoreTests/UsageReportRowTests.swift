@@ -51,3 +51,25 @@ import Testing
         #expect(ExternalNumberMasking.masked(try PhoneNumber("+41441234567"), country: CountryCode("CH")) == "+4144123****")
     }
 }
+
+/// How long usage is kept (`DOMAIN.md` section 10: reports reach back at most 12 months).
+@Suite struct UsageRetentionTests {
+    let now = ISO8601.parse("2027-03-01T09:00:00Z")!
+
+    @Test func keepsThirtyToThreeHundredSixtyFiveDays() throws {
+        #expect(UsageRetention.standard.days == 365)
+        #expect(try UsageRetention(days: 30).days == 30)
+        #expect(throws: BillingError.self) { try UsageRetention(days: 29) }
+        #expect(throws: BillingError.self) { try UsageRetention(days: 366) }
+    }
+
+    @Test func theHorizonClampsReportsAndRefusesOlderUploads() throws {
+        let retention = try UsageRetention(days: 30)
+        let horizon = ISO8601.parse("2027-01-30T09:00:00Z")!
+        #expect(retention.horizon(at: now) == horizon)
+        #expect(retention.clamp(ISO8601.parse("2026-01-01")!, at: now) == horizon)
+        #expect(retention.clamp(ISO8601.parse("2027-02-01")!, at: now) == ISO8601.parse("2027-02-01")!)
+        try retention.check(startTime: horizon, at: now)
+        #expect(throws: BillingError.self) { try retention.check(startTime: Instant(millisecondsSinceEpoch: horizon.millisecondsSinceEpoch - 1), at: now) }
+    }
+}
