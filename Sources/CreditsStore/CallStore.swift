@@ -27,6 +27,8 @@ public protocol CallStore: Sendable {
 
     /// Records that started in `[from, to)`, by start time then usage id, after `after` when given.
     func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord]
+    /// What records paid by one of `capabilities` were charged, by the UTC day they started in `[from, to)`.
+    func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws -> [CivilDate: Int64]
     /// How many records started in `[from, to)`.
     func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int
     /// Deletes each tenant's records that started before its `UsageRetention` horizon, a

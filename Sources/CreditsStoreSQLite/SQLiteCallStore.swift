@@ -157,6 +157,13 @@ public final class SQLiteCallStore: CallStore {
         try await database.read { db in try UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, db) }
     }
 
+    public func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws
+        -> [CivilDate: Int64] {
+        try await database.read { db in
+            try UsageRows.dailyCharges(of: tenantId, from: from, to: to, paidBy: capabilities.map(\.rawValue), db)
+        }
+    }
+
     public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
         try await database.read { db in try UsageRows.count(of: tenantId, from: from, to: to, db) }
     }

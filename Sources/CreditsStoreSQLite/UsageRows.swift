@@ -38,6 +38,19 @@ enum UsageRows {
                               after?.startTime.millisecondsSinceEpoch, after?.usageId, limit]).map(record)
     }
 
+    static func dailyCharges(of tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: [String], _ db: Database) throws
+        -> [CivilDate: Int64] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT start_time / ?4 AS day, SUM(charge_minor) AS charged FROM usage_record
+            WHERE tenant_id = ?1 AND start_time >= ?2 AND start_time < ?3 AND capability IN (SELECT value FROM json_each(?5))
+            GROUP BY day
+            """, arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch, Instant.millisecondsPerDay,
+                             StoredValues.json(capabilities)])
+        return Dictionary(uniqueKeysWithValues: rows.map { row in
+            (Instant(millisecondsSinceEpoch: (row["day"] as Int64) * Instant.millisecondsPerDay).civilDateAndTime.date, row["charged"] as Int64)
+        })
+    }
+
     static func count(of tenantId: TenantId, from: Instant, to: Instant, _ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_record WHERE tenant_id = ? AND start_time >= ? AND start_time < ?",
                          arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch]) ?? 0
