@@ -5,7 +5,8 @@ import Hummingbird
 import Reports
 
 /// `GET /v1/tenants/{tenantId}/reports/pstn`: the PSTN and SMS usage report as JSON pages, or
-/// the whole range as a zipped CSV with its parameters, or as .xlsx.
+/// the whole range as a zipped CSV with its parameters, or as .xlsx; and
+/// `GET /v1/tenants/{tenantId}/reports/funding-advice`.
 struct ReportRoutes {
     let directory: DirectoryService
     let stores: Stores
@@ -30,6 +31,18 @@ struct ReportRoutes {
             default:
                 throw Problem.badRequest("format is json, csv (a zipped CSV) or xlsx.")
             }
+        }
+        router.get("v1/tenants/:tenantId/reports/funding-advice") { request, context -> FundingAdviceBody in
+            let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
+            let coverDays = try request.uri.queryParameters.get("coverDays").map { text in
+                guard let days = Int64(text) else { throw Problem.badRequest("coverDays is a whole number of days.") }
+                return days
+            } ?? FundingAdvice.standardCoverDays
+            let now = clock.now()
+            guard let advice = try await FundingAdvisor(stores: stores).advice(for: tenant, coverDays: coverDays, at: now) else {
+                return FundingAdviceBody(notReady: tenant.currency, at: now)
+            }
+            return FundingAdviceBody(advice)
         }
     }
 

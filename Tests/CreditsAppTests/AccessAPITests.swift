@@ -64,6 +64,7 @@ struct AccessAPITests {
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/invoices/{invoiceId}", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/notifications", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/reports/pstn", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/reports/funding-advice", need: .permission(.readBilling)),
         Route(method: .post, template: "/v1/tenants/{tenantId}/webhooks", need: .permission(.administerTenant),
               body: #"{"url":"https://hooks.example.com/credits"}"#),
         Route(method: .get, template: "/v1/tenants/{tenantId}/webhooks", need: .permission(.administerTenant)),
