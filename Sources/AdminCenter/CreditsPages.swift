@@ -3,9 +3,11 @@ import CreditsCore
 import CreditsEngine
 import CreditsStore
 import Hummingbird
+import Reports
 
 /// Billing > Your products > Communications Credits: the balance, its lots, 90 days drawn, the
-/// auto-recharge settings, transactions and invoices, and banners for what needs attention.
+/// auto-recharge settings, the funding advice, transactions and invoices, and banners for what
+/// needs attention.
 struct CreditsPages {
     let pages: PageRenderer
     let billing: BillingService
@@ -52,6 +54,8 @@ struct CreditsPages {
         page.bought = bought
         page.editing = saved
         page.settingsError = settingsError
+        page.advice = try await FundingAdvisor(stores: stores).advice(for: tenant, at: now)
+            .map { AdvicePanel($0, canBuy: page.canBuy, csrfToken: page.csrfToken) }
         if let (enabled, recharge, trigger) = entered {
             (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount, page.editing) = (enabled, recharge, trigger, true)
         }
@@ -96,6 +100,7 @@ struct CreditsPage {
     var bought = false
     var editing = false
     var settingsError: String?
+    var advice: AdvicePanel?
 
     init(tenant: Tenant, statement: CreditStatement, settings: AutoRechargeSettings, transactions: [JournalTransaction],
          invoices: [Invoice], canBuy: Bool, now: Instant, frame: PageFrame) {
@@ -167,4 +172,30 @@ extension APIRequestContext {
 /// Times as the pages show them: UTC to the minute, `2026-11-21 09:30`.
 func minuteText(_ instant: Instant) -> String {
     String(ISO8601.format(instant).replacingOccurrences(of: "T", with: " ").prefix(16))
+}
+
+/// The funding advice on the product page: each figure, the sentence it comes from, and the
+/// two amounts ready to be saved as the auto-recharge settings.
+struct AdvicePanel {
+    let days: Int64
+    let mean, p95, runway, trigger, recharge, forfeit: String
+    let spendBasis, runwayBasis, triggerBasis, rechargeBasis: String
+    let lotBases: [String]
+    let canBuy: Bool
+    let csrfToken: String
+    let rechargeAmount, triggerAmount: String
+
+    init(_ advice: FundingAdvice, canBuy: Bool, csrfToken: String) {
+        let text = FundingAdviceText(advice)
+        func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, advice.currency) }
+        days = advice.spend.days
+        (mean, p95) = (money(advice.spend.meanMinor), money(advice.spend.p95Minor))
+        runway = advice.runway.days.map { "\($0) day\($0 == 1 ? "" : "s")" } ?? "No end at this rate"
+        (trigger, recharge, forfeit) = (money(advice.trigger.amountMinor), money(advice.recharge.amountMinor), money(advice.forecastForfeitMinor))
+        (spendBasis, runwayBasis, triggerBasis, rechargeBasis) = (text.dailySpend, text.runway, text.trigger, text.recharge)
+        lotBases = advice.lots.map(text.lot)
+        (self.canBuy, self.csrfToken) = (canBuy, csrfToken)
+        rechargeAmount = MoneyText.decimal(advice.recharge.amountMinor, advice.currency)
+        triggerAmount = MoneyText.decimal(advice.trigger.amountMinor, advice.currency)
+    }
 }

@@ -370,6 +370,7 @@ def run(browser):
     browser.driver.switch_to.active_element.send_keys(Keys.TAB)
     assert browser.driver.switch_to.active_element.get_attribute("id") == "password", "Tab leads to the password"
     browser.driver.switch_to.active_element.send_keys(PASSWORD + Keys.ENTER)
+    browser.wait_until(lambda driver: driver.current_url.endswith("/admin/billing/credits"))
     assert browser.find("h1").text == "Communications Credits"
     figures = browser.texts(".figures dd")
     assert len(figures) == 3 and all(text.endswith(" USD") for text in figures), figures
@@ -400,6 +401,20 @@ def run(browser):
     browser.page("auto-recharge-refused")
     browser.open("/admin/billing/credits")
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00", "the refused change left the settings as they were"
+
+    # Funding advice from the demo's usage: each figure with the sentence it comes from, and
+    # one button that saves the two recommended amounts as the auto-recharge settings.
+    advice = dict(zip(browser.texts(".advice dt"), browser.texts(".advice dd")))
+    assert list(advice) == ["Daily spend", "The balance lasts", "Recommended trigger", "Recommended recharge", "Forecast to be forfeited"], advice
+    assert "95 % of days" in advice["Daily spend"] and "a day lasts" in advice["The balance lasts"], advice
+    trigger = browser.find(".advice div:nth-child(3) strong").text
+    recharge = browser.find(".advice div:nth-child(4) strong").text
+    browser.driver.execute_script("document.getElementById('funding-advice').scrollIntoView()")
+    browser.page("funding-advice")
+    browser.find("form[action='/admin/billing/credits/auto-recharge'] > button").click()
+    assert "saved" in browser.find(".banner.ok").text
+    assert browser.find("#triggerAmount").get_attribute("value") + " USD" == trigger, (trigger, browser.find("#triggerAmount").get_attribute("value"))
+    assert browser.find("#rechargeAmount").get_attribute("value") + " USD" == recharge
 
     buy_credits(browser)
     assign_licenses(browser)
