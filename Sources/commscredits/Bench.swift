@@ -8,7 +8,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the service on this machine; prints one line per figure: BENCH <name> <value> <unit>.",
-        subcommands: [Ledger.self, Calls.self, Outbox.self])
+        subcommands: [Ledger.self, Calls.self, Outbox.self, Usage.self])
 
     struct Ledger: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

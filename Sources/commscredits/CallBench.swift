@@ -33,7 +33,7 @@ extension Bench {
             logger.logLevel = .error
             let billing = BillingService(stores: stores, gateway: SandboxPaymentGateway(), clock: clock, logger: logger)
             let calls = CallService(stores: stores, billing: billing, clock: clock)
-            let tenant = try await prepare(stores, calls, clock)
+            let tenant = try await Self.prepare(stores, calls, clock)
             try await startEndPairs(calls, tenant, clock)
             try await usageBatches(calls, tenant, clock)
             guard try await stores.ledger.verify().isConsistent else { throw ValidationError("the ledger does not verify") }
@@ -63,7 +63,7 @@ extension Bench {
             precondition(found > 0, "the deck matched nothing")
         }
 
-        func prepare(_ stores: Stores, _ calls: CallService, _ clock: ManualClock) async throws -> TenantId {
+        static func prepare(_ stores: Stores, _ calls: CallService, _ clock: ManualClock) async throws -> TenantId {
             let tenant = TenantId("bench")
             try await DirectoryService(stores: stores, clock: clock).createTenant(Tenant(
                 id: tenant, name: "Bench", country: CountryCode("US")!, currency: .usd,
