@@ -75,12 +75,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Layer 3: reports written to files: the usage export.
+        // Layer 3: reports: the usage export written to files, the funding advisor.
         .target(
             name: "Reports",
             dependencies: [
                 "CreditsCore", "CreditsStore",
-                .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict

@@ -3,6 +3,34 @@
 public enum ISO8601 {
     public static func format(_ instant: Instant) -> String {
         let (date, millisecondOfDay) = instant.civilDateAndTime
+        guard (0...9999).contains(date.year) else { return slowFormat(date, millisecondOfDay) }
+        let seconds = millisecondOfDay / 1000
+        let milliseconds = millisecondOfDay % 1000
+        // Written digit by digit into the string's own storage: exports format millions of these.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var position = 0
+            func put(_ value: Int64, _ width: Int) {
+                var rest = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[position + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                position += width
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[position] = UInt8(ascii: character)
+                position += 1
+            }
+            put(date.year, 4); put("-"); put(Int64(date.month), 2); put("-"); put(Int64(date.day), 2)
+            put("T"); put(seconds / 3600, 2); put(":"); put(seconds / 60 % 60, 2); put(":"); put(seconds % 60, 2)
+            if milliseconds != 0 { put("."); put(milliseconds, 3) }
+            put("Z")
+            return position
+        }
+    }
+
+    /// Years beyond four digits, which no record has but an instant may.
+    private static func slowFormat(_ date: CivilDate, _ millisecondOfDay: Int64) -> String {
         let seconds = millisecondOfDay / 1000
         let milliseconds = millisecondOfDay % 1000
         var text = "\(padded(date.year, 4))-\(padded(Int64(date.month), 2))-\(padded(Int64(date.day), 2))"

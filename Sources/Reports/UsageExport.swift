@@ -1,6 +1,5 @@
 public import CreditsCore
 public import CreditsStore
-import CSV
 public import Foundation
 import ZIPFoundation
 
@@ -30,16 +29,14 @@ public struct UsageExport: Sendable {
         let work = try WorkFolder()
         defer { work.remove() }
         let csvFile = work.url.appendingPathComponent("pstn-usage.csv")
-        guard let stream = OutputStream(toFileAtPath: csvFile.path, append: false) else { throw CocoaError(.fileWriteUnknown) }
-        stream.open()
-        let writer = try CSVWriter(stream: stream, newline: .crlf)
-        try writer.write(row: UsageReportRow.columns)
+        let file = try BufferedFile(creating: csvFile)
+        try file.appendCSVRow(UsageReportRow.columns)
         var capabilities: Set<String> = []
         let count = try await forEachRecord(of: tenant.id, from: from, to: to, progress: progress) { record in
-            try writer.write(row: UsageReportRow.values(record))
+            try file.appendCSVRow(UsageReportRow.values(record))
             capabilities.insert(record.capability.rawValue)
         }
-        stream.close()
+        try file.close()
 
         let parameters = Parameters(tenantId: tenant.id.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
                                     generatedAt: ISO8601.format(now), records: count, capabilities: capabilities.sorted(),
@@ -87,18 +84,24 @@ public struct UsageExport: Sendable {
 
     private static func column(_ name: String) -> Int { UsageReportRow.columns.firstIndex(of: name)! }
 
-    /// Reads the range a page at a time, oldest first, handing each record to `body`; returns the count.
+    /// Reads the range a page at a time, oldest first, handing each record to `body`; returns the
+    /// count. The next page is read while `body` writes this one, so the two cores share the work.
     private func forEachRecord(of tenantId: TenantId, from: Instant, to: Instant, progress: @Sendable (Int) -> Void,
                                _ body: (UsageRecord) throws -> Void) async throws -> Int {
+        let stores = stores
+        @Sendable func page(after cursor: UsageCursor?) async throws -> [UsageRecord] {
+            try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
+        }
         var count = 0
-        var cursor: UsageCursor?
-        repeat {
-            let page = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
-            try page.forEach(body)
-            count += page.count
+        var records = try await page(after: nil)
+        while !records.isEmpty {
+            let cursor = records.count == Self.pageSize ? records.last.map(UsageCursor.init(after:)) : nil
+            async let next = cursor == nil ? [] : page(after: cursor)
+            try records.forEach(body)
+            count += records.count
             progress(count)
-            cursor = page.count == Self.pageSize ? page.last.map(UsageCursor.init(after:)) : nil
-        } while cursor != nil
+            records = try await next
+        }
         return count
     }
 

@@ -12,42 +12,40 @@ final class XLSXSheetWriter {
         case money(String, decimals: Int)
     }
 
-    private let handle: FileHandle
+    private let file: BufferedFile
     private var row = 0
-    private var buffer = ""
 
-    init(file: URL) throws {
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-        handle = try FileHandle(forWritingTo: file)
-        buffer = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
-            + #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+    init(file url: URL) throws {
+        file = try BufferedFile(creating: url)
+        try file.append(#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+            + #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#)
     }
 
     func write(_ cells: [Cell]) throws {
         row += 1
-        buffer += "<row r=\"\(row)\">"
+        file.appendBytes("<row r=\"\(row)\">")
         for cell in cells {
             switch cell {
-            case let .text(text) where text.isEmpty: buffer += "<c/>"
-            case let .text(text): buffer += "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">\(Self.escaped(text))</t></is></c>"
-            case let .number(value): buffer += "<c><v>\(value)</v></c>"
-            case let .time(milliseconds): buffer += "<c s=\"1\"><v>\(Self.serial(milliseconds))</v></c>"
-            case let .money(value, decimals): buffer += "<c s=\"\(Self.moneyStyle(decimals: decimals))\"><v>\(value)</v></c>"
+            case let .text(text) where text.isEmpty:
+                file.appendBytes("<c/>")
+            case let .text(text):
+                // XML whitespace at either end is kept only when the text says so.
+                func isXMLWhitespace(_ byte: UInt8?) -> Bool { byte == 9 || byte == 10 || byte == 13 || byte == 32 }
+                let edges = isXMLWhitespace(text.utf8.first) || isXMLWhitespace(text.utf8.last)
+                file.appendBytes(edges ? "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">" : "<c t=\"inlineStr\"><is><t>")
+                file.appendXMLText(text)
+                file.appendBytes("</t></is></c>")
+            case let .number(value): file.appendBytes("<c><v>\(value)</v></c>")
+            case let .time(milliseconds): file.appendBytes("<c s=\"1\"><v>\(Self.serial(milliseconds))</v></c>")
+            case let .money(value, decimals): file.appendBytes("<c s=\"\(Self.moneyStyle(decimals: decimals))\"><v>\(value)</v></c>")
             }
         }
-        buffer += "</row>"
-        if buffer.utf8.count > 1 << 16 { try flush() }
+        try file.append("</row>")
     }
 
     func finish() throws {
-        buffer += "</sheetData></worksheet>"
-        try flush()
-        try handle.close()
-    }
-
-    private func flush() throws {
-        try handle.write(contentsOf: Data(buffer.utf8))
-        buffer.removeAll(keepingCapacity: true)
+        try file.append("</sheetData></worksheet>")
+        try file.close()
     }
 
     /// The style showing `decimals` digits after the point: 2 (most currencies), 0 or 3.
@@ -64,22 +62,6 @@ final class XLSXSheetWriter {
     /// a time short rather than rounding it: 8:00 written as .33333333 shows as 7:59:59.
     static func serial(_ milliseconds: Int64) -> String {
         String(Double(milliseconds) / 86_400_000 + 25_569)
-    }
-
-    static func escaped(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            // XML 1.0 cannot hold most control characters; tab, line feed and carriage return stay.
-            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": continue
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
     }
 
     /// The other parts of a one-sheet workbook, named as the package holds them.
