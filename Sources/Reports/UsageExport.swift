@@ -30,11 +30,18 @@ public struct UsageExport: Sendable {
         defer { work.remove() }
         let csvFile = work.url.appendingPathComponent("pstn-usage.csv")
         let file = try BufferedFile(creating: csvFile)
-        try file.appendCSVRow(UsageReportRow.columns)
+        var header: [UInt8] = []
+        CSVEncoding.append(row: UsageReportRow.columns, to: &header)
+        try file.append(header)
         var capabilities: Set<String> = []
-        let count = try await forEachRecord(of: tenant.id, from: from, to: to, progress: progress) { record in
-            try file.appendCSVRow(UsageReportRow.values(record))
-            capabilities.insert(record.capability.rawValue)
+        let count = try await forEachPage(of: tenant.id, from: from, to: to, progress: progress) { records, _ in
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(records.count * 256)
+            for record in records { CSVEncoding.append(row: UsageReportRow.values(record), to: &bytes) }
+            return (bytes, Set(records.map(\.capability.rawValue)))
+        } consume: { bytes, pageCapabilities in
+            try file.append(bytes)
+            capabilities.formUnion(pageCapabilities)
         }
         try file.close()
 
@@ -59,49 +66,66 @@ public struct UsageExport: Sendable {
         let work = try WorkFolder()
         defer { work.remove() }
         let sheetFile = work.url.appendingPathComponent("sheet1.xml")
-        let sheet = try XLSXSheetWriter(file: sheetFile)
-        try sheet.write(UsageReportRow.columns.map { .text($0) })
-        let count = try await forEachRecord(of: tenant.id, from: from, to: to, progress: progress) { record in
-            let values = UsageReportRow.values(record)
-            var cells = values.map { XLSXSheetWriter.Cell.text($0) }
-            cells[Self.column("Start Time")] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
-            cells[Self.column("End Time")] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
-            let duration = Self.column("Duration Seconds")
-            cells[duration] = .number(values[duration])
-            for name in ["Connection Fee", "Charge"] {
-                cells[Self.column(name)] = .money(values[Self.column(name)], decimals: record.currency.minorUnitExponent)
+        let sheet = try BufferedFile(creating: sheetFile)
+        var header = Array(XLSXSheet.start.utf8)
+        XLSXSheet.append(row: UsageReportRow.columns.map { .text($0) }, number: 1, to: &header)
+        try sheet.append(header)
+        let count = try await forEachPage(of: tenant.id, from: from, to: to, progress: progress) { records, offset in
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(records.count * 1_024)
+            for (index, record) in records.enumerated() {
+                XLSXSheet.append(row: Self.cells(record), number: offset + index + 2, to: &bytes)
             }
-            try sheet.write(cells)
+            return bytes
+        } consume: { bytes in
+            try sheet.append(bytes)
         }
-        try sheet.finish()
+        try sheet.append(XLSXSheet.end)
+        try sheet.close()
         let archive = try Archive.replacing(destination)
-        for (path, text) in XLSXSheetWriter.packageParts {
+        for (path, text) in XLSXSheet.packageParts {
             try archive.addEntry(named: path, data: Data(text.utf8))
         }
         try archive.addEntry(with: "xl/worksheets/sheet1.xml", fileURL: sheetFile, compressionMethod: .deflate)
         return count
     }
 
+    /// A record's cells: the CSV's values, with times as dates and durations and money as numbers.
+    private static func cells(_ record: UsageRecord) -> [XLSXSheet.Cell] {
+        let values = UsageReportRow.values(record)
+        var cells = values.map { XLSXSheet.Cell.text($0) }
+        cells[column("Start Time")] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
+        cells[column("End Time")] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
+        cells[column("Duration Seconds")] = .number(values[column("Duration Seconds")])
+        for name in ["Connection Fee", "Charge"] {
+            cells[column(name)] = .money(values[column(name)], decimals: record.currency.minorUnitExponent)
+        }
+        return cells
+    }
+
     private static func column(_ name: String) -> Int { UsageReportRow.columns.firstIndex(of: name)! }
 
-    /// Reads the range a page at a time, oldest first, handing each record to `body`; returns the
-    /// count. The next page is read while `body` writes this one, so the two cores share the work.
-    private func forEachRecord(of tenantId: TenantId, from: Instant, to: Instant, progress: @Sendable (Int) -> Void,
-                               _ body: (UsageRecord) throws -> Void) async throws -> Int {
-        let stores = stores
-        @Sendable func page(after cursor: UsageCursor?) async throws -> [UsageRecord] {
-            try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
-        }
+    /// Reads the range a page at a time, oldest first; `encode` turns each page (and the index of
+    /// its first record) into what `consume` writes, in order. Three pages are in hand at once:
+    /// one read, one encoded, one written, so that both cores work.
+    private func forEachPage<Encoded: Sendable>(
+        of tenantId: TenantId, from: Instant, to: Instant, progress: @Sendable (Int) -> Void,
+        encode: @escaping @Sendable ([UsageRecord], Int) -> Encoded, consume: (Encoded) throws -> Void
+    ) async throws -> Int {
         var count = 0
-        var records = try await page(after: nil)
-        while !records.isEmpty {
-            let cursor = records.count == Self.pageSize ? records.last.map(UsageCursor.init(after:)) : nil
-            async let next = cursor == nil ? [] : page(after: cursor)
-            try records.forEach(body)
+        var cursor: UsageCursor?
+        var encoding: Task<Encoded, Never>?
+        repeat {
+            let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
+            cursor = records.count == Self.pageSize ? records.last.map(UsageCursor.init(after:)) : nil
+            let offset = count
+            let next = Task { encode(records, offset) }
+            if let encoding { try consume(await encoding.value) }
+            encoding = next
             count += records.count
             progress(count)
-            records = try await next
-        }
+        } while cursor != nil
+        if let encoding { try consume(await encoding.value) }
         return count
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 
-/// A worksheet of an Office Open XML workbook, written row by row to a file: strings inline,
-/// numbers as numbers, times as date serials shown as the CSV writes them (style 1), and money
-/// as numbers shown with the currency's decimals (styles 2 to 4), so that a spreadsheet can sum
-/// and sort them and shows the same text as the CSV.
-final class XLSXSheetWriter {
+/// A worksheet of an Office Open XML workbook as bytes: strings inline, numbers as numbers,
+/// times as date serials shown as the CSV writes them (style 1), and money as numbers shown
+/// with the currency's decimals (styles 2 to 4), so that a spreadsheet can sum and sort them
+/// and shows the same text as the CSV.
+enum XLSXSheet {
     enum Cell {
         case text(String)
         case number(String)
@@ -12,40 +12,54 @@ final class XLSXSheetWriter {
         case money(String, decimals: Int)
     }
 
-    private let file: BufferedFile
-    private var row = 0
+    static let start = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+        + #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+    static let end = "</sheetData></worksheet>"
 
-    init(file url: URL) throws {
-        file = try BufferedFile(creating: url)
-        try file.append(#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
-            + #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#)
-    }
-
-    func write(_ cells: [Cell]) throws {
-        row += 1
-        file.appendBytes("<row r=\"\(row)\">")
+    /// Appends row `number` (the first is 1).
+    static func append(row cells: [Cell], number: Int, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: "<row r=\"\(number)\">".utf8)
         for cell in cells {
             switch cell {
             case let .text(text) where text.isEmpty:
-                file.appendBytes("<c/>")
+                bytes.append(contentsOf: "<c/>".utf8)
             case let .text(text):
                 // XML whitespace at either end is kept only when the text says so.
                 func isXMLWhitespace(_ byte: UInt8?) -> Bool { byte == 9 || byte == 10 || byte == 13 || byte == 32 }
                 let edges = isXMLWhitespace(text.utf8.first) || isXMLWhitespace(text.utf8.last)
-                file.appendBytes(edges ? "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">" : "<c t=\"inlineStr\"><is><t>")
-                file.appendXMLText(text)
-                file.appendBytes("</t></is></c>")
-            case let .number(value): file.appendBytes("<c><v>\(value)</v></c>")
-            case let .time(milliseconds): file.appendBytes("<c s=\"1\"><v>\(Self.serial(milliseconds))</v></c>")
-            case let .money(value, decimals): file.appendBytes("<c s=\"\(Self.moneyStyle(decimals: decimals))\"><v>\(value)</v></c>")
+                bytes.append(contentsOf: (edges ? "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">" : "<c t=\"inlineStr\"><is><t>").utf8)
+                appendXMLText(text, to: &bytes)
+                bytes.append(contentsOf: "</t></is></c>".utf8)
+            case let .number(value): bytes.append(contentsOf: "<c><v>\(value)</v></c>".utf8)
+            case let .time(milliseconds): bytes.append(contentsOf: "<c s=\"1\"><v>\(serial(milliseconds))</v></c>".utf8)
+            case let .money(value, decimals): bytes.append(contentsOf: "<c s=\"\(moneyStyle(decimals: decimals))\"><v>\(value)</v></c>".utf8)
             }
         }
-        try file.append("</row>")
+        bytes.append(contentsOf: "</row>".utf8)
     }
 
-    func finish() throws {
-        try file.append("</sheetData></worksheet>")
-        try file.close()
+    /// `text` as XML character data: `&`, `<`, `>` and `"` escaped, and the control characters
+    /// XML 1.0 cannot hold left out (tab, line feed and carriage return stay).
+    static func appendXMLText(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+                || $0 == UInt8(ascii: "\"") }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+                case 9, 10, 13: bytes.append(byte)
+                case ..<0x20: continue
+                default: bytes.append(byte)
+                }
+            }
+        }
     }
 
     /// The style showing `decimals` digits after the point: 2 (most currencies), 0 or 3.
