@@ -94,16 +94,22 @@ public struct UsageExport: Sendable {
     private static func cells(_ record: UsageRecord) -> [XLSXSheet.Cell] {
         let values = UsageReportRow.values(record)
         var cells = values.map { XLSXSheet.Cell.text($0) }
-        cells[column("Start Time")] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
-        cells[column("End Time")] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
-        cells[column("Duration Seconds")] = .number(values[column("Duration Seconds")])
-        for name in ["Connection Fee", "Charge"] {
-            cells[column(name)] = .money(values[column(name)], decimals: record.currency.minorUnitExponent)
+        cells[Column.startTime] = .time(millisecondsSinceEpoch: record.startTime.millisecondsSinceEpoch)
+        cells[Column.endTime] = .time(millisecondsSinceEpoch: record.endTime.millisecondsSinceEpoch)
+        cells[Column.duration] = .number(values[Column.duration])
+        for column in [Column.connectionFee, Column.charge] {
+            cells[column] = .money(values[column], decimals: record.currency.minorUnitExponent)
         }
         return cells
     }
 
-    private static func column(_ name: String) -> Int { UsageReportRow.columns.firstIndex(of: name)! }
+    /// Where the typed columns are among the report's 25.
+    private enum Column {
+        static let startTime = index("Start Time"), endTime = index("End Time"), duration = index("Duration Seconds")
+        static let connectionFee = index("Connection Fee"), charge = index("Charge")
+
+        private static func index(_ name: String) -> Int { UsageReportRow.columns.firstIndex(of: name)! }
+    }
 
     /// Reads the range a page at a time, oldest first; `encode` turns each page (and the index of
     /// its first record) into what `consume` writes, in order. Three pages are in hand at once:
