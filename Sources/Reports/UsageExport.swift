@@ -9,6 +9,7 @@ import ZIPFoundation
 /// at a time and written to a file as they come, so memory does not grow with their number.
 public struct UsageExport: Sendable {
     static let pageSize = 5_000
+    static let pagesEncodedAtOnce = 2
 
     let stores: Stores
 
@@ -120,18 +121,17 @@ public struct UsageExport: Sendable {
     ) async throws -> Int {
         var count = 0
         var cursor: UsageCursor?
-        var encoding: Task<Encoded, Never>?
+        var encoding: [Task<Encoded, Never>] = []
         repeat {
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
             cursor = records.count == Self.pageSize ? records.last.map(UsageCursor.init(after:)) : nil
             let offset = count
-            let next = Task { encode(records, offset) }
-            if let encoding { try consume(await encoding.value) }
-            encoding = next
+            encoding.append(Task { encode(records, offset) })
+            if encoding.count > Self.pagesEncodedAtOnce { try consume(await encoding.removeFirst().value) }
             count += records.count
             progress(count)
         } while cursor != nil
-        if let encoding { try consume(await encoding.value) }
+        for page in encoding { try consume(await page.value) }
         return count
     }
 
