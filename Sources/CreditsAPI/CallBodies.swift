@@ -78,12 +78,16 @@ struct UsageUploadInput: Decodable {
 
         func upload() throws(BillingError) -> UsageUpload {
             let type = try CallType.parse(callType, field: "callType")
+            let idLimit = UsageUpload.maximumIdLength
             return UsageUpload(
-                usageId: try CallSessionId(usageId), callId: callId, conferenceId: conferenceId, callType: type,
+                usageId: try CallSessionId(usageId), callId: try UsageUpload.checkedText(callId, field: "callId", limit: idLimit),
+                conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit), callType: type,
                 upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
                 callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
-                durationSeconds: durationSeconds, messageUnits: messageUnits ?? (type.isSMS ? 1 : 0), userObjectId: userObjectId,
-                administrativeUnits: administrativeUnits)
+                durationSeconds: durationSeconds, messageUnits: messageUnits ?? (type.isSMS ? 1 : 0),
+                userObjectId: try UsageUpload.checkedText(userObjectId, field: "userObjectId", limit: idLimit),
+                administrativeUnits: try UsageUpload.checkedText(administrativeUnits, field: "administrativeUnits",
+                                                                 limit: UsageUpload.maximumAdministrativeUnitsLength))
         }
     }
 

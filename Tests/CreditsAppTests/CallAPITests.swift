@@ -154,6 +154,15 @@ struct CallAPITests {
             #expect(results.map { $0["status"] as? String } == ["charged", "duplicate", "refused"])
             #expect(results.first?["chargeMinor"] as? Int == 9, "120 s at the 2027 price of 4.5 cents a minute")
             #expect(results.last?["code"] as? String == "invalidNumber")
+
+            // Free text within bounds: an administrative unit of 1,025 characters is refused, 1,024 taken.
+            func record(_ id: String, units: Int) -> String {
+                #"{"usageId":"\#(id)","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:30:00Z","durationSeconds":5,"administrativeUnits":"\#(String(repeating: "a", count: units))"}"#
+            }
+            let long = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records",
+                                          #"{"records":[\#(record("long", units: 1_025)),\#(record("fits", units: 1_024))]}"#, expect: .ok)["results"] as? [[String: Any]] ?? []
+            #expect(long.map { $0["status"] as? String } == ["refused", "charged"])
+            #expect(long.first?["code"] as? String == "invalidAdministrativeUnits")
         }
     }
 }

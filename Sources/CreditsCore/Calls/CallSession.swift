@@ -164,6 +164,17 @@ public struct UsageUpload: Hashable, Sendable {
         self.administrativeUnits = administrativeUnits
     }
 
+    /// Our rule: the platform's free-text fields have bounds, so that one record cannot bloat
+    /// every report it appears in.
+    public static let maximumIdLength = 256
+    public static let maximumAdministrativeUnitsLength = 1_024
+
+    /// `text` when it is within `limit` characters; a refusal naming `field` otherwise.
+    public static func checkedText(_ text: String?, field: String, limit: Int) throws(BillingError) -> String? {
+        guard let text, text.count > limit else { return text }
+        throw BillingError.invalid(field, "\(field) is at most \(limit) characters.")
+    }
+
     public var fingerprint: String {
         "record type=\(callType.rawValue) upn=\(upn?.rawValue ?? "") caller=\(caller) callee=\(callee) start=\(startTime.millisecondsSinceEpoch) duration=\(durationSeconds) units=\(messageUnits)"
     }
