@@ -23,6 +23,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -92,13 +93,26 @@ class Browser:
         self.find("#upn").clear()
         self.find("#upn").send_keys(upn)
         self.find("#password").send_keys(password)
-        self.find("form.stack button[type=submit]").click()
+        self.go("form.stack button[type=submit]")
         self.wait_until(lambda driver: "/admin/sign-in" not in driver.current_url or driver.find_elements(By.CSS_SELECTOR, ".banner.bad"))
 
     def sign_out(self):
         """Waits for the signed-out page, so that the next navigation does not cut the sign-out short."""
-        self.find("header form button").click()
+        self.go("header form button")
         self.wait_until(lambda driver: "signedOut" in driver.current_url)
+
+    def go(self, selector):
+        """Clicks what leads to another page and waits until that page has replaced this one."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        self.find(selector).click()
+
+        def replaced(driver):
+            try:
+                page.is_enabled()
+                return False
+            except WebDriverException:  # stale, or (Chromium's words) no longer in the document
+                return True
+        self.wait_until(replaced)
 
     def wait_until(self, condition):
         WebDriverWait(self.driver, 10).until(condition)
@@ -178,7 +192,7 @@ def add_unlicensed_user(database, work, environment):
 
 def assign_licenses(browser):
     """Users > Active users: a license for several users at once, then one user's licenses."""
-    browser.find("nav a[href='/admin/users']").click()
+    browser.go("nav a[href='/admin/users']")
     assert browser.find("h1").text == "Active users"
     assert "Pat Taylor" in browser.find("main table").text
     browser.page("active-users")
@@ -189,7 +203,7 @@ def assign_licenses(browser):
 
     select("Pat Taylor", "Adele Vance")
     browser.driver.find_element(By.CSS_SELECTOR, "#sku option[value='MCOPSTNPP']").click()
-    browser.find("button[value=assign]").click()
+    browser.go("button[value=assign]")
     refusal = browser.find(".banner.bad").text
     assert "Nothing was changed" in refusal and "pat@contoso.com" in refusal and "Audio Conferencing" in refusal, refusal
     adele_row = [row for row in browser.texts("main table tbody tr") if "Adele Vance" in row][0]
@@ -198,23 +212,23 @@ def assign_licenses(browser):
 
     select("Pat Taylor", "Adele Vance")
     browser.driver.find_element(By.CSS_SELECTOR, "#sku option[value='MCOMEETADD']").click()
-    browser.find("button[value=assign]").click()
+    browser.go("button[value=assign]")
     assert "Audio Conferencing assigned to 2 users" in browser.find(".banner.ok").text, browser.find(".banner.ok").text
     browser.page("bulk-assign-done")
 
     # One by one: Pat's Licenses and apps. Dropping Audio Conferencing while adding
     # Communications Credits is refused beside the toggle; keeping it is saved.
-    browser.find("a[href='/admin/users/pat@contoso.com']").click()
+    browser.go("a[href='/admin/users/pat@contoso.com']")
     assert browser.find("h1").text == "Pat Taylor"
     browser.find("#sku-MCOMEETADD").click()
     browser.find("#sku-MCOPSTNPP").click()
-    browser.find("form.stack button[type=submit]").click()
+    browser.go("form.stack button[type=submit]")
     beside = browser.find("#refusal-MCOPSTNPP").text
     assert "Audio Conferencing" in beside, beside
     assert browser.find("#sku-MCOPSTNPP").get_attribute("aria-describedby") == "refusal-MCOPSTNPP"
     browser.page("user-licenses-refused")
     browser.find("#sku-MCOMEETADD").click()
-    browser.find("form.stack button[type=submit]").click()
+    browser.go("form.stack button[type=submit]")
     assert "saved" in browser.find(".banner.ok").text
     assert browser.find("#sku-MCOPSTNPP").is_selected() and browser.find("#sku-MCOMEETADD").is_selected()
     browser.page("user-licenses-saved")
@@ -222,22 +236,22 @@ def assign_licenses(browser):
 
 def usage_report(browser):
     """Analytics & reports > Usage reports > PSTN and SMS usage: ranges and paging."""
-    browser.find("nav a[href='/admin/reports/pstn-usage']").click()
+    browser.go("nav a[href='/admin/reports/pstn-usage']")
     assert browser.find("h1").text == "PSTN and SMS usage"
     browser.page("usage-7-days")
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='28']").click()
-    browser.find("form.stack button").click()
+    browser.go("form.stack button")
     browser.wait_until(lambda driver: "range=28" in driver.current_url)
     first = browser.texts("main table tbody tr")
     assert len(first) >= 1 and "No calls" not in first[0], first
     browser.page("usage-28-days")
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
     browser.driver.execute_script("document.getElementById('from').value = '2026-01-01'; document.getElementById('to').value = '2026-12-31'")
-    browser.find("form.stack button").click()
+    browser.go("form.stack button")
     browser.wait_until(lambda driver: "from=2026-01-01" in driver.current_url)
     rows = browser.texts("main table tbody tr")
     assert len(rows) == 50, "a full page of the demo's 90 days: %d" % len(rows)
-    browser.find("a[rel=next]").click()
+    browser.go("a[rel=next]")
     browser.wait_until(lambda driver: "after=" in driver.current_url)
     more = browser.texts("main table tbody tr")
     assert more and more[0] != rows[0] and more[0] >= rows[-1], "the next page follows on"
@@ -261,34 +275,34 @@ def usage_report(browser):
     assert sheet.count("<row ") == len(rows), "the workbook holds the same rows as the CSV"
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
     browser.driver.execute_script("document.getElementById('from').value = '2026-12-31'; document.getElementById('to').value = '2026-01-01'")
-    browser.find("form.stack button").click()
+    browser.go("form.stack button")
     assert "From date on or before the To date" in browser.find(".banner.bad").text
     browser.page("usage-refused")
 
 
 def buy_credits(browser):
     """Billing > Purchase services: find the add-on, read its details, buy with auto-recharge."""
-    browser.find("nav a[href='/admin/billing/purchase-services']").click()
+    browser.go("nav a[href='/admin/billing/purchase-services']")
     browser.find("#q").send_keys("communications credits")
-    browser.find("form[role=search] button").click()
+    browser.go("form[role=search] button")
     assert browser.texts(".product h3") == ["Communications Credits"]
     browser.page("purchase-services")
     browser.find("#q").clear()
     browser.find("#q").send_keys("printer paper")
-    browser.find("form[role=search] button").click()
+    browser.go("form[role=search] button")
     assert not browser.texts(".product h3") and "No product matches" in browser.find("main").text
     browser.open("/admin/billing/purchase-services")
-    browser.find(".product a").click()
+    browser.go(".product a")
     assert browser.find("h1").text == "Communications Credits"
     browser.page("product-details")
-    browser.find("a.button").click()
+    browser.go("a.button")
     assert browser.find("h1").text.startswith("Checkout")
     browser.find("#amount").send_keys("50")
     browser.find("#pay-card").click()
     browser.find("#cardToken").clear()
     browser.find("#cardToken").send_keys("tok_chargeDeclined")
     browser.page("checkout")
-    browser.find("form.stack button[type=submit]").click()
+    browser.go("form.stack button[type=submit]")
     assert "declined" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
     assert browser.find("#amount").get_attribute("value") == "50", "what was entered stays"
     browser.page("checkout-declined")
@@ -300,7 +314,7 @@ def buy_credits(browser):
     browser.find("#rechargeAmount").send_keys("100")
     browser.find("#triggerAmount").clear()
     browser.find("#triggerAmount").send_keys("20")
-    browser.find("form.stack button[type=submit]").click()
+    browser.go("form.stack button[type=submit]")
     assert "Order placed" in browser.find(".banner.ok").text
     lots = browser.texts("main table tbody tr")
     assert lots[0].split()[-2:] == ["50.00", "USD"], "the new lot, newest first: %s" % lots[0]
@@ -321,11 +335,11 @@ def buy_with_an_agreement(browser):
     if browser.find("#autoRecharge").is_selected():
         browser.find("#autoRecharge").click()
     browser.page("checkout-agreement")
-    browser.find("form.stack button[type=submit]").click()
+    browser.go("form.stack button[type=submit]")
     assert "Order placed" in browser.find(".banner.ok").text
     invoices = [row for row in browser.texts("main table tbody tr") if row.startswith("CC-")]
     assert invoices and "1000.00 USD" in invoices[0], invoices
-    browser.find("main table a[href*='/credits/invoices/']").click()
+    browser.go("main table a[href*='/credits/invoices/']")
     invoice = browser.find("body").text
     assert "EA-2" in invoice and "PO-4711" in invoice, invoice
     browser.driver.back()
@@ -386,7 +400,7 @@ def run(browser):
     browser.find("#triggerAmount").clear()
     browser.find("#triggerAmount").send_keys("25.50")
     browser.page("auto-recharge-editing")
-    browser.find("details form button[type=submit]").click()
+    browser.go("details form button[type=submit]")
     assert "saved" in browser.find(".banner.ok").text
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00"
     assert browser.find("#triggerAmount").get_attribute("value") == "25.50"
@@ -396,7 +410,7 @@ def run(browser):
     # A refusal: an amount that is not one, said beside the form, nothing saved.
     browser.find("#rechargeAmount").clear()
     browser.find("#rechargeAmount").send_keys("lots")
-    browser.find("details form button[type=submit]").click()
+    browser.go("details form button[type=submit]")
     assert "must be an amount in USD" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
     browser.page("auto-recharge-refused")
     browser.open("/admin/billing/credits")
@@ -411,7 +425,7 @@ def run(browser):
     recharge = browser.find(".advice div:nth-child(4) strong").text
     browser.driver.execute_script("document.getElementById('funding-advice').scrollIntoView()")
     browser.page("funding-advice")
-    browser.find("form[action='/admin/billing/credits/auto-recharge'] > button").click()
+    browser.go("form[action='/admin/billing/credits/auto-recharge'] > button")
     assert "saved" in browser.find(".banner.ok").text
     assert browser.find("#triggerAmount").get_attribute("value") + " USD" == trigger, (trigger, browser.find("#triggerAmount").get_attribute("value"))
     assert browser.find("#rechargeAmount").get_attribute("value") + " USD" == recharge
@@ -421,7 +435,7 @@ def run(browser):
     usage_report(browser)
 
     # Notifications: what was sent, to whom, and what became of it.
-    browser.find("nav a[href='/admin/notifications']").click()
+    browser.go("nav a[href='/admin/notifications']")
     assert browser.find("h1").text == "Notifications"
     rows = browser.texts("main table tbody tr")
     assert any("megan@contoso.com" in row and "failed" in row and "SMTP_HOST" in row for row in rows), rows
