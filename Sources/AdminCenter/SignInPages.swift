@@ -30,7 +30,7 @@ struct SignInPages {
                 response.setCookie(SessionCookie.make(signedIn.cookie, maxAge: Int(seconds), secure: secureCookies))
                 return response
             } catch let error as BillingError {
-                return pages.render("sign-in", Page(message: error.detail, enteredUpn: upn), status: .unauthorized)
+                return pages.render("sign-in", Page(message: error.detail, enteredUpn: upn), status: error.httpStatus)
             }
         }
         router.post("admin/sign-out") { request, context -> Response in

@@ -41,6 +41,7 @@ public struct Problem: HTTPResponseError {
     init(_ error: BillingError) {
         self.init(error.httpStatus, code: error.code, detail: error.detail, remedy: error.remedy)
         if error.kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"commscredits\"" }
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
     }
 
     init(_ error: LedgerError) {
@@ -114,6 +115,7 @@ extension BillingError {
         case .notAllowed: .forbidden
         case .paymentFailed: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .unavailable: .gatewayTimeout
+        case .throttled: .tooManyRequests
         }
     }
 }

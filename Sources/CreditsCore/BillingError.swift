@@ -5,18 +5,22 @@ public struct BillingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of refusal this is; the interfaces map it to their own status (HTTP 404, 409...).
     public enum Kind: String, Hashable, Sendable {
         case invalid, unauthenticated, notFound, conflict, notAllowed, paymentFailed, unavailable
+        /// Too many attempts: try again after `retryAfterSeconds`.
+        case throttled
     }
 
     public let kind: Kind
     public let code: String
     public let detail: String
     public let remedy: String?
+    public let retryAfterSeconds: Int64?
 
-    public init(_ kind: Kind, code: String, detail: String, remedy: String? = nil) {
+    public init(_ kind: Kind, code: String, detail: String, remedy: String? = nil, retryAfterSeconds: Int64? = nil) {
         self.kind = kind
         self.code = code
         self.detail = detail
         self.remedy = remedy
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { remedy.map { "\(detail) \($0)" } ?? detail }

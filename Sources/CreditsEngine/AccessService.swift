@@ -27,6 +27,7 @@ public struct AccessService: Sendable {
     let clock: any CreditsClock
     let settings: Settings
     private let cache = TokenCache()
+    private let signIns = SignInRecord()
 
     /// `clock` is the wall clock even when billing runs on a test clock: sessions and tokens
     /// belong to the people and programs using the service, not to billing time.
@@ -89,11 +90,20 @@ public struct AccessService: Sendable {
     /// with the same answer whether the name or the password is wrong.
     public func signIn(upn text: String, password: String) async throws -> (cookie: String, session: AdminSession, principal: Principal) {
         let refused = BillingError(.unauthenticated, code: "signInFailed", detail: "The sign-in name or the password is wrong.")
+        // Checked before the password, so that guessing costs no bcrypt work once the limit is reached.
+        if let wait = signIns.failures.withLock({ $0.waitSeconds(for: text, at: clock.now()) }) {
+            throw BillingError(.throttled, code: "tooManySignIns",
+                               detail: "Too many failed sign-ins with this name: try again in \(wait) seconds.", retryAfterSeconds: wait)
+        }
         let upn = try? UserPrincipalName(text)
         let stored: (tenantId: TenantId, hash: String)? = if let upn { try await stores.access.passwordHash(for: upn) } else { nil }
         // An unknown name costs a bcrypt check too, so that timing does not tell names apart.
         let matches = await Self.offCooperativePool { Bcrypt.verify(password, hash: stored?.hash ?? Self.unusedHash) }
-        guard let upn, let stored, matches, let user = try await stores.directory.user(upn, in: stored.tenantId) else { throw refused }
+        guard let upn, let stored, matches, let user = try await stores.directory.user(upn, in: stored.tenantId) else {
+            signIns.failures.withLock { $0.recordFailure(of: text, at: clock.now()) }
+            throw refused
+        }
+        signIns.failures.withLock { $0.recordSuccess(of: text) }
         let principal = Principal(administrator: user, of: stored.tenantId)
         guard !principal.permissions.isEmpty else {
             throw BillingError(.notAllowed, code: "notAnAdministrator",
@@ -146,6 +156,11 @@ public struct AccessService: Sendable {
 }
 
 /// Tokens recently checked, so that a busy caller does not cost a read per request.
+/// The failed sign-ins this instance has seen (see `SignInFailures`); another instance keeps its own.
+private final class SignInRecord: Sendable {
+    let failures = Mutex(SignInFailures())
+}
+
 private final class TokenCache: Sendable {
     private let entries = Mutex<[String: (principal: Principal, until: Instant)]>([:])
 

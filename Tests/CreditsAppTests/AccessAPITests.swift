@@ -285,6 +285,29 @@ struct AccessAPITests {
         var description: String { "\(status) \(code ?? "") \(detail ?? "")" }
     }
 
+    @Test("Five failed sign-ins with one name within 15 minutes: the next is refused with 429 and Retry-After, even with the right password; other names go on")
+    func signInLimit() async throws {
+        try await TestServer.run { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            _ = try await TwoTenants.make(client, database)
+            func signIn(_ upn: String, _ password: String) async throws -> (status: Int, code: String?, retryAfter: String?) {
+                try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                                            body: ByteBuffer(string: #"{"upn":"\#(upn)","password":"\#(password)"}"#)) { response in
+                    let body = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
+                    return (Int(response.status.code), body["code"] as? String, response.headers[.retryAfter])
+                }
+            }
+            for _ in 1...5 { #expect(try await signIn("global@northwind.example", "a wrong guess").status == 401) }
+            let limited = try await signIn("GLOBAL@northwind.example ", TwoTenants.password)
+            #expect(limited.status == 429 && limited.code == "tooManySignIns", "the same name in other letters, with the right password")
+            #expect(limited.retryAfter.flatMap(Int.init).map { (890...900).contains($0) } == true, "\(limited.retryAfter ?? "none")")
+            // The limit is the name's, whether it exists or not; another name signs in.
+            for _ in 1...5 { _ = try await signIn("nobody@northwind.example", "a wrong guess") }
+            #expect(try await signIn("nobody@northwind.example", "a wrong guess").code == "tooManySignIns")
+            #expect(try await signIn("global@fabrikam.example", TwoTenants.password).status == 201)
+        }
+    }
+
     static func call(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, _ body: String?,
                      _ headers: HTTPFields) async throws -> Answer {
         var headers = headers
