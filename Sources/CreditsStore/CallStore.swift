@@ -29,6 +29,8 @@ public protocol CallStore: Sendable {
     func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord]
     /// What records paid by one of `capabilities` were charged, by the UTC day they started in `[from, to)`.
     func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws -> [CivilDate: Int64]
+    /// The start time of the record that follows the first `skipping` in `[from, to)` by start time; nil past the end.
+    func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant?
     /// How many records started in `[from, to)`.
     func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int
     /// Deletes each tenant's records that started before its `UsageRetention` horizon, a

@@ -164,6 +164,14 @@ public final class SQLiteCallStore: CallStore {
         }
     }
 
+    public func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant? {
+        try await database.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT start_time FROM usage_record WHERE tenant_id = ? AND start_time >= ? AND start_time < ? ORDER BY start_time LIMIT 1 OFFSET ?
+                """, arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch, skipping])
+        }.map(Instant.init(millisecondsSinceEpoch:))
+    }
+
     public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
         try await database.read { db in try UsageRows.count(of: tenantId, from: from, to: to, db) }
     }

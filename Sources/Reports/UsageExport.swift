@@ -1,6 +1,7 @@
 public import CreditsCore
 public import CreditsStore
 public import Foundation
+import Synchronization
 import ZIPFoundation
 
 /// The PSTN and SMS usage export (`DOMAIN.md` section 10): a zip holding `pstn-usage.csv` (RFC
@@ -9,7 +10,7 @@ import ZIPFoundation
 /// at a time and written to a file as they come, so memory does not grow with their number.
 public struct UsageExport: Sendable {
     static let pageSize = 5_000
-    static let pagesEncodedAtOnce = 2
+    static let pagesEncodedAtOnce = 1
 
     let stores: Stores
 
@@ -25,37 +26,65 @@ public struct UsageExport: Sendable {
     /// Writes the zip to `destination` (replacing any file there); returns how many records it holds.
     @discardableResult
     public func writeCSVZip(tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
-                            destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+                            destination: URL, progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Int {
         let (from, to) = Self.range(of: tenant, from: requestedFrom, to: requestedTo, at: now)
         let work = try WorkFolder()
         defer { work.remove() }
-        let csvFile = work.url.appendingPathComponent("pstn-usage.csv")
-        let file = try BufferedFile(creating: csvFile)
-        var header: [UInt8] = []
-        CSVEncoding.append(row: UsageReportRow.columns, to: &header)
-        try file.append(header)
+        // Two halves, split where half the records lie on either side, are read, written and
+        // compressed side by side, one on each core; their deflate streams join into one entry.
+        let total = try await stores.calls.usageRecordCount(for: tenant.id, from: from, to: to)
+        let middle = try await stores.calls.usageRecordStartTime(for: tenant.id, from: from, to: to, skipping: total / 2) ?? to
+        let counts = PartCounts(parts: 2, progress: progress)
+        let parts = try await withThrowingTaskGroup(of: (Int, CSVPart).self) { group in
+            for (index, (start, end)) in [(from, middle), (middle, to)].enumerated() {
+                group.addTask {
+                    (index, try await csvPart(index, of: tenant.id, from: start, to: end, last: index == 1, in: work, counts: counts))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+
+        let parameters = Parameters(tenantId: tenant.id.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
+                                    generatedAt: ISO8601.format(now), records: parts.reduce(0) { $0 + $1.records },
+                                    capabilities: parts.reduce(into: Set<String>()) { $0.formUnion($1.capabilities) }.sorted(),
+                                    columns: UsageReportRow.columns)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let parametersFile = try DeflatedFile(creating: work.url.appendingPathComponent("parameters.deflate"))
+        try parametersFile.write([UInt8](try encoder.encode(parameters)))
+        try parametersFile.finish(last: true)
+        try ZipFileWriter.write([ZipFileWriter.Entry(name: "pstn-usage.csv", parts: parts.map(\.file)),
+                                 ZipFileWriter.Entry(name: "parameters.json", parts: [parametersFile])], modified: now, to: destination)
+        return parameters.records
+    }
+
+    /// One part of the CSV, deflated: the header row first in part 0.
+    private func csvPart(_ index: Int, of tenantId: TenantId, from: Instant, to: Instant, last: Bool, in work: WorkFolder,
+                         counts: PartCounts) async throws -> CSVPart {
+        let file = try DeflatedFile(creating: work.url.appendingPathComponent("pstn-usage-\(index).deflate"))
+        if index == 0 {
+            var header: [UInt8] = []
+            CSVEncoding.append(row: UsageReportRow.columns, to: &header)
+            try file.write(header)
+        }
         var capabilities: Set<String> = []
-        let count = try await forEachPage(of: tenant.id, from: from, to: to, progress: progress) { records, _ in
+        let records = try await forEachPage(of: tenantId, from: from, to: to, progress: { counts.set(part: index, $0) }) { records, _ in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(records.count * 256)
             for record in records { CSVEncoding.append(row: UsageReportRow.values(record), to: &bytes) }
             return (bytes, Set(records.map(\.capability.rawValue)))
         } consume: { bytes, pageCapabilities in
-            try file.append(bytes)
+            try file.write(bytes)
             capabilities.formUnion(pageCapabilities)
         }
-        try file.close()
+        try file.finish(last: last)
+        return CSVPart(file: file, records: records, capabilities: capabilities)
+    }
 
-        let parameters = Parameters(tenantId: tenant.id.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
-                                    generatedAt: ISO8601.format(now), records: count, capabilities: capabilities.sorted(),
-                                    columns: UsageReportRow.columns)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let parametersData = try encoder.encode(parameters)
-        let archive = try Archive.replacing(destination)
-        try archive.addEntry(with: "pstn-usage.csv", fileURL: csvFile, compressionMethod: .deflate)
-        try archive.addEntry(named: "parameters.json", data: parametersData)
-        return count
+    private struct CSVPart: Sendable {
+        let file: DeflatedFile
+        let records: Int
+        let capabilities: Set<String>
     }
 
     /// Writes the records as an Office Open XML workbook (.xlsx) at `destination`: one sheet,
@@ -144,6 +173,25 @@ public struct UsageExport: Sendable {
         let records: Int
         let capabilities: [String]
         let columns: [String]
+    }
+}
+
+/// The records written so far by each part of an export, reported as one total.
+private final class PartCounts: Sendable {
+    private let counts: Mutex<[Int]>
+    private let progress: @Sendable (Int) -> Void
+
+    init(parts: Int, progress: @escaping @Sendable (Int) -> Void) {
+        counts = Mutex(Array(repeating: 0, count: parts))
+        self.progress = progress
+    }
+
+    /// Reports inside the lock, so that the parts' reports reach `progress` one at a time.
+    func set(part: Int, _ count: Int) {
+        counts.withLock { counts in
+            counts[part] = count
+            progress(counts.reduce(0, +))
+        }
     }
 }
 

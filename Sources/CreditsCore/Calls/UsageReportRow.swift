@@ -37,7 +37,9 @@ public enum ExternalNumberMasking {
     public static func masked(_ number: PhoneNumber, country: CountryCode?) -> String {
         let text = number.description
         guard let country, let count = maskedDigits[country.rawValue] else { return text }
-        let kept = max(text.count - count, 1)
-        return String(text.prefix(kept)) + String(repeating: "*", count: text.count - kept)
+        // A number is "+" and ASCII digits, so bytes are characters (and cheaper to count).
+        var bytes = Array(text.utf8)
+        for index in max(bytes.count - count, 1)..<bytes.count { bytes[index] = UInt8(ascii: "*") }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
