@@ -11,9 +11,7 @@ enum ZipFileWriter {
         let parts: [DeflatedFile]
     }
 
-    struct TooLarge: Error, CustomStringConvertible {
-        var description: String { "The export is larger than 4 GiB: choose a shorter range." }
-    }
+    static let tooLarge = BillingError.invalid("range", "The export would be larger than 4 GiB: choose a shorter range.")
 
     static func write(_ entries: [Entry], modified: Instant, to url: URL) throws {
         try? FileManager.default.removeItem(at: url)
@@ -25,7 +23,7 @@ enum ZipFileWriter {
             let crc = entry.parts.dropFirst().reduce(entry.parts[0].crc) { crc32_combine($0, $1.crc, off_t($1.uncompressedSize)) }
             let compressed = entry.parts.reduce(0) { $0 + $1.compressedSize }
             let uncompressed = entry.parts.reduce(0) { $0 + $1.uncompressedSize }
-            guard compressed < UInt32.max, uncompressed < UInt32.max, offset < UInt32.max else { throw TooLarge() }
+            guard compressed < UInt32.max, uncompressed < UInt32.max, offset < UInt32.max else { throw tooLarge }
             let name = Array(entry.name.utf8)
             // What the local and the central header share: version 2.0, UTF-8 names, deflate.
             var common: [UInt8] = []
@@ -55,7 +53,7 @@ enum ZipFileWriter {
             central += name
             offset += 30 + Int64(name.count) + compressed
         }
-        guard offset + Int64(central.count) < UInt32.max else { throw TooLarge() }
+        guard offset + Int64(central.count) < UInt32.max else { throw tooLarge }
         var end: [UInt8] = []
         end.append(le32: 0x0605_4b50)
         end.append(le16: 0)
