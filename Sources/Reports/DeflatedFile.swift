@@ -14,6 +14,7 @@ final class DeflatedFile: @unchecked Sendable {
     private(set) var crc: UInt = 0
     private(set) var uncompressedSize: Int64 = 0
     private(set) var compressedSize: Int64 = 0
+    private var ended = false
 
     /// Level 1, the fastest: exports are written while someone waits for them.
     init(creating url: URL, level: Int32 = 1) throws {
@@ -25,6 +26,8 @@ final class DeflatedFile: @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) throws {
+        // zlib reads a CRC of no buffer as a request for the initial value: empty writes are skipped.
+        guard !bytes.isEmpty else { return }
         crc = bytes.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
         uncompressedSize += Int64(bytes.count)
         try deflate(bytes, flush: Z_NO_FLUSH)
@@ -34,7 +37,13 @@ final class DeflatedFile: @unchecked Sendable {
     func finish(last: Bool) throws {
         try deflate([], flush: last ? Z_FINISH : Z_SYNC_FLUSH)
         deflateEnd(&stream)
+        ended = true
         try file.close()
+    }
+
+    /// An export that failed halfway still gives zlib's memory back.
+    deinit {
+        if !ended { deflateEnd(&stream) }
     }
 
     private func deflate(_ input: [UInt8], flush: Int32) throws {

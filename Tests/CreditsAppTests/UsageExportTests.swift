@@ -129,10 +129,41 @@ struct UsageExportTests {
         }
     }
 
+    @Test("The zip's two halves join whatever falls in them: no record, one, or an odd number; every CRC checks")
+    func halves() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await fixture.northwind(client)
+            func export() async throws -> [[String]] {
+                let zip = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get) {
+                    Data(buffer: $0.body)
+                }
+                let archive = try Archive(data: zip, accessMode: .read)
+                let rows = try Array(CSVReader(string: String(decoding: try Self.entry("pstn-usage.csv", of: archive), as: UTF8.self)))
+                let parameters = try JSONSerialization.jsonObject(with: Self.entry("parameters.json", of: archive)) as? [String: Any]
+                #expect(parameters?["records"] as? Int == rows.count - 1)
+                return rows
+            }
+            #expect(try await export() == [UsageReportRow.columns], "no record: the header alone")
+            var expected: [String] = []
+            for (number, count) in [(1, 1), (2, 2)] {
+                let records = (0..<count).map { index in
+                    #"{"usageId":"r\#(number)-\#(index)","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-0\#(number + index)T08:00:00Z","durationSeconds":60}"#
+                }
+                try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", #"{"records":[\#(records.joined(separator: ","))]}"#,
+                                           expect: .ok)
+                expected += (0..<count).map { "r\(number)-\($0)" }
+                let rows = try await export()
+                #expect(rows.first == UsageReportRow.columns && rows.dropFirst().map(\.[0]) == expected.sorted { $0 < $1 }, "\(rows.map(\.[0]))")
+            }
+        }
+    }
+
+    /// The entry's data, its CRC-32 checked against the one the zip records.
     static func entry(_ name: String, of archive: Archive) throws -> Data {
         guard let entry = archive[name] else { throw CocoaError(.fileNoSuchFile) }
         var data = Data()
         _ = try archive.extract(entry) { data.append($0) }
+        #expect(data.crc32(checksum: 0) == entry.checksum, "the CRC-32 of \(name)")
         return data
     }
 }
