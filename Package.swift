@@ -80,6 +80,7 @@ let package = Package(
             name: "Reports",
             dependencies: [
                 "CreditsCore", "CreditsStore",
+                // Also brings zlib's module (CZlib), which the CSV export deflates with.
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
