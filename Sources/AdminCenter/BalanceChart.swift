@@ -23,7 +23,7 @@ struct BalanceChart {
             return ##"<rect x="\##(Self.rounded(x(index) - step * 0.4))" y="\##(Self.rounded(height - margin - barHeight))" width="\##(Self.rounded(step * 0.8))" height="\##(Self.rounded(barHeight))" fill="#6b6b6b"/>"##
         }.joined()
         let spent = days.reduce(0) { $0 + $1.spentMinor }
-        let summary = "Balance from \(MoneyText.withCode(first.balanceMinor, currency)) on \(ISO8601.formatDate(first.date.instant())) to \(MoneyText.withCode(last.balanceMinor, currency)) on \(ISO8601.formatDate(last.date.instant())); \(MoneyText.withCode(spent, currency)) spent over \(days.count) days, at most \(MoneyText.withCode(days.map(\.spentMinor).max() ?? 0, currency)) in a day."
+        let summary = "Balance from \(MoneyText.withCode(first.balanceMinor, currency)) on \(ISO8601.formatDate(first.date)) to \(MoneyText.withCode(last.balanceMinor, currency)) on \(ISO8601.formatDate(last.date)); \(MoneyText.withCode(spent, currency)) spent over \(days.count) days, at most \(MoneyText.withCode(days.map(\.spentMinor).max() ?? 0, currency)) in a day."
         return """
             <svg class="chart" role="img" aria-labelledby="chart-title chart-summary" viewBox="0 0 \(Int(width)) \(Int(height))" xmlns="http://www.w3.org/2000/svg">
             <title id="chart-title">Balance at the end of each day (line) and daily spend (bars), last \(days.count) days</title>

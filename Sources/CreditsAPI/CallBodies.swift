@@ -224,7 +224,7 @@ struct RateBody: Encodable, ResponseEncodable {
         connectionFeeMicros = rate.connectionFeeMicros
         firstIncrementSeconds = rate.firstIncrementSeconds
         nextIncrementSeconds = rate.nextIncrementSeconds
-        effectiveFrom = ISO8601.formatDate(rate.effectiveFrom.instant())
+        effectiveFrom = ISO8601.formatDate(rate.effectiveFrom)
         country = NumberingPlan.country(of: number)?.rawValue
     }
 }

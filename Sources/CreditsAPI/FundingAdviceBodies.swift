@@ -62,15 +62,14 @@ struct FundingAdviceBody: ResponseEncodable {
     init(_ advice: FundingAdvice) {
         let text = FundingAdviceText(advice)
         let spend = advice.spend
-        func date(_ day: CivilDate) -> String { ISO8601.formatDate(day.instant()) }
         currency = advice.currency.code
         asOf = ISO8601.format(advice.asOf)
         ready = true
-        dailySpend = DailySpend(from: date(spend.firstDay), to: date(spend.lastDay), days: spend.days, dailyMinor: spend.dailyMinor,
-                                totalMinor: spend.totalMinor, meanMinor: spend.meanMinor, p95Minor: spend.p95Minor, p95Rank: spend.p95Rank,
+        dailySpend = DailySpend(from: ISO8601.formatDate(spend.firstDay), to: ISO8601.formatDate(spend.lastDay), days: spend.days,
+                                dailyMinor: spend.dailyMinor, totalMinor: spend.totalMinor, meanMinor: spend.meanMinor, p95Minor: spend.p95Minor, p95Rank: spend.p95Rank,
                                 basis: text.dailySpend)
         runway = Runway(balanceMinor: advice.runway.balanceMinor, meanDailySpendMinor: spend.meanMinor, days: advice.runway.days,
-                        runsOutOn: advice.runway.runsOutOn.map(date), basis: text.runway)
+                        runsOutOn: advice.runway.runsOutOn.map(ISO8601.formatDate), basis: text.runway)
         let trigger = advice.trigger
         recommendedTrigger = Trigger(amountMinor: trigger.amountMinor, coverDays: trigger.coverDays, p95DailySpendMinor: spend.p95Minor,
                                      neededMinor: trigger.neededMinor, basis: text.trigger)
@@ -82,7 +81,7 @@ struct FundingAdviceBody: ResponseEncodable {
         forfeitureForecast = advice.lots.map { lot in
             LotForecast(lotId: lot.lotId.rawValue, expiresAt: ISO8601.format(lot.expiresAt), remainingMinor: lot.remainingMinor,
                         meanDailySpendMinor: spend.meanMinor, spendableMinor: lot.spendableMinor, forfeitMinor: lot.forfeitMinor,
-                        usedUpOn: lot.usedUpOn.map(date), basis: text.lot(lot))
+                        usedUpOn: lot.usedUpOn.map(ISO8601.formatDate), basis: text.lot(lot))
         }
         forecastForfeitMinor = advice.forecastForfeitMinor
     }

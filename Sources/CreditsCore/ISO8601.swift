@@ -44,6 +44,11 @@ public enum ISO8601 {
         String(format(instant).prefix(10))
     }
 
+    /// The calendar date "2026-02-28".
+    public static func formatDate(_ date: CivilDate) -> String {
+        formatDate(date.instant())
+    }
+
     /// Parses `YYYY-MM-DDThh:mm:ss[.fff…]` followed by `Z` or `±hh:mm`, or a bare date
     /// `YYYY-MM-DD` (midnight UTC). Fractions beyond milliseconds are truncated.
     public static func parse(_ text: String) -> Instant? {

@@ -24,7 +24,7 @@ enum CallRows {
     static func encode(_ rate: Rate?) -> String? {
         rate.map {
             [$0.prefix.description, $0.destination, $0.numberType.rawValue, String($0.rateMicrosPerMinute), String($0.connectionFeeMicros),
-             String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom.instant())].joined(separator: "\t")
+             String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom)].joined(separator: "\t")
         }
     }
 

@@ -23,7 +23,7 @@ public final class SQLiteCallStore: CallStore {
                     first_increment, next_increment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for rate in rates {
-                try statement.insert(.text(currency.code), .text(rate.prefix.description), .text(ISO8601.formatDate(rate.effectiveFrom.instant())),
+                try statement.insert(.text(currency.code), .text(rate.prefix.description), .text(ISO8601.formatDate(rate.effectiveFrom)),
                                      .text(rate.destination), .text(rate.numberType.rawValue), .integer(rate.rateMicrosPerMinute),
                                      .integer(rate.connectionFeeMicros), .integer(rate.firstIncrementSeconds), .integer(rate.nextIncrementSeconds))
             }

@@ -10,13 +10,12 @@ public struct FundingAdviceText: Sendable {
     }
 
     private func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, advice.currency) }
-    private func day(_ date: CivilDate) -> String { ISO8601.formatDate(date.instant()) }
 
     public var dailySpend: String {
         let spend = advice.spend
         return "\(money(spend.totalMinor)) was spent from the credits in the \(spend.days) full day\(spend.days == 1 ? "" : "s") "
-            + "from \(day(spend.firstDay)) to \(day(spend.lastDay)): \(money(spend.meanMinor)) a day on average, and no more than "
-            + "\(money(spend.p95Minor)) on 95 % of days (day \(spend.p95Rank) of \(spend.days) from the least spent)."
+            + "from \(ISO8601.formatDate(spend.firstDay)) to \(ISO8601.formatDate(spend.lastDay)): \(money(spend.meanMinor)) a day on average, "
+            + "and no more than \(money(spend.p95Minor)) on 95 % of days (day \(spend.p95Rank) of \(spend.days) from the least spent)."
     }
 
     public var runway: String {
@@ -24,7 +23,7 @@ public struct FundingAdviceText: Sendable {
         guard let days = runway.days, let date = runway.runsOutOn else {
             return "Nothing was spent from the credits in those days: at that rate the balance of \(money(runway.balanceMinor)) does not run out."
         }
-        return "The balance of \(money(runway.balanceMinor)) at \(money(advice.spend.meanMinor)) a day lasts \(days) day\(days == 1 ? "" : "s"), to \(day(date))."
+        return "The balance of \(money(runway.balanceMinor)) at \(money(advice.spend.meanMinor)) a day lasts \(days) day\(days == 1 ? "" : "s"), to \(ISO8601.formatDate(date))."
     }
 
     public var trigger: String {
@@ -56,7 +55,7 @@ public struct FundingAdviceText: Sendable {
     public func lot(_ forecast: FundingAdvice.LotForecast) -> String {
         let head = "Lot \(forecast.lotId): \(money(forecast.remainingMinor)) left, expiring \(ISO8601.formatDate(forecast.expiresAt))"
         if let usedUpOn = forecast.usedUpOn {
-            return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, it is used up by \(day(usedUpOn)): nothing forfeited."
+            return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, it is used up by \(ISO8601.formatDate(usedUpOn)): nothing forfeited."
         }
         return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, \(money(forecast.spendableMinor)) of it is spent "
             + "by then: \(money(forecast.forfeitMinor)) forecast to be forfeited."

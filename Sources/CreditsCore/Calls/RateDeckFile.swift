@@ -60,7 +60,7 @@ public enum RateDeckFile {
             let destination = rate.destination.contains(where: { $0 == "," || $0 == "\"" })
                 ? "\"" + rate.destination.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : rate.destination
             text += "\(rate.prefix),\(destination),\(rate.numberType.rawValue),\(rate.rateMicrosPerMinute),\(rate.connectionFeeMicros),"
-            text += "\(rate.firstIncrementSeconds),\(rate.nextIncrementSeconds),\(ISO8601.formatDate(rate.effectiveFrom.instant()))\r\n"
+            text += "\(rate.firstIncrementSeconds),\(rate.nextIncrementSeconds),\(ISO8601.formatDate(rate.effectiveFrom))\r\n"
         }
         return text
     }
