@@ -72,8 +72,8 @@ struct UsagePages {
             }
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             page.exportLink = "/admin/reports/pstn-usage/export?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
-            if records.count == Self.pageSize, let last = records.last {
-                page.nextPageLink = base + "&after=" + (UsageCursor(after: last).token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            if let next = UsageCursor.next(after: records, limit: Self.pageSize) {
+                page.nextPageLink = base + "&after=" + (next.token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             }
             if after != nil { page.firstPageLink = base }
             return pages.render("usage", page)

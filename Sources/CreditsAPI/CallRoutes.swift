@@ -42,8 +42,7 @@ struct CallRoutes {
             let (from, to) = try request.dateRange(now: clock.now())
             let after = try request.usageCursor()
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: limit)
-            let next = records.count == limit ? records.last.map { UsageCursor(after: $0).token } : nil
-            return UsageRecordList(records: records.map(UsageRecordBody.init), next: next)
+            return UsageRecordList(records: records.map(UsageRecordBody.init), next: UsageCursor.next(after: records, limit: limit)?.token)
         }
         tenant.get("pools") { request, context in
             let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id

@@ -52,7 +52,7 @@ struct ReportRoutes {
         let records = try await stores.calls.usageRecords(for: tenant.id, from: from, to: to, after: request.usageCursor(), limit: limit)
         return UsageReportPage(from: ISO8601.format(from), to: ISO8601.format(to), columns: UsageReportRow.columns,
                                rows: records.map(UsageReportRow.values),
-                               next: records.count == limit ? records.last.map { UsageCursor(after: $0).token } : nil)
+                               next: UsageCursor.next(after: records, limit: limit)?.token)
     }
 }
 

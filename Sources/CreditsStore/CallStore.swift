@@ -92,6 +92,11 @@ public struct UsageCursor: Hashable, Sendable {
         self.init(startTime: record.startTime, usageId: record.usageId)
     }
 
+    /// Where the page after `page` starts; nil when `page` came back short of `limit`, the last.
+    public static func next(after page: [UsageRecord], limit: Int) -> UsageCursor? {
+        page.count == limit ? page.last.map(UsageCursor.init(after:)) : nil
+    }
+
     /// As a page hands it out: `startMilliseconds:usageId`.
     public var token: String { "\(startTime.millisecondsSinceEpoch):\(usageId)" }
 

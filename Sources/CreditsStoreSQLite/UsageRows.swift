@@ -86,7 +86,7 @@ enum UsageRows {
         domestic, destination_name, destination_number, external_country, start_time, end_time, duration_seconds, billed_seconds, \
         message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units
         """
-    static let recordColumnCount = 27
+    static let recordColumnCount = recordColumns.split(separator: ",").count
 
     /// The record on the row `statement` stands on, read through SQLite's own column functions:
     /// exports read a million of these, and GRDB's generic decoding cost more than all the rest.

@@ -153,7 +153,7 @@ public struct UsageExport: Sendable {
         var encoding: [Task<Encoded, Never>] = []
         repeat {
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: cursor, limit: Self.pageSize)
-            cursor = records.count == Self.pageSize ? records.last.map(UsageCursor.init(after:)) : nil
+            cursor = UsageCursor.next(after: records, limit: Self.pageSize)
             let offset = count
             encoding.append(Task { encode(records, offset) })
             if encoding.count > Self.pagesEncodedAtOnce { try consume(await encoding.removeFirst().value) }
