@@ -29,10 +29,7 @@ extension Bench {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
             let stores = try DatabaseLocation("sqlite:" + path).openStores()
             let clock = ManualClock(SystemClock().now())
-            var logger = Logger(label: "bench")
-            logger.logLevel = .error
-            let billing = BillingService(stores: stores, gateway: SandboxPaymentGateway(), clock: clock, logger: logger)
-            let calls = CallService(stores: stores, billing: billing, clock: clock)
+            let calls = Self.callService(stores, clock)
             let tenant = try await Self.prepare(stores, calls, clock)
             try await startEndPairs(calls, tenant, clock)
             try await usageBatches(calls, tenant, clock)
@@ -61,6 +58,25 @@ extension Bench {
             }
             report("rate_lookups_\(prefixes)_prefixes_per_second", Double(lookups) / seconds(elapsed), "lookups/s")
             precondition(found > 0, "the deck matched nothing")
+        }
+
+        /// Calls charged through the sandbox gateway, logging only errors.
+        static func callService(_ stores: Stores, _ clock: ManualClock) -> CallService {
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            let billing = BillingService(stores: stores, gateway: SandboxPaymentGateway(), clock: clock, logger: logger)
+            return CallService(stores: stores, billing: billing, clock: clock)
+        }
+
+        /// Record `index` of a mix of payers: every fourth a toll-free call into a queue, the
+        /// rest Pay-As-You-Go calls to Germany paid by the credits.
+        static func upload(_ id: String, index: Int, startTime: Instant, administrativeUnits: String? = nil) throws -> UsageUpload {
+            let queue = index % 4 == 0
+            return UsageUpload(usageId: try CallSessionId(id), callId: nil, conferenceId: nil,
+                               callType: queue ? .resourceAccountIn : .userOut, upn: queue ? nil : try UserPrincipalName("caller@bench.example"),
+                               caller: try PhoneNumber("+12065550100"), callee: try PhoneNumber(queue ? "+18005550199" : "+4930123456"),
+                               startTime: startTime, durationSeconds: Int64(index % 600), messageUnits: 0, userObjectId: nil,
+                               administrativeUnits: administrativeUnits)
         }
 
         static func prepare(_ stores: Stores, _ calls: CallService, _ clock: ManualClock) async throws -> TenantId {
@@ -104,16 +120,9 @@ extension Bench {
 
         /// Records of every kind of payer: calling-plan-less PAYG on credits, toll-free into a queue.
         func usageBatches(_ calls: CallService, _ tenant: TenantId, _ clock: ManualClock) async throws {
-            let upn = try UserPrincipalName("caller@bench.example")
             let now = clock.now()
             let uploads = try (0..<batches).map { batch in
-                try (0..<LedgerLimits.maximumBatchSize).map { index in
-                    let queue = index % 4 == 0
-                    return UsageUpload(usageId: try CallSessionId("record-\(batch)-\(index)"), callId: nil, conferenceId: nil,
-                                       callType: queue ? .resourceAccountIn : .userOut, upn: queue ? nil : upn,
-                                       caller: try PhoneNumber("+12065550100"), callee: try PhoneNumber(queue ? "+18005550199" : "+4930123456"),
-                                       startTime: now, durationSeconds: Int64(index % 600), messageUnits: 0, userObjectId: nil, administrativeUnits: nil)
-                }
+                try (0..<LedgerLimits.maximumBatchSize).map { index in try Self.upload("record-\(batch)-\(index)", index: index, startTime: now) }
             }
             let elapsed = try await ContinuousClock().measure {
                 for batch in uploads {

@@ -3,8 +3,6 @@ import CreditsApp
 import CreditsCore
 import CreditsEngine
 import Foundation
-import Logging
-import Payments
 
 extension Bench {
     struct Usage: AsyncParsableCommand {
@@ -17,25 +15,16 @@ extension Bench {
         func run() async throws {
             let stores = try DatabaseLocation(options.database).openStores()
             let clock = ManualClock(SystemClock().now())
-            var logger = Logger(label: "bench")
-            logger.logLevel = .error
-            let billing = BillingService(stores: stores, gateway: SandboxPaymentGateway(), clock: clock, logger: logger)
-            let calls = CallService(stores: stores, billing: billing, clock: clock)
+            let calls = Calls.callService(stores, clock)
             let tenant = try await Calls.prepare(stores, calls, clock)
-            let upn = try UserPrincipalName("caller@bench.example")
             let first = clock.now().adding(days: -300)
             let spacing = 300 * Instant.millisecondsPerDay / Int64(max(records, 1))
             let elapsed = try await ContinuousClock().measure {
                 for batchStart in stride(from: 0, to: records, by: LedgerLimits.maximumBatchSize) {
-                    // Every fourth a toll-free call into a queue, the rest Pay-As-You-Go calls to Germany paid by the credits.
                     let batch = try (batchStart..<min(batchStart + LedgerLimits.maximumBatchSize, records)).map { index in
-                        let queue = index % 4 == 0
-                        return UsageUpload(usageId: try CallSessionId("record-\(index)"), callId: nil, conferenceId: nil,
-                                           callType: queue ? .resourceAccountIn : .userOut, upn: queue ? nil : upn,
-                                           caller: try PhoneNumber("+12065550100"), callee: try PhoneNumber(queue ? "+18005550199" : "+4930123456"),
-                                           startTime: Instant(millisecondsSinceEpoch: first.millisecondsSinceEpoch + Int64(index) * spacing),
-                                           durationSeconds: Int64(index % 600), messageUnits: 0, userObjectId: nil,
-                                           administrativeUnits: index % 10 == 0 ? "Sales, \"EMEA\"" : nil)
+                        try Calls.upload("record-\(index)", index: index,
+                                         startTime: Instant(millisecondsSinceEpoch: first.millisecondsSinceEpoch + Int64(index) * spacing),
+                                         administrativeUnits: index % 10 == 0 ? "Sales, \"EMEA\"" : nil)
                     }
                     for result in try await calls.record(batch, for: tenant) {
                         guard case .charged = result else { throw ValidationError("not charged: \(result)") }
