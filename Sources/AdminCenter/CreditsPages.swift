@@ -54,8 +54,7 @@ struct CreditsPages {
         page.bought = bought
         page.editing = saved
         page.settingsError = settingsError
-        page.advice = try await FundingAdvisor(stores: stores).advice(for: tenant, at: now)
-            .map { AdvicePanel($0, canBuy: page.canBuy, csrfToken: page.csrfToken) }
+        page.advice = try await FundingAdvisor(stores: stores).advice(for: tenant, at: now).map(AdvicePanel.init)
         if let (enabled, recharge, trigger) = entered {
             (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount, page.editing) = (enabled, recharge, trigger, true)
         }
@@ -175,17 +174,16 @@ func minuteText(_ instant: Instant) -> String {
 }
 
 /// The funding advice on the product page: each figure, the sentence it comes from, and the
-/// two amounts ready to be saved as the auto-recharge settings.
+/// two amounts ready to be saved as the auto-recharge settings (the template takes `canBuy`
+/// and `csrfToken` from the page around it).
 struct AdvicePanel {
     let days: Int64
     let mean, p95, runway, trigger, recharge, forfeit: String
     let spendBasis, runwayBasis, triggerBasis, rechargeBasis: String
     let lotBases: [String]
-    let canBuy: Bool
-    let csrfToken: String
     let rechargeAmount, triggerAmount: String
 
-    init(_ advice: FundingAdvice, canBuy: Bool, csrfToken: String) {
+    init(_ advice: FundingAdvice) {
         let text = FundingAdviceText(advice)
         func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, advice.currency) }
         days = advice.spend.days
@@ -194,7 +192,6 @@ struct AdvicePanel {
         (trigger, recharge, forfeit) = (money(advice.trigger.amountMinor), money(advice.recharge.amountMinor), money(advice.forecastForfeitMinor))
         (spendBasis, runwayBasis, triggerBasis, rechargeBasis) = (text.dailySpend, text.runway, text.trigger, text.recharge)
         lotBases = advice.lots.map(text.lot)
-        (self.canBuy, self.csrfToken) = (canBuy, csrfToken)
         rechargeAmount = MoneyText.decimal(advice.recharge.amountMinor, advice.currency)
         triggerAmount = MoneyText.decimal(advice.trigger.amountMinor, advice.currency)
     }
