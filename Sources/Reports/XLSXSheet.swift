@@ -1,3 +1,4 @@
+import CreditsCore
 import Foundation
 
 /// A worksheet of an Office Open XML workbook as bytes: strings inline, numbers as numbers,
@@ -75,7 +76,7 @@ enum XLSXSheet {
     /// full (the shortest text that reads back as the same double), because a spreadsheet cuts
     /// a time short rather than rounding it: 8:00 written as .33333333 shows as 7:59:59.
     static func serial(_ milliseconds: Int64) -> String {
-        String(Double(milliseconds) / 86_400_000 + 25_569)
+        String(Double(milliseconds) / Double(Instant.millisecondsPerDay) + 25_569)
     }
 
     /// The other parts of a one-sheet workbook, named as the package holds them.
