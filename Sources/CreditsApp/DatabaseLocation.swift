@@ -29,9 +29,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public func openStores() throws -> Stores {
         switch self {
         case let .sqlite(path):
-            let sqlite = try SQLiteStores(path: path)
-            return Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing, calls: sqlite.calls, access: sqlite.access, answers: sqlite.answers,
-                          notifications: sqlite.notifications)
+            return try SQLiteStores(path: path).stores
         }
     }
 }

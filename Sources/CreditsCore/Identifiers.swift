@@ -59,23 +59,56 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { rawValue }
 }
 
-/// Hands out lot and transaction numbers; the store seeds it from what it already holds.
+/// Hands out lot and transaction numbers: counting on from what the store holds (a single
+/// writer), or from numbers reserved in advance (several writers sharing a database sequence).
+/// Reserved numbers may run out: the allocator then counts on past the last one and says how
+/// many more it needed, and the store must reserve them and run the work again, writing nothing
+/// numbered past the reservation.
 public struct LedgerIdAllocator: Sendable {
-    public private(set) var nextLotId: Int64
-    public private(set) var nextTransactionId: Int64
+    private var lotIds: IdSource
+    private var transactionIds: IdSource
 
     public init(nextLotId: Int64, nextTransactionId: Int64) {
-        self.nextLotId = nextLotId
-        self.nextTransactionId = nextTransactionId
+        lotIds = IdSource(next: nextLotId)
+        transactionIds = IdSource(next: nextTransactionId)
     }
 
-    mutating func lotId() -> LotId {
-        defer { nextLotId += 1 }
-        return LotId(nextLotId)
+    /// Hands out exactly these numbers, in order; each list in ascending order.
+    public init(reservedLotIds: [Int64], reservedTransactionIds: [Int64]) {
+        lotIds = IdSource(reserved: reservedLotIds)
+        transactionIds = IdSource(reserved: reservedTransactionIds)
     }
 
-    mutating func transactionId() -> TransactionId {
-        defer { nextTransactionId += 1 }
-        return TransactionId(nextTransactionId)
+    /// How many numbers were asked for beyond the reservation.
+    public var lotIdsShort: Int { lotIds.short }
+    public var transactionIdsShort: Int { transactionIds.short }
+    public var isShort: Bool { lotIds.short > 0 || transactionIds.short > 0 }
+
+    mutating func lotId() -> LotId { LotId(lotIds.take()) }
+
+    mutating func transactionId() -> TransactionId { TransactionId(transactionIds.take()) }
+
+    private struct IdSource: Sendable {
+        var next: Int64
+        var reserved: [Int64]?
+        var position = 0
+        var short = 0
+
+        init(next: Int64) { self.next = next }
+
+        init(reserved: [Int64]) {
+            next = (reserved.last ?? 0) + 1
+            self.reserved = reserved
+        }
+
+        mutating func take() -> Int64 {
+            if let reserved, position < reserved.count {
+                defer { position += 1 }
+                return reserved[position]
+            }
+            if reserved != nil { short += 1 }
+            defer { next += 1 }
+            return next
+        }
     }
 }

@@ -99,14 +99,17 @@ public struct BillingService: Sendable {
         }
     }
 
-    /// Runs every recharge in flight to its end; returns them as they ended.
+    /// Runs every recharge in flight to its end; returns them as they ended. One instance at a
+    /// time: another waits, then finds what is left.
     @discardableResult
     public func runPendingRecharges() async throws -> [RechargeRecord] {
-        var finished: [RechargeRecord] = []
-        for recharge in try await stores.billing.pendingRecharges() {
-            finished.append(try await run(recharge))
+        try await stores.locks.withLock("recharges") {
+            var finished: [RechargeRecord] = []
+            for recharge in try await stores.billing.pendingRecharges() {
+                finished.append(try await run(recharge))
+            }
+            return finished
         }
-        return finished
     }
 
     /// Finishes purchases interrupted (by a crash) more than `age` seconds ago.

@@ -5,8 +5,8 @@ public import ServiceLifecycle
 /// Everything that falls due with time rather than with a request: lot expiries and hold
 /// time-outs in idle accounts, calls whose platform went silent, recharges left in flight,
 /// purchases a crash interrupted, post-usage invoices of months that ended, notices of lots
-/// about to expire, notifications to send, and usage records past their retention. Each step is idempotent, so running it twice,
-/// or on two instances, does no harm.
+/// about to expire, notifications to send, and usage records past their retention. Each step is idempotent, so running it twice
+/// does no harm; with several instances one runs a round at a time (`WorkLocks`).
 public struct DueWork: Sendable {
     let stores: Stores
     let billing: BillingService
@@ -26,8 +26,13 @@ public struct DueWork: Sendable {
         self.deliverNotifications = deliverNotifications
     }
 
-    /// Runs every step once, in the order that lets a later one see what an earlier one did.
+    /// Runs every step once, in the order that lets a later one see what an earlier one did;
+    /// skips the round when another instance is running it.
     public func run() async throws {
+        _ = try await stores.locks.ifFree("due-work") { try await runSteps() }
+    }
+
+    private func runSteps() async throws {
         let now = clock.now()
         let settled = try await stores.ledger.settleDue(at: now)
         let tenantsWithSilentCalls = try await calls.expireSilentCalls()

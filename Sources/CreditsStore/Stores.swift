@@ -7,9 +7,10 @@ public struct Stores: Sendable {
     public let access: any AccessStore
     public let answers: any AnswerStore
     public let notifications: any NotificationStore
+    public let locks: any WorkLocks
 
     public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore, answers: any AnswerStore,
-                notifications: any NotificationStore) {
+                notifications: any NotificationStore, locks: any WorkLocks) {
         self.ledger = ledger
         self.directory = directory
         self.billing = billing
@@ -17,5 +18,6 @@ public struct Stores: Sendable {
         self.access = access
         self.answers = answers
         self.notifications = notifications
+        self.locks = locks
     }
 }

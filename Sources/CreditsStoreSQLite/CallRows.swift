@@ -20,21 +20,6 @@ enum CallRows {
 
     // MARK: Sessions
 
-    /// A session's rate in one text column, tab-separated (names hold no control characters).
-    static func encode(_ rate: Rate?) -> String? {
-        rate.map {
-            [$0.prefix.description, $0.destination, $0.numberType.rawValue, String($0.rateMicrosPerMinute), String($0.connectionFeeMicros),
-             String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom)].joined(separator: "\t")
-        }
-    }
-
-    static func decodeRate(_ text: String?) -> Rate? {
-        guard let parts = text?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init), parts.count == 8 else { return nil }
-        return try? Rate(prefix: DialPrefix(parts[0]), destination: parts[1], numberType: NumberType(rawValue: parts[2])!,
-                         rateMicrosPerMinute: Int64(parts[3])!, connectionFeeMicros: Int64(parts[4])!, firstIncrementSeconds: Int64(parts[5])!,
-                         nextIncrementSeconds: Int64(parts[6])!, effectiveFrom: ISO8601.parse(parts[7])!.civilDateAndTime.date)
-    }
-
     static func session(_ id: CallSessionId, of tenant: Tenant, _ db: Database) throws -> CallSession? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM call_session WHERE tenant_id = ? AND session_id = ?"),
                                          arguments: [tenant.id.rawValue, id.rawValue])
@@ -50,7 +35,7 @@ enum CallRows {
         let start = CallStart(sessionId: CallSessionId(stored: row["session_id"]), requestNumber: row["start_request"],
                               callType: CallType(rawValue: row["call_type"])!, upn: user?.upn, caller: try! PhoneNumber(row["caller"]),
                               callee: try! PhoneNumber(row["callee"]), startTime: Instant(millisecondsSinceEpoch: row["start_time"]))
-        let facts = CallFacts(callType: start.callType, user: user, caller: start.caller, callee: start.callee, rate: decodeRate(row["rate"]),
+        let facts = CallFacts(callType: start.callType, user: user, caller: start.caller, callee: start.callee, rate: StoredValues.rate(row["rate"]),
                               tenantCountry: tenant.country)
         let pool = (row["pool"] as String?).flatMap(PoolKey.init(stored:)).map { PoolDraw(key: $0, unitsPerSecond: row["pool_units_per_second"]) }
         return CallSession(id: start.sessionId, start: start, facts: facts, capability: (row["capability"] as String?).flatMap(Capability.init(rawValue:)),
@@ -69,7 +54,7 @@ enum CallRows {
                 .text(tenantId.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
                 .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
                 .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
-                .integer(session.start.requestNumber), .optional(encode(session.facts.rate)), .optional(session.capability?.rawValue),
+                .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
                 .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
                 .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
                 .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber))
@@ -92,26 +77,12 @@ enum CallRows {
             db.cachedStatement(sql: "SELECT fingerprint, answer FROM call_answer WHERE tenant_id = ? AND session_id = ? AND request_number = ?"),
             arguments: [tenantId.rawValue, sessionId.rawValue, number])
         else { return nil }
-        return (row[0], decodeAnswer(row[1]))
+        return (row[0], StoredValues.answer(row[1]))
     }
 
     static func insertAnswer(_ answer: CallAnswer, fingerprint: String, _ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO call_answer (tenant_id, session_id, request_number, fingerprint, answer) VALUES (?, ?, ?, ?, ?)")
-            .insert(.text(tenantId.rawValue), .text(sessionId.rawValue), .integer(number), .text(fingerprint), .text(encode(answer)))
-    }
-
-    /// `allowed reason capability rate granted charge fee usageId`, tab-separated, empty for none.
-    private static func encode(_ answer: CallAnswer) -> String {
-        [answer.allowed ? "1" : "0", answer.reason?.rawValue ?? "", answer.capability?.rawValue ?? "", answer.rateMicrosPerMinute.map(String.init) ?? "",
-         String(answer.grantedSeconds), answer.chargeMinor.map(String.init) ?? "", answer.connectionFeeMinor.map(String.init) ?? "",
-         answer.usageId ?? ""].joined(separator: "\t")
-    }
-
-    private static func decodeAnswer(_ text: String) -> CallAnswer {
-        let parts = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        return CallAnswer(allowed: parts[0] == "1", reason: CallRefusal(rawValue: parts[1]), capability: Capability(rawValue: parts[2]),
-                          rateMicrosPerMinute: Int64(parts[3]), grantedSeconds: Int64(parts[4]) ?? 0, chargeMinor: Int64(parts[5]),
-                          connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7])
+            .insert(.text(tenantId.rawValue), .text(sessionId.rawValue), .integer(number), .text(fingerprint), .text(StoredValues.text(answer)))
     }
 
     // MARK: Pools

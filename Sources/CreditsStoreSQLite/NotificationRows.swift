@@ -1,4 +1,5 @@
 import CreditsCore
+import CreditsStore
 import GRDB
 
 /// Writing notifications into the outbox inside the caller's transaction, and reading them back.
@@ -6,7 +7,7 @@ enum NotificationRows {
     /// Keeps the event unless the tenant already has one under its key.
     static func note(_ event: CreditEvent, of tenantId: TenantId, currency: Currency, balanceMinor: Int64, at now: Instant,
                      _ db: Database) throws {
-        let facts = facts(of: event)
+        let facts = StoredEvent(event)
         try db.cachedStatement(sql: """
             INSERT INTO notification (tenant_id, event_key, kind, occurred_at, currency, balance_minor, reference, amount_minor,
                 quantity, detail, due_at)
@@ -43,53 +44,15 @@ enum NotificationRows {
         }
     }
 
-    private struct Facts {
-        var reference: String
-        var amountMinor: Int64?
-        var quantity: Int64?
-        var detail: String?
-        var dueAt: Int64?
-    }
-
-    private static func facts(of event: CreditEvent) -> Facts {
-        switch event {
-        case let .rechargeSucceeded(id, amount), let .rechargeStopped(id, amount):
-            Facts(reference: String(id), amountMinor: amount)
-        case let .rechargeFailed(id, amount, reason):
-            Facts(reference: String(id), amountMinor: amount, detail: reason.rawValue)
-        case let .balanceExhausted(transaction):
-            Facts(reference: transaction.description)
-        case let .balanceBelowTrigger(transaction, trigger):
-            Facts(reference: transaction.description, amountMinor: trigger)
-        case let .lotExpiring(lot, remaining, expiresAt, days):
-            Facts(reference: lot.description, amountMinor: remaining, quantity: days, dueAt: expiresAt.millisecondsSinceEpoch)
-        case let .conferencingPoolUsed(month, percent):
-            Facts(reference: month.description, quantity: percent)
-        case let .postUsageInvoiceIssued(invoice, amount, month):
-            Facts(reference: String(invoice), amountMinor: amount, detail: month.description)
-        }
-    }
-
     static let columns = """
         n.id, n.tenant_id, n.kind, n.occurred_at, n.currency, n.balance_minor, n.reference, n.amount_minor, n.quantity, n.detail, n.due_at
         """
 
     /// `columns` from position `first` on.
     static func notification(_ row: Row, from first: Int = 0) -> CreditNotification {
-        let reference: String = row[first + 6]
-        let amount: Int64? = row[first + 7], quantity: Int64? = row[first + 8], detail: String? = row[first + 9]
-        let dueAt: Int64? = row[first + 10]
-        let event: CreditEvent = switch CreditEvent.Kind(rawValue: row[first + 2])! {
-        case .rechargeSucceeded: .rechargeSucceeded(rechargeId: Int64(reference)!, amountMinor: amount!)
-        case .rechargeFailed: .rechargeFailed(rechargeId: Int64(reference)!, amountMinor: amount!, reason: PaymentFailureReason(rawValue: detail!)!)
-        case .rechargeStopped: .rechargeStopped(rechargeId: Int64(reference)!, amountMinor: amount!)
-        case .balanceExhausted: .balanceExhausted(transactionId: TransactionId(Int64(reference)!))
-        case .balanceBelowTrigger: .balanceBelowTrigger(transactionId: TransactionId(Int64(reference)!), triggerMinor: amount!)
-        case .lotExpiring: .lotExpiring(lotId: LotId(Int64(reference)!), remainingMinor: amount!,
-                                        expiresAt: Instant(millisecondsSinceEpoch: dueAt!), daysAhead: quantity!)
-        case .conferencingPoolUsed: .conferencingPoolUsed(month: CalendarMonth(reference)!, percent: quantity!)
-        case .postUsageInvoiceIssued: .postUsageInvoiceIssued(invoiceId: Int64(reference)!, amountMinor: amount!, month: CalendarMonth(detail!)!)
-        }
+        let facts = StoredEvent(reference: row[first + 6], amountMinor: row[first + 7], quantity: row[first + 8], detail: row[first + 9],
+                                dueAt: row[first + 10])
+        let event = facts.event(CreditEvent.Kind(rawValue: row[first + 2])!)
         return CreditNotification(id: row[first], tenantId: TenantId(row[first + 1]), event: event,
                                   occurredAt: Instant(millisecondsSinceEpoch: row[first + 3]), currency: Currency(code: row[first + 4])!,
                                   balanceMinor: row[first + 5])
@@ -102,15 +65,5 @@ enum NotificationRows {
         NotificationDelivery(id: row[0], notification: notification(row, from: 7),
                              recipient: NotificationRecipient(channel: row[1], address: row[2])!, state: NotificationDelivery.State(rawValue: row[3])!,
                              attempts: row[4], lastError: row[5], finishedAt: (row[6] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
-    }
-}
-
-extension CreditEvent {
-    /// The ledger transaction a balance alert is about.
-    var transactionId: TransactionId? {
-        switch self {
-        case let .balanceExhausted(id), let .balanceBelowTrigger(id, _): id
-        default: nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+public import CreditsStore
+
 /// Every store over one SQLite file, sharing its connection pool.
 public struct SQLiteStores: Sendable {
     public let ledger: SQLiteLedgerStore
@@ -18,5 +20,11 @@ public struct SQLiteStores: Sendable {
         access = SQLiteAccessStore(database: database)
         answers = SQLiteAnswerStore(database: database)
         notifications = SQLiteNotificationStore(database: database)
+    }
+
+    /// As the services use them; one process owns the file, so its locks are in process.
+    public var stores: Stores {
+        Stores(ledger: ledger, directory: directory, billing: billing, calls: calls, access: access, answers: answers, notifications: notifications,
+               locks: LocalWorkLocks())
     }
 }

@@ -27,9 +27,7 @@ struct Billing {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.path = path ?? directory.appendingPathComponent("credits.sqlite").path
         self.gateway = gateway
-        let sqlite = try SQLiteStores(path: self.path)
-        stores = Stores(ledger: sqlite.ledger, directory: sqlite.directory, billing: sqlite.billing, calls: sqlite.calls, access: sqlite.access, answers: sqlite.answers,
-                          notifications: sqlite.notifications)
+        stores = try SQLiteStores(path: self.path).stores
         let wakeUps = wakeUps
         service = BillingService(stores: stores, gateway: gateway, clock: clock, logger: Logger(label: "test"),
                                  rechargeStarted: { wakeUps.increment() })

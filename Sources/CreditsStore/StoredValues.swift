@@ -1,8 +1,9 @@
 import CreditsCore
 import Foundation
 
-/// How the SQLite stores write the values they keep as JSON text.
-enum StoredValues {
+/// How the stores write the values they keep as text (JSON, or tab-separated where every call
+/// reads them), one format for every database.
+package enum StoredValues {
     private struct PaymentMethodJSON: Codable {
         var type: String
         var token: String?, brand: String?, lastFour: String?, expiryMonth: Int?, expiryYear: Int?
@@ -14,7 +15,7 @@ enum StoredValues {
         var billingCountry: String
     }
 
-    static func json(_ method: PaymentMethod) -> String {
+    package static func json(_ method: PaymentMethod) -> String {
         let value: PaymentMethodJSON = switch method {
         case let .card(card):
             PaymentMethodJSON(type: "card", token: card.token, brand: card.brand, lastFour: card.lastFour,
@@ -25,7 +26,7 @@ enum StoredValues {
         return encode(value)
     }
 
-    static func paymentMethod(_ text: String) -> PaymentMethod {
+    package static func paymentMethod(_ text: String) -> PaymentMethod {
         let value = decode(PaymentMethodJSON.self, text)
         if value.type == "card" {
             return .card(.init(token: value.token!, brand: value.brand!, lastFour: value.lastFour!,
@@ -34,19 +35,19 @@ enum StoredValues {
         return .agreement(number: value.agreementNumber!, purchaseOrder: value.purchaseOrder)
     }
 
-    static func json(_ agreements: [EnterpriseAgreement]) -> String {
+    package static func json(_ agreements: [EnterpriseAgreement]) -> String {
         encode(agreements.map { AgreementJSON(number: $0.number, billingCountry: $0.billingCountry.rawValue) })
     }
 
-    static func agreements(_ text: String) -> [EnterpriseAgreement] {
+    package static func agreements(_ text: String) -> [EnterpriseAgreement] {
         if text == "[]" { return [] }
         return decode([AgreementJSON].self, text).map { try! EnterpriseAgreement(number: $0.number, billingCountry: CountryCode($0.billingCountry)!) }
     }
 
-    static func json(_ names: some Sequence<String>) -> String { encode(names.sorted()) }
+    package static func json(_ names: some Sequence<String>) -> String { encode(names.sorted()) }
     /// Reads a JSON array of plain strings directly (every call reads a user's roles and
     /// licenses); anything with an escape goes through the JSON decoder.
-    static func names(_ text: String) -> [String] {
+    package static func names(_ text: String) -> [String] {
         let bytes = text.utf8
         guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]"), !bytes.contains(UInt8(ascii: "\\")) else {
             return decode([String].self, text)
@@ -55,13 +56,42 @@ enum StoredValues {
     }
 
     /// "enabled,recharge,trigger": the auto-recharge settings a purchase asked for.
-    static func text(_ settings: AutoRechargeSettings?) -> String? {
+    package static func text(_ settings: AutoRechargeSettings?) -> String? {
         settings.map { "\($0.enabled ? 1 : 0),\($0.rechargeAmountMinor),\($0.triggerAmountMinor)" }
     }
 
-    static func autoRecharge(_ text: String?) -> AutoRechargeSettings? {
+    package static func autoRecharge(_ text: String?) -> AutoRechargeSettings? {
         guard let parts = text?.split(separator: ",").compactMap({ Int64($0) }), parts.count == 3 else { return nil }
         return AutoRechargeSettings(unchecked: parts[0] == 1, rechargeAmountMinor: parts[1], triggerAmountMinor: parts[2])
+    }
+
+    /// A session's rate in one text column, tab-separated (names hold no control characters).
+    package static func text(_ rate: Rate?) -> String? {
+        rate.map {
+            [$0.prefix.description, $0.destination, $0.numberType.rawValue, String($0.rateMicrosPerMinute), String($0.connectionFeeMicros),
+             String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom)].joined(separator: "\t")
+        }
+    }
+
+    package static func rate(_ text: String?) -> Rate? {
+        guard let parts = text?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init), parts.count == 8 else { return nil }
+        return try? Rate(prefix: DialPrefix(parts[0]), destination: parts[1], numberType: NumberType(rawValue: parts[2])!,
+                         rateMicrosPerMinute: Int64(parts[3])!, connectionFeeMicros: Int64(parts[4])!, firstIncrementSeconds: Int64(parts[5])!,
+                         nextIncrementSeconds: Int64(parts[6])!, effectiveFrom: ISO8601.parse(parts[7])!.civilDateAndTime.date)
+    }
+
+    /// `allowed reason capability rate granted charge fee usageId`, tab-separated, empty for none.
+    package static func text(_ answer: CallAnswer) -> String {
+        [answer.allowed ? "1" : "0", answer.reason?.rawValue ?? "", answer.capability?.rawValue ?? "", answer.rateMicrosPerMinute.map(String.init) ?? "",
+         String(answer.grantedSeconds), answer.chargeMinor.map(String.init) ?? "", answer.connectionFeeMinor.map(String.init) ?? "",
+         answer.usageId ?? ""].joined(separator: "\t")
+    }
+
+    package static func answer(_ text: String) -> CallAnswer {
+        let parts = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        return CallAnswer(allowed: parts[0] == "1", reason: CallRefusal(rawValue: parts[1]), capability: Capability(rawValue: parts[2]),
+                          rateMicrosPerMinute: Int64(parts[3]), grantedSeconds: Int64(parts[4]) ?? 0, chargeMinor: Int64(parts[5]),
+                          connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7])
     }
 
     private static func encode(_ value: some Encodable) -> String {
