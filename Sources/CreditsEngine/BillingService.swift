@@ -86,10 +86,12 @@ public struct BillingService: Sendable {
 
     /// Starts a recharge when the balance is below the trigger (one in flight per tenant, with
     /// back-off and burst limits: `RechargePolicy`), and wakes the worker that runs it.
+    /// `balanceMinor`, what the caller saw, spares a write when it is above the trigger; the
+    /// store judges on the balance it finds.
     public func considerRecharge(of tenantId: TenantId, balanceMinor: Int64) async throws {
         let settings = try await stores.billing.settings(for: tenantId).autoRecharge
         guard settings.enabled, balanceMinor < settings.triggerAmountMinor else { return }
-        let (decision, recharge) = try await stores.billing.startRecharge(for: tenantId, balanceMinor: balanceMinor, at: clock.now())
+        let (decision, recharge) = try await stores.billing.startRecharge(for: tenantId, at: clock.now())
         switch decision {
         case .start: rechargeStarted()
         case .burstStopped where recharge != nil:

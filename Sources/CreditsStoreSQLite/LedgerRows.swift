@@ -17,6 +17,15 @@ enum LedgerRows {
         return CreditAccount(tenantId: tenantId, currency: Currency(code: row[0])!, liveLots: lots, holds: holds, debtMinor: row[1])
     }
 
+    /// The account's currency and balance as of `now`, from its live lots; nil without an account.
+    static func balance(of tenantId: TenantId, at now: Instant, _ db: Database) throws -> (currency: Currency, balanceMinor: Int64)? {
+        guard let account = try Row.fetchOne(db.cachedStatement(sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?"),
+                                             arguments: [tenantId.rawValue])
+        else { return nil }
+        let lots = try self.lots(db, where: "tenant_id = ? AND (free_minor > 0 OR held_minor > 0)", arguments: [tenantId.rawValue])
+        return (Currency(code: account[0])!, CreditFigures(lots: lots, debtMinor: account[1], at: now).balanceMinor)
+    }
+
     /// Lot and transaction numbers continue from the highest written; the write lock is held,
     /// so nobody else can take them.
     static func nextIds(_ db: Database) throws -> LedgerIdAllocator {

@@ -21,12 +21,8 @@ enum NotificationRows {
 
     /// Notes `event` with the tenant's balance as of `now`, read from its lots.
     static func note(_ event: CreditEvent, of tenantId: TenantId, at now: Instant, _ db: Database) throws {
-        guard let account = try Row.fetchOne(db.cachedStatement(sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?"),
-                                             arguments: [tenantId.rawValue])
-        else { return }
-        let lots = try LedgerRows.lots(db, where: "tenant_id = ? AND (free_minor > 0 OR held_minor > 0)", arguments: [tenantId.rawValue])
-        let figures = CreditFigures(lots: lots, debtMinor: account[1], at: now)
-        try note(event, of: tenantId, currency: Currency(code: account[0])!, balanceMinor: figures.balanceMinor, at: now, db)
+        guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else { return }
+        try note(event, of: tenantId, currency: balance.currency, balanceMinor: balance.balanceMinor, at: now, db)
     }
 
     /// The balance alerts of a ledger write (`CreditAlerts.balanceEvents`).

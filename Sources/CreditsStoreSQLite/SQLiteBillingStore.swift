@@ -75,13 +75,14 @@ public final class SQLiteBillingStore: BillingStore {
         }
     }
 
-    public func startRecharge(for tenantId: TenantId, balanceMinor: Int64, at now: Instant) async throws
+    public func startRecharge(for tenantId: TenantId, at now: Instant) async throws
         -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
     {
         try await database.write { db in
             let settings = try Self.settings(tenantId, db)
             let history = try Self.history(tenantId, now, db)
-            let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balanceMinor, history: history, at: now)
+            guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else { return (.notNeeded, nil) }
+            let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
             switch decision {
             case let .start(amountMinor):
                 try db.execute(sql: """
