@@ -149,6 +149,10 @@ extension BillingError {
         BillingError(.conflict, code: "requestConflict", detail: "Request \(number) of call session '\(id)' was already answered for other content.")
     }
 
+    public static func usageConflict(_ id: CallSessionId) -> BillingError {
+        BillingError(.conflict, code: "usageConflict", detail: "A different record was already charged under usage id '\(id)'.")
+    }
+
     public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
         BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
     }

@@ -269,9 +269,3 @@ public final class SQLiteCallStore: CallStore {
         }
     }
 }
-
-extension BillingError {
-    public static func usageConflict(_ id: CallSessionId) -> BillingError {
-        BillingError(.conflict, code: "usageConflict", detail: "A different record was already charged under usage id '\(id)'.")
-    }
-}

@@ -1,0 +1,145 @@
+import CreditsCore
+import CreditsStore
+import Logging
+import PostgresNIO
+
+/// Rates, call sessions and their answers, and minute pools as rows; every function runs inside
+/// the caller's transaction.
+enum CallRows {
+    // MARK: Rates
+
+    static func rates(_ c: PostgresConnection, _ logger: Logger, currency: String? = nil) async throws -> [(String, Rate)] {
+        try await c.rows("""
+            SELECT currency, prefix, effective_from, destination, number_type, rate_micros, fee_micros, first_increment, next_increment FROM rate
+            WHERE \(currency)::text IS NULL OR currency = \(currency) ORDER BY currency, prefix, effective_from
+            """, as: (String, String, String, String, String, Int64, Int64, Int64, Int64).self, logger: logger).map { r in
+            (r.0, try Rate(prefix: DialPrefix(r.1), destination: r.3, numberType: NumberType(rawValue: r.4)!, rateMicrosPerMinute: r.5,
+                           connectionFeeMicros: r.6, firstIncrementSeconds: r.7, nextIncrementSeconds: r.8,
+                           effectiveFrom: ISO8601.parse(r.2)!.civilDateAndTime.date))
+        }
+    }
+
+    // MARK: Sessions
+
+    private static let sessionColumns = """
+        session_id, start_request, call_type, upn, display_name, usage_location, caller, callee, start_time, rate, capability, pool,
+        pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request
+        """
+
+    static func session(_ id: CallSessionId, of tenant: Tenant, _ c: PostgresConnection, _ logger: Logger) async throws -> CallSession? {
+        try await c.records("""
+            SELECT \(unescaped: sessionColumns) FROM call_session WHERE tenant_id = \(tenant.id.rawValue) AND session_id = \(id.rawValue)
+            """, logger: logger) { try session($0, tenant: tenant) }.first
+    }
+
+    static func sessions(_ ids: [CallSessionId], of tenant: Tenant, _ c: PostgresConnection, _ logger: Logger) async throws -> [CallSession] {
+        try await c.records("""
+            SELECT \(unescaped: sessionColumns) FROM call_session WHERE tenant_id = \(tenant.id.rawValue) AND session_id = ANY(\(ids.map(\.rawValue)))
+            ORDER BY session_id
+            """, logger: logger) { try session($0, tenant: tenant) }
+    }
+
+    private static func session(_ row: PostgresRow, tenant: Tenant) throws -> CallSession {
+        let r = try row.decode((String, Int64, String, String?, String?, String?, String, String, Int64, String?, String?, String?,
+                                Int64, String, Int64, Int64, Int64, Int64, Int64).self)
+        let user = try r.3.map { try User(upn: UserPrincipalName(stored: $0), displayName: r.4!, usageLocation: CountryCode(r.5!)!) }
+        let start = CallStart(sessionId: CallSessionId(stored: r.0), requestNumber: r.1, callType: CallType(rawValue: r.2)!, upn: user?.upn,
+                              caller: try PhoneNumber(r.6), callee: try PhoneNumber(r.7), startTime: LedgerRows.instant(r.8))
+        let facts = CallFacts(callType: start.callType, user: user, caller: start.caller, callee: start.callee, rate: StoredValues.rate(r.9),
+                              tenantCountry: tenant.country)
+        let pool = r.11.flatMap(PoolKey.init(stored:)).map { PoolDraw(key: $0, unitsPerSecond: r.12) }
+        return CallSession(id: start.sessionId, start: start, facts: facts, capability: r.10.flatMap(Capability.init(rawValue:)), pool: pool,
+                           state: CallSession.State(rawValue: r.13)!, grantedSeconds: r.14, usedSeconds: r.15, heldMinor: r.16,
+                           expiresAt: LedgerRows.instant(r.17), lastRequestNumber: r.18)
+    }
+
+    static func insert(_ session: CallSession, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        let user = session.facts.user
+        var insert = RowsInsert("""
+            INSERT INTO call_session (tenant_id, session_id, call_type, upn, display_name, usage_location, caller, callee, start_time,
+                start_request, rate, capability, pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request) VALUES
+            """, columns: 20)
+        insert.add(.text(tenantId.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
+                   .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
+                   .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
+                   .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
+                   .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
+                   .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
+                   .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber))
+        try await insert.run(on: c, logger: logger)
+    }
+
+    static func update(_ session: CallSession, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.run("""
+            UPDATE call_session SET state = \(session.state.rawValue), granted_seconds = \(session.grantedSeconds), used_seconds = \(session.usedSeconds),
+                held_minor = \(session.heldMinor), expires_at = \(session.expiresAt.millisecondsSinceEpoch), last_request = \(session.lastRequestNumber)
+            WHERE tenant_id = \(tenantId.rawValue) AND session_id = \(session.id.rawValue)
+            """, logger: logger)
+    }
+
+    // MARK: Answers
+
+    static func answer(_ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
+        -> (fingerprint: String, answer: CallAnswer)? {
+        try await c.row("""
+            SELECT fingerprint, answer FROM call_answer WHERE tenant_id = \(tenantId.rawValue) AND session_id = \(sessionId.rawValue) AND request_number = \(number)
+            """, as: (String, String).self, logger: logger).map { ($0.0, StoredValues.answer($0.1)) }
+    }
+
+    static func insertAnswer(_ answer: CallAnswer, fingerprint: String, _ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId,
+                             _ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.run("""
+            INSERT INTO call_answer (tenant_id, session_id, request_number, fingerprint, answer)
+            VALUES (\(tenantId.rawValue), \(sessionId.rawValue), \(number), \(fingerprint), \(StoredValues.text(answer)))
+            """, logger: logger)
+    }
+
+    // MARK: Pools
+
+    static func pool(_ slot: CallDesk.PoolSlot, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> PoolBalance {
+        let used = try await c.row("""
+            SELECT used FROM minute_pool WHERE tenant_id = \(tenantId.rawValue) AND month = \(slot.month.description) AND pool = \(slot.key.description)
+            """, as: Int64.self, logger: logger) ?? Int64(0)
+        // Licenses are a sorted JSON array of quoted names: a quoted name found in it is held.
+        let licenses = slot.key.sizingLicenses.map { "%\"\($0.rawValue)\"%" }
+        var users: Int64 = 0
+        if !licenses.isEmpty {
+            users = try await c.row("""
+                SELECT COUNT(*) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue)
+                AND (\(slot.key.country?.rawValue)::text IS NULL OR usage_location = \(slot.key.country?.rawValue)) AND licenses LIKE ANY(\(licenses))
+                """, as: Int64.self, logger: logger) ?? Int64(0)
+        }
+        return PoolBalance(key: slot.key, month: slot.month, capacity: slot.key.capacity(users: Int(users)), used: used)
+    }
+
+    static func addPoolUse(_ use: [CallDesk.PoolSlot: Int64], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        for (slot, units) in use.sorted(by: { $0.key.key.description < $1.key.key.description }) {
+            try await c.run("""
+                INSERT INTO minute_pool (tenant_id, month, pool, used) VALUES (\(tenantId.rawValue), \(slot.month.description), \(slot.key.description), \(units))
+                ON CONFLICT (tenant_id, month, pool) DO UPDATE SET used = minute_pool.used + excluded.used
+                """, logger: logger)
+        }
+    }
+
+    /// Every pool the tenant's licenses make this month, and any pool already used in it.
+    static func pools(of tenantId: TenantId, month: CalendarMonth, _ c: PostgresConnection, _ logger: Logger) async throws -> [PoolBalance] {
+        let plans: [Capability] = [.domesticCallingPlan, .domesticCallingPlan120, .domesticCallingPlan240, .domesticAndInternationalCallingPlan]
+        var keys: Set<PoolKey> = [.conferencing]
+        for plan in plans {
+            for location in try await c.rows("""
+                SELECT DISTINCT usage_location FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND licenses LIKE \("%\"\(plan.rawValue)\"%")
+                """, as: String.self, logger: logger) {
+                keys.insert(PoolKey(capability: plan, country: CountryCode(location)))
+            }
+        }
+        keys.formUnion(try await c.rows("SELECT pool FROM minute_pool WHERE tenant_id = \(tenantId.rawValue) AND month = \(month.description)",
+                                        as: String.self, logger: logger).compactMap(PoolKey.init(stored:)))
+        var balances: [PoolBalance] = []
+        // The conferencing pool is shown only when someone is licensed for it or it was used.
+        for key in keys.sorted(by: { $0.description < $1.description }) {
+            let balance = try await pool(CallDesk.PoolSlot(key: key, month: month), of: tenantId, c, logger)
+            if balance.capacity > 0 || balance.used > 0 { balances.append(balance) }
+        }
+        return balances
+    }
+}

@@ -1,0 +1,37 @@
+import CreditsCore
+import CreditsStore
+import Logging
+import PostgresNIO
+
+/// Tenants and users as rows.
+enum DirectoryRows {
+    static let tenantColumns = "id, name, country, currency, channel, commerce_model, agreements, created_at, usage_retention_days"
+
+    static func tenant(_ row: PostgresRow) throws -> Tenant {
+        let r = try row.decode((String, String, String, String, String, String, String, Int64, Int64).self)
+        var tenant = try Tenant(id: TenantId(r.0), name: r.1, country: CountryCode(r.2)!, currency: Currency(code: r.3)!,
+                                billingAccount: BillingAccount(channel: SalesChannel(rawValue: r.4)!, commerceModel: CommerceModel(rawValue: r.5)!,
+                                                               agreements: StoredValues.agreements(r.6)),
+                                createdAt: LedgerRows.instant(r.7))
+        tenant.usageRetention = try UsageRetention(days: r.8)
+        return tenant
+    }
+
+    static let userColumns = "upn, display_name, usage_location, roles, licenses"
+
+    static func user(_ row: PostgresRow) throws -> User {
+        let r = try row.decode((String, String, String, String, String).self)
+        return try User(upn: UserPrincipalName(stored: r.0), displayName: r.1, usageLocation: CountryCode(r.2)!,
+                        roles: Set(StoredValues.names(r.3).compactMap(Role.init(rawValue:))),
+                        licenses: Set(StoredValues.names(r.4).compactMap(LicenseSku.init(rawValue:))))
+    }
+
+    static func tenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Tenant? {
+        try await c.records("SELECT \(unescaped: tenantColumns) FROM tenant WHERE id = \(id.rawValue)", logger: logger, tenant).first
+    }
+
+    static func user(_ upn: UserPrincipalName, in tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> User? {
+        try await c.records("SELECT \(unescaped: userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)",
+                            logger: logger, user).first
+    }
+}

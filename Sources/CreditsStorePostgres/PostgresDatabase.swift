@@ -1,0 +1,122 @@
+import CreditsCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One PostgreSQL database that every Postgres store shares: a `PostgresClient` (a pool of
+/// connections) running from opening to `close()`, and the transaction every write runs in.
+public final class PostgresDatabase: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects and brings the schema up to date (`migrate`).
+    public init(_ address: PostgresAddress, logger: Logger = Logger(label: "commscredits.postgres")) async throws {
+        var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
+                                                         password: address.password, database: address.database, tls: .disable)
+        configuration.options.maximumConnections = address.maximumConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+        do {
+            try await migrate()
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    /// Closes every connection; the stores cannot be used after.
+    public func close() async {
+        running.cancel()
+        await running.value
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction; an instance starting
+    /// at the same time waits for the lock and finds them applied.
+    func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                                       logger: logger)
+            let applied = try await Set(connection.query("SELECT name FROM schema_migration", logger: logger).collect().map { try $0.decode(String.self) })
+            for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                try await connection.query(PostgresQuery(unsafeSQL: migration.sql), logger: logger)
+                try await connection.query("INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
+                                           logger: logger)
+            }
+        }
+    }
+
+    private static let migrationLock: Int64 = 0x636f_6d6d_7300_0001
+
+    /// Runs `body` in one transaction on one connection, committed when it returns and rolled back
+    /// when it throws. A transaction that lost a deadlock or a serialization conflict is run again.
+    @discardableResult
+    func transaction<Value>(_ body: (PostgresConnection) async throws -> sending Value) async throws -> sending Value {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let value = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return value
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where Self.isWorthRetrying(error) && attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    /// Runs `body` on one connection outside any transaction: each statement sees what was
+    /// committed when it started.
+    func read<Value>(_ body: (PostgresConnection) async throws -> sending Value) async throws -> sending Value {
+        try await client.withConnection { connection in try await body(connection) }
+    }
+
+    private static func isWorthRetrying(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    /// Whether `error` is a unique constraint refusing a row.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+}
+
+extension PostgresConnection {
+    /// Every row of a query, decoded.
+    func rows<each Column: PostgresDecodable>(_ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger) async throws
+        -> [(repeat each Column)] {
+        var decoded: [(repeat each Column)] = []
+        for try await row in try await self.query(query, logger: logger) {
+            decoded.append(try row.decode(type))
+        }
+        return decoded
+    }
+
+    /// The first row of a query, decoded; nil when there is none.
+    func row<each Column: PostgresDecodable>(_ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger) async throws
+        -> (repeat each Column)? {
+        for try await row in try await self.query(query, logger: logger) {
+            return try row.decode(type)
+        }
+        return nil
+    }
+
+    /// Runs a statement; returns how many rows it returned (with `RETURNING`, how many it changed).
+    @discardableResult
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        var count = 0
+        for try await _ in try await self.query(query, logger: logger) { count += 1 }
+        return count
+    }
+}
