@@ -121,7 +121,8 @@ let package = Package(
         .target(
             name: "CreditsApp",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "CreditsAPI", "Notifications", "AdminCenter",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "CreditsAPI", "Notifications",
+                "AdminCenter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,19 +144,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The conformance suite's PostgreSQL databases, one per test.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: ["CreditsStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/PostgresTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "CreditsCoreTests", dependencies: ["CreditsCore"], swiftSettings: strict),
         .testTarget(
             name: "CreditsStoreTests",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CreditsEngineTests",
-            dependencies: ["CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport", "CreditsEngine",
+                           "Payments", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "CreditsCore"], swiftSettings: strict),

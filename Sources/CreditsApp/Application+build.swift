@@ -3,6 +3,7 @@ import AdminCenter
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import CreditsStorePostgres
 public import CreditsAPI
 public import Hummingbird
 import Foundation
@@ -12,7 +13,8 @@ import ServiceLifecycle
 import Payments
 
 /// Builds the service from its configuration. The server, the command line and the tests all
-/// come through here. Keys: `http.host`, `http.port`, `database` (`sqlite:PATH`), `demo`
+/// come through here. Keys: `http.host`, `http.port`, `database` (`sqlite:PATH` or
+/// `postgres://USER@HOST:PORT/DATABASE`, see `DatabaseLocation`), `demo`
 /// (load the demo organization into an empty database), `testClock` (a clock that moves only
 /// through `/v1/test-clock`; never in production), `schedule.intervalSeconds` (how often what
 /// falls due is run: expiries, silent calls, post-usage invoices), `recharge.intervalSeconds`
@@ -42,7 +44,7 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
                                        level: reader.string(forKey: "log.level", as: Logger.Level.self, default: .info))
     ServiceMetrics.bootstrap()
     let location = try DatabaseLocation(reader.string(forKey: "database", default: DatabaseLocation.defaultArgument))
-    let stores = try location.openStores()
+    let (stores, postgres) = try await location.open()
     let testClock = reader.bool(forKey: "testClock", default: false) ? ManualClock(SystemClock().now()) : nil
     let clock: any CreditsClock = testClock ?? SystemClock()
     var accessSettings = AccessService.Settings()
@@ -79,7 +81,9 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
                testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
     try await AdminCenter(access: access, billing: billing, stores: stores, clock: clock, secureCookies: secureCookies).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
-    return ServerParts(router: router, services: [schedule, recharges, notifications], logger: logger)
+    // The database's connections close last: services stop in the reverse of this order.
+    let database: [any Service] = postgres.map { [PostgresConnections(database: $0)] } ?? []
+    return ServerParts(router: router, services: database + [schedule, recharges, notifications], logger: logger)
 }
 
 /// The mail relay, when `host` is set: `port` (25), `security` (`starttls`, `starttls-required`
@@ -105,6 +109,16 @@ func mailer(_ smtp: ConfigReader, logger: Logger) throws -> Mailer? {
         timeout: .seconds(smtp.int(forKey: "timeoutSeconds", default: 30)))
     logger.info("Email notifications go through \(host):\(configuration.port)", metadata: ["security": "\(security.rawValue)"])
     return try Mailer(configuration: configuration)
+}
+
+/// Keeps PostgreSQL's connections open while the server runs, and closes them at shutdown.
+struct PostgresConnections: Service {
+    let database: PostgresDatabase
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.close()
+    }
 }
 
 struct SMTPSecurityError: Error, CustomStringConvertible {

@@ -1,19 +1,34 @@
 public import CreditsStore
+import CreditsStorePostgres
 import CreditsStoreSQLite
+import Foundation
 
 /// Where the data lives, as given by `--database`: `sqlite:PATH` (a file, created and
-/// migrated on first use).
+/// migrated on first use) or `postgres://USER@HOST:PORT/DATABASE`, whose password comes from
+/// the environment: `DATABASE_PASSWORD`, or the file named by `DATABASE_PASSWORD_FILE`.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
+    case postgres(PostgresAddress)
 
     /// A file in the working directory.
     public static let defaultArgument = "sqlite:commscredits.sqlite"
 
-    public init(_ argument: String) throws(DatabaseLocationError) {
+    public init(_ argument: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseLocationError) {
         if argument.hasPrefix("sqlite:") {
             let path = String(argument.dropFirst("sqlite:".count))
             guard !path.isEmpty else { throw DatabaseLocationError(argument: argument) }
             self = .sqlite(path: path)
+        } else if argument.hasPrefix("postgres") {
+            let password: String?
+            do {
+                password = try environment["DATABASE_PASSWORD"] ?? environment["DATABASE_PASSWORD_FILE"].map {
+                    try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+            } catch {
+                throw DatabaseLocationError(argument: argument, reason: "DATABASE_PASSWORD_FILE cannot be read: \(error.localizedDescription)")
+            }
+            guard let address = PostgresAddress(url: argument, password: password) else { throw DatabaseLocationError(argument: argument) }
+            self = .postgres(address)
         } else {
             throw DatabaseLocationError(argument: argument)
         }
@@ -22,21 +37,40 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .sqlite(path): "sqlite:\(path)"
+        case let .postgres(address): address.description
         }
     }
 
     /// Opens every store over the database, creating and migrating it where needed.
-    public func openStores() throws -> Stores {
+    public func openStores() async throws -> Stores {
+        try await open().stores
+    }
+
+    /// The stores, and for PostgreSQL the database, whose connections `close()` ends.
+    public func open() async throws -> (stores: Stores, postgres: PostgresDatabase?) {
         switch self {
         case let .sqlite(path):
-            return try SQLiteStores(path: path).stores
+            return (try SQLiteStores(path: path).stores, nil)
+        case let .postgres(address):
+            let database = try await PostgresDatabase(address)
+            return (PostgresStores(database: database).stores, database)
         }
     }
 }
 
 public struct DatabaseLocationError: Error, CustomStringConvertible {
     public let argument: String
+    public var reason: String?
+
+    public init(argument: String, reason: String? = nil) {
+        self.argument = argument
+        self.reason = reason
+    }
+
     public var description: String {
-        "'\(argument)' is not a database this service can use; give sqlite:PATH, for example \(DatabaseLocation.defaultArgument)."
+        reason ?? """
+            '\(argument)' is not a database this service can use; give sqlite:PATH (for example \(DatabaseLocation.defaultArgument)) \
+            or postgres://USER@HOST:PORT/DATABASE, with the password in DATABASE_PASSWORD or a file named by DATABASE_PASSWORD_FILE.
+            """
     }
 }

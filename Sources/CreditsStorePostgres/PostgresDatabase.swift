@@ -27,6 +27,10 @@ public final class PostgresDatabase: Sendable {
         }
     }
 
+    deinit {
+        running.cancel()
+    }
+
     /// Closes every connection; the stores cannot be used after.
     public func close() async {
         running.cancel()
@@ -42,7 +46,10 @@ public final class PostgresDatabase: Sendable {
                                        logger: logger)
             let applied = try await Set(connection.query("SELECT name FROM schema_migration", logger: logger).collect().map { try $0.decode(String.self) })
             for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
-                try await connection.query(PostgresQuery(unsafeSQL: migration.sql), logger: logger)
+                // One statement at a time: a prepared statement holds only one.
+                for statement in migration.sql.split(separator: ";\n") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                }
                 try await connection.query("INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
                                            logger: logger)
             }
@@ -71,6 +78,8 @@ public final class PostgresDatabase: Sendable {
                 }
             } catch let error as PSQLError where Self.isWorthRetrying(error) && attempt < 5 {
                 attempt += 1
+            } catch let error as PSQLError {
+                throw PostgresFailure(error)
             }
         }
     }
@@ -78,17 +87,30 @@ public final class PostgresDatabase: Sendable {
     /// Runs `body` on one connection outside any transaction: each statement sees what was
     /// committed when it started.
     func read<Value>(_ body: (PostgresConnection) async throws -> sending Value) async throws -> sending Value {
-        try await client.withConnection { connection in try await body(connection) }
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch let error as PSQLError {
+            throw PostgresFailure(error)
+        }
     }
 
     private static func isWorthRetrying(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40001" || state == "40P01"
     }
+}
 
-    /// Whether `error` is a unique constraint refusing a row.
-    static func isUniqueViolation(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+/// What PostgreSQL said, for the log: `PSQLError` hides it, lest bound values leak; its
+/// message and code name no values.
+public struct PostgresFailure: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ error: PSQLError) {
+        if let info = error.serverInfo {
+            description = "PostgreSQL refused: \(info[.message] ?? "?") (SQLSTATE \(info[.sqlState] ?? "?"))"
+        } else {
+            description = "PostgreSQL could not be reached or answered unexpectedly: \(error.code)"
+        }
     }
 }
 

@@ -26,7 +26,7 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             let path = database ?? "sqlite:" + FileManager.default.temporaryDirectory
                 .appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let store = try DatabaseLocation(path).openStores().ledger
+            let store = try await DatabaseLocation(path).openStores().ledger
             var bench = LedgerBenchmark(store: store, now: SystemClock().now())
             try await bench.prepare()
             try await bench.chargesOneByOne(single)

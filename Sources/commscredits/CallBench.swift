@@ -27,7 +27,7 @@ extension Bench {
         func run() async throws {
             if lookups > 0 { rateLookups() }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let stores = try DatabaseLocation("sqlite:" + path).openStores()
+            let stores = try await DatabaseLocation("sqlite:" + path).openStores()
             let clock = ManualClock(SystemClock().now())
             let calls = Self.callService(stores, clock)
             let tenant = try await Self.prepare(stores, calls, clock)

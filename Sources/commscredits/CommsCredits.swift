@@ -10,6 +10,6 @@ struct CommsCredits: AsyncParsableCommand {
 
 /// `--database`, for the commands that open the data directly.
 struct DatabaseOption: ParsableArguments {
-    @Option(help: "Where the data lives: sqlite:PATH.")
+    @Option(help: "Where the data lives: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (password in DATABASE_PASSWORD or DATABASE_PASSWORD_FILE).")
     var database: String = "sqlite:commscredits.sqlite"
 }

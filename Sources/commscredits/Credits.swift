@@ -20,7 +20,7 @@ struct Credits: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            let store = try DatabaseLocation(options.database).openStores().ledger
+            let store = try await DatabaseLocation(options.database).openStores().ledger
             let tenantId = TenantId(tenant)
             let statement = try await store.statement(for: tenantId, at: SystemClock().now())
             let money = { (amount: Int64) in MoneyText.withCode(amount, statement.currency) }

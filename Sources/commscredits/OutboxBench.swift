@@ -23,7 +23,7 @@ extension Bench {
 
         func run() async throws {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let stores = try DatabaseLocation("sqlite:" + path).openStores()
+            let stores = try await DatabaseLocation("sqlite:" + path).openStores()
             let clock = ManualClock(SystemClock().now())
             var logger = Logger(label: "bench")
             logger.logLevel = .error

@@ -28,7 +28,7 @@ struct Report: AsyncParsableCommand {
                 let end = try to.map { try Self.instant($0, "to") } ?? now
                 let start = try from.map { try Self.instant($0, "from") } ?? end.adding(days: -28)
                 guard start < end else { throw BillingError.invalid("from", "--from must come before --to.") }
-                let stores = try DatabaseLocation(options.database).openStores()
+                let stores = try await DatabaseLocation(options.database).openStores()
                 let tenant = try await DirectoryService(stores: stores, clock: SystemClock()).tenant(TenantId(tenant))
                 let (reportFrom, reportTo) = UsageExport.range(of: tenant, from: start, to: end, at: now)
                 let total = try await stores.calls.usageRecordCount(for: tenant.id, from: reportFrom, to: reportTo)

@@ -14,7 +14,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (default 8080).")
     var port: Int?
 
-    @Option(help: "Where the data lives: sqlite:PATH (default \(DatabaseLocation.defaultArgument)).")
+    @Option(help: "Where the data lives: sqlite:PATH (default \(DatabaseLocation.defaultArgument)) or postgres://USER@HOST:PORT/DATABASE.")
     var database: String?
 
     @Flag(help: "Load the demo organization into an empty database.")

@@ -24,7 +24,7 @@ struct Tenants: AsyncParsableCommand {
                 guard let currency = Currency(code: currency) else {
                     throw BillingError.invalid("currency", "'\(self.currency)' is not an ISO 4217 currency code.")
                 }
-                let directory = try directoryService(options)
+                let directory = try await directoryService(options)
                 let tenant = try Tenant(
                     id: TenantId(tenant), name: name, country: CountryCode.parse(country, field: "country"), currency: currency,
                     billingAccount: BillingAccount(channel: SalesChannel.parse(channel, field: "channel"), commerceModel: CommerceModel.parse(commerceModel, field: "commerceModel"),
@@ -69,7 +69,7 @@ struct Tenants: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingRefusals {
-                let directory = try directoryService(options)
+                let directory = try await directoryService(options)
                 if let tenant {
                     printTenant(try await directory.tenant(TenantId(tenant)))
                 } else {
@@ -80,8 +80,8 @@ struct Tenants: AsyncParsableCommand {
     }
 }
 
-func directoryService(_ options: DatabaseOption) throws -> DirectoryService {
-    DirectoryService(stores: try DatabaseLocation(options.database).openStores(), clock: SystemClock())
+func directoryService(_ options: DatabaseOption) async throws -> DirectoryService {
+    DirectoryService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())
 }
 
 private func parseAgreement(_ text: String) throws -> EnterpriseAgreement {

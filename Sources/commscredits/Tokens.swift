@@ -80,6 +80,6 @@ extension Users {
     }
 }
 
-func accessService(_ options: DatabaseOption) throws -> AccessService {
-    AccessService(stores: try DatabaseLocation(options.database).openStores(), clock: SystemClock())
+func accessService(_ options: DatabaseOption) async throws -> AccessService {
+    AccessService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())
 }

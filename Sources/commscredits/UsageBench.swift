@@ -13,7 +13,7 @@ extension Bench {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            let stores = try DatabaseLocation(options.database).openStores()
+            let stores = try await DatabaseLocation(options.database).openStores()
             let clock = ManualClock(SystemClock().now())
             let calls = Calls.callService(stores, clock)
             let tenant = try await Calls.prepare(stores, calls, clock)

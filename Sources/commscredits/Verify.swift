@@ -9,7 +9,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOption
 
     func run() async throws {
-        let store = try DatabaseLocation(options.database).openStores().ledger
+        let store = try await DatabaseLocation(options.database).openStores().ledger
         let verification = try await store.verify()
         print(verification)
         if !verification.isConsistent { throw ExitCode(1) }

@@ -40,7 +40,7 @@ import Testing
     @Test func theDemoOrganizationIsALivingAccountLoadedOnlyIntoAnEmptyDatabase() async throws {
         let database = try temporaryDatabase()
         _ = try await buildApplication(reader: reader(database: database, demo: true))
-        let stores = try DatabaseLocation(database).openStores()
+        let stores = try await DatabaseLocation(database).openStores()
         let store = stores.ledger
         let now = SystemClock().now()
         let statement = try await store.statement(for: DemoOrganization.tenantId, at: now)

@@ -17,8 +17,8 @@ enum TestServer {
             try await access().createToken(name: "test", tenantId: tenant.map(TenantId.init), scopes: scopes).secret
         }
 
-        func access() throws -> AccessService {
-            AccessService(stores: try DatabaseLocation(argument).openStores(), clock: SystemClock())
+        func access() async throws -> AccessService {
+            AccessService(stores: try await DatabaseLocation(argument).openStores(), clock: SystemClock())
         }
     }
 

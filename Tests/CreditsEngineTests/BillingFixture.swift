@@ -1,19 +1,41 @@
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import CreditsStorePostgres
 import CreditsStoreSQLite
 import Foundation
 import Logging
 import Payments
+import PostgresTestSupport
 import Synchronization
 import Testing
 
-/// A real SQLite file, the sandbox gateway and a clock that moves when told; a web-direct
+/// A real SQLite file (a new PostgreSQL database instead when the conformance suite has a
+/// server: `TestPostgres`), the sandbox gateway and a clock that moves when told; a web-direct
 /// tenant in the US (unless told otherwise) with one user who can hold any license.
 struct Billing {
+    enum Database {
+        case sqlite(path: String)
+        case postgres(PostgresAddress)
+
+        static func fresh() async throws -> Database {
+            if TestPostgres.server != nil { return .postgres(try await TestPostgres.freshAddress()) }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            return .sqlite(path: directory.appendingPathComponent("credits.sqlite").path)
+        }
+
+        func open() async throws -> Stores {
+            switch self {
+            case let .sqlite(path): try SQLiteStores(path: path).stores
+            case let .postgres(address): PostgresStores(database: try await PostgresDatabase(address)).stores
+            }
+        }
+    }
+
     static let start = ISO8601.parse("2027-03-01T09:00:00Z")!
 
-    let path: String
+    let database: Database
     let clock = ManualClock(start)
     let gateway: SandboxPaymentGateway
     let stores: Stores
@@ -22,25 +44,24 @@ struct Billing {
     let tenant = TenantId("fabrikam")
 
     init(channel: SalesChannel = .webDirect, commerceModel: CommerceModel = .classic, country: String = "US",
-         agreements: [(String, String)] = [], path: String? = nil, gateway: SandboxPaymentGateway = SandboxPaymentGateway()) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.path = path ?? directory.appendingPathComponent("credits.sqlite").path
+         agreements: [(String, String)] = [], database: Database? = nil, gateway: SandboxPaymentGateway = SandboxPaymentGateway()) async throws {
+        let opened = if let database { database } else { try await Database.fresh() }
+        self.database = opened
         self.gateway = gateway
-        stores = try SQLiteStores(path: self.path).stores
+        stores = try await opened.open()
         let wakeUps = wakeUps
         service = BillingService(stores: stores, gateway: gateway, clock: clock, logger: Logger(label: "test"),
                                  rechargeStarted: { wakeUps.increment() })
-        guard path == nil else { return }
+        guard database == nil else { return }
         let account = try BillingAccount(channel: channel, commerceModel: commerceModel,
                                          agreements: agreements.map { try EnterpriseAgreement(number: $0.0, billingCountry: CountryCode($0.1)!) })
         try await directoryService.createTenant(Tenant(id: tenant, name: "Fabrikam", country: CountryCode(country)!, currency: .usd,
                                                        billingAccount: account, createdAt: clock.now()))
     }
 
-    /// The same database file and gateway, as after a restart of the service.
+    /// The same database and gateway, as after a restart of the service.
     func restarted() async throws -> Billing {
-        try await Billing(path: path, gateway: gateway)
+        try await Billing(database: database, gateway: gateway)
     }
 
     var directoryService: DirectoryService { DirectoryService(stores: stores, clock: clock) }

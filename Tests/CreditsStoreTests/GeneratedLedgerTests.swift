@@ -97,8 +97,8 @@ struct GeneratedRun {
                 try await apply("leap-day", .addFunds(source: .purchase, amountMinor: 10_000), try await ledger.statement(at: now))
             }
         default:
-            if ledger.kind == .sqliteFile {
-                try ledger.reopen()
+            if ledger.kind != .memory {
+                try await ledger.reopen()
                 try await check("reopen")
             }
         }

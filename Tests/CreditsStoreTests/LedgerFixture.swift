@@ -1,13 +1,19 @@
 import CreditsCore
 import CreditsStore
+import CreditsStorePostgres
 import CreditsStoreSQLite
 import Foundation
+import PostgresTestSupport
 import Testing
 
-/// The stores every ledger test runs against.
+/// The stores every ledger test runs against: PostgreSQL too when the conformance suite has a
+/// server (`TestPostgres`).
 enum StoreKind: String, CaseIterable, CustomStringConvertible {
     case memory
     case sqliteFile
+    case postgres
+
+    static var allCases: [StoreKind] { TestPostgres.server == nil ? [.memory, .sqliteFile] : [.memory, .sqliteFile, .postgres] }
 
     var description: String { rawValue }
 }
@@ -17,6 +23,7 @@ struct Ledger {
     let kind: StoreKind
     let directory: URL
     private(set) var store: any LedgerStore
+    private var postgres: PostgresAddress?
     let tenant = TenantId("contoso")
 
     static let start = ISO8601.parse("2027-01-10T09:00:00Z")!
@@ -28,16 +35,23 @@ struct Ledger {
         switch kind {
         case .memory: store = InMemoryLedgerStore()
         case .sqliteFile: store = try SQLiteLedgerStore(path: directory.appendingPathComponent("ledger.sqlite").path)
+        case .postgres:
+            let address = try await TestPostgres.freshAddress()
+            postgres = address
+            store = PostgresStores(database: try await PostgresDatabase(address)).ledger
         }
         try await store.openAccount(tenant, currency: currency, at: Self.start)
     }
 
     var databasePath: String { directory.appendingPathComponent("ledger.sqlite").path }
 
-    /// Closes and opens the database file again (the in-memory store has nothing to reopen).
-    mutating func reopen() throws {
-        guard kind == .sqliteFile else { return }
-        store = try SQLiteLedgerStore(path: databasePath)
+    /// Closes and opens the database again (the in-memory store has nothing to reopen).
+    mutating func reopen() async throws {
+        switch kind {
+        case .memory: return
+        case .sqliteFile: store = try SQLiteLedgerStore(path: databasePath)
+        case .postgres: store = PostgresStores(database: try await PostgresDatabase(postgres!)).ledger
+        }
     }
 
     func run(_ key: String, _ command: LedgerCommand, at now: Instant) async throws -> Result<LedgerReceipt, LedgerError> {

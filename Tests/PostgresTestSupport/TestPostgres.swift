@@ -1,0 +1,42 @@
+import CreditsStorePostgres
+import Foundation
+import PostgresNIO
+
+/// The PostgreSQL server the conformance suite runs on, when `COMMSCREDITS_TEST_POSTGRES` names
+/// one (`postgres://USER@HOST:PORT/DATABASE`, a user who may create databases): each test gets
+/// a database of its own, new and empty.
+public enum TestPostgres {
+    public static var server: PostgresAddress? {
+        ProcessInfo.processInfo.environment["COMMSCREDITS_TEST_POSTGRES"].flatMap {
+            PostgresAddress(url: $0, password: ProcessInfo.processInfo.environment["DATABASE_PASSWORD"])
+        }
+    }
+
+    /// A new, empty database on `server`, migrated.
+    public static func freshDatabase() async throws -> CreditsStorePostgres.PostgresDatabase {
+        try await PostgresDatabase(freshAddress())
+    }
+
+    /// The address of a new, empty database on `server`; the conformance tests keep few connections each.
+    public static func freshAddress() async throws -> PostgresAddress {
+        guard let server else { throw MissingServer() }
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let logger = Logger(label: "test")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: server.database,
+                                 tls: .disable),
+            id: 1, logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        // The suite checks rules, not durability (the two-instance test and the benchmarks keep
+        // commits synced): commits need not wait for the disk here.
+        try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger)
+        try await connection.close()
+        var address = PostgresAddress(url: "postgres://\(server.user)@\(server.host):\(server.port)/\(name)", password: server.password)!
+        address.maximumConnections = 4
+        return address
+    }
+
+    struct MissingServer: Error, CustomStringConvertible {
+        var description: String { "COMMSCREDITS_TEST_POSTGRES names no PostgreSQL server" }
+    }
+}
