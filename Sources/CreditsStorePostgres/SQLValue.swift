@@ -30,6 +30,10 @@ struct RowsInsert {
     }
 
     mutating func add(_ values: SQLValue...) {
+        add(values)
+    }
+
+    mutating func add(_ values: [SQLValue]) {
         precondition(values.count == columns)
         if parameters + columns > 65_535 { finishStatement() }
         sql += parameters == 0 ? head + " (" : ", ("

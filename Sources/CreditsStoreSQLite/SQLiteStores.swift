@@ -1,4 +1,5 @@
 public import CreditsStore
+import GRDB
 
 /// Every store over one SQLite file, sharing its connection pool.
 public struct SQLiteStores: Sendable {
@@ -9,9 +10,11 @@ public struct SQLiteStores: Sendable {
     public let access: SQLiteAccessStore
     public let answers: SQLiteAnswerStore
     public let notifications: SQLiteNotificationStore
+    let database: DatabasePool
 
     public init(path: String) throws {
         let database = try SQLiteDatabase.open(path: path)
+        self.database = database
         let writer = GroupCommitWriter(database: database)
         ledger = SQLiteLedgerStore(database: database, writer: writer)
         directory = SQLiteDirectoryStore(database: database)

@@ -1,0 +1,59 @@
+public import CreditsStore
+import PostgresNIO
+
+extension PostgresDatabase {
+    /// Every table, in an order that respects every foreign key.
+    public static var tablesInCopyOrder: [String] { PostgresSchema.tables.map(\.name) }
+
+    /// Writes a whole installation, table by table as `pages` reads it, in one transaction, into a
+    /// database that holds none (refused otherwise); then moves each id sequence past the highest
+    /// id copied. Returns the rows written per table.
+    public func importInstallation(_ pages: (String) -> AsyncThrowingStream<TablePage, any Error>) async throws -> [String: Int] {
+        let logger = self.logger
+        return try await transaction { c in
+            if let tenants = try await c.row("SELECT count(*) FROM tenant", as: Int64.self, logger: logger), tenants > 0 {
+                throw ImportRefused(description: "The PostgreSQL database already holds \(tenants) tenants; copy into an empty one.")
+            }
+            var written: [String: Int] = [:]
+            for (table, numberedBy) in PostgresSchema.tables {
+                written[table] = 0
+                for try await page in pages(table) {
+                    var insert = RowsInsert("INSERT INTO \(table) (\(page.columns.joined(separator: ", "))) VALUES", columns: page.columns.count)
+                    for row in page.rows {
+                        insert.add(row.map { value -> SQLValue in
+                            switch value {
+                            case let .integer(integer): .integer(integer)
+                            case let .text(text): .text(text)
+                            case let .bytes(bytes): .bytes(bytes)
+                            case .null: .null
+                            }
+                        })
+                    }
+                    try await insert.run(on: c, logger: logger)
+                    written[table, default: 0] += page.rows.count
+                }
+                if let numberedBy, written[table, default: 0] > 0 {
+                    let sequence = numberedBy == table ? "pg_get_serial_sequence('\(table)', 'id')" : "'\(numberedBy)'"
+                    try await c.run(PostgresQuery(unsafeSQL: "SELECT setval(\(sequence), (SELECT max(id) FROM \(table)))"), logger: logger)
+                }
+            }
+            return written
+        }
+    }
+
+    /// How many rows each table holds.
+    public func rowCounts() async throws -> [String: Int] {
+        let logger = self.logger
+        return try await read { c in
+            var counts: [String: Int] = [:]
+            for table in Self.tablesInCopyOrder {
+                counts[table] = Int(try await c.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), as: Int64.self, logger: logger) ?? Int64(0))
+            }
+            return counts
+        }
+    }
+}
+
+public struct ImportRefused: Error, CustomStringConvertible {
+    public let description: String
+}
