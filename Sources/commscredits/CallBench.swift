@@ -10,7 +10,7 @@ import Payments
 extension Bench {
     struct Calls: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rate lookups per second, call start+end pairs per second and usage records ingested per second, on SQLite.")
+            abstract: "Rate lookups per second, call start+end pairs per second and usage records ingested per second.")
 
         @Option(help: "Prefixes in the generated rate deck.")
         var prefixes = 100_000
@@ -24,10 +24,13 @@ extension Bench {
         @Option(help: "Batches of \(LedgerLimits.maximumBatchSize) usage records, each batch one durable transaction.")
         var batches = 25
 
+        @Option(help: "An empty database to measure (default: a new SQLite file in the temporary directory).")
+        var database: String?
+
         func run() async throws {
             if lookups > 0 { rateLookups() }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let stores = try await DatabaseLocation("sqlite:" + path).openStores()
+            let stores = try await DatabaseLocation(database ?? "sqlite:" + path).openStores()
             let clock = ManualClock(SystemClock().now())
             let calls = Self.callService(stores, clock)
             let tenant = try await Self.prepare(stores, calls, clock)
