@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "CreditsAppTests",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsEngine", "Payments", "Notifications",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStorePostgres", "PostgresTestSupport", "CreditsEngine", "Payments", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -5,7 +5,8 @@ import PostgresNIO
 
 /// Calls in PostgreSQL. Every request locks the tenant's account (`LedgerRows.loadAccount`),
 /// runs `CallDesk` and writes the result in one transaction: two instances charging one tenant
-/// take turns, so a pool minute or a unit of credit is never spent twice.
+/// take turns, so a pool minute or a unit of credit is never spent twice. Requests for one
+/// tenant that arrive together share a commit (`TenantCommits`).
 public final class PostgresCallStore: CallStore {
     let database: PostgresDatabase
 
@@ -51,7 +52,7 @@ public final class PostgresCallStore: CallStore {
     public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
         -> CallOutcome {
         let logger = database.logger
-        return try await database.transaction { c in
+        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
             let tenant = try await Self.tenant(tenantId, c, logger)
             let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: now, c, logger)
             if let repeated = try await Self.repeatedAnswer(request.sessionId, request.requestNumber, request.fingerprint, tenantId, c, logger) {
@@ -79,7 +80,7 @@ public final class PostgresCallStore: CallStore {
     public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
                              for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
         let logger = database.logger
-        return try await database.transaction { c in
+        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
             let tenant = try await Self.tenant(tenantId, c, logger)
             guard let stored = try await CallRows.session(sessionId, of: tenant, c, logger) else {
                 if let repeated = try await Self.repeatedAnswer(sessionId, requestNumber, step.fingerprint, tenantId, c, logger) { return repeated }
@@ -162,7 +163,7 @@ public final class PostgresCallStore: CallStore {
                             at now: Instant) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
         let logger = database.logger
-        return try await database.transaction { c in
+        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
             let tenant = try await Self.tenant(tenantId, c, logger)
             let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: now, c, logger)
             let autoRecharge = try await BillingRows.autoRecharge(tenantId, c, logger)

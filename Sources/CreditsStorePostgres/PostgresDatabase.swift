@@ -8,6 +8,8 @@ import PostgresNIO
 public final class PostgresDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// Where writes to a tenant's money go: see `TenantCommits`.
+    let tenantCommits: TenantCommits
     private let running: Task<Void, Never>
 
     /// Connects and brings the schema up to date (`migrate`).
@@ -18,6 +20,7 @@ public final class PostgresDatabase: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        tenantCommits = TenantCommits(client: client, logger: logger)
         running = Task { await client.run() }
         do {
             try await migrate()

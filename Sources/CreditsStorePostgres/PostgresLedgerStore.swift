@@ -2,9 +2,9 @@ public import CreditsCore
 public import CreditsStore
 import PostgresNIO
 
-/// The ledger in PostgreSQL: each batch is one transaction that first locks the tenant's
-/// account row, so that writes to one tenant from any number of instances happen one at a
-/// time while different tenants' writes run side by side.
+/// The ledger in PostgreSQL: each batch first locks the tenant's account row, so that writes to
+/// one tenant from any number of instances happen one at a time while different tenants' writes
+/// run side by side; batches for one tenant that arrive together share a commit (`TenantCommits`).
 public final class PostgresLedgerStore: LedgerStore {
     let database: PostgresDatabase
 
@@ -30,7 +30,7 @@ public final class PostgresLedgerStore: LedgerStore {
         -> [Result<LedgerReceipt, LedgerError>] {
         try LedgerLimits.checkBatchSize(requests.count)
         let logger = database.logger
-        return try await database.transaction { c in
+        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
             let loaded = try await LedgerRows.loadAccount(tenantId, naming: Set(requests.compactMap(\.command.holdId)), dueBy: now, c, logger)
             let recorded = try await LedgerRows.recorded(requests.map(\.key), of: tenantId, c, logger)
             let newLots = requests.count { if case .addFunds = $0.command { true } else { false } }

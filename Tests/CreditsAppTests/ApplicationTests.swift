@@ -62,8 +62,33 @@ import Testing
                 "a second start leaves the data as it was")
     }
 
-    @Test(arguments: ["postgres://localhost/credits", "sqlite:", "commscredits.sqlite", ""])
+    @Test(arguments: ["postgres://localhost/credits", "postgres://credits:secret@localhost/credits", "postgres://credits@localhost:99999/credits",
+                      "postgres://credits@localhost/", "postgres://credits@/credits", "mysql://credits@localhost/credits", "sqlite:",
+                      "commscredits.sqlite", ""])
     func refusesADatabaseItCannotUse(_ argument: String) async throws {
-        #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(argument) }
+        #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(argument, environment: [:]) }
+    }
+
+    @Test func aPostgresAddressTakesItsPasswordFromTheEnvironmentOrAFile() throws {
+        let address = "postgres://credits@db.example:6543/ledger"
+        guard case let .postgres(fromVariable) = try DatabaseLocation(address, environment: ["DATABASE_PASSWORD": "s3cret"]) else {
+            Issue.record("not a PostgreSQL address")
+            return
+        }
+        #expect([fromVariable.user, fromVariable.host, fromVariable.database, fromVariable.password] == ["credits", "db.example", "ledger", "s3cret"])
+        #expect(fromVariable.port == 6543)
+        #expect(fromVariable.description == address, "the password never shows")
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("password-\(UUID().uuidString)")
+        try "from-file\n".write(to: file, atomically: true, encoding: .utf8)
+        guard case let .postgres(fromFile) = try DatabaseLocation("postgresql://credits@db.example/ledger",
+                                                                  environment: ["DATABASE_PASSWORD_FILE": file.path]) else {
+            Issue.record("not a PostgreSQL address")
+            return
+        }
+        #expect(fromFile.password == "from-file" && fromFile.port == 5432)
+        #expect(throws: DatabaseLocationError.self) {
+            try DatabaseLocation(address, environment: ["DATABASE_PASSWORD_FILE": file.path + "-missing"])
+        }
     }
 }
