@@ -6,6 +6,11 @@ public enum StoredValue: Sendable, Equatable {
     case null
 }
 
+extension StoredValue {
+    package static func optional(_ value: Int64?) -> StoredValue { value.map(StoredValue.integer) ?? .null }
+    package static func optional(_ value: String?) -> StoredValue { value.map(StoredValue.text) ?? .null }
+}
+
 /// A page of rows of one table, named by column.
 public struct TablePage: Sendable {
     public let table: String

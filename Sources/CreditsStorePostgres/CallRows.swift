@@ -54,18 +54,8 @@ enum CallRows {
     }
 
     static func insert(_ session: CallSession, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
-        let user = session.facts.user
-        var insert = RowsInsert("""
-            INSERT INTO call_session (tenant_id, session_id, call_type, upn, display_name, usage_location, caller, callee, start_time,
-                start_request, rate, capability, pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request) VALUES
-            """, columns: 20)
-        insert.add(.text(tenantId.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
-                   .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
-                   .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
-                   .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
-                   .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
-                   .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
-                   .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber))
+        var insert = RowsInsert("INSERT INTO call_session (\(StoredRows.callSessionColumns)) VALUES", columns: StoredRows.count(StoredRows.callSessionColumns))
+        insert.add(StoredRows.values(of: session, tenant: tenantId))
         try await insert.run(on: c, logger: logger)
     }
 

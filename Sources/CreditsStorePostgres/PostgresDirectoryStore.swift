@@ -58,16 +58,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
         try await database.transaction { c in
             try await Self.lockTenant(tenantId, c, logger)
             let existing = Set(try await Self.users(named: users.map(\.value.upn), in: tenantId, c, logger).map(\.upn))
-            var refused: [LineError] = []
-            for line in users {
-                if existing.contains(line.value.upn) {
-                    refused.append(LineError(line: line.line, error: .userExists(line.value.upn)))
-                } else if case let .failure(error) = LicenseRules.apply(LicenseChange(add: line.value.licenses), to: [],
-                                                                        creditsLicenseAvailable: creditsLicenseAvailable) {
-                    refused.append(LineError(line: line.line, error: error))
-                }
-            }
-            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            try DirectoryJudgement.judgeNewUsers(users, existing: existing, creditsLicenseAvailable: creditsLicenseAvailable)
             var insert = RowsInsert("INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses) VALUES", columns: 6)
             for user in users.map(\.value) {
                 insert.add(.text(tenantId.rawValue), .text(user.upn.rawValue), .text(user.displayName), .text(user.usageLocation.rawValue),
@@ -84,24 +75,8 @@ public final class PostgresDirectoryStore: DirectoryStore {
             try await Self.lockTenant(tenantId, c, logger)
             var current: [UserPrincipalName: User] = [:]
             for user in try await Self.users(named: changes.map(\.value.upn), in: tenantId, c, logger) { current[user.upn] = user }
-            var refused: [LineError] = []
-            var changed: [User] = []
-            for (index, line) in changes.enumerated() {
-                if index % 1000 == 0 { progress(index) }
-                guard var user = current[line.value.upn] else {
-                    refused.append(LineError(line: line.line, error: .unknownUser(line.value.upn.rawValue)))
-                    continue
-                }
-                switch LicenseRules.apply(line.value.change, to: user.licenses, creditsLicenseAvailable: creditsLicenseAvailable) {
-                case let .success(licenses):
-                    user.licenses = licenses
-                    changed.append(user)
-                case let .failure(error):
-                    refused.append(LineError(line: line.line, error: error))
-                }
-            }
-            progress(changes.count)
-            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            let changed = try DirectoryJudgement.applyLicenseChanges(changes, to: current, creditsLicenseAvailable: creditsLicenseAvailable,
+                                                                     progress: progress)
             for user in changed {
                 try await c.run("""
                     UPDATE tenant_user SET licenses = \(StoredValues.json(user.licenses.map(\.rawValue))) WHERE tenant_id = \(tenantId.rawValue) AND upn = \(user.upn.rawValue)

@@ -19,16 +19,7 @@ extension PostgresDatabase {
                 written[table] = 0
                 for try await page in pages(table) {
                     var insert = RowsInsert("INSERT INTO \(table) (\(page.columns.joined(separator: ", "))) VALUES", columns: page.columns.count)
-                    for row in page.rows {
-                        insert.add(row.map { value -> SQLValue in
-                            switch value {
-                            case let .integer(integer): .integer(integer)
-                            case let .text(text): .text(text)
-                            case let .bytes(bytes): .bytes(bytes)
-                            case .null: .null
-                            }
-                        })
-                    }
+                    for row in page.rows { insert.add(row) }
                     try await insert.run(on: c, logger: logger)
                     written[table, default: 0] += page.rows.count
                 }

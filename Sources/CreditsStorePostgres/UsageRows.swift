@@ -6,25 +6,8 @@ import PostgresNIO
 /// Usage records and post-usage invoices; every function runs inside the caller's transaction.
 enum UsageRows {
     static func insert(_ records: [(record: UsageRecord, fingerprint: String)], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
-        var insert = RowsInsert("""
-            INSERT INTO usage_record (tenant_id, usage_id, fingerprint, call_id, conference_id, user_location, user_object_id, upn,
-                user_display_name, caller, call_type, number_type, domestic, destination_name, destination_number, external_country,
-                start_time, end_time, duration_seconds, billed_seconds, message_units, fee_minor, charge_minor, currency, capability,
-                pool, pool_units, source, administrative_units) VALUES
-            """, columns: 29)
-        for (record, fingerprint) in records {
-            insert.add(
-                .text(tenantId.rawValue), .text(record.usageId), .text(fingerprint), .text(record.callId), .optional(record.conferenceId),
-                .optional(record.userLocation?.rawValue), .optional(record.userObjectId), .optional(record.upn?.rawValue),
-                .optional(record.userDisplayName), .text(record.callerNumber.description), .text(record.callType.rawValue),
-                .optional(record.numberType?.rawValue), .integer(record.isDomestic ? 1 : 0), .optional(record.destinationName),
-                .text(record.destinationNumber.description), .optional(record.externalCountry?.rawValue),
-                .integer(record.startTime.millisecondsSinceEpoch), .integer(record.endTime.millisecondsSinceEpoch),
-                .integer(record.durationSeconds), .integer(record.billedSeconds), .integer(record.messageUnits),
-                .integer(record.connectionFeeMinor), .integer(record.chargeMinor), .text(record.currency.code),
-                .text(record.capability.rawValue), .optional(record.pool?.description), .integer(record.poolUnits),
-                .text(record.source.rawValue), .optional(record.administrativeUnits))
-        }
+        var insert = RowsInsert("INSERT INTO usage_record (\(StoredRows.usageRecordColumns)) VALUES", columns: StoredRows.count(StoredRows.usageRecordColumns))
+        for (record, fingerprint) in records { insert.add(StoredRows.values(of: record, fingerprint: fingerprint, tenant: tenantId)) }
         try await insert.run(on: c, logger: logger)
     }
 

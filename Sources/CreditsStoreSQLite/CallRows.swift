@@ -45,19 +45,8 @@ enum CallRows {
     }
 
     static func insert(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
-        let user = session.facts.user
-        try db.cachedStatement(sql: """
-            INSERT INTO call_session (tenant_id, session_id, call_type, upn, display_name, usage_location, caller, callee, start_time,
-                start_request, rate, capability, pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).insert(
-                .text(tenantId.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
-                .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
-                .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
-                .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
-                .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
-                .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
-                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber))
+        try db.cachedStatement(sql: "INSERT INTO call_session (\(StoredRows.callSessionColumns)) VALUES (\(StoredRows.placeholders(StoredRows.callSessionColumns)))")
+            .insert(StoredRows.values(of: session, tenant: tenantId))
     }
 
     static func update(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {

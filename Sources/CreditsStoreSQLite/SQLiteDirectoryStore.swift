@@ -50,16 +50,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         try await database.write { db in
             try Self.requireTenant(tenantId, db)
             let existing = try Set(Self.fetchUsers(named: users.map(\.value.upn), in: tenantId, db).map(\.upn))
-            var refused: [LineError] = []
-            for line in users {
-                if existing.contains(line.value.upn) {
-                    refused.append(LineError(line: line.line, error: .userExists(line.value.upn)))
-                } else if case let .failure(error) = LicenseRules.apply(LicenseChange(add: line.value.licenses), to: [],
-                                                                        creditsLicenseAvailable: creditsLicenseAvailable) {
-                    refused.append(LineError(line: line.line, error: error))
-                }
-            }
-            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            try DirectoryJudgement.judgeNewUsers(users, existing: existing, creditsLicenseAvailable: creditsLicenseAvailable)
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -76,24 +67,8 @@ public final class SQLiteDirectoryStore: DirectoryStore {
             try Self.requireTenant(tenantId, db)
             var current: [UserPrincipalName: User] = [:]
             for user in try Self.fetchUsers(named: changes.map(\.value.upn), in: tenantId, db) { current[user.upn] = user }
-            var refused: [LineError] = []
-            var changed: [User] = []
-            for (index, line) in changes.enumerated() {
-                if index % 1000 == 0 { progress(index) }
-                guard var user = current[line.value.upn] else {
-                    refused.append(LineError(line: line.line, error: .unknownUser(line.value.upn.rawValue)))
-                    continue
-                }
-                switch LicenseRules.apply(line.value.change, to: user.licenses, creditsLicenseAvailable: creditsLicenseAvailable) {
-                case let .success(licenses):
-                    user.licenses = licenses
-                    changed.append(user)
-                case let .failure(error):
-                    refused.append(LineError(line: line.line, error: error))
-                }
-            }
-            progress(changes.count)
-            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            let changed = try DirectoryJudgement.applyLicenseChanges(changes, to: current, creditsLicenseAvailable: creditsLicenseAvailable,
+                                                                     progress: progress)
             let update = try db.cachedStatement(sql: "UPDATE tenant_user SET licenses = ? WHERE tenant_id = ? AND upn = ?")
             for user in changed {
                 try update.execute(arguments: [StoredValues.json(user.licenses.map(\.rawValue)), tenantId.rawValue, user.upn.rawValue])

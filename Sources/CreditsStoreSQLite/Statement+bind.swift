@@ -1,21 +1,16 @@
+import CreditsStore
 import GRDB
 import GRDBSQLite
-
-/// A value for `Statement.insert`.
-enum BoundValue {
-    case integer(Int64)
-    case text(String)
-    case null
-
-    static func optional(_ value: Int64?) -> BoundValue { value.map(BoundValue.integer) ?? .null }
-    static func optional(_ value: String?) -> BoundValue { value.map(BoundValue.text) ?? .null }
-}
 
 extension Statement {
     /// Binds and runs a statement that returns no rows, straight through SQLite's C API. The
     /// journal writes several rows per request; building `StatementArguments` for each cost
     /// more than the inserts themselves.
-    func insert(_ values: BoundValue...) throws {
+    func insert(_ values: StoredValue...) throws {
+        try insert(values)
+    }
+
+    func insert(_ values: [StoredValue]) throws {
         let statement = sqliteStatement
         defer {
             sqlite3_reset(statement)
@@ -26,6 +21,7 @@ extension Statement {
             switch value {
             case let .integer(integer): sqlite3_bind_int64(statement, index, integer)
             case let .text(text): sqlite3_bind_text(statement, index, text, -1, transientDestructor)
+            case let .bytes(bytes): sqlite3_bind_blob(statement, index, bytes, Int32(bytes.count), transientDestructor)
             case .null: sqlite3_bind_null(statement, index)
             }
         }

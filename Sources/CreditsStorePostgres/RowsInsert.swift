@@ -1,15 +1,5 @@
+import CreditsStore
 import PostgresNIO
-
-/// A value bound to a statement built at run time.
-enum SQLValue {
-    case integer(Int64)
-    case text(String)
-    case bytes([UInt8])
-    case null
-
-    static func optional(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
-    static func optional(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
-}
 
 /// One `INSERT` of many rows, `VALUES ($1, $2), ($3, $4), …`: a round trip for a whole batch,
 /// split where a statement would pass PostgreSQL's limit of 65,535 parameters.
@@ -29,11 +19,11 @@ struct RowsInsert {
         self.columns = columns
     }
 
-    mutating func add(_ values: SQLValue...) {
+    mutating func add(_ values: StoredValue...) {
         add(values)
     }
 
-    mutating func add(_ values: [SQLValue]) {
+    mutating func add(_ values: [StoredValue]) {
         precondition(values.count == columns)
         if parameters + columns > 65_535 { finishStatement() }
         sql += parameters == 0 ? head + " (" : ", ("
