@@ -101,7 +101,9 @@ enum PostgresSchema {
                 CHECK (free_minor + held_minor + forfeited_minor + refunded_minor <= amount_minor)
             );
             CREATE INDEX credit_lot_by_tenant ON credit_lot(tenant_id, expires_at, purchased_at, id);
-            CREATE INDEX credit_lot_live ON credit_lot(tenant_id, expires_at) WHERE free_minor > 0 OR held_minor > 0;
+            -- No partial index on the live lots, as SQLite has: its condition names the amounts that
+            -- every charge updates, and would keep PostgreSQL from updating a lot in place (HOT);
+            -- the funding lot of a busy tenant would then leave a new index entry per charge.
             CREATE TABLE credit_hold (
                 tenant_id TEXT COLLATE "C" NOT NULL REFERENCES credit_account(tenant_id),
                 hold_id TEXT COLLATE "C" NOT NULL,
