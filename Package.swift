@@ -117,6 +117,15 @@ let package = Package(
             resources: [.copy("Resources/templates"), .copy("Resources/admin.css")],
             swiftSettings: strict
         ),
+        // Beside layer 5: the seeded simulation of the whole service in a world of faults.
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "Notifications",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Layer 5: the composition root shared by the server, the CLI and the tests.
         .target(
             name: "CreditsApp",
@@ -137,6 +146,7 @@ let package = Package(
             name: "commscredits",
             dependencies: [
                 "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "Notifications", "Reports",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -155,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "CreditsStoreTests",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport", "Simulation",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -166,6 +176,7 @@ let package = Package(
                            "Payments", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "CreditsCore"], swiftSettings: strict),
         .testTarget(
             name: "CreditsAppTests",

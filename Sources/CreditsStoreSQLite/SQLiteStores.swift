@@ -25,6 +25,12 @@ public struct SQLiteStores: Sendable {
         notifications = SQLiteNotificationStore(database: database)
     }
 
+    /// Closes the file; every later read or write throws. (The simulator's way for a process to
+    /// die mid-way: nothing it does afterwards reaches the disk.)
+    public func close() throws {
+        try database.close()
+    }
+
     /// As the services use them; one process owns the file, so its locks are in process.
     public var stores: Stores {
         Stores(ledger: ledger, directory: directory, billing: billing, calls: calls, access: access, answers: answers, notifications: notifications,

@@ -9,8 +9,7 @@ import Metrics
 /// due, recording it delivered, or failed with the next try per `DeliveryPolicy`.
 public struct NotificationDispatcher: Sendable {
     let stores: Stores
-    let mail: Mailer?
-    let webhooks: WebhookSender
+    let courier: any NotificationCourier
     let clock: any CreditsClock
     let logger: Logger
     /// The most copies taken in one round; the rest wait for the next.
@@ -20,9 +19,12 @@ public struct NotificationDispatcher: Sendable {
 
     /// Without `mail`, email copies are recorded as failed, saying no relay is configured.
     public init(stores: Stores, mail: Mailer?, webhooks: WebhookSender = WebhookSender(), clock: any CreditsClock, logger: Logger) {
+        self.init(stores: stores, courier: NetworkCourier(mail: mail, webhooks: webhooks), clock: clock, logger: logger)
+    }
+
+    public init(stores: Stores, courier: any NotificationCourier, clock: any CreditsClock, logger: Logger) {
         self.stores = stores
-        self.mail = mail
-        self.webhooks = webhooks
+        self.courier = courier
         self.clock = clock
         self.logger = logger
     }
@@ -86,20 +88,41 @@ public struct NotificationDispatcher: Sendable {
         let text = NotificationText(delivery.notification, tenantName: tenantName)
         switch delivery.recipient {
         case let .email(address):
-            guard let mail else { throw DeliveryFailure(description: "No mail relay is configured (SMTP_HOST).", isPermanent: true) }
-            try await mail.send(text, of: delivery.notification, to: address)
+            try await courier.email(text, of: delivery.notification, to: address)
         case let .webhook(id):
             let hooks = try await stores.notifications.webhooks(of: delivery.notification.tenantId)
             guard let webhook = hooks.first(where: { $0.id == id }) else {
                 throw DeliveryFailure(description: "The webhook \(id) was removed.", isPermanent: true)
             }
-            try await webhooks.post(delivery.notification, summary: text.subject, to: webhook, at: SystemClock().now())
+            try await courier.post(delivery.notification, summary: text.subject, to: webhook)
         }
     }
 
     private static func count(_ delivery: NotificationDelivery, outcome: String) {
         Counter(label: "commscredits_notifications_sent_total",
                 dimensions: [("channel", delivery.recipient.channel), ("outcome", outcome)]).increment()
+    }
+}
+
+/// Carries one copy of a notification to its recipient, or throws why not (`DeliveryFailure`
+/// says whether to try again): over the network in service, simulated in `Simulation`.
+public protocol NotificationCourier: Sendable {
+    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws
+    func post(_ notification: CreditNotification, summary: String, to webhook: Webhook) async throws
+}
+
+/// Email through the SMTP relay, webhooks over HTTP.
+struct NetworkCourier: NotificationCourier {
+    let mail: Mailer?
+    let webhooks: WebhookSender
+
+    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws {
+        guard let mail else { throw DeliveryFailure(description: "No mail relay is configured (SMTP_HOST).", isPermanent: true) }
+        try await mail.send(text, of: notification, to: address)
+    }
+
+    func post(_ notification: CreditNotification, summary: String, to webhook: Webhook) async throws {
+        try await webhooks.post(notification, summary: summary, to: webhook, at: SystemClock().now())
     }
 }
 

@@ -50,4 +50,9 @@ public struct WebhookSender: Sendable {
 public struct DeliveryFailure: Error, Hashable, Sendable, CustomStringConvertible {
     public let description: String
     public let isPermanent: Bool
+
+    public init(description: String, isPermanent: Bool) {
+        self.description = description
+        self.isPermanent = isPermanent
+    }
 }

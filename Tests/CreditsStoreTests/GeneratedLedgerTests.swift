@@ -1,6 +1,7 @@
 import CreditsCore
 import CreditsStore
 import Foundation
+import Simulation
 import Testing
 
 /// Thousands of random operations (purchases, charges, holds, expiries, repeats, clock jumps

@@ -1,0 +1,146 @@
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+
+/// The tenants, users and open calls of one simulation, and the operations it draws from.
+struct SimulationDriver {
+    static let rates = """
+        prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom
+        1,United States - Fixed,fixed,10000,0,60,60,2026-01-01
+        44,United Kingdom - Fixed,fixed,20000,0,60,60,2026-01-01
+        447,United Kingdom - Mobile,mobile,50000,0,60,60,2026-01-01
+        49,Germany - Fixed,fixed,20000,1000,1,1,2026-01-01
+        """
+    static let tenants = [TenantId("contoso"), TenantId("fabrikam"), TenantId("northwind")]
+    static let callees = ["+12065550123", "+442071234567", "+447700900123", "+4930123456", "+18885550100"]
+
+    struct OpenCall { let tenant: TenantId; let session: CallSessionId; var requestNumber: Int64; var used: Int64 }
+
+    let world: SimulatedWorld
+    let path: String
+    var process: SimulatedProcess
+    var random: SplitMix64
+    var checks: SimulationChecks
+    var report: Simulation.Report
+    var trace: [String] = []
+    var openCalls: [OpenCall] = []
+    var uploads: [(tenant: TenantId, upload: UsageUpload)] = []
+    var purchases: [(tenant: TenantId, key: IdempotencyKey, order: PurchaseOrder)] = []
+    var endedPurchases: [String: PurchaseRecord] = [:]
+    var interruptedPurchase: (tenant: TenantId, key: IdempotencyKey, order: PurchaseOrder)?
+    var step = 0
+
+    init(seed: UInt64, path: String, plantedBug: PlantedBug?) async throws {
+        var random = SplitMix64(seed: seed)
+        // Somewhere in the winter of 2027-28, so that month ends and 29 February 2028 come by.
+        let start = Instant(millisecondsSinceEpoch: ISO8601.parse("2027-12-01T00:00:00Z")!.millisecondsSinceEpoch
+            + Int64.random(in: 0..<(80 * 86_400), using: &random) * 1000)
+        world = SimulatedWorld(seed: seed, start: start, plantedBug: plantedBug)
+        self.path = path
+        self.random = random
+        process = try SimulatedProcess(path: path, world: world)
+        checks = SimulationChecks(tenants: Self.tenants)
+        report = Simulation.Report(seed: seed)
+        try await setUp()
+    }
+
+    // MARK: Steps
+
+    mutating func step(_ number: Int) async throws {
+        step = number
+        let before = world.clock.now()
+        let name = try await runOperation()
+        report.steps += 1
+        report.operations[name, default: 0] += 1
+        trace.append("\(number) \(world.clock.now()) \(name)")
+        do {
+            try await checks.check(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
+                                   window: before...world.clock.now())
+        } catch let problem as SimulationChecks.Problem {
+            throw Simulation.Failure(seed: world.seed, step: number, problem: problem.description, trace: trace)
+        }
+    }
+
+    /// Turns the faults off and runs what falls due until nothing is in flight, then checks
+    /// that every payment ended as a lot or a refusal and every notification was sent.
+    mutating func settle(after steps: Int) async throws {
+        let before = world.clock.now()
+        world.setFaults(false)
+        if world.lifeline.isDead { try restart() }
+        for call in openCalls {
+            _ = try? await process.calls.end(call.session, requestNumber: call.requestNumber + 1, durationSeconds: call.used,
+                                             endTime: world.clock.now(), for: call.tenant)
+        }
+        openCalls = []
+        for _ in 0..<12 {
+            world.clock.advance(seconds: 3600)
+            try await process.dueWork.run()
+        }
+        do {
+            try await checks.check(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
+                                   window: before...world.clock.now())
+            try await checks.checkSettled(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords())
+        } catch let problem as SimulationChecks.Problem {
+            throw Simulation.Failure(seed: world.seed, step: steps + 1, problem: "after settling: \(problem)", trace: trace)
+        }
+        report.providerCharges = world.gateway.charges.count
+        report.notificationCopies = world.courier.received.count
+    }
+
+    /// Draws one operation and runs it; a refusal is an answer, a crash starts the next life.
+    private mutating func runOperation() async throws -> String {
+        let roll = Int.random(in: 0..<100, using: &random)
+        let name: String
+        do {
+            switch roll {
+            case 0..<10: name = "purchase"; try await purchase()
+            case 10..<13: name = "repeatPurchase"; try await repeatPurchase()
+            case 13..<17: name = "autoRecharge"; try await autoRecharge()
+            case 17..<37: name = "startCall"; try await startCall()
+            case 37..<51: name = "continueCall"; try await continueCall()
+            case 51..<63: name = "upload"; try await upload()
+            case 63..<66: name = "changeLicenses"; try await changeLicenses()
+            case 66..<68: name = "switchModel"; try await switchModel()
+            case 68..<82: name = "advanceClock"; try await advanceClock()
+            case 82..<84: name = "advanceMonths"; try await advanceMonths()
+            case 84..<88: name = "crash"; world.lifeline.kill(); report.crashes += 1; try restart()
+            default: name = "dueWork"; try await process.dueWork.run()
+            }
+        } catch is BillingError {
+            report.refusals += 1
+            return "refused"
+        } catch is LedgerError {
+            report.refusals += 1
+            return "refused"
+        } catch {
+            guard world.lifeline.isDead else { throw Simulation.Failure(seed: world.seed, step: step, problem: "unexpected error: \(error)", trace: trace) }
+            report.crashes += 1
+            try restart()
+            try await retryInterruptedPurchase()
+            return "crashed"
+        }
+        if world.lifeline.isDead {
+            report.crashes += 1
+            try restart()
+        }
+        return name
+    }
+
+    private mutating func restart() throws {
+        process = try SimulatedProcess(path: path, world: world)
+    }
+
+    /// Every purchase asked for, as the store has it now; one that ended is not read again.
+    private mutating func purchaseRecords() async throws -> [PurchaseRecord] {
+        var records: [PurchaseRecord] = []
+        for purchase in purchases {
+            if let ended = endedPurchases[purchase.key.rawValue] {
+                records.append(ended)
+            } else if let record = try await process.stores.billing.purchase(for: purchase.tenant, key: purchase.key) {
+                records.append(record)
+                if record.state != .pending { endedPurchases[purchase.key.rawValue] = record }
+            }
+        }
+        return records
+    }
+}

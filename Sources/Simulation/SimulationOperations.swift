@@ -1,0 +1,188 @@
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Payments
+
+/// The operations a simulation draws: what administrators, the telephony platform and time do.
+extension SimulationDriver {
+    /// Three tenants: web-direct paying by card, Volume Licensing paying by agreement, and a
+    /// web-direct tenant that moves between classic and post-usage; each with an administrator who gets
+    /// the notifications, a webhook, and callers with credits, a calling plan and conferencing.
+    mutating func setUp() async throws {
+        let now = world.clock.now()
+        let accounts = [
+            try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
+            try BillingAccount(channel: .volumeLicensing, commerceModel: .classic,
+                               agreements: [EnterpriseAgreement(number: "EA-1001", billingCountry: CountryCode("US")!)]),
+            try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
+        ]
+        _ = try await process.calls.importRates(Array(Self.rates.utf8), currency: .usd)
+        world.setFaults(false)
+        defer { world.setFaults(true) }
+        for (tenant, account) in zip(Self.tenants, accounts) {
+            try await process.directory.createTenant(Tenant(id: tenant, name: tenant.rawValue.capitalized, country: CountryCode("US")!,
+                                                            currency: .usd, billingAccount: account, createdAt: now))
+            // The credits license needs a funded balance.
+            let payment: PurchaseOrder.Payment = account.agreements.isEmpty ? .card(token: SimulatedGateway.goodToken)
+                                                                             : .agreement(number: "EA-1001", purchaseOrder: nil)
+            let order = PurchaseOrder(amountMinor: 5000, payment: payment, autoRecharge: nil)
+            let key = try IdempotencyKey("funding-\(tenant)")
+            purchases.append((tenant, key, order))
+            _ = try await process.billing.purchase(order, for: tenant, key: key)
+            let people: [(String, Set<Role>, Set<LicenseSku>)] = [
+                ("admin", [.billingAdministrator], []),
+                ("ana", [], [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]),
+                ("ben", [], [.phoneSystem, .domesticCallingPlan120, .communicationsCredits]),
+                ("cho", [], [.audioConferencing, .communicationsCredits]),
+            ]
+            for (name, roles, licenses) in people {
+                let upn = try UserPrincipalName("\(name)@\(tenant.rawValue).example")
+                try await process.directory.addUser(User(upn: upn, displayName: name.capitalized, usageLocation: CountryCode("US")!, roles: roles),
+                                                    to: tenant)
+                if !licenses.isEmpty { _ = try await process.directory.changeLicenses(of: upn, in: tenant, LicenseChange(add: licenses)) }
+            }
+            try await process.stores.notifications.addWebhook(Webhook(id: "hook-\(tenant)", tenantId: tenant, url: "https://hooks.example/\(tenant)",
+                                                                      secret: "secret", createdAt: now))
+        }
+    }
+
+    private mutating func anyTenant() -> TenantId { Self.tenants.randomElement(using: &random)! }
+
+    mutating func purchase() async throws {
+        let tenant = anyTenant()
+        let payment: PurchaseOrder.Payment = switch Int.random(in: 0..<10, using: &random) {
+        case 0: .card(token: SimulatedGateway.declinedToken)
+        case 1...3: .agreement(number: "EA-1001", purchaseOrder: nil)
+        default: .card(token: SimulatedGateway.goodToken)
+        }
+        let order = PurchaseOrder(amountMinor: Int64.random(in: 1...40, using: &random) * 500, payment: payment, autoRecharge: nil)
+        let key = try IdempotencyKey("purchase-\(step)")
+        purchases.append((tenant, key, order))
+        interruptedPurchase = (tenant, key, order)
+        _ = try await process.billing.purchase(order, for: tenant, key: key)
+        interruptedPurchase = nil
+    }
+
+    /// The administrator's browser sends a purchase again: the first answer, nothing twice.
+    mutating func repeatPurchase() async throws {
+        guard let first = purchases.randomElement(using: &random) else { return }
+        _ = try await process.billing.purchase(first.order, for: first.tenant, key: first.key)
+    }
+
+    /// After a crash the client tries its purchase once more with the same key.
+    mutating func retryInterruptedPurchase() async throws {
+        guard let purchase = interruptedPurchase else { return }
+        interruptedPurchase = nil
+        do {
+            _ = try await process.billing.purchase(purchase.order, for: purchase.tenant, key: purchase.key)
+        } catch is BillingError {
+        } catch is LedgerError {
+        } catch where world.lifeline.isDead {
+        }
+        if world.lifeline.isDead { report.crashes += 1; process = try SimulatedProcess(path: path, world: world) }
+    }
+
+    mutating func autoRecharge() async throws {
+        let tenant = anyTenant()
+        if Bool.random(using: &random) {
+            _ = try await process.billing.setPaymentMethod(tenant == Self.tenants[1] ? .agreement(number: "EA-1001", purchaseOrder: nil)
+                                                                                     : .card(token: SimulatedGateway.goodToken), for: tenant)
+            let settings = try AutoRechargeSettings(enabled: true, rechargeAmountMinor: Int64.random(in: 4...20, using: &random) * 500,
+                                                    triggerAmountMinor: Int64.random(in: 1...6, using: &random) * 500, currency: .usd)
+            try await process.billing.setAutoRecharge(settings, for: tenant)
+        } else {
+            try await process.billing.setAutoRecharge(AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 5000, triggerAmountMinor: 1000),
+                                                      for: tenant)
+        }
+    }
+
+    mutating func startCall() async throws {
+        let tenant = anyTenant()
+        let caller = ["ana", "ben", "cho"].randomElement(using: &random)!
+        let type: CallType = caller == "cho" ? .conferenceOut : .userOut
+        let session = try CallSessionId("call-\(step)")
+        let answer = try await process.calls.start(CallStart(
+            sessionId: session, requestNumber: 1, callType: type, upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
+            caller: try PhoneNumber("+12065550111"), callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
+            startTime: world.clock.now()), for: tenant)
+        if answer.allowed { openCalls.append(OpenCall(tenant: tenant, session: session, requestNumber: 1, used: 0)) }
+    }
+
+    /// The platform reports progress or the end of an open call (or, now and then, goes silent:
+    /// the call stays open until it times out).
+    mutating func continueCall() async throws {
+        guard !openCalls.isEmpty else { return }
+        let index = Int.random(in: 0..<openCalls.count, using: &random)
+        var call = openCalls[index]
+        world.clock.advance(seconds: Int64.random(in: 5...900, using: &random))
+        call.used += Int64.random(in: 1...900, using: &random)
+        call.requestNumber += 1
+        if Int.random(in: 0..<10, using: &random) < 3 {
+            openCalls[index] = call
+            _ = try await process.calls.update(call.session, requestNumber: call.requestNumber, usedSeconds: call.used, for: call.tenant)
+        } else {
+            openCalls.remove(at: index)
+            _ = try await process.calls.end(call.session, requestNumber: call.requestNumber, durationSeconds: call.used,
+                                            endTime: world.clock.now(), for: call.tenant)
+        }
+    }
+
+    /// Uploads call records, some of them sent before (the platform retries).
+    mutating func upload() async throws {
+        let tenant = anyTenant()
+        var batch: [UsageUpload] = []
+        for index in 0..<Int.random(in: 1...4, using: &random) {
+            if let earlier = uploads.filter({ $0.tenant == tenant }).randomElement(using: &random), Int.random(in: 0..<4, using: &random) == 0 {
+                batch.append(earlier.upload)
+                continue
+            }
+            let caller = ["ana", "ben", "cho", "nobody"].randomElement(using: &random)!
+            batch.append(UsageUpload(
+                usageId: try CallSessionId("usage-\(step)-\(index)"), callId: nil, conferenceId: nil,
+                callType: caller == "cho" ? .conferenceOut : .userOut, upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
+                caller: try PhoneNumber("+12065550111"), callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
+                startTime: world.clock.now().adding(seconds: -Int64.random(in: 60...7200, using: &random)),
+                durationSeconds: Int64.random(in: 0...3600, using: &random), messageUnits: 0, userObjectId: nil, administrativeUnits: nil))
+        }
+        let results = try await process.calls.record(batch, for: tenant)
+        for (upload, result) in zip(batch, results) {
+            switch result {
+            case let .charged(record), let .duplicate(record):
+                uploads.append((tenant, upload))
+                checks.acknowledged(record.usageId, of: tenant)
+            case .refused: break
+            }
+        }
+    }
+
+    mutating func changeLicenses() async throws {
+        let tenant = anyTenant()
+        let user = try UserPrincipalName("\(["ana", "ben", "cho"].randomElement(using: &random)!)@\(tenant.rawValue).example")
+        let license: LicenseSku = [.communicationsCredits, .domesticCallingPlan120, .audioConferencing].randomElement(using: &random)!
+        let change = Bool.random(using: &random) ? LicenseChange(add: [license]) : LicenseChange(remove: [license])
+        _ = try await process.directory.changeLicenses(of: user, in: tenant, change)
+    }
+
+    /// The third tenant moves to NCE or MCA (billed after use) or back to prepaid credits.
+    mutating func switchModel() async throws {
+        let model = CommerceModel.allCases.randomElement(using: &random)!
+        _ = try await process.directory.updateTenant(Self.tenants[2], commerceModel: model)
+    }
+
+    /// Minutes to weeks pass, then what fell due runs.
+    mutating func advanceClock() async throws {
+        let seconds: Int64 = switch Int.random(in: 0..<10, using: &random) {
+        case 0..<4: Int64.random(in: 60...7200, using: &random)
+        case 4..<8: Int64.random(in: 3600...(2 * 86_400), using: &random)
+        default: Int64.random(in: 2...25, using: &random) * 86_400
+        }
+        world.clock.advance(seconds: seconds)
+        try await process.dueWork.run()
+    }
+
+    /// Months pass (lots expire, months end, post-usage invoices are issued).
+    mutating func advanceMonths() async throws {
+        world.clock.advance(to: world.clock.now().adding(months: Int.random(in: 1...5, using: &random)))
+        try await process.dueWork.run()
+    }
+}
