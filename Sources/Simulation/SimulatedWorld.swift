@@ -64,7 +64,8 @@ final class SimulatedWorld: Sendable {
         case .newestLotFirst:
             return (request, start.adding(seconds: -3600 * booked))
         case .forgottenLedgerKeys:
-            return (LedgerRequest(key: try! IdempotencyKey("\(request.key.rawValue)~\(booked)"), command: request.command), nil)
+            let fresh = "\(request.key.rawValue.drop { $0 == "~" })-try-\(booked)"
+            return (LedgerRequest(key: try! IdempotencyKey(fresh), command: request.command), nil)
         }
     }
 }

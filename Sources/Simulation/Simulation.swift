@@ -38,7 +38,7 @@ public struct Simulation {
 
     /// Runs `steps` operations from `seed`, then lets everything due settle with the faults
     /// off, and checks the end state. Throws `Failure` at the first broken invariant.
-    public static func run(seed: UInt64, steps: Int = 150, plantedBug: PlantedBug? = nil) async throws -> Report {
+    public static func run(seed: UInt64, steps: Int = 100, plantedBug: PlantedBug? = nil) async throws -> Report {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simulation-\(seed)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

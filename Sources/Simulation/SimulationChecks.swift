@@ -19,6 +19,8 @@ struct SimulationChecks {
     private var records: [TenantId: [String: UsageRecord]] = [:]
     private var acknowledged: [TenantId: Set<String>] = [:]
     private var storedCount: [TenantId: Int] = [:]
+    private var lots: [TenantId: [Lot]] = [:]
+    private var recharges: [TenantId: [RechargeRecord]] = [:]
     private var creditsCharged: [TenantId: Int64] = [:]
     private var poolDrawn: [PoolUse: Int64] = [:]
 
@@ -33,24 +35,25 @@ struct SimulationChecks {
         acknowledged[tenant, default: []].insert(usageId)
     }
 
-    mutating func check(_ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier, purchases: [PurchaseRecord],
-                        window: ClosedRange<Instant>) async throws {
+    /// Checks the ledger, then each of `tenants` (those the step may have changed); payments are
+    /// checked across every tenant, with what was last read of the others.
+    mutating func check(_ tenants: Set<TenantId>, _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier,
+                        purchases: [PurchaseRecord], window: ClosedRange<Instant>) async throws {
         let verification = try await stores.ledger.verify()
         guard verification.isConsistent else { throw Problem("the ledger disagrees with its journal: \(verification)") }
-        var recharges: [RechargeRecord] = []
-        var lots: [LotId: Lot] = [:]
-        for tenant in tenants {
+        for tenant in self.tenants where tenants.contains(tenant) || lots[tenant] == nil {
             let statement = try await stores.ledger.statement(for: tenant, at: window.upperBound)
-            for lot in statement.lots { lots[lot.id] = lot }
+            lots[tenant] = statement.lots
             try checkLots(statement)
             try await checkOrderOfUse(tenant, stores, statement, window: window)
-            try await checkUsage(tenant, stores, statement, at: window.upperBound)
+            try await checkUsage(tenant, stores, statement, at: window.upperBound, afterDueWork: tenants.count == self.tenants.count)
             let own = try await stores.billing.recharges(for: tenant, limit: 10_000)
             guard own.filter({ $0.state == .pending }).count <= 1 else { throw Problem("\(tenant) has more than one recharge in flight") }
-            recharges += own
+            recharges[tenant] = own
             try await checkNotifications(tenant, stores, recharges: own, courier: courier)
         }
-        try checkPayments(purchases: purchases, recharges: recharges, lots: lots, charges: gateway.charges)
+        let allLots = Dictionary(uniqueKeysWithValues: lots.values.joined().map { ($0.id, $0) })
+        try checkPayments(purchases: purchases, recharges: Array(recharges.values.joined()), lots: allLots, charges: gateway.charges)
     }
 
     /// Once everything due has run with the faults off: nothing in flight, every copy of every
@@ -130,12 +133,14 @@ struct SimulationChecks {
     }
 
     /// Every acknowledged record is there, once; the credits spent are what the records
-    /// charged; each pool's minutes used are what its records drew. Records are read again only
-    /// when their count moved, and kept (with their totals) after the store purges them.
-    private mutating func checkUsage(_ tenant: TenantId, _ stores: Stores, _ statement: CreditStatement, at now: Instant) async throws {
+    /// charged; each pool's minutes used are what its records drew. Records are read again when
+    /// their count moved or old ones may have been purged (`afterDueWork`), and kept (with
+    /// their totals) after the store purges them.
+    private mutating func checkUsage(_ tenant: TenantId, _ stores: Stores, _ statement: CreditStatement, at now: Instant,
+                                     afterDueWork: Bool) async throws {
         let everything = (from: Instant(millisecondsSinceEpoch: 0), to: now.adding(days: 1))
         let count = try await stores.calls.usageRecordCount(for: tenant, from: everything.from, to: everything.to)
-        if count != storedCount[tenant] {
+        if count != storedCount[tenant] || afterDueWork {
             storedCount[tenant] = count
             let stored = try await stores.calls.usageRecords(for: tenant, from: everything.from, to: everything.to, after: nil, limit: 1_000_000)
             guard Set(stored.map(\.usageId)).count == stored.count else { throw Problem("\(tenant) has a usage record twice") }

@@ -26,6 +26,9 @@ struct SimulationDriver {
     var openCalls: [OpenCall] = []
     var uploads: [(tenant: TenantId, upload: UsageUpload)] = []
     var purchases: [(tenant: TenantId, key: IdempotencyKey, order: PurchaseOrder)] = []
+    /// The tenants the current step may have changed: the one an operation named, or all of
+    /// them when time passed, due work ran or the service restarted.
+    var touched: Set<TenantId> = []
     var endedPurchases: [String: PurchaseRecord] = [:]
     var interruptedPurchase: (tenant: TenantId, key: IdempotencyKey, order: PurchaseOrder)?
     var step = 0
@@ -49,12 +52,16 @@ struct SimulationDriver {
     mutating func step(_ number: Int) async throws {
         step = number
         let before = world.clock.now()
+        touched = []
         let name = try await runOperation()
+        if !["purchase", "repeatPurchase", "autoRecharge", "startCall", "continueCall", "upload", "changeLicenses", "switchModel"].contains(name) {
+            touched = Set(Self.tenants)
+        }
         report.steps += 1
         report.operations[name, default: 0] += 1
         trace.append("\(number) \(world.clock.now()) \(name)")
         do {
-            try await checks.check(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
+            try await checks.check(touched, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
                                    window: before...world.clock.now())
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: number, problem: problem.description, trace: trace)
@@ -77,7 +84,7 @@ struct SimulationDriver {
             try await process.dueWork.run()
         }
         do {
-            try await checks.check(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
+            try await checks.check(Set(Self.tenants), process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
                                    window: before...world.clock.now())
             try await checks.checkSettled(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords())
         } catch let problem as SimulationChecks.Problem {

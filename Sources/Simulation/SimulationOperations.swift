@@ -46,7 +46,13 @@ extension SimulationDriver {
         }
     }
 
-    private mutating func anyTenant() -> TenantId { Self.tenants.randomElement(using: &random)! }
+    /// A tenant for the next operation, which the checks after it then read.
+    private mutating func anyTenant() -> TenantId { touching(Self.tenants.randomElement(using: &random)!) }
+
+    private mutating func touching(_ tenant: TenantId) -> TenantId {
+        touched.insert(tenant)
+        return tenant
+    }
 
     mutating func purchase() async throws {
         let tenant = anyTenant()
@@ -66,7 +72,7 @@ extension SimulationDriver {
     /// The administrator's browser sends a purchase again: the first answer, nothing twice.
     mutating func repeatPurchase() async throws {
         guard let first = purchases.randomElement(using: &random) else { return }
-        _ = try await process.billing.purchase(first.order, for: first.tenant, key: first.key)
+        _ = try await process.billing.purchase(first.order, for: touching(first.tenant), key: first.key)
     }
 
     /// After a crash the client tries its purchase once more with the same key.
@@ -114,6 +120,7 @@ extension SimulationDriver {
         guard !openCalls.isEmpty else { return }
         let index = Int.random(in: 0..<openCalls.count, using: &random)
         var call = openCalls[index]
+        _ = touching(call.tenant)
         world.clock.advance(seconds: Int64.random(in: 5...900, using: &random))
         call.used += Int64.random(in: 1...900, using: &random)
         call.requestNumber += 1
@@ -166,7 +173,7 @@ extension SimulationDriver {
     /// The third tenant moves to NCE or MCA (billed after use) or back to prepaid credits.
     mutating func switchModel() async throws {
         let model = CommerceModel.allCases.randomElement(using: &random)!
-        _ = try await process.directory.updateTenant(Self.tenants[2], commerceModel: model)
+        _ = try await process.directory.updateTenant(touching(Self.tenants[2]), commerceModel: model)
     }
 
     /// Minutes to weeks pass, then what fell due runs.

@@ -11,7 +11,7 @@ struct Simulate: AsyncParsableCommand {
 
     @Option(help: "The first seed.") var seed: UInt64 = 1
     @Option(help: "How many seeds to run, from --seed on.") var count: Int = 1
-    @Option(help: "Operations per seed.") var steps: Int = 150
+    @Option(help: "Operations per seed.") var steps: Int = 100
     @Option(help: "Plant a bug to watch the checks catch it: \(PlantedBug.allCases.map(\.rawValue).joined(separator: ", ")).")
     var plant: String?
 

@@ -27,7 +27,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, ".build/debug/commscredits")
 DECK = os.path.join(ROOT, "Sources/CreditsApp/Resources/sample-rate-deck-usd.csv")
-CLIENTS, BOUGHT = 8, 100_000_000
+CLIENTS, BOUGHT = 8, 10_000_000
 TENANT = "/v1/tenants/contoso"
 
 
