@@ -2,32 +2,6 @@ import CreditsCore
 import CreditsStore
 import Hummingbird
 
-struct CallStartInput: Decodable {
-    let requestNumber: Int64
-    let callType: String
-    let upn: String?
-    let callerNumber: String
-    let calleeNumber: String
-    let startTime: String
-
-    func request(sessionId: CallSessionId) throws(BillingError) -> CallStart {
-        CallStart(sessionId: sessionId, requestNumber: requestNumber, callType: try CallType.parse(callType, field: "callType"),
-                  upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
-                  callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"))
-    }
-}
-
-struct CallUpdateInput: Decodable {
-    let requestNumber: Int64
-    let usedSeconds: Int64
-}
-
-struct CallEndInput: Decodable {
-    let requestNumber: Int64
-    let durationSeconds: Int64
-    let endTime: String
-}
-
 /// The answer to *start* and *update*; `detail` says in words why a call was refused.
 struct CallAnswerBody: Encodable, ResponseEncodable {
     let allowed: Bool
@@ -59,39 +33,6 @@ struct CallEndBody: Encodable, ResponseEncodable {
         capability = answer.capability?.rawValue ?? Capability.freeCall.rawValue
         usageId = answer.usageId ?? ""
     }
-}
-
-struct UsageUploadInput: Decodable {
-    struct Record: Decodable {
-        let usageId: String
-        let callId: String?
-        let conferenceId: String?
-        let callType: String
-        let upn: String?
-        let callerNumber: String
-        let calleeNumber: String
-        let startTime: String
-        let durationSeconds: Int64
-        let messageUnits: Int64?
-        let userObjectId: String?
-        let administrativeUnits: String?
-
-        func upload() throws(BillingError) -> UsageUpload {
-            let type = try CallType.parse(callType, field: "callType")
-            let idLimit = UsageUpload.maximumIdLength
-            return UsageUpload(
-                usageId: try CallSessionId(usageId), callId: try UsageUpload.checkedText(callId, field: "callId", limit: idLimit),
-                conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit), callType: type,
-                upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
-                callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
-                durationSeconds: durationSeconds, messageUnits: messageUnits ?? (type.isSMS ? 1 : 0),
-                userObjectId: try UsageUpload.checkedText(userObjectId, field: "userObjectId", limit: idLimit),
-                administrativeUnits: try UsageUpload.checkedText(administrativeUnits, field: "administrativeUnits",
-                                                                 limit: UsageUpload.maximumAdministrativeUnitsLength))
-        }
-    }
-
-    let records: [Record]
 }
 
 struct UsageResultBody: Encodable {

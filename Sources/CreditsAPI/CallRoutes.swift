@@ -16,20 +16,20 @@ struct CallRoutes {
         let session = router.group("v1/tenants/:tenantId/calls/:sessionId")
         session.post("start") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)
-            let input = try await request.decodeJSON(CallStartInput.self, context: context)
-            return CallAnswerBody(try await calls.start(input.request(sessionId: context.sessionId()), for: tenantId))
+            let start = try PlatformInput.callStart(try await request.bodyBytes(context: context), sessionId: context.sessionId())
+            return CallAnswerBody(try await calls.start(start, for: tenantId))
         }
         session.post("update") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)
-            let input = try await request.decodeJSON(CallUpdateInput.self, context: context)
+            let input = try PlatformInput.callUpdate(try await request.bodyBytes(context: context))
             return CallAnswerBody(try await calls.update(context.sessionId(), requestNumber: input.requestNumber, usedSeconds: input.usedSeconds,
                                                          for: tenantId))
         }
         session.post("end") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)
-            let input = try await request.decodeJSON(CallEndInput.self, context: context)
+            let input = try PlatformInput.callEnd(try await request.bodyBytes(context: context))
             return CallEndBody(try await calls.end(context.sessionId(), requestNumber: input.requestNumber, durationSeconds: input.durationSeconds,
-                                                   endTime: Instant.parse(input.endTime, field: "endTime"), for: tenantId))
+                                                   endTime: input.endTime, for: tenantId))
         }
 
         let tenant = router.group("v1/tenants/:tenantId")
@@ -62,17 +62,16 @@ struct CallRoutes {
     /// and the others are charged.
     private func upload(_ request: Request, _ context: APIRequestContext) async throws -> UsageResultsBody {
         let tenantId = try context.tenantId(for: .uploadUsage)
-        let input = try await request.decodeJSON(UsageUploadInput.self, context: context)
-        guard input.records.count <= LedgerLimits.maximumBatchSize else {
+        let records = try PlatformInput.usageRecords(try await request.bodyBytes(context: context))
+        guard records.count <= LedgerLimits.maximumBatchSize else {
             throw Problem(.contentTooLarge, code: "batchTooLarge",
-                          detail: "A batch holds at most \(LedgerLimits.maximumBatchSize) records, not \(input.records.count); split it.")
+                          detail: "A batch holds at most \(LedgerLimits.maximumBatchSize) records, not \(records.count); split it.")
         }
-        let parsed = input.records.map { record in Result { () throws(BillingError) in try record.upload() } }
-        let valid = parsed.compactMap { try? $0.get() }
+        let valid = records.compactMap { try? $0.upload.get() }
         var charged = try await calls.record(valid, for: tenantId).makeIterator()
-        let results = zip(input.records, parsed).map { record, parsed -> UsageResultBody in
-            guard case .success = parsed, let result = charged.next() else {
-                guard case let .failure(error) = parsed else { preconditionFailure("one result per valid record") }
+        let results = records.map { record -> UsageResultBody in
+            guard case .success = record.upload, let result = charged.next() else {
+                guard case let .failure(error) = record.upload else { preconditionFailure("one result per valid record") }
                 return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code, detail: error.detail)
             }
             switch result {

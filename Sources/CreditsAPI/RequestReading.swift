@@ -5,23 +5,7 @@ import Hummingbird
 extension Request {
     /// The JSON body as `Body`, or a 400 that names the field that is missing or wrong.
     func decodeJSON<Body: Decodable>(_ type: Body.Type, context: APIRequestContext) async throws -> Body {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: context.maxUploadSize)
-        } catch {
-            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(context.maxUploadSize) bytes.")
-        }
-        do {
-            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
-        } catch let DecodingError.keyNotFound(key, path) {
-            throw Problem.badRequest("The field '\(Self.path(path.codingPath + [key]))' is missing.")
-        } catch let DecodingError.typeMismatch(_, path), let DecodingError.valueNotFound(_, path) {
-            throw Problem.badRequest("The field '\(Self.path(path.codingPath))' has the wrong type. \(path.debugDescription)")
-        } catch let DecodingError.dataCorrupted(path) {
-            throw Problem.badRequest("The body is not valid JSON of the expected shape at '\(Self.path(path.codingPath))'. \(path.debugDescription)")
-        } catch {
-            throw Problem.badRequest("The body is not valid JSON.")
-        }
+        try JSONBody.decode(type, from: try await bodyBytes(context: context))
     }
 
     /// The body as bytes (a CSV upload).
@@ -62,10 +46,6 @@ extension Request {
             return id
         }
     }
-
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-    }
 }
 
 extension APIRequestContext {
@@ -75,5 +55,26 @@ extension APIRequestContext {
         } catch let error as BillingError {
             throw Problem(error)
         }
+    }
+}
+
+/// JSON bodies read into their input types; what is wrong is said as a 400 naming the field.
+enum JSONBody {
+    static func decode<Body: Decodable>(_ type: Body.Type, from bytes: [UInt8]) throws(Problem) -> Body {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, path) {
+            throw Problem.badRequest("The field '\(Self.path(path.codingPath + [key]))' is missing.")
+        } catch let DecodingError.typeMismatch(_, path), let DecodingError.valueNotFound(_, path) {
+            throw Problem.badRequest("The field '\(Self.path(path.codingPath))' has the wrong type. \(path.debugDescription)")
+        } catch let DecodingError.dataCorrupted(path) {
+            throw Problem.badRequest("The body is not valid JSON of the expected shape at '\(Self.path(path.codingPath))'. \(path.debugDescription)")
+        } catch {
+            throw Problem.badRequest("The body is not valid JSON.")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
 }

@@ -1,0 +1,86 @@
+public import CreditsCore
+
+/// What the telephony platform sends (`API.md`, Calls), read from its JSON bodies into the
+/// rules' types: one entry point per body, which the routes use and the fuzzers drive. A body
+/// of the wrong shape throws a `Problem` naming the field; a wrong value, its `BillingError`.
+public enum PlatformInput {
+    public static func callStart(_ body: [UInt8], sessionId: CallSessionId) throws -> CallStart {
+        try JSONBody.decode(CallStartInput.self, from: body).request(sessionId: sessionId)
+    }
+
+    public static func callUpdate(_ body: [UInt8]) throws -> (requestNumber: Int64, usedSeconds: Int64) {
+        let input = try JSONBody.decode(CallUpdateInput.self, from: body)
+        return (input.requestNumber, input.usedSeconds)
+    }
+
+    public static func callEnd(_ body: [UInt8]) throws -> (requestNumber: Int64, durationSeconds: Int64, endTime: Instant) {
+        let input = try JSONBody.decode(CallEndInput.self, from: body)
+        return (input.requestNumber, input.durationSeconds, try Instant.parse(input.endTime, field: "endTime"))
+    }
+
+    /// Each record is read on its own: one that is malformed is refused alone, with its reason.
+    public static func usageRecords(_ body: [UInt8]) throws -> [(usageId: String, upload: Result<UsageUpload, BillingError>)] {
+        try JSONBody.decode(UsageUploadInput.self, from: body).records.map { record in
+            (record.usageId, Result { () throws(BillingError) in try record.upload() })
+        }
+    }
+}
+
+struct CallStartInput: Decodable {
+    let requestNumber: Int64
+    let callType: String
+    let upn: String?
+    let callerNumber: String
+    let calleeNumber: String
+    let startTime: String
+
+    func request(sessionId: CallSessionId) throws(BillingError) -> CallStart {
+        CallStart(sessionId: sessionId, requestNumber: requestNumber, callType: try CallType.parse(callType, field: "callType"),
+                  upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
+                  callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"))
+    }
+}
+
+struct CallUpdateInput: Decodable {
+    let requestNumber: Int64
+    let usedSeconds: Int64
+}
+
+struct CallEndInput: Decodable {
+    let requestNumber: Int64
+    let durationSeconds: Int64
+    let endTime: String
+}
+
+struct UsageUploadInput: Decodable {
+    struct Record: Decodable {
+        let usageId: String
+        let callId: String?
+        let conferenceId: String?
+        let callType: String
+        let upn: String?
+        let callerNumber: String
+        let calleeNumber: String
+        let startTime: String
+        let durationSeconds: Int64
+        let messageUnits: Int64?
+        let userObjectId: String?
+        let administrativeUnits: String?
+
+        func upload() throws(BillingError) -> UsageUpload {
+            let type = try CallType.parse(callType, field: "callType")
+            let idLimit = UsageUpload.maximumIdLength
+            return UsageUpload(
+                usageId: try CallSessionId(usageId), callId: try UsageUpload.checkedText(callId, field: "callId", limit: idLimit),
+                conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit), callType: type,
+                upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
+                callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
+                durationSeconds: durationSeconds, messageUnits: messageUnits ?? (type.isSMS ? 1 : 0),
+                userObjectId: try UsageUpload.checkedText(userObjectId, field: "userObjectId", limit: idLimit),
+                administrativeUnits: try UsageUpload.checkedText(administrativeUnits, field: "administrativeUnits",
+                                                                 limit: UsageUpload.maximumAdministrativeUnitsLength))
+        }
+    }
+
+    let records: [Record]
+}
