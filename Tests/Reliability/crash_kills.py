@@ -4,7 +4,8 @@ moments while eight clients upload usage records and place calls, then started a
 times. Afterwards: every acknowledged record is present exactly once; an upload that was never
 answered is all there or not there at all (a batch is one transaction); sending every
 unanswered upload again brings each record in once; the balance is what was bought less what
-the records charged; and `commscredits verify` finds the ledger and its journal in agreement.
+the records charged; `commscredits backup` taken while the server serves restores to a ledger
+that verifies; and `commscredits verify` finds the ledger and its journal in agreement.
 
 Usage: Tests/Reliability/crash_kills.py [KILLS]  (default 20; a seed in CRASH_SEED replays the moments)
 """
@@ -199,13 +200,19 @@ def main():
         credits = api("GET", TENANT + "/credits")
         if credits["balanceMinor"] != BOUGHT - charged:
             fail("balance %d, expected %d bought - %d charged" % (credits["balanceMinor"], BOUGHT, charged))
+        # A backup while the server serves, restored and verified.
+        backup, restored = os.path.join(work, "backup.sqlite"), "sqlite:" + os.path.join(work, "restored.sqlite")
+        for command in (["backup", "--database", database, "--output", backup], ["restore", "--input", backup, "--database", restored]):
+            done = subprocess.run([BINARY] + command, capture_output=True, text=True)
+            if done.returncode != 0:
+                fail(" ".join(command[:1]) + ": " + done.stdout + done.stderr)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         verified = subprocess.run([BINARY, "verify", "--database", database], capture_output=True, text=True)
         if verified.returncode != 0:
             fail("verify: " + verified.stdout + verified.stderr)
         print("crash-kills: %d kills in a row (seed %d); %d records acknowledged, %d uploads unanswered (%d had landed whole, "
-              "none in part), %d records kept once each, balance %d; %s"
+              "none in part), %d records kept once each, balance %d; backup restored and verified; %s"
               % (kills, seed, len(book.acknowledged), len(book.unanswered), landed, len(ids), credits["balanceMinor"], verified.stdout.strip()))
     except BaseException:
         log.flush()
