@@ -13,6 +13,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "commscredits", targets: ["commscredits"]),
+        // For the fuzzers (Fuzz/): the rules and the API's readers of outside input.
+        .library(name: "CreditsCore", targets: ["CreditsCore"]),
+        .library(name: "CreditsAPI", targets: ["CreditsAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

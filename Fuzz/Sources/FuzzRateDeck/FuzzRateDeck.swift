@@ -1,0 +1,24 @@
+import CreditsCore
+
+/// A rate deck upload: read, or refused line by line; a deck that is read writes out and reads
+/// back as the same rates.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard case let .success(rates) = RateDeckFile.rates(UnsafeBufferPointer(start: data, count: size)) else { return 0 }
+    guard case let .success(again) = RateDeckFile.rates(Array(RateDeckFile.csv(rates).utf8)), again == rates else {
+        fatalError("a deck that was read does not read back the same")
+    }
+    return 0
+}
+
+/// The executable's entry point, under the name SwiftPM links as `main`: hands over to libFuzzer.
+@_cdecl("FuzzRateDeck_main")
+func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
