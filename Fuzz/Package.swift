@@ -11,12 +11,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "commscredits", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzRateDeck", dependencies: [.product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzUserFile", dependencies: [.product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzPhoneNumber", dependencies: [.product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzCallJSON", dependencies: [.product(name: "CreditsCore", package: "commscredits"),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzRateDeck", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzUserFile", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzPhoneNumber", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzCallJSON", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
                                                                .product(name: "CreditsAPI", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzUsageJSON", dependencies: [.product(name: "CreditsCore", package: "commscredits"),
+        .executableTarget(name: "FuzzUsageJSON", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
                                                                 .product(name: "CreditsAPI", package: "commscredits")], swiftSettings: fuzzer),
     ]
 )

@@ -12,69 +12,28 @@ Usage: Tests/Reliability/crash_kills.py [KILLS]  (default 20; a seed in CRASH_SE
 import concurrent.futures
 import datetime
 import decimal
-import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Tests/Support"))
+from running_server import Unanswered, call, start_server  # noqa: E402
+
 BINARY = os.path.join(ROOT, ".build/debug/commscredits")
 DECK = os.path.join(ROOT, "Sources/CreditsApp/Resources/sample-rate-deck-usd.csv")
 CLIENTS, BOUGHT = 8, 10_000_000
 TENANT = "/v1/tenants/contoso"
 
 
-class Unanswered(Exception):
-    """The server died before it answered."""
-
-
 def fail(message):
     print("crash-kills: " + message, file=sys.stderr)
     sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(database, log):
-    port = free_port()
-    environment = dict(os.environ, LIMITS_REQUESTS_PER_SECOND="100000", LIMITS_BURST="100000", LOG_LEVEL="notice")
-    process = subprocess.Popen([BINARY, "serve", "--database", database, "--port", str(port)], env=environment, stdout=log,
-                               stderr=subprocess.STDOUT)
-    for _ in range(240):
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%d/health/ready" % port, timeout=1)
-            return port, process
-        except OSError:
-            time.sleep(0.1)
-    fail("the server did not become ready")
-
-
-def call(port, token, method, path, body=None, content_type="application/json", key=None):
-    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method)
-    request.add_header("Authorization", "Bearer " + token)
-    request.add_header("Content-Type", content_type)
-    if key:
-        request.add_header("Idempotency-Key", key)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        fail("%s %s answered %d: %s" % (method, path, error.code, error.read().decode()))
-    except (OSError, ValueError) as error:  # refused, reset, or cut off mid-answer
-        raise Unanswered() from error
 
 
 def iso(moment):
@@ -88,7 +47,6 @@ class Ledger:
         self.lock = threading.Lock()
         self.acknowledged = []     # usage ids the server answered for
         self.unanswered = []       # upload batches (lists of records) without an answer
-        self.sent = 0
 
     def add(self, field, value):
         with self.lock:
@@ -105,7 +63,6 @@ def client(number, life, port, token, start, book, stop):
                 records = [{"usageId": "%s-%d" % (name, index), "callType": "user_out", "upn": "payg@contoso.com",
                             "callerNumber": "+14255550100", "calleeNumber": "+44207123%04d" % index,
                             "startTime": iso(start), "durationSeconds": 60 + index} for index in range(3)]
-                book.sent += 1
                 try:
                     answer = call(port, token, "POST", TENANT + "/usage-records", {"records": records})
                 except Unanswered:
@@ -152,7 +109,7 @@ def main():
                            capture_output=True, text=True, check=True).stdout.strip()
     server = None
     try:
-        port, server = start_server(database, log)
+        port, server = start_server(BINARY, database, log)
         api = lambda *arguments, **options: call(port, token, *arguments, **options)
         api("POST", "/v1/tenants", {"id": "contoso", "name": "Contoso", "country": "US", "currency": "USD",
                                     "channel": "webDirect", "commerceModel": "classic"})
@@ -167,13 +124,14 @@ def main():
         for life in range(kills):
             stop = threading.Event()
             with concurrent.futures.ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-                for number in range(CLIENTS):
-                    pool.submit(client, number, life, port, token, start, book, stop)
+                clients = [pool.submit(client, number, life, port, token, start, book, stop) for number in range(CLIENTS)]
                 time.sleep(moments.uniform(0.2, 1.5))
                 server.send_signal(signal.SIGKILL)
                 server.wait()
                 stop.set()
-            port, server = start_server(database, log)
+                for finished in clients:
+                    finished.result()  # a client's refusal or failed check fails the test
+            port, server = start_server(BINARY, database, log)
 
         kept = report(port, token, start)
         ids = [usage for usage, _ in kept]

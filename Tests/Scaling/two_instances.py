@@ -12,61 +12,26 @@ Usage: Tests/Scaling/two_instances.py postgres://USER@HOST:PORT/DATABASE  (an em
 import concurrent.futures
 import datetime
 import decimal
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Tests/Support"))
+from running_server import call, start_server  # noqa: E402
+
 BINARY = os.path.join(ROOT, ".build/debug/commscredits")
 DECK = os.path.join(ROOT, "Sources/CreditsApp/Resources/sample-rate-deck-usd.csv")
 CLIENTS, ROUNDS, RECORDS_PER_BATCH = 64, 8, 4
 BOUGHT, TRIGGER, RECHARGE = 3000, 2000, 3000
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def fail(message):
     print("two-instances: " + message, file=sys.stderr)
     sys.exit(1)
-
-
-def start_server(database, log):
-    port = free_port()
-    environment = dict(os.environ, LIMITS_REQUESTS_PER_SECOND="100000", LIMITS_BURST="100000", LOG_LEVEL="notice")
-    process = subprocess.Popen([BINARY, "serve", "--database", database, "--port", str(port)], env=environment, stdout=log,
-                               stderr=subprocess.STDOUT)
-    for _ in range(240):
-        try:
-            urllib.request.urlopen("http://127.0.0.1:%d/health/ready" % port, timeout=1)
-            return port, process
-        except OSError:
-            time.sleep(0.25)
-    fail("a server did not become ready")
-
-
-def call(port, token, method, path, body=None, content_type="application/json", key=None):
-    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method)
-    request.add_header("Authorization", "Bearer " + token)
-    request.add_header("Content-Type", content_type)
-    if key:
-        request.add_header("Idempotency-Key", key)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        fail("%s %s answered %d: %s" % (method, path, error.code, error.read().decode()))
 
 
 def iso(moment):
@@ -122,7 +87,7 @@ def main():
                            capture_output=True, text=True, check=True).stdout.strip()
     servers = []
     try:
-        servers = [start_server(database, log), start_server(database, log)]
+        servers = [start_server(BINARY, database, log), start_server(BINARY, database, log)]
         ports = [port for port, _ in servers]
         api = lambda *arguments, **options: call(ports[0], token, *arguments, **options)
         api("POST", "/v1/tenants", {"id": "northwind", "name": "Northwind", "country": "US", "currency": "USD",

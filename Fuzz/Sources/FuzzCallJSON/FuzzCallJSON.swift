@@ -1,5 +1,6 @@
 import CreditsAPI
 import CreditsCore
+import FuzzSupport
 
 /// The bodies of a call's start, update and end, as the routes read them: accepted or refused
 /// with a reason, never a crash.
@@ -16,14 +17,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 private let session = try! CallSessionId("fuzz-session")
 
-/// The executable's entry point, under the name SwiftPM links as `main`: hands over to libFuzzer.
 @_cdecl("FuzzCallJSON_main")
-func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt { runLibFuzzer(argc, argv, fuzz) }
