@@ -30,6 +30,7 @@ struct SimulationDriver {
     /// them when time passed, due work ran or the service restarted.
     var touched: Set<TenantId> = []
     var endedPurchases: [String: PurchaseRecord] = [:]
+    /// The purchase this step sent: its client sends it again if the service died before answering.
     var interruptedPurchase: (tenant: TenantId, key: IdempotencyKey, order: PurchaseOrder)?
     var step = 0
 
@@ -53,10 +54,8 @@ struct SimulationDriver {
         step = number
         let before = world.clock.now()
         touched = []
+        interruptedPurchase = nil
         let name = try await runOperation()
-        if !["purchase", "repeatPurchase", "autoRecharge", "startCall", "continueCall", "upload", "changeLicenses", "switchModel"].contains(name) {
-            touched = Set(Self.tenants)
-        }
         report.steps += 1
         report.operations[name, default: 0] += 1
         trace.append("\(number) \(world.clock.now()) \(name)")
@@ -108,10 +107,10 @@ struct SimulationDriver {
             case 51..<63: name = "upload"; try await upload()
             case 63..<66: name = "changeLicenses"; try await changeLicenses()
             case 66..<68: name = "switchModel"; try await switchModel()
-            case 68..<82: name = "advanceClock"; try await advanceClock()
-            case 82..<84: name = "advanceMonths"; try await advanceMonths()
-            case 84..<88: name = "crash"; world.lifeline.kill(); report.crashes += 1; try restart()
-            default: name = "dueWork"; try await process.dueWork.run()
+            case 68..<82: name = "advanceClock"; touched = Set(Self.tenants); try await advanceClock()
+            case 82..<84: name = "advanceMonths"; touched = Set(Self.tenants); try await advanceMonths()
+            case 84..<88: name = "crash"; touched = Set(Self.tenants); world.lifeline.kill(); report.crashes += 1; try restart()
+            default: name = "dueWork"; touched = Set(Self.tenants); try await process.dueWork.run()
             }
         } catch is BillingError {
             report.refusals += 1
@@ -122,12 +121,14 @@ struct SimulationDriver {
         } catch {
             guard world.lifeline.isDead else { throw Simulation.Failure(seed: world.seed, step: step, problem: "unexpected error: \(error)", trace: trace) }
             report.crashes += 1
+            touched = Set(Self.tenants)
             try restart()
             try await retryInterruptedPurchase()
             return "crashed"
         }
         if world.lifeline.isDead {
             report.crashes += 1
+            touched = Set(Self.tenants)
             try restart()
         }
         return name

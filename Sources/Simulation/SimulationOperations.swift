@@ -66,7 +66,6 @@ extension SimulationDriver {
         purchases.append((tenant, key, order))
         interruptedPurchase = (tenant, key, order)
         _ = try await process.billing.purchase(order, for: tenant, key: key)
-        interruptedPurchase = nil
     }
 
     /// The administrator's browser sends a purchase again: the first answer, nothing twice.
@@ -85,7 +84,10 @@ extension SimulationDriver {
         } catch is LedgerError {
         } catch where world.lifeline.isDead {
         }
-        if world.lifeline.isDead { report.crashes += 1; process = try SimulatedProcess(path: path, world: world) }
+        if world.lifeline.isDead {
+            report.crashes += 1
+            process = try SimulatedProcess(path: path, world: world)
+        }
     }
 
     mutating func autoRecharge() async throws {
