@@ -60,7 +60,9 @@ extension APIRequestContext {
 
 /// JSON bodies read into their input types; what is wrong is said as a 400 naming the field.
 enum JSONBody {
-    static func decode<Body: Decodable>(_ type: Body.Type, from bytes: [UInt8]) throws(Problem) -> Body {
+    // Untyped `throws`: with `throws(Problem)`, Swift 6.3.1's release optimizer crashes while
+    // splitting the async route handlers that call this.
+    static func decode<Body: Decodable>(_ type: Body.Type, from bytes: [UInt8]) throws -> Body {
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch let DecodingError.keyNotFound(key, path) {
