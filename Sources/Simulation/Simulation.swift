@@ -16,11 +16,14 @@ public struct Simulation {
         public var crashes = 0
         public var providerCharges = 0
         public var notificationCopies = 0
+        /// What the run went through, by kind: lot expiries, hold time-outs, recharges, records
+        /// of silent calls, post-usage records, lots bought on 29 February.
+        public var events: [String: Int] = [:]
 
         public var description: String {
-            let counts = operations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            func list(_ counts: [String: Int]) -> String { counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
             return "seed \(seed): \(steps) steps, \(crashes) crashes, \(refusals) refusals, \(providerCharges) card charges, "
-                + "\(notificationCopies) notification copies delivered; \(counts)"
+                + "\(notificationCopies) notification copies delivered; operations: \(list(operations)); events: \(list(events))"
         }
     }
 

@@ -11,7 +11,6 @@ struct SimulationChecks {
         init(_ description: String) { self.description = description }
     }
 
-    let tenants: [TenantId]
     /// Each lot's free funds, replayed from the journal.
     private var free: [LotId: Int64] = [:]
     private var lastTransaction: [TenantId: TransactionId] = [:]
@@ -26,9 +25,9 @@ struct SimulationChecks {
 
     private struct PoolUse: Hashable { let tenant: TenantId; let key: PoolKey; let month: CalendarMonth }
 
-    init(tenants: [TenantId]) {
-        self.tenants = tenants
-    }
+    /// What the runs went through, by kind (lot expiries, hold time-outs, recharges, records
+    /// of silent calls, post-usage records, leap days), to show the mix reached each.
+    private(set) var events: [String: Int] = [:]
 
     /// The platform was told this usage record is charged (or was already).
     mutating func acknowledged(_ usageId: String, of tenant: TenantId) {
@@ -37,16 +36,16 @@ struct SimulationChecks {
 
     /// Checks the ledger, then each of `tenants` (those the step may have changed); payments are
     /// checked across every tenant, with what was last read of the others.
-    mutating func check(_ tenants: Set<TenantId>, _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier,
+    mutating func check(_ tenants: Set<TenantId>, of all: [TenantId], _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier,
                         purchases: [PurchaseRecord], window: ClosedRange<Instant>) async throws {
         let verification = try await stores.ledger.verify()
         guard verification.isConsistent else { throw Problem("the ledger disagrees with its journal: \(verification)") }
-        for tenant in self.tenants where tenants.contains(tenant) || lots[tenant] == nil {
+        for tenant in all where tenants.contains(tenant) || lots[tenant] == nil {
             let statement = try await stores.ledger.statement(for: tenant, at: window.upperBound)
             lots[tenant] = statement.lots
             try checkLots(statement)
             try await checkOrderOfUse(tenant, stores, statement, window: window)
-            try await checkUsage(tenant, stores, statement, at: window.upperBound, afterDueWork: tenants.count == self.tenants.count)
+            try await checkUsage(tenant, stores, statement, at: window.upperBound, afterDueWork: tenants.count == all.count)
             let own = try await stores.billing.recharges(for: tenant, limit: 10_000)
             guard own.filter({ $0.state == .pending }).count <= 1 else { throw Problem("\(tenant) has more than one recharge in flight") }
             recharges[tenant] = own
@@ -58,7 +57,7 @@ struct SimulationChecks {
 
     /// Once everything due has run with the faults off: nothing in flight, every copy of every
     /// notification delivered or given up.
-    func checkSettled(_ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier, purchases: [PurchaseRecord]) async throws {
+    func checkSettled(_ tenants: [TenantId], _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier, purchases: [PurchaseRecord]) async throws {
         if let pending = purchases.first(where: { $0.state == .pending }) { throw Problem("purchase \(pending.id) is still in flight") }
         for tenant in tenants {
             if try await stores.billing.recharges(for: tenant, limit: 10_000).contains(where: { $0.state == .pending }) {
@@ -102,6 +101,9 @@ struct SimulationChecks {
         for transaction in fresh.reversed() {
             let receipt = transaction.receipt
             lastTransaction[tenant] = receipt.transactionId
+            if [.lotExpiry, .holdTimeout, .recharge].contains(receipt.kind) { events[receipt.kind.rawValue, default: 0] += 1 }
+            let day = receipt.occurredAt.civilDateAndTime.date
+            if [.purchase, .recharge].contains(receipt.kind), day.month == 2, day.day == 29 { events["leapDayLot", default: 0] += 1 }
             if [.purchase, .recharge].contains(receipt.kind), let lotId = receipt.lotId {
                 guard window.contains(receipt.occurredAt), lots[lotId]?.expiresAt == receipt.occurredAt.adding(months: Lot.lifetimeMonths) else {
                     throw Problem("lot \(lotId) was bought between \(window.lowerBound) and \(window.upperBound) but booked at \(receipt.occurredAt), "
@@ -150,6 +152,8 @@ struct SimulationChecks {
                     continue
                 }
                 records[tenant, default: [:]][record.usageId] = record
+                if record.source == .timeout { events["silentCallRecord", default: 0] += 1 }
+                if record.capability == .postUsage { events["postUsageRecord", default: 0] += 1 }
                 if record.capability.isCredits { creditsCharged[tenant, default: 0] += record.chargeMinor }
                 if let pool = record.pool { poolDrawn[PoolUse(tenant: tenant, key: pool, month: CalendarMonth(of: record.startTime)), default: 0] += record.poolUnits }
             }

@@ -6,16 +6,18 @@ import CreditsStore
 struct SimulationDriver {
     static let rates = """
         prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom
-        1,United States - Fixed,fixed,10000,0,60,60,2026-01-01
-        44,United Kingdom - Fixed,fixed,20000,0,60,60,2026-01-01
-        447,United Kingdom - Mobile,mobile,50000,0,60,60,2026-01-01
-        49,Germany - Fixed,fixed,20000,1000,1,1,2026-01-01
+        1,United States - Fixed,fixed,20000,0,60,60,2026-01-01
+        44,United Kingdom - Fixed,fixed,250000,0,60,60,2026-01-01
+        447,United Kingdom - Mobile,mobile,600000,0,60,60,2026-01-01
+        49,Germany - Fixed,fixed,300000,150000,1,1,2026-01-01
         """
-    static let tenants = [TenantId("contoso"), TenantId("fabrikam"), TenantId("northwind")]
     static let callees = ["+12065550123", "+442071234567", "+447700900123", "+4930123456", "+18885550100"]
 
     struct OpenCall { let tenant: TenantId; let session: CallSessionId; var requestNumber: Int64; var used: Int64 }
 
+    /// Contoso pays by card, Fabrikam by agreement, Northwind moves to post-usage and back;
+    /// tenants created along the way follow.
+    var tenants = [TenantId("contoso"), TenantId("fabrikam"), TenantId("northwind")]
     let world: SimulatedWorld
     let path: String
     var process: SimulatedProcess
@@ -43,7 +45,7 @@ struct SimulationDriver {
         self.path = path
         self.random = random
         process = try SimulatedProcess(path: path, world: world)
-        checks = SimulationChecks(tenants: Self.tenants)
+        checks = SimulationChecks()
         report = Simulation.Report(seed: seed)
         try await setUp()
     }
@@ -60,7 +62,7 @@ struct SimulationDriver {
         report.operations[name, default: 0] += 1
         trace.append("\(number) \(world.clock.now()) \(name)")
         do {
-            try await checks.check(touched, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
+            try await checks.check(touched, of: tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
                                    window: before...world.clock.now())
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: number, problem: problem.description, trace: trace)
@@ -83,14 +85,15 @@ struct SimulationDriver {
             try await process.dueWork.run()
         }
         do {
-            try await checks.check(Set(Self.tenants), process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
+            try await checks.check(Set(tenants), of: tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
                                    window: before...world.clock.now())
-            try await checks.checkSettled(process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords())
+            try await checks.checkSettled(tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords())
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: steps + 1, problem: "after settling: \(problem)", trace: trace)
         }
         report.providerCharges = world.gateway.charges.count
         report.notificationCopies = world.courier.received.count
+        report.events = checks.events
     }
 
     /// Draws one operation and runs it; a refusal is an answer, a crash starts the next life.
@@ -105,12 +108,13 @@ struct SimulationDriver {
             case 17..<37: name = "startCall"; try await startCall()
             case 37..<51: name = "continueCall"; try await continueCall()
             case 51..<63: name = "upload"; try await upload()
-            case 63..<66: name = "changeLicenses"; try await changeLicenses()
-            case 66..<68: name = "switchModel"; try await switchModel()
-            case 68..<82: name = "advanceClock"; touched = Set(Self.tenants); try await advanceClock()
-            case 82..<84: name = "advanceMonths"; touched = Set(Self.tenants); try await advanceMonths()
-            case 84..<88: name = "crash"; touched = Set(Self.tenants); world.lifeline.kill(); report.crashes += 1; try restart()
-            default: name = "dueWork"; touched = Set(Self.tenants); try await process.dueWork.run()
+            case 63..<65: name = "changeLicenses"; try await changeLicenses()
+            case 65..<67: name = "switchModel"; try await switchModel()
+            case 67..<68: name = "createTenant"; try await createTenant()
+            case 68..<81: name = "advanceClock"; touched = Set(tenants); try await advanceClock()
+            case 81..<84: name = "advanceMonths"; touched = Set(tenants); try await advanceMonths()
+            case 84..<88: name = "crash"; touched = Set(tenants); world.lifeline.kill(); report.crashes += 1; try restart()
+            default: name = "dueWork"; touched = Set(tenants); try await process.dueWork.run()
             }
         } catch is BillingError {
             report.refusals += 1
@@ -121,14 +125,14 @@ struct SimulationDriver {
         } catch {
             guard world.lifeline.isDead else { throw Simulation.Failure(seed: world.seed, step: step, problem: "unexpected error: \(error)", trace: trace) }
             report.crashes += 1
-            touched = Set(Self.tenants)
+            touched = Set(tenants)
             try restart()
             try await retryInterruptedPurchase()
             return "crashed"
         }
         if world.lifeline.isDead {
             report.crashes += 1
-            touched = Set(Self.tenants)
+            touched = Set(tenants)
             try restart()
         }
         return name

@@ -6,48 +6,66 @@ import Payments
 /// The operations a simulation draws: what administrators, the telephony platform and time do.
 extension SimulationDriver {
     /// Three tenants: web-direct paying by card, Volume Licensing paying by agreement, and a
-    /// web-direct tenant that moves between classic and post-usage; each with an administrator who gets
-    /// the notifications, a webhook, and callers with credits, a calling plan and conferencing.
+    /// web-direct tenant that moves between classic and post-usage; each funded, with an
+    /// administrator who gets the notifications, a webhook, and callers with credits, a calling
+    /// plan and conferencing.
     mutating func setUp() async throws {
-        let now = world.clock.now()
-        let accounts = [
-            try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
-            try BillingAccount(channel: .volumeLicensing, commerceModel: .classic,
-                               agreements: [EnterpriseAgreement(number: "EA-1001", billingCountry: CountryCode("US")!)]),
-            try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
-        ]
         _ = try await process.calls.importRates(Array(Self.rates.utf8), currency: .usd)
         world.setFaults(false)
         defer { world.setFaults(true) }
-        for (tenant, account) in zip(Self.tenants, accounts) {
-            try await process.directory.createTenant(Tenant(id: tenant, name: tenant.rawValue.capitalized, country: CountryCode("US")!,
-                                                            currency: .usd, billingAccount: account, createdAt: now))
+        for (index, tenant) in tenants.enumerated() {
+            let agreement = index == 1 ? try EnterpriseAgreement(number: "EA-1001", billingCountry: CountryCode("US")!) : nil
+            try await open(tenant, agreement: agreement)
             // The credits license needs a funded balance.
-            let payment: PurchaseOrder.Payment = account.agreements.isEmpty ? .card(token: SimulatedGateway.goodToken)
-                                                                             : .agreement(number: "EA-1001", purchaseOrder: nil)
-            let order = PurchaseOrder(amountMinor: 5000, payment: payment, autoRecharge: nil)
+            let order = PurchaseOrder(amountMinor: 5000, payment: agreement == nil ? .card(token: SimulatedGateway.goodToken)
+                                                                                   : .agreement(number: "EA-1001", purchaseOrder: nil),
+                                      autoRecharge: nil)
             let key = try IdempotencyKey("funding-\(tenant)")
             purchases.append((tenant, key, order))
             _ = try await process.billing.purchase(order, for: tenant, key: key)
-            let people: [(String, Set<Role>, Set<LicenseSku>)] = [
-                ("admin", [.billingAdministrator], []),
-                ("ana", [], [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]),
-                ("ben", [], [.phoneSystem, .domesticCallingPlan120, .communicationsCredits]),
-                ("cho", [], [.audioConferencing, .communicationsCredits]),
-            ]
-            for (name, roles, licenses) in people {
-                let upn = try UserPrincipalName("\(name)@\(tenant.rawValue).example")
-                try await process.directory.addUser(User(upn: upn, displayName: name.capitalized, usageLocation: CountryCode("US")!, roles: roles),
-                                                    to: tenant)
-                if !licenses.isEmpty { _ = try await process.directory.changeLicenses(of: upn, in: tenant, LicenseChange(add: licenses)) }
-            }
-            try await process.stores.notifications.addWebhook(Webhook(id: "hook-\(tenant)", tenantId: tenant, url: "https://hooks.example/\(tenant)",
-                                                                      secret: "secret", createdAt: now))
+            try await addPeople(to: tenant, creditsLicense: true)
+        }
+    }
+
+    /// A new web-direct tenant joins, unfunded: its callers get the credits license once it buys.
+    mutating func createTenant() async throws {
+        let tenant = touching(TenantId("tenant-\(step)"))
+        try await open(tenant, agreement: nil)
+        tenants.append(tenant)
+        try await addPeople(to: tenant, creditsLicense: false)
+    }
+
+    private func open(_ tenant: TenantId, agreement: EnterpriseAgreement?) async throws {
+        let account = try BillingAccount(channel: agreement == nil ? .webDirect : .volumeLicensing, commerceModel: .classic,
+                                         agreements: agreement.map { [$0] } ?? [])
+        try await process.directory.createTenant(Tenant(id: tenant, name: tenant.rawValue.capitalized, country: CountryCode("US")!,
+                                                        currency: .usd, billingAccount: account, createdAt: world.clock.now()))
+        try await process.stores.notifications.addWebhook(Webhook(id: "hook-\(tenant)", tenantId: tenant, url: "https://hooks.example/\(tenant)",
+                                                                  secret: "secret", createdAt: world.clock.now()))
+    }
+
+    private func addPeople(to tenant: TenantId, creditsLicense: Bool) async throws {
+        let credits: Set<LicenseSku> = creditsLicense ? [.communicationsCredits] : []
+        let people: [(String, Set<Role>, Set<LicenseSku>)] = [
+            ("admin", [.billingAdministrator], []),
+            ("ana", [], credits.union([.phoneSystem, .payAsYouGoCallingPlan])),
+            ("ben", [], credits.union([.phoneSystem, .domesticCallingPlan120])),
+            ("cho", [], credits.union([.audioConferencing])),
+        ]
+        for (name, roles, licenses) in people {
+            let upn = try UserPrincipalName("\(name)@\(tenant.rawValue).example")
+            try await process.directory.addUser(User(upn: upn, displayName: name.capitalized, usageLocation: CountryCode("US")!, roles: roles),
+                                                to: tenant)
+            if !licenses.isEmpty { _ = try await process.directory.changeLicenses(of: upn, in: tenant, LicenseChange(add: licenses)) }
         }
     }
 
     /// A tenant for the next operation, which the checks after it then read.
-    private mutating func anyTenant() -> TenantId { touching(Self.tenants.randomElement(using: &random)!) }
+    private mutating func anyTenant() -> TenantId { touching(tenants.randomElement(using: &random)!) }
+
+    /// A tenant that buys: any but the one that moves to post-usage, which lives on its first
+    /// funds until they are used up and post-usage billing starts.
+    private mutating func buyingTenant() -> TenantId { touching(tenants.filter { $0 != tenants[2] }.randomElement(using: &random)!) }
 
     private mutating func touching(_ tenant: TenantId) -> TenantId {
         touched.insert(tenant)
@@ -55,7 +73,7 @@ extension SimulationDriver {
     }
 
     mutating func purchase() async throws {
-        let tenant = anyTenant()
+        let tenant = buyingTenant()
         let payment: PurchaseOrder.Payment = switch Int.random(in: 0..<10, using: &random) {
         case 0: .card(token: SimulatedGateway.declinedToken)
         case 1...3: .agreement(number: "EA-1001", purchaseOrder: nil)
@@ -91,9 +109,9 @@ extension SimulationDriver {
     }
 
     mutating func autoRecharge() async throws {
-        let tenant = anyTenant()
+        let tenant = buyingTenant()
         if Bool.random(using: &random) {
-            _ = try await process.billing.setPaymentMethod(tenant == Self.tenants[1] ? .agreement(number: "EA-1001", purchaseOrder: nil)
+            _ = try await process.billing.setPaymentMethod(tenant == tenants[1] ? .agreement(number: "EA-1001", purchaseOrder: nil)
                                                                                      : .card(token: SimulatedGateway.goodToken), for: tenant)
             let settings = try AutoRechargeSettings(enabled: true, rechargeAmountMinor: Int64.random(in: 4...20, using: &random) * 500,
                                                     triggerAmountMinor: Int64.random(in: 1...6, using: &random) * 500, currency: .usd)
@@ -175,23 +193,28 @@ extension SimulationDriver {
     /// The third tenant moves to NCE or MCA (billed after use) or back to prepaid credits.
     mutating func switchModel() async throws {
         let model = CommerceModel.allCases.randomElement(using: &random)!
-        _ = try await process.directory.updateTenant(touching(Self.tenants[2]), commerceModel: model)
+        _ = try await process.directory.updateTenant(touching(tenants[2]), commerceModel: model)
     }
 
-    /// Minutes to weeks pass, then what fell due runs.
+    /// Minutes to weeks pass, or the clock comes to just before a month ends (29 February 2028
+    /// first), then what fell due runs.
     mutating func advanceClock() async throws {
-        let seconds: Int64 = switch Int.random(in: 0..<10, using: &random) {
-        case 0..<4: Int64.random(in: 60...7200, using: &random)
-        case 4..<8: Int64.random(in: 3600...(2 * 86_400), using: &random)
-        default: Int64.random(in: 2...25, using: &random) * 86_400
+        let now = world.clock.now()
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0..<4: world.clock.advance(seconds: Int64.random(in: 60...7200, using: &random))
+        case 4..<7: world.clock.advance(seconds: Int64.random(in: 3600...(2 * 86_400), using: &random))
+        case 7..<9: world.clock.advance(seconds: Int64.random(in: 2...25, using: &random) * 86_400)
+        default:
+            let leapDay = ISO8601.parse("2028-02-29T00:00:00Z")!
+            let monthEnd = now < leapDay ? leapDay.adding(days: 1) : CalendarMonth(of: now).start.adding(months: 1)
+            world.clock.advance(to: monthEnd.adding(seconds: -Int64.random(in: 60...(20 * 3600), using: &random)))
         }
-        world.clock.advance(seconds: seconds)
         try await process.dueWork.run()
     }
 
     /// Months pass (lots expire, months end, post-usage invoices are issued).
     mutating func advanceMonths() async throws {
-        world.clock.advance(to: world.clock.now().adding(months: Int.random(in: 1...5, using: &random)))
+        world.clock.advance(to: world.clock.now().adding(months: Int.random(in: 1...6, using: &random)))
         try await process.dueWork.run()
     }
 }

@@ -21,15 +21,20 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var events: [String: Int] = [:]
         for offset in 0..<UInt64(count) {
             do {
                 let report = try await Simulation.run(seed: seed + offset, steps: steps, plantedBug: plant.flatMap(PlantedBug.init))
+                events.merge(report.events, uniquingKeysWith: +)
                 if count == 1 || (offset + 1) % 100 == 0 { print(report) }
             } catch let failure as Simulation.Failure {
                 print(failure)
                 throw ExitCode(1)
             }
         }
-        if count > 1 { print("\(count) seeds from \(seed) on passed every check.") }
+        if count > 1 {
+            let seen = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("\(count) seeds from \(seed) on passed every check; events: \(seen).")
+        }
     }
 }
