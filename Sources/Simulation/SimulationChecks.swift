@@ -57,7 +57,7 @@ struct SimulationChecks {
 
     /// Once everything due has run with the faults off: nothing in flight, every copy of every
     /// notification delivered or given up.
-    func checkSettled(_ tenants: [TenantId], _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier, purchases: [PurchaseRecord]) async throws {
+    func checkSettled(_ tenants: [TenantId], _ stores: Stores, purchases: [PurchaseRecord]) async throws {
         if let pending = purchases.first(where: { $0.state == .pending }) { throw Problem("purchase \(pending.id) is still in flight") }
         for tenant in tenants {
             if try await stores.billing.recharges(for: tenant, limit: 10_000).contains(where: { $0.state == .pending }) {

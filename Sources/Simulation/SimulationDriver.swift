@@ -87,7 +87,7 @@ struct SimulationDriver {
         do {
             try await checks.check(Set(tenants), of: tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
                                    window: before...world.clock.now())
-            try await checks.checkSettled(tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords())
+            try await checks.checkSettled(tenants, process.stores, purchases: purchaseRecords())
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: steps + 1, problem: "after settling: \(problem)", trace: trace)
         }
