@@ -110,26 +110,20 @@ struct SimulationChecks {
                         + "expiring \(lots[lotId].map { "\($0.expiresAt)" } ?? "never")")
                 }
             }
-            // Draws for spending; an expiry or a refund takes a named lot, and new funds repay debt from themselves.
-            let spending: Set<TransactionKind> = [.charge, .reserve, .extendHold, .postHold, .holdTimeout]
-            let draws = transaction.entries.filter { $0.account == .lotFree && $0.amountMinor < 0 && spending.contains(receipt.kind) }
-            if !draws.isEmpty {
-                var drawn: [LotId: Int64] = [:]
-                for entry in draws { drawn[entry.lotId!, default: 0] -= entry.amountMinor }
-                var left = drawn.values.reduce(0, +)
-                var expected: [LotId: Int64] = [:]
-                let candidates = statement.lots.filter { !$0.isExpired(at: receipt.occurredAt) && free[$0.id, default: 0] > 0 }
-                for lot in candidates.sorted(by: Lot.consumedBefore) where left > 0 {
-                    let take = min(left, free[lot.id, default: 0])
-                    expected[lot.id] = take
-                    left -= take
-                }
-                guard drawn == expected else {
-                    throw Problem("transaction \(receipt.transactionId) (\(receipt.kind)) of \(tenant) drew \(drawn), but oldest first is \(expected)")
-                }
-            }
+            // Entry by entry, as the transaction moved the money: a draw (an expiry or a refund
+            // aside, which take a named lot) may take from a lot only when no lot before it in the
+            // order of use has free funds, and never more than the lot has.
             for entry in transaction.entries where entry.account == .lotFree {
-                free[entry.lotId!, default: 0] += entry.amountMinor
+                let lotId = entry.lotId!
+                if entry.amountMinor < 0, ![.lotExpiry, .refund].contains(receipt.kind), let lot = lots[lotId],
+                   let older = statement.lots.first(where: { Lot.consumedBefore($0, lot) && !$0.isExpired(at: receipt.occurredAt) && free[$0.id, default: 0] > 0 }) {
+                    throw Problem("transaction \(receipt.transactionId) (\(receipt.kind)) of \(tenant) drew from lot \(lotId) "
+                        + "while the older lot \(older.id) had \(free[older.id, default: 0]) free")
+                }
+                free[lotId, default: 0] += entry.amountMinor
+                guard free[lotId, default: 0] >= 0 else {
+                    throw Problem("transaction \(receipt.transactionId) of \(tenant) drew more from lot \(lotId) than it had free")
+                }
             }
         }
     }
