@@ -14,6 +14,9 @@ public struct BillingService: Sendable {
     let logger: Logger
     /// Wakes the worker that runs recharges (`AutoRechargeService`).
     let rechargeStarted: @Sendable () -> Void
+    /// How long a payment whose charge got no answer is tried again under its key before it is
+    /// given up as failed: no answer is not a refusal, the provider may have charged.
+    public static let unansweredPaymentRetrySeconds: Int64 = 24 * 3600
 
     public init(stores: Stores, gateway: any PaymentGateway, clock: any CreditsClock, logger: Logger,
                 rechargeStarted: @escaping @Sendable () -> Void = {}) {
@@ -101,8 +104,9 @@ public struct BillingService: Sendable {
         }
     }
 
-    /// Runs every recharge in flight to its end; returns them as they ended. One instance at a
-    /// time: another waits, then finds what is left.
+    /// Runs every recharge in flight to its end, or leaves it pending when the provider does not
+    /// answer (tried again next round); returns each as it stands. One instance at a time:
+    /// another waits, then finds what is left.
     @discardableResult
     public func runPendingRecharges() async throws -> [RechargeRecord] {
         try await stores.locks.withLock("recharges") {
@@ -114,13 +118,18 @@ public struct BillingService: Sendable {
         }
     }
 
-    /// Finishes purchases interrupted (by a crash) more than `age` seconds ago.
+    /// Finishes purchases interrupted (by a crash, or a provider that did not answer) more than
+    /// `age` seconds ago; one whose charge again gets no answer stays pending for the next round.
     @discardableResult
     public func resumeInterruptedPurchases(olderThanSeconds age: Int64 = 60) async throws -> [PurchaseRecord] {
         var finished: [PurchaseRecord] = []
         for purchase in try await stores.billing.pendingPurchases(before: clock.now().adding(seconds: -age)) {
             let tenant = try await directory.tenant(purchase.request.tenantId)
-            finished.append(try await finish(purchase, currency: tenant.currency))
+            do {
+                finished.append(try await finish(purchase, currency: tenant.currency))
+            } catch let error as BillingError where error.code == PaymentFailureReason.gatewayUnavailable.error.code {
+                continue
+            }
         }
         return finished
     }
@@ -131,6 +140,7 @@ public struct BillingService: Sendable {
             let request = ChargeRequest(idempotencyKey: purchase.gatewayKey, token: card.token, amountMinor: purchase.request.amountMinor,
                                         currency: currency, description: "Communications Credits purchase \(purchase.id)")
             if case let .failure(reason) = await gateway.chargeRetryingTimeouts(request) {
+                if reason == .gatewayUnavailable, isStillRetried(since: purchase.request.createdAt) { throw reason.error }
                 logger.notice("Purchase not paid", metadata: ["tenant": "\(purchase.request.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"])
                 return try await stores.billing.failPurchase(id: purchase.id, reason: reason)
             }
@@ -150,6 +160,7 @@ public struct BillingService: Sendable {
             let request = ChargeRequest(idempotencyKey: recharge.gatewayKey, token: card.token, amountMinor: recharge.amountMinor,
                                         currency: tenant.currency, description: "Communications Credits auto-recharge \(recharge.id)")
             if case let .failure(reason) = await gateway.chargeRetryingTimeouts(request) {
+                if reason == .gatewayUnavailable, isStillRetried(since: recharge.startedAt) { return recharge }
                 return try await fail(recharge, reason)
             }
         }
@@ -166,6 +177,13 @@ public struct BillingService: Sendable {
         logger.warning("Auto-recharge failed; the next try waits \(RechargePolicy.backOffSeconds / 60) minutes",
                        metadata: ["tenant": "\(recharge.tenantId)", "recharge": "\(recharge.id)", "reason": "\(reason)"])
         return try await stores.billing.failRecharge(id: recharge.id, reason: reason, at: clock.now())
+    }
+
+    /// Whether a payment whose charge got no answer stays pending, to be charged again under its
+    /// key (the provider answers a repeat as it answered first), rather than failing while the
+    /// provider may have charged.
+    private func isStillRetried(since start: Instant) -> Bool {
+        clock.now() < start.adding(seconds: Self.unansweredPaymentRetrySeconds)
     }
 
     /// The payment method an order names, if the tenant may buy paying that way.

@@ -94,12 +94,17 @@ struct AutoRechargeTests {
         #expect(history.map(\.state) == [.succeeded, .failed])
     }
 
-    @Test("A gateway that never answers fails the recharge as unreachable; nothing is charged")
+    @Test("A gateway that never answers leaves the recharge pending, tried again under its key, and failed as unreachable after a day; nothing is charged")
     func unreachableGateway() async throws {
         let billing = try await funded()
         _ = try await billing.service.setPaymentMethod(.card(token: "tok_gatewayTimeout"), for: billing.tenant)
         _ = try await charge(billing, 90_00, "a")
-        #expect(try await billing.service.runPendingRecharges().first?.failure == .gatewayUnavailable)
+        #expect(try await billing.service.runPendingRecharges().map(\.state) == [.pending], "no answer is not a refusal")
+        billing.clock.advance(seconds: 3600)
+        #expect(try await billing.service.runPendingRecharges().map(\.state) == [.pending])
+        billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
+        let given = try await billing.service.runPendingRecharges()
+        #expect(given.map(\.state) == [.failed] && given.first?.failure == .gatewayUnavailable)
         #expect(await billing.gateway.charges.count == 1)
     }
 

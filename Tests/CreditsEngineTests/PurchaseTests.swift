@@ -74,6 +74,32 @@ struct PurchaseTests {
         #expect(try await billing.lots().count == 1)
     }
 
+    @Test("Every answer lost after the provider charged: the purchase stays pending, not failed, and the due work finishes it under the same key: one charge, one lot")
+    func everyAnswerLost() async throws {
+        let billing = try await Billing()
+        await billing.gateway.loseAnswers(3)
+        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, key: "lost") }
+        #expect(try await billing.stores.billing.purchase(for: billing.tenant, key: billing.key("lost"))?.state == .pending)
+        #expect(await billing.gateway.charges.count == 1, "the provider charged")
+        billing.clock.advance(seconds: 61)
+        #expect(try await billing.service.resumeInterruptedPurchases().map(\.state) == [.completed])
+        #expect(await billing.gateway.charges.count == 1)
+        #expect(try await billing.lots().map(\.amountMinor) == [100_00])
+    }
+
+    @Test("A provider that never answers: the purchase is tried again under its key for a day, then failed; nothing charged")
+    func gatewayTimeoutForADay() async throws {
+        let billing = try await Billing()
+        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, token: "tok_gatewayTimeout", key: "silent") }
+        billing.clock.advance(seconds: 3600)
+        #expect(try await billing.service.resumeInterruptedPurchases().isEmpty, "still pending")
+        billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
+        let given = try await billing.service.resumeInterruptedPurchases()
+        #expect(given.map(\.state) == [.failed] && given.first?.failure == .gatewayUnavailable)
+        #expect(await billing.gateway.charges.isEmpty)
+        #expect(try await billing.lots().isEmpty)
+    }
+
     @Test("Amounts outside 1 to 100,000 currency units are refused", arguments: [Int64(0), -5, 99, 100_000_01, Int64.max])
     func amountBounds(amountMinor: Int64) async throws {
         let billing = try await Billing()
