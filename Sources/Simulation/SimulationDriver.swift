@@ -116,10 +116,7 @@ struct SimulationDriver {
             case 84..<88: name = "crash"; touched = Set(tenants); world.lifeline.kill(); report.crashes += 1; try restart()
             default: name = "dueWork"; touched = Set(tenants); try await process.dueWork.run()
             }
-        } catch is BillingError {
-            report.refusals += 1
-            return "refused"
-        } catch is LedgerError {
+        } catch where (error is BillingError || error is LedgerError) && !world.lifeline.isDead {
             report.refusals += 1
             return "refused"
         } catch {
