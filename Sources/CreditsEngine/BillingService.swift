@@ -51,6 +51,8 @@ public struct BillingService: Sendable {
         guard let record, record.request.fingerprint == order.fingerprint else { throw LedgerError.idempotencyConflict(key) }
         let finished = try await finish(record, currency: tenant.currency)
         if let failure = finished.failure { throw failure.error }
+        // Still pending: the provider did not answer, and the charge is tried again later.
+        if finished.state == .pending { throw PaymentFailureReason.gatewayUnavailable.error }
         return finished
     }
 
@@ -125,22 +127,21 @@ public struct BillingService: Sendable {
         var finished: [PurchaseRecord] = []
         for purchase in try await stores.billing.pendingPurchases(before: clock.now().adding(seconds: -age)) {
             let tenant = try await directory.tenant(purchase.request.tenantId)
-            do {
-                finished.append(try await finish(purchase, currency: tenant.currency))
-            } catch let error as BillingError where error.code == PaymentFailureReason.gatewayUnavailable.error.code {
-                continue
-            }
+            let resumed = try await finish(purchase, currency: tenant.currency)
+            if resumed.state != .pending { finished.append(resumed) }
         }
         return finished
     }
 
+    /// Charges and credits a pending purchase; returns it as it stands: ended, or still pending
+    /// when the provider did not answer.
     private func finish(_ purchase: PurchaseRecord, currency: Currency) async throws -> PurchaseRecord {
         guard purchase.state == .pending else { return purchase }
         if case let .card(card) = purchase.request.paymentMethod {
             let request = ChargeRequest(idempotencyKey: purchase.gatewayKey, token: card.token, amountMinor: purchase.request.amountMinor,
                                         currency: currency, description: "Communications Credits purchase \(purchase.id)")
             if case let .failure(reason) = await gateway.chargeRetryingTimeouts(request) {
-                if reason == .gatewayUnavailable, isStillRetried(since: purchase.request.createdAt) { throw reason.error }
+                if reason == .gatewayUnavailable, isStillRetried(since: purchase.request.createdAt) { return purchase }
                 logger.notice("Purchase not paid", metadata: ["tenant": "\(purchase.request.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"])
                 return try await stores.billing.failPurchase(id: purchase.id, reason: reason)
             }
