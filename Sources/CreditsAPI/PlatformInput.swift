@@ -10,12 +10,13 @@ public enum PlatformInput {
 
     public static func callUpdate(_ body: [UInt8]) throws -> (requestNumber: Int64, usedSeconds: Int64) {
         let input = try JSONBody.decode(CallUpdateInput.self, from: body)
-        return (input.requestNumber, input.usedSeconds)
+        return (input.requestNumber, try CallLimits.checkedSeconds(input.usedSeconds, field: "usedSeconds"))
     }
 
     public static func callEnd(_ body: [UInt8]) throws -> (requestNumber: Int64, durationSeconds: Int64, endTime: Instant) {
         let input = try JSONBody.decode(CallEndInput.self, from: body)
-        return (input.requestNumber, input.durationSeconds, try Instant.parse(input.endTime, field: "endTime"))
+        return (input.requestNumber, try CallLimits.checkedSeconds(input.durationSeconds, field: "durationSeconds"),
+                try Instant.parse(input.endTime, field: "endTime"))
     }
 
     /// Each record is read on its own: one that is malformed is refused alone, with its reason.
@@ -75,7 +76,8 @@ struct UsageUploadInput: Decodable {
                 conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit), callType: type,
                 upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
                 callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
-                durationSeconds: durationSeconds, messageUnits: messageUnits ?? (type.isSMS ? 1 : 0),
+                durationSeconds: try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds"),
+                messageUnits: try CallLimits.checkedMessageUnits(messageUnits ?? (type.isSMS ? 1 : 0)),
                 userObjectId: try UsageUpload.checkedText(userObjectId, field: "userObjectId", limit: idLimit),
                 administrativeUnits: try UsageUpload.checkedText(administrativeUnits, field: "administrativeUnits",
                                                                  limit: UsageUpload.maximumAdministrativeUnitsLength))

@@ -51,15 +51,13 @@ public final class CallService: Sendable {
     }
 
     public func update(_ sessionId: CallSessionId, requestNumber: Int64, usedSeconds: Int64, for tenantId: TenantId) async throws -> CallAnswer {
-        guard usedSeconds >= 0 else { throw BillingError.invalid("usedSeconds", "usedSeconds is 0 or more.") }
+        _ = try CallLimits.checkedSeconds(usedSeconds, field: "usedSeconds")
         return try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .update(usedSeconds: usedSeconds),
                                                    settings: settings, for: tenantId, at: clock.now()).answer
     }
 
     public func end(_ sessionId: CallSessionId, requestNumber: Int64, durationSeconds: Int64, endTime: Instant, for tenantId: TenantId) async throws -> CallAnswer {
-        guard (0...Self.maximumDurationSeconds).contains(durationSeconds) else {
-            throw BillingError.invalid("durationSeconds", "durationSeconds is 0 to \(Self.maximumDurationSeconds).")
-        }
+        _ = try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds")
         let outcome = try await stores.calls.continueCall(sessionId, requestNumber: requestNumber,
                                                           step: .end(durationSeconds: durationSeconds, endTime: endTime),
                                                           settings: settings, for: tenantId, at: clock.now())
@@ -70,19 +68,28 @@ public final class CallService: Sendable {
         return outcome.answer
     }
 
-    /// A call lasts at most a week; anything longer is a platform's mistake.
-    public static let maximumDurationSeconds: Int64 = 7 * 86_400
-
     // MARK: After the fact
 
+    /// One result per upload, in order. A record whose counts are out of bounds is refused
+    /// alone; the others are charged.
     public func record(_ uploads: [UsageUpload], for tenantId: TenantId) async throws -> [UsageResult] {
-        for upload in uploads where !(0...Self.maximumDurationSeconds).contains(upload.durationSeconds) || upload.messageUnits < 0 {
-            throw BillingError.invalid("durationSeconds", "Record \(upload.usageId): durationSeconds is 0 to \(Self.maximumDurationSeconds), messageUnits 0 or more.")
+        try LedgerLimits.checkBatchSize(uploads.count)
+        var results: [UsageResult?] = uploads.map { upload in
+            let checked = Result { () throws(BillingError) in
+                _ = try CallLimits.checkedSeconds(upload.durationSeconds, field: "durationSeconds")
+                _ = try CallLimits.checkedMessageUnits(upload.messageUnits)
+            }
+            if case let .failure(error) = checked { return .refused(error) }
+            return nil
         }
-        let outcome = try await stores.calls.recordUsage(uploads, rates: rateBook(), settings: settings, for: tenantId, at: clock.now())
+        let accepted = uploads.indices.filter { results[$0] == nil }
+        guard !accepted.isEmpty else { return results.map { $0! } }
+        let outcome = try await stores.calls.recordUsage(accepted.map { uploads[$0] }, rates: rateBook(), settings: settings,
+                                                         for: tenantId, at: clock.now())
+        for (index, result) in zip(accepted, outcome.results) { results[index] = result }
         for case let .charged(record) in outcome.results { EngineMetrics.charged(record.chargeMinor, record.currency, source: record.source) }
         try await judgeRecharge(tenantId, outcome.balanceMinor)
-        return outcome.results
+        return results.map { $0! }
     }
 
     /// Charges the sessions whose platform went silent; returns how many tenants had one.

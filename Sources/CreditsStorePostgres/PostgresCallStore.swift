@@ -189,7 +189,7 @@ public final class PostgresCallStore: CallStore {
                                                callee: upload.callee, startTime: upload.startTime, tenant: tenant, rates: rates)
                         if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
                         try await Self.loadPools(for: facts, startTime: upload.startTime, into: &desk, tenantId, c, logger)
-                        let record = desk.record(upload, facts: facts)
+                        let record = try desk.record(upload, facts: facts)
                         earlier[upload.usageId.rawValue] = (upload.fingerprint, record)
                         results.append(.charged(record))
                     } catch let error as BillingError {

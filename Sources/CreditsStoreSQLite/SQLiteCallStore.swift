@@ -137,7 +137,7 @@ public final class SQLiteCallStore: CallStore {
                                            startTime: upload.startTime, tenant: tenant, rates: rates)
                     if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
                     try Self.loadPools(for: facts, startTime: upload.startTime, into: &desk, tenantId, db)
-                    let record = desk.record(upload, facts: facts)
+                    let record = try desk.record(upload, facts: facts)
                     earlier[upload.usageId.rawValue] = (upload.fingerprint, record)
                     results.append(.charged(record))
                 } catch let error as BillingError {

@@ -219,8 +219,9 @@ public struct CallDesk: Sendable {
     // MARK: After the fact
 
     /// Prices an uploaded record and charges it: the call happened, so nothing refuses it
-    /// except a rate that is missing (`FREECALL`) and credits may go into debt.
-    public mutating func record(_ upload: UsageUpload, facts: CallFacts) -> UsageRecord {
+    /// except a rate that is missing (`FREECALL`) and credits may go into debt, up to
+    /// `CallLimits.maximumDebtMinor`; a record beyond that bound is refused.
+    public mutating func record(_ upload: UsageUpload, facts: CallFacts) throws(BillingError) -> UsageRecord {
         let route = CallRoute.of(facts)
         let month = CalendarMonth(of: upload.startTime)
         let balance = account.figures.balanceMinor - uploadCreditsMinor
@@ -237,6 +238,11 @@ public struct CallDesk: Sendable {
             capability = .communicationsCredits
         }
         let (billed, charge, fee) = price(facts, capability: capability, durationSeconds: upload.durationSeconds, messageUnits: upload.messageUnits)
+        if capability.isCredits, balance - charge < -CallLimits.maximumDebtMinor {
+            throw BillingError(.notAllowed, code: "debtLimitReached",
+                               detail: "Record \(upload.usageId) would take the tenant's debt beyond \(CallLimits.maximumDebtMinor) minor units.",
+                               remedy: "Check the rate deck and the record's duration and message units.")
+        }
         if let pool { use(pool, month: month, billedSeconds: billed) }
         if capability.isCredits, charge > 0 {
             uploadCreditsMinor += charge

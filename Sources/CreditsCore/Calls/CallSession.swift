@@ -4,11 +4,14 @@ public struct CallSessionId: Hashable, Comparable, Sendable, CustomStringConvert
     public static let maximumLength = 128
     public let rawValue: String
 
+    /// Visible ASCII only (as SIP Call-IDs and platform GUIDs are): an id that Unicode could
+    /// spell two ways would count once in a batch, where strings compare as characters, and
+    /// twice across batches, where the database compares bytes.
     public init(_ text: String) throws(BillingError) {
         guard !text.isEmpty, text.utf8.count <= Self.maximumLength, !text.hasPrefix("~"),
-              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "/" })
+              text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") })
         else {
-            throw BillingError.invalid("sessionId", "A session or usage id is 1 to \(Self.maximumLength) characters, without '/', control characters or a leading '~'.")
+            throw BillingError.invalid("sessionId", "A session or usage id is 1 to \(Self.maximumLength) visible ASCII characters, without '/' or a leading '~'.")
         }
         rawValue = text
     }
