@@ -12,6 +12,33 @@ import ZIPFoundation
 struct UsageExportTests {
     let fixture = NotificationFixture()
 
+    @Test("Cells a spreadsheet would run as formulas come out with a leading quote; phone numbers and amounts as they are")
+    func formulasAreNeutralized() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await fixture.northwind(client)
+            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users",
+                                       #"{"upn":"eve@northwind.com","displayName":"=HYPERLINK(\"http://evil.example\",\"Click\")","usageLocation":"US","roles":[]}"#,
+                                       expect: .created)
+            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users/eve@northwind.com/licenses",
+                                       #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#, expect: .ok)
+            let upload = #"{"records":[{"usageId":"f1","callId":"-2+3+cmd|' /C calc'!A0","conferenceId":"+cmd|calc","callType":"user_out","upn":"eve@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-10T08:00:00Z","durationSeconds":61,"administrativeUnits":"@SUM(1+1)","userObjectId":"\tTab"}]}"#
+            try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)
+            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get) {
+                Data(buffer: $0.body)
+            }
+            let rows = try Array(CSVReader(string: String(decoding: try Self.entry("pstn-usage.csv", of: Archive(data: download, accessMode: .read)),
+                                                          as: UTF8.self)))
+            let row = Dictionary(uniqueKeysWithValues: zip(UsageReportRow.columns, try #require(rows.last)))
+            #expect(row["User Display Name"] == "'=HYPERLINK(\"http://evil.example\",\"Click\")")
+            #expect(row["Call ID"] == "'-2+3+cmd|' /C calc'!A0")
+            #expect(row["Conference ID"] == "'+cmd|calc")
+            #expect(row["Administrative Units"] == "'@SUM(1+1)")
+            #expect(row["Microsoft Entra ObjectId"] == "'\tTab")
+            #expect(row["Caller ID"] == "+14255550100" && row["Destination Number"] == "+14255550199", "an E.164 number runs nothing")
+            #expect(row["UPN"] == "eve@northwind.com")
+        }
+    }
+
     @Test("The zip holds the 25 columns and every record, quoting round-trips, parameters.json names the range")
     func exportRoundTrips() async throws {
         try await TestServer.run(testClock: true) { client, _ in
