@@ -65,7 +65,7 @@ public struct NotificationDispatcher: Sendable {
             Self.count(delivery, outcome: retryAt == nil ? "failed" : "retrying")
             logger.warning(retryAt == nil ? "Notification not delivered; giving up" : "Notification not delivered; trying again later",
                            metadata: ["notification": "\(delivery.notification.id)", "to": "\(delivery.recipient.address)",
-                                      "attempt": "\(delivery.attempts)", "error": "\(failure.description)"])
+                                      "attempt": "\(delivery.attempts)", "error": "\(failure.detail ?? failure.description)"])
             return false
         }
     }

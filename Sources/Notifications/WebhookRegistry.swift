@@ -8,14 +8,16 @@ public struct WebhookRegistry: Sendable {
     public static let maximumPerTenant = 10
     let stores: Stores
     let clock: any CreditsClock
+    let policy: WebhookAddress.Policy
 
-    public init(stores: Stores, clock: any CreditsClock) {
+    public init(stores: Stores, clock: any CreditsClock, policy: WebhookAddress.Policy = WebhookAddress.Policy()) {
         self.stores = stores
         self.clock = clock
+        self.policy = policy
     }
 
     public func register(url: String, for tenantId: TenantId) async throws -> Webhook {
-        let url = try Webhook.checkedURL(url)
+        let url = try Webhook.checkedURL(url, policy: policy)
         guard try await stores.notifications.webhooks(of: tenantId).count < Self.maximumPerTenant else {
             throw BillingError(.conflict, code: "tooManyWebhooks", detail: "A tenant may register at most \(Self.maximumPerTenant) webhooks.",
                                remedy: "Remove one that is no longer used.")

@@ -42,16 +42,9 @@ public struct Webhook: Hashable, Sendable {
         self.createdAt = createdAt
     }
 
-    /// Only absolute http and https URLs with a host, of a reasonable length.
-    public static func checkedURL(_ text: String) throws(BillingError) -> String {
-        let lowercased = text.lowercased()
-        let scheme = ["https://", "http://"].first { lowercased.hasPrefix($0) }
-        let rest = scheme.map { text.dropFirst($0.count) } ?? ""
-        guard scheme != nil, text.utf8.count <= 2048, let host = rest.split(separator: "/", omittingEmptySubsequences: false).first,
-              !host.isEmpty, !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } ?? false })
-        else {
-            throw BillingError.invalid("url", "The webhook URL must be an absolute http:// or https:// address with a host, at most 2,048 characters.")
-        }
+    /// The URL when `WebhookAddress` accepts it under `policy`.
+    public static func checkedURL(_ text: String, policy: WebhookAddress.Policy) throws(BillingError) -> String {
+        _ = try WebhookAddress.parse(text, policy: policy)
         return text
     }
 }
