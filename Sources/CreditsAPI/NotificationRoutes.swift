@@ -23,7 +23,8 @@ struct NotificationRoutes {
             let tenant = try await directory.tenant(context.tenantId(for: .administerTenant))
             let input = try await request.decodeJSON(WebhookInput.self, context: context)
             let webhook = try await webhooks.register(url: input.url, for: tenant.id)
-            return EditedResponse(status: .created, response: WebhookBody(webhook, showingSecret: true))
+            return EditedResponse(status: .created, headers: [IdempotencyMiddleware.secretFieldHeader: "secret"],
+                                  response: WebhookBody(webhook, showingSecret: true))
         }
         hooks.get { _, context in
             let tenant = try await directory.tenant(context.tenantId(for: .administerTenant))

@@ -5,8 +5,9 @@ public import ServiceLifecycle
 /// Everything that falls due with time rather than with a request: lot expiries and hold
 /// time-outs in idle accounts, calls whose platform went silent, recharges left in flight,
 /// purchases a crash interrupted, post-usage invoices of months that ended, notices of lots
-/// about to expire, notifications to send, and usage records past their retention. Each step is idempotent, so running it twice
-/// does no harm; with several instances one runs a round at a time (`WorkLocks`).
+/// about to expire, notifications to send, usage records past their retention, and kept
+/// answers past their day. Each step is idempotent, so running it twice does no harm; with
+/// several instances one runs a round at a time (`WorkLocks`).
 public struct DueWork: Sendable {
     let stores: Stores
     let billing: BillingService
@@ -42,10 +43,11 @@ public struct DueWork: Sendable {
         let expiryNotices = try await stores.notifications.noteExpiringLots(at: now)
         try await deliverNotifications()
         let purgedRecords = try await stores.calls.purgeExpiredUsage(at: now)
-        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices + purgedRecords > 0 {
+        let purgedAnswers = try await stores.answers.purgeAnswers(keptBefore: now.adding(seconds: -StoredAnswer.keptSeconds))
+        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices + purgedRecords + purgedAnswers > 0 {
             logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
                                                         "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)",
-                                                        "purgedUsageRecords": "\(purgedRecords)"])
+                                                        "purgedUsageRecords": "\(purgedRecords)", "purgedKeptAnswers": "\(purgedAnswers)"])
         }
     }
 }
