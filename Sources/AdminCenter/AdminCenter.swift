@@ -55,8 +55,7 @@ struct PageRenderer: Sendable {
 
     func render(_ template: String, _ page: Any, status: HTTPResponse.Status = .ok) -> Response {
         let html = library.render(page, withTemplate: template) ?? "<!DOCTYPE html><title>Error</title><h1>The page could not be drawn</h1>"
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: status, headers: PageHeaders.html(), body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
 

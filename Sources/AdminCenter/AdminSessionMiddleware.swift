@@ -51,8 +51,14 @@ struct AdminSessionMiddleware: RouterMiddleware {
 struct FormFields {
     let fields: [String: String]
 
-    init(request: inout Request, context: APIRequestContext) async throws {
-        let body = try await request.collectBody(upTo: 1 << 20)
+    /// `limit`: a form is small; the sign-in form, which anyone may post, smaller still.
+    init(request: inout Request, context: APIRequestContext, limit: Int = 1 << 20) async throws {
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "The form is larger than \(limit) bytes.")
+        }
         var fields: [String: String] = [:]
         for (name, value) in Self.pairs(String(buffer: body)) where fields[name] == nil { fields[name] = value }
         self.fields = fields

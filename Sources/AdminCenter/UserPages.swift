@@ -34,7 +34,8 @@ struct UserPages {
         router.get("users") { request, context in
             let (tenantId, frame) = try await caller(context)
             var page = try await list(tenantId, frame)
-            page.done = request.uri.queryParameters.get("done").map { "\($0.replacingOccurrences(of: "+", with: " "))" }
+            let query = request.uri.queryParameters
+            page.done = Self.doneSentence(assigned: query.get("assigned"), removed: query.get("removed"), count: query.get("count"))
             return pages.render("users", page)
         }
         router.post("users/licenses") { request, context -> Response in
@@ -56,8 +57,7 @@ struct UserPages {
                                                                          change: removing ? LicenseChange(remove: [sku]) : LicenseChange(add: [sku])))
                 }
                 _ = try await directory.changeLicenses(changes, in: tenantId)
-                let done = "\(sku.displayName) \(removing ? "removed from" : "assigned to") \(selected.count) user\(selected.count == 1 ? "" : "s")."
-                return Response.redirect(to: "/admin/users?done=" + (done.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""), type: .normal)
+                return Response.redirect(to: "/admin/users?\(removing ? "removed" : "assigned")=\(sku.rawValue)&count=\(selected.count)", type: .normal)
             } catch let refused as RefusedLines {
                 page.refusals = refused.lines.map { "\(selected[$0.line - 1]): \($0.error.detail) \($0.error.remedy ?? "")" }
             } catch let error as BillingError {
@@ -88,6 +88,14 @@ struct UserPages {
                 return pages.render("user", page, status: .unprocessableContent)
             }
         }
+    }
+
+    /// The banner after a bulk change, drawn from what the address names (a license and a
+    /// count), never from text it carries: a link cannot make the page say something else.
+    static func doneSentence(assigned: String?, removed: String?, count: String?) -> String? {
+        let change = assigned.map { ($0, "assigned to") } ?? removed.map { ($0, "removed from") }
+        guard let (code, verb) = change, let sku = LicenseSku(rawValue: code), let count = count.flatMap({ Int($0) }), count > 0 else { return nil }
+        return "\(sku.displayName) \(verb) \(count) user\(count == 1 ? "" : "s")."
     }
 
     private func caller(_ context: APIRequestContext) async throws -> (TenantId, PageFrame) {

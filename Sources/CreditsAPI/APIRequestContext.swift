@@ -1,18 +1,25 @@
 public import CreditsCore
 public import Hummingbird
+public import NIOCore
 
 /// The context of every request to the API: who is asking, once the authentication middleware
 /// has found out.
-public struct APIRequestContext: RequestContext {
+public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set for every route behind `AuthenticationMiddleware`.
     public var principal: Principal?
     /// Set when the caller came with an administrator's session cookie.
     public var session: AdminSession?
+    /// The client's address, as the connection shows it (a proxy in front shows its own).
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client's IP address, for the limits that count by address.
+    public var clientAddress: String? { remoteAddress?.ipAddress }
 
     /// JSON bodies stay small; CSV uploads (users, rate decks) are the largest bodies accepted.
     public var maxUploadSize: Int { 16 * 1024 * 1024 }

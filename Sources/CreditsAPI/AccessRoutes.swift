@@ -10,11 +10,17 @@ struct AccessRoutes {
     /// Off only where the service is reached over plain HTTP from elsewhere than this machine.
     let secureCookies: Bool
 
-    /// `POST /v1/sessions` is the one route under `/v1` that needs no credential.
-    func addSignIn(to router: Router<APIRequestContext>) {
+    /// The most a sign-in body may be: anyone may send one, so it stays small.
+    static let signInBodyLimit = 4_096
+
+    /// `POST /v1/sessions` is the one route under `/v1` that needs no credential; each client
+    /// address is held to `anonymous`'s rate before the body is read.
+    func addSignIn(to router: Router<APIRequestContext>, anonymous: RateLimiter) {
         router.post("v1/sessions") { request, context in
-            let input = try await request.decodeJSON(SignInInput.self, context: context)
-            let signedIn = try await access.signIn(upn: input.upn, password: input.password)
+            try anonymous.admit(.address(context.clientAddress ?? "unknown"))
+            let input = try await request.decodeJSON(SignInInput.self, context: context, limit: Self.signInBodyLimit)
+            let signedIn = try await access.signIn(upn: input.upn, password: input.password, tenantId: input.tenantId.map(TenantId.init),
+                                                   from: context.clientAddress)
             var response = EditedResponse(status: .created, response: SessionBody(signedIn.session, principal: signedIn.principal))
             response.setCookie(sessionCookie(signedIn.cookie, maxAge: Int(signedIn.session.expiresAt.millisecondsSinceEpoch
                     - signedIn.session.createdAt.millisecondsSinceEpoch) / 1000))
@@ -43,8 +49,10 @@ struct AccessRoutes {
             let tenantId = try context.tenantId(for: .administerTenant)
             let input = try await request.decodeJSON(TokenInput.self, context: context)
             let scopes = try Scope.parseList(input.scopes.joined(separator: ","))
-            let made = try await access.createToken(name: input.name ?? "", tenantId: tenantId, scopes: scopes)
-            return EditedResponse(status: .created, response: TokenBody(made.token, secret: made.secret))
+            let made = try await access.createToken(name: input.name ?? "", tenantId: tenantId, scopes: scopes,
+                                                    lifetimeDays: input.expiresInDays ?? AccessToken.defaultLifetimeDays, madeBy: context.caller())
+            return EditedResponse(status: .created, headers: [IdempotencyMiddleware.secretFieldHeader: "token"],
+                                  response: TokenBody(made.token, secret: made.secret))
         }
         tokens.get { _, context in
             let tenantId = try context.tenantId(for: .administerTenant)
@@ -58,7 +66,7 @@ struct AccessRoutes {
         router.put("v1/tenants/:tenantId/users/:upn/password") { request, context in
             let tenantId = try context.tenantId(for: .manageUsers)
             let input = try await request.decodeJSON(PasswordInput.self, context: context)
-            try await access.setPassword(input.password, for: context.userName(), in: tenantId)
+            try await access.setPassword(input.password, for: context.userName(), in: tenantId, by: context.caller())
             return HTTPResponse.Status.noContent
         }
     }
@@ -71,6 +79,8 @@ struct AccessRoutes {
 struct SignInInput: Decodable {
     let upn: String
     let password: String
+    /// Needed only when the name and password sign in to more than one organization.
+    let tenantId: String?
 }
 
 struct PasswordInput: Decodable {
@@ -96,6 +106,7 @@ struct SessionBody: ResponseEncodable {
 struct TokenInput: Decodable {
     let name: String?
     let scopes: [String]
+    let expiresInDays: Int64?
 }
 
 struct TokenBody: ResponseEncodable {
@@ -104,6 +115,7 @@ struct TokenBody: ResponseEncodable {
     let tenantId: String?
     let scopes: [String]
     let createdAt: String
+    let expiresAt: String
     let revokedAt: String?
     /// Only in the answer that creates the token.
     let token: String?
@@ -114,6 +126,7 @@ struct TokenBody: ResponseEncodable {
         tenantId = token.tenantId?.rawValue
         scopes = token.scopes.sorted().map(\.rawValue)
         createdAt = ISO8601.format(token.createdAt)
+        expiresAt = ISO8601.format(token.expiresAt)
         revokedAt = token.revokedAt.map(ISO8601.format)
         self.token = secret
     }

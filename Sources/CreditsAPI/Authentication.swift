@@ -4,18 +4,28 @@ import Hummingbird
 
 /// Finds out who is asking before any route runs: a bearer token, or an administrator's session
 /// cookie (whose form posts and other changes must also carry the session's CSRF token). Then
-/// holds each credential to its request rate.
+/// holds each credential to its request rate. A request without a working credential counts
+/// against its client address (`anonymous`); an address that has used that up is answered 429
+/// before any credential is looked up.
 struct AuthenticationMiddleware: RouterMiddleware {
     static let csrfHeader = "X-CSRF-Token"
 
     let access: AccessService
     let limiter: RateLimiter
+    let anonymous: RateLimiter
 
     func handle(_ request: Request, context: APIRequestContext,
                 next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
-        try await authenticate(request, &context)
-        try limiter.admit(context.caller().credential)
+        let address = RateLimiter.Key.address(context.clientAddress ?? "unknown")
+        if anonymous.isEmpty(address) { try anonymous.admit(address) }
+        do {
+            try await authenticate(request, &context)
+        } catch let error as BillingError where error.kind == .unauthenticated {
+            try anonymous.admit(address)
+            throw error
+        }
+        try limiter.admit(.credential(context.caller().credential))
         return try await next(request, context)
     }
 

@@ -1,3 +1,4 @@
+public import CreditsCore
 public import CreditsEngine
 public import CreditsStore
 public import Hummingbird
@@ -12,20 +13,27 @@ public struct CreditsAPI: Sendable {
     let calls: CallService
     let access: AccessService
     let limiter: RateLimiter
+    /// Requests without a working credential, by client address: sign-ins, unknown tokens.
+    let anonymous: RateLimiter
     let secureCookies: Bool
+    let webhookPolicy: WebhookAddress.Policy
     let clock: any CreditsClock
     /// Set when the server runs on a test clock: its routes are added.
     let testClock: (clock: ManualClock, dueWork: DueWork)?
 
     public init(billing: BillingService, calls: CallService, access: AccessService, stores: Stores, clock: any CreditsClock,
-                limits: RateLimiter.Settings = RateLimiter.Settings(), secureCookies: Bool = true,
+                limits: RateLimiter.Settings = RateLimiter.Settings(),
+                anonymousLimits: RateLimiter.Settings = RateLimiter.Settings(perSecond: 10, burst: 100),
+                webhookPolicy: WebhookAddress.Policy = WebhookAddress.Policy(), secureCookies: Bool = true,
                 testClock: (clock: ManualClock, dueWork: DueWork)? = nil) {
         directory = DirectoryService(stores: stores, clock: clock)
         self.billing = billing
         self.calls = calls
         self.access = access
         limiter = RateLimiter(limits)
+        anonymous = RateLimiter(anonymousLimits)
         self.secureCookies = secureCookies
+        self.webhookPolicy = webhookPolicy
         self.stores = stores
         self.clock = clock
         self.testClock = testClock
@@ -35,9 +43,9 @@ public struct CreditsAPI: Sendable {
     public func addRoutes(to router: Router<APIRequestContext>) {
         router.add(middleware: ProblemMiddleware())
         let accessRoutes = AccessRoutes(access: access, secureCookies: secureCookies)
-        accessRoutes.addSignIn(to: router)
+        accessRoutes.addSignIn(to: router, anonymous: anonymous)
         let router = router.group()
-            .add(middleware: AuthenticationMiddleware(access: access, limiter: limiter))
+            .add(middleware: AuthenticationMiddleware(access: access, limiter: limiter, anonymous: anonymous))
             .add(middleware: IdempotencyMiddleware(store: stores.answers, clock: clock))
         accessRoutes.add(to: router)
         TenantRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
@@ -45,7 +53,7 @@ public struct CreditsAPI: Sendable {
         InvoiceRoutes(directory: directory, stores: stores).add(to: router)
         RateRoutes(calls: calls, clock: clock).add(to: router)
         CallRoutes(directory: directory, calls: calls, stores: stores, clock: clock).add(to: router)
-        NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock), stores: stores).add(to: router)
+        NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock, policy: webhookPolicy), stores: stores).add(to: router)
         ReportRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         if let testClock { TestClockRoutes(clock: testClock.clock, dueWork: testClock.dueWork).add(to: router) }
     }

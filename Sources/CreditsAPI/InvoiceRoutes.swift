@@ -32,7 +32,7 @@ struct InvoiceRoutes {
             else { throw Problem(.notFound, code: "unknownInvoice", detail: "There is no such invoice for this tenant.") }
             if request.headers[.accept]?.contains("text/html") == true {
                 let html = template.render(InvoicePage(invoice: invoice, tenant: tenant))
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+                return Response(status: .ok, headers: PageHeaders.html(inlineStyle: true), body: .init(byteBuffer: ByteBuffer(string: html)))
             }
             return try InvoiceBody(invoice).response(from: request, context: context)
         }

@@ -3,9 +3,15 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// A token bucket per credential: each may make `burst` requests at once and `perSecond` a
-/// second after that. Beyond it the answer is 429 with `Retry-After`, and nothing is done.
+/// A token bucket per credential, or per client address for requests without a working one:
+/// each may make `burst` requests at once and `perSecond` a second after that. Beyond it the
+/// answer is 429 with `Retry-After`, and nothing is done.
 public final class RateLimiter: Sendable {
+    public enum Key: Hashable, Sendable {
+        case credential(Principal.Credential)
+        case address(String)
+    }
+
     public struct Settings: Sendable {
         public var perSecond: Double
         public var burst: Double
@@ -22,29 +28,49 @@ public final class RateLimiter: Sendable {
     }
 
     private let settings: Settings
-    private let buckets = Mutex<[Principal.Credential: Bucket]>([:])
+    private let buckets = Mutex<[Key: Bucket]>([:])
+    /// Buckets kept at most; past it the full ones, which hold nothing worth keeping, are dropped.
+    static let maximumBuckets = 100_000
 
     public init(_ settings: Settings) {
         self.settings = settings
     }
 
     /// Takes one request from the credential's bucket, or throws 429 saying when to come back.
-    func admit(_ credential: Principal.Credential, at now: UInt64 = DispatchTime.now().uptimeNanoseconds) throws {
+    func admit(_ key: Key, at now: UInt64 = DispatchTime.now().uptimeNanoseconds) throws {
         let wait: Double? = buckets.withLock { buckets in
-            var bucket = buckets[credential] ?? Bucket(tokens: settings.burst, updated: now)
+            if buckets.count >= Self.maximumBuckets { Self.dropFull(&buckets, settings: settings, at: now) }
+            var bucket = buckets[key] ?? Bucket(tokens: settings.burst, updated: now)
             let elapsed = Double(now &- bucket.updated) / 1e9
             bucket.tokens = min(settings.burst, bucket.tokens + elapsed * settings.perSecond)
             bucket.updated = now
-            defer { buckets[credential] = bucket }
+            defer { buckets[key] = bucket }
             guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / settings.perSecond }
             bucket.tokens -= 1
             return nil
         }
         if let wait {
             var problem = Problem(.tooManyRequests, code: "rateLimited",
-                                  detail: "Too many requests with this credential: at most \(Int(settings.perSecond)) a second. Retry after the time in Retry-After.")
+                                  detail: "Too many requests: at most \(Self.rate(settings.perSecond)) a second. Retry after the time in Retry-After.")
             problem.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
             throw problem
         }
+    }
+
+    /// Whether `key` has nothing left now, without taking from it.
+    func isEmpty(_ key: Key, at now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Bool {
+        buckets.withLock { buckets in
+            guard let bucket = buckets[key] else { return false }
+            return bucket.tokens + Double(now &- bucket.updated) / 1e9 * settings.perSecond < 1
+        }
+    }
+
+    private static func dropFull(_ buckets: inout [Key: Bucket], settings: Settings, at now: UInt64) {
+        buckets = buckets.filter { $0.value.tokens + Double(now &- $0.value.updated) / 1e9 * settings.perSecond < settings.burst }
+        if buckets.count >= maximumBuckets { buckets.removeAll(keepingCapacity: true) }
+    }
+
+    private static func rate(_ perSecond: Double) -> String {
+        perSecond >= 1 ? String(Int(perSecond)) : String(perSecond)
     }
 }

@@ -4,16 +4,17 @@ import Hummingbird
 
 extension Request {
     /// The JSON body as `Body`, or a 400 that names the field that is missing or wrong.
-    func decodeJSON<Body: Decodable>(_ type: Body.Type, context: APIRequestContext) async throws -> Body {
-        try JSONBody.decode(type, from: try await bodyBytes(context: context))
+    func decodeJSON<Body: Decodable>(_ type: Body.Type, context: APIRequestContext, limit: Int? = nil) async throws -> Body {
+        try JSONBody.decode(type, from: try await bodyBytes(context: context, limit: limit))
     }
 
-    /// The body as bytes (a CSV upload).
-    func bodyBytes(context: APIRequestContext) async throws -> [UInt8] {
+    /// The body as bytes (a CSV upload), at most `limit` (the context's largest upload).
+    func bodyBytes(context: APIRequestContext, limit: Int? = nil) async throws -> [UInt8] {
+        let limit = limit ?? context.maxUploadSize
         do {
-            return Array(buffer: try await body.collect(upTo: context.maxUploadSize))
+            return Array(buffer: try await body.collect(upTo: limit))
         } catch {
-            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(context.maxUploadSize) bytes.")
+            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(limit) bytes.")
         }
     }
 

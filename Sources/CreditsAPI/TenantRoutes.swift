@@ -45,12 +45,14 @@ struct TenantRoutes {
         tenants.post(":tenantId/users") { request, context in
             let tenantId = try context.tenantId(for: .manageUsers)
             let user = try await request.decodeJSON(UserInput.self, context: context).user()
+            try context.caller().authorizeActing(onHolderOf: user.roles)
             try await directory.addUser(user, to: tenantId)
             return EditedResponse(status: .created, response: UserBody(user))
         }
         tenants.post(":tenantId/users/import") { request, context in
             let tenantId = try context.tenantId(for: .manageUsers)
             let users = try UserFiles.users(try await request.bodyBytes(context: context)).get()
+            try context.caller().authorizeActing(onHolderOf: users.reduce(into: []) { $0.formUnion($1.value.roles) })
             try await directory.addUsers(users, to: tenantId)
             return UserImportResult(imported: users.count)
         }

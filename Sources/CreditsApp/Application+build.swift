@@ -4,6 +4,7 @@ import CreditsCore
 import CreditsEngine
 import CreditsStore
 import CreditsStorePostgres
+import HummingbirdCore
 public import CreditsAPI
 public import Hummingbird
 import Foundation
@@ -13,21 +14,30 @@ import ServiceLifecycle
 import Payments
 
 /// Builds the service from its configuration. The server, the command line and the tests all
-/// come through here. Keys: `http.host`, `http.port`, `database` (`sqlite:PATH` or
+/// come through here. Keys: `http.host`, `http.port`, `http.idleTimeoutSeconds`,
+/// `http.bodyTimeoutSeconds` and `http.maximumConnections` (see `ConnectionLimits`), `database` (`sqlite:PATH` or
 /// `postgres://USER@HOST:PORT/DATABASE`, see `DatabaseLocation`), `demo`
 /// (load the demo organization into an empty database), `testClock` (a clock that moves only
 /// through `/v1/test-clock`; never in production), `schedule.intervalSeconds` (how often what
 /// falls due is run: expiries, silent calls, post-usage invoices), `recharge.intervalSeconds`
 /// (how often recharges left in flight are picked up), `calls.quotaSeconds` (the most seconds
 /// one answer grants), `limits.requestsPerSecond` and `limits.burst` (each credential's rate),
-/// `auth.passwordCost` (bcrypt's cost), `cookies.secure` (false only behind plain HTTP
+/// `limits.anonymousPerSecond` and `limits.anonymousBurst` (each client address's rate for
+/// requests without a working credential: sign-ins, unknown tokens),
+/// `auth.passwordCost` (bcrypt's cost), `webhooks.allowPlainHTTP` and
+/// `webhooks.allowPrivateAddresses` (false unless receivers run beside the service; see
+/// `WebhookAddress`), `cookies.secure` (false only behind plain HTTP
 /// reached from another machine), `log.level`, `log.format` (`text` or `json`), the mail relay
 /// (`smtp.*`, see `mailer(_:)`) and `notifications.intervalSeconds` (how often the outbox is sent).
 public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
     let server = try await buildServer(reader: reader)
+    let limits = ConnectionLimits(reader: reader.scoped(to: "http"))
+    var configuration = ApplicationConfiguration(reader: reader.scoped(to: "http"))
+    configuration.availableConnectionsDelegate = MaximumAvailableConnections(limits.maximumConnections)
     return Application(
         router: server.router,
-        configuration: ApplicationConfiguration(reader: reader.scoped(to: "http")),
+        server: .http1(configuration: limits.channelConfiguration),
+        configuration: configuration,
         services: server.services,
         logger: server.logger)
 }
@@ -65,7 +75,10 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
 
     let calls = CallService(stores: stores, billing: billing, clock: clock,
                             settings: CallDesk.Settings(quotaSeconds: Int64(reader.int(forKey: "calls.quotaSeconds", default: 600))))
-    let dispatcher = NotificationDispatcher(stores: stores, mail: try mailer(reader.scoped(to: "smtp"), logger: logger), clock: clock, logger: logger)
+    let webhookPolicy = WebhookAddress.Policy(allowsPlainHTTP: reader.bool(forKey: "webhooks.allowPlainHTTP", default: false),
+                                              allowsPrivateAddresses: reader.bool(forKey: "webhooks.allowPrivateAddresses", default: false))
+    let dispatcher = NotificationDispatcher(stores: stores, mail: try mailer(reader.scoped(to: "smtp"), logger: logger),
+                                            webhooks: WebhookSender(policy: webhookPolicy), clock: clock, logger: logger)
     let dueWork = DueWork(stores: stores, billing: billing, calls: calls, clock: clock, logger: logger,
                           deliverNotifications: { try await dispatcher.deliverDue() })
     let notifications = NotificationService(dispatcher: dispatcher,
@@ -76,9 +89,11 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     router.addOperationsRoutes(stores: stores)
     let limits = RateLimiter.Settings(perSecond: reader.double(forKey: "limits.requestsPerSecond", default: 1000),
                                       burst: reader.double(forKey: "limits.burst", default: 2000))
+    let anonymousLimits = RateLimiter.Settings(perSecond: reader.double(forKey: "limits.anonymousPerSecond", default: 10),
+                                               burst: reader.double(forKey: "limits.anonymousBurst", default: 100))
     let secureCookies = reader.bool(forKey: "cookies.secure", default: true)
-    CreditsAPI(billing: billing, calls: calls, access: access, stores: stores, clock: clock, limits: limits, secureCookies: secureCookies,
-               testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
+    CreditsAPI(billing: billing, calls: calls, access: access, stores: stores, clock: clock, limits: limits, anonymousLimits: anonymousLimits,
+               webhookPolicy: webhookPolicy, secureCookies: secureCookies, testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
     try await AdminCenter(access: access, billing: billing, stores: stores, clock: clock, secureCookies: secureCookies).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
     // The database's connections close last: services stop in the reverse of this order.

@@ -12,10 +12,11 @@ public protocol AccessStore: Sendable {
     /// is no such token of `tenantId` (of any tenant when `nil`).
     func revokeToken(_ id: String, of tenantId: TenantId?, at: Instant) async throws -> AccessToken?
 
-    /// Sets the password of a user of `tenantId`. A sign-in name belongs to one tenant:
-    /// refuses `signInNameTaken` if another tenant's user already has a password under it.
+    /// Sets the password of a user of `tenantId` and ends every session the user had. A
+    /// sign-in name is unique within its tenant; another tenant may have a user of that name.
     func setPasswordHash(_ hash: String, for upn: UserPrincipalName, in tenantId: TenantId) async throws
-    func passwordHash(for upn: UserPrincipalName) async throws -> (tenantId: TenantId, hash: String)?
+    /// The passwords set under `upn`, one per tenant, in the order of the tenants' ids.
+    func passwordHashes(for upn: UserPrincipalName) async throws -> [StoredPassword]
 
     func createSession(_ session: AdminSession, secretHash: String) async throws
     /// The session whose cookie hashes to `secretHash`, if it has not ended.
@@ -25,8 +26,13 @@ public protocol AccessStore: Sendable {
     func endExpiredSessions(at now: Instant) async throws -> Int
 }
 
-extension BillingError {
-    public static func signInNameTaken(_ upn: UserPrincipalName) -> BillingError {
-        BillingError(.conflict, code: "signInNameTaken", detail: "\(upn) already signs in to another tenant; a sign-in name belongs to one tenant.")
+/// A user's password as stored: its tenant and its bcrypt hash.
+public struct StoredPassword: Hashable, Sendable {
+    public let tenantId: TenantId
+    public let hash: String
+
+    public init(tenantId: TenantId, hash: String) {
+        self.tenantId = tenantId
+        self.hash = hash
     }
 }

@@ -18,9 +18,9 @@ public final class PostgresAccessStore: AccessStore {
                 throw BillingError.unknownTenant(tenantId)
             }
             try await c.run("""
-                INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at)
+                INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at, expires_at)
                 VALUES (\(token.id), \(secretHash), \(token.name), \(token.tenantId?.rawValue), \(token.scopes.sorted().map(\.rawValue).joined(separator: " ")),
-                        \(token.createdAt.millisecondsSinceEpoch))
+                        \(token.createdAt.millisecondsSinceEpoch), \(token.expiresAt.millisecondsSinceEpoch))
                 """, logger: logger)
         }
     }
@@ -59,21 +59,21 @@ public final class PostgresAccessStore: AccessStore {
         let logger = database.logger
         try await database.transaction { c in
             guard try await DirectoryRows.user(upn, in: tenantId, c, logger) != nil else { throw BillingError.unknownUser(upn.rawValue) }
-            let owner = try await c.row("SELECT tenant_id FROM admin_password WHERE upn = \(upn.rawValue) FOR UPDATE", as: String.self, logger: logger)
-            if let owner, owner != tenantId.rawValue { throw BillingError.signInNameTaken(upn) }
             try await c.run("""
                 INSERT INTO admin_password (upn, tenant_id, password_hash) VALUES (\(upn.rawValue), \(tenantId.rawValue), \(hash))
-                ON CONFLICT (upn) DO UPDATE SET password_hash = excluded.password_hash
+                ON CONFLICT (tenant_id, upn) DO UPDATE SET password_hash = excluded.password_hash
                 """, logger: logger)
+            try await c.run("DELETE FROM admin_session WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)", logger: logger)
         }
     }
 
-    public func passwordHash(for upn: UserPrincipalName) async throws -> (tenantId: TenantId, hash: String)? {
+    public func passwordHashes(for upn: UserPrincipalName) async throws -> [StoredPassword] {
         let logger = database.logger
         let found = try await database.read { c in
-            try await c.row("SELECT tenant_id, password_hash FROM admin_password WHERE upn = \(upn.rawValue)", as: (String, String).self, logger: logger)
+            try await c.rows("SELECT tenant_id, password_hash FROM admin_password WHERE upn = \(upn.rawValue) ORDER BY tenant_id",
+                             as: (String, String).self, logger: logger)
         }
-        return found.map { (TenantId($0.0), $0.1) }
+        return found.map { StoredPassword(tenantId: TenantId($0.0), hash: $0.1) }
     }
 
     public func createSession(_ session: AdminSession, secretHash: String) async throws {
@@ -111,12 +111,12 @@ public final class PostgresAccessStore: AccessStore {
         }
     }
 
-    private static let tokenColumns = "id, name, tenant_id, scopes, created_at, revoked_at"
+    private static let tokenColumns = "id, name, tenant_id, scopes, created_at, revoked_at, expires_at"
 
     private static func token(_ row: PostgresRow) throws -> AccessToken {
-        let r = try row.decode((String, String, String?, String, Int64, Int64?).self)
+        let r = try row.decode((String, String, String?, String, Int64, Int64?, Int64).self)
         return AccessToken(id: r.0, name: r.1, tenantId: r.2.map(TenantId.init), scopes: Set(r.3.split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
-                           createdAt: LedgerRows.instant(r.4), revokedAt: r.5.map(LedgerRows.instant))
+                           createdAt: LedgerRows.instant(r.4), expiresAt: LedgerRows.instant(r.6), revokedAt: r.5.map(LedgerRows.instant))
     }
 }
 
@@ -131,21 +131,29 @@ public final class PostgresAnswerStore: AnswerStore {
     public func answer(scope: String, key: String) async throws -> StoredAnswer? {
         let logger = database.logger
         let found = try await database.read { c in
-            try await c.row("SELECT fingerprint, status, content_type, body FROM idempotent_answer WHERE scope = \(scope) AND key = \(key)",
-                            as: (String, Int64, String?, ByteBuffer).self, logger: logger)
+            try await c.row("SELECT fingerprint, status, content_type, body, created_at FROM idempotent_answer WHERE scope = \(scope) AND key = \(key)",
+                            as: (String, Int64, String?, ByteBuffer, Int64).self, logger: logger)
         }
-        return found.map { StoredAnswer(fingerprint: $0.0, status: Int($0.1), contentType: $0.2, body: Array($0.3.readableBytesView)) }
+        return found.map { StoredAnswer(fingerprint: $0.0, status: Int($0.1), contentType: $0.2, body: Array($0.3.readableBytesView),
+                                        keptAt: Instant(millisecondsSinceEpoch: $0.4)) }
     }
 
-    public func saveAnswer(_ answer: StoredAnswer, scope: String, key: String, at: Instant) async throws {
+    public func saveAnswer(_ answer: StoredAnswer, scope: String, key: String) async throws {
         let logger = database.logger
         try await database.transaction { c in
             try await c.run("""
                 INSERT INTO idempotent_answer (scope, key, fingerprint, status, content_type, body, created_at)
                 VALUES (\(scope), \(key), \(answer.fingerprint), \(Int64(answer.status)), \(answer.contentType), \(ByteBuffer(bytes: answer.body)),
-                        \(at.millisecondsSinceEpoch))
+                        \(answer.keptAt.millisecondsSinceEpoch))
                 ON CONFLICT (scope, key) DO NOTHING
                 """, logger: logger)
+        }
+    }
+
+    public func purgeAnswers(keptBefore instant: Instant) async throws -> Int {
+        let logger = database.logger
+        return try await database.transaction { c in
+            try await c.run("DELETE FROM idempotent_answer WHERE created_at < \(instant.millisecondsSinceEpoch) RETURNING key", logger: logger)
         }
     }
 }

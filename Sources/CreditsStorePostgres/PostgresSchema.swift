@@ -328,6 +328,19 @@ enum PostgresSchema {
             );
             CREATE INDEX webhook_by_tenant ON webhook(tenant_id, created_at);
             """),
+        // Tokens expire (those made before live a year from their making); a sign-in name is
+        // unique within its tenant, no longer across tenants; answers kept before keys belonged
+        // to their caller, some holding secrets, are forgotten.
+        ("2-access", """
+            ALTER TABLE access_token ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+            UPDATE access_token SET expires_at = created_at + 365 * 86400000::bigint;
+            ALTER TABLE admin_password DROP CONSTRAINT admin_password_pkey;
+            ALTER TABLE admin_password ADD PRIMARY KEY (tenant_id, upn);
+            CREATE INDEX admin_password_by_name ON admin_password(upn);
+            CREATE INDEX admin_session_by_user ON admin_session(tenant_id, upn);
+            DELETE FROM idempotent_answer;
+            CREATE INDEX idempotent_answer_age ON idempotent_answer(created_at);
+            """),
     ]
 
     /// Tables in an order that respects every foreign key, for `copy`; with the id each numbers

@@ -44,5 +44,28 @@ enum AccessSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Tokens expire (those made before live a year from their making); a sign-in name is
+        // unique within its tenant, no longer across tenants; answers kept before keys belonged
+        // to their caller, some holding secrets, are forgotten.
+        migrator.registerMigration("access-2") { db in
+            try db.execute(sql: """
+                ALTER TABLE access_token ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+                UPDATE access_token SET expires_at = created_at + 365 * 86400000;
+                CREATE TABLE admin_password_by_tenant (
+                    tenant_id TEXT NOT NULL,
+                    upn TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, upn),
+                    FOREIGN KEY (tenant_id, upn) REFERENCES tenant_user(tenant_id, upn)
+                ) WITHOUT ROWID;
+                INSERT INTO admin_password_by_tenant (tenant_id, upn, password_hash) SELECT tenant_id, upn, password_hash FROM admin_password;
+                DROP TABLE admin_password;
+                ALTER TABLE admin_password_by_tenant RENAME TO admin_password;
+                CREATE INDEX admin_password_by_name ON admin_password(upn);
+                CREATE INDEX admin_session_by_user ON admin_session(tenant_id, upn);
+                DELETE FROM idempotent_answer;
+                CREATE INDEX idempotent_answer_age ON idempotent_answer(created_at);
+                """)
+        }
     }
 }

@@ -19,9 +19,10 @@ public final class SQLiteAccessStore: AccessStore {
                 }
             }
             try db.execute(sql: """
-                INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [token.id, secretHash, token.name, token.tenantId?.rawValue,
-                                 token.scopes.sorted().map(\.rawValue).joined(separator: " "), token.createdAt.millisecondsSinceEpoch])
+                                 token.scopes.sorted().map(\.rawValue).joined(separator: " "), token.createdAt.millisecondsSinceEpoch,
+                                 token.expiresAt.millisecondsSinceEpoch])
         }
     }
 
@@ -59,21 +60,17 @@ public final class SQLiteAccessStore: AccessStore {
                                    arguments: [tenantId.rawValue, upn.rawValue]) != nil else {
                 throw BillingError.unknownUser(upn.rawValue)
             }
-            if let owner = try String.fetchOne(db, sql: "SELECT tenant_id FROM admin_password WHERE upn = ?", arguments: [upn.rawValue]),
-               owner != tenantId.rawValue {
-                throw BillingError.signInNameTaken(upn)
-            }
-            try db.execute(sql: "INSERT OR REPLACE INTO admin_password (upn, tenant_id, password_hash) VALUES (?, ?, ?)",
-                           arguments: [upn.rawValue, tenantId.rawValue, hash])
+            try db.execute(sql: "INSERT OR REPLACE INTO admin_password (tenant_id, upn, password_hash) VALUES (?, ?, ?)",
+                           arguments: [tenantId.rawValue, upn.rawValue, hash])
+            try db.execute(sql: "DELETE FROM admin_session WHERE tenant_id = ? AND upn = ?", arguments: [tenantId.rawValue, upn.rawValue])
         }
     }
 
-    public func passwordHash(for upn: UserPrincipalName) async throws -> (tenantId: TenantId, hash: String)? {
-        let found = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT tenant_id, password_hash FROM admin_password WHERE upn = ?", arguments: [upn.rawValue])
-                .map { [$0["tenant_id"] as String, $0["password_hash"] as String] }
+    public func passwordHashes(for upn: UserPrincipalName) async throws -> [StoredPassword] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT tenant_id, password_hash FROM admin_password WHERE upn = ? ORDER BY tenant_id", arguments: [upn.rawValue])
+                .map { StoredPassword(tenantId: TenantId($0["tenant_id"]), hash: $0["password_hash"]) }
         }
-        return found.map { (TenantId($0[0]), $0[1]) }
     }
 
     public func createSession(_ session: AdminSession, secretHash: String) async throws {
@@ -112,6 +109,7 @@ public final class SQLiteAccessStore: AccessStore {
         AccessToken(id: row["id"], name: row["name"], tenantId: (row["tenant_id"] as String?).map(TenantId.init),
                     scopes: Set((row["scopes"] as String).split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
                     createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+                    expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]),
                     revokedAt: (row["revoked_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
     }
 }

@@ -16,14 +16,16 @@ struct Tokens: AsyncParsableCommand {
         @Option(help: "The tenant the token is for (every tenant's token but the operator's has one).") var tenant: String?
         @Option(help: "Comma-separated scopes, for example calls,usage.") var scopes: String
         @Option(help: "A name to tell the token apart in lists.") var name = ""
+        @Option(help: "Days the token works: 1 to \(AccessToken.maximumLifetimeDays).") var expiresInDays = AccessToken.defaultLifetimeDays
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
             try await reportingRefusals {
                 let made = try await accessService(options).createToken(name: name, tenantId: tenant.map(TenantId.init),
-                                                                         scopes: Scope.parseList(scopes))
+                                                                         scopes: Scope.parseList(scopes), lifetimeDays: expiresInDays)
                 printError("Created \(made.token.id) (\(made.token.scopes.sorted().map(\.rawValue).joined(separator: ", "))"
-                           + (made.token.tenantId.map { " for \($0)" } ?? " for every tenant") + "); keep it secret.")
+                           + (made.token.tenantId.map { " for \($0)" } ?? " for every tenant")
+                           + ", until \(ISO8601.format(made.token.expiresAt))); keep it secret.")
                 print(made.secret)
             }
         }
@@ -38,7 +40,7 @@ struct Tokens: AsyncParsableCommand {
         func run() async throws {
             for token in try await accessService(options).tokens(of: tenant.map(TenantId.init)) {
                 print("\(token.id)  \(token.tenantId?.rawValue ?? "(every tenant)")  \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                      + "  \(token.name)  created \(ISO8601.format(token.createdAt))"
+                      + "  \(token.name)  created \(ISO8601.format(token.createdAt))  expires \(ISO8601.format(token.expiresAt))"
                       + (token.revokedAt.map { "  revoked \(ISO8601.format($0))" } ?? ""))
             }
         }

@@ -40,7 +40,7 @@ struct AccessAPITests {
     /// Every route behind authentication. The routes that need none, and the session's own two,
     /// are tested on their own below.
     static let routes: [Route] = [
-        Route(method: .post, template: "/v1/tenants/{tenantId}/tokens", need: .permission(.administerTenant), body: #"{"scopes":["reports"]}"#),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/tokens", need: .permission(.administerTenant), body: #"{"scopes":["calls"]}"#),
         Route(method: .get, template: "/v1/tenants/{tenantId}/tokens", need: .permission(.administerTenant)),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/tokens/{tokenId}", need: .permission(.administerTenant)),
         Route(method: .put, template: "/v1/tenants/{tenantId}/users/{upn}/password", need: .permission(.manageUsers), body: #"{"password":"short"}"#),
@@ -429,14 +429,78 @@ struct IdempotencyKeyTests {
             let refused = try await upload("batch-2", #"{"records":"not a list"}"#, usage, "tailspin")
             #expect(refused.0 == 400)
             let refusedAgain = try await upload("batch-2", #"{"records":"not a list"}"#, usage, "tailspin")
-            #expect(refusedAgain.0 == 400 && refusedAgain.2 == "true", "a refusal is kept too")
+            #expect(refusedAgain.0 == 400 && refusedAgain.2 == nil, "a refusal did nothing, so it is not kept: the retry runs again")
+            let fixed = try await upload("batch-2", record.replacingOccurrences(of: "u-1", with: "u-3"), usage, "tailspin")
+            #expect(fixed.0 == 200 && fixed.1.contains(#""status":"charged""#), "the key is free for the corrected request")
 
             let fabrikam = try await database.token([.usage], tenant: "fabrikam")
             let elsewhere = try await upload("batch-1", #"{"records":[]}"#, fabrikam, "fabrikam")
             #expect(elsewhere.0 == 200 && elsewhere.2 == nil, "another tenant's keys are its own")
 
             let credits = try await APITests().send(client, .get, "/v1/tenants/tailspin/usage-records?from=2026-11-01&to=2026-11-30", expect: .ok)
-            #expect((credits["records"] as? [Any])?.count == 1, "charged once")
+            #expect((credits["records"] as? [Any])?.count == 2, "u-1 charged once, and u-3")
+        }
+    }
+
+    @Test("Keys belong to the caller: another tenant's credential neither reads, nor learns of, nor blocks a tenant's keys; a kept token answer holds no secret")
+    func keysBelongToTheirCaller() async throws {
+        try await TestServer.run { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            _ = try await TwoTenants.make(client, database)
+            let northwind = try await database.token([.tenantAdmin], tenant: "northwind")
+            let fabrikam = try await database.token([.tenantAdmin], tenant: "fabrikam")
+            let body = #"{"name":"phones","scopes":["calls"]}"#
+            func make(_ token: String, _ tenant: String, key: String) async throws -> (status: Int, body: [String: Any], replayed: String?) {
+                try await anonymous.execute(uri: "/v1/tenants/\(tenant)/tokens", method: .post,
+                                            headers: [.authorization: "Bearer \(token)", .contentType: "application/json", .init("Idempotency-Key")!: key],
+                                            body: ByteBuffer(string: body)) { response in
+                    (Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
+                     response.headers[.init("Idempotent-Replayed")!])
+                }
+            }
+            let first = try await make(northwind, "northwind", key: "shared-key")
+            let secret = try #require(first.body["token"] as? String)
+            #expect(first.status == 201 && first.replayed == nil)
+
+            let stolen = try await make(fabrikam, "northwind", key: "shared-key")
+            #expect(stolen.status == 404 && stolen.body["code"] as? String == "unknownTenant" && stolen.body["token"] == nil,
+                    "another tenant's credential gets the tenant's 404, never the kept answer: \(stolen.body)")
+            let probe = try await make(fabrikam, "northwind", key: "never-used")
+            #expect(probe.status == stolen.status && probe.body["code"] as? String == stolen.body["code"] as? String, "used and unused keys look alike")
+
+            let own = try await make(fabrikam, "fabrikam", key: "shared-key")
+            #expect(own.status == 201 && own.replayed == nil && own.body["token"] is String, "the same key is another caller's own")
+
+            let repeated = try await make(northwind, "northwind", key: "shared-key")
+            #expect(repeated.status == 201 && repeated.replayed == "true" && repeated.body["id"] as? String == first.body["id"] as? String)
+            #expect(repeated.body["token"] == nil, "the kept answer says the token was made, without its secret")
+            let tokens = try await database.access().tokens(of: TenantId("northwind")).filter { $0.name == "phones" }
+            #expect(tokens.count == 1, "made once")
+            #expect(!secret.isEmpty)
+        }
+    }
+
+    @Test("Kept answers are forgotten after a day: the same key then runs again, and the purchase it names is still bought once")
+    func keptForADay() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            let api = APITests()
+            try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-10T09:00:00Z"}"#, expect: .ok)
+            try await api.createTenant(client, id: "northwind")
+            let purchase = #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#
+            let replayed = { () async throws -> String? in
+                try await client.execute(uri: "/v1/tenants/northwind/credits/purchases", method: .post,
+                                         headers: [.contentType: "application/json", .init("Idempotency-Key")!: "day"],
+                                         body: ByteBuffer(string: purchase)) { response in
+                    #expect(response.status == .created)
+                    return response.headers[.init("Idempotent-Replayed")!]
+                }
+            }
+            #expect(try await replayed() == nil)
+            #expect(try await replayed() == "true")
+            try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-11T10:00:00Z"}"#, expect: .ok)
+            #expect(try await replayed() == nil, "forgotten after a day")
+            #expect(try await api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int == 1000,
+                    "the purchase under that key was not bought again")
         }
     }
 }

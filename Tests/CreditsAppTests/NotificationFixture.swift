@@ -17,6 +17,11 @@ struct NotificationFixture {
          "notifications.intervalSeconds": .init(.int(interval), isSecret: false)]
     }
 
+    /// The receivers in these tests listen on loopback over plain HTTP, which only an operator may allow.
+    static let localWebhooks: [AbsoluteConfigKey: ConfigValue] = [
+        "webhooks.allowPlainHTTP": .init(.bool(true), isSecret: false), "webhooks.allowPrivateAddresses": .init(.bool(true), isSecret: false),
+    ]
+
     /// 5.00 USD of credits; auto-recharge of 20.00 when the balance falls below 4.00.
     func northwind(_ client: any TestClientProtocol) async throws {
         try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-10T09:00:00Z"}"#, expect: .ok)

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -91,7 +94,7 @@ struct NotificationTests {
                                                         eventId: request.headers[.init("CommsCredits-Event-Id")!] ?? "", body: Data(buffer: body)))
         }
         try await Application(router: router).test(.live) { receiver in
-            try await TestServer.run(testClock: true) { client, _ in
+            try await TestServer.run(testClock: true, settings: NotificationFixture.localWebhooks) { client, _ in
                 try await fixture.northwind(client)
                 let webhook = try await fixture.api.send(client, .post, "/v1/tenants/northwind/webhooks",
                                                          #"{"url":"http://127.0.0.1:\#(receiver.port!)/hook"}"#, expect: .created)
@@ -132,11 +135,49 @@ struct NotificationTests {
         }
     }
 
+    @Test("A failed webhook reads the same whatever was on the port: an answer of 404, a closed port, a name that resolves to a private address")
+    func failuresTellNothingOfTheNetwork() async throws {
+        let router = Router()
+        router.post("hook") { _, _ in Response(status: .notFound) }
+        try await Application(router: router).test(.live) { receiver in
+            let closedPort = try Self.freePort()
+            try await TestServer.run(testClock: true, settings: NotificationFixture.localWebhooks) { client, _ in
+                try await fixture.northwind(client)
+                for url in ["http://127.0.0.1:\(receiver.port!)/hook", "http://127.0.0.1:\(closedPort)/hook"] {
+                    try await fixture.api.send(client, .post, "/v1/tenants/northwind/webhooks", #"{"url":"\#(url)"}"#, expect: .created)
+                }
+                try await fixture.longCall(client)
+                var errors: [String] = []
+                #expect(try await NotificationFixture.waitUntil {
+                    let deliveries = try await fixture.notifications(client).first?["deliveries"] as? [[String: Any]] ?? []
+                    errors = deliveries.filter { $0["channel"] as? String == "webhook" }.compactMap { $0["lastError"] as? String }
+                    return errors.count == 2
+                })
+                #expect(Set(errors) == ["The webhook did not accept the notification (no 2xx answer)."], "\(errors)")
+            }
+        }
+    }
+
+    /// A port nothing listens on: bound, read, then closed.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     @Test("Registering a webhook refuses what is not a URL; removing one twice says it is gone")
     func webhookRefusals() async throws {
         try await TestServer.run { client, _ in
             try await fixture.api.createTenant(client, id: "northwind")
-            for url in ["ftp://example.com/x", "example.com/hook", "https:///nohost"] {
+            for url in ["ftp://example.com/x", "example.com/hook", "https:///nohost", "http://hooks.example.com/", "https://127.0.0.1/",
+                        "https://localhost:8080/", "https://2130706433/", "https://169.254.169.254/latest", "https://user@hooks.example.com/",
+                        "https://[::1]/", "https://10.1.2.3/"] {
                 let refused = try await fixture.api.send(client, .post, "/v1/tenants/northwind/webhooks", #"{"url":"\#(url)"}"#, expect: .unprocessableContent)
                 #expect(refused["code"] as? String == "invalidUrl", "\(url)")
             }

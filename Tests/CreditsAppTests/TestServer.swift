@@ -32,6 +32,8 @@ enum TestServer {
             "database": .init(.string(database.argument), isSecret: false),
             "testClock": .init(.bool(testClock), isSecret: false),
             "auth.passwordCost": .init(.int(4), isSecret: false),
+            // The suites send many refused requests from one address; the limit has its own test.
+            "limits.anonymousBurst": .init(.double(100_000), isSecret: false),
         ]
         values.merge(settings) { _, setting in setting }
         if let limits {

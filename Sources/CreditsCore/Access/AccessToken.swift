@@ -6,25 +6,56 @@ public struct AccessToken: Hashable, Sendable {
     public let tenantId: TenantId?
     public let scopes: Set<Scope>
     public let createdAt: Instant
+    /// After this the token no longer works.
+    public let expiresAt: Instant
     public var revokedAt: Instant?
 
-    public init(id: String, name: String, tenantId: TenantId?, scopes: Set<Scope>, createdAt: Instant, revokedAt: Instant? = nil) {
+    public init(id: String, name: String, tenantId: TenantId?, scopes: Set<Scope>, createdAt: Instant, expiresAt: Instant,
+                revokedAt: Instant? = nil) {
         self.id = id
         self.name = name
         self.tenantId = tenantId
         self.scopes = scopes
         self.createdAt = createdAt
+        self.expiresAt = expiresAt
         self.revokedAt = revokedAt
     }
 
+    /// Our rule: a token lives 90 days unless made for fewer or more, at most a year; a new
+    /// one replaces it before then.
+    public static let defaultLifetimeDays: Int64 = 90
+    public static let maximumLifetimeDays: Int64 = 365
+
+    /// `days` when it is 1 to a year; a refusal otherwise.
+    public static func checkedLifetime(days: Int64) throws(BillingError) -> Int64 {
+        guard (1...maximumLifetimeDays).contains(days) else {
+            throw BillingError.invalid("expiresInDays", "A token lives 1 to \(maximumLifetimeDays) days, not \(days).")
+        }
+        return days
+    }
+
+    /// Whether the token works at `now`: not revoked, not expired.
+    public func works(at now: Instant) -> Bool {
+        revokedAt == nil && now < expiresAt
+    }
+
     /// A token is for one tenant unless it is an operator's, and an operator's is for none.
-    public static func validate(tenantId: TenantId?, scopes: Set<Scope>) throws(BillingError) {
+    /// `maker`, when given, is the caller making it, who may give no permission it lacks, but
+    /// for the telephony platform's (`calls`, `usage`), which whoever administers the tenant
+    /// gives to its platform.
+    public static func validate(tenantId: TenantId?, scopes: Set<Scope>, madeBy maker: Principal? = nil) throws(BillingError) {
         if scopes.contains(.operator) {
             guard tenantId == nil else {
                 throw BillingError.invalid("scopes", "An operator token reaches every tenant; create it without a tenant.")
             }
         } else if tenantId == nil {
             throw BillingError.invalid("tenant", "Name the tenant this token is for (only operator tokens reach every tenant).")
+        }
+        if let maker {
+            var mayGive = maker.permissions
+            if mayGive.contains(.administerTenant) { mayGive.formUnion([.chargeCalls, .uploadUsage]) }
+            let given = scopes.reduce(into: Set<Permission>()) { $0.formUnion($1.permissions) }
+            guard given.isSubset(of: mayGive) else { throw BillingError.grantBeyondOwnRights }
         }
     }
 }

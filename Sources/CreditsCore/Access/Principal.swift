@@ -47,6 +47,17 @@ public struct Principal: Hashable, Sendable {
         guard tenantId == nil, permissions.contains(.operate) else { throw BillingError.forbidden(.operate) }
     }
 
+    /// Whether this caller holds every right of `roles`: nobody gives a role, sets the password
+    /// of, or removes an administrator, with rights beyond their own (our rule).
+    public func holdsEveryRight(of roles: Set<Role>) -> Bool {
+        roles.reduce(into: Set<Permission>()) { $0.formUnion($1.permissions) }.isSubset(of: permissions)
+    }
+
+    /// Allows giving `roles` or acting on a user who holds them, or refuses `grantBeyondOwnRights`.
+    public func authorizeActing(onHolderOf roles: Set<Role>) throws(BillingError) {
+        guard holdsEveryRight(of: roles) else { throw BillingError.grantBeyondOwnRights }
+    }
+
     /// Allows reading what any caller of `tenant` may read (the tenant itself, rates).
     public func authorizeAny(in tenant: TenantId) throws(BillingError) {
         guard sees(tenant) else { throw BillingError.unknownTenant(tenant) }
@@ -67,6 +78,11 @@ extension BillingError {
         }
         return BillingError(.notAllowed, code: "forbidden", detail: "This needs \(who).")
     }
+
+    public static let grantBeyondOwnRights = BillingError(
+        .notAllowed, code: "grantBeyondOwnRights",
+        detail: "Nobody may give rights they do not hold, or set the password of, or change, an administrator with more rights.",
+        remedy: "Ask a Global Administrator.")
 
     public static let unauthenticated = BillingError(
         .unauthenticated, code: "unauthenticated",
