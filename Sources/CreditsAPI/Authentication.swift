@@ -5,8 +5,8 @@ import Hummingbird
 /// Finds out who is asking before any route runs: a bearer token, or an administrator's session
 /// cookie (whose form posts and other changes must also carry the session's CSRF token). Then
 /// holds each credential to its request rate. A request without a working credential counts
-/// against its client address (`anonymous`); an address that has used that up is answered 429
-/// before any credential is looked up.
+/// against its client address (`anonymous`); once an address has used that up, a credential
+/// this instance does not already know from it is answered 429 before it is looked up.
 struct AuthenticationMiddleware: RouterMiddleware {
     static let csrfHeader = "X-CSRF-Token"
 
@@ -18,7 +18,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         let address = RateLimiter.Key.address(context.clientAddress ?? "unknown")
-        if anonymous.isEmpty(address) { try anonymous.admit(address) }
+        if anonymous.isEmpty(address), !isKnown(request) { try anonymous.admit(address) }
         do {
             try await authenticate(request, &context)
         } catch let error as BillingError where error.kind == .unauthenticated {
@@ -27,6 +27,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         try limiter.admit(.credential(context.caller().credential))
         return try await next(request, context)
+    }
+
+    /// Whether the request's bearer token was checked recently, so that asking costs nothing.
+    private func isKnown(_ request: Request) -> Bool {
+        guard let authorization = request.headers[.authorization], authorization.count > 7,
+              authorization.prefix(7).lowercased() == "bearer " else { return false }
+        return access.isRecentlyChecked(bearer: String(authorization.dropFirst(7)))
     }
 
     private func authenticate(_ request: Request, _ context: inout APIRequestContext) async throws {

@@ -68,6 +68,11 @@ public struct AccessService: Sendable {
         return principal
     }
 
+    /// Whether the token was checked recently and still works, without asking the store.
+    public func isRecentlyChecked(bearer secret: String) -> Bool {
+        cache.principal(for: Self.hash(secret), at: clock.now()) != nil
+    }
+
     public func tokens(of tenantId: TenantId?) async throws -> [AccessToken] {
         try await stores.access.tokens(of: tenantId)
     }
@@ -180,7 +185,7 @@ public struct AccessService: Sendable {
     }
 
     /// A hash of the configured cost that no password matches, made once when first needed.
-    private func dummyHash() async -> String {
+    func dummyHash() async -> String {
         if let made = dummy.hash.withLock({ $0 }) { return made }
         let cost = settings.passwordCost
         let made = await Self.offCooperativePool { Bcrypt.hash(AccessService.randomText(bytes: 16), cost: cost) }
