@@ -14,6 +14,7 @@ let package = Package(
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzRateDeck", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzUserFile", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzWebhookURL", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzPhoneNumber", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzCallJSON", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
                                                                .product(name: "CreditsAPI", package: "commscredits")], swiftSettings: fuzzer),
