@@ -34,13 +34,23 @@ struct IdempotencyMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: APIRequestContext,
                 next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         guard [.post, .put, .patch].contains(request.method), let key = request.headers[.init(Self.header)!] else {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            if response.headers[Self.secretFieldHeader] != nil {
+                response.headers[Self.secretFieldHeader] = nil
+                response.headers[.cacheControl] = "no-store"
+            }
+            return response
         }
         _ = try IdempotencyKey(key)
         let caller = try context.caller()
         if let tenant = context.parameters.get("tenantId") { try caller.authorizeAny(in: TenantId(tenant)) }
         var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: context.maxUploadSize)
+        } catch {
+            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(context.maxUploadSize) bytes.")
+        }
         let fingerprint = Self.fingerprint(request, body)
         let scope = Self.scope(of: caller, tenant: context.parameters.get("tenantId"))
         let now = clock.now()

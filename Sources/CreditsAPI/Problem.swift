@@ -32,7 +32,13 @@ public struct Problem: HTTPResponseError {
                       detail: "Nothing was changed: \(refused.lines.count) line\(refused.lines.count == 1 ? " is" : "s are") wrong.",
                       lines: Array(refused.lines.prefix(RefusedLines.maximumListed)))
         case let error as any HTTPResponseError:
-            self.init(error.status, code: "httpError", detail: "\(error)")
+            // The framework's own errors name its internals; say only what the status means.
+            let said = (error as? HTTPError)?.body
+            if error.status == .contentTooLarge {
+                self.init(error.status, code: "bodyTooLarge", detail: said ?? "The body is larger than this request may carry.")
+            } else {
+                self.init(error.status, code: "httpError", detail: said ?? "The request could not be served: \(error.status.reasonPhrase).")
+            }
         default:
             self.init(.internalServerError, code: "internalError", detail: "Something went wrong on our side; nothing was changed.")
         }

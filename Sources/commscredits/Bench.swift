@@ -3,12 +3,39 @@ import CreditsApp
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import Dispatch
 import Foundation
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the service on this machine; prints one line per figure: BENCH <name> <value> <unit>.",
-        subcommands: [Ledger.self, Calls.self, Outbox.self, Usage.self])
+        subcommands: [Ledger.self, Calls.self, Outbox.self, Usage.self, SignIns.self])
+
+    struct SignIns: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The cost of counting a failed sign-in, with an empty table and with 20,000 names in it (SignInFailures, in process).")
+
+        func run() async throws {
+            var failures = SignInFailures()
+            let start = SystemClock().now()
+            func fail(_ names: Range<Int>, prefix: String, at offset: Int64) -> Double {
+                let began = DispatchTime.now().uptimeNanoseconds
+                for index in names {
+                    if case let .success(attempt) = failures.begin(name: "\(prefix)\(index)@contoso.com", address: nil,
+                                                                   at: start.adding(seconds: offset + Int64(index) / 100)) {
+                        failures.finish(attempt, succeeded: false)
+                    }
+                }
+                return Double(DispatchTime.now().uptimeNanoseconds - began) / 1_000 / Double(names.count)
+            }
+            let empty = fail(0..<1_000, prefix: "probe", at: 0)
+            _ = fail(0..<20_000, prefix: "flood", at: 10)
+            let full = fail(0..<1_000, prefix: "late", at: 300)
+            print("BENCH sign_in_failure_microseconds_empty_table \(String(format: "%.2f", empty)) us")
+            print("BENCH sign_in_failure_microseconds_after_20000_names \(String(format: "%.2f", full)) us")
+            print("BENCH sign_in_failure_table_entries \(failures.count) entries")
+        }
+    }
 
     struct Ledger: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

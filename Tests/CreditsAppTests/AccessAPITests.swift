@@ -225,6 +225,7 @@ struct AccessAPITests {
             let made = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"name":"phones","scopes":["calls","usage"]}"#,
                                            [.authorization: "Bearer \(admin)"])
             #expect(made.status == 201 && made.body["scopes"] as? [String] == ["calls", "usage"])
+            #expect(made.headers[.cacheControl] == "no-store" && made.headers[.init("Kept-Without-Field")!] == nil, "a secret is not cached, and no inner header leaks")
             let secret = made.body["token"] as! String
             let id = made.body["id"] as! String
             let listed = try await Self.call(anonymous, .get, "/v1/tenants/northwind/tokens", nil, [.authorization: "Bearer \(admin)"])
@@ -280,6 +281,7 @@ struct AccessAPITests {
     struct Answer: CustomStringConvertible {
         let status: Int
         let body: [String: Any]
+        var headers: HTTPFields = [:]
         var code: String? { body["code"] as? String }
         var detail: String? { body["detail"] as? String }
         var description: String { "\(status) \(code ?? "") \(detail ?? "")" }
@@ -320,7 +322,8 @@ struct AccessAPITests {
             }
             if response.status == .unauthorized { #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true) }
             return Answer(status: Int(response.status.code),
-                          body: (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+                          body: (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
+                          headers: response.headers)
         }
     }
 

@@ -177,6 +177,9 @@ struct SecurityTests {
             let tooLarge = try await AccessAPITests.call(anonymous, .post, "/v1/sessions", huge, [:])
             #expect(tooLarge.status == 413 && tooLarge.code == "bodyTooLarge")
             #expect((tooLarge.body["detail"] as? String)?.contains("NIO") == false, "\(tooLarge.body)")
+            let keyed = try await AccessAPITests.call(client, .post, "/v1/tenants", String(repeating: " ", count: 17 << 20),
+                                                      [.init("Idempotency-Key")!: "big"])
+            #expect(keyed.status == 413 && keyed.code == "bodyTooLarge" && (keyed.detail ?? "").contains("NIO") == false, "\(keyed)")
             try await api.send(client, .get, "/v1/tenants", expect: .ok)
             var statuses: [Int] = []
             for attempt in 0..<25 {
