@@ -73,8 +73,10 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     let recharges = AutoRechargeService(billing: billing, wakeUps: rechargeWakeUps,
                                         interval: .seconds(reader.int(forKey: "recharge.intervalSeconds", default: 30)), logger: logger)
 
-    let calls = CallService(stores: stores, billing: billing, clock: clock,
-                            settings: CallDesk.Settings(quotaSeconds: Int64(reader.int(forKey: "calls.quotaSeconds", default: 600))))
+    let quotaSeconds = reader.int(forKey: "calls.quotaSeconds", default: 600)
+    // A grant longer than a day would let one answer outrun the bounds on what a call may report.
+    guard (1...86_400).contains(quotaSeconds) else { throw ConfigurationError(description: "CALLS_QUOTA_SECONDS is 1 to 86400, not \(quotaSeconds).") }
+    let calls = CallService(stores: stores, billing: billing, clock: clock, settings: CallDesk.Settings(quotaSeconds: Int64(quotaSeconds)))
     let webhookPolicy = WebhookAddress.Policy(allowsPlainHTTP: reader.bool(forKey: "webhooks.allowPlainHTTP", default: false),
                                               allowsPrivateAddresses: reader.bool(forKey: "webhooks.allowPrivateAddresses", default: false))
     let dispatcher = NotificationDispatcher(stores: stores, mail: try mailer(reader.scoped(to: "smtp"), logger: logger),
@@ -134,6 +136,10 @@ struct PostgresConnections: Service {
         try? await gracefulShutdown()
         await database.close()
     }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
 }
 
 struct SMTPSecurityError: Error, CustomStringConvertible {

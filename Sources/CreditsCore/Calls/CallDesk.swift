@@ -276,6 +276,7 @@ public struct CallDesk: Sendable {
     private func price(_ facts: CallFacts, capability: Capability, durationSeconds: Int64, messageUnits: Int64) -> (billed: Int64, charge: Int64, fee: Int64) {
         guard let rate = facts.rate else { return (durationSeconds, 0, 0) }
         if facts.callType.isSMS {
+            precondition(messageUnits <= CallLimits.maximumMessageUnits, "message units are bounded by CallLimits")
             let paid = capability.isCredits || capability == .postUsage
             return (0, paid ? Rate.roundHalfUp(rate.rateMicrosPerMinute * max(messageUnits, 0), over: Rate.microsPerMinorUnit(tenant.currency)) : 0, 0)
         }

@@ -62,6 +62,9 @@ public struct Rate: Hashable, Sendable {
     /// Billed seconds of zero cost nothing, connection fee included.
     public func chargeMinor(billedSeconds: Int64, in currency: Currency) -> Int64 {
         guard billedSeconds > 0 else { return 0 }
+        // Outside input is bounded before it comes here (`CallLimits`), so the product stays far
+        // inside Int64: 10^12 millionths a minute times about 600,000 seconds.
+        precondition(billedSeconds <= 2 * CallLimits.maximumDurationSeconds, "billed seconds are bounded by CallLimits")
         let micros60 = connectionFeeMicros * 60 + rateMicrosPerMinute * billedSeconds
         return Self.roundHalfUp(micros60, over: 60 * Self.microsPerMinorUnit(currency))
     }
