@@ -153,6 +153,15 @@ struct UsageExportTests {
             // The ledger keeps every charge: the balance does not move when records go.
             let after = try await fixture.api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int
             #expect(before != nil && after == before)
+
+            // A purged usage id may be used again: it is a new record, charged, and the one beside it too.
+            let again = #"{"records":[{"usageId":"old","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-19T08:00:00Z","durationSeconds":60},{"usageId":"fresh","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-19T09:00:00Z","durationSeconds":60}]}"#
+            let reused = try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", again, expect: .ok)
+            let charges = (reused["results"] as? [[String: Any]])?.map { ($0["status"] as? String ?? "", $0["chargeMinor"] as? Int ?? 0) } ?? []
+            #expect(charges.map(\.0) == ["charged", "charged"], "\(reused)")
+            let balance = try await fixture.api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int
+            #expect(balance == (after ?? 0) - charges.reduce(0) { $0 + $1.1 }, "both charged once")
+            #expect(try await reported() == ["recent", "old", "fresh"])
         }
     }
 

@@ -220,7 +220,8 @@ public struct CallDesk: Sendable {
 
     /// Prices an uploaded record and charges it: the call happened, so nothing refuses it
     /// except a rate that is missing (`FREECALL`) and credits may go into debt, up to
-    /// `CallLimits.maximumDebtMinor`; a record beyond that bound is refused.
+    /// `CallLimits.maximumDebtMinor`; a record beyond that bound, or beyond what one charge
+    /// may be, is refused.
     public mutating func record(_ upload: UsageUpload, facts: CallFacts) throws(BillingError) -> UsageRecord {
         let route = CallRoute.of(facts)
         let month = CalendarMonth(of: upload.startTime)
@@ -238,9 +239,9 @@ public struct CallDesk: Sendable {
             capability = .communicationsCredits
         }
         let (billed, charge, fee) = price(facts, capability: capability, durationSeconds: upload.durationSeconds, messageUnits: upload.messageUnits)
-        if capability.isCredits, balance - charge < -CallLimits.maximumDebtMinor {
+        if capability.isCredits, balance - charge < -CallLimits.maximumDebtMinor || uploadCreditsMinor + charge > LedgerLimits.maximumAmountMinor {
             throw BillingError(.notAllowed, code: "debtLimitReached",
-                               detail: "Record \(upload.usageId) would take the tenant's debt beyond \(CallLimits.maximumDebtMinor) minor units.",
+                               detail: "Record \(upload.usageId) would take the batch's charge or the tenant's debt beyond \(CallLimits.maximumDebtMinor) minor units.",
                                remedy: "Check the rate deck and the record's duration and message units.")
         }
         if let pool { use(pool, month: month, billedSeconds: billed) }
@@ -259,12 +260,17 @@ public struct CallDesk: Sendable {
     }
 
     /// Charges the credits the uploaded records owe, oldest funds first, as one transaction;
-    /// what the balance does not cover becomes debt.
+    /// what the balance does not cover becomes debt. The records themselves are what keeps a
+    /// batch from being charged twice (by usage id), so the ledger's key only names the charge:
+    /// by its first record and its instant, since a usage id purged after the retention may
+    /// come again as a new record.
     public mutating func finishUploads(at now: Instant) {
         guard uploadCreditsMinor > 0, let first = firstChargedUpload else { return }
-        let request = LedgerRequest(key: IdempotencyKey(system: "usage/\(first)"),
+        let request = LedgerRequest(key: IdempotencyKey(system: "usage/\(first)/\(now.millisecondsSinceEpoch)"),
                                     command: .charge(amountMinor: uploadCreditsMinor, coverage: .mayIncurDebt))
-        _ = account.execute(request, at: now, ids: &ids, recorded: [:])
+        let charged = account.execute(request, at: now, ids: &ids, recorded: [:])
+        // `record` keeps the amount within what one charge may be, so this cannot be refused.
+        if case let .failure(error) = charged { preconditionFailure("the uploads' charge was refused: \(error)") }
         uploadCreditsMinor = 0
         firstChargedUpload = nil
     }
