@@ -25,6 +25,13 @@ public struct AutoRechargeSettings: Hashable, Sendable {
         self.rechargeAmountMinor = rechargeAmountMinor
         self.triggerAmountMinor = triggerAmountMinor
     }
+
+    /// Whether saving `after` over `before` is a moment to judge a recharge (`DOMAIN.md`
+    /// section 4): auto-recharge turned on, or its trigger raised; the same settings saved
+    /// again, or a lower trigger, start none.
+    public static func needsJudgement(from before: AutoRechargeSettings, to after: AutoRechargeSettings) -> Bool {
+        after.enabled && (!before.enabled || after.triggerAmountMinor > before.triggerAmountMinor)
+    }
 }
 
 /// Bounds on what one purchase or recharge adds (our rule: 1 to 100,000 currency units).

@@ -68,7 +68,9 @@ public struct BillingService: Sendable {
             if let refusal = PurchaseEligibility.refusal(for: tenant, payingWith: agreement) { throw refusal }
         }
         let now = clock.now()
+        let before = try await stores.billing.settings(for: tenantId).autoRecharge
         try await stores.billing.saveAutoRecharge(settings, for: tenantId, at: now)
+        guard AutoRechargeSettings.needsJudgement(from: before, to: settings) else { return }
         try await considerRecharge(of: tenantId, balanceMinor: stores.ledger.statement(for: tenantId, at: now).figures.balanceMinor)
     }
 

@@ -22,7 +22,7 @@ public protocol CallStore: Sendable {
     func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
         -> UsageBatchOutcome
     /// Charges every session whose platform went silent past its deadline; returns the balance
-    /// of each tenant that had one.
+    /// of each tenant whose credits that charged.
     func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64]
 
     /// Records that started in `[from, to)`, by start time then usage id, after `after` when given.
@@ -45,7 +45,8 @@ public protocol CallStore: Sendable {
 }
 
 /// The answer to a call request and the balance it left, for the auto-recharge judgement
-/// (nil for a repeat, which changed nothing).
+/// (nil when it charged nothing: a repeat, a start, an end already charged by an upload;
+/// `CallDesk.balanceForRechargeJudgement`).
 public struct CallOutcome: Hashable, Sendable {
     public let answer: CallAnswer
     public let balanceMinor: Int64?
@@ -69,9 +70,10 @@ public enum UsageResult: Hashable, Sendable {
 
 public struct UsageBatchOutcome: Hashable, Sendable {
     public let results: [UsageResult]
-    public let balanceMinor: Int64
+    /// The balance after the batch, when it charged credits (`CallDesk.balanceForRechargeJudgement`).
+    public let balanceMinor: Int64?
 
-    public init(results: [UsageResult], balanceMinor: Int64) {
+    public init(results: [UsageResult], balanceMinor: Int64?) {
         self.results = results
         self.balanceMinor = balanceMinor
     }

@@ -73,7 +73,7 @@ public final class PostgresCallStore: CallStore {
             try await Self.write(&written, tenantId, at: now, c, logger)
             try await CallRows.insert(session, of: tenantId, c, logger)
             try await CallRows.insertAnswer(answer, fingerprint: request.fingerprint, request.sessionId, request.requestNumber, of: tenantId, c, logger)
-            return CallOutcome(answer: answer, balanceMinor: written.account.figures.balanceMinor)
+            return CallOutcome(answer: answer, balanceMinor: written.balanceForRechargeJudgement)
         }
     }
 
@@ -115,7 +115,7 @@ public final class PostgresCallStore: CallStore {
             try await Self.write(&written, tenantId, at: now, c, logger)
             try await CallRows.update(session, of: tenantId, c, logger)
             try await CallRows.insertAnswer(answer, fingerprint: step.fingerprint, sessionId, requestNumber, of: tenantId, c, logger)
-            return CallOutcome(answer: answer, balanceMinor: written.account.figures.balanceMinor, currency: tenant.currency)
+            return CallOutcome(answer: answer, balanceMinor: written.balanceForRechargeJudgement, currency: tenant.currency)
         }
     }
 
@@ -151,7 +151,7 @@ public final class PostgresCallStore: CallStore {
                 for session in expired { try await CallRows.update(session, of: tenantId, c, logger) }
                 var written = desk
                 try await Self.write(&written, tenantId, at: now, c, logger)
-                return written.account.figures.balanceMinor
+                return written.balanceForRechargeJudgement
             }
         }
         return balances
@@ -202,7 +202,7 @@ public final class PostgresCallStore: CallStore {
             var written = desk
             try await UsageRows.insert(written.records.map { ($0, fingerprints[$0.usageId]!) }, of: tenantId, c, logger)
             try await Self.writeLedgerAndPools(&written, tenantId, at: now, c, logger)
-            return UsageBatchOutcome(results: results, balanceMinor: written.account.figures.balanceMinor)
+            return UsageBatchOutcome(results: results, balanceMinor: written.balanceForRechargeJudgement)
         }
     }
 

@@ -53,7 +53,7 @@ public final class SQLiteCallStore: CallStore {
             try Self.write(&desk, tenantId, at: now, db)
             try CallRows.insert(session, of: tenantId, db)
             try CallRows.insertAnswer(answer, fingerprint: request.fingerprint, request.sessionId, request.requestNumber, of: tenantId, db)
-            return CallOutcome(answer: answer, balanceMinor: desk.account.figures.balanceMinor)
+            return CallOutcome(answer: answer, balanceMinor: desk.balanceForRechargeJudgement)
         }
     }
 
@@ -80,7 +80,7 @@ public final class SQLiteCallStore: CallStore {
             try Self.write(&desk, tenantId, at: now, db)
             try CallRows.update(session, of: tenantId, db)
             try CallRows.insertAnswer(answer, fingerprint: step.fingerprint, sessionId, requestNumber, of: tenantId, db)
-            return CallOutcome(answer: answer, balanceMinor: desk.account.figures.balanceMinor, currency: tenant.currency)
+            return CallOutcome(answer: answer, balanceMinor: desk.balanceForRechargeJudgement, currency: tenant.currency)
         }
     }
 
@@ -103,7 +103,7 @@ public final class SQLiteCallStore: CallStore {
                     try CallRows.update(session, of: tenant, db)
                 }
                 try Self.write(&desk, tenant, at: now, db)
-                return desk.account.figures.balanceMinor
+                return desk.balanceForRechargeJudgement
             }
         }
         return balances
@@ -147,7 +147,7 @@ public final class SQLiteCallStore: CallStore {
             desk.finishUploads(at: now)
             for record in desk.records { try UsageRows.insert(record, fingerprint: earlier[record.usageId]!.fingerprint, of: tenantId, db) }
             try Self.writeLedgerAndPools(&desk, tenantId, at: now, db)
-            return UsageBatchOutcome(results: results, balanceMinor: desk.account.figures.balanceMinor)
+            return UsageBatchOutcome(results: results, balanceMinor: desk.balanceForRechargeJudgement)
         }
     }
 

@@ -52,6 +52,16 @@ public struct CallDesk: Sendable {
     /// The ledger's changes made by the requests so far, for the store to write.
     public mutating func takeLedgerChanges() -> LedgerChanges { account.takeChanges() }
 
+    /// Credits the requests so far took from the balance (held funds posted, records charged).
+    public private(set) var creditsChargedMinor: Int64 = 0
+
+    /// The balance auto-recharge is judged on after these requests, or nil when they charged
+    /// no credits: a request that charged nothing (a repeat, an end already charged by an
+    /// upload, refused records) starts no recharge (`DOMAIN.md` section 4).
+    public var balanceForRechargeJudgement: Int64? {
+        creditsChargedMinor > 0 ? account.figures.balanceMinor : nil
+    }
+
     // MARK: Pools
 
     /// The pool slots of `draws` in `month` that this desk does not know yet.
@@ -271,6 +281,7 @@ public struct CallDesk: Sendable {
         let charged = account.execute(request, at: now, ids: &ids, recorded: [:])
         // `record` keeps the amount within what one charge may be, so this cannot be refused.
         if case let .failure(error) = charged { preconditionFailure("the uploads' charge was refused: \(error)") }
+        creditsChargedMinor += uploadCreditsMinor
         uploadCreditsMinor = 0
         firstChargedUpload = nil
     }
@@ -327,7 +338,9 @@ public struct CallDesk: Sendable {
         } else {
             return
         }
-        _ = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:])
+        if case .success = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
+            creditsChargedMinor += chargeMinor
+        }
     }
 
     private static func capability(of payer: Payer) -> Capability {
