@@ -126,7 +126,7 @@ struct CreditsPage {
         chart = BalanceChart(history: BalanceHistory(transactions: transactions.map(\.receipt), days: 90, endingAt: now), currency: currency).svg
         lots = statement.lots.reversed().map { lot in
             LotRow(id: lot.id.description, purchased: ISO8601.formatDate(lot.purchasedAt), expires: ISO8601.formatDate(lot.expiresAt),
-                   amount: money(lot.amountMinor), remaining: money(lot.isExpired(at: now) ? 0 : lot.freeMinor + lot.heldMinor))
+                   amount: money(lot.amountMinor), remaining: money(lot.remainingMinor))
         }
         self.transactions = transactions.prefix(20).map { transaction in
             let receipt = transaction.receipt

@@ -131,7 +131,7 @@ struct CreditsBody: ResponseEncodable {
         lots = statement.lots.map { lot in
             let expired = lot.isExpired(at: statement.asOf)
             return LotBody(id: lot.id.rawValue, source: lot.source.rawValue, amountMinor: lot.amountMinor,
-                           remainingMinor: expired ? 0 : lot.freeMinor + lot.heldMinor, heldMinor: lot.heldMinor,
+                           remainingMinor: lot.remainingMinor, heldMinor: lot.heldMinor,
                            forfeitedMinor: lot.forfeitedMinor, purchasedAt: ISO8601.format(lot.purchasedAt),
                            expiresAt: ISO8601.format(lot.expiresAt), expired: expired)
         }

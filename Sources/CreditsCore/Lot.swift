@@ -46,6 +46,11 @@ public struct Lot: Hashable, Sendable {
     /// What has been spent from this lot.
     public var consumedMinor: Int64 { amountMinor - freeMinor - heldMinor - forfeitedMinor - refundedMinor }
 
+    /// What is left of the lot, the part calls in progress hold included, on every lot: on an
+    /// expired one the free part was forfeited, so only what a call still holds is left (and is
+    /// forfeited in its turn when the call releases it).
+    public var remainingMinor: Int64 { freeMinor + heldMinor }
+
     public func isExpired(at now: Instant) -> Bool { expiresAt <= now }
 
     /// Still matters to the ledger: it has money that is free or held.

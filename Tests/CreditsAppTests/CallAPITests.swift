@@ -1,4 +1,5 @@
 import CreditsApp
+import CreditsCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -163,6 +164,27 @@ struct CallAPITests {
                                           #"{"records":[\#(record("long", units: 1_025)),\#(record("fits", units: 1_024))]}"#, expect: .ok)["results"] as? [[String: Any]] ?? []
             #expect(long.map { $0["status"] as? String } == ["refused", "charged"])
             #expect(long.first?["code"] as? String == "invalidAdministrativeUnits")
+        }
+    }
+
+    @Test("A lot that expires while a call holds part of it shows what the call still holds as its remaining, as a live lot does")
+    func remainingOfAnExpiredLotWithAHold() async throws {
+        try await api.withServer(testClock: true) { client in
+            try await putSampleDeck(client)
+            try await advance(client, to: "2027-03-01T08:00:00Z")
+            try await tailspin(client)
+            let lot = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
+            let expiresAt = try #require(ISO8601.parse(lot["expiresAt"] as? String ?? ""))
+            try await advance(client, to: ISO8601.format(expiresAt.adding(seconds: -60)))
+            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"\#(ISO8601.format(expiresAt.adding(seconds: -60)))"}"#
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/late/start", start, expect: .ok)["allowed"] as? Bool == true)
+            let live = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
+            let held = try #require(live["heldMinor"] as? Int)
+            #expect(held > 0 && live["remainingMinor"] as? Int == 5000, "a live lot's remaining includes what is held")
+            try await advance(client, to: ISO8601.format(expiresAt.adding(seconds: 10)))
+            let expired = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
+            #expect(expired["expired"] as? Bool == true && expired["heldMinor"] as? Int == held)
+            #expect(expired["remainingMinor"] as? Int == held, "an expired lot's remaining is what the call still holds: \(expired)")
         }
     }
 }
