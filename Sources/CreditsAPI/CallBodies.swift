@@ -78,6 +78,8 @@ struct UsageRecordBody: Encodable {
     let `operator`: String
     let sourceOfCallDuration: String
     let administrativeUnits: String?
+    /// Charged for a user who lacked the license or calling plan the call needed.
+    let unlicensedUse: Bool
 
     init(_ record: UsageRecord) {
         usageId = record.usageId
@@ -109,6 +111,7 @@ struct UsageRecordBody: Encodable {
         self.operator = UsageRecord.operatorName
         sourceOfCallDuration = record.source.rawValue
         administrativeUnits = record.administrativeUnits
+        unlicensedUse = record.unlicensedUse
     }
 }
 

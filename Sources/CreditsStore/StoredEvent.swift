@@ -33,6 +33,8 @@ package struct StoredEvent: Sendable {
             self.init(reference: month.description, quantity: percent)
         case let .postUsageInvoiceIssued(invoice, amount, month):
             self.init(reference: String(invoice), amountMinor: amount, detail: month.description)
+        case let .unlicensedUse(day, usageId):
+            self.init(reference: usageId, dueAt: day.instant().millisecondsSinceEpoch)
         }
     }
 
@@ -48,6 +50,7 @@ package struct StoredEvent: Sendable {
                                         expiresAt: Instant(millisecondsSinceEpoch: dueAt!), daysAhead: quantity!)
         case .conferencingPoolUsed: .conferencingPoolUsed(month: CalendarMonth(reference)!, percent: quantity!)
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued(invoiceId: Int64(reference)!, amountMinor: amountMinor!, month: CalendarMonth(detail!)!)
+        case .unlicensedUse: .unlicensedUse(day: Instant(millisecondsSinceEpoch: dueAt!).civilDateAndTime.date, usageId: reference)
         }
     }
 }

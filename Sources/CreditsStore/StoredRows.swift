@@ -6,7 +6,7 @@ package enum StoredRows {
     package static let usageRecordColumns = """
         tenant_id, usage_id, fingerprint, call_id, conference_id, user_location, user_object_id, upn, user_display_name, caller, call_type, \
         number_type, domestic, destination_name, destination_number, external_country, start_time, end_time, duration_seconds, billed_seconds, \
-        message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units
+        message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units, unlicensed_use
         """
 
     /// `usageRecordColumns`, in order.
@@ -20,7 +20,7 @@ package enum StoredRows {
          .integer(record.durationSeconds), .integer(record.billedSeconds), .integer(record.messageUnits),
          .integer(record.connectionFeeMinor), .integer(record.chargeMinor), .text(record.currency.code),
          .text(record.capability.rawValue), .optional(record.pool?.description), .integer(record.poolUnits),
-         .text(record.source.rawValue), .optional(record.administrativeUnits)]
+         .text(record.source.rawValue), .optional(record.administrativeUnits), .integer(record.unlicensedUse ? 1 : 0)]
     }
 
     package static let callSessionColumns = """

@@ -333,7 +333,7 @@ public final class PostgresCallStore: CallStore {
         let changes = desk.takeLedgerChanges()
         try await LedgerRows.write(changes, of: desk.account, c, logger)
         try await CallRows.addPoolUse(desk.poolUse, of: tenantId, c, logger)
-        for event in desk.poolEvents {
+        for event in desk.events {
             try await NotificationRows.note(event, of: tenantId, currency: desk.account.currency, balanceMinor: desk.account.figures.balanceMinor,
                                             at: now, c, logger)
         }

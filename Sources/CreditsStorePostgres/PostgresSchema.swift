@@ -341,6 +341,10 @@ enum PostgresSchema {
             DELETE FROM idempotent_answer;
             CREATE INDEX idempotent_answer_age ON idempotent_answer(created_at);
             """),
+        // Records of calls real time would have refused for a missing license say so.
+        ("3-unlicensed-use", """
+            ALTER TABLE usage_record ADD COLUMN unlicensed_use BIGINT NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// Tables in an order that respects every foreign key, for `copy`; with the id each numbers

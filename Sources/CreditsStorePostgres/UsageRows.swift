@@ -54,13 +54,13 @@ enum UsageRows {
     static let recordColumns = """
         usage_id, call_id, conference_id, user_location, user_object_id, upn, user_display_name, caller, call_type, number_type, \
         domestic, destination_name, destination_number, external_country, start_time, end_time, duration_seconds, billed_seconds, \
-        message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units
+        message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units, unlicensed_use
         """
     static let recordColumnCount = recordColumns.split(separator: ",").count
 
     static func record(_ row: PostgresRow) throws -> UsageRecord {
         let r = try row.decode((String, String, String?, String?, String?, String?, String?, String, String, String?, Int64, String?, String,
-                                String?, Int64, Int64, Int64, Int64, Int64, Int64, Int64, String, String, String?, Int64, String, String?).self)
+                                String?, Int64, Int64, Int64, Int64, Int64, Int64, Int64, String, String, String?, Int64, String, String?, Int64).self)
         return UsageRecord(
             usageId: r.0, callId: r.1, conferenceId: r.2, userLocation: r.3.flatMap(CountryCode.init), userObjectId: r.4,
             upn: r.5.map(UserPrincipalName.init(stored:)), userDisplayName: r.6, callerNumber: try PhoneNumber(r.7),
@@ -68,7 +68,8 @@ enum UsageRows {
             destinationName: r.11, destinationNumber: try PhoneNumber(r.12), externalCountry: r.13.flatMap(CountryCode.init),
             startTime: LedgerRows.instant(r.14), endTime: LedgerRows.instant(r.15), durationSeconds: r.16, billedSeconds: r.17, messageUnits: r.18,
             connectionFeeMinor: r.19, chargeMinor: r.20, currency: Currency(code: r.21)!, capability: Capability(rawValue: r.22)!,
-            pool: r.23.flatMap(PoolKey.init(stored:)), poolUnits: r.24, source: UsageRecord.Source(rawValue: r.25)!, administrativeUnits: r.26)
+            pool: r.23.flatMap(PoolKey.init(stored:)), poolUnits: r.24, source: UsageRecord.Source(rawValue: r.25)!, administrativeUnits: r.26,
+            unlicensedUse: r.27 != 0)
     }
 
     // MARK: Post-usage invoices

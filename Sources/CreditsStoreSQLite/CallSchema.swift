@@ -101,5 +101,9 @@ enum CallSchema {
                 );
                 """)
         }
+        // Records of calls real time would have refused for a missing license say so.
+        migrator.registerMigration("calls-2") { db in
+            try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN unlicensed_use INTEGER NOT NULL DEFAULT 0")
+        }
     }
 }

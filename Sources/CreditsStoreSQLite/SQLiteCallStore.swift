@@ -263,7 +263,7 @@ public final class SQLiteCallStore: CallStore {
         let changes = desk.takeLedgerChanges()
         try LedgerRows.write(changes, of: desk.account, db)
         try CallRows.addPoolUse(desk.poolUse, of: tenantId, db)
-        for event in desk.poolEvents {
+        for event in desk.events {
             try NotificationRows.note(event, of: tenantId, currency: desk.account.currency, balanceMinor: desk.account.figures.balanceMinor,
                                       at: now, db)
         }

@@ -70,7 +70,7 @@ enum UsageRows {
     static let recordColumns = """
         usage_id, call_id, conference_id, user_location, user_object_id, upn, user_display_name, caller, call_type, number_type, \
         domestic, destination_name, destination_number, external_country, start_time, end_time, duration_seconds, billed_seconds, \
-        message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units
+        message_units, fee_minor, charge_minor, currency, capability, pool, pool_units, source, administrative_units, unlicensed_use
         """
     static let recordColumnCount = recordColumns.split(separator: ",").count
 
@@ -92,7 +92,7 @@ enum UsageRows {
             startTime: Instant(millisecondsSinceEpoch: int(14)), endTime: Instant(millisecondsSinceEpoch: int(15)), durationSeconds: int(16),
             billedSeconds: int(17), messageUnits: int(18), connectionFeeMinor: int(19), chargeMinor: int(20), currency: Currency(code: text(21)!)!,
             capability: Capability(rawValue: text(22)!)!, pool: text(23).flatMap(PoolKey.init(stored:)), poolUnits: int(24),
-            source: UsageRecord.Source(rawValue: text(25)!)!, administrativeUnits: text(26))
+            source: UsageRecord.Source(rawValue: text(25)!)!, administrativeUnits: text(26), unlicensedUse: int(27) != 0)
     }
 
     // MARK: Post-usage invoices

@@ -71,6 +71,13 @@ public struct NotificationText: Hashable, Sendable {
                 balance,
                 "Nothing to do: it is billed with your subscription.",
             ]
+        case let .unlicensedUse(day, usageId):
+            subject = "\(tenantName): calls of users without the license they need were charged"
+            paragraphs = [
+                "On \(ISO8601.formatDate(day.instant())), the telephony platform reported calls of \(tenantName) (the first: \(usageId)) by users who lack Communications Credits or a calling plan. The calls took place, so the credits paid for them; the usage report marks them as unlicensed use.",
+                balance,
+                "What to do: assign the missing licenses under Users > Active users, or find out why these users could place such calls.",
+            ]
         }
     }
 

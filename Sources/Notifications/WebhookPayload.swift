@@ -25,6 +25,8 @@ struct WebhookPayload: Encodable {
         var month: String?
         var percent: Int64?
         var invoiceId: Int64?
+        var day: String?
+        var usageId: String?
     }
 
     init(_ notification: CreditNotification, summary: String) {
@@ -51,6 +53,8 @@ struct WebhookPayload: Encodable {
             (data.month, data.percent) = (month.description, percent)
         case let .postUsageInvoiceIssued(invoice, amount, month):
             (data.invoiceId, data.amountMinor, data.month) = (invoice, amount, month.description)
+        case let .unlicensedUse(day, usageId):
+            (data.day, data.usageId) = (ISO8601.formatDate(day.instant()), usageId)
         }
         self.data = data
     }

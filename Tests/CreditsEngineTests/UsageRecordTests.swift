@@ -34,6 +34,30 @@ struct UsageRecordTests {
         try await calls.expectConserved()
     }
 
+    @Test("A record of a user without the credits license or a calling plan is charged and marked unlicensed; the administrators are told once a day")
+    func unlicensedUse() async throws {
+        let calls = try await funded()
+        try await calls.user("plain", [.phoneSystem, .payAsYouGoCallingPlan])
+        try await calls.user("noplan", [])
+        let results = try await calls.service.record([
+            calls.upload("n1", by: "plain", to: "+12065550100", duration: 60),
+            calls.upload("n2", by: "noplan", to: "+12065550100", duration: 60),
+            calls.upload("n3", by: "nestor", to: "+12065550100", duration: 60),
+        ], for: calls.tenant)
+        #expect(results.map(Self.status) == ["charged 1", "charged 1", "charged 1"])
+        let records = Dictionary(uniqueKeysWithValues: try await calls.records().map { ($0.usageId, $0) })
+        #expect(records["n1"]?.unlicensedUse == true && records["n2"]?.unlicensedUse == true && records["n3"]?.unlicensedUse == false)
+        #expect(records["n1"]?.capability == .communicationsCredits, "the credits paid")
+        _ = try await calls.service.record([calls.upload("n4", by: "plain", to: "+12065550100", duration: 60)], for: calls.tenant)
+        calls.clock.advance(seconds: 86_400)
+        _ = try await calls.service.record([calls.upload("n5", by: "plain", to: "+12065550100", duration: 60)], for: calls.tenant)
+        let told = try await calls.billing.stores.notifications.notifications(for: calls.tenant, before: nil, limit: 100)
+            .compactMap { if case let .unlicensedUse(_, usageId) = $0.notification.event { usageId } else { nil } }
+        #expect(told.sorted() == ["n1", "n5"], "once on each day, naming its first record")
+        #expect(try await calls.billing.balance().balanceMinor == 10_00 - 5)
+        try await calls.expectConserved()
+    }
+
     @Test("A late record may take the balance into debt; more than 8,190 in one batch is refused whole")
     func debtAndBatchLimit() async throws {
         let calls = try await funded(1_00)

@@ -84,8 +84,16 @@ public struct CallDesk: Sendable {
         }
     }
 
+    /// What the administrators hear of the requests so far: the conferencing pool thresholds
+    /// they took its use across, and records charged for unlicensed use.
+    public var events: [CreditEvent] { poolEvents + unlicensedUseEvents }
+
+    /// Records of unlicensed use charged by `finishUploads`, one event a day (its key names the day).
+    private var unlicensedUseEvents: [CreditEvent] = []
+    private var firstUnlicensedUpload: String?
+
     /// The conferencing pool thresholds the requests so far took its use across (`CreditAlerts`).
-    public var poolEvents: [CreditEvent] {
+    private var poolEvents: [CreditEvent] {
         pools.values.filter { $0.key == .conferencing }.flatMap { balance in
             let before = loadedPoolUse[PoolSlot(key: balance.key, month: balance.month)]!
             return CreditAlerts.poolPercentagesReached(capacity: balance.capacity, before: before, after: balance.used)
@@ -238,6 +246,7 @@ public struct CallDesk: Sendable {
         let balance = account.figures.balanceMinor - uploadCreditsMinor
         var capability: Capability
         var pool: PoolDraw?
+        var unlicensed = false
         switch payer(route, user: facts.user, month: month, balanceMinor: balance) {
         case let .success(payer):
             capability = Self.capability(of: payer)
@@ -245,8 +254,10 @@ public struct CallDesk: Sendable {
         case .failure(.unknownDestination):
             capability = .freeCall
         case .failure:
-            // Refused in real time, but it took place: the balance pays, as for any late record.
+            // Refused in real time for a license or calling plan the user lacks, but it took
+            // place: the balance pays, as for any late record, and the record says so.
             capability = .communicationsCredits
+            unlicensed = true
         }
         let (billed, charge, fee) = price(facts, capability: capability, durationSeconds: upload.durationSeconds, messageUnits: upload.messageUnits)
         if capability.isCredits, balance - charge < -CallLimits.maximumDebtMinor || uploadCreditsMinor + charge > LedgerLimits.maximumAmountMinor {
@@ -259,12 +270,13 @@ public struct CallDesk: Sendable {
             uploadCreditsMinor += charge
             if firstChargedUpload == nil { firstChargedUpload = upload.usageId.rawValue }
         }
+        if unlicensed, firstUnlicensedUpload == nil { firstUnlicensedUpload = upload.usageId.rawValue }
         let end = upload.startTime.adding(seconds: upload.durationSeconds)
         let record = usageRecord(usageId: upload.usageId.rawValue, callId: upload.callId ?? upload.usageId.rawValue, conferenceId: upload.conferenceId,
                                  facts: facts, startTime: upload.startTime, endTime: end, durationSeconds: upload.durationSeconds,
                                  billedSeconds: billed, messageUnits: facts.callType.isSMS ? upload.messageUnits : 0, feeMinor: fee,
                                  chargeMinor: charge, capability: capability, pool: pool, source: .upload,
-                                 objectId: upload.userObjectId, administrativeUnits: upload.administrativeUnits)
+                                 objectId: upload.userObjectId, administrativeUnits: upload.administrativeUnits, unlicensedUse: unlicensed)
         records.append(record)
         return record
     }
@@ -275,6 +287,10 @@ public struct CallDesk: Sendable {
     /// by its first record and its instant, since a usage id purged after the retention may
     /// come again as a new record.
     public mutating func finishUploads(at now: Instant) {
+        if let unlicensed = firstUnlicensedUpload {
+            unlicensedUseEvents.append(.unlicensedUse(day: now.civilDateAndTime.date, usageId: unlicensed))
+            firstUnlicensedUpload = nil
+        }
         guard uploadCreditsMinor > 0, let first = firstChargedUpload else { return }
         let request = LedgerRequest(key: IdempotencyKey(system: "usage/\(first)/\(now.millisecondsSinceEpoch)"),
                                     command: .charge(amountMinor: uploadCreditsMinor, coverage: .mayIncurDebt))
@@ -354,7 +370,7 @@ public struct CallDesk: Sendable {
     private func usageRecord(usageId: String, callId: String, conferenceId: String?, facts: CallFacts, startTime: Instant, endTime: Instant,
                              durationSeconds: Int64, billedSeconds: Int64, messageUnits: Int64, feeMinor: Int64, chargeMinor: Int64,
                              capability: Capability, pool: PoolDraw?, source: UsageRecord.Source, objectId: String?,
-                             administrativeUnits: String?) -> UsageRecord {
+                             administrativeUnits: String?, unlicensedUse: Bool = false) -> UsageRecord {
         UsageRecord(usageId: usageId, callId: callId, conferenceId: conferenceId, userLocation: facts.user?.usageLocation,
                     userObjectId: objectId, upn: facts.user?.upn, userDisplayName: facts.user?.displayName, callerNumber: facts.caller,
                     callType: facts.callType, numberType: facts.rate?.numberType, isDomestic: facts.isDomestic,
@@ -362,6 +378,6 @@ public struct CallDesk: Sendable {
                     startTime: startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billedSeconds,
                     messageUnits: messageUnits, connectionFeeMinor: feeMinor, chargeMinor: chargeMinor, currency: tenant.currency,
                     capability: capability, pool: pool?.key, poolUnits: pool.map { billedSeconds * $0.unitsPerSecond } ?? 0,
-                    source: source, administrativeUnits: administrativeUnits)
+                    source: source, administrativeUnits: administrativeUnits, unlicensedUse: unlicensedUse)
     }
 }

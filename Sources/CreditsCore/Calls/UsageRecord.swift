@@ -42,13 +42,17 @@ public struct UsageRecord: Hashable, Sendable {
     public let poolUnits: Int64
     public let source: Source
     public let administrativeUnits: String?
+    /// A record uploaded for a user whose call real time would have refused for lack of a
+    /// license or calling plan: charged to the credits all the same, since the call took place
+    /// (`DOMAIN.md` section 7).
+    public let unlicensedUse: Bool
 
     public init(usageId: String, callId: String, conferenceId: String?, userLocation: CountryCode?, userObjectId: String?,
                 upn: UserPrincipalName?, userDisplayName: String?, callerNumber: PhoneNumber, callType: CallType,
                 numberType: NumberType?, isDomestic: Bool, destinationName: String?, destinationNumber: PhoneNumber,
                 externalCountry: CountryCode?, startTime: Instant, endTime: Instant, durationSeconds: Int64, billedSeconds: Int64,
                 messageUnits: Int64, connectionFeeMinor: Int64, chargeMinor: Int64, currency: Currency, capability: Capability,
-                pool: PoolKey?, poolUnits: Int64, source: Source, administrativeUnits: String?) {
+                pool: PoolKey?, poolUnits: Int64, source: Source, administrativeUnits: String?, unlicensedUse: Bool = false) {
         self.usageId = usageId
         self.callId = callId
         self.conferenceId = conferenceId
@@ -76,6 +80,7 @@ public struct UsageRecord: Hashable, Sendable {
         self.poolUnits = poolUnits
         self.source = source
         self.administrativeUnits = administrativeUnits
+        self.unlicensedUse = unlicensedUse
     }
 
     /// The report's Operator column: who carried the call.

@@ -12,10 +12,13 @@ public enum CreditEvent: Hashable, Sendable {
     case lotExpiring(lotId: LotId, remainingMinor: Int64, expiresAt: Instant, daysAhead: Int64)
     case conferencingPoolUsed(month: CalendarMonth, percent: Int64)
     case postUsageInvoiceIssued(invoiceId: Int64, amountMinor: Int64, month: CalendarMonth)
+    /// Records of users without the license or calling plan their calls needed were charged;
+    /// told once a day at most, naming the first record of that day.
+    case unlicensedUse(day: CivilDate, usageId: String)
 
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         case rechargeSucceeded, rechargeFailed, rechargeStopped, balanceExhausted, balanceBelowTrigger, lotExpiring
-        case conferencingPoolUsed, postUsageInvoiceIssued
+        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse
     }
 
     public var kind: Kind {
@@ -28,6 +31,7 @@ public enum CreditEvent: Hashable, Sendable {
         case .lotExpiring: .lotExpiring
         case .conferencingPoolUsed: .conferencingPoolUsed
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued
+        case .unlicensedUse: .unlicensedUse
         }
     }
 
@@ -43,6 +47,7 @@ public enum CreditEvent: Hashable, Sendable {
         case let .lotExpiring(lot, _, _, days): "lot-\(lot)-expiring-\(days)d"
         case let .conferencingPoolUsed(month, percent): "conferencing-pool-\(month)-\(percent)pct"
         case let .postUsageInvoiceIssued(invoice, _, _): "post-usage-invoice-\(invoice)"
+        case let .unlicensedUse(day, _): "unlicensed-use-\(ISO8601.formatDate(day.instant()))"
         }
     }
 }
