@@ -25,8 +25,7 @@ struct TestClockRoutes {
             guard to >= clock.now() else {
                 throw BillingError(.conflict, code: "clockCannotGoBack", detail: "The test clock is at \(ISO8601.format(clock.now())); it only moves forward.")
             }
-            clock.advance(to: to)
-            try await dueWork.run()
+            try await dueWork.advance(clock, to: to)
             return ClockBody(now: ISO8601.format(clock.now()))
         }
     }

@@ -1,3 +1,4 @@
+public import CreditsCore
 public import CreditsStore
 public import Logging
 public import ServiceLifecycle
@@ -31,6 +32,19 @@ public struct DueWork: Sendable {
     /// skips the round when another instance is running it.
     public func run() async throws {
         _ = try await stores.locks.ifFree("due-work") { try await runSteps() }
+    }
+
+    /// Moves a test clock to `instant`, running what falls due on the way in time order, each
+    /// at its own instant: the clock stops at each silent call's deadline, so that its charge,
+    /// and any recharge that charge starts, are dated then and not at the end of the jump (lot
+    /// expiries and hold time-outs the ledger already posts at their own instants).
+    public func advance(_ clock: ManualClock, to instant: Instant) async throws {
+        while let deadline = try await stores.calls.earliestSilentCallDeadline(by: instant), deadline > clock.now() {
+            clock.advance(to: deadline)
+            try await run()
+        }
+        clock.advance(to: instant)
+        try await run()
     }
 
     private func runSteps() async throws {

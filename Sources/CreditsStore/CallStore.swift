@@ -24,6 +24,8 @@ public protocol CallStore: Sendable {
     /// Charges every session whose platform went silent past its deadline; returns the balance
     /// of each tenant whose credits that charged.
     func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64]
+    /// The earliest deadline of an open session, when one falls by `instant`.
+    func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant?
 
     /// Records that started in `[from, to)`, by start time then usage id, after `after` when given.
     func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord]

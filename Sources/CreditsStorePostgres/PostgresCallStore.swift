@@ -157,6 +157,15 @@ public final class PostgresCallStore: CallStore {
         return balances
     }
 
+    public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
+        let logger = database.logger
+        let found = try await database.read { c in
+            try await c.row("SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= \(instant.millisecondsSinceEpoch)",
+                            as: Int64?.self, logger: logger)
+        }
+        return (found ?? nil).map(Instant.init(millisecondsSinceEpoch:))
+    }
+
     // MARK: After the fact
 
     public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,

@@ -109,6 +109,13 @@ public final class SQLiteCallStore: CallStore {
         return balances
     }
 
+    public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
+        try await database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= ?",
+                               arguments: [instant.millisecondsSinceEpoch]).map(Instant.init(millisecondsSinceEpoch:))
+        }
+    }
+
     // MARK: After the fact
 
     public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,

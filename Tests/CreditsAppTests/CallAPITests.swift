@@ -187,4 +187,26 @@ struct CallAPITests {
             #expect(expired["remainingMinor"] as? Int == held, "an expired lot's remaining is what the call still holds: \(expired)")
         }
     }
+
+    @Test("A silent call's time-out inside one long advance is charged at its own instant, and the recharge it starts is dated then")
+    func timeOutsInsideAJumpFallAtTheirInstant() async throws {
+        try await api.withServer(testClock: true) { client in
+            try await putSampleDeck(client)
+            try await advance(client, to: "2027-03-01T08:00:00Z")
+            try await tailspin(client)
+            try await api.send(client, .put, "/v1/tenants/tailspin/credits/auto-recharge",
+                               #"{"enabled":true,"rechargeAmountMinor":1000,"triggerAmountMinor":4990}"#, expect: .ok)
+            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z"}"#
+            let answer = try await api.send(client, .post, "/v1/tenants/tailspin/calls/silent/start", start, expect: .ok)
+            #expect(answer["grantedSeconds"] as? Int == 600)
+            // Silent: the deadline is twice the grant after the start, 08:20; the jump goes two days on.
+            try await advance(client, to: "2027-03-03T08:00:00Z")
+            let lots = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]] ?? []
+            #expect(lots.count == 2 && lots.last?["purchasedAt"] as? String == "2027-03-01T08:20:00Z",
+                    "the recharge the time-out started is dated at the time-out: \(lots)")
+            let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-04", expect: .ok)
+            let record = (records["records"] as? [[String: Any]])?.first { $0["usageId"] as? String == "silent" }
+            #expect(record?["sourceOfCallDuration"] as? String == "timeout" && record?["endTime"] as? String == "2027-03-01T08:10:00Z")
+        }
+    }
 }
