@@ -31,17 +31,20 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     /// Whether the request's bearer token was checked recently, so that asking costs nothing.
     private func isKnown(_ request: Request) -> Bool {
+        Self.bearerSecret(request).map(access.isRecentlyChecked(bearer:)) ?? false
+    }
+
+    /// The secret of an `Authorization: Bearer <secret>` header; nil when there is none or it is not a bearer.
+    private static func bearerSecret(_ request: Request) -> String? {
         guard let authorization = request.headers[.authorization], authorization.count > 7,
-              authorization.prefix(7).lowercased() == "bearer " else { return false }
-        return access.isRecentlyChecked(bearer: String(authorization.dropFirst(7)))
+              authorization.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(authorization.dropFirst(7))
     }
 
     private func authenticate(_ request: Request, _ context: inout APIRequestContext) async throws {
-        if let authorization = request.headers[.authorization] {
-            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
-                throw BillingError.unauthenticated
-            }
-            context.principal = try await access.principal(bearer: String(authorization.dropFirst(7)))
+        if request.headers[.authorization] != nil {
+            guard let secret = Self.bearerSecret(request) else { throw BillingError.unauthenticated }
+            context.principal = try await access.principal(bearer: secret)
             return
         }
         guard let cookie = request.cookies[SessionCookie.name]?.value else { throw BillingError.unauthenticated }

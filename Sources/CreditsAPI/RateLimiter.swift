@@ -25,6 +25,11 @@ public final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: UInt64
+
+        /// The tokens it holds at `now`, refilled since `updated` up to the burst.
+        func tokens(at now: UInt64, _ settings: Settings) -> Double {
+            min(settings.burst, tokens + Double(now &- updated) / 1e9 * settings.perSecond)
+        }
     }
 
     private let settings: Settings
@@ -41,8 +46,7 @@ public final class RateLimiter: Sendable {
         let wait: Double? = buckets.withLock { buckets in
             if buckets.count >= Self.maximumBuckets { Self.dropFull(&buckets, settings: settings, at: now) }
             var bucket = buckets[key] ?? Bucket(tokens: settings.burst, updated: now)
-            let elapsed = Double(now &- bucket.updated) / 1e9
-            bucket.tokens = min(settings.burst, bucket.tokens + elapsed * settings.perSecond)
+            bucket.tokens = bucket.tokens(at: now, settings)
             bucket.updated = now
             defer { buckets[key] = bucket }
             guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / settings.perSecond }
@@ -61,12 +65,12 @@ public final class RateLimiter: Sendable {
     func isEmpty(_ key: Key, at now: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Bool {
         buckets.withLock { buckets in
             guard let bucket = buckets[key] else { return false }
-            return bucket.tokens + Double(now &- bucket.updated) / 1e9 * settings.perSecond < 1
+            return bucket.tokens(at: now, settings) < 1
         }
     }
 
     private static func dropFull(_ buckets: inout [Key: Bucket], settings: Settings, at now: UInt64) {
-        buckets = buckets.filter { $0.value.tokens + Double(now &- $0.value.updated) / 1e9 * settings.perSecond < settings.burst }
+        buckets = buckets.filter { $0.value.tokens(at: now, settings) < settings.burst }
         if buckets.count >= maximumBuckets { buckets.removeAll(keepingCapacity: true) }
     }
 
