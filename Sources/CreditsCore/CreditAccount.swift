@@ -30,6 +30,24 @@ public struct CreditAccount: Sendable {
         self.earliestOpenHoldExpiry = openHolds.values.map(\.expiresAt).min()
     }
 
+    /// Adds holds the store loaded later, for requests that name them; holds already known stay as they are.
+    public mutating func know(_ holds: [Hold]) {
+        for hold in holds where openHolds[hold.id] == nil && settledHolds[hold.id] == nil {
+            if hold.state == .open {
+                openHolds[hold.id] = hold
+                earliestOpenHoldExpiry = min(earliestOpenHoldExpiry ?? hold.expiresAt, hold.expiresAt)
+            } else {
+                settledHolds[hold.id] = hold.state
+            }
+        }
+    }
+
+    /// Forgets the settled holds, so that an account kept in memory does not grow with every
+    /// call; a request naming one again has the store load it (`know`).
+    public mutating func forgetSettledHolds() {
+        settledHolds.removeAll(keepingCapacity: true)
+    }
+
     // MARK: Figures
 
     /// The figures once everything due is settled (no expired lot has free funds then).

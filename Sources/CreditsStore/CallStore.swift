@@ -46,41 +46,6 @@ public protocol CallStore: Sendable {
     func postUsageInvoices(for tenantId: TenantId) async throws -> [PostUsageInvoice]
 }
 
-/// The answer to a call request and the balance it left, for the auto-recharge judgement
-/// (nil when it charged nothing: a repeat, a start, an end already charged by an upload;
-/// `CallDesk.balanceForRechargeJudgement`).
-public struct CallOutcome: Hashable, Sendable {
-    public let answer: CallAnswer
-    public let balanceMinor: Int64?
-    /// The tenant's currency, which the answer's amounts are in.
-    public let currency: Currency?
-
-    public init(answer: CallAnswer, balanceMinor: Int64?, currency: Currency? = nil) {
-        self.answer = answer
-        self.balanceMinor = balanceMinor
-        self.currency = currency
-    }
-}
-
-/// What became of each uploaded record.
-public enum UsageResult: Hashable, Sendable {
-    case charged(UsageRecord)
-    /// A record with this usage id and the same content was charged before.
-    case duplicate(UsageRecord)
-    case refused(BillingError)
-}
-
-public struct UsageBatchOutcome: Hashable, Sendable {
-    public let results: [UsageResult]
-    /// The balance after the batch, when it charged credits (`CallDesk.balanceForRechargeJudgement`).
-    public let balanceMinor: Int64?
-
-    public init(results: [UsageResult], balanceMinor: Int64?) {
-        self.results = results
-        self.balanceMinor = balanceMinor
-    }
-}
-
 /// Where a page of usage records ended.
 public struct UsageCursor: Hashable, Sendable {
     public let startTime: Instant
@@ -134,30 +99,4 @@ public struct PostUsageInvoice: Hashable, Sendable {
 
     /// "PU-2026-000001", numbered like the other invoices.
     public var number: String { Invoice.number(prefix: "PU", year: month.year, id: id) }
-}
-
-extension BillingError {
-    public static func unknownSession(_ id: CallSessionId) -> BillingError {
-        BillingError(.notFound, code: "unknownSession", detail: "No call session '\(id)' was started in this tenant.")
-    }
-
-    public static func sessionExists(_ id: CallSessionId) -> BillingError {
-        BillingError(.conflict, code: "sessionExists", detail: "Call session '\(id)' was already started with another request number.")
-    }
-
-    public static func sessionClosed(_ id: CallSessionId, _ state: CallSession.State) -> BillingError {
-        BillingError(.conflict, code: "sessionClosed", detail: "Call session '\(id)' is \(state.rawValue); it takes no more requests.")
-    }
-
-    public static func requestConflict(_ id: CallSessionId, _ number: Int64) -> BillingError {
-        BillingError(.conflict, code: "requestConflict", detail: "Request \(number) of call session '\(id)' was already answered for other content.")
-    }
-
-    public static func usageConflict(_ id: CallSessionId) -> BillingError {
-        BillingError(.conflict, code: "usageConflict", detail: "A different record was already charged under usage id '\(id)'.")
-    }
-
-    public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
-        BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
-    }
 }

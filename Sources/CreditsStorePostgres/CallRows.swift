@@ -76,6 +76,21 @@ enum CallRows {
             """, as: (String, String).self, logger: logger).map { ($0.0, StoredValues.answer($0.1)) }
     }
 
+    /// Every kept answer of these sessions.
+    static func answers(of sessionIds: [CallSessionId], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
+        -> [CallAnswerKey: KeptCallAnswer] {
+        guard !sessionIds.isEmpty else { return [:] }
+        let rows = try await c.rows("""
+            SELECT session_id, request_number, fingerprint, answer FROM call_answer
+            WHERE tenant_id = \(tenantId.rawValue) AND session_id = ANY(\(sessionIds.map(\.rawValue)))
+            """, as: (String, Int64, String, String).self, logger: logger)
+        var answers: [CallAnswerKey: KeptCallAnswer] = [:]
+        for row in rows {
+            answers[CallAnswerKey(sessionId: CallSessionId(stored: row.0), requestNumber: row.1)] = KeptCallAnswer(fingerprint: row.2, answer: StoredValues.answer(row.3))
+        }
+        return answers
+    }
+
     static func insertAnswer(_ answer: CallAnswer, fingerprint: String, _ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId,
                              _ c: PostgresConnection, _ logger: Logger) async throws {
         try await c.run("""

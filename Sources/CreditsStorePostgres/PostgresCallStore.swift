@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// Calls in PostgreSQL. Every request locks the tenant's account (`LedgerRows.loadAccount`),
-/// runs `CallDesk` and writes the result in one transaction: two instances charging one tenant
+/// is judged by `TenantCalls` and writes the result in one transaction: two instances charging one tenant
 /// take turns, so a pool minute or a unit of credit is never spent twice. Requests for one
 /// tenant that arrive together share a commit (`TenantCommits`).
 public final class PostgresCallStore: CallStore {
@@ -51,72 +51,19 @@ public final class PostgresCallStore: CallStore {
 
     public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
         -> CallOutcome {
-        let logger = database.logger
-        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
-            let tenant = try await Self.tenant(tenantId, c, logger)
-            let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: now, c, logger)
-            if let repeated = try await Self.repeatedAnswer(request.sessionId, request.requestNumber, request.fingerprint, tenantId, c, logger) {
-                return repeated
-            }
-            guard try await CallRows.session(request.sessionId, of: tenant, c, logger) == nil else { throw BillingError.sessionExists(request.sessionId) }
-            let user = try await request.upn.asyncFlatMap { try await DirectoryRows.user($0, in: tenantId, c, logger) }
-            let facts = Self.facts(callType: request.callType, user: user, caller: request.caller, callee: request.callee,
-                                   startTime: request.startTime, tenant: tenant, rates: rates)
-            let autoRecharge = try await BillingRows.autoRecharge(tenantId, c, logger)
-            let (desk, session, answer) = try await LedgerRows.withReservedIds(estimate: (0, 1), c, logger) { ids in
-                var desk = CallDesk(account: account, ids: ids, tenant: tenant, autoRecharge: autoRecharge, settings: settings)
-                try await Self.loadPools(for: facts, startTime: request.startTime, into: &desk, tenantId, c, logger)
-                let (session, answer) = desk.start(request, facts: facts, at: now)
-                return ((desk, session, answer), desk.ids)
-            }
-            var written = desk
-            try await Self.write(&written, tenantId, at: now, c, logger)
-            try await CallRows.insert(session, of: tenantId, c, logger)
-            try await CallRows.insertAnswer(answer, fingerprint: request.fingerprint, request.sessionId, request.requestNumber, of: tenantId, c, logger)
-            return CallOutcome(answer: answer, balanceMinor: written.balanceForRechargeJudgement)
+        guard case let .call(outcome) = try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now) else {
+            preconditionFailure("a start is answered as a call")
         }
+        return outcome
     }
 
     public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
                              for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
-        let logger = database.logger
-        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
-            let tenant = try await Self.tenant(tenantId, c, logger)
-            guard let stored = try await CallRows.session(sessionId, of: tenant, c, logger) else {
-                if let repeated = try await Self.repeatedAnswer(sessionId, requestNumber, step.fingerprint, tenantId, c, logger) { return repeated }
-                throw BillingError.unknownSession(sessionId)
-            }
-            let account = try await LedgerRows.loadAccount(tenantId, naming: [stored.holdId], dueBy: now, c, logger)
-            if let repeated = try await Self.repeatedAnswer(sessionId, requestNumber, step.fingerprint, tenantId, c, logger) { return repeated }
-            // Read again under the account's lock: another instance may have moved it on.
-            var session = try await CallRows.session(sessionId, of: tenant, c, logger)!
-            guard requestNumber > session.lastRequestNumber else {
-                throw BillingError.requestOutOfOrder(sessionId, requestNumber, last: session.lastRequestNumber)
-            }
-            guard session.state == .open else { throw BillingError.sessionClosed(sessionId, session.state) }
-            let autoRecharge = try await BillingRows.autoRecharge(tenantId, c, logger)
-            let recorded = try await UsageRows.records([sessionId.rawValue], of: tenantId, c, logger)[sessionId.rawValue]?.record
-            let opened = session
-            let (desk, moved, answer) = try await LedgerRows.withReservedIds(estimate: (0, 1), c, logger) { ids in
-                var desk = CallDesk(account: account, ids: ids, tenant: tenant, autoRecharge: autoRecharge, settings: settings)
-                var session = opened
-                let answer: CallAnswer
-                switch step {
-                case let .update(used):
-                    answer = desk.update(&session, requestNumber: requestNumber, usedSeconds: used, at: now)
-                case let .end(duration, endTime):
-                    try await Self.loadPool(of: session, into: &desk, tenantId, c, logger)
-                    answer = desk.end(&session, requestNumber: requestNumber, durationSeconds: duration, endTime: endTime, recorded: recorded, at: now)
-                }
-                return ((desk, session, answer), desk.ids)
-            }
-            session = moved
-            var written = desk
-            try await Self.write(&written, tenantId, at: now, c, logger)
-            try await CallRows.update(session, of: tenantId, c, logger)
-            try await CallRows.insertAnswer(answer, fingerprint: step.fingerprint, sessionId, requestNumber, of: tenantId, c, logger)
-            return CallOutcome(answer: answer, balanceMinor: written.balanceForRechargeJudgement, currency: tenant.currency)
+        let command = CallCommand.step(sessionId, requestNumber: requestNumber, step)
+        guard case let .call(outcome) = try await run(command, rates: RateBook(), settings: settings, for: tenantId, at: now) else {
+            preconditionFailure("a step is answered as a call")
         }
+        return outcome
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64] {
@@ -129,29 +76,9 @@ public final class PostgresCallStore: CallStore {
         var balances: [TenantId: Int64] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
             let tenantId = TenantId(tenant)
-            balances[tenantId] = try await database.transaction { c in
-                let tenantRecord = try await Self.tenant(tenantId, c, logger)
-                let candidates = try await CallRows.sessions(rows.map { CallSessionId(stored: $0.1) }, of: tenantRecord, c, logger)
-                let account = try await LedgerRows.loadAccount(tenantId, naming: Set(candidates.map(\.holdId)), dueBy: now, c, logger)
-                // Read again under the account's lock: a session may have ended meanwhile.
-                let sessions = try await CallRows.sessions(candidates.map(\.id), of: tenantRecord, c, logger)
-                    .filter { $0.state == .open && $0.expiresAt <= now }
-                let autoRecharge = try await BillingRows.autoRecharge(tenantId, c, logger)
-                let recorded = try await UsageRows.records(sessions.map(\.id.rawValue), of: tenantId, c, logger)
-                let (desk, expired) = try await LedgerRows.withReservedIds(estimate: (0, sessions.count), c, logger) { ids in
-                    var desk = CallDesk(account: account, ids: ids, tenant: tenantRecord, autoRecharge: autoRecharge, settings: settings)
-                    var expired: [CallSession] = []
-                    for var session in sessions {
-                        try await Self.loadPool(of: session, into: &desk, tenantId, c, logger)
-                        desk.expire(&session, recorded: recorded[session.id.rawValue]?.record, at: now)
-                        expired.append(session)
-                    }
-                    return ((desk, expired), desk.ids)
-                }
-                for session in expired { try await CallRows.update(session, of: tenantId, c, logger) }
-                var written = desk
-                try await Self.write(&written, tenantId, at: now, c, logger)
-                return written.balanceForRechargeJudgement
+            let command = CallCommand.expireSilent(rows.map { CallSessionId(stored: $0.1) })
+            if case let .expired(balance) = try await run(command, rates: RateBook(), settings: settings, for: tenantId, at: now) {
+                balances[tenantId] = balance
             }
         }
         return balances
@@ -171,48 +98,44 @@ public final class PostgresCallStore: CallStore {
     public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                             at now: Instant) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
+        guard case let .usage(outcome) = try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now) else {
+            preconditionFailure("an upload is answered with its records")
+        }
+        return outcome
+    }
+
+    /// One command in one transaction under the tenant's account lock (`LedgerRows.loadAccount`):
+    /// the state as stored, what the command needs looked up, the command applied with ledger
+    /// numbers reserved from the sequences, its changes written.
+    private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
+                     at now: Instant) async throws -> CallCommandOutcome {
         let logger = database.logger
         return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
             let tenant = try await Self.tenant(tenantId, c, logger)
             let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: now, c, logger)
-            let autoRecharge = try await BillingRows.autoRecharge(tenantId, c, logger)
-            let known = try await UsageRows.records(uploads.map(\.usageId.rawValue), of: tenantId, c, logger)
-            var users: [UserPrincipalName: User] = [:]
-            for upn in Set(uploads.compactMap(\.upn)) { users[upn] = try await DirectoryRows.user(upn, in: tenantId, c, logger) }
-            let knownUsers = users
-            let (desk, results, fingerprints) = try await LedgerRows.withReservedIds(estimate: (0, uploads.count), c, logger) { ids in
-                var desk = CallDesk(account: account, ids: ids, tenant: tenant, autoRecharge: autoRecharge, settings: settings)
-                var earlier: [String: (fingerprint: String, record: UsageRecord)] = [:]
-                var results: [UsageResult] = []
-                results.reserveCapacity(uploads.count)
-                for upload in uploads {
-                    if let known = earlier[upload.usageId.rawValue] ?? known[upload.usageId.rawValue] {
-                        // A real-time call's record counts as the same call whatever the upload says.
-                        let same = known.fingerprint == upload.fingerprint || known.record.source != .upload
-                        results.append(same ? .duplicate(known.record) : .refused(.usageConflict(upload.usageId)))
-                        continue
-                    }
-                    do {
-                        try tenant.usageRetention.check(startTime: upload.startTime, at: now)
-                        let facts = Self.facts(callType: upload.callType, user: upload.upn.flatMap { knownUsers[$0] }, caller: upload.caller,
-                                               callee: upload.callee, startTime: upload.startTime, tenant: tenant, rates: rates)
-                        if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
-                        try await Self.loadPools(for: facts, startTime: upload.startTime, into: &desk, tenantId, c, logger)
-                        let record = try desk.record(upload, facts: facts)
-                        earlier[upload.usageId.rawValue] = (upload.fingerprint, record)
-                        results.append(.charged(record))
-                    } catch let error as BillingError {
-                        results.append(.refused(error))
-                    }
-                }
-                desk.finishUploads(at: now)
-                return ((desk, results, earlier.mapValues(\.fingerprint)), desk.ids)
+            let desk = CallDesk(account: account, ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []), tenant: tenant,
+                                autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger), settings: settings)
+            var calls = TenantCalls(desk: desk)
+            while case let missing = calls.lookups(for: [command], rates: rates), !missing.isEmpty {
+                try await Self.load(missing, into: &calls, c, logger)
             }
-            var written = desk
-            try await UsageRows.insert(written.records.map { ($0, fingerprints[$0.usageId]!) }, of: tenantId, c, logger)
-            try await Self.writeLedgerAndPools(&written, tenantId, at: now, c, logger)
-            return UsageBatchOutcome(results: results, balanceMinor: written.balanceForRechargeJudgement)
+            let loaded = calls
+            let (outcome, applied) = try await LedgerRows.withReservedIds(estimate: Self.estimate(command), c, logger) { ids in
+                var attempt = loaded
+                attempt.use(ids)
+                let outcome = attempt.apply(command, rates: rates, at: now)
+                return ((outcome, attempt), attempt.desk.ids)
+            }
+            var written = applied
+            try await Self.write(written.takeChanges(), of: written, at: now, c, logger)
+            return try outcome.get()
         }
+    }
+
+    /// Ledger numbers a command is likely to take: a reserve, an extension, a post or an upload's charge.
+    private static func estimate(_ command: CallCommand) -> (lots: Int, transactions: Int) {
+        if case let .expireSilent(sessions) = command { return (0, sessions.count) }
+        return (0, 1)
     }
 
     // MARK: Reading
@@ -296,62 +219,46 @@ public final class PostgresCallStore: CallStore {
         return try await database.read { c in try await UsageRows.postUsageInvoices(of: tenantId, c, logger) }
     }
 
-    // MARK: Steps shared by the requests
+    // MARK: Loading and writing a tenant's calls
 
-    private static func repeatedAnswer(_ sessionId: CallSessionId, _ number: Int64, _ fingerprint: String, _ tenantId: TenantId,
-                                       _ c: PostgresConnection, _ logger: Logger) async throws -> CallOutcome? {
-        guard let recorded = try await CallRows.answer(sessionId, number, of: tenantId, c, logger) else { return nil }
-        guard recorded.fingerprint == fingerprint else { throw BillingError.requestConflict(sessionId, number) }
-        return CallOutcome(answer: recorded.answer, balanceMinor: nil)
+    private static func load(_ missing: TenantCalls.Lookups, into calls: inout TenantCalls, _ c: PostgresConnection, _ logger: Logger) async throws {
+        let tenant = calls.tenant
+        if !missing.sessions.isEmpty {
+            let found = try await CallRows.sessions(Array(missing.sessions), of: tenant, c, logger)
+            let answers = try await CallRows.answers(of: found.map(\.id), of: tenant.id, c, logger)
+            let byId = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+            for sessionId in missing.sessions { calls.know(session: sessionId, byId[sessionId], answers: answers) }
+        }
+        if !missing.usageIds.isEmpty {
+            let found = try await UsageRows.records(Array(missing.usageIds), of: tenant.id, c, logger)
+            for usageId in missing.usageIds {
+                calls.know(record: usageId, found[usageId].map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) })
+            }
+        }
+        for upn in missing.users { calls.know(user: upn, try await DirectoryRows.user(upn, in: tenant.id, c, logger)) }
+        if !missing.holds.isEmpty {
+            calls.know(try await LedgerRows.holds(c, logger, where: "tenant_id = $1 AND hold_id = ANY($2)", tenant.id.rawValue, missing.holds.map(\.rawValue)))
+        }
+        for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c, logger)) }
+    }
+
+    private static func write(_ changes: TenantCalls.Changes, of calls: TenantCalls, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws {
+        let tenantId = calls.tenant.id
+        for session in changes.newSessions { try await CallRows.insert(session, of: tenantId, c, logger) }
+        for session in changes.changedSessions { try await CallRows.update(session, of: tenantId, c, logger) }
+        for (key, kept) in changes.answers {
+            try await CallRows.insertAnswer(kept.answer, fingerprint: kept.fingerprint, key.sessionId, key.requestNumber, of: tenantId, c, logger)
+        }
+        try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c, logger)
+        try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, c, logger)
+        try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
+        for event in changes.desk.events {
+            try await NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, c, logger)
+        }
     }
 
     private static func tenant(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Tenant {
         guard let tenant = try await DirectoryRows.tenant(tenantId, c, logger) else { throw BillingError.unknownTenant(tenantId) }
         return tenant
-    }
-
-    private static func facts(callType: CallType, user: User?, caller: PhoneNumber, callee: PhoneNumber, startTime: Instant,
-                              tenant: Tenant, rates: RateBook) -> CallFacts {
-        let rate = rates.deck(for: tenant.currency)?.rate(for: callee, on: startTime.civilDateAndTime.date)
-        return CallFacts(callType: callType, user: user, caller: caller, callee: callee, rate: rate, tenantCountry: tenant.country)
-    }
-
-    private static func loadPools(for facts: CallFacts, startTime: Instant, into desk: inout CallDesk, _ tenantId: TenantId,
-                                  _ c: PostgresConnection, _ logger: Logger) async throws {
-        for slot in desk.missingPools(CallRoute.of(facts).pools, in: CalendarMonth(of: startTime)) {
-            desk.know(try await CallRows.pool(slot, of: tenantId, c, logger))
-        }
-    }
-
-    private static func loadPool(of session: CallSession, into desk: inout CallDesk, _ tenantId: TenantId, _ c: PostgresConnection,
-                                 _ logger: Logger) async throws {
-        guard let draw = session.pool else { return }
-        for slot in desk.missingPools([draw], in: CalendarMonth(of: session.start.startTime)) {
-            desk.know(try await CallRows.pool(slot, of: tenantId, c, logger))
-        }
-    }
-
-    /// Writes what a real-time request changed: records, ledger, pools.
-    private static func write(_ desk: inout CallDesk, _ tenantId: TenantId, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws {
-        try await UsageRows.insert(desk.records.map { ($0, "session") }, of: tenantId, c, logger)
-        try await writeLedgerAndPools(&desk, tenantId, at: now, c, logger)
-    }
-
-    private static func writeLedgerAndPools(_ desk: inout CallDesk, _ tenantId: TenantId, at now: Instant, _ c: PostgresConnection,
-                                            _ logger: Logger) async throws {
-        let changes = desk.takeLedgerChanges()
-        try await LedgerRows.write(changes, of: desk.account, c, logger)
-        try await CallRows.addPoolUse(desk.poolUse, of: tenantId, c, logger)
-        for event in desk.events {
-            try await NotificationRows.note(event, of: tenantId, currency: desk.account.currency, balanceMinor: desk.account.figures.balanceMinor,
-                                            at: now, c, logger)
-        }
-    }
-}
-
-extension Optional {
-    func asyncFlatMap<Mapped>(_ transform: (Wrapped) async throws -> Mapped?) async rethrows -> Mapped? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

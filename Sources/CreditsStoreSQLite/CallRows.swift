@@ -27,6 +27,12 @@ enum CallRows {
         return session(row, tenant: tenant)
     }
 
+    /// Every open session of the tenant, through the index of open sessions.
+    static func openSessions(of tenant: Tenant, _ db: Database) throws -> [CallSession] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM call_session INDEXED BY call_session_open WHERE state = 'open' AND tenant_id = ?"),
+                         arguments: [tenant.id.rawValue]).map { session($0, tenant: tenant) }
+    }
+
     static func session(_ row: Row, tenant: Tenant) -> CallSession {
         let upn: String? = row["upn"]
         let user = upn.map {
@@ -67,6 +73,18 @@ enum CallRows {
             arguments: [tenantId.rawValue, sessionId.rawValue, number])
         else { return nil }
         return (row[0], StoredValues.answer(row[1]))
+    }
+
+    /// Every kept answer of these sessions.
+    static func answers(of sessionIds: [CallSessionId], of tenantId: TenantId, _ db: Database) throws -> [CallAnswerKey: KeptCallAnswer] {
+        let statement = try db.cachedStatement(sql: "SELECT request_number, fingerprint, answer FROM call_answer WHERE tenant_id = ? AND session_id = ?")
+        var answers: [CallAnswerKey: KeptCallAnswer] = [:]
+        for sessionId in sessionIds {
+            for row in try Row.fetchAll(statement, arguments: [tenantId.rawValue, sessionId.rawValue]) {
+                answers[CallAnswerKey(sessionId: sessionId, requestNumber: row[0])] = KeptCallAnswer(fingerprint: row[1], answer: StoredValues.answer(row[2]))
+            }
+        }
+        return answers
     }
 
     static func insertAnswer(_ answer: CallAnswer, fingerprint: String, _ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ db: Database) throws {

@@ -105,5 +105,35 @@ enum CallSchema {
         migrator.registerMigration("calls-2") { db in
             try db.execute(sql: "ALTER TABLE usage_record ADD COLUMN unlicensed_use INTEGER NOT NULL DEFAULT 0")
         }
+        // Every write to what a tenant's calls are judged on counts in its version, whoever
+        // writes (this server, the command line, another process): a state kept in memory is
+        // used only while the version is the one it last wrote or read (`TenantCallsCache`).
+        migrator.registerMigration("calls-3") { db in
+            try db.execute(sql: "CREATE TABLE tenant_version (tenant_id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID")
+            for (table, tenantColumn, events) in tenantVersionTriggers {
+                for event in events {
+                    let row = event == "DELETE" ? "OLD" : "NEW"
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_version AFTER \(event) ON \(table) BEGIN
+                            INSERT INTO tenant_version (tenant_id, version) VALUES (\(row).\(tenantColumn), 1)
+                            ON CONFLICT (tenant_id) DO UPDATE SET version = version + 1;
+                        END
+                        """)
+                }
+            }
+        }
     }
+
+    /// The tables whose rows `TenantCalls` keeps in memory, the column naming their tenant, and
+    /// the writes that change them.
+    static let tenantVersionTriggers: [(table: String, tenantColumn: String, events: [String])] = [
+        ("tenant", "id", ["UPDATE", "DELETE"]),
+        ("tenant_user", "tenant_id", ["INSERT", "UPDATE", "DELETE"]),
+        ("billing_settings", "tenant_id", ["INSERT", "UPDATE"]),
+        ("credit_account", "tenant_id", ["INSERT", "UPDATE"]),
+        ("credit_lot", "tenant_id", ["INSERT", "UPDATE"]),
+        ("credit_hold", "tenant_id", ["INSERT", "UPDATE"]),
+        ("minute_pool", "tenant_id", ["INSERT", "UPDATE"]),
+        ("call_session", "tenant_id", ["INSERT", "UPDATE", "DELETE"]),
+    ]
 }

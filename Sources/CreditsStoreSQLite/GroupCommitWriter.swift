@@ -13,9 +13,11 @@ actor GroupCommitWriter {
     private let database: DatabasePool
     private var waiting: [Job] = []
     private var committing = false
+    private let afterFailure: @Sendable () -> Void
 
-    init(database: DatabasePool) {
+    init(database: DatabasePool, afterFailure: @escaping @Sendable () -> Void = {}) {
         self.database = database
+        self.afterFailure = afterFailure
     }
 
     func submit<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
@@ -49,6 +51,7 @@ actor GroupCommitWriter {
                 for (job, outcome) in zip(jobs, outcomes) { job.continuation.resume(with: outcome) }
             } catch {
                 // The transaction rolled back: nothing of any job was written.
+                afterFailure()
                 for job in jobs { job.continuation.resume(throwing: error) }
             }
         }

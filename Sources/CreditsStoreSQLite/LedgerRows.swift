@@ -3,13 +3,16 @@ import GRDB
 
 /// Reading and writing the ledger's rows; every function runs inside the caller's transaction.
 enum LedgerRows {
-    static func loadAccount(_ tenantId: TenantId, naming holdIds: Set<HoldId>, dueBy now: Instant, _ db: Database) throws -> CreditAccount {
+    /// The account with its live lots, the open holds due by `now` (every open hold when
+    /// `withEveryOpenHold`, as an account kept in memory needs) and the holds named.
+    static func loadAccount(_ tenantId: TenantId, naming holdIds: Set<HoldId> = [], withEveryOpenHold: Bool = false, dueBy now: Instant,
+                            _ db: Database) throws -> CreditAccount {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?"),
                                          arguments: [tenantId.rawValue])
         else { throw LedgerError.unknownAccount(tenantId) }
         let lots = try self.lots(db, where: "tenant_id = ? AND (free_minor > 0 OR held_minor > 0)", arguments: [tenantId.rawValue])
         var holds = try self.holds(db, indexedBy: "credit_hold_due", where: "tenant_id = ? AND state = 'open' AND expires_at <= ?",
-                                   arguments: [tenantId.rawValue, now.millisecondsSinceEpoch])
+                                   arguments: [tenantId.rawValue, withEveryOpenHold ? Int64.max : now.millisecondsSinceEpoch])
         let loaded = Set(holds.map(\.id))
         for holdId in holdIds where !loaded.contains(holdId) {
             holds += try self.holds(db, where: "tenant_id = ? AND hold_id = ?", arguments: [tenantId.rawValue, holdId.rawValue])

@@ -2,16 +2,18 @@ public import CreditsCore
 public import CreditsStore
 import GRDB
 
-/// Calls in the shared SQLite file. Every request loads what `CallDesk` needs (the tenant, its
-/// credits account, the session, the pools), runs it and writes the result in one transaction,
-/// through the same group commit as the ledger.
+/// Calls in the shared SQLite file. Every request is judged by the tenant's `TenantCalls`, kept
+/// in memory (`TenantCallsCache`) while the tenant's version says nobody else wrote it, and its
+/// changes are written in one transaction, through the same group commit as the ledger.
 public final class SQLiteCallStore: CallStore {
     let database: DatabasePool
     let writer: GroupCommitWriter
+    let cache: TenantCallsCache
 
-    init(database: DatabasePool, writer: GroupCommitWriter) {
+    init(database: DatabasePool, writer: GroupCommitWriter, cache: TenantCallsCache) {
         self.database = database
         self.writer = writer
+        self.cache = cache
     }
 
     // MARK: Rates
@@ -41,47 +43,19 @@ public final class SQLiteCallStore: CallStore {
     // MARK: Real time
 
     public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
-        try await writer.submit { db in
-            if let repeated = try Self.repeatedAnswer(request.sessionId, request.requestNumber, request.fingerprint, tenantId, db) { return repeated }
-            let tenant = try Self.tenant(tenantId, db)
-            guard try CallRows.session(request.sessionId, of: tenant, db) == nil else { throw BillingError.sessionExists(request.sessionId) }
-            let facts = Self.facts(callType: request.callType, user: try request.upn.flatMap { try Self.user($0, tenantId, db) },
-                                   caller: request.caller, callee: request.callee, startTime: request.startTime, tenant: tenant, rates: rates)
-            var desk = try Self.desk(for: tenant, holds: [], settings: settings, at: now, db)
-            try Self.loadPools(for: facts, startTime: request.startTime, into: &desk, tenantId, db)
-            let (session, answer) = desk.start(request, facts: facts, at: now)
-            try Self.write(&desk, tenantId, at: now, db)
-            try CallRows.insert(session, of: tenantId, db)
-            try CallRows.insertAnswer(answer, fingerprint: request.fingerprint, request.sessionId, request.requestNumber, of: tenantId, db)
-            return CallOutcome(answer: answer, balanceMinor: desk.balanceForRechargeJudgement)
+        guard case let .call(outcome) = try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now) else {
+            preconditionFailure("a start is answered as a call")
         }
+        return outcome
     }
 
     public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
                              for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
-        try await writer.submit { db in
-            if let repeated = try Self.repeatedAnswer(sessionId, requestNumber, step.fingerprint, tenantId, db) { return repeated }
-            let tenant = try Self.tenant(tenantId, db)
-            guard var session = try CallRows.session(sessionId, of: tenant, db) else { throw BillingError.unknownSession(sessionId) }
-            guard requestNumber > session.lastRequestNumber else {
-                throw BillingError.requestOutOfOrder(sessionId, requestNumber, last: session.lastRequestNumber)
-            }
-            guard session.state == .open else { throw BillingError.sessionClosed(sessionId, session.state) }
-            var desk = try Self.desk(for: tenant, holds: [session.holdId], settings: settings, at: now, db)
-            let answer: CallAnswer
-            switch step {
-            case let .update(used):
-                answer = desk.update(&session, requestNumber: requestNumber, usedSeconds: used, at: now)
-            case let .end(duration, endTime):
-                try Self.loadPool(of: session, into: &desk, tenantId, db)
-                let recorded = try UsageRows.record(sessionId.rawValue, of: tenantId, db)?.record
-                answer = desk.end(&session, requestNumber: requestNumber, durationSeconds: duration, endTime: endTime, recorded: recorded, at: now)
-            }
-            try Self.write(&desk, tenantId, at: now, db)
-            try CallRows.update(session, of: tenantId, db)
-            try CallRows.insertAnswer(answer, fingerprint: step.fingerprint, sessionId, requestNumber, of: tenantId, db)
-            return CallOutcome(answer: answer, balanceMinor: desk.balanceForRechargeJudgement, currency: tenant.currency)
+        let command = CallCommand.step(sessionId, requestNumber: requestNumber, step)
+        guard case let .call(outcome) = try await run(command, rates: RateBook([]), settings: settings, for: tenantId, at: now) else {
+            preconditionFailure("a step is answered as a call")
         }
+        return outcome
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64] {
@@ -91,20 +65,8 @@ public final class SQLiteCallStore: CallStore {
         }
         var balances: [TenantId: Int64] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
-            let ids = rows.map(\.1)
-            balances[tenant] = try await writer.submit { db in
-                let tenantRecord = try Self.tenant(tenant, db)
-                let sessions = try ids.compactMap { try CallRows.session($0, of: tenantRecord, db) }
-                    .filter { $0.state == .open && $0.expiresAt <= now }
-                var desk = try Self.desk(for: tenantRecord, holds: Set(sessions.map(\.holdId)), settings: settings, at: now, db)
-                for var session in sessions {
-                    try Self.loadPool(of: session, into: &desk, tenant, db)
-                    desk.expire(&session, recorded: try UsageRows.record(session.id.rawValue, of: tenant, db)?.record, at: now)
-                    try CallRows.update(session, of: tenant, db)
-                }
-                try Self.write(&desk, tenant, at: now, db)
-                return desk.balanceForRechargeJudgement
-            }
+            let outcome = try await run(.expireSilent(rows.map(\.1)), rates: RateBook([]), settings: settings, for: tenant, at: now)
+            if case let .expired(balance) = outcome { balances[tenant] = balance }
         }
         return balances
     }
@@ -121,40 +83,27 @@ public final class SQLiteCallStore: CallStore {
     public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                             at now: Instant) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
-        return try await writer.submit { db in
-            let tenant = try Self.tenant(tenantId, db)
-            var desk = try Self.desk(for: tenant, holds: [], settings: settings, at: now, db)
-            var earlier: [String: (fingerprint: String, record: UsageRecord)] = [:]
-            var users: [UserPrincipalName: User?] = [:]
-            var results: [UsageResult] = []
-            results.reserveCapacity(uploads.count)
-            for upload in uploads {
-                if let known = try earlier[upload.usageId.rawValue] ?? UsageRows.record(upload.usageId.rawValue, of: tenantId, db) {
-                    // A real-time call's record counts as the same call whatever the upload says.
-                    let same = known.fingerprint == upload.fingerprint || known.record.source != .upload
-                    results.append(same ? .duplicate(known.record) : .refused(.usageConflict(upload.usageId)))
-                    continue
-                }
-                do {
-                    try tenant.usageRetention.check(startTime: upload.startTime, at: now)
-                    let user = try upload.upn.flatMap { upn in
-                        try users[upn] ?? { let user = try Self.user(upn, tenant.id, db); users[upn] = user; return user }()
-                    }
-                    let facts = Self.facts(callType: upload.callType, user: user, caller: upload.caller, callee: upload.callee,
-                                           startTime: upload.startTime, tenant: tenant, rates: rates)
-                    if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
-                    try Self.loadPools(for: facts, startTime: upload.startTime, into: &desk, tenantId, db)
-                    let record = try desk.record(upload, facts: facts)
-                    earlier[upload.usageId.rawValue] = (upload.fingerprint, record)
-                    results.append(.charged(record))
-                } catch let error as BillingError {
-                    results.append(.refused(error))
-                }
+        guard case let .usage(outcome) = try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now) else {
+            preconditionFailure("an upload is answered with its records")
+        }
+        return outcome
+    }
+
+    /// One command in one transaction (shared with whatever else waits for the writer): the
+    /// tenant's state from the cache or the file, what it lacks looked up, the command applied,
+    /// its changes written, the state kept at the version they left.
+    private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
+                     at now: Instant) async throws -> CallCommandOutcome {
+        try await writer.submit { [cache] db in
+            var calls = try Self.calls(of: tenantId, settings: settings, cache: cache, at: now, db)
+            while case let missing = calls.lookups(for: [command], rates: rates), !missing.isEmpty {
+                try Self.load(missing, into: &calls, db)
             }
-            desk.finishUploads(at: now)
-            for record in desk.records { try UsageRows.insert(record, fingerprint: earlier[record.usageId]!.fingerprint, of: tenantId, db) }
-            try Self.writeLedgerAndPools(&desk, tenantId, at: now, db)
-            return UsageBatchOutcome(results: results, balanceMinor: desk.balanceForRechargeJudgement)
+            calls.use(try LedgerRows.nextIds(db))
+            let outcome = calls.apply(command, rates: rates, at: now)
+            try Self.write(calls.takeChanges(), of: calls, at: now, db)
+            cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
+            return try outcome.get()
         }
     }
 
@@ -215,13 +164,53 @@ public final class SQLiteCallStore: CallStore {
         try await database.read { db in try UsageRows.postUsageInvoices(of: tenantId, db) }
     }
 
-    // MARK: Steps shared by the requests
+    // MARK: Loading and writing a tenant's calls
 
-    private static func repeatedAnswer(_ sessionId: CallSessionId, _ number: Int64, _ fingerprint: String, _ tenantId: TenantId,
-                                       _ db: Database) throws -> CallOutcome? {
-        guard let recorded = try CallRows.answer(sessionId, number, of: tenantId, db) else { return nil }
-        guard recorded.fingerprint == fingerprint else { throw BillingError.requestConflict(sessionId, number) }
-        return CallOutcome(answer: recorded.answer, balanceMinor: nil)
+    /// The kept state when nobody wrote the tenant since, else the state as stored: the tenant,
+    /// its account with every open hold, its auto-recharge settings, its open sessions and their answers.
+    private static func calls(of tenantId: TenantId, settings: CallDesk.Settings, cache: TenantCallsCache, at now: Instant,
+                              _ db: Database) throws -> TenantCalls {
+        if let kept = cache.take(tenantId, at: try version(of: tenantId, db)), kept.desk.settings == settings { return kept }
+        let tenant = try Self.tenant(tenantId, db)
+        let desk = CallDesk(account: try LedgerRows.loadAccount(tenantId, withEveryOpenHold: true, dueBy: now, db), ids: try LedgerRows.nextIds(db),
+                            tenant: tenant, autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db), settings: settings)
+        let open = try CallRows.openSessions(of: tenant, db)
+        return TenantCalls(desk: desk, openSessions: open, answers: try CallRows.answers(of: open.map(\.id), of: tenantId, db))
+    }
+
+    static func version(of tenantId: TenantId, _ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM tenant_version WHERE tenant_id = ?"), arguments: [tenantId.rawValue]) ?? 0
+    }
+
+    private static func load(_ missing: TenantCalls.Lookups, into calls: inout TenantCalls, _ db: Database) throws {
+        let tenant = calls.tenant
+        for sessionId in missing.sessions {
+            let session = try CallRows.session(sessionId, of: tenant, db)
+            calls.know(session: sessionId, session, answers: session == nil ? [:] : try CallRows.answers(of: [sessionId], of: tenant.id, db))
+        }
+        for usageId in missing.usageIds {
+            calls.know(record: usageId, try UsageRows.record(usageId, of: tenant.id, db).map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) })
+        }
+        for upn in missing.users { calls.know(user: upn, try user(upn, tenant.id, db)) }
+        if !missing.holds.isEmpty {
+            calls.know(try missing.holds.flatMap { try LedgerRows.holds(db, where: "tenant_id = ? AND hold_id = ?", arguments: [tenant.id.rawValue, $0.rawValue]) })
+        }
+        for slot in missing.pools { calls.know(try CallRows.pool(slot, of: tenant.id, db)) }
+    }
+
+    private static func write(_ changes: TenantCalls.Changes, of calls: TenantCalls, at now: Instant, _ db: Database) throws {
+        let tenantId = calls.tenant.id
+        for session in changes.newSessions { try CallRows.insert(session, of: tenantId, db) }
+        for session in changes.changedSessions { try CallRows.update(session, of: tenantId, db) }
+        for (key, kept) in changes.answers {
+            try CallRows.insertAnswer(kept.answer, fingerprint: kept.fingerprint, key.sessionId, key.requestNumber, of: tenantId, db)
+        }
+        for kept in changes.records { try UsageRows.insert(kept.record, fingerprint: kept.fingerprint, of: tenantId, db) }
+        try LedgerRows.write(changes.desk.ledger, of: calls.desk.account, db)
+        try CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, db)
+        for event in changes.desk.events {
+            try NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, db)
+        }
     }
 
     private static func tenant(_ tenantId: TenantId, _ db: Database) throws -> Tenant {
@@ -234,45 +223,5 @@ public final class SQLiteCallStore: CallStore {
     private static func user(_ upn: UserPrincipalName, _ tenantId: TenantId, _ db: Database) throws -> User? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?"),
                          arguments: [tenantId.rawValue, upn.rawValue]).map(SQLiteDirectoryStore.user)
-    }
-
-    private static func facts(callType: CallType, user: User?, caller: PhoneNumber, callee: PhoneNumber, startTime: Instant,
-                              tenant: Tenant, rates: RateBook) -> CallFacts {
-        let rate = rates.deck(for: tenant.currency)?.rate(for: callee, on: startTime.civilDateAndTime.date)
-        return CallFacts(callType: callType, user: user, caller: caller, callee: callee, rate: rate, tenantCountry: tenant.country)
-    }
-
-    private static func desk(for tenant: Tenant, holds: Set<HoldId>, settings: CallDesk.Settings, at now: Instant, _ db: Database) throws -> CallDesk {
-        CallDesk(account: try LedgerRows.loadAccount(tenant.id, naming: holds, dueBy: now, db), ids: try LedgerRows.nextIds(db), tenant: tenant,
-                 autoRecharge: try SQLiteBillingStore.autoRecharge(tenant.id, db), settings: settings)
-    }
-
-    private static func loadPools(for facts: CallFacts, startTime: Instant, into desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {
-        for slot in desk.missingPools(CallRoute.of(facts).pools, in: CalendarMonth(of: startTime)) {
-            desk.know(try CallRows.pool(slot, of: tenantId, db))
-        }
-    }
-
-    private static func loadPool(of session: CallSession, into desk: inout CallDesk, _ tenantId: TenantId, _ db: Database) throws {
-        guard let draw = session.pool else { return }
-        for slot in desk.missingPools([draw], in: CalendarMonth(of: session.start.startTime)) {
-            desk.know(try CallRows.pool(slot, of: tenantId, db))
-        }
-    }
-
-    /// Writes what a real-time request changed: records, ledger, pools.
-    private static func write(_ desk: inout CallDesk, _ tenantId: TenantId, at now: Instant, _ db: Database) throws {
-        for record in desk.records { try UsageRows.insert(record, fingerprint: "session", of: tenantId, db) }
-        try writeLedgerAndPools(&desk, tenantId, at: now, db)
-    }
-
-    private static func writeLedgerAndPools(_ desk: inout CallDesk, _ tenantId: TenantId, at now: Instant, _ db: Database) throws {
-        let changes = desk.takeLedgerChanges()
-        try LedgerRows.write(changes, of: desk.account, db)
-        try CallRows.addPoolUse(desk.poolUse, of: tenantId, db)
-        for event in desk.events {
-            try NotificationRows.note(event, of: tenantId, currency: desk.account.currency, balanceMinor: desk.account.figures.balanceMinor,
-                                      at: now, db)
-        }
     }
 }

@@ -12,14 +12,16 @@ public struct SQLiteStores: Sendable {
     public let notifications: SQLiteNotificationStore
     let database: DatabasePool
 
-    public init(path: String) throws {
+    public init(path: String, callsCache: TenantCallsCache.Limits = TenantCallsCache.Limits()) throws {
         let database = try SQLiteDatabase.open(path: path)
         self.database = database
-        let writer = GroupCommitWriter(database: database)
+        let cache = TenantCallsCache(limits: callsCache)
+        // A transaction that did not commit may have kept states it wrote: none can be trusted.
+        let writer = GroupCommitWriter(database: database, afterFailure: { cache.forgetAll() })
         ledger = SQLiteLedgerStore(database: database, writer: writer)
         directory = SQLiteDirectoryStore(database: database)
         billing = SQLiteBillingStore(database: database)
-        calls = SQLiteCallStore(database: database, writer: writer)
+        calls = SQLiteCallStore(database: database, writer: writer, cache: cache)
         access = SQLiteAccessStore(database: database)
         answers = SQLiteAnswerStore(database: database)
         notifications = SQLiteNotificationStore(database: database)

@@ -1,8 +1,6 @@
 /// Real-time call charging and usage records for one tenant (`DOMAIN.md` sections 6 to 8),
-/// over its credits account, inside one store transaction.
-///
-/// The store loads the account, the sessions and pools a request needs, runs the request
-/// here, and writes back the account's changes, the sessions, `poolUse` and `records`.
+/// over its credits account: the money of `TenantCalls`, which judges the requests and keeps
+/// the desk between them. What the requests change is handed out by `takeChanges()`.
 public struct CallDesk: Sendable {
     public struct Settings: Hashable, Sendable {
         /// The most seconds one answer grants (our rule: 600).
@@ -49,8 +47,39 @@ public struct CallDesk: Sendable {
         self.settings = settings
     }
 
-    /// The ledger's changes made by the requests so far, for the store to write.
-    public mutating func takeLedgerChanges() -> LedgerChanges { account.takeChanges() }
+    /// What the requests since the last call changed, for the store to write; the desk goes
+    /// on from there (its pools' use so far becomes the baseline of the next changes).
+    public mutating func takeChanges() -> Changes {
+        let changes = Changes(ledger: account.takeChanges(), records: records, poolUse: poolUse, events: events)
+        account.forgetSettledHolds()
+        records.removeAll(keepingCapacity: true)
+        loadedPoolUse = pools.mapValues(\.used)
+        unlicensedUseEvents.removeAll()
+        creditsChargedMinor = 0
+        return changes
+    }
+
+    public struct Changes: Sendable {
+        public let ledger: LedgerChanges
+        /// Records written, in order.
+        public let records: [UsageRecord]
+        /// Units each pool gained, for the store to add.
+        public let poolUse: [PoolSlot: Int64]
+        public let events: [CreditEvent]
+    }
+
+    /// The ledger numbers the next requests take: the store hands out a fresh range for each
+    /// transaction, and reads back what was used.
+    public mutating func use(_ ids: LedgerIdAllocator) { self.ids = ids }
+
+    /// Holds loaded after the account, for sessions that name them.
+    public mutating func know(_ holds: [Hold]) { account.know(holds) }
+
+    public func knows(_ slot: PoolSlot) -> Bool { pools[slot] != nil }
+
+    public func knowsHold(_ holdId: HoldId) -> Bool {
+        account.openHolds[holdId] != nil || account.settledHolds[holdId] != nil
+    }
 
     /// Credits the requests so far took from the balance (held funds posted, records charged).
     public private(set) var creditsChargedMinor: Int64 = 0
@@ -76,8 +105,8 @@ public struct CallDesk: Sendable {
         loadedPoolUse[slot] = balance.used
     }
 
-    /// Units each pool gained since it was loaded, for the store to add.
-    public var poolUse: [PoolSlot: Int64] {
+    /// Units each pool gained since it was loaded or last written.
+    private var poolUse: [PoolSlot: Int64] {
         pools.compactMapValues { balance in
             let delta = balance.used - loadedPoolUse[PoolSlot(key: balance.key, month: balance.month)]!
             return delta == 0 ? nil : delta
@@ -86,7 +115,7 @@ public struct CallDesk: Sendable {
 
     /// What the administrators hear of the requests so far: the conferencing pool thresholds
     /// they took its use across, and records charged for unlicensed use.
-    public var events: [CreditEvent] { poolEvents + unlicensedUseEvents }
+    private var events: [CreditEvent] { poolEvents + unlicensedUseEvents }
 
     /// Records of unlicensed use charged by `finishUploads`, one event a day (its key names the day).
     private var unlicensedUseEvents: [CreditEvent] = []
@@ -328,18 +357,30 @@ public struct CallDesk: Sendable {
             ? .reserve(holdId: session.holdId, amountMinor: amountMinor, expiresAt: expiresAt)
             : .extendHold(holdId: session.holdId, additionalMinor: amountMinor, expiresAt: expiresAt)
         let key = IdempotencyKey(system: "call/\(session.id)/\(requestNumber)")
-        if case .success = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
-            session.heldMinor += amountMinor
+        // The amount is within the available balance and the hold is this session's, open.
+        if case let .failure(error) = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
+            preconditionFailure("the call's hold was refused: \(error)")
         }
+        session.heldMinor += amountMinor
     }
 
     /// Moves the ledger's backstop along with the session's new deadline.
     private mutating func extendBackstop(of session: CallSession, requestNumber: Int64, at now: Instant) {
-        guard session.heldMinor > 0 else { return }
+        guard session.heldMinor > 0, holdIsOpen(session, at: now) else { return }
         let key = IdempotencyKey(system: "call/\(session.id)/\(requestNumber)/deadline")
-        _ = account.execute(LedgerRequest(key: key, command: .extendHold(holdId: session.holdId, additionalMinor: 0,
-                                                                          expiresAt: session.expiresAt.adding(seconds: settings.holdBackstopSeconds))),
-                            at: now, ids: &ids, recorded: [:])
+        let request = LedgerRequest(key: key, command: .extendHold(holdId: session.holdId, additionalMinor: 0,
+                                                                   expiresAt: session.expiresAt.adding(seconds: settings.holdBackstopSeconds)))
+        if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
+            preconditionFailure("moving the call's hold deadline was refused: \(error)")
+        }
+    }
+
+    /// Whether the session's hold is still open once everything due by `now` is settled: the
+    /// ledger's backstop times a hold out (posting it in full) when the service was down for
+    /// longer than the backstop, and then the session's own charge is what the time-out took.
+    private mutating func holdIsOpen(_ session: CallSession, at now: Instant) -> Bool {
+        account.settleDue(at: now, ids: &ids)
+        return account.openHolds[session.holdId] != nil
     }
 
     /// Posts the call's charge against its hold (debt where the hold falls short), or charges
@@ -348,15 +389,21 @@ public struct CallDesk: Sendable {
         let key = IdempotencyKey(system: "call/\(session.id)/end")
         let command: LedgerCommand
         if session.heldMinor > 0 {
+            guard holdIsOpen(session, at: now) else {
+                creditsChargedMinor += session.heldMinor
+                return
+            }
             command = .postHold(holdId: session.holdId, amountMinor: chargeMinor)
         } else if chargeMinor > 0 {
             command = .charge(amountMinor: chargeMinor, coverage: .mayIncurDebt)
         } else {
             return
         }
-        if case .success = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
-            creditsChargedMinor += chargeMinor
+        // The hold is open (checked above) and a charge may incur debt: nothing refuses it.
+        if case let .failure(error) = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
+            preconditionFailure("the call's charge was refused: \(error)")
         }
+        creditsChargedMinor += chargeMinor
     }
 
     private static func capability(of payer: Payer) -> Capability {

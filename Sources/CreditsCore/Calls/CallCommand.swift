@@ -1,0 +1,117 @@
+/// A request to a tenant's calls, as `TenantCalls` applies it.
+public enum CallCommand: Hashable, Sendable {
+    case start(CallStart)
+    /// *update* or *end* of a session.
+    case step(CallSessionId, requestNumber: Int64, CallStep)
+    /// Up to `LedgerLimits.maximumBatchSize` records uploaded after the fact.
+    case upload([UsageUpload])
+    /// Charges those of these sessions whose platform went silent past their deadline.
+    case expireSilent([CallSessionId])
+}
+
+/// What a command came to.
+public enum CallCommandOutcome: Hashable, Sendable {
+    case call(CallOutcome)
+    case usage(UsageBatchOutcome)
+    /// The balance to judge auto-recharge on, when the time-outs charged credits.
+    case expired(balanceMinor: Int64?)
+}
+
+/// One request of one session, whose answer is kept so that a repeat gets it again.
+public struct CallAnswerKey: Hashable, Sendable {
+    public let sessionId: CallSessionId
+    public let requestNumber: Int64
+
+    public init(sessionId: CallSessionId, requestNumber: Int64) {
+        self.sessionId = sessionId
+        self.requestNumber = requestNumber
+    }
+}
+
+/// An answer as kept: with the fingerprint of the request that got it.
+public struct KeptCallAnswer: Hashable, Sendable {
+    public let fingerprint: String
+    public let answer: CallAnswer
+
+    public init(fingerprint: String, answer: CallAnswer) {
+        self.fingerprint = fingerprint
+        self.answer = answer
+    }
+}
+
+/// A usage record as kept: with the fingerprint of the upload that wrote it (`session` for a
+/// real-time call's own record).
+public struct KeptUsageRecord: Hashable, Sendable {
+    public let fingerprint: String
+    public let record: UsageRecord
+
+    public init(fingerprint: String, record: UsageRecord) {
+        self.fingerprint = fingerprint
+        self.record = record
+    }
+
+    /// The fingerprint of the record a call's *end* or time-out writes.
+    public static let realTimeFingerprint = "session"
+}
+
+/// The answer to a call request and the balance it left, for the auto-recharge judgement
+/// (nil when it charged nothing: a repeat, a start, an end already charged by an upload;
+/// `CallDesk.balanceForRechargeJudgement`).
+public struct CallOutcome: Hashable, Sendable {
+    public let answer: CallAnswer
+    public let balanceMinor: Int64?
+    /// The tenant's currency, which the answer's amounts are in.
+    public let currency: Currency?
+
+    public init(answer: CallAnswer, balanceMinor: Int64?, currency: Currency? = nil) {
+        self.answer = answer
+        self.balanceMinor = balanceMinor
+        self.currency = currency
+    }
+}
+
+/// What became of each uploaded record.
+public enum UsageResult: Hashable, Sendable {
+    case charged(UsageRecord)
+    /// A record with this usage id and the same content was charged before.
+    case duplicate(UsageRecord)
+    case refused(BillingError)
+}
+
+public struct UsageBatchOutcome: Hashable, Sendable {
+    public let results: [UsageResult]
+    /// The balance after the batch, when it charged credits (`CallDesk.balanceForRechargeJudgement`).
+    public let balanceMinor: Int64?
+
+    public init(results: [UsageResult], balanceMinor: Int64?) {
+        self.results = results
+        self.balanceMinor = balanceMinor
+    }
+}
+
+
+extension BillingError {
+    public static func unknownSession(_ id: CallSessionId) -> BillingError {
+        BillingError(.notFound, code: "unknownSession", detail: "No call session '\(id)' was started in this tenant.")
+    }
+
+    public static func sessionExists(_ id: CallSessionId) -> BillingError {
+        BillingError(.conflict, code: "sessionExists", detail: "Call session '\(id)' was already started with another request number.")
+    }
+
+    public static func sessionClosed(_ id: CallSessionId, _ state: CallSession.State) -> BillingError {
+        BillingError(.conflict, code: "sessionClosed", detail: "Call session '\(id)' is \(state.rawValue); it takes no more requests.")
+    }
+
+    public static func requestConflict(_ id: CallSessionId, _ number: Int64) -> BillingError {
+        BillingError(.conflict, code: "requestConflict", detail: "Request \(number) of call session '\(id)' was already answered for other content.")
+    }
+
+    public static func usageConflict(_ id: CallSessionId) -> BillingError {
+        BillingError(.conflict, code: "usageConflict", detail: "A different record was already charged under usage id '\(id)'.")
+    }
+
+    public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
+        BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
+    }
+}

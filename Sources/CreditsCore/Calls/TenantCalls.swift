@@ -1,0 +1,299 @@
+/// One tenant's calls and credits as the rules need them, applied to command by command
+/// (`DOMAIN.md` sections 4 to 8): the order and state of a session's requests, repeats, usage
+/// records counted once, retention, who pays and what it costs.
+///
+/// A store keeps the value between transactions, as long as nobody else wrote the tenant;
+/// before each batch it loads what `lookups(for:rates:)` asks for, until nothing is missing,
+/// then applies the commands and writes `takeChanges()`. Nothing here reads or writes a store.
+public struct TenantCalls: Sendable {
+    /// What the store must load before `apply` can judge the commands.
+    public struct Lookups: Hashable, Sendable {
+        /// Sessions to load with all their kept answers (absent ones are noted as such).
+        public var sessions: Set<CallSessionId> = []
+        /// Usage records by usage id.
+        public var usageIds: Set<String> = []
+        public var users: Set<UserPrincipalName> = []
+        /// Holds of loaded sessions that the account does not know.
+        public var holds: Set<HoldId> = []
+        public var pools: Set<CallDesk.PoolSlot> = []
+
+        public var isEmpty: Bool { sessions.isEmpty && usageIds.isEmpty && users.isEmpty && holds.isEmpty && pools.isEmpty }
+    }
+
+    /// Everything the commands since the last call changed, for the store to write in one transaction.
+    public struct Changes: Sendable {
+        public let desk: CallDesk.Changes
+        /// Sessions to insert, then sessions to update (each once, in its latest state).
+        public let newSessions: [CallSession]
+        public let changedSessions: [CallSession]
+        public let answers: [(key: CallAnswerKey, kept: KeptCallAnswer)]
+        /// The records of `desk.records` with their fingerprints, in order.
+        public let records: [KeptUsageRecord]
+        /// The balance the events are told with.
+        public let balanceMinor: Int64
+    }
+
+    /// Users kept in memory beyond one batch, at most: a tenant with more sees some loaded again.
+    public static let maximumKeptUsers = 10_000
+
+    public private(set) var desk: CallDesk
+    public var tenant: Tenant { desk.tenant }
+    /// Open sessions are kept between batches; closed ones only for the batch that loaded or closed them.
+    private var sessions: [CallSessionId: CallSession] = [:]
+    /// Sessions looked up and not found, for this batch.
+    private var absentSessions: Set<CallSessionId> = []
+    private var answers: [CallAnswerKey: KeptCallAnswer] = [:]
+    /// Records by usage id, looked up or written in this batch; nil when looked up and not found.
+    private var records: [String: KeptUsageRecord?] = [:]
+    /// Users by name; nil when there is no such user.
+    private var users: [UserPrincipalName: User?] = [:]
+    private var newSessions: [CallSessionId] = []
+    private var changedSessions: Set<CallSessionId> = []
+    private var newAnswers: [(key: CallAnswerKey, kept: KeptCallAnswer)] = []
+
+    /// A tenant's state as loaded: its account with its live lots and at least its open holds
+    /// that are due, and its open sessions with their answers (any not given are looked up).
+    public init(desk: CallDesk, openSessions: [CallSession] = [], answers: [CallAnswerKey: KeptCallAnswer] = [:]) {
+        self.desk = desk
+        for session in openSessions where session.state == .open { sessions[session.id] = session }
+        self.answers = answers.filter { sessions[$0.key.sessionId] != nil }
+    }
+
+    // MARK: What to load
+
+    /// What is still missing to apply `commands`; empty when they can be applied. Ask again
+    /// after loading: what a session or user turns out to be decides which pools and holds follow.
+    public func lookups(for commands: [CallCommand], rates: RateBook) -> Lookups {
+        var missing = Lookups()
+        for command in commands {
+            switch command {
+            case let .start(request):
+                lookUp(request.sessionId, into: &missing)
+                if let upn = request.upn, users[upn] == nil { missing.users.insert(upn) }
+                if request.upn.map({ users[$0] != nil }) ?? true {
+                    let facts = facts(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates)
+                    lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: request.startTime), into: &missing)
+                }
+            case let .step(sessionId, _, step):
+                lookUp(sessionId, into: &missing)
+                if case .end = step, let session = sessions[sessionId], session.state == .open {
+                    lookUpRecordAndPool(of: session, into: &missing)
+                }
+            case let .upload(uploads):
+                for upload in uploads {
+                    if records[upload.usageId.rawValue] == nil { missing.usageIds.insert(upload.usageId.rawValue) }
+                    if let upn = upload.upn, users[upn] == nil { missing.users.insert(upn) }
+                    guard upload.upn.map({ users[$0] != nil }) ?? true else { continue }
+                    let facts = facts(upload.callType, upn: upload.upn, upload.caller, upload.callee, upload.startTime, rates)
+                    lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: upload.startTime), into: &missing)
+                }
+            case let .expireSilent(sessionIds):
+                for sessionId in sessionIds {
+                    lookUp(sessionId, into: &missing)
+                    if let session = sessions[sessionId], session.state == .open { lookUpRecordAndPool(of: session, into: &missing) }
+                }
+            }
+        }
+        return missing
+    }
+
+    private func lookUp(_ sessionId: CallSessionId, into missing: inout Lookups) {
+        guard let session = sessions[sessionId] else {
+            if !absentSessions.contains(sessionId) { missing.sessions.insert(sessionId) }
+            return
+        }
+        if session.state == .open, session.heldMinor > 0, !desk.knowsHold(session.holdId) { missing.holds.insert(session.holdId) }
+    }
+
+    private func lookUpRecordAndPool(of session: CallSession, into missing: inout Lookups) {
+        if records[session.id.rawValue] == nil { missing.usageIds.insert(session.id.rawValue) }
+        if let pool = session.pool { lookUpPools([pool], month: CalendarMonth(of: session.start.startTime), into: &missing) }
+    }
+
+    private func lookUpPools(_ draws: [PoolDraw], month: CalendarMonth, into missing: inout Lookups) {
+        for draw in draws where !desk.knows(CallDesk.PoolSlot(key: draw.key, month: month)) {
+            missing.pools.insert(CallDesk.PoolSlot(key: draw.key, month: month))
+        }
+    }
+
+    /// A session as stored with its kept answers, or nil when there is none with that id.
+    public mutating func know(session sessionId: CallSessionId, _ stored: CallSession?, answers kept: [CallAnswerKey: KeptCallAnswer]) {
+        guard sessions[sessionId] == nil else { return }
+        guard let stored else {
+            absentSessions.insert(sessionId)
+            return
+        }
+        sessions[sessionId] = stored
+        for (key, answer) in kept where key.sessionId == sessionId { answers[key] = answer }
+    }
+
+    public mutating func know(record usageId: String, _ kept: KeptUsageRecord?) {
+        if records[usageId] == nil { records[usageId] = .some(kept) }
+    }
+
+    public mutating func know(user upn: UserPrincipalName, _ user: User?) {
+        if users[upn] == nil { users[upn] = .some(user) }
+    }
+
+    public mutating func know(_ holds: [Hold]) { desk.know(holds) }
+
+    /// The ledger numbers this transaction hands out (`CallDesk.use`).
+    public mutating func use(_ ids: LedgerIdAllocator) { desk.use(ids) }
+    public mutating func know(_ pool: PoolBalance) { desk.know(pool) }
+
+    // MARK: Applying
+
+    /// Applies one command to the state, with the ledger numbers `ids` hands out; a refusal
+    /// changes nothing. Everything `lookups(for:rates:)` asked for must have been loaded.
+    public mutating func apply(_ command: CallCommand, rates: RateBook, at now: Instant) -> Result<CallCommandOutcome, BillingError> {
+        let chargedBefore = desk.creditsChargedMinor
+        let outcome: Result<CallCommandOutcome, BillingError>
+        switch command {
+        case let .start(request): outcome = start(request, rates: rates, at: now).map(CallCommandOutcome.call)
+        case let .step(sessionId, number, step): outcome = continueCall(sessionId, number, step, at: now).map(CallCommandOutcome.call)
+        case let .upload(uploads): outcome = .success(.usage(upload(uploads, rates: rates, at: now)))
+        case let .expireSilent(sessionIds): outcome = .success(.expired(balanceMinor: expire(sessionIds, at: now)))
+        }
+        guard case let .success(.call(call)) = outcome, desk.creditsChargedMinor > chargedBefore else { return outcome }
+        return .success(.call(CallOutcome(answer: call.answer, balanceMinor: desk.account.figures.balanceMinor, currency: call.currency)))
+    }
+
+    private mutating func start(_ request: CallStart, rates: RateBook, at now: Instant) -> Result<CallOutcome, BillingError> {
+        let key = CallAnswerKey(sessionId: request.sessionId, requestNumber: request.requestNumber)
+        if let repeated = repeatedAnswer(key, request.fingerprint) { return repeated }
+        guard sessions[request.sessionId] == nil else { return .failure(.sessionExists(request.sessionId)) }
+        precondition(absentSessions.contains(request.sessionId), "the session was looked up")
+        let facts = facts(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates)
+        let (session, answer) = desk.start(request, facts: facts, at: now)
+        absentSessions.remove(request.sessionId)
+        sessions[session.id] = session
+        newSessions.append(session.id)
+        keep(answer, for: key, fingerprint: request.fingerprint)
+        return .success(CallOutcome(answer: answer, balanceMinor: nil, currency: tenant.currency))
+    }
+
+    private mutating func continueCall(_ sessionId: CallSessionId, _ number: Int64, _ step: CallStep, at now: Instant) -> Result<CallOutcome, BillingError> {
+        let key = CallAnswerKey(sessionId: sessionId, requestNumber: number)
+        if let repeated = repeatedAnswer(key, step.fingerprint) { return repeated }
+        guard var session = sessions[sessionId] else { return .failure(.unknownSession(sessionId)) }
+        guard number > session.lastRequestNumber else { return .failure(.requestOutOfOrder(sessionId, number, last: session.lastRequestNumber)) }
+        guard session.state == .open else { return .failure(.sessionClosed(sessionId, session.state)) }
+        let answer: CallAnswer
+        switch step {
+        case let .update(used):
+            answer = desk.update(&session, requestNumber: number, usedSeconds: used, at: now)
+        case let .end(duration, endTime):
+            let recorded = recordLookedUp(sessionId.rawValue)
+            answer = desk.end(&session, requestNumber: number, durationSeconds: duration, endTime: endTime, recorded: recorded?.record, at: now)
+            if recorded == nil { records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!) }
+        }
+        changed(session)
+        keep(answer, for: key, fingerprint: step.fingerprint)
+        return .success(CallOutcome(answer: answer, balanceMinor: nil, currency: tenant.currency))
+    }
+
+    /// The balance to judge auto-recharge on, when the time-outs charged credits.
+    private mutating func expire(_ sessionIds: [CallSessionId], at now: Instant) -> Int64? {
+        let chargedBefore = desk.creditsChargedMinor
+        for sessionId in sessionIds {
+            guard var session = sessions[sessionId], session.state == .open, session.expiresAt <= now else { continue }
+            let recorded = recordLookedUp(sessionId.rawValue)
+            desk.expire(&session, recorded: recorded?.record, at: now)
+            if recorded == nil { records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!) }
+            changed(session)
+        }
+        return desk.creditsChargedMinor > chargedBefore ? desk.account.figures.balanceMinor : nil
+    }
+
+    private mutating func upload(_ uploads: [UsageUpload], rates: RateBook, at now: Instant) -> UsageBatchOutcome {
+        let chargedBefore = desk.creditsChargedMinor
+        var results: [UsageResult] = []
+        results.reserveCapacity(uploads.count)
+        for upload in uploads {
+            if let known = recordLookedUp(upload.usageId.rawValue) {
+                // A real-time call's record counts as the same call whatever the upload says.
+                let same = known.fingerprint == upload.fingerprint || known.record.source != .upload
+                results.append(same ? .duplicate(known.record) : .refused(.usageConflict(upload.usageId)))
+                continue
+            }
+            do throws(BillingError) {
+                try tenant.usageRetention.check(startTime: upload.startTime, at: now)
+                let facts = facts(upload.callType, upn: upload.upn, upload.caller, upload.callee, upload.startTime, rates)
+                if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
+                let record = try desk.record(upload, facts: facts)
+                records[upload.usageId.rawValue] = KeptUsageRecord(fingerprint: upload.fingerprint, record: record)
+                results.append(.charged(record))
+            } catch {
+                results.append(.refused(error))
+            }
+        }
+        desk.finishUploads(at: now)
+        return UsageBatchOutcome(results: results, balanceMinor: desk.creditsChargedMinor > chargedBefore ? desk.account.figures.balanceMinor : nil)
+    }
+
+    // MARK: Writing
+
+    /// What the commands since the last call changed; the state goes on from there, keeping
+    /// only what stays true beyond the transaction (open sessions and their answers, users, the
+    /// account, the pools).
+    public mutating func takeChanges() -> Changes {
+        let deskChanges = desk.takeChanges()
+        let fresh = Set(newSessions)
+        let changes = Changes(
+            desk: deskChanges,
+            newSessions: newSessions.map { sessions[$0]! },
+            changedSessions: changedSessions.subtracting(fresh).sorted().map { sessions[$0]! },
+            answers: newAnswers,
+            records: deskChanges.records.map { record in
+                KeptUsageRecord(fingerprint: records[record.usageId]??.fingerprint ?? KeptUsageRecord.realTimeFingerprint, record: record)
+            },
+            balanceMinor: desk.account.figures.balanceMinor)
+        sessions = sessions.filter { $0.value.state == .open }
+        answers = answers.filter { sessions[$0.key.sessionId] != nil }
+        absentSessions.removeAll()
+        records.removeAll(keepingCapacity: true)
+        if users.count > Self.maximumKeptUsers { users.removeAll() }
+        newSessions.removeAll()
+        changedSessions.removeAll()
+        newAnswers.removeAll()
+        return changes
+    }
+
+    /// A rough count of the bytes this state holds, for the cache's bound.
+    public var approximateBytes: Int {
+        1_024 + desk.account.liveLots.count * 160 + desk.account.openHolds.count * 320 + sessions.count * 900
+            + answers.count * 200 + users.count * 400
+    }
+
+    // MARK: Steps shared by the commands
+
+    private func repeatedAnswer(_ key: CallAnswerKey, _ fingerprint: String) -> Result<CallOutcome, BillingError>? {
+        guard let kept = answers[key] else { return nil }
+        guard kept.fingerprint == fingerprint else { return .failure(.requestConflict(key.sessionId, key.requestNumber)) }
+        return .success(CallOutcome(answer: kept.answer, balanceMinor: nil, currency: tenant.currency))
+    }
+
+    private func recordLookedUp(_ usageId: String) -> KeptUsageRecord? {
+        guard let looked = records[usageId] else { preconditionFailure("usage id \(usageId) was looked up") }
+        return looked
+    }
+
+    private mutating func keep(_ answer: CallAnswer, for key: CallAnswerKey, fingerprint: String) {
+        let kept = KeptCallAnswer(fingerprint: fingerprint, answer: answer)
+        answers[key] = kept
+        newAnswers.append((key, kept))
+    }
+
+    private mutating func changed(_ session: CallSession) {
+        sessions[session.id] = session
+        changedSessions.insert(session.id)
+    }
+
+    /// The user (looked up), the callee's rate on the call's date in the tenant's currency.
+    private func facts(_ callType: CallType, upn: UserPrincipalName?, _ caller: PhoneNumber, _ callee: PhoneNumber,
+                       _ startTime: Instant, _ rates: RateBook) -> CallFacts {
+        let rate = rates.deck(for: tenant.currency)?.rate(for: callee, on: startTime.civilDateAndTime.date)
+        return CallFacts(callType: callType, user: upn.flatMap { users[$0] ?? nil }, caller: caller, callee: callee, rate: rate,
+                         tenantCountry: tenant.country)
+    }
+}
