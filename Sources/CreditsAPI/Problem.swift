@@ -122,6 +122,7 @@ extension BillingError {
         case .paymentFailed: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .unavailable: .gatewayTimeout
         case .throttled: .tooManyRequests
+        case .overloaded: .serviceUnavailable
         }
     }
 }

@@ -21,7 +21,10 @@ import Payments
 /// through `/v1/test-clock`; never in production), `schedule.intervalSeconds` (how often what
 /// falls due is run: expiries, silent calls, post-usage invoices), `recharge.intervalSeconds`
 /// (how often recharges left in flight are picked up), `calls.quotaSeconds` (the most seconds
-/// one answer grants), `limits.requestsPerSecond` and `limits.burst` (each credential's rate),
+/// one answer grants), `calls.maximumInProgress` and `calls.maximumInProgressPerTenant` (call
+/// and usage requests in progress beyond which one is answered 503, see `CallAdmission`),
+/// `calls.cacheTenants` and `calls.cacheMegabytes` (tenants whose call state stays in memory,
+/// see `TenantCallsCache`), `limits.requestsPerSecond` and `limits.burst` (each credential's rate),
 /// `limits.anonymousPerSecond` and `limits.anonymousBurst` (each client address's rate for
 /// requests without a working credential: sign-ins, unknown tokens),
 /// `auth.passwordCost` (bcrypt's cost), `webhooks.allowPlainHTTP` and
@@ -54,7 +57,9 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
                                        level: reader.string(forKey: "log.level", as: Logger.Level.self, default: .info))
     ServiceMetrics.bootstrap()
     let location = try DatabaseLocation(reader.string(forKey: "database", default: DatabaseLocation.defaultArgument))
-    let (stores, postgres) = try await location.open()
+    let callsCache = TenantCallsCache.Limits(tenants: max(0, reader.int(forKey: "calls.cacheTenants", default: 10_000)),
+                                             bytes: max(0, reader.int(forKey: "calls.cacheMegabytes", default: 256)) << 20)
+    let (stores, postgres) = try await location.open(callsCache: callsCache)
     let testClock = reader.bool(forKey: "testClock", default: false) ? ManualClock(SystemClock().now()) : nil
     let clock: any CreditsClock = testClock ?? SystemClock()
     var accessSettings = AccessService.Settings()
@@ -76,7 +81,10 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     let quotaSeconds = reader.int(forKey: "calls.quotaSeconds", default: 600)
     // A grant longer than a day would let one answer outrun the bounds on what a call may report.
     guard (1...86_400).contains(quotaSeconds) else { throw ConfigurationError(description: "CALLS_QUOTA_SECONDS is 1 to 86400, not \(quotaSeconds).") }
-    let calls = CallService(stores: stores, billing: billing, clock: clock, settings: CallDesk.Settings(quotaSeconds: Int64(quotaSeconds)))
+    let admission = CallAdmission.Limits(inProgress: max(1, reader.int(forKey: "calls.maximumInProgress", default: 4_096)),
+                                         inProgressPerTenant: max(1, reader.int(forKey: "calls.maximumInProgressPerTenant", default: 1_024)))
+    let calls = CallService(stores: stores, billing: billing, clock: clock, settings: CallDesk.Settings(quotaSeconds: Int64(quotaSeconds)),
+                            admission: CallAdmission(limits: admission))
     let webhookPolicy = WebhookAddress.Policy(allowsPlainHTTP: reader.bool(forKey: "webhooks.allowPlainHTTP", default: false),
                                               allowsPrivateAddresses: reader.bool(forKey: "webhooks.allowPrivateAddresses", default: false))
     let dispatcher = NotificationDispatcher(stores: stores, mail: try mailer(reader.scoped(to: "smtp"), logger: logger),

@@ -46,11 +46,12 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         try await open().stores
     }
 
-    /// The stores, and for PostgreSQL the database, whose connections `close()` ends.
-    public func open() async throws -> (stores: Stores, postgres: PostgresDatabase?) {
+    /// The stores, and for PostgreSQL the database, whose connections `close()` ends;
+    /// `callsCache` bounds the tenants whose call state stays in memory.
+    public func open(callsCache: TenantCallsCache.Limits = TenantCallsCache.Limits()) async throws -> (stores: Stores, postgres: PostgresDatabase?) {
         switch self {
         case let .sqlite(path):
-            return (try SQLiteStores(path: path).stores, nil)
+            return (try SQLiteStores(path: path, callsCache: callsCache).stores, nil)
         case let .postgres(address):
             let database = try await PostgresDatabase(address)
             return (PostgresStores(database: database).stores, database)

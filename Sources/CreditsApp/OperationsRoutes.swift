@@ -26,6 +26,11 @@ extension Router<APIRequestContext> {
         get("/metrics") { _, _ in
             Gauge(label: "commscredits_holds_open").record(try await stores.ledger.openHoldCount())
             Gauge(label: "commscredits_notifications_queued").record(try await stores.notifications.queuedCount())
+            let kept = stores.calls.keptTenants
+            Gauge(label: "commscredits_calls_kept_tenants").record(kept.tenants)
+            Gauge(label: "commscredits_calls_kept_bytes").record(kept.bytes)
+            Gauge(label: "commscredits_calls_kept_hits").record(kept.hits)
+            Gauge(label: "commscredits_calls_kept_misses").record(kept.misses)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: ServiceMetrics.registry.emitToBuffer())))
         }

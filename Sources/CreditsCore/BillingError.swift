@@ -7,6 +7,8 @@ public struct BillingError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalid, unauthenticated, notFound, conflict, notAllowed, paymentFailed, unavailable
         /// Too many attempts: try again after `retryAfterSeconds`.
         case throttled
+        /// Too many requests waiting already: try again after `retryAfterSeconds`; nothing was done.
+        case overloaded
     }
 
     public let kind: Kind

@@ -9,14 +9,17 @@ public final class CallService: Sendable {
     let billing: BillingService
     let clock: any CreditsClock
     public let settings: CallDesk.Settings
+    public let admission: CallAdmission
     /// The decks in memory, read from the store once and replaced on every import.
     private let book = Mutex<RateBook?>(nil)
 
-    public init(stores: Stores, billing: BillingService, clock: any CreditsClock, settings: CallDesk.Settings = CallDesk.Settings()) {
+    public init(stores: Stores, billing: BillingService, clock: any CreditsClock, settings: CallDesk.Settings = CallDesk.Settings(),
+                admission: CallAdmission = CallAdmission()) {
         self.stores = stores
         self.billing = billing
         self.clock = clock
         self.settings = settings
+        self.admission = admission
     }
 
     // MARK: Rates
@@ -47,20 +50,26 @@ public final class CallService: Sendable {
     // MARK: Real time
 
     public func start(_ request: CallStart, for tenantId: TenantId) async throws -> CallAnswer {
-        try await stores.calls.startCall(request, rates: rateBook(), settings: settings, for: tenantId, at: clock.now()).answer
+        let rates = try await rateBook()
+        return try await admission.admit(tenantId, step: "start") {
+            try await stores.calls.startCall(request, rates: rates, settings: settings, for: tenantId, at: clock.now()).answer
+        }
     }
 
     public func update(_ sessionId: CallSessionId, requestNumber: Int64, usedSeconds: Int64, for tenantId: TenantId) async throws -> CallAnswer {
         _ = try CallLimits.checkedSeconds(usedSeconds, field: "usedSeconds")
-        return try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .update(usedSeconds: usedSeconds),
-                                                   settings: settings, for: tenantId, at: clock.now()).answer
+        return try await admission.admit(tenantId, step: "update") {
+            try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .update(usedSeconds: usedSeconds),
+                                                settings: settings, for: tenantId, at: clock.now()).answer
+        }
     }
 
     public func end(_ sessionId: CallSessionId, requestNumber: Int64, durationSeconds: Int64, endTime: Instant, for tenantId: TenantId) async throws -> CallAnswer {
         _ = try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds")
-        let outcome = try await stores.calls.continueCall(sessionId, requestNumber: requestNumber,
-                                                          step: .end(durationSeconds: durationSeconds, endTime: endTime),
-                                                          settings: settings, for: tenantId, at: clock.now())
+        let outcome = try await admission.admit(tenantId, step: "end") {
+            try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .end(durationSeconds: durationSeconds, endTime: endTime),
+                                                settings: settings, for: tenantId, at: clock.now())
+        }
         if outcome.balanceMinor != nil, let currency = outcome.currency, let charge = outcome.answer.chargeMinor {
             EngineMetrics.charged(charge, currency, source: .realTime)
         }
@@ -84,8 +93,10 @@ public final class CallService: Sendable {
         }
         let accepted = uploads.indices.filter { results[$0] == nil }
         guard !accepted.isEmpty else { return results.map { $0! } }
-        let outcome = try await stores.calls.recordUsage(accepted.map { uploads[$0] }, rates: rateBook(), settings: settings,
-                                                         for: tenantId, at: clock.now())
+        let rates = try await rateBook()
+        let outcome = try await admission.admit(tenantId, step: "usage") {
+            try await stores.calls.recordUsage(accepted.map { uploads[$0] }, rates: rates, settings: settings, for: tenantId, at: clock.now())
+        }
         for (index, result) in zip(accepted, outcome.results) { results[index] = result }
         for case let .charged(record) in outcome.results { EngineMetrics.charged(record.chargeMinor, record.currency, source: record.source) }
         try await judgeRecharge(tenantId, outcome.balanceMinor)

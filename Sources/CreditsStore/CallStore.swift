@@ -43,6 +43,8 @@ public protocol CallStore: Sendable {
 
     /// Issues the invoice of every post-usage month that ended by `now` and has charges; once each.
     func issuePostUsageInvoices(at now: Instant) async throws -> [PostUsageInvoice]
+    /// The tenants whose call state this store keeps in memory, for `/metrics`.
+    var keptTenants: TenantCallsCache.Figures { get }
     func postUsageInvoices(for tenantId: TenantId) async throws -> [PostUsageInvoice]
 }
 

@@ -100,6 +100,13 @@ public final class TenantCallsCache: Sendable {
         public let bytes: Int
         public let hits: Int
         public let misses: Int
+
+        public init(tenants: Int, bytes: Int, hits: Int, misses: Int) {
+            self.tenants = tenants
+            self.bytes = bytes
+            self.hits = hits
+            self.misses = misses
+        }
     }
 
     public var figures: Figures {

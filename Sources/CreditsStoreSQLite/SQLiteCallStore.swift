@@ -164,6 +164,8 @@ public final class SQLiteCallStore: CallStore {
         try await database.read { db in try UsageRows.postUsageInvoices(of: tenantId, db) }
     }
 
+    public var keptTenants: TenantCallsCache.Figures { cache.figures }
+
     // MARK: Loading and writing a tenant's calls
 
     /// The kept state when nobody wrote the tenant since, else the state as stored: the tenant,

@@ -109,6 +109,46 @@ struct CallAPITests {
         return pools
     }
 
+    @Test("Past the bound on requests in progress, a start is answered 503 overloaded with Retry-After, and nothing of it is written")
+    func overloadedStartsWriteNothing() async throws {
+        try await TestServer.run(testClock: true, settings: ["calls.maximumInProgress": .init(.int(1), isSecret: false)]) { client, database in
+            try await putSampleDeck(client)
+            try await tailspin(client)
+            let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
+            let token = try await database.token([.calls], tenant: "tailspin")
+            let port = try #require(client.port)
+            // Each start on a connection of its own, so that they arrive together.
+            let answers = try await withThrowingTaskGroup(of: (Int, HTTPResponse.Status, String?, String?).self) { group in
+                for index in 0..<48 {
+                    group.addTask {
+                        let connection = TestClient(host: "localhost", port: port)
+                        connection.connect()
+                        let response = try await connection.execute(TestClient.Request(
+                            "/v1/tenants/tailspin/calls/burst\(index)/start", method: .post,
+                            headers: [.contentType: "application/json", .authorization: "Bearer \(token)"], body: ByteBuffer(string: """
+                                {"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+12065550100","startTime":"\(now)"}
+                                """)))
+                        try await connection.shutdown()
+                        let body = response.body.map { Data(buffer: $0) } ?? Data()
+                        let code = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["code"] as? String
+                        return (index, response.status, code, response.headers[.retryAfter])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let overloaded = answers.filter { $0.1 == .serviceUnavailable }
+            #expect(answers.allSatisfy { $0.1 == .ok || ($0.1 == .serviceUnavailable && $0.2 == "overloaded" && $0.3 == "1") })
+            #expect(!overloaded.isEmpty, "48 starts at once with room for one")
+            for (index, _, _, _) in overloaded.prefix(5) {
+                let end = try await api.send(client, .post, "/v1/tenants/tailspin/calls/burst\(index)/end",
+                                             #"{"requestNumber":2,"durationSeconds":10,"endTime":"\#(now)"}"#, expect: .notFound)
+                #expect(end["code"] as? String == "unknownSession", "a refused start leaves no session")
+            }
+            let held = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["heldMinor"] as? Int
+            #expect(held == (answers.count - overloaded.count) * 10, "one 10-cent hold (600 s at 1 cent a minute) for each admitted start only")
+        }
+    }
+
     @Test("Refusals and repeats over HTTP: bad deck lines, unknown numbers, bad bodies, unknown sessions, a silent call timing out, uploads")
     func refusalsAndRepeats() async throws {
         try await api.withServer(testClock: true) { client in

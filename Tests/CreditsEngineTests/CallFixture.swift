@@ -28,6 +28,14 @@ struct Calls {
         _ = try await service.importRates(Array(Self.rates.utf8), currency: .usd)
     }
 
+    private init(billing: Billing) {
+        self.billing = billing
+        service = CallService(stores: billing.stores, billing: billing.service, clock: billing.clock)
+    }
+
+    /// Calls over an existing tenant and deck (a restarted `Billing`, another writer of the same database).
+    static func over(_ billing: Billing) -> Calls { Calls(billing: billing) }
+
     /// Adds a user signing in as `name@fabrikam.com`.
     @discardableResult
     func user(_ name: String, in location: String = "US", _ licenses: Set<LicenseSku>) async throws -> UserPrincipalName {
