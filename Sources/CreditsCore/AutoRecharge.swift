@@ -19,6 +19,13 @@ public struct AutoRechargeSettings: Hashable, Sendable {
         self.init(unchecked: enabled, rechargeAmountMinor: rechargeAmountMinor, triggerAmountMinor: triggerAmountMinor)
     }
 
+    /// Whether a balance calls for a recharge: auto-recharge is on and the balance is below the
+    /// trigger (`DOMAIN.md` section 4). Whether one may start (one in flight, the burst stop) is
+    /// the store's to judge when it records the recharge.
+    public func wantsRecharge(atBalance balanceMinor: Int64) -> Bool {
+        enabled && balanceMinor < triggerAmountMinor
+    }
+
     /// Settings read back from a store, which were checked when they were written.
     public init(unchecked enabled: Bool, rechargeAmountMinor: Int64, triggerAmountMinor: Int64) {
         self.enabled = enabled

@@ -97,7 +97,7 @@ public struct BillingService: Sendable {
     /// store judges on the balance it finds.
     public func considerRecharge(of tenantId: TenantId, balanceMinor: Int64) async throws {
         let settings = try await stores.billing.settings(for: tenantId).autoRecharge
-        guard settings.enabled, balanceMinor < settings.triggerAmountMinor else { return }
+        guard settings.wantsRecharge(atBalance: balanceMinor) else { return }
         let (decision, recharge) = try await stores.billing.startRecharge(for: tenantId, at: clock.now())
         switch decision {
         case .start: rechargeStarted()

@@ -70,7 +70,7 @@ public final class CallService: Sendable {
             try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .end(durationSeconds: durationSeconds, endTime: endTime),
                                                 settings: settings, for: tenantId, at: clock.now())
         }
-        if outcome.balanceMinor != nil, let currency = outcome.currency, let charge = outcome.answer.chargeMinor {
+        if outcome.chargedCredits, let currency = outcome.currency, let charge = outcome.answer.chargeMinor {
             EngineMetrics.charged(charge, currency, source: .realTime)
         }
         try await judgeRecharge(tenantId, outcome.balanceMinor)

@@ -21,9 +21,9 @@ public protocol CallStore: Sendable {
     /// one result per record, in order.
     func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
         -> UsageBatchOutcome
-    /// Charges every session whose platform went silent past its deadline; returns the balance
-    /// of each tenant whose credits that charged.
-    func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64]
+    /// Charges every session whose platform went silent past its deadline; returns each tenant
+    /// that had one, with the balance to judge auto-recharge on when the time-outs call for one.
+    func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64?]
     /// The earliest deadline of an open session, when one falls by `instant`.
     func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant?
 

@@ -66,19 +66,19 @@ public final class PostgresCallStore: CallStore {
         return outcome
     }
 
-    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64] {
+    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64?] {
         let logger = database.logger
         let due = try await database.read { c in
             try await c.rows("""
                 SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= \(now.millisecondsSinceEpoch) ORDER BY tenant_id
                 """, as: (String, String).self, logger: logger)
         }
-        var balances: [TenantId: Int64] = [:]
+        var balances: [TenantId: Int64?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
             let tenantId = TenantId(tenant)
             let command = CallCommand.expireSilent(rows.map { CallSessionId(stored: $0.1) })
             if case let .expired(balance) = try await run(command, rates: RateBook(), settings: settings, for: tenantId, at: now) {
-                balances[tenantId] = balance
+                balances[tenantId] = .some(balance)
             }
         }
         return balances

@@ -51,9 +51,11 @@ enum CallRows {
     }
 
     static func insert(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO call_session (\(StoredRows.callSessionColumns)) VALUES (\(StoredRows.placeholders(StoredRows.callSessionColumns)))")
-            .insert(StoredRows.values(of: session, tenant: tenantId))
+        try db.cachedStatement(sql: insertSessionSQL).insert(StoredRows.values(of: session, tenant: tenantId))
     }
+
+    private static let insertSessionSQL =
+        "INSERT INTO call_session (\(StoredRows.callSessionColumns)) VALUES (\(StoredRows.placeholders(StoredRows.callSessionColumns)))"
 
     static func update(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
         try db.cachedStatement(sql: """

@@ -58,15 +58,15 @@ public final class SQLiteCallStore: CallStore {
         return outcome
     }
 
-    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64] {
+    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64?] {
         let due = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= ? ORDER BY tenant_id",
                              arguments: [now.millisecondsSinceEpoch]).map { (TenantId($0[0]), CallSessionId(stored: $0[1])) }
         }
-        var balances: [TenantId: Int64] = [:]
+        var balances: [TenantId: Int64?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
             let outcome = try await run(.expireSilent(rows.map(\.1)), rates: RateBook([]), settings: settings, for: tenant, at: now)
-            if case let .expired(balance) = outcome { balances[tenant] = balance }
+            if case let .expired(balance) = outcome { balances[tenant] = .some(balance) }
         }
         return balances
     }
@@ -89,22 +89,41 @@ public final class SQLiteCallStore: CallStore {
         return outcome
     }
 
-    /// One command in one transaction (shared with whatever else waits for the writer): the
-    /// tenant's state from the cache or the file, what it lacks looked up, the command applied,
-    /// its changes written, the state kept at the version they left.
+    /// One command, in a batch with the tenant's other commands that wait for the same commit
+    /// (`GroupCommitWriter`): the tenant's state from the cache or the file, each command in
+    /// turn with what it lacks looked up, the changes of all written together, the state kept
+    /// at the version they left.
     private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                      at now: Instant) async throws -> CallCommandOutcome {
-        try await writer.submit { [cache] db in
-            var calls = try Self.calls(of: tenantId, settings: settings, cache: cache, at: now, db)
-            while case let missing = calls.lookups(for: [command], rates: rates), !missing.isEmpty {
+        try await writer.submit(batching: "calls/\(tenantId)", Request(command: command, rates: rates, settings: settings, now: now)) {
+            [cache] db, requests in
+            try Self.apply(requests, for: tenantId, cache: cache, db)
+        }
+    }
+
+    private struct Request: Sendable {
+        let command: CallCommand
+        let rates: RateBook
+        let settings: CallDesk.Settings
+        let now: Instant
+    }
+
+    private static func apply(_ requests: [Request], for tenantId: TenantId, cache: TenantCallsCache, _ db: Database) throws
+        -> [Result<CallCommandOutcome, any Error>] {
+        let first = requests[0]
+        var calls = try Self.calls(of: tenantId, settings: first.settings, cache: cache, at: first.now, db)
+        calls.use(try LedgerRows.nextIds(db))
+        var outcomes: [Result<CallCommandOutcome, any Error>] = []
+        outcomes.reserveCapacity(requests.count)
+        for request in requests {
+            while case let missing = calls.lookups(for: [request.command], rates: request.rates), !missing.isEmpty {
                 try Self.load(missing, into: &calls, db)
             }
-            calls.use(try LedgerRows.nextIds(db))
-            let outcome = calls.apply(command, rates: rates, at: now)
-            try Self.write(calls.takeChanges(), of: calls, at: now, db)
-            cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
-            return try outcome.get()
+            outcomes.append(calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 })
         }
+        try Self.write(calls.takeChanges(), of: calls, at: requests[requests.count - 1].now, db)
+        cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
+        return outcomes
     }
 
     // MARK: Reading

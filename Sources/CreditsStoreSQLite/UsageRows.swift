@@ -6,10 +6,10 @@ import GRDBSQLite
 /// Usage records and post-usage invoices; every function runs inside the caller's transaction.
 enum UsageRows {
     static func insert(_ record: UsageRecord, fingerprint: String, of tenantId: TenantId, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO usage_record (\(StoredRows.usageRecordColumns)) VALUES (\(StoredRows.placeholders(StoredRows.usageRecordColumns)))
-            """).insert(StoredRows.values(of: record, fingerprint: fingerprint, tenant: tenantId))
+        try db.cachedStatement(sql: insertSQL).insert(StoredRows.values(of: record, fingerprint: fingerprint, tenant: tenantId))
     }
+
+    private static let insertSQL = "INSERT INTO usage_record (\(StoredRows.usageRecordColumns)) VALUES (\(StoredRows.placeholders(StoredRows.usageRecordColumns)))"
 
     static func record(_ usageId: String, of tenantId: TenantId, _ db: Database) throws -> (fingerprint: String, record: UsageRecord)? {
         let statement = try db.cachedStatement(sql: "SELECT \(recordColumns), fingerprint FROM usage_record WHERE tenant_id = ? AND usage_id = ?")

@@ -21,6 +21,9 @@ extension Bench {
         @Option(help: "Call start+end pairs, from 64 concurrent callers, each request its own durable transaction (group commit).")
         var pairs = 20_000
 
+        @Option(help: "Tenants the pairs are spread over (each caller takes its calls' tenants in turn); the usage batches go to the first.")
+        var tenants = 1
+
         @Option(help: "Batches of \(LedgerLimits.maximumBatchSize) usage records, each batch one durable transaction.")
         var batches = 25
 
@@ -33,9 +36,15 @@ extension Bench {
             let stores = try await DatabaseLocation(database ?? "sqlite:" + path).openStores()
             let clock = ManualClock(SystemClock().now())
             let calls = Self.callService(stores, clock)
-            let tenant = try await Self.prepare(stores, calls, clock)
-            try await startEndPairs(calls, tenant, clock)
-            try await usageBatches(calls, tenant, clock)
+            _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
+            var spread: [TenantId] = []
+            for index in 0..<max(1, tenants) {
+                spread.append(try await Self.prepare(stores, TenantId(index == 0 ? "bench" : "bench-\(index)"), clock))
+            }
+            try await startEndPairs(calls, spread, clock)
+            let kept = stores.calls.keptTenants
+            print("kept tenants after the pairs: \(kept.tenants), \(kept.bytes) bytes; \(kept.hits) hits, \(kept.misses) misses")
+            try await usageBatches(calls, spread[0], clock)
             guard try await stores.ledger.verify().isConsistent else { throw ValidationError("the ledger does not verify") }
         }
 
@@ -82,8 +91,8 @@ extension Bench {
                                administrativeUnits: administrativeUnits)
         }
 
-        static func prepare(_ stores: Stores, _ calls: CallService, _ clock: ManualClock) async throws -> TenantId {
-            let tenant = TenantId("bench")
+        /// A funded tenant with one Pay-As-You-Go user holding the credits license.
+        static func prepare(_ stores: Stores, _ tenant: TenantId, _ clock: ManualClock) async throws -> TenantId {
             try await DirectoryService(stores: stores, clock: clock).createTenant(Tenant(
                 id: tenant, name: "Bench", country: CountryCode("US")!, currency: .usd,
                 billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []), createdAt: clock.now()))
@@ -92,12 +101,11 @@ extension Bench {
             try await stores.directory.addUsers([NumberedLine(line: 1, value: try User(
                 upn: UserPrincipalName("caller@bench.example"), displayName: "Caller", usageLocation: CountryCode("US")!,
                 licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]))], to: tenant, creditsLicenseAvailable: true)
-            _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
             return tenant
         }
 
         /// Pay-As-You-Go calls to the UK: each start reserves a hold, each end posts it and writes the record.
-        func startEndPairs(_ calls: CallService, _ tenant: TenantId, _ clock: ManualClock) async throws {
+        func startEndPairs(_ calls: CallService, _ tenants: [TenantId], _ clock: ManualClock) async throws {
             let callers = 64
             let upn = try UserPrincipalName("caller@bench.example")
             let (caller, callee) = (try PhoneNumber("+12065550100"), try PhoneNumber("+442071234567"))
@@ -107,6 +115,7 @@ extension Bench {
                     for lane in 0..<callers {
                         group.addTask {
                             for index in stride(from: lane, to: pairs, by: callers) {
+                                let tenant = tenants[index % tenants.count]
                                 let session = try CallSessionId("pair-\(index)")
                                 let answer = try await calls.start(CallStart(sessionId: session, requestNumber: 1, callType: .userOut, upn: upn,
                                                                              caller: caller, callee: callee, startTime: now), for: tenant)
@@ -118,7 +127,8 @@ extension Bench {
                     try await group.waitForAll()
                 }
             }
-            report("call_start_end_pairs_\(callers)_callers_per_second", Double(pairs) / seconds(elapsed), "pairs/s")
+            let spread = tenants.count == 1 ? "" : "_\(tenants.count)_tenants"
+            report("call_start_end_pairs_\(callers)_callers\(spread)_per_second", Double(pairs) / seconds(elapsed), "pairs/s")
         }
 
         /// Records of every kind of payer: calling-plan-less PAYG on credits, toll-free into a queue.

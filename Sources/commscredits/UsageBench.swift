@@ -16,7 +16,8 @@ extension Bench {
             let stores = try await DatabaseLocation(options.database).openStores()
             let clock = ManualClock(SystemClock().now())
             let calls = Calls.callService(stores, clock)
-            let tenant = try await Calls.prepare(stores, calls, clock)
+            _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
+            let tenant = try await Calls.prepare(stores, TenantId("bench"), clock)
             let first = clock.now().adding(days: -300)
             let spacing = 300 * Instant.millisecondsPerDay / Int64(max(records, 1))
             let elapsed = try await ContinuousClock().measure {

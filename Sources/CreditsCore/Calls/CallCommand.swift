@@ -54,19 +54,21 @@ public struct KeptUsageRecord: Hashable, Sendable {
     public static let realTimeFingerprint = "session"
 }
 
-/// The answer to a call request and the balance it left, for the auto-recharge judgement
-/// (nil when it charged nothing: a repeat, a start, an end already charged by an upload;
-/// `CallDesk.balanceForRechargeJudgement`).
+/// The answer to a call request; the balance to judge auto-recharge on when it charged credits
+/// and the balance calls for a recharge (`CallDesk.balanceForRechargeJudgement`), nil otherwise.
 public struct CallOutcome: Hashable, Sendable {
     public let answer: CallAnswer
     public let balanceMinor: Int64?
     /// The tenant's currency, which the answer's amounts are in.
     public let currency: Currency?
+    /// Whether this request charged credits (a repeat, a start or an end already charged by an upload did not).
+    public let chargedCredits: Bool
 
-    public init(answer: CallAnswer, balanceMinor: Int64?, currency: Currency? = nil) {
+    public init(answer: CallAnswer, balanceMinor: Int64?, currency: Currency? = nil, chargedCredits: Bool = false) {
         self.answer = answer
         self.balanceMinor = balanceMinor
         self.currency = currency
+        self.chargedCredits = chargedCredits
     }
 }
 
@@ -80,7 +82,7 @@ public enum UsageResult: Hashable, Sendable {
 
 public struct UsageBatchOutcome: Hashable, Sendable {
     public let results: [UsageResult]
-    /// The balance after the batch, when it charged credits (`CallDesk.balanceForRechargeJudgement`).
+    /// The balance after the batch, when it charged credits and calls for a recharge (`CallDesk.balanceForRechargeJudgement`).
     public let balanceMinor: Int64?
 
     public init(results: [UsageResult], balanceMinor: Int64?) {

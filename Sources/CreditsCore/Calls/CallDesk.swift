@@ -84,11 +84,13 @@ public struct CallDesk: Sendable {
     /// Credits the requests so far took from the balance (held funds posted, records charged).
     public private(set) var creditsChargedMinor: Int64 = 0
 
-    /// The balance auto-recharge is judged on after these requests, or nil when they charged
-    /// no credits: a request that charged nothing (a repeat, an end already charged by an
-    /// upload, refused records) starts no recharge (`DOMAIN.md` section 4).
-    public var balanceForRechargeJudgement: Int64? {
-        creditsChargedMinor > 0 ? account.figures.balanceMinor : nil
+    /// The balance auto-recharge is to be judged on after these requests, when they charged
+    /// credits and it calls for a recharge; nil otherwise. A request that charged nothing (a
+    /// repeat, an end already charged by an upload, refused records) starts no recharge
+    /// (`DOMAIN.md` section 4).
+    public func balanceForRechargeJudgement(chargedBefore: Int64 = 0) -> Int64? {
+        let balance = account.figures.balanceMinor
+        return creditsChargedMinor > chargedBefore && autoRecharge.wantsRecharge(atBalance: balance) ? balance : nil
     }
 
     // MARK: Pools

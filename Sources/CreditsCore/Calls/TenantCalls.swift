@@ -42,7 +42,8 @@ public struct TenantCalls: Sendable {
     private var sessions: [CallSessionId: CallSession] = [:]
     /// Sessions looked up and not found, for this batch.
     private var absentSessions: Set<CallSessionId> = []
-    private var answers: [CallAnswerKey: KeptCallAnswer] = [:]
+    /// The kept answers of the sessions known, by request number.
+    private var answers: [CallSessionId: [Int64: KeptCallAnswer]] = [:]
     /// Records by usage id, looked up or written in this batch; nil when looked up and not found.
     private var records: [String: KeptUsageRecord?] = [:]
     /// Users by name; nil when there is no such user.
@@ -56,7 +57,7 @@ public struct TenantCalls: Sendable {
     public init(desk: CallDesk, openSessions: [CallSession] = [], answers: [CallAnswerKey: KeptCallAnswer] = [:]) {
         self.desk = desk
         for session in openSessions where session.state == .open { sessions[session.id] = session }
-        self.answers = answers.filter { sessions[$0.key.sessionId] != nil }
+        for (key, answer) in answers where sessions[key.sessionId] != nil { self.answers[key.sessionId, default: [:]][key.requestNumber] = answer }
     }
 
     // MARK: What to load
@@ -124,7 +125,7 @@ public struct TenantCalls: Sendable {
             return
         }
         sessions[sessionId] = stored
-        for (key, answer) in kept where key.sessionId == sessionId { answers[key] = answer }
+        for (key, answer) in kept where key.sessionId == sessionId { answers[sessionId, default: [:]][key.requestNumber] = answer }
     }
 
     public mutating func know(record usageId: String, _ kept: KeptUsageRecord?) {
@@ -155,7 +156,8 @@ public struct TenantCalls: Sendable {
         case let .expireSilent(sessionIds): outcome = .success(.expired(balanceMinor: expire(sessionIds, at: now)))
         }
         guard case let .success(.call(call)) = outcome, desk.creditsChargedMinor > chargedBefore else { return outcome }
-        return .success(.call(CallOutcome(answer: call.answer, balanceMinor: desk.account.figures.balanceMinor, currency: call.currency)))
+        return .success(.call(CallOutcome(answer: call.answer, balanceMinor: desk.balanceForRechargeJudgement(chargedBefore: chargedBefore),
+                                          currency: call.currency, chargedCredits: true)))
     }
 
     private mutating func start(_ request: CallStart, rates: RateBook, at now: Instant) -> Result<CallOutcome, BillingError> {
@@ -202,7 +204,7 @@ public struct TenantCalls: Sendable {
             if recorded == nil { records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!) }
             changed(session)
         }
-        return desk.creditsChargedMinor > chargedBefore ? desk.account.figures.balanceMinor : nil
+        return desk.balanceForRechargeJudgement(chargedBefore: chargedBefore)
     }
 
     private mutating func upload(_ uploads: [UsageUpload], rates: RateBook, at now: Instant) -> UsageBatchOutcome {
@@ -228,7 +230,7 @@ public struct TenantCalls: Sendable {
             }
         }
         desk.finishUploads(at: now)
-        return UsageBatchOutcome(results: results, balanceMinor: desk.creditsChargedMinor > chargedBefore ? desk.account.figures.balanceMinor : nil)
+        return UsageBatchOutcome(results: results, balanceMinor: desk.balanceForRechargeJudgement(chargedBefore: chargedBefore))
     }
 
     // MARK: Writing
@@ -248,8 +250,7 @@ public struct TenantCalls: Sendable {
                 KeptUsageRecord(fingerprint: records[record.usageId]??.fingerprint ?? KeptUsageRecord.realTimeFingerprint, record: record)
             },
             balanceMinor: desk.account.figures.balanceMinor)
-        sessions = sessions.filter { $0.value.state == .open }
-        answers = answers.filter { sessions[$0.key.sessionId] != nil }
+        for (sessionId, session) in sessions where session.state != .open { forget(sessionId) }
         absentSessions.removeAll()
         records.removeAll(keepingCapacity: true)
         if users.count > Self.maximumKeptUsers { users.removeAll() }
@@ -262,13 +263,13 @@ public struct TenantCalls: Sendable {
     /// A rough count of the bytes this state holds, for the cache's bound.
     public var approximateBytes: Int {
         1_024 + desk.account.liveLots.count * 160 + desk.account.openHolds.count * 320 + sessions.count * 900
-            + answers.count * 200 + users.count * 400
+            + answers.values.reduce(0) { $0 + $1.count } * 200 + users.count * 400
     }
 
     // MARK: Steps shared by the commands
 
     private func repeatedAnswer(_ key: CallAnswerKey, _ fingerprint: String) -> Result<CallOutcome, BillingError>? {
-        guard let kept = answers[key] else { return nil }
+        guard let kept = answers[key.sessionId]?[key.requestNumber] else { return nil }
         guard kept.fingerprint == fingerprint else { return .failure(.requestConflict(key.sessionId, key.requestNumber)) }
         return .success(CallOutcome(answer: kept.answer, balanceMinor: nil, currency: tenant.currency))
     }
@@ -280,13 +281,19 @@ public struct TenantCalls: Sendable {
 
     private mutating func keep(_ answer: CallAnswer, for key: CallAnswerKey, fingerprint: String) {
         let kept = KeptCallAnswer(fingerprint: fingerprint, answer: answer)
-        answers[key] = kept
+        answers[key.sessionId, default: [:]][key.requestNumber] = kept
         newAnswers.append((key, kept))
     }
 
     private mutating func changed(_ session: CallSession) {
         sessions[session.id] = session
         changedSessions.insert(session.id)
+    }
+
+    /// Drops a closed session and its answers: a later request for it is looked up again.
+    private mutating func forget(_ sessionId: CallSessionId) {
+        sessions[sessionId] = nil
+        answers[sessionId] = nil
     }
 
     /// The user (looked up), the callee's rate on the call's date in the tenant's currency.
