@@ -104,32 +104,63 @@ public final class PostgresCallStore: CallStore {
         return outcome
     }
 
-    /// One command in one transaction under the tenant's account lock (`LedgerRows.loadAccount`):
-    /// the state as stored, what the command needs looked up, the command applied with ledger
-    /// numbers reserved from the sequences, its changes written.
+    /// One command, in a batch with the tenant's other call commands that wait for the same
+    /// commit (`TenantCommits`), in one transaction under the tenant's account lock
+    /// (`LedgerRows.loadAccount`): the state as stored, each command in turn with what it lacks
+    /// looked up, ledger numbers reserved from the sequences, the changes of all written together.
     private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                      at now: Instant) async throws -> CallCommandOutcome {
         let logger = database.logger
-        return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
-            let tenant = try await Self.tenant(tenantId, c, logger)
-            let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: now, c, logger)
-            let desk = CallDesk(account: account, ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []), tenant: tenant,
-                                autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger), settings: settings)
-            var calls = TenantCalls(desk: desk)
-            while case let missing = calls.lookups(for: [command], rates: rates), !missing.isEmpty {
-                try await Self.load(missing, into: &calls, c, logger)
-            }
-            let loaded = calls
-            let (outcome, applied) = try await LedgerRows.withReservedIds(estimate: Self.estimate(command), c, logger) { ids in
-                var attempt = loaded
-                attempt.use(ids)
-                let outcome = attempt.apply(command, rates: rates, at: now)
-                return ((outcome, attempt), attempt.desk.ids)
-            }
-            var written = applied
-            try await Self.write(written.takeChanges(), of: written, at: now, c, logger)
-            return try outcome.get()
+        let request = Request(command: command, rates: rates, settings: settings, now: now)
+        return try await database.tenantCommits.submit(for: tenantId.rawValue, batching: "calls", request) { c, requests in
+            try await Self.apply(requests, for: tenantId, c, logger)
         }
+    }
+
+    private struct Request: Sendable {
+        let command: CallCommand
+        let rates: RateBook
+        let settings: CallDesk.Settings
+        let now: Instant
+    }
+
+    private static func apply(_ requests: [Request], for tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
+        -> [Result<CallCommandOutcome, any Error>] {
+        let first = requests[0]
+        let tenant: Tenant
+        do {
+            tenant = try await Self.tenant(tenantId, c, logger)
+        } catch let refusal as BillingError {
+            return requests.map { _ in .failure(refusal) }
+        }
+        let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: first.now, c, logger)
+        let desk = CallDesk(account: account, ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []), tenant: tenant,
+                            autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger), settings: first.settings)
+        var loaded = TenantCalls(desk: desk)
+        // What the whole batch names, in a few queries rather than a few per command.
+        let commands = requests.map(\.command)
+        while case let missing = loaded.lookups(for: commands, rates: first.rates), !missing.isEmpty {
+            try await Self.load(missing, into: &loaded, c, logger)
+        }
+        let estimate = requests.reduce((lots: 0, transactions: 0)) { sum, request in
+            let one = Self.estimate(request.command)
+            return (sum.lots + one.lots, sum.transactions + one.transactions)
+        }
+        let (outcomes, applied) = try await LedgerRows.withReservedIds(estimate: estimate, c, logger) { ids in
+            var calls = loaded
+            calls.use(ids)
+            var outcomes: [Result<CallCommandOutcome, any Error>] = []
+            for request in requests {
+                while case let missing = calls.lookups(for: [request.command], rates: request.rates), !missing.isEmpty {
+                    try await Self.load(missing, into: &calls, c, logger)
+                }
+                outcomes.append(calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 })
+            }
+            return ((outcomes, calls), calls.desk.ids)
+        }
+        var written = applied
+        try await Self.write(written.takeChanges(), of: written, at: requests[requests.count - 1].now, c, logger)
+        return outcomes
     }
 
     /// Ledger numbers a command is likely to take: a reserve, an extension, a post or an upload's charge.

@@ -4,11 +4,16 @@ import PostgresNIO
 /// Writes to one tenant that arrive while its previous commit is in flight run together, in
 /// arrival order, each in its own savepoint, in one transaction: one commit, one disk sync and
 /// one turn of the tenant's lock serve them all (group commit, as the SQLite store does for
-/// everyone). A write that throws is rolled back alone; every caller is answered only after the
-/// commit that made its write durable. Different tenants commit side by side.
+/// everyone). A write that throws is rolled back alone; writes submitted under one batch key
+/// (the tenant's calls) run as one batch in one savepoint, sharing their reads and writes. Every
+/// caller is answered only after the commit that made its write durable. Different tenants
+/// commit side by side.
 actor TenantCommits {
     private struct Job: Sendable {
-        let work: @Sendable (PostgresConnection) async throws -> any Sendable
+        let batchKey: String?
+        let input: any Sendable
+        /// The work of the job's batch, given the inputs of every job in it; one result each.
+        let work: @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
@@ -23,13 +28,29 @@ actor TenantCommits {
     }
 
     func submit<Value: Sendable>(for tenant: String, _ work: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
-        let value = try await withCheckedThrowingContinuation { continuation in
-            waiting[tenant, default: []].append(Job(work: { try await work($0) }, continuation: continuation))
+        try await enqueue(for: tenant, batchKey: nil, input: ()) { c, _ in [.success(try await work(c))] } as! Value
+    }
+
+    /// Inputs submitted for `tenant` under `key` that wait for the same commit are given to one
+    /// call of `work`, in arrival order; it returns one result per input. A failure of one input
+    /// must have written nothing; a thrown error rolls back the whole batch and fails each input.
+    func submit<Input: Sendable, Value: Sendable>(for tenant: String, batching key: String, _ input: Input,
+                                                  _ work: @escaping @Sendable (PostgresConnection, [Input]) async throws -> [Result<Value, any Error>])
+        async throws -> Value {
+        try await enqueue(for: tenant, batchKey: key, input: input) { c, inputs in
+            try await work(c, inputs.map { $0 as! Input }).map { $0.map { $0 as any Sendable } }
+        } as! Value
+    }
+
+    private func enqueue(for tenant: String, batchKey: String?, input: any Sendable,
+                         _ work: @escaping @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>])
+        async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { continuation in
+            waiting[tenant, default: []].append(Job(batchKey: batchKey, input: input, work: work, continuation: continuation))
             if committing.insert(tenant).inserted {
                 Task { await commitWaiting(for: tenant) }
             }
         }
-        return value as! Value
     }
 
     private func commitWaiting(for tenant: String) async {
@@ -50,24 +71,40 @@ actor TenantCommits {
     private static func run(_ jobs: [Job], on c: PostgresConnection, _ logger: Logger) async throws -> [Result<any Sendable, any Error>] {
         try await c.query("BEGIN", logger: logger)
         do {
-            var outcomes: [Result<any Sendable, any Error>] = []
-            for job in jobs {
+            var outcomes = [Result<any Sendable, any Error>?](repeating: nil, count: jobs.count)
+            for batch in batches(of: jobs) {
                 try await c.query("SAVEPOINT job", logger: logger)
                 do {
-                    let value = try await job.work(c)
+                    let results = try await jobs[batch[0]].work(c, batch.map { jobs[$0].input })
+                    precondition(results.count == batch.count, "a batch answers each of its jobs")
                     try await c.query("RELEASE SAVEPOINT job", logger: logger)
-                    outcomes.append(.success(value))
+                    for (index, result) in zip(batch, results) { outcomes[index] = result.mapError { ($0 as? PSQLError).map(PostgresFailure.init) ?? $0 } }
                 } catch {
                     try await c.query("ROLLBACK TO SAVEPOINT job", logger: logger)
-                    outcomes.append(.failure((error as? PSQLError).map(PostgresFailure.init) ?? error))
+                    for index in batch { outcomes[index] = .failure((error as? PSQLError).map(PostgresFailure.init) ?? error) }
                 }
             }
             try await c.query("COMMIT", logger: logger)
-            return outcomes
+            return outcomes.map { $0! }
         } catch {
             // Nothing of any job was written.
             _ = try? await c.query("ROLLBACK", logger: logger)
             throw error
         }
+    }
+
+    /// The indices of the jobs in arrival order, those of one batch key together at the place of the first.
+    private static func batches(of jobs: [Job]) -> [[Int]] {
+        var batches: [[Int]] = []
+        var batchIndex: [String: Int] = [:]
+        for (index, job) in jobs.enumerated() {
+            if let key = job.batchKey, let existing = batchIndex[key] {
+                batches[existing].append(index)
+            } else {
+                if let key = job.batchKey { batchIndex[key] = batches.count }
+                batches.append([index])
+            }
+        }
+        return batches
     }
 }

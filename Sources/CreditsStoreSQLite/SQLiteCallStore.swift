@@ -89,41 +89,52 @@ public final class SQLiteCallStore: CallStore {
         return outcome
     }
 
-    /// One command, in a batch with the tenant's other commands that wait for the same commit
-    /// (`GroupCommitWriter`): the tenant's state from the cache or the file, each command in
-    /// turn with what it lacks looked up, the changes of all written together, the state kept
-    /// at the version they left.
+    /// One command, in a batch with every other call command that waits for the same commit
+    /// (`GroupCommitWriter`): per tenant, its state from the cache or the file, each command in
+    /// turn with what it lacks looked up, the changes of all written together, the state kept at
+    /// the version they left.
     private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                      at now: Instant) async throws -> CallCommandOutcome {
-        try await writer.submit(batching: "calls/\(tenantId)", Request(command: command, rates: rates, settings: settings, now: now)) {
+        try await writer.submit(batching: "calls", Request(tenantId: tenantId, command: command, rates: rates, settings: settings, now: now)) {
             [cache] db, requests in
-            try Self.apply(requests, for: tenantId, cache: cache, db)
+            try Self.apply(requests, cache: cache, db)
         }
     }
 
     private struct Request: Sendable {
+        let tenantId: TenantId
         let command: CallCommand
         let rates: RateBook
         let settings: CallDesk.Settings
         let now: Instant
     }
 
-    private static func apply(_ requests: [Request], for tenantId: TenantId, cache: TenantCallsCache, _ db: Database) throws
-        -> [Result<CallCommandOutcome, any Error>] {
-        let first = requests[0]
-        var calls = try Self.calls(of: tenantId, settings: first.settings, cache: cache, at: first.now, db)
-        calls.use(try LedgerRows.nextIds(db))
-        var outcomes: [Result<CallCommandOutcome, any Error>] = []
-        outcomes.reserveCapacity(requests.count)
-        for request in requests {
-            while case let missing = calls.lookups(for: [request.command], rates: request.rates), !missing.isEmpty {
-                try Self.load(missing, into: &calls, db)
+    private static func apply(_ requests: [Request], cache: TenantCallsCache, _ db: Database) throws -> [Result<CallCommandOutcome, any Error>] {
+        var outcomes = [Result<CallCommandOutcome, any Error>?](repeating: nil, count: requests.count)
+        var ids = try LedgerRows.nextIds(db)
+        for (tenantId, indices) in Dictionary(grouping: requests.indices, by: { requests[$0].tenantId }) {
+            let first = requests[indices[0]]
+            var calls: TenantCalls
+            do {
+                calls = try Self.calls(of: tenantId, settings: first.settings, cache: cache, at: first.now, db)
+            } catch where error is BillingError || error is LedgerError {
+                // An unknown tenant refuses its own requests, not the others of the batch.
+                for index in indices { outcomes[index] = .failure(error) }
+                continue
             }
-            outcomes.append(calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 })
+            calls.use(ids)
+            for index in indices {
+                let request = requests[index]
+                while case let missing = calls.lookups(for: [request.command], rates: request.rates), !missing.isEmpty {
+                    try Self.load(missing, into: &calls, db)
+                }
+                outcomes[index] = calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 }
+            }
+            ids = calls.desk.ids
+            try Self.write(calls.takeChanges(), of: calls, at: requests[indices[indices.count - 1]].now, db)
+            cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
         }
-        try Self.write(calls.takeChanges(), of: calls, at: requests[requests.count - 1].now, db)
-        cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
-        return outcomes
+        return outcomes.map { $0! }
     }
 
     // MARK: Reading

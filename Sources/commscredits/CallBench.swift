@@ -37,9 +37,15 @@ extension Bench {
             let clock = ManualClock(SystemClock().now())
             let calls = Self.callService(stores, clock)
             _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
-            var spread: [TenantId] = []
-            for index in 0..<max(1, tenants) {
-                spread.append(try await Self.prepare(stores, TenantId(index == 0 ? "bench" : "bench-\(index)"), clock))
+            let spread = (0..<max(1, tenants)).map { TenantId($0 == 0 ? "bench" : "bench-\($0)") }
+            // Many tenants are prepared side by side, so that their writes share commits.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<min(64, spread.count) {
+                    group.addTask {
+                        for index in stride(from: lane, to: spread.count, by: 64) { _ = try await Self.prepare(stores, spread[index], clock) }
+                    }
+                }
+                try await group.waitForAll()
             }
             try await startEndPairs(calls, spread, clock)
             let kept = stores.calls.keptTenants
