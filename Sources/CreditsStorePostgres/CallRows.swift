@@ -53,28 +53,29 @@ enum CallRows {
                            expiresAt: LedgerRows.instant(r.17), lastRequestNumber: r.18)
     }
 
-    static func insert(_ session: CallSession, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+    /// New sessions, in one statement.
+    static func insert(_ sessions: [CallSession], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        guard !sessions.isEmpty else { return }
         var insert = RowsInsert("INSERT INTO call_session (\(StoredRows.callSessionColumns)) VALUES", columns: StoredRows.count(StoredRows.callSessionColumns))
-        insert.add(StoredRows.values(of: session, tenant: tenantId))
+        for session in sessions { insert.add(StoredRows.values(of: session, tenant: tenantId)) }
         try await insert.run(on: c, logger: logger)
     }
 
-    static func update(_ session: CallSession, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
-        try await c.run("""
-            UPDATE call_session SET state = \(session.state.rawValue), granted_seconds = \(session.grantedSeconds), used_seconds = \(session.usedSeconds),
-                held_minor = \(session.heldMinor), expires_at = \(session.expiresAt.millisecondsSinceEpoch), last_request = \(session.lastRequestNumber)
-            WHERE tenant_id = \(tenantId.rawValue) AND session_id = \(session.id.rawValue)
-            """, logger: logger)
+    /// What changed of these sessions, in one statement.
+    static func update(_ sessions: [CallSession], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        guard !sessions.isEmpty else { return }
+        try await c.run(PostgresQuery(unsafeSQL: """
+            UPDATE call_session AS s SET state = v.state, granted_seconds = v.granted, used_seconds = v.used, held_minor = v.held,
+                expires_at = v.expires, last_request = v.last
+            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
+                AS v(session_id, state, granted, used, held, expires, last)
+            WHERE s.tenant_id = $1 AND s.session_id = v.session_id
+            """, binds: binds(tenantId.rawValue, sessions.map(\.id.rawValue), sessions.map(\.state.rawValue), sessions.map(\.grantedSeconds),
+                              sessions.map(\.usedSeconds), sessions.map(\.heldMinor), sessions.map(\.expiresAt.millisecondsSinceEpoch),
+                              sessions.map(\.lastRequestNumber))), logger: logger)
     }
 
     // MARK: Answers
-
-    static func answer(_ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
-        -> (fingerprint: String, answer: CallAnswer)? {
-        try await c.row("""
-            SELECT fingerprint, answer FROM call_answer WHERE tenant_id = \(tenantId.rawValue) AND session_id = \(sessionId.rawValue) AND request_number = \(number)
-            """, as: (String, String).self, logger: logger).map { ($0.0, StoredValues.answer($0.1)) }
-    }
 
     /// Every kept answer of these sessions.
     static func answers(of sessionIds: [CallSessionId], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
@@ -91,12 +92,16 @@ enum CallRows {
         return answers
     }
 
-    static func insertAnswer(_ answer: CallAnswer, fingerprint: String, _ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId,
-                             _ c: PostgresConnection, _ logger: Logger) async throws {
-        try await c.run("""
-            INSERT INTO call_answer (tenant_id, session_id, request_number, fingerprint, answer)
-            VALUES (\(tenantId.rawValue), \(sessionId.rawValue), \(number), \(fingerprint), \(StoredValues.text(answer)))
-            """, logger: logger)
+    /// Answers to keep, in one statement.
+    static func insert(_ answers: [(key: CallAnswerKey, kept: KeptCallAnswer)], of tenantId: TenantId, _ c: PostgresConnection,
+                       _ logger: Logger) async throws {
+        guard !answers.isEmpty else { return }
+        var insert = RowsInsert("INSERT INTO call_answer (tenant_id, session_id, request_number, fingerprint, answer) VALUES", columns: 5)
+        for (key, kept) in answers {
+            insert.add(.text(tenantId.rawValue), .text(key.sessionId.rawValue), .integer(key.requestNumber), .text(kept.fingerprint),
+                       .text(StoredValues.text(kept.answer)))
+        }
+        try await insert.run(on: c, logger: logger)
     }
 
     // MARK: Pools

@@ -278,11 +278,9 @@ public final class PostgresCallStore: CallStore {
 
     private static func write(_ changes: TenantCalls.Changes, of calls: TenantCalls, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws {
         let tenantId = calls.tenant.id
-        for session in changes.newSessions { try await CallRows.insert(session, of: tenantId, c, logger) }
-        for session in changes.changedSessions { try await CallRows.update(session, of: tenantId, c, logger) }
-        for (key, kept) in changes.answers {
-            try await CallRows.insertAnswer(kept.answer, fingerprint: kept.fingerprint, key.sessionId, key.requestNumber, of: tenantId, c, logger)
-        }
+        try await CallRows.insert(changes.newSessions, of: tenantId, c, logger)
+        try await CallRows.update(changes.changedSessions, of: tenantId, c, logger)
+        try await CallRows.insert(changes.answers, of: tenantId, c, logger)
         try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c, logger)
         try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, c, logger)
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)

@@ -220,8 +220,13 @@ public final class SQLiteCallStore: CallStore {
             let session = try CallRows.session(sessionId, of: tenant, db)
             calls.know(session: sessionId, session, answers: session == nil ? [:] : try CallRows.answers(of: [sessionId], of: tenant.id, db))
         }
-        for usageId in missing.usageIds {
+        if missing.usageIds.count == 1, let usageId = missing.usageIds.first {
             calls.know(record: usageId, try UsageRows.record(usageId, of: tenant.id, db).map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) })
+        } else if !missing.usageIds.isEmpty {
+            let found = try UsageRows.records(missing.usageIds, of: tenant.id, db)
+            for usageId in missing.usageIds {
+                calls.know(record: usageId, found[usageId].map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) })
+            }
         }
         for upn in missing.users { calls.know(user: upn, try user(upn, tenant.id, db)) }
         if !missing.holds.isEmpty {

@@ -18,6 +18,21 @@ enum UsageRows {
         return (row[recordColumnCount], record(statement))
     }
 
+    /// The kept records of these usage ids, with their fingerprints, in one query.
+    static func records(_ usageIds: some Sequence<String>, of tenantId: TenantId, _ db: Database) throws
+        -> [String: (fingerprint: String, record: UsageRecord)] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(recordColumns), fingerprint FROM usage_record WHERE tenant_id = ? AND usage_id IN (SELECT value FROM json_each(?))
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [tenantId.rawValue, StoredValues.json(usageIds)])
+        var found: [String: (fingerprint: String, record: UsageRecord)] = [:]
+        while let row = try rows.next() {
+            let record = record(statement)
+            found[record.usageId] = (row[recordColumnCount], record)
+        }
+        return found
+    }
+
     static func records(of tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int, _ db: Database) throws -> [UsageRecord] {
         // One lower bound on start_time, so that the index is entered at the cursor: given
         // two, SQLite enters at the range's start and walks every earlier page again.

@@ -27,13 +27,17 @@ extension Bench {
         @Option(help: "Batches of \(LedgerLimits.maximumBatchSize) usage records, each batch one durable transaction.")
         var batches = 25
 
+        @Option(help: "Tenants whose call state stays in memory (CALLS_CACHE_TENANTS).")
+        var cacheTenants = TenantCallsCache.Limits().tenants
+
         @Option(help: "An empty database to measure (default: a new SQLite file in the temporary directory).")
         var database: String?
 
         func run() async throws {
             if lookups > 0 { rateLookups() }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let stores = try await DatabaseLocation(database ?? "sqlite:" + path).openStores()
+            let stores = try await DatabaseLocation(database ?? "sqlite:" + path)
+                .open(callsCache: TenantCallsCache.Limits(tenants: cacheTenants)).stores
             let clock = ManualClock(SystemClock().now())
             let calls = Self.callService(stores, clock)
             _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
