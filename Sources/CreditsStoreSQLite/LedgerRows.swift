@@ -52,9 +52,9 @@ enum LedgerRows {
         return recorded
     }
 
-    /// A JSON array of strings. Keys hold no control characters (`IdempotencyKey` refuses them),
-    /// so quotes and backslashes are all there is to escape.
-    private static func jsonArray(_ strings: [String]) -> String {
+    /// A JSON array of strings. Keys and usage ids hold no control characters (`IdempotencyKey`
+    /// and `CallSessionId` refuse them), so quotes and backslashes are all there is to escape.
+    static func jsonArray(_ strings: some Sequence<String>) -> String {
         var json = "["
         for (index, string) in strings.enumerated() {
             if index > 0 { json += "," }

@@ -24,7 +24,7 @@ enum UsageRows {
         let statement = try db.cachedStatement(sql: """
             SELECT \(recordColumns), fingerprint FROM usage_record WHERE tenant_id = ? AND usage_id IN (SELECT value FROM json_each(?))
             """)
-        let rows = try Row.fetchCursor(statement, arguments: [tenantId.rawValue, StoredValues.json(usageIds)])
+        let rows = try Row.fetchCursor(statement, arguments: [tenantId.rawValue, LedgerRows.jsonArray(usageIds)])
         var found: [String: (fingerprint: String, record: UsageRecord)] = [:]
         while let row = try rows.next() {
             let record = record(statement)

@@ -103,6 +103,18 @@ struct CallChargingTests {
         try await calls.expectConserved()
     }
 
+    @Test("An end that comes after the ledger's backstop timed the hold out is charged what the time-out took, and says so in its record")
+    func endAfterTheBackstop() async throws {
+        let calls = try await funded()
+        _ = try await calls.start("late", by: "nestor", to: "+447700900123")
+        calls.clock.advance(seconds: 90_000)
+        let ended = try await calls.end("late", number: 2, duration: 30)
+        #expect(ended.chargeMinor == 50, "the hold of 600 s at 5 cents a minute, posted in full by the time-out")
+        #expect(try await calls.records().first?.chargeMinor == 50)
+        #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 950, heldMinor: 0, debtMinor: 0))
+        try await calls.expectConserved()
+    }
+
     @Test("Pools pay whole calls while they have time left, in billed seconds, and reset on the first of the month")
     func poolsResetMonthly() async throws {
         let calls = try await funded()

@@ -252,9 +252,9 @@ public struct CallDesk: Sendable {
 
     private mutating func close(_ session: inout CallSession, durationSeconds: Int64, endTime: Instant, source: UsageRecord.Source, at now: Instant) -> UsageRecord {
         let capability = session.capability!
-        let (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
+        var (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
         if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed) }
-        if capability.isCredits { settleHold(of: session, chargeMinor: charge, at: now) }
+        if capability.isCredits { charge = settleHold(of: session, chargeMinor: charge, at: now) }
         session.state = source == .timeout ? .expired : .ended
         session.usedSeconds = durationSeconds
         let record = usageRecord(usageId: session.id.rawValue, callId: session.id.rawValue, conferenceId: nil, facts: session.facts,
@@ -386,26 +386,29 @@ public struct CallDesk: Sendable {
     }
 
     /// Posts the call's charge against its hold (debt where the hold falls short), or charges
-    /// it outright when nothing was held.
-    private mutating func settleHold(of session: CallSession, chargeMinor: Int64, at now: Instant) {
+    /// it outright when nothing was held; returns what the call was charged: all it held when the
+    /// ledger's backstop had already timed the hold out.
+    @discardableResult
+    private mutating func settleHold(of session: CallSession, chargeMinor: Int64, at now: Instant) -> Int64 {
         let key = IdempotencyKey(system: "call/\(session.id)/end")
         let command: LedgerCommand
         if session.heldMinor > 0 {
             guard holdIsOpen(session, at: now) else {
                 creditsChargedMinor += session.heldMinor
-                return
+                return session.heldMinor
             }
             command = .postHold(holdId: session.holdId, amountMinor: chargeMinor)
         } else if chargeMinor > 0 {
             command = .charge(amountMinor: chargeMinor, coverage: .mayIncurDebt)
         } else {
-            return
+            return 0
         }
         // The hold is open (checked above) and a charge may incur debt: nothing refuses it.
         if case let .failure(error) = account.execute(LedgerRequest(key: key, command: command), at: now, ids: &ids, recorded: [:]) {
             preconditionFailure("the call's charge was refused: \(error)")
         }
         creditsChargedMinor += chargeMinor
+        return chargeMinor
     }
 
     private static func capability(of payer: Payer) -> Capability {
