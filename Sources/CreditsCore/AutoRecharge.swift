@@ -88,8 +88,19 @@ public enum RechargePolicy {
         case burstStopped
     }
 
+    /// What a judgement decided, with the recharge it recorded (started, or stopped for a burst).
+    public struct Judgement: Hashable, Sendable {
+        public let decision: Decision
+        public let recharge: RechargeRecord?
+
+        public init(decision: Decision, recharge: RechargeRecord?) {
+            self.decision = decision
+            self.recharge = recharge
+        }
+    }
+
     public static func decide(settings: AutoRechargeSettings, balanceMinor: Int64, history: RechargeHistory, at now: Instant) -> Decision {
-        guard settings.enabled, balanceMinor < settings.triggerAmountMinor else { return .notNeeded }
+        guard settings.wantsRecharge(atBalance: balanceMinor) else { return .notNeeded }
         if history.inFlight { return .alreadyInFlight }
         if let failed = history.lastFailureAt, now < failed.adding(seconds: backOffSeconds) {
             return .backingOff(until: failed.adding(seconds: backOffSeconds))

@@ -99,6 +99,12 @@ public struct BillingService: Sendable {
         let settings = try await stores.billing.settings(for: tenantId).autoRecharge
         guard settings.wantsRecharge(atBalance: balanceMinor) else { return }
         let (decision, recharge) = try await stores.billing.startRecharge(for: tenantId, at: clock.now())
+        follow(RechargePolicy.Judgement(decision: decision, recharge: recharge), of: tenantId)
+    }
+
+    /// Acts on a judgement a store made: a recharge started is run now; a burst stop is logged.
+    public func follow(_ judgement: RechargePolicy.Judgement, of tenantId: TenantId) {
+        let (decision, recharge) = (judgement.decision, judgement.recharge)
         switch decision {
         case .start: rechargeStarted()
         case .burstStopped where recharge != nil:

@@ -3,7 +3,8 @@ public import CreditsStore
 import Synchronization
 
 /// Rating and charging calls for the telephony platform (`DOMAIN.md` sections 6 to 8), and
-/// the rate decks they are priced from. Auto-recharge is judged after every charge.
+/// the rate decks they are priced from. Auto-recharge is judged in the transaction of every
+/// charge that calls for it.
 public final class CallService: Sendable {
     let stores: Stores
     let billing: BillingService
@@ -73,7 +74,7 @@ public final class CallService: Sendable {
         if outcome.chargedCredits, let currency = outcome.currency, let charge = outcome.answer.chargeMinor {
             EngineMetrics.charged(charge, currency, source: .realTime)
         }
-        try await judgeRecharge(tenantId, outcome.balanceMinor)
+        follow(outcome.recharge, of: tenantId)
         return outcome.answer
     }
 
@@ -99,19 +100,20 @@ public final class CallService: Sendable {
         }
         for (index, result) in zip(accepted, outcome.results) { results[index] = result }
         for case let .charged(record) in outcome.results { EngineMetrics.charged(record.chargeMinor, record.currency, source: record.source) }
-        try await judgeRecharge(tenantId, outcome.balanceMinor)
+        follow(outcome.recharge, of: tenantId)
         return results.map { $0! }
     }
 
     /// Charges the sessions whose platform went silent; returns how many tenants had one.
     public func expireSilentCalls() async throws -> Int {
-        let balances = try await stores.calls.expireSilentCalls(settings: settings, at: clock.now())
-        for (tenantId, balance) in balances { try await judgeRecharge(tenantId, balance) }
-        return balances.count
+        let judgements = try await stores.calls.expireSilentCalls(settings: settings, at: clock.now())
+        for (tenantId, judgement) in judgements { follow(judgement, of: tenantId) }
+        return judgements.count
     }
 
-    private func judgeRecharge(_ tenantId: TenantId, _ balanceMinor: Int64?) async throws {
-        guard let balanceMinor else { return }
-        try await billing.considerRecharge(of: tenantId, balanceMinor: balanceMinor)
+    /// The store judged auto-recharge in the transaction of the charge that called for it; what
+    /// is left is to run a recharge it started.
+    private func follow(_ judgement: RechargePolicy.Judgement?, of tenantId: TenantId) {
+        if let judgement { billing.follow(judgement, of: tenantId) }
     }
 }

@@ -1,7 +1,8 @@
 public import CreditsCore
 
 /// Where rates, call sessions, minute pools and usage records live. Each call request and each
-/// batch of records is one transaction with the ledger changes it makes, judged by `CallDesk`:
+/// batch of records is written in one transaction with the ledger changes it makes, judged by
+/// `TenantCalls`, and with the auto-recharge judgement it calls for (`RechargePolicy`):
 /// a pool minute or a unit of credit is never spent twice, and a repeat gets the first answer.
 public protocol CallStore: Sendable {
     /// Adds rates to the currency's deck, a rate for the same prefix and date replacing the old
@@ -22,8 +23,8 @@ public protocol CallStore: Sendable {
     func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
         -> UsageBatchOutcome
     /// Charges every session whose platform went silent past its deadline; returns each tenant
-    /// that had one, with the balance to judge auto-recharge on when the time-outs call for one.
-    func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64?]
+    /// that had one, with the auto-recharge judgement made when the time-outs called for one.
+    func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?]
     /// The earliest deadline of an open session, when one falls by `instant`.
     func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant?
 

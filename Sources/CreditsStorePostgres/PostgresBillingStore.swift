@@ -89,40 +89,49 @@ public final class PostgresBillingStore: BillingStore {
 
     public func startRecharge(for tenantId: TenantId, at now: Instant) async throws -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?) {
         let logger = database.logger
-        return try await database.transaction { c in
-            // The account's lock first, as every ledger write takes it: the balance cannot move
-            // while the decision is made, and two instances decide one after the other.
-            guard let balance = try await LedgerRows.balance(of: tenantId, at: now, locking: true, c, logger) else { return (.notNeeded, nil) }
-            let settings = try await BillingRows.settings(tenantId, c, logger)
-            let history = try await BillingRows.history(tenantId, now, c, logger)
-            let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
-            let method = settings.paymentMethod.map(StoredValues.json)
-            switch decision {
-            case let .start(amountMinor):
-                let recharge = try await c.records("""
-                    INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state)
-                    VALUES (\(tenantId.rawValue), \(amountMinor), \(method), \(now.millisecondsSinceEpoch), 'pending')
-                    RETURNING \(unescaped: BillingRows.rechargeColumns)
-                    """, logger: logger, BillingRows.recharge)[0]
-                return (decision, recharge)
-            case .burstStopped:
-                // Alerted once per burst: a stop already recorded within the window stands for this one.
-                let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
-                let alreadyStopped = try await c.run("""
-                    SELECT 1 FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'stopped' AND started_at > \(windowStart) LIMIT 1
-                    """, logger: logger) > 0
-                guard !alreadyStopped else { return (decision, nil) }
-                let stopped = try await c.records("""
-                    INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
-                    VALUES (\(tenantId.rawValue), \(settings.autoRecharge.rechargeAmountMinor), \(method), \(now.millisecondsSinceEpoch), 'stopped',
-                            \(now.millisecondsSinceEpoch))
-                    RETURNING \(unescaped: BillingRows.rechargeColumns)
-                    """, logger: logger, BillingRows.recharge)[0]
-                try await NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, c, logger)
-                return (decision, stopped)
-            case .notNeeded, .alreadyInFlight, .backingOff:
-                return (decision, nil)
-            }
+        let judgement = try await database.transaction { c in try await Self.judgeRecharge(of: tenantId, at: now, c, logger) }
+        return (judgement.decision, judgement.recharge)
+    }
+
+    /// Judges auto-recharge on the balance as this transaction finds it, and records the
+    /// recharge it starts (or the burst stop); the call store runs it in the transaction of the
+    /// charge that called for it.
+    static func judgeRecharge(of tenantId: TenantId, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws
+        -> RechargePolicy.Judgement {
+        // The account's lock first, as every ledger write takes it: the balance cannot move
+        // while the decision is made, and two instances decide one after the other.
+        guard let balance = try await LedgerRows.balance(of: tenantId, at: now, locking: true, c, logger) else {
+            return RechargePolicy.Judgement(decision: .notNeeded, recharge: nil)
+        }
+        let settings = try await BillingRows.settings(tenantId, c, logger)
+        let history = try await BillingRows.history(tenantId, now, c, logger)
+        let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
+        let method = settings.paymentMethod.map(StoredValues.json)
+        switch decision {
+        case let .start(amountMinor):
+            let recharge = try await c.records("""
+                INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state)
+                VALUES (\(tenantId.rawValue), \(amountMinor), \(method), \(now.millisecondsSinceEpoch), 'pending')
+                RETURNING \(unescaped: BillingRows.rechargeColumns)
+                """, logger: logger, BillingRows.recharge)[0]
+            return RechargePolicy.Judgement(decision: decision, recharge: recharge)
+        case .burstStopped:
+            // Alerted once per burst: a stop already recorded within the window stands for this one.
+            let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
+            let alreadyStopped = try await c.run("""
+                SELECT 1 FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'stopped' AND started_at > \(windowStart) LIMIT 1
+                """, logger: logger) > 0
+            guard !alreadyStopped else { return RechargePolicy.Judgement(decision: decision, recharge: nil) }
+            let stopped = try await c.records("""
+                INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
+                VALUES (\(tenantId.rawValue), \(settings.autoRecharge.rechargeAmountMinor), \(method), \(now.millisecondsSinceEpoch), 'stopped',
+                        \(now.millisecondsSinceEpoch))
+                RETURNING \(unescaped: BillingRows.rechargeColumns)
+                """, logger: logger, BillingRows.recharge)[0]
+            try await NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, c, logger)
+            return RechargePolicy.Judgement(decision: decision, recharge: stopped)
+        case .notNeeded, .alreadyInFlight, .backingOff:
+            return RechargePolicy.Judgement(decision: decision, recharge: nil)
         }
     }
 

@@ -66,22 +66,22 @@ public final class PostgresCallStore: CallStore {
         return outcome
     }
 
-    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64?] {
+    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
         let logger = database.logger
         let due = try await database.read { c in
             try await c.rows("""
                 SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= \(now.millisecondsSinceEpoch) ORDER BY tenant_id
                 """, as: (String, String).self, logger: logger)
         }
-        var balances: [TenantId: Int64?] = [:]
+        var judgements: [TenantId: RechargePolicy.Judgement?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
             let tenantId = TenantId(tenant)
             let command = CallCommand.expireSilent(rows.map { CallSessionId(stored: $0.1) })
-            if case let .expired(balance) = try await run(command, rates: RateBook(), settings: settings, for: tenantId, at: now) {
-                balances[tenantId] = .some(balance)
+            if case let .expired(_, judgement) = try await run(command, rates: RateBook(), settings: settings, for: tenantId, at: now) {
+                judgements[tenantId] = .some(judgement)
             }
         }
-        return balances
+        return judgements
     }
 
     public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
@@ -159,8 +159,14 @@ public final class PostgresCallStore: CallStore {
             return ((outcomes, calls), calls.desk.ids)
         }
         var written = applied
-        try await Self.write(written.takeChanges(), of: written, at: requests[requests.count - 1].now, c, logger)
-        return outcomes
+        let now = requests[requests.count - 1].now
+        try await Self.write(written.takeChanges(), of: written, at: now, c, logger)
+        var judged = outcomes
+        // Auto-recharge is judged once for the batch, in its transaction, after its last charge that calls for it.
+        if let last = judged.lastIndex(where: { (try? $0.get())?.balanceForRechargeJudgement != nil }), case let .success(outcome) = judged[last] {
+            judged[last] = .success(outcome.judged(try await PostgresBillingStore.judgeRecharge(of: tenantId, at: now, c, logger)))
+        }
+        return judged
     }
 
     /// Ledger numbers a command is likely to take: a reserve, an extension, a post or an upload's charge.

@@ -78,36 +78,42 @@ public final class SQLiteBillingStore: BillingStore {
     public func startRecharge(for tenantId: TenantId, at now: Instant) async throws
         -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
     {
-        try await database.write { db in
-            let settings = try Self.settings(tenantId, db)
-            let history = try Self.history(tenantId, now, db)
-            guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else { return (.notNeeded, nil) }
-            let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
-            switch decision {
-            case let .start(amountMinor):
-                try db.execute(sql: """
-                    INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state) VALUES (?, ?, ?, ?, 'pending')
-                    """, arguments: [tenantId.rawValue, amountMinor, settings.paymentMethod.map(StoredValues.json),
-                                     now.millisecondsSinceEpoch])
-                return (decision, try Self.recharge(id: db.lastInsertedRowID, db))
-            case .burstStopped:
-                // Alerted once per burst: a stop already recorded within the window stands for this one.
-                let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
-                let alreadyStopped = try Row.fetchOne(db, sql: """
-                    SELECT 1 FROM recharge WHERE tenant_id = ? AND state = 'stopped' AND started_at > ?
-                    """, arguments: [tenantId.rawValue, windowStart]) != nil
-                guard !alreadyStopped else { return (decision, nil) }
-                try db.execute(sql: """
-                    INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
-                    VALUES (?, ?, ?, ?, 'stopped', ?)
-                    """, arguments: [tenantId.rawValue, settings.autoRecharge.rechargeAmountMinor,
-                                     settings.paymentMethod.map(StoredValues.json), now.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
-                let stopped = try Self.recharge(id: db.lastInsertedRowID, db)
-                try NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, db)
-                return (decision, stopped)
-            case .notNeeded, .alreadyInFlight, .backingOff:
-                return (decision, nil)
-            }
+        let judgement = try await database.write { db in try Self.judgeRecharge(of: tenantId, at: now, db) }
+        return (judgement.decision, judgement.recharge)
+    }
+
+    /// Judges auto-recharge on the balance as this transaction finds it, and records the
+    /// recharge it starts (or the burst stop); the call store runs it in the transaction of the
+    /// charge that called for it.
+    static func judgeRecharge(of tenantId: TenantId, at now: Instant, _ db: Database) throws -> RechargePolicy.Judgement {
+        let settings = try Self.settings(tenantId, db)
+        let history = try Self.history(tenantId, now, db)
+        guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else { return RechargePolicy.Judgement(decision: .notNeeded, recharge: nil) }
+        let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
+        switch decision {
+        case let .start(amountMinor):
+            try db.execute(sql: """
+                INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state) VALUES (?, ?, ?, ?, 'pending')
+                """, arguments: [tenantId.rawValue, amountMinor, settings.paymentMethod.map(StoredValues.json),
+                                 now.millisecondsSinceEpoch])
+            return RechargePolicy.Judgement(decision: decision, recharge: try Self.recharge(id: db.lastInsertedRowID, db))
+        case .burstStopped:
+            // Alerted once per burst: a stop already recorded within the window stands for this one.
+            let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
+            let alreadyStopped = try Row.fetchOne(db, sql: """
+                SELECT 1 FROM recharge WHERE tenant_id = ? AND state = 'stopped' AND started_at > ?
+                """, arguments: [tenantId.rawValue, windowStart]) != nil
+            guard !alreadyStopped else { return RechargePolicy.Judgement(decision: decision, recharge: nil) }
+            try db.execute(sql: """
+                INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
+                VALUES (?, ?, ?, ?, 'stopped', ?)
+                """, arguments: [tenantId.rawValue, settings.autoRecharge.rechargeAmountMinor,
+                                 settings.paymentMethod.map(StoredValues.json), now.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
+            let stopped = try Self.recharge(id: db.lastInsertedRowID, db)
+            try NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, db)
+            return RechargePolicy.Judgement(decision: decision, recharge: stopped)
+        case .notNeeded, .alreadyInFlight, .backingOff:
+            return RechargePolicy.Judgement(decision: decision, recharge: nil)
         }
     }
 

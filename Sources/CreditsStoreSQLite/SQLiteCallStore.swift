@@ -58,17 +58,17 @@ public final class SQLiteCallStore: CallStore {
         return outcome
     }
 
-    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: Int64?] {
+    public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
         let due = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= ? ORDER BY tenant_id",
                              arguments: [now.millisecondsSinceEpoch]).map { (TenantId($0[0]), CallSessionId(stored: $0[1])) }
         }
-        var balances: [TenantId: Int64?] = [:]
+        var judgements: [TenantId: RechargePolicy.Judgement?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
             let outcome = try await run(.expireSilent(rows.map(\.1)), rates: RateBook([]), settings: settings, for: tenant, at: now)
-            if case let .expired(balance) = outcome { balances[tenant] = .some(balance) }
+            if case let .expired(_, judgement) = outcome { judgements[tenant] = .some(judgement) }
         }
-        return balances
+        return judgements
     }
 
     public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
@@ -131,7 +131,13 @@ public final class SQLiteCallStore: CallStore {
                 outcomes[index] = calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 }
             }
             ids = calls.desk.ids
-            try Self.write(calls.takeChanges(), of: calls, at: requests[indices[indices.count - 1]].now, db)
+            let now = requests[indices[indices.count - 1]].now
+            try Self.write(calls.takeChanges(), of: calls, at: now, db)
+            // Auto-recharge is judged once for the batch, in its transaction, after its last charge that calls for it.
+            if let last = indices.last(where: { (try? outcomes[$0]?.get())??.balanceForRechargeJudgement != nil }),
+               case let .success(outcome) = outcomes[last] {
+                outcomes[last] = .success(outcome.judged(try SQLiteBillingStore.judgeRecharge(of: tenantId, at: now, db)))
+            }
             cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
         }
         return outcomes.map { $0! }

@@ -160,6 +160,26 @@ struct CallChargingTests {
         #expect(try await calls.billing.stores.billing.pendingRecharges().count == 1)
     }
 
+    @Test("The charge that takes the balance below the trigger records the recharge in its own transaction, before anyone acts on the answer")
+    func rechargeStartsWithTheCharge() async throws {
+        let calls = try await Calls()
+        try await calls.billing.buy(2_00, autoRecharge: calls.billing.autoRecharge(10_00, below: 1_50))
+        try await calls.user("nestor", [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits])
+        _ = try await calls.start("s", by: "nestor", to: "+447700900123")
+        // Straight to the store, as if the service died as soon as the store answered.
+        let outcome = try await calls.billing.stores.calls.continueCall(
+            CallSessionId("s"), requestNumber: 2, step: .end(durationSeconds: 601, endTime: calls.clock.now().adding(seconds: 601)),
+            settings: calls.service.settings, for: calls.tenant, at: calls.clock.now())
+        #expect(outcome.recharge?.decision == .start(amountMinor: 10_00))
+        #expect(try await calls.billing.stores.billing.pendingRecharges().map(\.amountMinor) == [10_00])
+        #expect(calls.billing.wakeUps.value == 0, "nothing ran it yet: the next round of pending recharges will")
+        let repeated = try await calls.billing.stores.calls.continueCall(
+            CallSessionId("s"), requestNumber: 2, step: .end(durationSeconds: 601, endTime: calls.clock.now().adding(seconds: 601)),
+            settings: calls.service.settings, for: calls.tenant, at: calls.clock.now())
+        #expect(repeated.recharge == nil && repeated.balanceMinor == nil, "a repeat charges nothing and judges nothing")
+        #expect(try await calls.billing.stores.billing.pendingRecharges().count == 1)
+    }
+
     @Test("Thousands of concurrent calls on one tenant: no pool second or cent spent twice; the balance is the sum of the records")
     func concurrentCalls() async throws {
         let calls = try await funded(20_00)

@@ -13,8 +13,32 @@ public enum CallCommand: Hashable, Sendable {
 public enum CallCommandOutcome: Hashable, Sendable {
     case call(CallOutcome)
     case usage(UsageBatchOutcome)
-    /// The balance to judge auto-recharge on, when the time-outs charged credits.
-    case expired(balanceMinor: Int64?)
+    /// The balance to judge auto-recharge on, when the time-outs charged credits and it calls
+    /// for one; the judgement the store made on it.
+    case expired(balanceMinor: Int64?, recharge: RechargePolicy.Judgement?)
+
+    /// The balance this outcome asks auto-recharge to be judged on.
+    public var balanceForRechargeJudgement: Int64? {
+        switch self {
+        case let .call(outcome): outcome.balanceMinor
+        case let .usage(outcome): outcome.balanceMinor
+        case let .expired(balance, _): balance
+        }
+    }
+
+    /// The outcome with the judgement the store made on its balance.
+    public func judged(_ judgement: RechargePolicy.Judgement) -> CallCommandOutcome {
+        switch self {
+        case var .call(outcome):
+            outcome.recharge = judgement
+            return .call(outcome)
+        case var .usage(outcome):
+            outcome.recharge = judgement
+            return .usage(outcome)
+        case let .expired(balance, _):
+            return .expired(balanceMinor: balance, recharge: judgement)
+        }
+    }
 }
 
 /// One request of one session, whose answer is kept so that a repeat gets it again.
@@ -63,6 +87,8 @@ public struct CallOutcome: Hashable, Sendable {
     public let currency: Currency?
     /// Whether this request charged credits (a repeat, a start or an end already charged by an upload did not).
     public let chargedCredits: Bool
+    /// The auto-recharge judgement the store made on `balanceMinor`, in the same transaction.
+    public var recharge: RechargePolicy.Judgement?
 
     public init(answer: CallAnswer, balanceMinor: Int64?, currency: Currency? = nil, chargedCredits: Bool = false) {
         self.answer = answer
@@ -84,6 +110,8 @@ public struct UsageBatchOutcome: Hashable, Sendable {
     public let results: [UsageResult]
     /// The balance after the batch, when it charged credits and calls for a recharge (`CallDesk.balanceForRechargeJudgement`).
     public let balanceMinor: Int64?
+    /// The auto-recharge judgement the store made on `balanceMinor`, in the same transaction.
+    public var recharge: RechargePolicy.Judgement?
 
     public init(results: [UsageResult], balanceMinor: Int64?) {
         self.results = results

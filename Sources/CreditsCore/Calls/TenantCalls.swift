@@ -153,7 +153,7 @@ public struct TenantCalls: Sendable {
         case let .start(request): outcome = start(request, rates: rates, at: now).map(CallCommandOutcome.call)
         case let .step(sessionId, number, step): outcome = continueCall(sessionId, number, step, at: now).map(CallCommandOutcome.call)
         case let .upload(uploads): outcome = .success(.usage(upload(uploads, rates: rates, at: now)))
-        case let .expireSilent(sessionIds): outcome = .success(.expired(balanceMinor: expire(sessionIds, at: now)))
+        case let .expireSilent(sessionIds): outcome = .success(.expired(balanceMinor: expire(sessionIds, at: now), recharge: nil))
         }
         guard case let .success(.call(call)) = outcome, desk.creditsChargedMinor > chargedBefore else { return outcome }
         return .success(.call(CallOutcome(answer: call.answer, balanceMinor: desk.balanceForRechargeJudgement(chargedBefore: chargedBefore),
