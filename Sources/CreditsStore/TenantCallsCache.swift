@@ -61,8 +61,9 @@ public final class TenantCallsCache: Sendable {
 
     /// Keeps `calls` as of `version`, then drops the least recently used tenants beyond the limits.
     public func keep(_ calls: TenantCalls, for tenantId: TenantId, at version: Int64) {
-        guard limits.tenants > 0 else { return }
         let bytes = calls.approximateBytes
+        // A state larger than the whole bound (a session with a great many requests) is loaded each time instead.
+        guard limits.tenants > 0, bytes <= limits.bytes else { return }
         contents.withLock { contents in
             contents.clock += 1
             if let old = contents.entries[tenantId] { contents.bytes -= old.bytes }
