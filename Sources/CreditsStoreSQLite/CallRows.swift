@@ -69,14 +69,6 @@ enum CallRows {
 
     // MARK: Answers
 
-    static func answer(_ sessionId: CallSessionId, _ number: Int64, of tenantId: TenantId, _ db: Database) throws -> (fingerprint: String, answer: CallAnswer)? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT fingerprint, answer FROM call_answer WHERE tenant_id = ? AND session_id = ? AND request_number = ?"),
-            arguments: [tenantId.rawValue, sessionId.rawValue, number])
-        else { return nil }
-        return (row[0], StoredValues.answer(row[1]))
-    }
-
     /// Every kept answer of these sessions.
     static func answers(of sessionIds: [CallSessionId], of tenantId: TenantId, _ db: Database) throws -> [CallAnswerKey: KeptCallAnswer] {
         let statement = try db.cachedStatement(sql: "SELECT request_number, fingerprint, answer FROM call_answer WHERE tenant_id = ? AND session_id = ?")

@@ -95,11 +95,6 @@ public struct CallDesk: Sendable {
 
     // MARK: Pools
 
-    /// The pool slots of `draws` in `month` that this desk does not know yet.
-    public func missingPools(_ draws: [PoolDraw], in month: CalendarMonth) -> [PoolSlot] {
-        draws.map { PoolSlot(key: $0.key, month: month) }.filter { pools[$0] == nil }
-    }
-
     public mutating func know(_ balance: PoolBalance) {
         let slot = PoolSlot(key: balance.key, month: balance.month)
         guard pools[slot] == nil else { return }
