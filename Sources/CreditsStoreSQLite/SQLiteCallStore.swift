@@ -109,7 +109,20 @@ public final class SQLiteCallStore: CallStore {
         let now: Instant
     }
 
+    /// The batch's writes are rolled back whole when one throws: the states it kept are dropped
+    /// with them (their version alone might come round again).
     private static func apply(_ requests: [Request], cache: TenantCallsCache, _ db: Database) throws -> [Result<CallCommandOutcome, any Error>] {
+        var kept: [TenantId] = []
+        do {
+            return try apply(requests, cache: cache, keeping: &kept, db)
+        } catch {
+            for tenantId in kept { cache.forget(tenantId) }
+            throw error
+        }
+    }
+
+    private static func apply(_ requests: [Request], cache: TenantCallsCache, keeping kept: inout [TenantId], _ db: Database) throws
+        -> [Result<CallCommandOutcome, any Error>] {
         var outcomes = [Result<CallCommandOutcome, any Error>?](repeating: nil, count: requests.count)
         var ids = try LedgerRows.nextIds(db)
         for (tenantId, indices) in Dictionary(grouping: requests.indices, by: { requests[$0].tenantId }) {
@@ -139,6 +152,7 @@ public final class SQLiteCallStore: CallStore {
                 outcomes[last] = .success(outcome.judged(try SQLiteBillingStore.judgeRecharge(of: tenantId, at: now, db)))
             }
             cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
+            kept.append(tenantId)
         }
         return outcomes.map { $0! }
     }
