@@ -156,7 +156,8 @@ public struct CreditAccount: Sendable {
             try Self.check(additional, minimum: 0)
             try requireOpen(holdId)
             guard expiresAt > now else { throw .holdExpiryNotInFuture(holdId) }
-            guard additional <= availableMinor else { throw .insufficientBalance(availableMinor: availableMinor) }
+            // Moving only the deadline spends nothing: it needs no funds, even with the balance in debt.
+            guard additional == 0 || additional <= availableMinor else { throw .insufficientBalance(availableMinor: availableMinor) }
             var draft = TransactionDraft(kind: .extendHold, at: now, amountMinor: additional)
             draft.holdId = holdId
             reserveMore(additional, on: holdId, until: expiresAt, into: &draft)

@@ -115,6 +115,24 @@ struct CallChargingTests {
         try await calls.expectConserved()
     }
 
+    @Test("A call in progress while late records take the balance into debt gets the time its hold still covers, and its hold keeps moving with it")
+    func updateInDebt() async throws {
+        let calls = try await funded(1_00)
+        _ = try await calls.start("live", by: "nestor", to: "+447700900123")
+        #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 50, heldMinor: 50, debtMinor: 0), "600 s at 5 cents a minute held")
+        let late = [try calls.upload("late-1", by: "nestor", to: "+447700900123", duration: 600),
+                    try calls.upload("late-2", by: "nestor", to: "+12065550100", duration: 60)]
+        #expect(try await calls.service.record(late, for: calls.tenant).count == 2)
+        #expect(try await calls.billing.balance().availableMinor == -1, "51 cents of records against 50 free: a cent of debt")
+        // The hold covers 9 minutes with nothing more reserved: only its deadline moves, which needs no funds.
+        let updated = try await calls.update("live", number: 2, used: 60)
+        #expect(updated.allowed && updated.grantedSeconds == 480)
+        let ended = try await calls.end("live", number: 3, duration: 100)
+        #expect(ended.chargeMinor == 10, "two started minutes at 5 cents")
+        #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 39, heldMinor: 0, debtMinor: 0), "the released hold repaid the cent")
+        try await calls.expectConserved()
+    }
+
     @Test("Pools pay whole calls while they have time left, in billed seconds, and reset on the first of the month")
     func poolsResetMonthly() async throws {
         let calls = try await funded()

@@ -127,6 +127,12 @@ import Testing
         #expect(hold.openMinor == 500 && hold.reservedMinor == 500 && hold.expiresAt == t0.adding(seconds: 1200))
         // Not timed out at its first expiry any more.
         #expect(try await ledger.store.settleDue(at: t0.adding(seconds: 900)) == 0)
+        // In debt, a hold still has its deadline moved (that spends nothing), but gets no more.
+        try await ledger.ok("debt", .charge(amountMinor: 900, coverage: .mayIncurDebt))
+        #expect(try await ledger.refused("x2", .extendHold(holdId: HoldId("call"), additionalMinor: 1, expiresAt: t0.adding(seconds: 1800)))
+            == .insufficientBalance(availableMinor: -400))
+        try await ledger.ok("e2", .extendHold(holdId: HoldId("call"), additionalMinor: 0, expiresAt: t0.adding(seconds: 1800)))
+        #expect(try await ledger.statement().openHolds.first?.expiresAt == t0.adding(seconds: 1800))
     }
 
     @Test(arguments: StoreKind.allCases)
