@@ -32,7 +32,7 @@ public struct CreditAccount: Sendable {
 
     /// Adds holds the store loaded later, for requests that name them; holds already known stay as they are.
     public mutating func know(_ holds: [Hold]) {
-        for hold in holds where openHolds[hold.id] == nil && settledHolds[hold.id] == nil {
+        for hold in holds where !knows(hold.id) {
             if hold.state == .open {
                 openHolds[hold.id] = hold
                 earliestOpenHoldExpiry = min(earliestOpenHoldExpiry ?? hold.expiresAt, hold.expiresAt)
@@ -41,6 +41,9 @@ public struct CreditAccount: Sendable {
             }
         }
     }
+
+    /// Whether the account holds this hold, open or settled.
+    public func knows(_ holdId: HoldId) -> Bool { openHolds[holdId] != nil || settledHolds[holdId] != nil }
 
     /// Forgets the settled holds, so that an account kept in memory does not grow with every
     /// call; a request naming one again has the store load it (`know`).

@@ -51,19 +51,12 @@ public final class PostgresCallStore: CallStore {
 
     public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
         -> CallOutcome {
-        guard case let .call(outcome) = try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now) else {
-            preconditionFailure("a start is answered as a call")
-        }
-        return outcome
+        try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now).callOutcome
     }
 
     public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
                              for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
-        let command = CallCommand.step(sessionId, requestNumber: requestNumber, step)
-        guard case let .call(outcome) = try await run(command, rates: RateBook(), settings: settings, for: tenantId, at: now) else {
-            preconditionFailure("a step is answered as a call")
-        }
-        return outcome
+        try await run(.step(sessionId, requestNumber: requestNumber, step), rates: RateBook(), settings: settings, for: tenantId, at: now).callOutcome
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
@@ -98,10 +91,7 @@ public final class PostgresCallStore: CallStore {
     public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                             at now: Instant) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
-        guard case let .usage(outcome) = try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now) else {
-            preconditionFailure("an upload is answered with its records")
-        }
-        return outcome
+        return try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now).usageOutcome
     }
 
     /// One command, in a batch with the tenant's other call commands that wait for the same
@@ -162,8 +152,8 @@ public final class PostgresCallStore: CallStore {
         let now = requests[requests.count - 1].now
         try await Self.write(written.takeChanges(), of: written, at: now, c, logger)
         var judged = outcomes
-        // Auto-recharge is judged once for the batch, in its transaction, after its last charge that calls for it.
-        if let last = judged.lastIndex(where: { (try? $0.get())?.balanceForRechargeJudgement != nil }), case let .success(outcome) = judged[last] {
+        // Auto-recharge is judged in the batch's transaction, after its last charge that calls for it.
+        if let last = CallCommandOutcome.judgedOne(of: judged), case let .success(outcome) = judged[last] {
             judged[last] = .success(outcome.judged(try await PostgresBillingStore.judgeRecharge(of: tenantId, at: now, c, logger)))
         }
         return judged

@@ -1,3 +1,4 @@
+import CreditsStore
 import Logging
 import PostgresNIO
 
@@ -69,7 +70,7 @@ actor TenantCommits {
     }
 
     private static func run(_ jobs: [Job], on c: PostgresConnection, _ logger: Logger) async throws -> [Result<any Sendable, any Error>] {
-        let batches = batches(of: jobs)
+        let batches = WriteBatches.grouping(jobs, by: \.batchKey)
         // A batch alone in its transaction needs no savepoint: the transaction is its own (two round trips fewer).
         let alone = batches.count == 1
         try await c.query("BEGIN", logger: logger)
@@ -99,20 +100,5 @@ actor TenantCommits {
             _ = try? await c.query("ROLLBACK", logger: logger)
             throw error
         }
-    }
-
-    /// The indices of the jobs in arrival order, those of one batch key together at the place of the first.
-    private static func batches(of jobs: [Job]) -> [[Int]] {
-        var batches: [[Int]] = []
-        var batchIndex: [String: Int] = [:]
-        for (index, job) in jobs.enumerated() {
-            if let key = job.batchKey, let existing = batchIndex[key] {
-                batches[existing].append(index)
-            } else {
-                if let key = job.batchKey { batchIndex[key] = batches.count }
-                batches.append([index])
-            }
-        }
-        return batches
     }
 }

@@ -1,3 +1,4 @@
+import CreditsStore
 import GRDB
 
 /// Runs writes that arrive while a commit is being synced together, in the next transaction:
@@ -53,7 +54,8 @@ actor GroupCommitWriter {
 
     private func commitWaiting() async {
         while !waiting.isEmpty {
-            let batches = Self.batches(of: waiting)
+            let jobs = waiting
+            let batches = WriteBatches.grouping(jobs, by: \.batchKey).map { $0.map { jobs[$0] } }
             waiting.removeAll()
             do {
                 let outcomes = try await database.write { db in try batches.map { try Self.run($0, db) } }
@@ -67,21 +69,6 @@ actor GroupCommitWriter {
             }
         }
         committing = false
-    }
-
-    /// The jobs in arrival order, those of one batch key together at the place of the first.
-    private static func batches(of jobs: [Job]) -> [[Job]] {
-        var batches: [[Job]] = []
-        var batchIndex: [String: Int] = [:]
-        for job in jobs {
-            if let key = job.batchKey, let index = batchIndex[key] {
-                batches[index].append(job)
-            } else {
-                if let key = job.batchKey { batchIndex[key] = batches.count }
-                batches.append([job])
-            }
-        }
-        return batches
     }
 
     /// One batch in a savepoint of its own, through cached statements (GRDB's `inSavepoint`

@@ -43,19 +43,12 @@ public final class SQLiteCallStore: CallStore {
     // MARK: Real time
 
     public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
-        guard case let .call(outcome) = try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now) else {
-            preconditionFailure("a start is answered as a call")
-        }
-        return outcome
+        try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now).callOutcome
     }
 
     public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
                              for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
-        let command = CallCommand.step(sessionId, requestNumber: requestNumber, step)
-        guard case let .call(outcome) = try await run(command, rates: RateBook([]), settings: settings, for: tenantId, at: now) else {
-            preconditionFailure("a step is answered as a call")
-        }
-        return outcome
+        try await run(.step(sessionId, requestNumber: requestNumber, step), rates: RateBook(), settings: settings, for: tenantId, at: now).callOutcome
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
@@ -65,7 +58,7 @@ public final class SQLiteCallStore: CallStore {
         }
         var judgements: [TenantId: RechargePolicy.Judgement?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
-            let outcome = try await run(.expireSilent(rows.map(\.1)), rates: RateBook([]), settings: settings, for: tenant, at: now)
+            let outcome = try await run(.expireSilent(rows.map(\.1)), rates: RateBook(), settings: settings, for: tenant, at: now)
             if case let .expired(_, judgement) = outcome { judgements[tenant] = .some(judgement) }
         }
         return judgements
@@ -83,10 +76,7 @@ public final class SQLiteCallStore: CallStore {
     public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                             at now: Instant) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
-        guard case let .usage(outcome) = try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now) else {
-            preconditionFailure("an upload is answered with its records")
-        }
-        return outcome
+        return try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now).usageOutcome
     }
 
     /// One command, in a batch with every other call command that waits for the same commit
@@ -136,21 +126,21 @@ public final class SQLiteCallStore: CallStore {
                 continue
             }
             calls.use(ids)
-            for index in indices {
-                let request = requests[index]
+            var tenantOutcomes: [Result<CallCommandOutcome, any Error>] = []
+            for request in indices.map({ requests[$0] }) {
                 while case let missing = calls.lookups(for: [request.command], rates: request.rates), !missing.isEmpty {
                     try Self.load(missing, into: &calls, db)
                 }
-                outcomes[index] = calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 }
+                tenantOutcomes.append(calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 })
             }
             ids = calls.desk.ids
             let now = requests[indices[indices.count - 1]].now
             try Self.write(calls.takeChanges(), of: calls, at: now, db)
-            // Auto-recharge is judged once for the batch, in its transaction, after its last charge that calls for it.
-            if let last = indices.last(where: { (try? outcomes[$0]?.get())??.balanceForRechargeJudgement != nil }),
-               case let .success(outcome) = outcomes[last] {
-                outcomes[last] = .success(outcome.judged(try SQLiteBillingStore.judgeRecharge(of: tenantId, at: now, db)))
+            // Auto-recharge is judged in the batch's transaction, after its last charge that calls for it.
+            if let last = CallCommandOutcome.judgedOne(of: tenantOutcomes), case let .success(outcome) = tenantOutcomes[last] {
+                tenantOutcomes[last] = .success(outcome.judged(try SQLiteBillingStore.judgeRecharge(of: tenantId, at: now, db)))
             }
+            for (index, outcome) in zip(indices, tenantOutcomes) { outcomes[index] = outcome }
             cache.keep(calls, for: tenantId, at: try Self.version(of: tenantId, db))
             kept.append(tenantId)
         }

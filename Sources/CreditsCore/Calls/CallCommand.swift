@@ -26,6 +26,24 @@ public enum CallCommandOutcome: Hashable, Sendable {
         }
     }
 
+    /// The outcome of a start or a step, which is always a call's.
+    public var callOutcome: CallOutcome {
+        guard case let .call(outcome) = self else { preconditionFailure("a start or a step is answered as a call: \(self)") }
+        return outcome
+    }
+
+    /// The outcome of an upload, which is always its records'.
+    public var usageOutcome: UsageBatchOutcome {
+        guard case let .usage(outcome) = self else { preconditionFailure("an upload is answered with its records: \(self)") }
+        return outcome
+    }
+
+    /// Of a batch's outcomes, the one to carry the batch's auto-recharge judgement: the last that
+    /// asks for one. One judgement, made after the batch's last such charge, serves them all.
+    public static func judgedOne(of outcomes: [Result<CallCommandOutcome, any Error>]) -> Int? {
+        outcomes.lastIndex { (try? $0.get())?.balanceForRechargeJudgement != nil }
+    }
+
     /// The outcome with the judgement the store made on its balance.
     public func judged(_ judgement: RechargePolicy.Judgement) -> CallCommandOutcome {
         switch self {

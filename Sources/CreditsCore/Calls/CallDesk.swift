@@ -77,9 +77,7 @@ public struct CallDesk: Sendable {
 
     public func knows(_ slot: PoolSlot) -> Bool { pools[slot] != nil }
 
-    public func knowsHold(_ holdId: HoldId) -> Bool {
-        account.openHolds[holdId] != nil || account.settledHolds[holdId] != nil
-    }
+    public func knowsHold(_ holdId: HoldId) -> Bool { account.knows(holdId) }
 
     /// Credits the requests so far took from the balance (held funds posted, records charged).
     public private(set) var creditsChargedMinor: Int64 = 0

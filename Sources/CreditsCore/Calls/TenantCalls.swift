@@ -70,11 +70,7 @@ public struct TenantCalls: Sendable {
             switch command {
             case let .start(request):
                 lookUp(request.sessionId, into: &missing)
-                if let upn = request.upn, users[upn] == nil { missing.users.insert(upn) }
-                if request.upn.map({ users[$0] != nil }) ?? true {
-                    let facts = facts(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates)
-                    lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: request.startTime), into: &missing)
-                }
+                lookUpUserAndPools(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates, into: &missing)
             case let .step(sessionId, _, step):
                 lookUp(sessionId, into: &missing)
                 if case .end = step, let session = sessions[sessionId], session.state == .open {
@@ -83,10 +79,7 @@ public struct TenantCalls: Sendable {
             case let .upload(uploads):
                 for upload in uploads {
                     if records[upload.usageId.rawValue] == nil { missing.usageIds.insert(upload.usageId.rawValue) }
-                    if let upn = upload.upn, users[upn] == nil { missing.users.insert(upn) }
-                    guard upload.upn.map({ users[$0] != nil }) ?? true else { continue }
-                    let facts = facts(upload.callType, upn: upload.upn, upload.caller, upload.callee, upload.startTime, rates)
-                    lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: upload.startTime), into: &missing)
+                    lookUpUserAndPools(upload.callType, upn: upload.upn, upload.caller, upload.callee, upload.startTime, rates, into: &missing)
                 }
             case let .expireSilent(sessionIds):
                 for sessionId in sessionIds {
@@ -104,6 +97,17 @@ public struct TenantCalls: Sendable {
             return
         }
         if session.state == .open, session.heldMinor > 0, !desk.knowsHold(session.holdId) { missing.holds.insert(session.holdId) }
+    }
+
+    /// The call's user; once it is known, the pools that might pay for the call.
+    private func lookUpUserAndPools(_ callType: CallType, upn: UserPrincipalName?, _ caller: PhoneNumber, _ callee: PhoneNumber,
+                                    _ startTime: Instant, _ rates: RateBook, into missing: inout Lookups) {
+        if let upn, users[upn] == nil {
+            missing.users.insert(upn)
+            return
+        }
+        let facts = facts(callType, upn: upn, caller, callee, startTime, rates)
+        lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: startTime), into: &missing)
     }
 
     private func lookUpRecordAndPool(of session: CallSession, into missing: inout Lookups) {
