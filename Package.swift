@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "Notifications",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "Notifications",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "commscredits",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsEngine", "Payments", "Notifications", "Reports",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "Notifications", "Reports",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

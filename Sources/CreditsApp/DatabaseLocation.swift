@@ -54,7 +54,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             return (try SQLiteStores(path: path, callsCache: callsCache).stores, nil)
         case let .postgres(address):
             let database = try await PostgresDatabase(address)
-            return (PostgresStores(database: database).stores, database)
+            return (PostgresStores(database: database, callsCache: callsCache).stores, database)
         }
     }
 }

@@ -5,16 +5,19 @@ import PostgresNIO
 
 /// Reading and writing the ledger's rows; every function runs inside the caller's transaction.
 enum LedgerRows {
-    /// Loads the tenant's account and locks it until the transaction ends: every write to one
-    /// tenant's money, from any instance, takes this lock first, so they happen one at a time.
-    static func loadAccount(_ tenantId: TenantId, naming holdIds: Set<HoldId>, dueBy now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws
-        -> CreditAccount {
+    /// Loads the tenant's account with its live lots, the open holds due by `now` (every open
+    /// hold when `withEveryOpenHold`, as an account kept in memory needs) and the holds named,
+    /// under the tenant's lock (`lockTenant`) until the transaction ends: every write to one
+    /// tenant's money, from any instance, takes it first, so they happen one at a time.
+    static func loadAccount(_ tenantId: TenantId, naming holdIds: Set<HoldId>, withEveryOpenHold: Bool = false, dueBy now: Instant,
+                            _ c: PostgresConnection, _ logger: Logger) async throws -> CreditAccount {
+        _ = try await lockTenant(tenantId, c, logger)
         guard let (currency, debt) = try await c.row("SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue) FOR UPDATE",
                                                      as: (String, Int64).self, logger: logger)
         else { throw LedgerError.unknownAccount(tenantId) }
         let lots = try await self.lots(c, logger, where: "tenant_id = $1 AND (free_minor > 0 OR held_minor > 0)", tenantId.rawValue)
         var holds = try await self.holds(c, logger, where: "tenant_id = $1 AND state = 'open' AND expires_at <= $2", tenantId.rawValue,
-                                         now.millisecondsSinceEpoch)
+                                         withEveryOpenHold ? Int64.max : now.millisecondsSinceEpoch)
         let loaded = Set(holds.map(\.id))
         let named = holdIds.subtracting(loaded).map(\.rawValue)
         if !named.isEmpty {
@@ -23,10 +26,24 @@ enum LedgerRows {
         return CreditAccount(tenantId: tenantId, currency: Currency(code: currency)!, liveLots: lots, holds: holds, debtMinor: debt)
     }
 
+    /// Takes the tenant's lock, the row of its version, before any other of its rows: every
+    /// write to a tenant's calls or ledger takes it first, so two writers of one tenant never
+    /// wait for each other in a circle (a trigger on each table the call state is read from
+    /// moves the version, and waits for the lock). Returns the version; nil for an unknown tenant.
+    static func lockTenant(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64? {
+        try await c.row("SELECT version FROM tenant_version WHERE tenant_id = \(tenantId.rawValue) FOR UPDATE", as: Int64.self, logger: logger)
+    }
+
+    /// The tenant's version, under its lock: what this transaction's own writes made it.
+    static func version(of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        try await c.row("SELECT version FROM tenant_version WHERE tenant_id = \(tenantId.rawValue)", as: Int64.self, logger: logger) ?? 0
+    }
+
     /// The account's currency and balance as of `now`, from its live lots; nil without an account.
     /// `locking`: takes the account's lock, as `loadAccount` does.
     static func balance(of tenantId: TenantId, at now: Instant, locking: Bool = false, _ c: PostgresConnection, _ logger: Logger) async throws
         -> (currency: Currency, balanceMinor: Int64)? {
+        if locking { _ = try await lockTenant(tenantId, c, logger) }
         guard let (currency, debt) = try await c.row("""
             SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue) \(unescaped: locking ? "FOR UPDATE" : "")
             """, as: (String, Int64).self, logger: logger)

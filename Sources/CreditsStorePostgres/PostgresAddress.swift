@@ -4,7 +4,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public let user: String
     public let host: String
     public let port: Int
-    public let database: String
+    public var database: String
     public let password: String?
     /// Connections each instance may open.
     public var maximumConnections = 20

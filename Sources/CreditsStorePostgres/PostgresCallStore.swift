@@ -3,15 +3,18 @@ public import CreditsStore
 import Logging
 import PostgresNIO
 
-/// Calls in PostgreSQL. Every request locks the tenant's account (`LedgerRows.loadAccount`),
-/// is judged by `TenantCalls` and writes the result in one transaction: two instances charging one tenant
-/// take turns, so a pool minute or a unit of credit is never spent twice. Requests for one
-/// tenant that arrive together share a commit (`TenantCommits`).
+/// Calls in PostgreSQL. Every batch of requests takes the tenant's lock (`LedgerRows.lockTenant`),
+/// is judged by `TenantCalls` and writes the result in one transaction: two instances charging
+/// one tenant take turns, so a pool minute or a unit of credit is never spent twice. The state
+/// stays in memory (`TenantCallsCache`) while the tenant's version, read under the lock, says
+/// nobody else wrote it. Requests for one tenant that arrive together share a commit (`TenantCommits`).
 public final class PostgresCallStore: CallStore {
     let database: PostgresDatabase
+    let cache: TenantCallsCache
 
-    init(database: PostgresDatabase) {
+    init(database: PostgresDatabase, cache: TenantCallsCache) {
         self.database = database
+        self.cache = cache
     }
 
     // MARK: Rates
@@ -95,15 +98,17 @@ public final class PostgresCallStore: CallStore {
     }
 
     /// One command, in a batch with the tenant's other call commands that wait for the same
-    /// commit (`TenantCommits`), in one transaction under the tenant's account lock
-    /// (`LedgerRows.loadAccount`): the state as stored, each command in turn with what it lacks
-    /// looked up, ledger numbers reserved from the sequences, the changes of all written together.
+    /// commit (`TenantCommits`), in one transaction under the tenant's lock: the state kept or
+    /// as stored, each command in turn with what it lacks looked up, ledger numbers reserved
+    /// from the sequences, the changes of all written together, the state kept at the version
+    /// they left.
     private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
                      at now: Instant) async throws -> CallCommandOutcome {
         let logger = database.logger
         let request = Request(command: command, rates: rates, settings: settings, now: now)
-        return try await database.tenantCommits.submit(for: tenantId.rawValue, batching: "calls", request) { c, requests in
-            try await Self.apply(requests, for: tenantId, c, logger)
+        // A batch that did not commit may have kept the state it wrote: it is dropped.
+        return try await database.tenantCommits.submit(for: tenantId.rawValue, batching: "calls", request, rolledBack: { [cache] in cache.forget(tenantId) }) {
+            [cache] c, requests in try await Self.apply(requests, for: tenantId, cache: cache, c, logger)
         }
     }
 
@@ -114,19 +119,18 @@ public final class PostgresCallStore: CallStore {
         let now: Instant
     }
 
-    private static func apply(_ requests: [Request], for tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
-        -> [Result<CallCommandOutcome, any Error>] {
+    private static func apply(_ requests: [Request], for tenantId: TenantId, cache: TenantCallsCache, _ c: PostgresConnection,
+                              _ logger: Logger) async throws -> [Result<CallCommandOutcome, any Error>] {
         let first = requests[0]
-        let tenant: Tenant
-        do {
-            tenant = try await Self.tenant(tenantId, c, logger)
-        } catch let refusal as BillingError {
-            return requests.map { _ in .failure(refusal) }
+        guard let version = try await LedgerRows.lockTenant(tenantId, c, logger) else {
+            return requests.map { _ in .failure(BillingError.unknownTenant(tenantId)) }
         }
-        let account = try await LedgerRows.loadAccount(tenantId, naming: [], dueBy: first.now, c, logger)
-        let desk = CallDesk(account: account, ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []), tenant: tenant,
-                            autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger), settings: first.settings)
-        var loaded = TenantCalls(desk: desk)
+        var loaded: TenantCalls
+        if let kept = cache.take(tenantId, at: version), kept.desk.settings == first.settings {
+            loaded = kept
+        } else {
+            loaded = try await Self.calls(of: tenantId, settings: first.settings, at: first.now, c, logger)
+        }
         // What the whole batch names, in a few queries rather than a few per command.
         let commands = requests.map(\.command)
         while case let missing = loaded.lookups(for: commands, rates: first.rates), !missing.isEmpty {
@@ -156,7 +160,18 @@ public final class PostgresCallStore: CallStore {
         if let last = CallCommandOutcome.judgedOne(of: judged), case let .success(outcome) = judged[last] {
             judged[last] = .success(outcome.judged(try await PostgresBillingStore.judgeRecharge(of: tenantId, at: now, c, logger)))
         }
+        cache.keep(written, for: tenantId, at: try await LedgerRows.version(of: tenantId, c, logger))
         return judged
+    }
+
+    /// The tenant's state as stored: the tenant, its account with every open hold (under the
+    /// tenant's lock) and its auto-recharge settings; sessions, users and pools as commands name them.
+    private static func calls(of tenantId: TenantId, settings: CallDesk.Settings, at now: Instant, _ c: PostgresConnection,
+                              _ logger: Logger) async throws -> TenantCalls {
+        let tenant = try await Self.tenant(tenantId, c, logger)
+        let account = try await LedgerRows.loadAccount(tenantId, naming: [], withEveryOpenHold: true, dueBy: now, c, logger)
+        return TenantCalls(desk: CallDesk(account: account, ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []), tenant: tenant,
+                                          autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger), settings: settings))
     }
 
     /// Ledger numbers a command is likely to take: a reserve, an extension, a post or an upload's charge.
@@ -246,8 +261,7 @@ public final class PostgresCallStore: CallStore {
         return try await database.read { c in try await UsageRows.postUsageInvoices(of: tenantId, c, logger) }
     }
 
-    /// Nothing yet: every transaction loads its tenant under the account's lock.
-    public var keptTenants: TenantCallsCache.Figures { TenantCallsCache.Figures(tenants: 0, bytes: 0, hits: 0, misses: 0) }
+    public var keptTenants: TenantCallsCache.Figures { cache.figures }
 
     // MARK: Loading and writing a tenant's calls
 

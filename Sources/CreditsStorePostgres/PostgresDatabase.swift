@@ -2,11 +2,13 @@ import CreditsCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// One PostgreSQL database that every Postgres store shares: a `PostgresClient` (a pool of
 /// connections) running from opening to `close()`, and the transaction every write runs in.
 public final class PostgresDatabase: Sendable {
-    let client: PostgresClient
+    /// Every lease of a connection, which fails once the database is abandoned.
+    let connections: Connections
     let logger: Logger
     /// Where writes to a tenant's money go: see `TenantCommits`.
     let tenantCommits: TenantCommits
@@ -18,9 +20,9 @@ public final class PostgresDatabase: Sendable {
                                                          password: address.password, database: address.database, tls: .disable)
         configuration.options.maximumConnections = address.maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
+        connections = Connections(client: client)
         self.logger = logger
-        tenantCommits = TenantCommits(client: client, logger: logger)
+        tenantCommits = TenantCommits(connections: connections, logger: logger)
         running = Task { await client.run() }
         do {
             try await migrate()
@@ -38,6 +40,87 @@ public final class PostgresDatabase: Sendable {
     public func close() async {
         running.cancel()
         await running.value
+    }
+
+    /// Creates the empty database `name` (lower-case letters, digits and `_`) on the server of
+    /// `server`, whose user may create databases; returns its address. Without `durable`,
+    /// commits need not wait for the disk (tests and simulations, which check rules, not disks).
+    public static func create(_ name: String, on server: PostgresAddress, durable: Bool = true) async throws -> PostgresAddress {
+        try await onServer(server) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(try safeName(name))"), logger: logger)
+            if !durable { try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger) }
+        }
+        var address = server
+        address.database = name
+        return address
+    }
+
+    /// Drops the database `name` on the server of `server`, ending its connections.
+    public static func drop(_ name: String, on server: PostgresAddress) async throws {
+        try await onServer(server) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(try safeName(name)) WITH (FORCE)"), logger: logger)
+        }
+    }
+
+    private static func onServer(_ server: PostgresAddress, _ body: (PostgresConnection, Logger) async throws -> Void) async throws {
+        let logger = Logger(label: "commscredits.postgres")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: server.database,
+                                 tls: .disable),
+            id: 1, logger: logger)
+        do {
+            try await body(connection, logger)
+        } catch {
+            try? await connection.close()
+            throw (error as? PSQLError).map(PostgresFailure.init) ?? error
+        }
+        try await connection.close()
+    }
+
+    private static func safeName(_ name: String) throws -> String {
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            throw DatabaseNameError(name: name)
+        }
+        return name
+    }
+
+    struct DatabaseNameError: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "a database name is lower-case letters, digits and _, not '\(name)'" }
+    }
+
+    /// Stops serving at once, as a process that dies: no connection is lent afterwards, so
+    /// nothing asked afterwards reaches the database (the simulation's crashes), and the
+    /// connections close, with the work locks they held.
+    public func abandon() {
+        connections.abandon()
+        running.cancel()
+    }
+
+    /// Leases connections from the client until abandoned.
+    final class Connections: Sendable {
+        private let client: PostgresClient
+        private let abandoned = Atomic<Bool>(false)
+
+        init(client: PostgresClient) {
+            self.client = client
+        }
+
+        var isAbandoned: Bool { abandoned.load(ordering: .sequentiallyConsistent) }
+
+        func abandon() {
+            abandoned.store(true, ordering: .sequentiallyConsistent)
+        }
+
+        func withConnection<Result>(isolation: isolated (any Actor)? = #isolation, _ closure: (PostgresConnection) async throws -> sending Result)
+            async throws -> sending Result {
+            guard !isAbandoned else { throw Abandoned() }
+            return try await client.withConnection(closure)
+        }
+
+        struct Abandoned: Error, CustomStringConvertible {
+            var description: String { "the PostgreSQL connections were abandoned" }
+        }
     }
 
     /// Applies the migrations not yet applied, each in its own transaction; an instance starting
@@ -68,7 +151,7 @@ public final class PostgresDatabase: Sendable {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                return try await connections.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let value = try await body(connection)
@@ -91,13 +174,13 @@ public final class PostgresDatabase: Sendable {
     /// committed when it started.
     func read<Value>(_ body: (PostgresConnection) async throws -> sending Value) async throws -> sending Value {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await connections.withConnection { connection in try await body(connection) }
         } catch let error as PSQLError {
             throw PostgresFailure(error)
         }
     }
 
-    private static func isWorthRetrying(_ error: PSQLError) -> Bool {
+    static func isWorthRetrying(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40001" || state == "40P01"
     }

@@ -101,8 +101,10 @@ public final class PostgresDirectoryStore: DirectoryStore {
         }
     }
 
+    /// The tenant's lock, as the ledger and the calls take it (a lock on the tenant's own row
+    /// would stop their inserts, which check it as a foreign key, while they hold the version's).
     private static func lockTenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
-        guard try await c.run("SELECT 1 FROM tenant WHERE id = \(id.rawValue) FOR UPDATE", logger: logger) == 1 else {
+        guard try await LedgerRows.lockTenant(id, c, logger) != nil else {
             throw BillingError.unknownTenant(id)
         }
     }

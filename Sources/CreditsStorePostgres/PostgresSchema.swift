@@ -345,7 +345,39 @@ enum PostgresSchema {
         ("3-unlicensed-use", """
             ALTER TABLE usage_record ADD COLUMN unlicensed_use BIGINT NOT NULL DEFAULT 0;
             """),
+        // Every write to what a tenant's calls are judged on counts in its version, whoever
+        // writes (this instance, another one, the command line): a state kept in memory is used
+        // only while the version is the one it last wrote or read (`TenantCallsCache`). The
+        // version's row is also the tenant's lock, taken first by every ledger write
+        // (`LedgerRows.lockTenant`); the triggers run once per statement, not once per row.
+        ("4-tenant-version", """
+            CREATE TABLE tenant_version (tenant_id TEXT COLLATE "C" PRIMARY KEY, version BIGINT NOT NULL);
+            INSERT INTO tenant_version (tenant_id, version) SELECT id, 1 FROM tenant;
+            CREATE FUNCTION bump_tenant_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO tenant_version (tenant_id, version) SELECT DISTINCT tenant_id, 1 FROM changed_rows ORDER BY 1 ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_version.version + 1; RETURN NULL; END $$;
+            CREATE FUNCTION bump_tenant_version_of_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO tenant_version (tenant_id, version) SELECT DISTINCT id, 1 FROM changed_rows ORDER BY 1 ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_version.version + 1; RETURN NULL; END $$;
+            \(tenantVersionTriggers)
+            """),
     ]
+
+    /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
+    /// statement triggers (a transition table may name one event only).
+    private static var tenantVersionTriggers: String {
+        let tables: [(table: String, events: [String])] = [
+            ("tenant", ["INSERT", "UPDATE", "DELETE"]), ("tenant_user", ["INSERT", "UPDATE", "DELETE"]), ("billing_settings", ["INSERT", "UPDATE"]),
+            ("credit_account", ["INSERT", "UPDATE"]), ("credit_lot", ["INSERT", "UPDATE"]), ("credit_hold", ["INSERT", "UPDATE"]),
+            ("minute_pool", ["INSERT", "UPDATE"]), ("call_session", ["INSERT", "UPDATE", "DELETE"]),
+        ]
+        return tables.flatMap { table, events in
+            events.map { event in
+                let rows = event == "DELETE" ? "OLD" : "NEW"
+                let function = table == "tenant" ? "bump_tenant_version_of_tenant" : "bump_tenant_version"
+                return """
+                    CREATE TRIGGER \(table)_\(event.lowercased())_version AFTER \(event) ON \(table) REFERENCING \(rows) TABLE AS changed_rows \
+                    FOR EACH STATEMENT EXECUTE FUNCTION \(function)();
+                    """
+            }
+        }.joined(separator: "\n")
+    }
 
     /// Tables in an order that respects every foreign key, for `copy`; with the id each numbers
     /// its rows by, where the database hands it out.

@@ -15,12 +15,12 @@ public struct PostgresStores: Sendable {
     public let notifications: PostgresNotificationStore
     public let locks: PostgresWorkLocks
 
-    public init(database: PostgresDatabase) {
+    public init(database: PostgresDatabase, callsCache: TenantCallsCache.Limits = TenantCallsCache.Limits()) {
         self.database = database
         ledger = PostgresLedgerStore(database: database)
         directory = PostgresDirectoryStore(database: database)
         billing = PostgresBillingStore(database: database)
-        calls = PostgresCallStore(database: database)
+        calls = PostgresCallStore(database: database, cache: TenantCallsCache(limits: callsCache))
         access = PostgresAccessStore(database: database)
         answers = PostgresAnswerStore(database: database)
         notifications = PostgresNotificationStore(database: database)
@@ -49,7 +49,7 @@ public struct PostgresWorkLocks: WorkLocks {
     private func held<Value: Sendable>(_ name: String, waiting: Bool, _ body: @Sendable () async throws -> Value) async throws -> Value? {
         let logger = database.logger
         let key = "commscredits:" + name
-        return try await database.client.withConnection { c in
+        return try await database.connections.withConnection { c in
             if waiting {
                 try await c.run("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
             } else {
@@ -61,7 +61,8 @@ public struct PostgresWorkLocks: WorkLocks {
                 try await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
                 return value
             } catch {
-                _ = try? await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                // An abandoned connection is closing, and its locks with it.
+                if !database.connections.isAbandoned { _ = try? await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger) }
                 throw error
             }
         }

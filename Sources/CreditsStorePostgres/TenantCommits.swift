@@ -15,39 +15,43 @@ actor TenantCommits {
         let input: any Sendable
         /// The work of the job's batch, given the inputs of every job in it; one result each.
         let work: @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
+        /// Told when the job's writes were rolled back.
+        let rolledBack: (@Sendable () -> Void)?
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
-    private let client: PostgresClient
+    private let connections: PostgresDatabase.Connections
     private let logger: Logger
     private var waiting: [String: [Job]] = [:]
     private var committing: Set<String> = []
 
-    init(client: PostgresClient, logger: Logger) {
-        self.client = client
+    init(connections: PostgresDatabase.Connections, logger: Logger) {
+        self.connections = connections
         self.logger = logger
     }
 
     func submit<Value: Sendable>(for tenant: String, _ work: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
-        try await enqueue(for: tenant, batchKey: nil, input: ()) { c, _ in [.success(try await work(c))] } as! Value
+        try await enqueue(for: tenant, batchKey: nil, input: (), rolledBack: nil) { c, _ in [.success(try await work(c))] } as! Value
     }
 
     /// Inputs submitted for `tenant` under `key` that wait for the same commit are given to one
     /// call of `work`, in arrival order; it returns one result per input. A failure of one input
     /// must have written nothing; a thrown error rolls back the whole batch and fails each input.
-    func submit<Input: Sendable, Value: Sendable>(for tenant: String, batching key: String, _ input: Input,
+    /// `rolledBack` is told when the batch's writes were rolled back (its own failure, or the
+    /// transaction's), before it may run again.
+    func submit<Input: Sendable, Value: Sendable>(for tenant: String, batching key: String, _ input: Input, rolledBack: (@Sendable () -> Void)? = nil,
                                                   _ work: @escaping @Sendable (PostgresConnection, [Input]) async throws -> [Result<Value, any Error>])
         async throws -> Value {
-        try await enqueue(for: tenant, batchKey: key, input: input) { c, inputs in
+        try await enqueue(for: tenant, batchKey: key, input: input, rolledBack: rolledBack) { c, inputs in
             try await work(c, inputs.map { $0 as! Input }).map { $0.map { $0 as any Sendable } }
         } as! Value
     }
 
-    private func enqueue(for tenant: String, batchKey: String?, input: any Sendable,
+    private func enqueue(for tenant: String, batchKey: String?, input: any Sendable, rolledBack: (@Sendable () -> Void)?,
                          _ work: @escaping @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>])
         async throws -> any Sendable {
         try await withCheckedThrowingContinuation { continuation in
-            waiting[tenant, default: []].append(Job(batchKey: batchKey, input: input, work: work, continuation: continuation))
+            waiting[tenant, default: []].append(Job(batchKey: batchKey, input: input, work: work, rolledBack: rolledBack, continuation: continuation))
             if committing.insert(tenant).inserted {
                 Task { await commitWaiting(for: tenant) }
             }
@@ -56,15 +60,23 @@ actor TenantCommits {
 
     private func commitWaiting(for tenant: String) async {
         while let jobs = waiting.removeValue(forKey: tenant) {
-            let outcomes: [Result<any Sendable, any Error>]
-            do {
-                outcomes = try await client.withConnection { c in try await Self.run(jobs, on: c, logger) }
-            } catch let error as PSQLError {
-                outcomes = jobs.map { _ in .failure(PostgresFailure(error)) }
-            } catch {
-                outcomes = jobs.map { _ in .failure(error) }
+            var outcomes: [Result<any Sendable, any Error>]?
+            var attempt = 1
+            while outcomes == nil {
+                do {
+                    outcomes = try await connections.withConnection { c in try await Self.run(jobs, on: c, logger) }
+                } catch {
+                    for job in jobs { job.rolledBack?() }
+                    // A transaction that lost a deadlock or a serialization conflict wrote nothing, and is run again.
+                    if let error = error as? PSQLError, PostgresDatabase.isWorthRetrying(error), attempt < 5 {
+                        attempt += 1
+                        continue
+                    }
+                    let failure = (error as? PSQLError).map(PostgresFailure.init) ?? error
+                    outcomes = jobs.map { _ in .failure(failure) }
+                }
             }
-            for (job, outcome) in zip(jobs, outcomes) { job.continuation.resume(with: outcome) }
+            for (job, outcome) in zip(jobs, outcomes!) { job.continuation.resume(with: outcome) }
         }
         committing.remove(tenant)
     }
@@ -84,12 +96,16 @@ actor TenantCommits {
                     if !alone { try await c.query("RELEASE SAVEPOINT job", logger: logger) }
                     for (index, result) in zip(batch, results) { outcomes[index] = result.mapError { ($0 as? PSQLError).map(PostgresFailure.init) ?? $0 } }
                 } catch {
+                    // A lost deadlock rolls the whole transaction back, to be run again.
+                    if let error = error as? PSQLError, PostgresDatabase.isWorthRetrying(error) { throw error }
                     let failure = (error as? PSQLError).map(PostgresFailure.init) ?? error
                     if alone {
                         try await c.query("ROLLBACK", logger: logger)
+                        jobs[batch[0]].rolledBack?()
                         return batch.map { _ in .failure(failure) }
                     }
                     try await c.query("ROLLBACK TO SAVEPOINT job", logger: logger)
+                    jobs[batch[0]].rolledBack?()
                     for index in batch { outcomes[index] = .failure(failure) }
                 }
             }

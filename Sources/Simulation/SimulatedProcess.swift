@@ -1,15 +1,24 @@
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import CreditsStorePostgres
 import CreditsStoreSQLite
 import Logging
 import Notifications
 import Payments
 import Synchronization
 
-/// One life of the service over the simulation's SQLite file: the stores and the services as
-/// `commscredits serve` wires them. When it dies (`Lifeline.kill`) its file is closed at once,
-/// so nothing it does afterwards reaches the disk; the next life opens the file again.
+/// Where the simulation keeps its data: a SQLite file, or a database of its own on a
+/// PostgreSQL server.
+enum SimulatedDatabase {
+    case sqliteFile(String)
+    case postgres(PostgresAddress)
+}
+
+/// One life of the service over the simulation's database: the stores and the services as
+/// `commscredits serve` wires them. When it dies (`Lifeline.kill`) its database is closed (a
+/// SQLite file) or abandoned (PostgreSQL connections) at once, so nothing it does afterwards
+/// reaches the disk; the next life opens the database again.
 struct SimulatedProcess {
     let stores: Stores
     let directory: DirectoryService
@@ -19,10 +28,20 @@ struct SimulatedProcess {
 
     static let callSettings = CallDesk.Settings(quotaSeconds: 600)
 
-    init(path: String, world: SimulatedWorld) throws {
-        let sqlite = try SQLiteStores(path: path)
-        world.lifeline.revive(sqlite)
-        let base = sqlite.stores
+    init(database: SimulatedDatabase, world: SimulatedWorld) async throws {
+        let base: Stores
+        switch database {
+        case let .sqliteFile(path):
+            let sqlite = try SQLiteStores(path: path)
+            world.lifeline.revive { try? sqlite.close() }
+            base = sqlite.stores
+        case let .postgres(address):
+            // The previous life's connections are closed first, as a dead process's are, with the work locks they held.
+            await world.lifeline.buried()
+            let postgres = try await PostgresDatabase(address, logger: Logger(label: "simulation", factory: { _ in SwiftLogNoOpLogHandler() }))
+            world.lifeline.revive({ postgres.abandon() }, buried: { await postgres.close() })
+            base = PostgresStores(database: postgres).stores
+        }
         let ledger = FaultyLedgerStore(base: base.ledger, world: world)
         stores = Stores(ledger: ledger, directory: base.directory, billing: base.billing, calls: base.calls, access: base.access,
                         answers: base.answers, notifications: base.notifications, locks: base.locks)
@@ -38,12 +57,18 @@ struct SimulatedProcess {
 
 /// Whether the current life of the service is alive, and the means to end it.
 final class Lifeline: Sendable {
-    private let current = Mutex<(stores: SQLiteStores?, dead: Bool)>((nil, false))
+    private let current = Mutex<(end: (@Sendable () -> Void)?, buried: (@Sendable () async -> Void)?, dead: Bool)>((nil, nil, false))
 
     var isDead: Bool { current.withLock { $0.dead } }
 
-    func revive(_ stores: SQLiteStores) {
-        current.withLock { $0 = (stores, false) }
+    /// A new life, which `end` closes the database of; `buried` waits until it is closed.
+    func revive(_ end: @escaping @Sendable () -> Void, buried: (@Sendable () async -> Void)? = nil) {
+        current.withLock { $0 = (end, buried, false) }
+    }
+
+    /// Waits until the database of the life that ended is closed.
+    func buried() async {
+        await current.withLock { $0.buried }?()
     }
 
     /// The process dies: its database closes under it, whatever it was doing.
@@ -51,7 +76,7 @@ final class Lifeline: Sendable {
         current.withLock { state in
             guard !state.dead else { return }
             state.dead = true
-            try? state.stores?.close()
+            state.end?()
         }
     }
 }

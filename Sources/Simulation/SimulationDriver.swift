@@ -19,7 +19,7 @@ struct SimulationDriver {
     /// tenants created along the way follow.
     var tenants = [TenantId("contoso"), TenantId("fabrikam"), TenantId("northwind")]
     let world: SimulatedWorld
-    let path: String
+    let database: SimulatedDatabase
     var process: SimulatedProcess
     var random: SplitMix64
     var checks: SimulationChecks
@@ -36,15 +36,15 @@ struct SimulationDriver {
     var interruptedPurchase: (tenant: TenantId, key: IdempotencyKey, order: PurchaseOrder)?
     var step = 0
 
-    init(seed: UInt64, path: String, plantedBug: PlantedBug?) async throws {
+    init(seed: UInt64, database: SimulatedDatabase, plantedBug: PlantedBug?) async throws {
         var random = SplitMix64(seed: seed)
         // Somewhere in the winter of 2027-28, so that month ends and 29 February 2028 come by.
         let start = Instant(millisecondsSinceEpoch: ISO8601.parse("2027-12-01T00:00:00Z")!.millisecondsSinceEpoch
             + Int64.random(in: 0..<(80 * 86_400), using: &random) * 1000)
         world = SimulatedWorld(seed: seed, start: start, plantedBug: plantedBug)
-        self.path = path
+        self.database = database
         self.random = random
-        process = try SimulatedProcess(path: path, world: world)
+        process = try await SimulatedProcess(database: database, world: world)
         checks = SimulationChecks()
         report = Simulation.Report(seed: seed)
         try await setUp()
@@ -74,7 +74,7 @@ struct SimulationDriver {
     mutating func settle(after steps: Int) async throws {
         let before = world.clock.now()
         world.setFaults(false)
-        if world.lifeline.isDead { try restart() }
+        if world.lifeline.isDead { try await restart() }
         for call in openCalls {
             _ = try? await process.calls.end(call.session, requestNumber: call.requestNumber + 1, durationSeconds: call.used,
                                              endTime: world.clock.now(), for: call.tenant)
@@ -113,7 +113,7 @@ struct SimulationDriver {
             case 67..<68: name = "createTenant"; try await createTenant()
             case 68..<81: name = "advanceClock"; touched = Set(tenants); try await advanceClock()
             case 81..<84: name = "advanceMonths"; touched = Set(tenants); try await advanceMonths()
-            case 84..<88: name = "crash"; touched = Set(tenants); world.lifeline.kill(); report.crashes += 1; try restart()
+            case 84..<88: name = "crash"; touched = Set(tenants); world.lifeline.kill(); report.crashes += 1; try await restart()
             default: name = "dueWork"; touched = Set(tenants); try await process.dueWork.run()
             }
         } catch where (error is BillingError || error is LedgerError) && !world.lifeline.isDead {
@@ -123,20 +123,25 @@ struct SimulationDriver {
             guard world.lifeline.isDead else { throw Simulation.Failure(seed: world.seed, step: step, problem: "unexpected error: \(error)", trace: trace) }
             report.crashes += 1
             touched = Set(tenants)
-            try restart()
+            try await restart()
             try await retryInterruptedPurchase()
             return "crashed"
         }
         if world.lifeline.isDead {
             report.crashes += 1
             touched = Set(tenants)
-            try restart()
+            try await restart()
         }
         return name
     }
 
-    private mutating func restart() throws {
-        process = try SimulatedProcess(path: path, world: world)
+    /// The last life ends: its database is closed.
+    func end() {
+        world.lifeline.kill()
+    }
+
+    mutating func restart() async throws {
+        process = try await SimulatedProcess(database: database, world: world)
     }
 
     /// Every purchase asked for, as the store has it now; one that ended is not read again.

@@ -104,7 +104,7 @@ extension SimulationDriver {
         }
         if world.lifeline.isDead {
             report.crashes += 1
-            process = try SimulatedProcess(path: path, world: world)
+            try await restart()
         }
     }
 

@@ -7,6 +7,23 @@ import Testing
 /// never answered from when someone else wrote the tenant meanwhile.
 @Suite("A tenant kept in memory")
 struct KeptTenantTests {
+    @Test("A tenant is read once and kept: the next requests are judged on the state in memory, until another writer moves its version")
+    func stateIsKept() async throws {
+        let calls = try await Calls()
+        try await calls.billing.buy(1_00)
+        try await calls.user("pat", [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits])
+        _ = try await calls.start("a", by: "pat", to: "+12065550100")
+        let before = calls.billing.stores.calls.keptTenants
+        _ = try await calls.end("a", number: 2, duration: 60)
+        _ = try await calls.start("b", by: "pat", to: "+12065550100")
+        let kept = calls.billing.stores.calls.keptTenants
+        #expect(kept.tenants == 1 && kept.hits == before.hits + 2 && kept.misses == before.misses, "two hits, no load")
+        try await calls.billing.restarted().buy(1_00)
+        _ = try await calls.end("b", number: 2, duration: 60)
+        #expect(calls.billing.stores.calls.keptTenants.misses == kept.misses + 1, "another writer's purchase: loaded again")
+        try await calls.expectConserved()
+    }
+
     @Test("Another writer of the same database (the command line, another instance) buys credits and assigns a license; the next call sees both")
     func anotherWriterIsSeen() async throws {
         let calls = try await Calls()

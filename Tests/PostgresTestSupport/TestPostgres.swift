@@ -1,6 +1,5 @@
 import CreditsStorePostgres
 import Foundation
-import PostgresNIO
 
 /// The PostgreSQL server the conformance suite runs on, when `COMMSCREDITS_TEST_POSTGRES` names
 /// one (`postgres://USER@HOST:PORT/DATABASE`, a user who may create databases): each test gets
@@ -21,17 +20,9 @@ public enum TestPostgres {
     public static func freshAddress() async throws -> PostgresAddress {
         guard let server else { throw MissingServer() }
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let logger = Logger(label: "test")
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: server.database,
-                                 tls: .disable),
-            id: 1, logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         // The suite checks rules, not durability (the two-instance test and the benchmarks keep
         // commits synced): commits need not wait for the disk here.
-        try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger)
-        try await connection.close()
-        var address = PostgresAddress(url: "postgres://\(server.user)@\(server.host):\(server.port)/\(name)", password: server.password)!
+        var address = try await PostgresDatabase.create(name, on: server, durable: false)
         address.maximumConnections = 4
         return address
     }
