@@ -87,7 +87,8 @@ enum LedgerRows {
         return recorded
     }
 
-    static func write(_ changes: LedgerChanges, of account: CreditAccount, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func write(_ changes: LedgerChanges, of account: CreditAccount, autoRecharge: AutoRechargeSettings? = nil, _ c: PostgresConnection,
+                      _ logger: Logger) async throws {
         let tenant = account.tenantId.rawValue
         var transactions = RowsInsert("""
             INSERT INTO journal_transaction (id, tenant_id, idempotency_key, fingerprint, kind, occurred_at, amount_minor,
@@ -127,7 +128,7 @@ enum LedgerRows {
         if changes.debtChanged {
             try await c.run("UPDATE credit_account SET debt_minor = \(account.debtMinor) WHERE tenant_id = \(tenant)", logger: logger)
         }
-        try await NotificationRows.noteBalanceAlerts(of: changes, account: account, c, logger)
+        try await NotificationRows.noteBalanceAlerts(of: changes, account: account, autoRecharge: autoRecharge, c, logger)
     }
 
     private static func write(_ holds: [Hold], of tenant: String, _ c: PostgresConnection, _ logger: Logger) async throws {

@@ -26,13 +26,16 @@ enum NotificationRows {
     }
 
     /// The balance alerts of a ledger write (`CreditAlerts.balanceEvents`).
-    static func noteBalanceAlerts(of changes: LedgerChanges, account: CreditAccount, _ c: PostgresConnection, _ logger: Logger) async throws {
+    /// `autoRecharge`: the tenant's settings when the caller knows them, else they are read.
+    static func noteBalanceAlerts(of changes: LedgerChanges, account: CreditAccount, autoRecharge known: AutoRechargeSettings?,
+                                  _ c: PostgresConnection, _ logger: Logger) async throws {
         guard let opening = changes.openingBalanceMinor, let last = changes.transactions.last?.receipt,
               last.balanceAfterMinor < opening || changes.transactions.count > 1
         else { return }
         let receipts = changes.transactions.map(\.receipt)
-        let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts,
-                                                autoRecharge: try await BillingRows.autoRecharge(account.tenantId, c, logger))
+        var autoRecharge = known
+        if autoRecharge == nil { autoRecharge = try await BillingRows.autoRecharge(account.tenantId, c, logger) }
+        let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts, autoRecharge: autoRecharge!)
         for event in events {
             let receipt = receipts.first { $0.transactionId == event.transactionId }!
             try await note(event, of: account.tenantId, currency: account.currency, balanceMinor: receipt.balanceAfterMinor, at: receipt.occurredAt,

@@ -292,7 +292,7 @@ public final class PostgresCallStore: CallStore {
         try await CallRows.update(changes.changedSessions, of: tenantId, c, logger)
         try await CallRows.insert(changes.answers, of: tenantId, c, logger)
         try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c, logger)
-        try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, c, logger)
+        try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c, logger)
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
         for event in changes.desk.events {
             try await NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, c, logger)
