@@ -87,6 +87,7 @@ enum LedgerRows {
         return recorded
     }
 
+    /// `autoRecharge`: the tenant's settings when the caller knows them (a kept call state), else they are read.
     static func write(_ changes: LedgerChanges, of account: CreditAccount, autoRecharge: AutoRechargeSettings? = nil, _ c: PostgresConnection,
                       _ logger: Logger) async throws {
         let tenant = account.tenantId.rawValue

@@ -33,9 +33,9 @@ enum NotificationRows {
               last.balanceAfterMinor < opening || changes.transactions.count > 1
         else { return }
         let receipts = changes.transactions.map(\.receipt)
-        var autoRecharge = known
-        if autoRecharge == nil { autoRecharge = try await BillingRows.autoRecharge(account.tenantId, c, logger) }
-        let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts, autoRecharge: autoRecharge!)
+        let autoRecharge: AutoRechargeSettings
+        if let known { autoRecharge = known } else { autoRecharge = try await BillingRows.autoRecharge(account.tenantId, c, logger) }
+        let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts, autoRecharge: autoRecharge)
         for event in events {
             let receipt = receipts.first { $0.transactionId == event.transactionId }!
             try await note(event, of: account.tenantId, currency: account.currency, balanceMinor: receipt.balanceAfterMinor, at: receipt.occurredAt,

@@ -46,8 +46,9 @@ public final class PostgresDatabase: Sendable {
     /// `server`, whose user may create databases; returns its address. Without `durable`,
     /// commits need not wait for the disk (tests and simulations, which check rules, not disks).
     public static func create(_ name: String, on server: PostgresAddress, durable: Bool = true) async throws -> PostgresAddress {
+        let name = try safeName(name)
         try await onServer(server) { connection, logger in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(try safeName(name))"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
             if !durable { try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger) }
         }
         var address = server

@@ -68,7 +68,8 @@ enum LedgerRows {
         return json + "]"
     }
 
-    static func write(_ changes: LedgerChanges, of account: CreditAccount, _ db: Database) throws {
+    /// `autoRecharge`: the tenant's settings when the caller knows them (a kept call state), else they are read.
+    static func write(_ changes: LedgerChanges, of account: CreditAccount, autoRecharge: AutoRechargeSettings? = nil, _ db: Database) throws {
         let tenant = account.tenantId.rawValue
         let insertTransaction = try db.cachedStatement(sql: """
             INSERT INTO journal_transaction (id, tenant_id, idempotency_key, fingerprint, kind, occurred_at, amount_minor,
@@ -113,7 +114,7 @@ enum LedgerRows {
             try db.cachedStatement(sql: "UPDATE credit_account SET debt_minor = ? WHERE tenant_id = ?")
                 .execute(arguments: [account.debtMinor, tenant])
         }
-        try NotificationRows.noteBalanceAlerts(of: changes, account: account, db)
+        try NotificationRows.noteBalanceAlerts(of: changes, account: account, autoRecharge: autoRecharge, db)
     }
 
     private static func write(_ hold: Hold, of tenant: String, _ db: Database) throws {

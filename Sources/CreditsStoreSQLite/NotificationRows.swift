@@ -26,13 +26,14 @@ enum NotificationRows {
     }
 
     /// The balance alerts of a ledger write (`CreditAlerts.balanceEvents`).
-    static func noteBalanceAlerts(of changes: LedgerChanges, account: CreditAccount, _ db: Database) throws {
+    /// `autoRecharge`: the tenant's settings when the caller knows them, else they are read.
+    static func noteBalanceAlerts(of changes: LedgerChanges, account: CreditAccount, autoRecharge known: AutoRechargeSettings?, _ db: Database) throws {
         guard let opening = changes.openingBalanceMinor, let last = changes.transactions.last?.receipt,
               last.balanceAfterMinor < opening || changes.transactions.count > 1
         else { return }
         let receipts = changes.transactions.map(\.receipt)
-        let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts,
-                                                autoRecharge: try SQLiteBillingStore.autoRecharge(account.tenantId, db))
+        let autoRecharge = try known ?? SQLiteBillingStore.autoRecharge(account.tenantId, db)
+        let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts, autoRecharge: autoRecharge)
         for event in events {
             let receipt = receipts.first { $0.transactionId == event.transactionId }!
             try note(event, of: account.tenantId, currency: account.currency, balanceMinor: receipt.balanceAfterMinor,

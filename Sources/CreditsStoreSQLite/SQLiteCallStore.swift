@@ -253,7 +253,7 @@ public final class SQLiteCallStore: CallStore {
             try CallRows.insertAnswer(kept.answer, fingerprint: kept.fingerprint, key.sessionId, key.requestNumber, of: tenantId, db)
         }
         for kept in changes.records { try UsageRows.insert(kept.record, fingerprint: kept.fingerprint, of: tenantId, db) }
-        try LedgerRows.write(changes.desk.ledger, of: calls.desk.account, db)
+        try LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, db)
         try CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, db)
         for event in changes.desk.events {
             try NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, db)
