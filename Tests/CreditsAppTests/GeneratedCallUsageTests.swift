@@ -207,24 +207,27 @@ struct UsageRun {
             let id = String(key.prefix { $0 != "@" })
             if !ids.contains(id) { purgedIds.append(id); purged += 1 }
         }
-        // A recharge may finish in the background between two reads: read until the recharges
-        // stand still around the balance.
+        // A recharge may finish in the background between two reads (its lot is added a moment
+        // before it is marked succeeded): read until the recharges stand still around the
+        // balance with none in flight.
         var credits: [String: Any] = [:]
         var recharged = -1
-        for _ in 0..<10 {
+        for _ in 0..<200 {
             let before = try await rechargedMinor()
             credits = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)
             let after = try await rechargedMinor()
-            if before == after { recharged = after.amount; recharges = after.count; break }
+            if before == after, after.pending == 0 { recharged = after.amount; recharges = after.count; break }
+            try await Task.sleep(for: .milliseconds(10))
         }
         let spent = charged.values.reduce(0, +)
         #expect(credits["balanceMinor"] as? Int == 5000 + recharged - spent,
                 "\(context): balance \(credits["balanceMinor"] ?? "?") is not 5000 + \(recharged) recharged - \(spent) charged")
     }
 
-    func rechargedMinor() async throws -> (amount: Int, count: Int) {
+    func rechargedMinor() async throws -> (amount: Int, count: Int, pending: Int) {
         let list = try await api.send(client, .get, "/v1/tenants/tailspin/credits/recharges?limit=1000", expect: .ok)["recharges"] as? [[String: Any]] ?? []
-        return (list.filter { $0["state"] as? String == "succeeded" }.reduce(0) { $0 + ($1["amountMinor"] as? Int ?? 0) }, list.count)
+        return (list.filter { $0["state"] as? String == "succeeded" }.reduce(0) { $0 + ($1["amountMinor"] as? Int ?? 0) }, list.count,
+                list.filter { $0["state"] as? String == "pending" }.count)
     }
 }
 
