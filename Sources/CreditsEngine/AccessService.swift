@@ -185,7 +185,7 @@ public struct AccessService: Sendable {
     }
 
     /// A hash of the configured cost that no password matches, made once when first needed.
-    func dummyHash() async -> String {
+    package func dummyHash() async -> String {
         if let made = dummy.hash.withLock({ $0 }) { return made }
         let cost = settings.passwordCost
         let made = await Self.offCooperativePool { Bcrypt.hash(AccessService.randomText(bytes: 16), cost: cost) }

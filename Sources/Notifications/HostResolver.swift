@@ -7,8 +7,8 @@ import Darwin
 
 /// The addresses a host name resolves to now, through the system's resolver (getaddrinfo), run
 /// on a Dispatch thread since it blocks. A name that does not resolve gives none.
-enum HostResolver {
-    static func addresses(of host: String) async throws -> [[UInt8]] {
+package enum HostResolver {
+    package static func addresses(of host: String) async throws -> [[UInt8]] {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: resolve(host)) }
         }

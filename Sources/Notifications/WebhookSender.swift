@@ -31,7 +31,7 @@ public struct WebhookSender: Sendable {
                                            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
     /// Any 2xx answer counts as delivered; 410 Gone means the receiver is gone for good.
-    func post(_ notification: CreditNotification, summary: String, to webhook: Webhook, at timestamp: Instant) async throws {
+    package func post(_ notification: CreditNotification, summary: String, to webhook: Webhook, at timestamp: Instant) async throws {
         let address: WebhookAddress
         do {
             address = try WebhookAddress.parse(webhook.url, policy: policy)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The admin center in a real browser: headless Chromium driven by Selenium against the real
-server (debug build) with the demo organization, as an administrator would use it. Saves a
+server (release build) with the demo organization, as an administrator would use it. Saves a
 screenshot of each page as it goes, and checks each page's HTML: one h1, a label for every
 input.
 
@@ -27,7 +27,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(ROOT, ".build/debug/commscredits")
+BINARY = os.path.join(ROOT, ".build/release/commscredits")
 PASSWORD = "contoso-demo-password"
 
 
@@ -128,7 +128,7 @@ def main():
     folder = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/admin-screenshots"))
     os.makedirs(folder, exist_ok=True)
     if not os.path.exists(BINARY):
-        subprocess.run(["swift", "build", "--product", "commscredits"], cwd=ROOT, check=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "commscredits"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="admin-center-")
     port = free_port()
     log = open(os.path.join(work, "server.log"), "w")

@@ -1,5 +1,5 @@
 import CreditsCore
-@testable import CreditsEngine
+import CreditsEngine
 import CreditsStore
 import Testing
 

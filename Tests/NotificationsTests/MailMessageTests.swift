@@ -1,6 +1,6 @@
 import CreditsCore
 import Foundation
-@testable import Notifications
+import Notifications
 import Testing
 
 /// How a message is written on the wire; the real relay round trip is in CreditsAppTests.

@@ -1,6 +1,6 @@
 import CreditsCore
 import Foundation
-@testable import Notifications
+import Notifications
 import Testing
 
 /// The sender checks a webhook's address again as its name resolves when it sends.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash safety: the real server (debug build) on a SQLite file is killed with SIGKILL at random
+"""Crash safety: the real server (release build) on a SQLite file is killed with SIGKILL at random
 moments while eight clients upload usage records and place calls, then started again, twenty
 times. Afterwards: every acknowledged record is present exactly once; an upload that was never
 answered is all there or not there at all (a batch is one transaction); sending every
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "Tests/Support"))
 from running_server import Unanswered, call, start_server  # noqa: E402
 
-BINARY = os.path.join(ROOT, ".build/debug/commscredits")
+BINARY = os.path.join(ROOT, ".build/release/commscredits")
 DECK = os.path.join(ROOT, "Sources/CreditsApp/Resources/sample-rate-deck-usd.csv")
 CLIENTS, BOUGHT = 8, 10_000_000
 TENANT = "/v1/tenants/contoso"
@@ -100,7 +100,7 @@ def main():
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
     moments = random.Random(seed)
     if not os.path.exists(BINARY):
-        subprocess.run(["swift", "build", "--product", "commscredits"], cwd=ROOT, check=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "commscredits"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="crash-kills-")
     database = "sqlite:" + os.path.join(work, "credits.sqlite")
     log = open(os.path.join(work, "server.log"), "w")

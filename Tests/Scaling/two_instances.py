@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Two servers, one PostgreSQL database: the real server (debug build) runs twice on one
+"""Two servers, one PostgreSQL database: the real server (release build) runs twice on one
 database and 64 clients charge one tenant through both at once. Each client, eight times:
 uploads a batch of four usage records to one server and sends the same batch again to the other
 (a retry, which must come back as duplicates), then starts a call on one server and ends it on
@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "Tests/Support"))
 from running_server import call, start_server  # noqa: E402
 
-BINARY = os.path.join(ROOT, ".build/debug/commscredits")
+BINARY = os.path.join(ROOT, ".build/release/commscredits")
 DECK = os.path.join(ROOT, "Sources/CreditsApp/Resources/sample-rate-deck-usd.csv")
 CLIENTS, ROUNDS, RECORDS_PER_BATCH = 64, 8, 4
 BOUGHT, TRIGGER, RECHARGE = 3000, 2000, 3000
@@ -79,7 +79,7 @@ def all_pages(port, token, path, field, cursor_parameter, next_field="next"):
 def main():
     database = sys.argv[1]
     if not os.path.exists(BINARY):
-        subprocess.run(["swift", "build", "--product", "commscredits"], cwd=ROOT, check=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "commscredits"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="two-instances-")
     log = open(os.path.join(work, "servers.log"), "w")
     subprocess.run([BINARY, "migrate", "--database", database], check=True, capture_output=True)

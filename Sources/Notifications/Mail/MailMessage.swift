@@ -71,8 +71,8 @@ public struct MailMessage: Hashable, Sendable {
 
 /// Quoted-printable (RFC 2045): printable ASCII as is, everything else as `=XX`, soft line
 /// breaks keeping every line within 76 characters.
-enum QuotedPrintable {
-    static func encode(_ text: String) -> String {
+package enum QuotedPrintable {
+    package static func encode(_ text: String) -> String {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
         return normalized.split(separator: "\n", omittingEmptySubsequences: false).map(encodeLine).joined(separator: "\r\n")
     }

@@ -4,23 +4,30 @@ public struct SMTPReply: Hashable, Sendable {
     public let code: Int
     public let lines: [String]
 
+    package init(code: Int, lines: [String]) {
+        self.code = code
+        self.lines = lines
+    }
+
     public var isPositive: Bool { (200..<400).contains(code) }
     /// A 5xx reply: trying the same again will fail the same way.
     public var isPermanentFailure: Bool { code >= 500 }
 }
 
 /// Collects reply lines from the bytes as they arrive.
-struct SMTPReplyReader {
+package struct SMTPReplyReader {
     private var buffer: [UInt8] = []
     private var lines: [String] = []
     private var replyBytes = 0
     /// A server that never ends its reply is cut off here.
-    static let maximumReplyBytes = 64 * 1024
+    package static let maximumReplyBytes = 64 * 1024
 
-    enum Failure: Error, Equatable { case malformed(String), tooLong }
+    package enum Failure: Error, Equatable { case malformed(String), tooLong }
+
+    package init() {}
 
     /// Takes in bytes; returns the reply once its last line has arrived.
-    mutating func consume(_ bytes: some Sequence<UInt8>) throws(Failure) -> SMTPReply? {
+    package mutating func consume(_ bytes: some Sequence<UInt8>) throws(Failure) -> SMTPReply? {
         let before = buffer.count
         buffer.append(contentsOf: bytes)
         replyBytes += buffer.count - before
@@ -43,13 +50,13 @@ struct SMTPReplyReader {
     }
 
     /// Bytes received after the last complete reply (a server must not send any unasked).
-    var hasPendingBytes: Bool { !buffer.isEmpty }
+    package var hasPendingBytes: Bool { !buffer.isEmpty }
 }
 
 /// The message body as the DATA command sends it: CRLF line ends, a dot doubled at the start of
 /// any line (RFC 5321 section 4.5.2), and the final `.` line.
-enum DotStuffing {
-    static func dataBlock(_ message: String) -> String {
+package enum DotStuffing {
+    package static func dataBlock(_ message: String) -> String {
         let normalized = message.replacingOccurrences(of: "\r\n", with: "\n")
         var lines = normalized.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasPrefix(".") ? "." + line : String(line)
