@@ -7,8 +7,6 @@ enum SQLiteDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // A commit is durable: the write-ahead log is synced before `COMMIT` returns.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // 64 MiB of page cache for the writer: the journal's indexes stay in memory. Readers
             // take 16 MiB each: a report reads each page once, and several read at a time.
             try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -16_384 : -65_536)")
@@ -18,6 +16,10 @@ enum SQLiteDatabase {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let database = try DatabasePool(path: path, configuration: configuration)
+        // A commit is durable: the write-ahead log is synced before `COMMIT` returns. Set here, not
+        // in `prepareDatabase`: the pool turns WAL on after that, and with it `synchronous = NORMAL`,
+        // which syncs only at checkpoints (an answer could be lost with the machine's power).
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         LedgerSchema.register(in: &migrator)
         BillingSchema.register(in: &migrator)

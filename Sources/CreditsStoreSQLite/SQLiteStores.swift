@@ -33,6 +33,11 @@ public struct SQLiteStores: Sendable {
         try database.close()
     }
 
+    /// The writer's `PRAGMA synchronous`: 2 (FULL) when each commit is synced before it returns.
+    package func writerSynchronousMode() throws -> Int {
+        try database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
     /// As the services use them; one process owns the file, so its locks are in process.
     public var stores: Stores {
         Stores(ledger: ledger, directory: directory, billing: billing, calls: calls, access: access, answers: answers, notifications: notifications,
