@@ -67,7 +67,7 @@ struct UsagePages {
             page.summary = "\(ISO8601.formatDate(from)) to \(ISO8601.formatDate(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
             page.records = records.map { record in
                 Row(start: minuteText(record.startTime), user: record.userDisplayName ?? record.upn?.rawValue ?? "", callType: record.callType.rawValue,
-                    destination: record.destinationName ?? "", number: record.destinationNumber.description, duration: record.durationSeconds,
+                    destination: record.destinationName ?? "", number: UsageReportRow.numbers(record).destination, duration: record.durationSeconds,
                     capability: record.capability.rawValue, charge: MoneyText.withCode(record.chargeMinor, record.currency))
             }
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"

@@ -234,6 +234,14 @@ def assign_licenses(browser):
     browser.page("user-licenses-saved")
 
 
+def numbers_masked(browser):
+    """The page shows German and French numbers masked, as the export does (the last 3 and 4
+    digits): never the demo's numbers in full. Returns whether a masked one was on the page."""
+    source = browser.driver.page_source
+    assert "+4930123456" not in source and "+33612345678" not in source, "a German or French number in full"
+    return "+4930123***" in source or "+3361234****" in source
+
+
 def usage_report(browser):
     """Analytics & reports > Usage reports > PSTN and SMS usage: ranges and paging."""
     browser.go("nav a[href='/admin/reports/pstn-usage']")
@@ -251,8 +259,11 @@ def usage_report(browser):
     browser.wait_until(lambda driver: "from=2026-01-01" in driver.current_url)
     rows = browser.texts("main table tbody tr")
     assert len(rows) == 50, "a full page of the demo's 90 days: %d" % len(rows)
+    masked = numbers_masked(browser)
     browser.go("a[rel=next]")
     browser.wait_until(lambda driver: "after=" in driver.current_url)
+    masked |= numbers_masked(browser)
+    assert masked, "the demo's calls to Germany and France are on these pages, masked"
     more = browser.texts("main table tbody tr")
     assert more and more[0] != rows[0] and more[0] >= rows[-1], "the next page follows on"
     browser.page("usage-next-page")

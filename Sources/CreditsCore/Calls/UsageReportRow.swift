@@ -9,12 +9,20 @@ public enum UsageReportRow {
         "Operator", "Source of Call Duration", "Administrative Units",
     ]
 
-    public static func values(_ record: UsageRecord) -> [String] {
-        // The external party is the caller of an incoming call and the number dialled otherwise.
+    /// The caller and destination numbers as every report shows them (the export, the admin
+    /// center's usage page): the external party's masked where its country requires it. The
+    /// external party is the caller of an incoming call and the number dialled otherwise.
+    public static func numbers(_ record: UsageRecord) -> (caller: String, destination: String) {
         let external = record.externalCountry
-        let caller = record.callType.isIncoming ? ExternalNumberMasking.masked(record.callerNumber, country: external) : record.callerNumber.description
-        let destination = record.callType.isIncoming ? record.destinationNumber.description
-            : ExternalNumberMasking.masked(record.destinationNumber, country: external)
+        if record.callType.isIncoming {
+            return (ExternalNumberMasking.masked(record.callerNumber, country: external), record.destinationNumber.description)
+        }
+        return (record.callerNumber.description, ExternalNumberMasking.masked(record.destinationNumber, country: external))
+    }
+
+    public static func values(_ record: UsageRecord) -> [String] {
+        let external = record.externalCountry
+        let (caller, destination) = numbers(record)
         return [
             record.usageId, record.callId, record.conferenceId ?? "", record.userLocation?.rawValue ?? "", record.userObjectId ?? "",
             record.upn?.rawValue ?? "", record.userDisplayName ?? "", caller, record.callType.rawValue, record.callType.direction,
