@@ -110,15 +110,15 @@ struct CreditsPage {
         let figures = statement.figures
         (balance, available, held) = (money(figures.balanceMinor), money(figures.availableMinor), money(figures.heldMinor))
         var banners: [Banner] = []
+        let postUsage = PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: figures.balanceMinor, autoRecharge: settings)
         if figures.balanceMinor <= 0 {
-            banners.append(Banner(tone: "bad", role: "alert", text: "The balance is used up: calls that Communications Credits pay for are refused until funds are added."))
+            banners.append(Banner(tone: postUsage.active ? "warn" : "bad", role: "alert", text: "The balance is used up. \(postUsage.usedUpBalance.consequence)"))
         }
         let expiring = statement.lots.filter { $0.freeMinor > 0 && !$0.isExpired(at: now) && $0.expiresAt <= now.adding(days: 30) }
         for lot in expiring {
             banners.append(Banner(tone: "warn", role: "status",
                                   text: "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ISO8601.formatDate(lot.expiresAt)); expired funds are forfeited."))
         }
-        let postUsage = PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: figures.balanceMinor, autoRecharge: settings)
         if postUsage.reason == .autoRechargeOn {
             banners.append(Banner(tone: "warn", role: "alert", text: "The balance will refill itself and post-usage billing will not start: turn auto-recharge off."))
         }

@@ -134,6 +134,27 @@ public struct PostUsageStatus: Hashable, Sendable {
     /// Why post-usage billing is not active; nil when it is.
     public let reason: Reason?
 
+    /// A tenant that prepays its calls (classic commerce).
+    public static let prepaid = PostUsageStatus(commerceModel: .classic, balanceMinor: 0,
+                                                autoRecharge: AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 0, triggerAmountMinor: 0))
+
+    /// What a balance that is used up means for the tenant's calls, and what to do about it: the
+    /// admin center and the email say the same. An NCE or MCA tenant with auto-recharge off goes
+    /// on calling, billed after use; it may not buy credits, and auto-recharge would stop it.
+    public var usedUpBalance: (consequence: String, whatToDo: String) {
+        switch reason {
+        case nil:
+            ("Calls go on: as an NCE or MCA customer, calls that credits paid for are now billed after use (post-usage billing), on the monthly invoice.",
+             "Nothing, to go on with post-usage billing: keep auto-recharge off.")
+        case .autoRechargeOn:
+            ("Calls that Communications Credits pay for are refused until auto-recharge refills the balance.",
+             "As an NCE or MCA customer, turn auto-recharge off under Billing settings: calls then go on and are billed after use.")
+        case .notPostUsageTenant, .balanceRemaining:
+            ("Calls that Communications Credits pay for are refused until funds are added.",
+             "Buy credits under Billing > Purchase services, or turn on auto-recharge so the balance refills itself.")
+        }
+    }
+
     public init(commerceModel: CommerceModel, balanceMinor: Int64, autoRecharge: AutoRechargeSettings) {
         switch (commerceModel.isPostUsage, autoRecharge.enabled, balanceMinor > 0) {
         case (false, _, _): (active, reason) = (false, .notPostUsageTenant)

@@ -35,16 +35,23 @@ public struct NotificationDispatcher: Sendable {
     public func deliverDue() async throws -> Int {
         try await addressNew()
         let due = try await stores.notifications.claimDueDeliveries(at: clock.now(), limit: Self.batchSize)
-        var names: [TenantId: String] = [:]
+        var tenants: [TenantId: (name: String, postUsage: PostUsageStatus)] = [:]
         for tenantId in Set(due.map(\.notification.tenantId)) {
-            names[tenantId] = try await stores.directory.tenant(tenantId)?.name ?? tenantId.rawValue
+            let tenant = try await stores.directory.tenant(tenantId)
+            // What a used-up balance means depends on the commerce model and auto-recharge now.
+            var postUsage = PostUsageStatus.prepaid
+            if let model = tenant?.billingAccount.commerceModel, model.isPostUsage {
+                postUsage = PostUsageStatus(commerceModel: model, balanceMinor: 0,
+                                            autoRecharge: try await stores.billing.settings(for: tenantId).autoRecharge)
+            }
+            tenants[tenantId] = (tenant?.name ?? tenantId.rawValue, postUsage)
         }
-        let tenantNames = names
+        let tenantsDue = tenants
         return try await withThrowingTaskGroup(of: Bool.self) { group in
             var delivered = 0
             for (index, delivery) in due.enumerated() {
                 if index >= Self.concurrentSends, try await group.next() == true { delivered += 1 }
-                group.addTask { try await deliver(delivery, tenantName: tenantNames[delivery.notification.tenantId]!) }
+                group.addTask { try await deliver(delivery, to: tenantsDue[delivery.notification.tenantId]!) }
             }
             for try await succeeded in group where succeeded { delivered += 1 }
             return delivered
@@ -52,9 +59,9 @@ public struct NotificationDispatcher: Sendable {
     }
 
     /// Sends one copy and records what became of it; true when it was delivered.
-    private func deliver(_ delivery: NotificationDelivery, tenantName: String) async throws -> Bool {
+    private func deliver(_ delivery: NotificationDelivery, to tenant: (name: String, postUsage: PostUsageStatus)) async throws -> Bool {
         do {
-            try await send(delivery, tenantName: tenantName)
+            try await send(delivery, to: tenant)
             try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
             Self.count(delivery, outcome: "delivered")
             return true
@@ -84,8 +91,8 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
-    private func send(_ delivery: NotificationDelivery, tenantName: String) async throws {
-        let text = NotificationText(delivery.notification, tenantName: tenantName)
+    private func send(_ delivery: NotificationDelivery, to tenant: (name: String, postUsage: PostUsageStatus)) async throws {
+        let text = NotificationText(delivery.notification, tenantName: tenant.name, postUsage: tenant.postUsage)
         switch delivery.recipient {
         case let .email(address):
             try await courier.email(text, of: delivery.notification, to: address)

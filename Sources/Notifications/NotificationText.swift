@@ -6,7 +6,9 @@ public struct NotificationText: Hashable, Sendable {
     public let subject: String
     public let paragraphs: [String]
 
-    public init(_ notification: CreditNotification, tenantName: String) {
+    /// `postUsage`: where the tenant's post-usage billing stands, which decides what a used-up
+    /// balance means; nil for a tenant that prepays (no subject depends on it).
+    public init(_ notification: CreditNotification, tenantName: String, postUsage: PostUsageStatus? = nil) {
         let currency = notification.currency
         func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
         let when = ISO8601.format(notification.occurredAt)
@@ -35,11 +37,12 @@ public struct NotificationText: Hashable, Sendable {
                 "What to do: check the PSTN usage report for unexpected calls. Recharges start again once \(RechargePolicy.burstWindowSeconds / 60) minutes pass without a burst.",
             ]
         case .balanceExhausted:
+            let usedUp = (postUsage ?? .prepaid).usedUpBalance
             subject = "\(tenantName): the Communications Credits balance is used up"
             paragraphs = [
-                "The Communications Credits balance of \(tenantName) reached zero at \(when). Calls that credits pay for are refused until funds are added.",
+                "The Communications Credits balance of \(tenantName) reached zero at \(when). \(usedUp.consequence)",
                 balance,
-                "What to do: buy credits under Billing > Purchase services, or turn on auto-recharge so the balance refills itself.",
+                "What to do: \(usedUp.whatToDo)",
             ]
         case let .balanceBelowTrigger(_, trigger):
             subject = "\(tenantName): the Communications Credits balance fell below \(money(trigger))"

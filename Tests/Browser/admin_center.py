@@ -152,6 +152,7 @@ def main():
         subprocess.run([BINARY, "tenants", "update", "--tenant", "contoso", "--commerce-model", "nce", "--database", database],
                        check=True, env=environment, capture_output=True)
         post_usage_banner(browser)
+        post_usage_billing_active(browser, database, environment)
         print("admin-center: every page drawn, checked and photographed in %s (%d screenshots)" % (folder, browser.shots))
     except BaseException:
         log.flush()
@@ -362,6 +363,35 @@ def post_usage_banner(browser):
     banners = browser.texts(".banner.warn")
     assert "The balance will refill itself and post-usage billing will not start: turn auto-recharge off." in banners, banners
     browser.page("credits-nce-auto-recharge-on")
+
+
+def post_usage_billing_active(browser, database, environment):
+    """Contoso, now NCE, turns auto-recharge off and a week-long call uses its balance up: its
+    calls go on, billed after use, and the page says so instead of asking for funds."""
+    token = subprocess.run([BINARY, "tokens", "create", "--scopes", "operator", "--database", database], check=True, env=environment,
+                           capture_output=True, text=True).stdout.strip()
+
+    def api(method, path, body):
+        request = urllib.request.Request(browser.base + path, data=json.dumps(body).encode(), method=method,
+                                         headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    api("PUT", "/v1/tenants/contoso/credits/auto-recharge", {"enabled": False, "rechargeAmountMinor": 10000, "triggerAmountMinor": 2000})
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+    for call in range(20):
+        if api("GET", "/v1/tenants/contoso/credits", None)["balanceMinor"] <= 0:
+            break
+        results = api("POST", "/v1/tenants/contoso/usage-records", {"records": [{
+            "usageId": "browser-used-up-%d" % call, "callType": "user_out", "upn": "alex@contoso.com", "callerNumber": "+14255550101",
+            "calleeNumber": "+447700900123", "startTime": start, "durationSeconds": 604800}]})["results"]
+        assert results[0]["status"] == "charged", results
+    else:
+        raise AssertionError("the balance was not used up")
+    browser.open("/admin/billing/credits")
+    banners = " ".join(browser.texts(".banner"))
+    assert "Calls go on" in banners and "billed after use" in banners and "refused" not in banners, banners
+    browser.page("credits-nce-post-usage-active")
 
 
 def refusals_before_any_form(browser):

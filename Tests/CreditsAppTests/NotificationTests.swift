@@ -48,6 +48,27 @@ struct NotificationTests {
         await sink.stop()
     }
 
+    @Test("An NCE tenant whose balance runs out with auto-recharge off is told its calls go on, billed after use, and not to buy credits")
+    func postUsageTenantToldCallsGoOn() async throws {
+        let sink = try await SMTPSink()
+        try await TestServer.run(testClock: true, settings: NotificationFixture.relaySettings(port: sink.port)) { client, _ in
+            try await fixture.northwind(client)
+            try await fixture.api.send(client, .put, "/v1/tenants/northwind/credits/auto-recharge",
+                                       #"{"enabled":false,"rechargeAmountMinor":2000,"triggerAmountMinor":400}"#, expect: .ok)
+            try await fixture.api.send(client, .patch, "/v1/tenants/northwind", #"{"commerceModel":"nce"}"#, expect: .ok)
+            for call in 1...5 { try await fixture.longCall(client, id: "u\(call)") }
+            #expect(try await fixture.balanceMinor(client) <= 0)
+            let mails = try await sink.waitForMessages(4).filter { $0.subject == "Northwind: the Communications Credits balance is used up" }
+            #expect(mails.flatMap(\.recipients).sorted() == NotificationFixture.administrators)
+            for mail in mails {
+                let text = mail.text ?? ""
+                #expect(text.contains("Calls go on") && text.contains("billed after use"), "\(text)")
+                #expect(!text.contains("Purchase services") && !text.contains("turn on auto-recharge") && !text.contains("refused"), "\(text)")
+            }
+        }
+        await sink.stop()
+    }
+
     @Test("A relay that is down at first gets the message once it is back, after the back-off")
     func relayDownAtFirst() async throws {
         let probe = try await SMTPSink()

@@ -74,6 +74,17 @@ import Testing
             #expect(text.text.contains("What to do") || text.text.contains("Nothing to do"), "\(event)")
             #expect(text.html.contains("<h1"), "\(event)")
         }
+        let usedUp = CreditNotification(id: 1, tenantId: TenantId("contoso"), event: events[3], occurredAt: now, currency: Currency(code: "USD")!,
+                                        balanceMinor: 0)
+        let off = AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 0, triggerAmountMinor: 0)
+        let on = AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 2000, triggerAmountMinor: 500)
+        let prepaid = NotificationText(usedUp, tenantName: "Contoso").text
+        let billedAfterUse = NotificationText(usedUp, tenantName: "Contoso", postUsage: PostUsageStatus(commerceModel: .mca, balanceMinor: 0, autoRecharge: off)).text
+        let stillRecharging = NotificationText(usedUp, tenantName: "Contoso", postUsage: PostUsageStatus(commerceModel: .nce, balanceMinor: 0, autoRecharge: on)).text
+        #expect(prepaid.contains("refused until funds are added") && prepaid.contains("Purchase services"), "\(prepaid)")
+        #expect(billedAfterUse.contains("billed after use") && !billedAfterUse.contains("Purchase services") && !billedAfterUse.contains("refused"),
+                "\(billedAfterUse)")
+        #expect(stillRecharging.contains("turn auto-recharge off") && !stillRecharging.contains("Purchase services"), "\(stillRecharging)")
         let failed = NotificationText(CreditNotification(id: 1, tenantId: TenantId("contoso"), event: events[1], occurredAt: now,
                                                          currency: Currency(code: "USD")!, balanceMinor: 0), tenantName: "A & B <Co>")
         #expect(failed.subject == "A & B <Co>: auto-recharge of 50.00 USD failed (the card has expired)")
