@@ -35,7 +35,7 @@ public struct NotificationDispatcher: Sendable {
     public func deliverDue() async throws -> Int {
         try await addressNew()
         let due = try await stores.notifications.claimDueDeliveries(at: clock.now(), limit: Self.batchSize)
-        var tenants: [TenantId: (name: String, postUsage: PostUsageStatus)] = [:]
+        var tenants: [TenantId: Addressee] = [:]
         for tenantId in Set(due.map(\.notification.tenantId)) {
             let tenant = try await stores.directory.tenant(tenantId)
             // What a used-up balance means depends on the commerce model and auto-recharge now.
@@ -44,7 +44,7 @@ public struct NotificationDispatcher: Sendable {
                 postUsage = PostUsageStatus(commerceModel: model, balanceMinor: 0,
                                             autoRecharge: try await stores.billing.settings(for: tenantId).autoRecharge)
             }
-            tenants[tenantId] = (tenant?.name ?? tenantId.rawValue, postUsage)
+            tenants[tenantId] = Addressee(name: tenant?.name ?? tenantId.rawValue, postUsage: postUsage)
         }
         let tenantsDue = tenants
         return try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -58,8 +58,14 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
+    /// The tenant a copy speaks to: its name, and what a used-up balance means for it.
+    private struct Addressee: Sendable {
+        let name: String
+        let postUsage: PostUsageStatus
+    }
+
     /// Sends one copy and records what became of it; true when it was delivered.
-    private func deliver(_ delivery: NotificationDelivery, to tenant: (name: String, postUsage: PostUsageStatus)) async throws -> Bool {
+    private func deliver(_ delivery: NotificationDelivery, to tenant: Addressee) async throws -> Bool {
         do {
             try await send(delivery, to: tenant)
             try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
@@ -91,7 +97,7 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
-    private func send(_ delivery: NotificationDelivery, to tenant: (name: String, postUsage: PostUsageStatus)) async throws {
+    private func send(_ delivery: NotificationDelivery, to tenant: Addressee) async throws {
         let text = NotificationText(delivery.notification, tenantName: tenant.name, postUsage: tenant.postUsage)
         switch delivery.recipient {
         case let .email(address):

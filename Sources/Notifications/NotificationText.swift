@@ -7,8 +7,8 @@ public struct NotificationText: Hashable, Sendable {
     public let paragraphs: [String]
 
     /// `postUsage`: where the tenant's post-usage billing stands, which decides what a used-up
-    /// balance means; nil for a tenant that prepays (no subject depends on it).
-    public init(_ notification: CreditNotification, tenantName: String, postUsage: PostUsageStatus? = nil) {
+    /// balance means (no subject depends on it).
+    public init(_ notification: CreditNotification, tenantName: String, postUsage: PostUsageStatus = .prepaid) {
         let currency = notification.currency
         func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
         let when = ISO8601.format(notification.occurredAt)
@@ -37,7 +37,7 @@ public struct NotificationText: Hashable, Sendable {
                 "What to do: check the PSTN usage report for unexpected calls. Recharges start again once \(RechargePolicy.burstWindowSeconds / 60) minutes pass without a burst.",
             ]
         case .balanceExhausted:
-            let usedUp = (postUsage ?? .prepaid).usedUpBalance
+            let usedUp = postUsage.usedUpBalance
             subject = "\(tenantName): the Communications Credits balance is used up"
             paragraphs = [
                 "The Communications Credits balance of \(tenantName) reached zero at \(when). \(usedUp.consequence)",

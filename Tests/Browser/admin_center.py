@@ -26,6 +26,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Support"))
+from running_server import call  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, ".build/release/commscredits")
 PASSWORD = "contoso-demo-password"
@@ -152,7 +155,7 @@ def main():
         subprocess.run([BINARY, "tenants", "update", "--tenant", "contoso", "--commerce-model", "nce", "--database", database],
                        check=True, env=environment, capture_output=True)
         post_usage_banner(browser)
-        post_usage_billing_active(browser, database, environment)
+        post_usage_billing_active(browser, port, database, environment)
         print("admin-center: every page drawn, checked and photographed in %s (%d screenshots)" % (folder, browser.shots))
     except BaseException:
         log.flush()
@@ -365,25 +368,20 @@ def post_usage_banner(browser):
     browser.page("credits-nce-auto-recharge-on")
 
 
-def post_usage_billing_active(browser, database, environment):
+def post_usage_billing_active(browser, port, database, environment):
     """Contoso, now NCE, turns auto-recharge off and a week-long call uses its balance up: its
     calls go on, billed after use, and the page says so instead of asking for funds."""
     token = subprocess.run([BINARY, "tokens", "create", "--scopes", "operator", "--database", database], check=True, env=environment,
                            capture_output=True, text=True).stdout.strip()
-
-    def api(method, path, body):
-        request = urllib.request.Request(browser.base + path, data=json.dumps(body).encode(), method=method,
-                                         headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
+    api = lambda *arguments: call(port, token, *arguments)  # noqa: E731
 
     api("PUT", "/v1/tenants/contoso/credits/auto-recharge", {"enabled": False, "rechargeAmountMinor": 10000, "triggerAmountMinor": 2000})
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
-    for call in range(20):
+    for record in range(20):
         if api("GET", "/v1/tenants/contoso/credits", None)["balanceMinor"] <= 0:
             break
         results = api("POST", "/v1/tenants/contoso/usage-records", {"records": [{
-            "usageId": "browser-used-up-%d" % call, "callType": "user_out", "upn": "alex@contoso.com", "callerNumber": "+14255550101",
+            "usageId": "browser-used-up-%d" % record, "callType": "user_out", "upn": "alex@contoso.com", "callerNumber": "+14255550101",
             "calleeNumber": "+447700900123", "startTime": start, "durationSeconds": 604800}]})["results"]
         assert results[0]["status"] == "charged", results
     else:
