@@ -14,8 +14,9 @@ public struct BillingService: Sendable {
     let logger: Logger
     /// Wakes the worker that runs recharges (`AutoRechargeService`).
     let rechargeStarted: @Sendable () -> Void
-    /// How long a payment whose charge got no answer is tried again under its key before it is
-    /// given up as failed: no answer is not a refusal, the provider may have charged.
+    /// How long a payment whose charge got no answer is charged again under its key. Past it the
+    /// key is closed at the provider instead, which says whether it charged: no answer is not a
+    /// refusal, and a payment stays pending until the provider has answered one or the other.
     public static let unansweredPaymentRetrySeconds: Int64 = 24 * 3600
 
     public init(stores: Stores, gateway: any PaymentGateway, clock: any CreditsClock, logger: Logger,
@@ -148,8 +149,10 @@ public struct BillingService: Sendable {
         if case let .card(card) = purchase.request.paymentMethod {
             let request = ChargeRequest(idempotencyKey: purchase.gatewayKey, token: card.token, amountMinor: purchase.request.amountMinor,
                                         currency: currency, description: "Communications Credits purchase \(purchase.id)")
-            if case let .failure(reason) = await gateway.chargeRetryingTimeouts(request) {
-                if reason == .gatewayUnavailable, isStillRetried(since: purchase.request.createdAt) { return purchase }
+            switch await gateway.settle(request, mayCharge: mayCharge(since: purchase.request.createdAt)) {
+            case .charged: break
+            case .unanswered: return purchase
+            case let .failed(reason):
                 logger.notice("Purchase not paid", metadata: ["tenant": "\(purchase.request.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"])
                 return try await stores.billing.failPurchase(id: purchase.id, reason: reason)
             }
@@ -168,9 +171,10 @@ public struct BillingService: Sendable {
         if case let .card(card) = method {
             let request = ChargeRequest(idempotencyKey: recharge.gatewayKey, token: card.token, amountMinor: recharge.amountMinor,
                                         currency: tenant.currency, description: "Communications Credits auto-recharge \(recharge.id)")
-            if case let .failure(reason) = await gateway.chargeRetryingTimeouts(request) {
-                if reason == .gatewayUnavailable, isStillRetried(since: recharge.startedAt) { return recharge }
-                return try await fail(recharge, reason)
+            switch await gateway.settle(request, mayCharge: mayCharge(since: recharge.startedAt)) {
+            case .charged: break
+            case .unanswered: return recharge
+            case let .failed(reason): return try await fail(recharge, reason)
             }
         }
         let receipt = try await stores.ledger.execute(
@@ -188,10 +192,9 @@ public struct BillingService: Sendable {
         return try await stores.billing.failRecharge(id: recharge.id, reason: reason, at: clock.now())
     }
 
-    /// Whether a payment whose charge got no answer stays pending, to be charged again under its
-    /// key (the provider answers a repeat as it answered first), rather than failing while the
-    /// provider may have charged.
-    private func isStillRetried(since start: Instant) -> Bool {
+    /// Whether a payment may still be charged under its key (the provider answers a repeat as it
+    /// answered first); past that, its key is closed and the provider's books settle it.
+    private func mayCharge(since start: Instant) -> Bool {
         clock.now() < start.adding(seconds: Self.unansweredPaymentRetrySeconds)
     }
 

@@ -8,6 +8,21 @@ public protocol PaymentGateway: Sendable {
     /// Charges the card. A request with an idempotency key the provider has seen returns the
     /// first outcome and charges nothing again: that is what makes a retry safe after a time-out.
     func charge(_ request: ChargeRequest) async throws(PaymentGatewayError) -> ChargeReceipt
+
+    /// Closes an idempotency key the service will not charge under again, and answers from the
+    /// provider's books what became of it: the charge made under it, nil when nothing was
+    /// charged (any later charge under the key is then refused), or `.refused` with the reason
+    /// the provider gave. Throws `.timedOut` when it does not answer.
+    func close(idempotencyKey: String) async throws(PaymentGatewayError) -> ChargeReceipt?
+}
+
+/// What the service knows of a card payment after asking the provider.
+public enum PaymentOutcome: Hashable, Sendable {
+    case charged(ChargeReceipt)
+    /// Nothing was charged, for this reason; final.
+    case failed(PaymentFailureReason)
+    /// No answer: the provider may have charged; ask again later under the same key.
+    case unanswered
 }
 
 public struct ChargeRequest: Hashable, Sendable {
@@ -45,18 +60,24 @@ public enum PaymentGatewayError: Error, Hashable, Sendable {
 }
 
 extension PaymentGateway {
-    /// Charges, retrying a time-out up to `attempts` times in all under the same idempotency key.
-    public func chargeRetryingTimeouts(_ request: ChargeRequest, attempts: Int = 3) async -> Result<ChargeReceipt, PaymentFailureReason> {
+    /// Settles a card payment under its key. While the key may still be repeated safely
+    /// (`mayCharge`), the card is charged, a time-out retried. Once it may not (providers forget
+    /// keys after about a day, so a repeat could charge twice), the key is closed instead and the
+    /// provider's books decide: charged, or nothing charged and the payment failed as unreachable.
+    /// No answer is never taken as a refusal.
+    public func settle(_ request: ChargeRequest, mayCharge: Bool, attempts: Int = 3) async -> PaymentOutcome {
         for _ in 0..<max(attempts, 1) {
             do throws(PaymentGatewayError) {
-                return .success(try await charge(request))
+                if mayCharge { return .charged(try await charge(request)) }
+                guard let receipt = try await close(idempotencyKey: request.idempotencyKey) else { return .failed(.gatewayUnavailable) }
+                return .charged(receipt)
             } catch .timedOut {
                 continue
             } catch {
-                return .failure(Self.reason(error))
+                return .failed(Self.reason(error))
             }
         }
-        return .failure(.gatewayUnavailable)
+        return .unanswered
     }
 
     private static func reason(_ error: PaymentGatewayError) -> PaymentFailureReason {

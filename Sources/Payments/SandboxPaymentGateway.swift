@@ -29,6 +29,8 @@ public actor SandboxPaymentGateway: PaymentGateway {
 
     /// Every answered request by idempotency key: a charge, or the refusal.
     private var outcomes: [String: Result<Charge, PaymentGatewayError>] = [:]
+    /// Keys closed with nothing charged under them: a later charge under one is refused.
+    private var closed: Set<String> = []
     /// Charges made in the order they were made: what the provider would pay out.
     public private(set) var charges: [Charge] = []
     /// How many requests arrived, repeats included.
@@ -47,6 +49,8 @@ public actor SandboxPaymentGateway: PaymentGateway {
         let outcome: Result<Charge, PaymentGatewayError>
         if let first = outcomes[request.idempotencyKey] {
             outcome = first
+        } else if closed.contains(request.idempotencyKey) {
+            throw .refused(.gatewayUnavailable)
         } else {
             guard let test = Self.cards[request.token] else { throw .unknownToken(request.token) }
             if test.outcome == .timedOut { throw .timedOut }
@@ -67,8 +71,19 @@ public actor SandboxPaymentGateway: PaymentGateway {
         return ChargeReceipt(chargeId: charge.id, amountMinor: charge.request.amountMinor)
     }
 
-    /// Fault injection: the next `count` requests are processed (a charge is made) but their
-    /// answers are lost on the way back, as when the network fails after the provider acted.
+    public func close(idempotencyKey key: String) throws(PaymentGatewayError) -> ChargeReceipt? {
+        requestCount += 1
+        if outcomes[key] == nil { closed.insert(key) }
+        if answersToLose > 0 {
+            answersToLose -= 1
+            throw .timedOut
+        }
+        guard let charge = try outcomes[key]?.get() else { return nil }
+        return ChargeReceipt(chargeId: charge.id, amountMinor: charge.request.amountMinor)
+    }
+
+    /// Fault injection: the next `count` requests are processed (a charge is made, a key closed)
+    /// but their answers are lost on the way back, as when the network fails after the provider acted.
     public func loseAnswers(_ count: Int) {
         answersToLose = count
     }

@@ -14,6 +14,8 @@ final class SimulatedGateway: PaymentGateway {
     struct Books {
         var outcomes: [String: Result<ChargeReceipt, PaymentGatewayError>] = [:]
         var requests: [String: Int] = [:]
+        /// Keys closed with nothing charged: a later charge under one is refused.
+        var closed: Set<String> = []
         var faultsOn = true
     }
 
@@ -59,6 +61,7 @@ final class SimulatedGateway: PaymentGateway {
             default: .none
             }
             if fault == .noAnswer, books.outcomes[request.idempotencyKey] == nil { return (nil, fault) }
+            if books.closed.contains(request.idempotencyKey) { return (.failure(.refused(.gatewayUnavailable)), fault) }
             if books.outcomes[request.idempotencyKey] == nil {
                 let declined = request.token == Self.declinedToken || (books.faultsOn && roll >= 95)
                 books.outcomes[request.idempotencyKey] = declined
@@ -79,5 +82,19 @@ final class SimulatedGateway: PaymentGateway {
             break
         }
         return try outcome!.get()
+    }
+
+    /// Closes a key; by the seed the answer is lost or never comes, as for a charge.
+    func close(idempotencyKey key: String) throws(PaymentGatewayError) -> ChargeReceipt? {
+        let (outcome, answered) = books.withLock { books -> (Result<ChargeReceipt, PaymentGatewayError>?, Bool) in
+            let attempt = books.requests[key, default: 0]
+            books.requests[key] = attempt + 1
+            var random = SplitMix64(seed: seed, naming: ["close", key, "\(attempt)"])
+            let roll = books.faultsOn ? Int.random(in: 0..<100, using: &random) : 99
+            if roll >= 8, books.outcomes[key] == nil { books.closed.insert(key) }
+            return (books.outcomes[key], roll >= 14)
+        }
+        guard answered else { throw .timedOut }
+        return try outcome?.get()
     }
 }

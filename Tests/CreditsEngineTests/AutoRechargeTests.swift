@@ -108,6 +108,21 @@ struct AutoRechargeTests {
         #expect(await billing.gateway.charges.count == 1)
     }
 
+    @Test("A recharge whose charges' answers were all lost for a day is settled by the provider's books: charged, so it succeeds, once")
+    func lostAnswersForADay() async throws {
+        let billing = try await funded()
+        await billing.gateway.loseAnswers(3)
+        _ = try await charge(billing, 90_00, "a")
+        #expect(try await billing.service.runPendingRecharges().map(\.state) == [.pending], "the provider charged, but no answer came")
+        billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
+        await billing.gateway.loseAnswers(3)
+        #expect(try await billing.service.runPendingRecharges().map(\.state) == [.pending], "closing the key got no answer either")
+        let settled = try await billing.service.runPendingRecharges()
+        #expect(settled.map(\.state) == [.succeeded])
+        #expect(await billing.gateway.charges.map(\.request.amountMinor) == [100_00, 50_00], "charged once, never again after the day")
+        #expect(try await billing.balance().balanceMinor == 10_00 + 50_00)
+    }
+
     @Test("More than three recharges in ten minutes is a burst: the fourth is stopped and recorded once")
     func burst() async throws {
         let billing = try await Billing()

@@ -100,6 +100,30 @@ struct PurchaseTests {
         #expect(try await billing.lots().isEmpty)
     }
 
+    @Test("A purchase whose answers were lost for a day is settled by closing its key: the provider charged, so it completes, with one lot")
+    func lostAnswersForADay() async throws {
+        let billing = try await Billing()
+        await billing.gateway.loseAnswers(3)
+        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, key: "lost") }
+        billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
+        await billing.gateway.loseAnswers(3)
+        #expect(try await billing.service.resumeInterruptedPurchases().isEmpty, "no answer to the close: still pending")
+        #expect(try await billing.service.resumeInterruptedPurchases().map(\.state) == [.completed])
+        #expect(await billing.gateway.charges.count == 1)
+        #expect(try await billing.lots().map(\.amountMinor) == [100_00])
+    }
+
+    @Test("The sandbox provider refuses a charge under a key closed with nothing charged, and answers a closed charged key with its charge")
+    func sandboxClosesKeys() async throws {
+        let gateway = SandboxPaymentGateway()
+        let request = { (key: String) in ChargeRequest(idempotencyKey: key, token: "tok_visa", amountMinor: 5_00, currency: .usd, description: "test") }
+        #expect(try await gateway.close(idempotencyKey: "never") == nil)
+        await #expect(throws: PaymentGatewayError.refused(.gatewayUnavailable)) { try await gateway.charge(request("never")) }
+        let receipt = try await gateway.charge(request("paid"))
+        #expect(try await gateway.close(idempotencyKey: "paid") == receipt)
+        #expect(await gateway.charges.count == 1)
+    }
+
     @Test("Amounts outside 1 to 100,000 currency units are refused", arguments: [Int64(0), -5, 99, 100_000_01, Int64.max])
     func amountBounds(amountMinor: Int64) async throws {
         let billing = try await Billing()
