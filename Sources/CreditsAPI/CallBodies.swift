@@ -2,7 +2,9 @@ import CreditsCore
 import CreditsStore
 import Hummingbird
 
-/// The answer to *start* and *update*; `detail` says in words why a call was refused.
+/// The answer to *start*, *answer* and *update*; `detail` says in words why a call was
+/// refused. The increments and the connection fee come with the start; `validUntil` is the
+/// silent-session deadline.
 struct CallAnswerBody: Encodable, ResponseEncodable {
     let allowed: Bool
     let reason: String?
@@ -10,6 +12,10 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
     let capability: String?
     let rateMicrosPerMinute: Int64?
     let grantedSeconds: Int64
+    let firstIncrementSeconds: Int64?
+    let nextIncrementSeconds: Int64?
+    let connectionFeeMinor: Int64?
+    let validUntil: String?
 
     init(_ answer: CallAnswer) {
         allowed = answer.allowed
@@ -18,20 +24,28 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
         capability = answer.capability?.rawValue
         rateMicrosPerMinute = answer.rateMicrosPerMinute
         grantedSeconds = answer.grantedSeconds
+        firstIncrementSeconds = answer.firstIncrementSeconds
+        nextIncrementSeconds = answer.nextIncrementSeconds
+        connectionFeeMinor = answer.connectionFeeMinor
+        validUntil = answer.allowed ? answer.validUntil.map(ISO8601.format) : nil
     }
 }
 
+/// The answer to *end*.
 struct CallEndBody: Encodable, ResponseEncodable {
     let chargeMinor: Int64
     let connectionFeeMinor: Int64
     let capability: String
     let usageId: String
+    /// The seconds charged: those reported, unless they ran beyond the grant or the call's times.
+    let durationSeconds: Int64
 
     init(_ answer: CallAnswer) {
         chargeMinor = answer.chargeMinor ?? 0
         connectionFeeMinor = answer.connectionFeeMinor ?? 0
         capability = answer.capability?.rawValue ?? Capability.freeCall.rawValue
         usageId = answer.usageId ?? ""
+        durationSeconds = answer.durationSeconds ?? 0
     }
 }
 

@@ -3,7 +3,8 @@ import CreditsEngine
 import CreditsStore
 import Hummingbird
 
-/// The telephony platform's paths (`API.md`, Calls): real-time *start*, *update* and *end*,
+/// The telephony platform's paths (`API.md`, Calls): real-time *start*, *answer*, *update*,
+/// *end* and *cancel*,
 /// idempotent by session id and request number, and usage records uploaded after the fact,
 /// idempotent by usage id. Plus what an administrator reads of them: records and pools.
 struct CallRoutes {
@@ -18,6 +19,16 @@ struct CallRoutes {
             let tenantId = try context.tenantId(for: .chargeCalls)
             let start = try PlatformInput.callStart(try await request.bodyBytes(context: context), sessionId: context.sessionId())
             return CallAnswerBody(try await calls.start(start, for: tenantId))
+        }
+        session.post("answer") { request, context in
+            let tenantId = try context.tenantId(for: .chargeCalls)
+            let number = try PlatformInput.requestNumber(try await request.bodyBytes(context: context))
+            return CallAnswerBody(try await calls.step(context.sessionId(), requestNumber: number, .answer, for: tenantId))
+        }
+        session.post("cancel") { request, context in
+            let tenantId = try context.tenantId(for: .chargeCalls)
+            let number = try PlatformInput.requestNumber(try await request.bodyBytes(context: context))
+            return CallAnswerBody(try await calls.step(context.sessionId(), requestNumber: number, .cancel, for: tenantId))
         }
         session.post("update") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)

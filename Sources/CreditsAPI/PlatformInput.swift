@@ -13,6 +13,11 @@ public enum PlatformInput {
         return (input.requestNumber, try CallLimits.checkedSeconds(input.usedSeconds, field: "usedSeconds"))
     }
 
+    /// The body of *answer* and *cancel*: the request number alone.
+    public static func requestNumber(_ body: [UInt8]) throws -> Int64 {
+        try JSONBody.decode(CallStepInput.self, from: body).requestNumber
+    }
+
     public static func callEnd(_ body: [UInt8]) throws -> (requestNumber: Int64, durationSeconds: Int64, endTime: Instant) {
         let input = try JSONBody.decode(CallEndInput.self, from: body)
         return (input.requestNumber, try CallLimits.checkedSeconds(input.durationSeconds, field: "durationSeconds"),
@@ -34,12 +39,18 @@ struct CallStartInput: Decodable {
     let callerNumber: String
     let calleeNumber: String
     let startTime: String
+    let callId: String?
 
     func request(sessionId: CallSessionId) throws(BillingError) -> CallStart {
         CallStart(sessionId: sessionId, requestNumber: requestNumber, callType: try CallType.parse(callType, field: "callType"),
                   upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
-                  callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"))
+                  callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
+                  callId: try UsageUpload.checkedText(callId, field: "callId", limit: UsageUpload.maximumIdLength))
     }
+}
+
+struct CallStepInput: Decodable {
+    let requestNumber: Int64
 }
 
 struct CallUpdateInput: Decodable {

@@ -57,6 +57,14 @@ public final class CallService: Sendable {
         }
     }
 
+    /// *answer* or *cancel*: steps that charge nothing.
+    public func step(_ sessionId: CallSessionId, requestNumber: Int64, _ step: CallStep, for tenantId: TenantId) async throws -> CallAnswer {
+        precondition(step == .answer || step == .cancel, "update and end have their own entry points")
+        return try await admission.admit(tenantId, step: step.fingerprint) {
+            try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: step, settings: settings, for: tenantId, at: clock.now()).answer
+        }
+    }
+
     public func update(_ sessionId: CallSessionId, requestNumber: Int64, usedSeconds: Int64, for tenantId: TenantId) async throws -> CallAnswer {
         _ = try CallLimits.checkedSeconds(usedSeconds, field: "usedSeconds")
         return try await admission.admit(tenantId, step: "update") {

@@ -25,7 +25,7 @@ package enum StoredRows {
 
     package static let callSessionColumns = """
         tenant_id, session_id, call_type, upn, display_name, usage_location, caller, callee, start_time, start_request, rate, capability, \
-        pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request
+        pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request, answered_at, call_id
         """
 
     /// `callSessionColumns`, in order.
@@ -37,7 +37,8 @@ package enum StoredRows {
                 .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
                 .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
                 .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
-                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber)]
+                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber),
+                .optional(session.answeredAt?.millisecondsSinceEpoch), .optional(session.start.callId)]
     }
 
     /// How many columns a list names.

@@ -80,18 +80,28 @@ package enum StoredValues {
                          nextIncrementSeconds: Int64(parts[6])!, effectiveFrom: ISO8601.parse(parts[7])!.civilDateAndTime.date)
     }
 
-    /// `allowed reason capability rate granted charge fee usageId`, tab-separated, empty for none.
+    /// `allowed reason capability rate granted charge fee usageId firstIncrement nextIncrement
+    /// validUntil duration`, tab-separated, empty for none.
     package static func text(_ answer: CallAnswer) -> String {
-        [answer.allowed ? "1" : "0", answer.reason?.rawValue ?? "", answer.capability?.rawValue ?? "", answer.rateMicrosPerMinute.map(String.init) ?? "",
-         String(answer.grantedSeconds), answer.chargeMinor.map(String.init) ?? "", answer.connectionFeeMinor.map(String.init) ?? "",
-         answer.usageId ?? ""].joined(separator: "\t")
+        let number = { (value: Int64?) -> String in value.map(String.init) ?? "" }
+        let fields: [String] = [
+            answer.allowed ? "1" : "0", answer.reason?.rawValue ?? "", answer.capability?.rawValue ?? "", number(answer.rateMicrosPerMinute),
+            String(answer.grantedSeconds), number(answer.chargeMinor), number(answer.connectionFeeMinor), answer.usageId ?? "",
+            number(answer.firstIncrementSeconds), number(answer.nextIncrementSeconds), number(answer.validUntil?.millisecondsSinceEpoch),
+            number(answer.durationSeconds),
+        ]
+        return fields.joined(separator: "\t")
     }
 
     package static func answer(_ text: String) -> CallAnswer {
         let parts = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        // Answers kept before the increments and the deadline were answered have eight fields.
+        let later = { (index: Int) in index < parts.count ? Int64(parts[index]) : nil }
         return CallAnswer(allowed: parts[0] == "1", reason: CallRefusal(rawValue: parts[1]), capability: Capability(rawValue: parts[2]),
                           rateMicrosPerMinute: Int64(parts[3]), grantedSeconds: Int64(parts[4]) ?? 0, chargeMinor: Int64(parts[5]),
-                          connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7])
+                          connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7],
+                          firstIncrementSeconds: later(8), nextIncrementSeconds: later(9),
+                          validUntil: later(10).map(Instant.init(millisecondsSinceEpoch:)), durationSeconds: later(11))
     }
 
     private static func encode(_ value: some Encodable) -> String {

@@ -23,7 +23,7 @@ enum CallRows {
 
     private static let sessionColumns = """
         session_id, start_request, call_type, upn, display_name, usage_location, caller, callee, start_time, rate, capability, pool,
-        pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request
+        pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request, answered_at, call_id
         """
 
     static func session(_ id: CallSessionId, of tenant: Tenant, _ c: PostgresConnection, _ logger: Logger) async throws -> CallSession? {
@@ -41,16 +41,16 @@ enum CallRows {
 
     private static func session(_ row: PostgresRow, tenant: Tenant) throws -> CallSession {
         let r = try row.decode((String, Int64, String, String?, String?, String?, String, String, Int64, String?, String?, String?,
-                                Int64, String, Int64, Int64, Int64, Int64, Int64).self)
+                                Int64, String, Int64, Int64, Int64, Int64, Int64, Int64?, String?).self)
         let user = try r.3.map { try User(upn: UserPrincipalName(stored: $0), displayName: r.4!, usageLocation: CountryCode(r.5!)!) }
         let start = CallStart(sessionId: CallSessionId(stored: r.0), requestNumber: r.1, callType: CallType(rawValue: r.2)!, upn: user?.upn,
-                              caller: try PhoneNumber(r.6), callee: try PhoneNumber(r.7), startTime: LedgerRows.instant(r.8))
+                              caller: try PhoneNumber(r.6), callee: try PhoneNumber(r.7), startTime: LedgerRows.instant(r.8), callId: r.20)
         let facts = CallFacts(callType: start.callType, user: user, caller: start.caller, callee: start.callee, rate: StoredValues.rate(r.9),
                               tenantCountry: tenant.country)
         let pool = r.11.flatMap(PoolKey.init(stored:)).map { PoolDraw(key: $0, unitsPerSecond: r.12) }
         return CallSession(id: start.sessionId, start: start, facts: facts, capability: r.10.flatMap(Capability.init(rawValue:)), pool: pool,
                            state: CallSession.State(rawValue: r.13)!, grantedSeconds: r.14, usedSeconds: r.15, heldMinor: r.16,
-                           expiresAt: LedgerRows.instant(r.17), lastRequestNumber: r.18)
+                           expiresAt: LedgerRows.instant(r.17), lastRequestNumber: r.18, answeredAt: r.19.map(LedgerRows.instant))
     }
 
     /// New sessions, in one statement.
@@ -66,13 +66,15 @@ enum CallRows {
         guard !sessions.isEmpty else { return }
         try await c.run(PostgresQuery(unsafeSQL: """
             UPDATE call_session AS s SET state = v.state, granted_seconds = v.granted, used_seconds = v.used, held_minor = v.held,
-                expires_at = v.expires, last_request = v.last
-            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
-                AS v(session_id, state, granted, used, held, expires, last)
+                expires_at = v.expires, last_request = v.last, answered_at = NULLIF(v.answered, -1)
+            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+                AS v(session_id, state, granted, used, held, expires, last, answered)
             WHERE s.tenant_id = $1 AND s.session_id = v.session_id
             """, binds: binds(tenantId.rawValue, sessions.map(\.id.rawValue), sessions.map(\.state.rawValue), sessions.map(\.grantedSeconds),
                               sessions.map(\.usedSeconds), sessions.map(\.heldMinor), sessions.map(\.expiresAt.millisecondsSinceEpoch),
-                              sessions.map(\.lastRequestNumber))), logger: logger)
+                              sessions.map(\.lastRequestNumber),
+                              // An array binds no nulls: -1 stands for a session not answered.
+                              sessions.map { $0.answeredAt?.millisecondsSinceEpoch ?? -1 })), logger: logger)
     }
 
     // MARK: Answers

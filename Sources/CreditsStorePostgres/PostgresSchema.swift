@@ -357,6 +357,14 @@ enum PostgresSchema {
             CREATE FUNCTION bump_tenant_version_of_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO tenant_version (tenant_id, version) SELECT DISTINCT id, 1 FROM changed_rows ORDER BY 1 ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_version.version + 1; RETURN NULL; END $$;
             \(tenantVersionTriggers)
             """),
+        // A session may be cancelled (it never connected), says when it was answered, and keeps
+        // the platform's call id.
+        ("5-call-answer-cancel", """
+            ALTER TABLE call_session DROP CONSTRAINT call_session_state_check;
+            ALTER TABLE call_session ADD CONSTRAINT call_session_state_check CHECK (state IN ('open', 'ended', 'expired', 'refused', 'cancelled'));
+            ALTER TABLE call_session ADD COLUMN answered_at BIGINT;
+            ALTER TABLE call_session ADD COLUMN call_id TEXT;
+            """),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as

@@ -40,14 +40,16 @@ enum CallRows {
         }
         let start = CallStart(sessionId: CallSessionId(stored: row["session_id"]), requestNumber: row["start_request"],
                               callType: CallType(rawValue: row["call_type"])!, upn: user?.upn, caller: try! PhoneNumber(row["caller"]),
-                              callee: try! PhoneNumber(row["callee"]), startTime: Instant(millisecondsSinceEpoch: row["start_time"]))
+                              callee: try! PhoneNumber(row["callee"]), startTime: Instant(millisecondsSinceEpoch: row["start_time"]),
+                              callId: row["call_id"])
         let facts = CallFacts(callType: start.callType, user: user, caller: start.caller, callee: start.callee, rate: StoredValues.rate(row["rate"]),
                               tenantCountry: tenant.country)
         let pool = (row["pool"] as String?).flatMap(PoolKey.init(stored:)).map { PoolDraw(key: $0, unitsPerSecond: row["pool_units_per_second"]) }
         return CallSession(id: start.sessionId, start: start, facts: facts, capability: (row["capability"] as String?).flatMap(Capability.init(rawValue:)),
                            pool: pool, state: CallSession.State(rawValue: row["state"])!, grantedSeconds: row["granted_seconds"],
                            usedSeconds: row["used_seconds"], heldMinor: row["held_minor"],
-                           expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]), lastRequestNumber: row["last_request"])
+                           expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]), lastRequestNumber: row["last_request"],
+                           answeredAt: (row["answered_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
     }
 
     static func insert(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
@@ -59,12 +61,13 @@ enum CallRows {
 
     static func update(_ session: CallSession, of tenantId: TenantId, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            UPDATE call_session SET state = ?, granted_seconds = ?, used_seconds = ?, held_minor = ?, expires_at = ?, last_request = ?
+            UPDATE call_session SET state = ?, granted_seconds = ?, used_seconds = ?, held_minor = ?, expires_at = ?, last_request = ?,
+                answered_at = ?
             WHERE tenant_id = ? AND session_id = ?
             """).insert(
                 .text(session.state.rawValue), .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
-                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber), .text(tenantId.rawValue),
-                .text(session.id.rawValue))
+                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber),
+                .optional(session.answeredAt?.millisecondsSinceEpoch), .text(tenantId.rawValue), .text(session.id.rawValue))
     }
 
     // MARK: Answers

@@ -110,17 +110,56 @@ enum CallSchema {
         // used only while the version is the one it last wrote or read (`TenantCallsCache`).
         migrator.registerMigration("calls-3") { db in
             try db.execute(sql: "CREATE TABLE tenant_version (tenant_id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID")
-            for (table, tenantColumn, events) in tenantVersionTriggers {
-                for event in events {
-                    let row = event == "DELETE" ? "OLD" : "NEW"
-                    try db.execute(sql: """
-                        CREATE TRIGGER \(table)_\(event.lowercased())_version AFTER \(event) ON \(table) BEGIN
-                            INSERT INTO tenant_version (tenant_id, version) VALUES (\(row).\(tenantColumn), 1)
-                            ON CONFLICT (tenant_id) DO UPDATE SET version = version + 1;
-                        END
-                        """)
-                }
-            }
+            for trigger in tenantVersionTriggers { try createVersionTriggers(trigger, db) }
+        }
+        // A session may be cancelled (it never connected), says when it was answered, and keeps
+        // the platform's call id. SQLite cannot change a CHECK, so the table is built again.
+        migrator.registerMigration("calls-4") { db in
+            try db.execute(sql: """
+                CREATE TABLE call_session_new (
+                    tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                    session_id TEXT NOT NULL,
+                    call_type TEXT NOT NULL,
+                    upn TEXT,
+                    display_name TEXT,
+                    usage_location TEXT,
+                    caller TEXT NOT NULL,
+                    callee TEXT NOT NULL,
+                    start_time INTEGER NOT NULL,
+                    start_request INTEGER NOT NULL,
+                    rate TEXT,
+                    capability TEXT,
+                    pool TEXT,
+                    pool_units_per_second INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('open', 'ended', 'expired', 'refused', 'cancelled')),
+                    granted_seconds INTEGER NOT NULL,
+                    used_seconds INTEGER NOT NULL,
+                    held_minor INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    last_request INTEGER NOT NULL,
+                    answered_at INTEGER,
+                    call_id TEXT,
+                    PRIMARY KEY (tenant_id, session_id)
+                ) WITHOUT ROWID;
+                INSERT INTO call_session_new SELECT *, NULL, NULL FROM call_session;
+                DROP TABLE call_session;
+                ALTER TABLE call_session_new RENAME TO call_session;
+                CREATE INDEX call_session_open ON call_session(expires_at) WHERE state = 'open';
+                """)
+            for trigger in tenantVersionTriggers where trigger.table == "call_session" { try createVersionTriggers(trigger, db) }
+        }
+    }
+
+    /// The triggers that count every write of `table` in its tenant's version.
+    private static func createVersionTriggers(_ trigger: (table: String, tenantColumn: String, events: [String]), _ db: Database) throws {
+        for event in trigger.events {
+            let row = event == "DELETE" ? "OLD" : "NEW"
+            try db.execute(sql: """
+                CREATE TRIGGER \(trigger.table)_\(event.lowercased())_version AFTER \(event) ON \(trigger.table) BEGIN
+                    INSERT INTO tenant_version (tenant_id, version) VALUES (\(row).\(trigger.tenantColumn), 1)
+                    ON CONFLICT (tenant_id) DO UPDATE SET version = version + 1;
+                END
+                """)
         }
     }
 

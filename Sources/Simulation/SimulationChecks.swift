@@ -146,6 +146,7 @@ struct SimulationChecks {
                     continue
                 }
                 records[tenant, default: [:]][record.usageId] = record
+                if record.source == .realTime { try await checkAgainstItsSession(record, of: tenant, stores) }
                 if record.source == .timeout { events["silentCallRecord", default: 0] += 1 }
                 if record.capability == .postUsage { events["postUsageRecord", default: 0] += 1 }
                 if record.capability.isCredits { creditsCharged[tenant, default: 0] += record.chargeMinor }
@@ -172,6 +173,16 @@ struct SimulationChecks {
 
     /// Each card charge the provider made is one completed purchase or recharge and one lot of
     /// its amount; a refused one charged nothing; every lot has its purchase or recharge.
+    /// A real-time record is charged no longer than its session was granted (with the
+    /// tolerance), and a cancelled session has none.
+    private func checkAgainstItsSession(_ record: UsageRecord, of tenant: TenantId, _ stores: Stores) async throws {
+        guard let session = try await stores.calls.session(CallSessionId(stored: record.usageId), for: tenant) else { return }
+        guard session.state != .cancelled else { throw Problem("cancelled session \(record.usageId) has a usage record") }
+        guard record.durationSeconds <= session.grantedSeconds + CallLimits.grantToleranceSeconds else {
+            throw Problem("record \(record.usageId) is charged \(record.durationSeconds) s, but its session was granted \(session.grantedSeconds) s")
+        }
+    }
+
     private func checkPayments(purchases: [PurchaseRecord], recharges: [RechargeRecord], lots: [LotId: Lot], charges: [String: Int64]) throws {
         var paid: [String: (state: String, amount: Int64, lotId: LotId?, byCard: Bool)] = [:]
         for purchase in purchases {

@@ -13,7 +13,17 @@ struct SimulationDriver {
         """
     static let callees = ["+12065550123", "+442071234567", "+447700900123", "+4930123456", "+18885550100"]
 
-    struct OpenCall { let tenant: TenantId; let session: CallSessionId; var requestNumber: Int64; var used: Int64 }
+    /// A call in progress as its platform sees it: when it started, the seconds granted in all
+    /// and used so far, and whether the callee answered.
+    struct OpenCall {
+        let tenant: TenantId
+        let session: CallSessionId
+        let startedAt: Instant
+        var requestNumber: Int64
+        var granted: Int64
+        var used: Int64 = 0
+        var answered = false
+    }
 
     /// Contoso pays by card, Fabrikam by agreement, Northwind moves to post-usage and back;
     /// tenants created along the way follow.

@@ -131,22 +131,40 @@ extension SimulationDriver {
             sessionId: session, requestNumber: 1, callType: type, upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
             caller: try PhoneNumber("+12065550111"), callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
             startTime: world.clock.now()), for: tenant)
-        if answer.allowed { openCalls.append(OpenCall(tenant: tenant, session: session, requestNumber: 1, used: 0)) }
+        if answer.allowed {
+            openCalls.append(OpenCall(tenant: tenant, session: session, startedAt: world.clock.now(), requestNumber: 1, granted: answer.grantedSeconds))
+        }
     }
 
-    /// The platform reports progress or the end of an open call (or, now and then, goes silent:
-    /// the call stays open until it times out).
+    /// The platform reports an open call's answer, progress or end, or cancels one that rang
+    /// unanswered (or, now and then, goes silent: the call stays open until it times out). Its
+    /// reports mostly keep within the grant; some overrun it, which the service refuses (an
+    /// update) or clamps (an end).
     mutating func continueCall() async throws {
         guard !openCalls.isEmpty else { return }
         let index = Int.random(in: 0..<openCalls.count, using: &random)
         var call = openCalls[index]
         _ = touching(call.tenant)
-        world.clock.advance(seconds: Int64.random(in: 5...900, using: &random))
-        call.used += Int64.random(in: 1...900, using: &random)
         call.requestNumber += 1
-        if Int.random(in: 0..<10, using: &random) < 3 {
+        let roll = Int.random(in: 0..<10, using: &random)
+        if !call.answered, roll < 2 {
+            openCalls.remove(at: index)
+            _ = try await process.calls.step(call.session, requestNumber: call.requestNumber, .cancel, for: call.tenant)
+            return
+        }
+        if !call.answered, roll < 5 {
+            call.answered = true
             openCalls[index] = call
-            _ = try await process.calls.update(call.session, requestNumber: call.requestNumber, usedSeconds: call.used, for: call.tenant)
+            _ = try await process.calls.step(call.session, requestNumber: call.requestNumber, .answer, for: call.tenant)
+            return
+        }
+        world.clock.advance(seconds: Int64.random(in: 5...900, using: &random))
+        let elapsed = (world.clock.now().millisecondsSinceEpoch - call.startedAt.millisecondsSinceEpoch) / 1_000
+        call.used = max(call.used, min(elapsed, call.granted + Int64.random(in: 0...8, using: &random)))
+        if roll < 8 {
+            openCalls[index] = call
+            let more = try await process.calls.update(call.session, requestNumber: call.requestNumber, usedSeconds: call.used, for: call.tenant)
+            openCalls[index].granted = call.used + more.grantedSeconds
         } else {
             openCalls.remove(at: index)
             _ = try await process.calls.end(call.session, requestNumber: call.requestNumber, durationSeconds: call.used,

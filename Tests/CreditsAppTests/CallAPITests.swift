@@ -39,7 +39,8 @@ struct CallAPITests {
         #expect(try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"\#(instant)"}"#, expect: .ok)["now"] as? String == instant)
     }
 
-    /// Starts a call now, ends it after `duration`, moves the clock an hour on; returns the end's answer.
+    /// Starts a call now, ends it after `duration` (asking for more time every 600 s), moves the
+    /// clock an hour on from its start; returns the end's answer.
     @discardableResult
     func call(_ client: any TestClientProtocol, _ session: String, _ type: String = "user_out", by upn: String?, from caller: String = "+14255550100",
               to callee: String, seconds duration: Int) async throws -> [String: Any] {
@@ -49,10 +50,22 @@ struct CallAPITests {
                                        #"{"requestNumber":1,"callType":"\#(type)",\#(user)"callerNumber":"\#(caller)","calleeNumber":"\#(callee)","startTime":"\#(now)"}"#,
                                        expect: .ok)
         #expect(start["allowed"] as? Bool == true, "\(session): \(start)")
+        let startDate = ISO8601DateFormatter().date(from: now)!
+        let at = { (seconds: Int) in ISO8601DateFormatter().string(from: startDate.addingTimeInterval(TimeInterval(seconds))) }
+        // As a platform does, it asks for more each time the grant runs out.
+        var (number, used) = (2, 0)
+        while duration - used > 600 {
+            used += 600
+            try await advance(client, to: at(used))
+            let more = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/update",
+                                          #"{"requestNumber":\#(number),"usedSeconds":\#(used)}"#, expect: .ok)
+            #expect(more["allowed"] as? Bool == true, "\(session): \(more)")
+            number += 1
+        }
+        try await advance(client, to: at(duration))
         let end = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/end",
-                                     #"{"requestNumber":2,"durationSeconds":\#(duration),"endTime":"\#(now)"}"#, expect: .ok)
-        let next = ISO8601DateFormatter().date(from: now)!.addingTimeInterval(3600)
-        try await advance(client, to: ISO8601DateFormatter().string(from: next))
+                                     #"{"requestNumber":\#(number),"durationSeconds":\#(duration),"endTime":"\#(at(duration))"}"#, expect: .ok)
+        try await advance(client, to: at(max(3600, duration + 1)))
         return end
     }
 

@@ -56,9 +56,26 @@ struct Calls {
         try await service.update(CallSessionId(session), requestNumber: number, usedSeconds: used, for: tenant)
     }
 
-    func end(_ session: String, number: Int64, duration: Int64) async throws -> CallAnswer {
-        try await service.end(CallSessionId(session), requestNumber: number, durationSeconds: duration,
-                              endTime: clock.now().adding(seconds: duration), for: tenant)
+    /// Ends the call, dated now, once the clock moved on by `elapsed` (by default the duration,
+    /// as it would for the platform; 0 to repeat an end).
+    func end(_ session: String, number: Int64, duration: Int64, elapsed: Int64? = nil) async throws -> CallAnswer {
+        clock.advance(seconds: elapsed ?? duration)
+        return try await service.end(CallSessionId(session), requestNumber: number, durationSeconds: duration, endTime: clock.now(), for: tenant)
+    }
+
+    /// A call the platform keeps going past its grants: it asks for more every `quota` seconds,
+    /// as the grant runs out, then ends after `duration` seconds in all.
+    func endLongCall(_ session: String, duration: Int64, quota: Int64 = 600) async throws -> CallAnswer {
+        var number: Int64 = 2
+        var used: Int64 = 0
+        while duration - used > quota {
+            clock.advance(seconds: quota)
+            used += quota
+            let more = try await update(session, number: number, used: used)
+            precondition(more.allowed, "the long call was granted more")
+            number += 1
+        }
+        return try await end(session, number: number, duration: duration, elapsed: duration - used)
     }
 
     func upload(_ id: String, _ type: CallType = .userOut, by user: String?, to callee: String, duration: Int64,

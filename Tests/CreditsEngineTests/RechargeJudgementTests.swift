@@ -55,7 +55,7 @@ struct RechargeJudgementTests {
         _ = try await calls.service.record([try calls.upload("c1", by: "payg", to: "+12065550100", duration: 120)], for: calls.tenant)
         #expect(try await recharges(calls) == 3, "the upload charged, and was judged")
         _ = try await calls.end("c1", number: 2, duration: 120)
-        _ = try await calls.end("c1", number: 2, duration: 120)
+        _ = try await calls.end("c1", number: 2, duration: 120, elapsed: 0)
         #expect(try await recharges(calls) == 3, "the end that the upload already charged starts nothing, nor does its repeat")
 
         // A call that does charge at its end is judged.

@@ -73,13 +73,15 @@ def client(number, life, port, token, start, book, stop):
                         fail("upload %s answered %s" % (name, result))
                     book.add("acknowledged", result["usageId"])
             else:
+                # Dated by the clock: the service refuses a start or end minutes away from its own.
+                call_began = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=95)
                 started = call(port, token, "POST", TENANT + "/calls/%s/start" % name,
                                {"requestNumber": 1, "callType": "user_out", "upn": "payg@contoso.com", "callerNumber": "+14255550100",
-                                "calleeNumber": "+12065550199", "startTime": iso(start)})
+                                "calleeNumber": "+12065550199", "startTime": iso(call_began)})
                 if not started["allowed"]:
                     fail("call %s refused: %s" % (name, started))
                 ended = call(port, token, "POST", TENANT + "/calls/%s/end" % name,
-                             {"requestNumber": 2, "durationSeconds": 95, "endTime": iso(start + datetime.timedelta(seconds=95))})
+                             {"requestNumber": 2, "durationSeconds": 95, "endTime": iso(call_began + datetime.timedelta(seconds=95))})
                 book.add("acknowledged", ended["usageId"])
         except Unanswered:
             return

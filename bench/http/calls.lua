@@ -18,16 +18,22 @@ function init(args)
   headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
 end
 
+-- Each call is dated by the clock, started 30 s before now: the service refuses a start or an
+-- end minutes away from its own clock.
+local function stamp(offset)
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() + offset)
+end
+
 function request()
   odd = not odd
   if odd or ended + lag >= started then
     started = started + 1
     return wrk.format("POST", string.format("/v1/tenants/%s/calls/%s-%d/start", tenant, prefix, started), headers,
-      string.format('{"requestNumber":1,"callType":"user_out","upn":"%s","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-11-21T10:00:00Z"}', upn))
+      string.format('{"requestNumber":1,"callType":"user_out","upn":"%s","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"%s"}', upn, stamp(-30)))
   end
   ended = ended + 1
   return wrk.format("POST", string.format("/v1/tenants/%s/calls/%s-%d/end", tenant, prefix, ended), headers,
-    '{"requestNumber":2,"durationSeconds":30,"endTime":"2026-11-21T10:00:30Z"}')
+    string.format('{"requestNumber":2,"durationSeconds":30,"endTime":"%s"}', stamp(0)))
 end
 
 local failures = 0

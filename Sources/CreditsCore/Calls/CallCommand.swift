@@ -159,6 +159,11 @@ extension BillingError {
         BillingError(.conflict, code: "usageConflict", detail: "A different record was already charged under usage id '\(id)'.")
     }
 
+    public static func sessionAnswered(_ id: CallSessionId, step: String) -> BillingError {
+        BillingError(.conflict, code: "sessionAnswered", detail: "Call session '\(id)' was answered (or reported seconds used); it cannot be \(step).",
+                     remedy: "Send end with the call's duration.")
+    }
+
     public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
         BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
     }

@@ -183,7 +183,30 @@ public struct CallDesk: Sendable {
                               grantedSeconds: grant, usedSeconds: 0, heldMinor: 0, expiresAt: now.adding(seconds: 2 * grant),
                               lastRequestNumber: request.requestNumber)
         if hold > 0 { reserve(hold, on: &session, requestNumber: request.requestNumber, at: now) }
-        return (session, CallAnswer(allowed: true, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute, grantedSeconds: grant))
+        let paid = capability.isCredits || capability == .postUsage
+        return (session, CallAnswer(allowed: true, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute, grantedSeconds: grant,
+                                    connectionFeeMinor: paid ? rate?.connectionFeeMinor(in: tenant.currency) : nil,
+                                    firstIncrementSeconds: rate?.firstIncrementSeconds, nextIncrementSeconds: rate?.nextIncrementSeconds,
+                                    validUntil: session.expiresAt))
+    }
+
+    /// *answer*: the callee answered. What is left of the grant counts from now, and so does the
+    /// silent-session deadline: ringing does not eat the grant.
+    public mutating func answer(_ session: inout CallSession, requestNumber: Int64, at now: Instant) -> CallAnswer {
+        session.lastRequestNumber = requestNumber
+        session.answeredAt = now
+        let left = max(session.grantedSeconds - session.usedSeconds, 0)
+        session.expiresAt = now.adding(seconds: 2 * left)
+        extendBackstop(of: session, requestNumber: requestNumber, at: now)
+        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: left, validUntil: session.expiresAt)
+    }
+
+    /// *cancel*: the call never connected. Its hold is released and no record is written.
+    public mutating func cancel(_ session: inout CallSession, requestNumber: Int64, at now: Instant) -> CallAnswer {
+        session.lastRequestNumber = requestNumber
+        let charged = settleHold(of: session, chargeMinor: 0, at: now)
+        session.state = .cancelled
+        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: 0, chargeMinor: charged)
     }
 
     /// *update*: records the seconds used and grants up to another quota, as far as the
@@ -214,12 +237,12 @@ public struct CallDesk: Sendable {
         } else {
             extendBackstop(of: session, requestNumber: requestNumber, at: now)
         }
-        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: grant)
+        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: grant, validUntil: session.expiresAt)
     }
 
-    /// *end*: charges the final duration, releases the rest of the hold, writes the record.
-    /// When the platform already uploaded a record under this usage id, that one stands and the
-    /// hold is released.
+    /// *end*: charges the final duration (as `CallLimits.chargedSeconds` bounds it), releases
+    /// the rest of the hold, writes the record. When the platform already uploaded a record
+    /// under this usage id, that one stands and the hold is released.
     public mutating func end(_ session: inout CallSession, requestNumber: Int64, durationSeconds: Int64, endTime: Instant,
                              recorded: UsageRecord?, at now: Instant) -> CallAnswer {
         session.lastRequestNumber = requestNumber
@@ -229,7 +252,7 @@ public struct CallDesk: Sendable {
             session.state = .ended
         }
         return CallAnswer(allowed: true, capability: record.capability, grantedSeconds: 0, chargeMinor: record.chargeMinor,
-                          connectionFeeMinor: record.connectionFeeMinor, usageId: record.usageId)
+                          connectionFeeMinor: record.connectionFeeMinor, usageId: record.usageId, durationSeconds: record.durationSeconds)
     }
 
     /// A session whose platform went silent past its deadline: charged for the time granted.
@@ -250,7 +273,7 @@ public struct CallDesk: Sendable {
         if capability.isCredits { charge = settleHold(of: session, chargeMinor: charge, at: now) }
         session.state = source == .timeout ? .expired : .ended
         session.usedSeconds = durationSeconds
-        let record = usageRecord(usageId: session.id.rawValue, callId: session.id.rawValue, conferenceId: nil, facts: session.facts,
+        let record = usageRecord(usageId: session.id.rawValue, callId: session.start.callId ?? session.id.rawValue, conferenceId: nil, facts: session.facts,
                                  startTime: session.start.startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billed,
                                  messageUnits: 0, feeMinor: fee, chargeMinor: charge, capability: capability, pool: session.pool,
                                  source: source, objectId: nil, administrativeUnits: nil)

@@ -26,4 +26,53 @@ public enum CallLimits {
         }
         return units
     }
+
+    // MARK: The platform's clock and counts (`DOMAIN.md` section 7: checked, not trusted)
+
+    /// How far a start or an end may be dated from the service's clock: platforms keep time by
+    /// NTP, so minutes off is a broken clock, and a call dated elsewhere would be rated on the
+    /// wrong day and drawn from the wrong month's pool.
+    public static let maximumClockSkewSeconds: Int64 = 300
+    /// How many seconds a call may report beyond what was granted (and beyond its own start and
+    /// end times): a platform that cuts the call at its grant, with a timer of one-second
+    /// resolution and a report in flight, overruns by a second or two.
+    public static let grantToleranceSeconds: Int64 = 5
+
+    /// A *start* dated within `maximumClockSkewSeconds` of the service's clock; a refusal otherwise.
+    public static func checkStartTime(_ startTime: Instant, at now: Instant) throws(BillingError) {
+        guard abs(startTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch) <= maximumClockSkewSeconds * 1_000 else {
+            throw BillingError(.invalid, code: "startTimeOutOfRange",
+                               detail: "startTime \(startTime) is more than \(maximumClockSkewSeconds) seconds from the service's clock (\(now)).",
+                               remedy: "Check the platform's clock (NTP), or send the start when the call starts.")
+        }
+    }
+
+    /// An *update*'s seconds used, within the grant and its tolerance; a refusal otherwise.
+    public static func checkUsedSeconds(_ used: Int64, granted: Int64) throws(BillingError) {
+        guard used <= granted + grantToleranceSeconds else {
+            throw BillingError(.invalid, code: "usedBeyondGrant",
+                               detail: "usedSeconds \(used) is more than the \(granted) seconds granted (plus \(grantToleranceSeconds)).",
+                               remedy: "End the call when its grant runs out, or ask for more before it does.")
+        }
+    }
+
+    /// The seconds an *end* is charged for: what it reports, but at most what was granted and
+    /// what fits between the start and the end, each with the tolerance. A call is a fact, so
+    /// its end is clamped rather than refused (a refused end would leave the session to be
+    /// charged its whole grant at its time-out), and the customer never pays for time the
+    /// service did not grant. An end before its start, or dated ahead of the service's clock,
+    /// is refused: it cannot be a call's end.
+    public static func chargedSeconds(reported: Int64, granted: Int64, startTime: Instant, endTime: Instant, at now: Instant) throws(BillingError) -> Int64 {
+        guard endTime >= startTime else {
+            throw BillingError(.invalid, code: "endBeforeStart", detail: "endTime \(endTime) comes before the call's start (\(startTime)).",
+                               remedy: "Send the end time the call really ended, by the platform's clock.")
+        }
+        guard endTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch <= maximumClockSkewSeconds * 1_000 else {
+            throw BillingError(.invalid, code: "endTimeOutOfRange",
+                               detail: "endTime \(endTime) is more than \(maximumClockSkewSeconds) seconds ahead of the service's clock (\(now)).",
+                               remedy: "Check the platform's clock (NTP).")
+        }
+        let wallSeconds = (endTime.millisecondsSinceEpoch - startTime.millisecondsSinceEpoch + 999) / 1_000
+        return min(reported, min(granted, wallSeconds) + grantToleranceSeconds)
+    }
 }

@@ -30,9 +30,12 @@ public struct CallStart: Hashable, Sendable {
     public let caller: PhoneNumber
     public let callee: PhoneNumber
     public let startTime: Instant
+    /// The platform's own name for the call (a SIP Call-ID), shown in the report; the session
+    /// id when it has none.
+    public let callId: String?
 
     public init(sessionId: CallSessionId, requestNumber: Int64, callType: CallType, upn: UserPrincipalName?,
-                caller: PhoneNumber, callee: PhoneNumber, startTime: Instant) {
+                caller: PhoneNumber, callee: PhoneNumber, startTime: Instant, callId: String? = nil) {
         self.sessionId = sessionId
         self.requestNumber = requestNumber
         self.callType = callType
@@ -40,22 +43,30 @@ public struct CallStart: Hashable, Sendable {
         self.caller = caller
         self.callee = callee
         self.startTime = startTime
+        self.callId = callId
     }
 
     public var fingerprint: String {
         "start type=\(callType.rawValue) upn=\(upn?.rawValue ?? "") caller=\(caller) callee=\(callee) start=\(startTime.millisecondsSinceEpoch)"
+            + (callId.map { " callId=\($0)" } ?? "")
     }
 }
 
-/// A step after the start: *update* (seconds used so far, asking for more) or *end* (the final duration).
+/// A step after the start: *answer* (the callee answered: the grant counts from now), *update*
+/// (seconds used so far, asking for more), *end* (the final duration), or *cancel* (the call
+/// never connected).
 public enum CallStep: Hashable, Sendable {
+    case answer
     case update(usedSeconds: Int64)
     case end(durationSeconds: Int64, endTime: Instant)
+    case cancel
 
     public var fingerprint: String {
         switch self {
+        case .answer: "answer"
         case let .update(used): "update used=\(used)"
         case let .end(duration, endTime): "end duration=\(duration) end=\(endTime.millisecondsSinceEpoch)"
+        case .cancel: "cancel"
         }
     }
 }
@@ -68,13 +79,23 @@ public struct CallAnswer: Hashable, Sendable {
     public var rateMicrosPerMinute: Int64?
     /// Seconds the platform may use from now on without asking again.
     public var grantedSeconds: Int64
-    /// Set on the answer to *end*.
+    /// On *end*: what the call was charged. On *start*: the connection fee it will be charged.
     public var chargeMinor: Int64?
     public var connectionFeeMinor: Int64?
     public var usageId: String?
+    /// The rate's billing increments, on the answer to *start*.
+    public var firstIncrementSeconds: Int64?
+    public var nextIncrementSeconds: Int64?
+    /// The silent-session deadline: unless the platform reports again before it, the session is
+    /// charged for the time granted (on the answers to *start*, *answer* and *update*).
+    public var validUntil: Instant?
+    /// On *end*: the seconds charged, which are the reported ones unless they ran beyond the
+    /// grant or the call's own times (`CallLimits.chargedSeconds`).
+    public var durationSeconds: Int64?
 
     public init(allowed: Bool, reason: CallRefusal? = nil, capability: Capability? = nil, rateMicrosPerMinute: Int64? = nil,
-                grantedSeconds: Int64 = 0, chargeMinor: Int64? = nil, connectionFeeMinor: Int64? = nil, usageId: String? = nil) {
+                grantedSeconds: Int64 = 0, chargeMinor: Int64? = nil, connectionFeeMinor: Int64? = nil, usageId: String? = nil,
+                firstIncrementSeconds: Int64? = nil, nextIncrementSeconds: Int64? = nil, validUntil: Instant? = nil, durationSeconds: Int64? = nil) {
         self.allowed = allowed
         self.reason = reason
         self.capability = capability
@@ -83,6 +104,10 @@ public struct CallAnswer: Hashable, Sendable {
         self.chargeMinor = chargeMinor
         self.connectionFeeMinor = connectionFeeMinor
         self.usageId = usageId
+        self.firstIncrementSeconds = firstIncrementSeconds
+        self.nextIncrementSeconds = nextIncrementSeconds
+        self.validUntil = validUntil
+        self.durationSeconds = durationSeconds
     }
 
     static func refused(_ reason: CallRefusal, capability: Capability? = nil, rate: Rate? = nil) -> CallAnswer {
@@ -99,6 +124,8 @@ public struct CallSession: Hashable, Sendable {
         case expired
         /// Refused at the start.
         case refused
+        /// Never connected: its hold released, no usage record.
+        case cancelled
     }
 
     public let id: CallSessionId
@@ -114,9 +141,12 @@ public struct CallSession: Hashable, Sendable {
     /// When the platform is presumed gone: twice the last grant after the last answer.
     public internal(set) var expiresAt: Instant
     public internal(set) var lastRequestNumber: Int64
+    /// When the platform said the callee answered, by the service's clock; nil until then.
+    public internal(set) var answeredAt: Instant?
 
     public init(id: CallSessionId, start: CallStart, facts: CallFacts, capability: Capability?, pool: PoolDraw?, state: State,
-                grantedSeconds: Int64, usedSeconds: Int64, heldMinor: Int64, expiresAt: Instant, lastRequestNumber: Int64) {
+                grantedSeconds: Int64, usedSeconds: Int64, heldMinor: Int64, expiresAt: Instant, lastRequestNumber: Int64,
+                answeredAt: Instant? = nil) {
         self.id = id
         self.start = start
         self.facts = facts
@@ -128,6 +158,7 @@ public struct CallSession: Hashable, Sendable {
         self.heldMinor = heldMinor
         self.expiresAt = expiresAt
         self.lastRequestNumber = lastRequestNumber
+        self.answeredAt = answeredAt
     }
 
     /// The ledger hold of this call.

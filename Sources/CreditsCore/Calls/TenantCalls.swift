@@ -169,6 +169,7 @@ public struct TenantCalls: Sendable {
         if let repeated = repeatedAnswer(key, request.fingerprint) { return repeated }
         guard sessions[request.sessionId] == nil else { return .failure(.sessionExists(request.sessionId)) }
         precondition(absentSessions.contains(request.sessionId), "the session was looked up")
+        do throws(BillingError) { try CallLimits.checkStartTime(request.startTime, at: now) } catch { return .failure(error) }
         let facts = facts(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates)
         let (session, answer) = desk.start(request, facts: facts, at: now)
         absentSessions.remove(request.sessionId)
@@ -186,12 +187,24 @@ public struct TenantCalls: Sendable {
         guard session.state == .open else { return .failure(.sessionClosed(sessionId, session.state)) }
         let answer: CallAnswer
         switch step {
+        case .answer:
+            guard session.answeredAt == nil else { return .failure(.sessionAnswered(sessionId, step: "answered again")) }
+            answer = desk.answer(&session, requestNumber: number, at: now)
         case let .update(used):
+            do throws(BillingError) { try CallLimits.checkUsedSeconds(used, granted: session.grantedSeconds) } catch { return .failure(error) }
             answer = desk.update(&session, requestNumber: number, usedSeconds: used, at: now)
-        case let .end(duration, endTime):
+        case let .end(reported, endTime):
+            let charged: Int64
+            do throws(BillingError) {
+                charged = try CallLimits.chargedSeconds(reported: reported, granted: session.grantedSeconds, startTime: session.start.startTime,
+                                                        endTime: endTime, at: now)
+            } catch { return .failure(error) }
             let recorded = recordLookedUp(sessionId.rawValue)
-            answer = desk.end(&session, requestNumber: number, durationSeconds: duration, endTime: endTime, recorded: recorded?.record, at: now)
+            answer = desk.end(&session, requestNumber: number, durationSeconds: charged, endTime: endTime, recorded: recorded?.record, at: now)
             if recorded == nil { records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!) }
+        case .cancel:
+            guard session.answeredAt == nil, session.usedSeconds == 0 else { return .failure(.sessionAnswered(sessionId, step: "cancelled")) }
+            answer = desk.cancel(&session, requestNumber: number, at: now)
         }
         changed(session)
         keep(answer, for: key, fingerprint: step.fingerprint)
