@@ -122,6 +122,39 @@ struct CallAPITests {
         return pools
     }
 
+    @Test("Over HTTP: a start off the clock is 422 startTimeOutOfRange; answer, cancel and an overrunning end answer as the README says")
+    func answerCancelAndClockChecks() async throws {
+        try await api.withServer(testClock: true) { client in
+            try await putSampleDeck(client)
+            try await tailspin(client)
+            try await advance(client, to: "2027-03-01T08:00:00Z")
+            let start = { (session: String, time: String) in
+                #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+12065550100","startTime":"\#(time)","callId":"sip-\#(session)@pbx"}"#
+            }
+            let skewed = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/start", start("a", "2027-03-01T10:00:00Z"), expect: .unprocessableContent)
+            #expect(skewed["code"] as? String == "startTimeOutOfRange")
+            let started = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/start", start("a", "2027-03-01T08:00:00Z"), expect: .ok)
+            #expect(started["firstIncrementSeconds"] as? Int == 60 && started["connectionFeeMinor"] as? Int == 0
+                    && started["validUntil"] as? String == "2027-03-01T08:20:00Z")
+            try await advance(client, to: "2027-03-01T08:00:30Z")
+            let answered = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/answer", #"{"requestNumber":2}"#, expect: .ok)
+            #expect(answered["grantedSeconds"] as? Int == 600 && answered["validUntil"] as? String == "2027-03-01T08:20:30Z")
+            let cancelled = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/cancel", #"{"requestNumber":3}"#, expect: .conflict)
+            #expect(cancelled["code"] as? String == "sessionAnswered")
+            try await advance(client, to: "2027-03-01T08:01:30Z")
+            let overrun = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/end",
+                                             #"{"requestNumber":3,"durationSeconds":5000,"endTime":"2027-03-01T08:01:30Z"}"#, expect: .ok)
+            #expect(overrun["durationSeconds"] as? Int == 95, "90 s between start and end, plus the tolerance")
+
+            _ = try await api.send(client, .post, "/v1/tenants/tailspin/calls/b/start", start("b", "2027-03-01T08:01:30Z"), expect: .ok)
+            let dropped = try await api.send(client, .post, "/v1/tenants/tailspin/calls/b/cancel", #"{"requestNumber":2}"#, expect: .ok)
+            #expect(dropped["allowed"] as? Bool == true && dropped["grantedSeconds"] as? Int == 0)
+            #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["heldMinor"] as? Int == 0)
+            let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-02", expect: .ok)["records"] as? [[String: Any]]
+            #expect(records?.map { $0["usageId"] as? String } == ["a"] && records?.first?["callId"] as? String == "sip-a@pbx", "the cancelled call left no record")
+        }
+    }
+
     @Test("Past the bound on requests in progress, a start is answered 503 overloaded with Retry-After, and nothing of it is written")
     func overloadedStartsWriteNothing() async throws {
         try await TestServer.run(testClock: true, settings: ["calls.maximumInProgress": .init(.int(1), isSecret: false)]) { client, database in
