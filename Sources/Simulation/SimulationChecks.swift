@@ -171,8 +171,6 @@ struct SimulationChecks {
         }
     }
 
-    /// Each card charge the provider made is one completed purchase or recharge and one lot of
-    /// its amount; a refused one charged nothing; every lot has its purchase or recharge.
     /// A real-time record is charged no longer than its session was granted (with the
     /// tolerance), and a cancelled session has none.
     private func checkAgainstItsSession(_ record: UsageRecord, of tenant: TenantId, _ stores: Stores) async throws {
@@ -183,6 +181,8 @@ struct SimulationChecks {
         }
     }
 
+    /// Each card charge the provider made is one completed purchase or recharge and one lot of
+    /// its amount; a refused one charged nothing; every lot has its purchase or recharge.
     private func checkPayments(purchases: [PurchaseRecord], recharges: [RechargeRecord], lots: [LotId: Lot], charges: [String: Int64]) throws {
         var paid: [String: (state: String, amount: Int64, lotId: LotId?, byCard: Bool)] = [:]
         for purchase in purchases {
