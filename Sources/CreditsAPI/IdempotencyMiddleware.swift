@@ -43,7 +43,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         _ = try IdempotencyKey(key)
         let caller = try context.caller()
-        if let tenant = context.parameters.get("tenantId") { try caller.authorizeAny(in: TenantId(tenant)) }
+        if let tenant = context.parameters.get("tenantId"), !caller.sees(TenantId(tenant)) { throw Problem(BillingError.unknownTenant(TenantId(tenant))) }
         var request = request
         let body: ByteBuffer
         do {

@@ -26,7 +26,7 @@ struct TenantRoutes {
         }
         tenants.get { _, context in
             let caller = try context.caller()
-            let visible = try await stores.directory.tenants().filter { caller.sees($0.id) }
+            let visible = try await stores.directory.tenants().filter { caller.reads($0.id) }
             return TenantList(tenants: visible.map(TenantBody.init))
         }
         tenants.get(":tenantId") { _, context in TenantBody(try await directory.tenant(context.tenantIdForAnyCaller())) }

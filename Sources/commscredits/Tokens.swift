@@ -11,9 +11,9 @@ struct Tokens: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a token and print it (only it) on standard output; it is not shown again.",
-            discussion: "Scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")). An operator token reaches every tenant and takes no --tenant.")
+            discussion: "Scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")). An operator token reaches every tenant and takes no --tenant; a telephony platform's token (calls, usage) without --tenant charges the calls of every tenant and does nothing else.")
 
-        @Option(help: "The tenant the token is for (every tenant's token but the operator's has one).") var tenant: String?
+        @Option(help: "The tenant the token is for (omit it for an operator's token, or a platform's for every tenant).") var tenant: String?
         @Option(help: "Comma-separated scopes, for example calls,usage.") var scopes: String
         @Option(help: "A name to tell the token apart in lists.") var name = ""
         @Option(help: "Days the token works: 1 to \(AccessToken.maximumLifetimeDays).") var expiresInDays = AccessToken.defaultLifetimeDays

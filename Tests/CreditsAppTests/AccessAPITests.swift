@@ -218,6 +218,35 @@ struct AccessAPITests {
         }
     }
 
+    @Test("A platform token for every tenant charges and uploads any tenant's calls and does nothing else: no tenant, balance or report, no token of its own")
+    func platformTokenForEveryTenant() async throws {
+        try await TestServer.run(testClock: true) { client, database in
+            let anonymous = (client as! AuthorizedClient).client
+            _ = try await TwoTenants.make(client, database)
+            let platform = try await database.token(Scope.platform)
+            for tenant in ["northwind", "fabrikam"] {
+                for route in Self.routes where route.tenantScoped {
+                    let answer = try await Self.call(anonymous, route.method, route.path(tenant: tenant), route.body, [.authorization: "Bearer \(platform)"])
+                    if case let .permission(permission) = route.need, [.chargeCalls, .uploadUsage].contains(permission) {
+                        #expect(![401, 403].contains(answer.status) && answer.code != "unknownTenant", "\(route) in \(tenant): \(answer)")
+                    } else {
+                        #expect([403, 404].contains(answer.status), "\(route) in \(tenant) with the platform token: \(answer)")
+                    }
+                }
+            }
+            let listed = try await Self.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(platform)"])
+            #expect(listed.status == 200 && (listed.body["tenants"] as? [Any])?.isEmpty == true, "it lists no tenant: \(listed)")
+
+            await #expect(throws: BillingError.self, "only an operator makes a token for every tenant") {
+                try await database.access().createToken(name: "x", tenantId: nil, scopes: [.calls], madeBy: Principal(
+                    credential: .token(id: "tok_admin"), tenantId: TenantId("northwind"), permissions: Scope.tenantAdmin.permissions))
+            }
+            await #expect(throws: BillingError.self, "a token for every tenant carries the platform's scopes alone") {
+                try await database.access().createToken(name: "x", tenantId: nil, scopes: [.calls, .reports])
+            }
+        }
+    }
+
     @Test("Tokens: the secret is shown once; lists never show it; a revoked token stops at once; a tenant cannot make an operator token or touch another tenant's")
     func tokens() async throws {
         try await TestServer.run { client, database in

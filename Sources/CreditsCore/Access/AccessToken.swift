@@ -39,17 +39,21 @@ public struct AccessToken: Hashable, Sendable {
         revokedAt == nil && now < expiresAt
     }
 
-    /// A token is for one tenant unless it is an operator's, and an operator's is for none.
-    /// `maker`, when given, is the caller making it, who may give no permission it lacks, but
-    /// for the telephony platform's (`calls`, `usage`), which whoever administers the tenant
-    /// gives to its platform.
+    /// A token is for one tenant, but an operator's and a telephony platform's: an operator's
+    /// is for none, and a platform's (only `calls` and `usage`) may be for every tenant, which
+    /// only an operator makes. `maker`, when given, is the caller making it, who may give no
+    /// permission it lacks, but for the platform's, which whoever administers the tenant gives
+    /// to its platform.
     public static func validate(tenantId: TenantId?, scopes: Set<Scope>, madeBy maker: Principal? = nil) throws(BillingError) {
         if scopes.contains(.operator) {
             guard tenantId == nil else {
                 throw BillingError.invalid("scopes", "An operator token reaches every tenant; create it without a tenant.")
             }
         } else if tenantId == nil {
-            throw BillingError.invalid("tenant", "Name the tenant this token is for (only operator tokens reach every tenant).")
+            guard scopes.isSubset(of: Scope.platform) else {
+                throw BillingError.invalid("tenant", "Name the tenant this token is for (only operator tokens and a telephony platform's calls and usage tokens reach every tenant).")
+            }
+            if let maker, maker.tenantId != nil || !maker.permissions.contains(.operate) { throw BillingError.forbidden(.operate) }
         }
         if let maker {
             var mayGive = maker.permissions

@@ -37,6 +37,9 @@ public enum Scope: String, Hashable, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// The telephony platform's scopes: a token of these alone may reach every tenant.
+    public static let platform: Set<Scope> = [.calls, .usage]
+
     /// Scopes written as a list: "billing,reports" or "billing reports".
     public static func parseList(_ text: String) throws(BillingError) -> Set<Scope> {
         var scopes: Set<Scope> = []

@@ -1,5 +1,5 @@
 /// Who is asking: a bearer token or a signed-in administrator, bound to one tenant or (the
-/// operator) to all, with what it may do there.
+/// operator, a telephony platform's token) to all, with what it may do there.
 public struct Principal: Hashable, Sendable {
     public enum Credential: Hashable, Sendable {
         /// A bearer token, by its id (never its secret).
@@ -9,7 +9,7 @@ public struct Principal: Hashable, Sendable {
     }
 
     public let credential: Credential
-    /// `nil` for an operator, who acts on every tenant.
+    /// `nil` for an operator or a telephony platform, which act on every tenant.
     public let tenantId: TenantId?
     public let permissions: Set<Permission>
 
@@ -58,9 +58,15 @@ public struct Principal: Hashable, Sendable {
         guard holdsEveryRight(of: roles) else { throw BillingError.grantBeyondOwnRights }
     }
 
+    /// Whether this caller reads `tenant`'s own record. A platform token reaches every tenant
+    /// for its calls only, so it reads no tenant.
+    public func reads(_ tenant: TenantId) -> Bool {
+        sees(tenant) && (tenantId != nil || permissions.contains(.operate))
+    }
+
     /// Allows reading what any caller of `tenant` may read (the tenant itself, rates).
     public func authorizeAny(in tenant: TenantId) throws(BillingError) {
-        guard sees(tenant) else { throw BillingError.unknownTenant(tenant) }
+        guard reads(tenant) else { throw BillingError.unknownTenant(tenant) }
     }
 }
 
