@@ -16,8 +16,11 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
     let nextIncrementSeconds: Int64?
     let connectionFeeMinor: Int64?
     let validUntil: String?
+    /// The tenant the call was charged in, when the directory found it by the call's number.
+    let tenantId: String?
 
-    init(_ answer: CallAnswer) {
+    init(_ answer: CallAnswer, tenantId: TenantId? = nil) {
+        self.tenantId = tenantId?.rawValue
         allowed = answer.allowed
         reason = answer.reason?.rawValue
         detail = answer.reason?.detail

@@ -3,9 +3,8 @@ import CreditsEngine
 import CreditsStore
 import Hummingbird
 
-/// The telephony platform's paths (`API.md`, Calls): real-time *start*, *answer*, *update*,
-/// *end* and *cancel*,
-/// idempotent by session id and request number, and usage records uploaded after the fact,
+/// The telephony platform's paths (`API.md`, Calls): real-time *start* (in a tenant, or by the
+/// call's number), *answer*, *update*, *end* and *cancel*, idempotent by session id and request number, and usage records uploaded after the fact,
 /// idempotent by usage id. Plus what an administrator reads of them: records and pools.
 struct CallRoutes {
     let directory: DirectoryService
@@ -14,11 +13,18 @@ struct CallRoutes {
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
+        // A platform serving many tenants starts a call by its number alone; the answer names
+        // the tenant, whose paths the later steps use.
+        router.post("v1/calls/:sessionId/start") { request, context in
+            let start = try PlatformInput.callStart(try await request.bodyBytes(context: context), sessionId: context.sessionId())
+            let started = try await calls.start(start, by: context.caller())
+            return CallAnswerBody(started.answer, tenantId: started.tenantId)
+        }
         let session = router.group("v1/tenants/:tenantId/calls/:sessionId")
         session.post("start") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)
             let start = try PlatformInput.callStart(try await request.bodyBytes(context: context), sessionId: context.sessionId())
-            return CallAnswerBody(try await calls.start(start, for: tenantId))
+            return CallAnswerBody(try await calls.start(start, for: tenantId), tenantId: tenantId)
         }
         session.post("answer") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)

@@ -4,7 +4,7 @@ public import CreditsCore
 /// rules' types: one entry point per body, which the routes use and the fuzzers drive. A body
 /// of the wrong shape throws a `Problem` naming the field; a wrong value, its `BillingError`.
 public enum PlatformInput {
-    public static func callStart(_ body: [UInt8], sessionId: CallSessionId) throws -> CallStart {
+    public static func callStart(_ body: [UInt8], sessionId: CallSessionId) throws -> CallStartRequest {
         try JSONBody.decode(CallStartInput.self, from: body).request(sessionId: sessionId)
     }
 
@@ -36,16 +36,19 @@ struct CallStartInput: Decodable {
     let requestNumber: Int64
     let callType: String
     let upn: String?
-    let callerNumber: String
+    let callerUri: String?
+    let callerNumber: String?
     let calleeNumber: String
     let startTime: String
     let callId: String?
 
-    func request(sessionId: CallSessionId) throws(BillingError) -> CallStart {
-        CallStart(sessionId: sessionId, requestNumber: requestNumber, callType: try CallType.parse(callType, field: "callType"),
-                  upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
-                  callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
-                  callId: try UsageUpload.checkedText(callId, field: "callId", limit: UsageUpload.maximumIdLength))
+    func request(sessionId: CallSessionId) throws(BillingError) -> CallStartRequest {
+        try CallStartRequest(sessionId: sessionId, requestNumber: requestNumber, callType: CallType.parse(callType, field: "callType"),
+                             upn: upn.map { text throws(BillingError) in try UserPrincipalName(text) },
+                             callerAddress: callerUri.map { text throws(BillingError) in try SIPAddress(text) },
+                             callerNumber: callerNumber.map { text throws(BillingError) in try PhoneNumber(text) },
+                             callee: PhoneNumber(calleeNumber), startTime: Instant.parse(startTime, field: "startTime"),
+                             callId: UsageUpload.checkedText(callId, field: "callId", limit: UsageUpload.maximumIdLength))
     }
 }
 

@@ -25,6 +25,7 @@ public enum DemoOrganization {
         try await store.openAccount(tenantId, currency: currency, at: opened)
         try await stores.directory.addUsers(users.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) },
                                             to: tenantId, creditsLicenseAvailable: true)
+        try await stores.directory.assign(numbers.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) }, in: tenantId)
         for administrator in users where !administrator.roles.isEmpty {
             try await access.setPassword(password, for: administrator.upn, in: tenantId)
         }
@@ -60,6 +61,21 @@ extension DemoOrganization {
             user("lee", "Lee Gu", "CA", [], [.audioConferencing, .communicationsCredits]),
             user("nestor", "Nestor Wilke", "US", [], [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]),
         ]
+    }
+}
+
+extension DemoOrganization {
+    /// Each user's number and SIP address, and the toll-free number of the support line (a
+    /// call queue), as the demo's calls use them.
+    static var numbers: [NumberAssignment] {
+        let held: [(String, String)] = [("megan", "+14255550100"), ("alex", "+14255550101"), ("adele", "+442030000003"),
+                                        ("lee", "+14165550104"), ("nestor", "+14255550105")]
+        let people = held.flatMap { name, number in
+            let holder = NumberHolder.user(UserPrincipalName(stored: "\(name)@contoso.com"))
+            return [NumberAssignment(identity: try! DirectoryIdentity(number), tenantId: tenantId, holder: holder),
+                    NumberAssignment(identity: try! DirectoryIdentity("sip:\(name)@contoso.com"), tenantId: tenantId, holder: holder)]
+        }
+        return people + [NumberAssignment(identity: try! DirectoryIdentity("+18005550199"), tenantId: tenantId, holder: .resourceAccount("Contoso support line"))]
     }
 }
 

@@ -61,6 +61,34 @@ public enum UserFiles {
         return finish(names, errors)
     }
 
+    /// `number,upn,resourceAccount`: each number (E.164, or a SIP address) and who holds it, a
+    /// user (`upn`) or a resource account (its name), one of the two.
+    public static func numbers(_ text: some Sequence<UInt8>, in tenantId: TenantId) -> Result<[NumberedLine<NumberAssignment>], RefusedLines> {
+        let table: CSVTable
+        switch CSVTable.read(text, required: ["number"], optional: ["upn", "resourceAccount"]) {
+        case let .success(read): table = read
+        case let .failure(error): return .failure(error)
+        }
+        var assignments: [NumberedLine<NumberAssignment>] = []
+        var errors = table.lineErrors
+        var lineOfIdentity: [DirectoryIdentity: Int] = [:]
+        for row in table.rows {
+            do throws(BillingError) {
+                let identity = try DirectoryIdentity(table.field("number", of: row)!)
+                if let first = lineOfIdentity[identity] {
+                    errors.append(LineError(line: row.line, error: BillingError(.conflict, code: "duplicateNumber", detail: "\(identity) already appears on line \(first).")))
+                    continue
+                }
+                lineOfIdentity[identity] = row.line
+                let holder = try NumberHolder.parse(upn: table.field("upn", of: row), resourceAccount: table.field("resourceAccount", of: row))
+                assignments.append(NumberedLine(line: row.line, value: NumberAssignment(identity: identity, tenantId: tenantId, holder: holder)))
+            } catch {
+                errors.append(LineError(line: row.line, error: error))
+            }
+        }
+        return finish(assignments, errors)
+    }
+
     private static func list(_ field: String?) -> [String] {
         (field ?? "").split(separator: ";").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
     }

@@ -57,6 +57,35 @@ public final class CallService: Sendable {
         }
     }
 
+    /// A start in `tenantId`, named by the path. When it names no user (or no caller number),
+    /// the directory of that tenant resolves its own party (`CallStartRequest.resolved`).
+    public func start(_ request: CallStartRequest, for tenantId: TenantId) async throws -> CallAnswer {
+        guard request.needsDirectory else { return try await start(request.resolved(by: nil, holderNumber: nil), for: tenantId) }
+        let assignment = try await stores.directory.assignment(of: request.ownParty).flatMap { $0.tenantId == tenantId ? $0 : nil }
+        return try await start(request.resolved(by: assignment, holderNumber: holderNumber(request, assignment)), for: tenantId)
+    }
+
+    /// A start whose tenant the directory finds: the one holding the call's own party (a
+    /// platform serving many tenants). A number of a tenant `caller` does not reach is
+    /// `unknownNumber`, as if nobody held it.
+    public func start(_ request: CallStartRequest, by caller: Principal) async throws -> (tenantId: TenantId, answer: CallAnswer) {
+        guard let assignment = try await stores.directory.assignment(of: request.ownParty), caller.sees(assignment.tenantId) else {
+            throw BillingError.unknownNumber(request.ownParty)
+        }
+        try caller.authorize(.chargeCalls, in: assignment.tenantId)
+        let start = try request.resolved(by: assignment, holderNumber: try await holderNumber(request, assignment))
+        return (assignment.tenantId, try await self.start(start, for: assignment.tenantId))
+    }
+
+    /// The phone number of the holder of `assignment`, when the start gave no caller number.
+    private func holderNumber(_ request: CallStartRequest, _ assignment: NumberAssignment?) async throws -> PhoneNumber? {
+        guard request.callerNumber == nil, let assignment else { return nil }
+        if let number = assignment.identity.phoneNumber { return number }
+        // Numbers ('+') come before SIP addresses ('sip:') in identity order.
+        let first = try await stores.directory.assignments(in: assignment.tenantId, holder: assignment.holder, after: nil, limit: 1)
+        return first.first?.identity.phoneNumber
+    }
+
     /// *answer* or *cancel*: steps that charge nothing.
     public func step(_ sessionId: CallSessionId, requestNumber: Int64, _ step: CallStep, for tenantId: TenantId) async throws -> CallAnswer {
         precondition(step == .answer || step == .cancel, "update and end have their own entry points")

@@ -1,7 +1,7 @@
 public import CreditsCore
 public import CreditsStore
 
-/// Tenants, users and licenses: checks what the rules of `DOMAIN.md` sections 2 and 3 say and
+/// Tenants, users, licenses and numbers: checks what the rules of `DOMAIN.md` sections 2 and 3 say and
 /// writes through the stores.
 public struct DirectoryService: Sendable {
     let stores: Stores
@@ -72,6 +72,34 @@ public struct DirectoryService: Sendable {
         _ = try await tenant(tenantId)
         guard let user = try await stores.directory.user(upn, in: tenantId) else { throw BillingError.unknownUser(upn.rawValue) }
         return user
+    }
+
+    // MARK: Numbers and SIP addresses
+
+    /// Assigns every line's number or SIP address in `tenantId`, all or none; throws
+    /// `RefusedLines` naming each refused line.
+    public func assign(_ assignments: [NumberedLine<NumberAssignment>], in tenantId: TenantId) async throws {
+        _ = try await tenant(tenantId)
+        try await stores.directory.assign(assignments, in: tenantId)
+    }
+
+    /// Assigns one number or SIP address; a refusal is thrown as its `BillingError`.
+    public func assign(_ identity: DirectoryIdentity, to holder: NumberHolder, in tenantId: TenantId) async throws -> NumberAssignment {
+        let assignment = NumberAssignment(identity: identity, tenantId: tenantId, holder: holder)
+        try await Self.single { try await assign([NumberedLine(line: 1, value: assignment)], in: tenantId) }
+        return assignment
+    }
+
+    /// Releases a number or SIP address the tenant holds; `unknownNumber` when it holds none such.
+    public func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws {
+        _ = try await tenant(tenantId)
+        guard try await stores.directory.unassign(identity, in: tenantId) else { throw BillingError.unknownNumber(identity) }
+    }
+
+    public func assignments(in tenantId: TenantId, holder: NumberHolder? = nil, after: DirectoryIdentity? = nil,
+                            limit: Int = 1000) async throws -> [NumberAssignment] {
+        _ = try await tenant(tenantId)
+        return try await stores.directory.assignments(in: tenantId, holder: holder, after: after, limit: limit)
     }
 
     /// The Communications Credits license is there to assign once the tenant has funded its

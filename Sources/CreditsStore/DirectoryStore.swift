@@ -22,6 +22,17 @@ public protocol DirectoryStore: Sendable {
     func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User?
     /// Users in sign-in name order, after `after` when given, up to `limit`.
     func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User]
+
+    /// Assigns each line's number or SIP address in `tenantId`, moving it from its holder there
+    /// if it had one; throws `RefusedLines` naming each one held by another tenant and each
+    /// unknown user (`NumberAssignment.judge`).
+    func assign(_ assignments: [NumberedLine<NumberAssignment>], in tenantId: TenantId) async throws
+    /// Releases `identity` in `tenantId`; false when the tenant did not hold it.
+    func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws -> Bool
+    /// Who holds `identity`, in whichever tenant.
+    func assignment(of identity: DirectoryIdentity) async throws -> NumberAssignment?
+    /// The tenant's assignments (of `holder` alone, when given) in identity order, after `after`.
+    func assignments(in tenantId: TenantId, holder: NumberHolder?, after: DirectoryIdentity?, limit: Int) async throws -> [NumberAssignment]
 }
 
 public struct UserLicenseChange: Hashable, Sendable {

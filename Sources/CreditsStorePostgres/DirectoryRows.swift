@@ -26,6 +26,21 @@ enum DirectoryRows {
                         licenses: Set(StoredValues.names(r.4).compactMap(LicenseSku.init(rawValue:))))
     }
 
+    static let assignmentColumns = "identity, tenant_id, upn, resource_account"
+
+    static func assignment(_ row: PostgresRow) throws -> NumberAssignment {
+        let r = try row.decode((String, String, String?, String?).self)
+        return NumberAssignment(identity: DirectoryIdentity(stored: r.0), tenantId: TenantId(r.1),
+                                holder: r.2.map { .user(UserPrincipalName(stored: $0)) } ?? .resourceAccount(r.3 ?? ""))
+    }
+
+    static func holderColumns(_ holder: NumberHolder) -> (upn: String?, account: String?) {
+        switch holder {
+        case let .user(upn): (upn.rawValue, nil)
+        case let .resourceAccount(name): (nil, name)
+        }
+    }
+
     static func tenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Tenant? {
         try await c.records("SELECT \(unescaped: tenantColumns) FROM tenant WHERE id = \(id.rawValue)", logger: logger, tenant).first
     }

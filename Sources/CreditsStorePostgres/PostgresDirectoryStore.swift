@@ -101,6 +101,63 @@ public final class PostgresDirectoryStore: DirectoryStore {
         }
     }
 
+    public func assign(_ assignments: [NumberedLine<NumberAssignment>], in tenantId: TenantId) async throws {
+        let logger = database.logger
+        try await database.transaction { c in
+            try await Self.lockTenant(tenantId, c, logger)
+            let identities = assignments.map(\.value.identity.description)
+            // Locks the rows another tenant holds, so that none is released and taken between
+            // the judgement and the write.
+            let elsewhere = try await c.records("""
+                SELECT identity FROM directory_number WHERE identity = ANY(\(identities)) AND tenant_id <> \(tenantId.rawValue) FOR SHARE
+                """, logger: logger) { DirectoryIdentity(stored: try $0.decode(String.self)) }
+            let users = try await Self.users(named: assignments.compactMap(\.value.holder.upn), in: tenantId, c, logger).map(\.upn)
+            try NumberAssignment.judge(assignments, heldElsewhere: Set(elsewhere), users: Set(users))
+            // Arrays bind without NULLs: an empty text stands for none (neither is ever empty).
+            let holders = assignments.map { DirectoryRows.holderColumns($0.value.holder) }
+            let written = try await c.run("""
+                INSERT INTO directory_number (identity, tenant_id, upn, resource_account)
+                SELECT identity, \(tenantId.rawValue), NULLIF(upn, ''), NULLIF(account, '')
+                FROM unnest(\(identities)::text[], \(holders.map { $0.upn ?? "" })::text[], \(holders.map { $0.account ?? "" })::text[])
+                    AS given(identity, upn, account)
+                ON CONFLICT (identity) DO UPDATE SET upn = excluded.upn, resource_account = excluded.resource_account
+                    WHERE directory_number.tenant_id = excluded.tenant_id
+                RETURNING identity
+                """, logger: logger)
+            // A number another tenant took after the judgement is not taken from it.
+            guard written == assignments.count else { throw BillingError.numberHeldElsewhere(assignments[0].value.identity) }
+        }
+    }
+
+    public func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { c in
+            try await c.run("DELETE FROM directory_number WHERE identity = \(identity.description) AND tenant_id = \(tenantId.rawValue) RETURNING identity",
+                            logger: logger) == 1
+        }
+    }
+
+    public func assignment(of identity: DirectoryIdentity) async throws -> NumberAssignment? {
+        let logger = database.logger
+        return try await database.read { c in
+            try await c.records("SELECT \(unescaped: DirectoryRows.assignmentColumns) FROM directory_number WHERE identity = \(identity.description)",
+                                logger: logger, DirectoryRows.assignment).first
+        }
+    }
+
+    public func assignments(in tenantId: TenantId, holder: NumberHolder?, after: DirectoryIdentity?, limit: Int) async throws -> [NumberAssignment] {
+        let logger = database.logger
+        let columns = holder.map(DirectoryRows.holderColumns)
+        return try await database.read { c in
+            try await c.records("""
+                SELECT \(unescaped: DirectoryRows.assignmentColumns) FROM directory_number
+                WHERE tenant_id = \(tenantId.rawValue) AND identity > \(after?.description ?? "")
+                    AND (\(holder == nil) OR (upn IS NOT DISTINCT FROM \(columns?.upn) AND resource_account IS NOT DISTINCT FROM \(columns?.account)))
+                ORDER BY identity LIMIT \(Int64(limit))
+                """, logger: logger, DirectoryRows.assignment)
+        }
+    }
+
     /// The tenant's lock, as the ledger and the calls take it (a lock on the tenant's own row
     /// would stop their inserts, which check it as a foreign key, while they hold the version's).
     private static func lockTenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {

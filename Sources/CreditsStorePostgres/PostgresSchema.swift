@@ -365,6 +365,19 @@ enum PostgresSchema {
             ALTER TABLE call_session ADD COLUMN answered_at BIGINT;
             ALTER TABLE call_session ADD COLUMN call_id TEXT;
             """),
+        // The numbers and SIP addresses of the directory: each held by one tenant, by a user or
+        // a resource account.
+        ("6-directory-numbers", """
+            CREATE TABLE directory_number (
+                identity TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                upn TEXT,
+                resource_account TEXT,
+                CHECK ((upn IS NULL) <> (resource_account IS NULL)),
+                FOREIGN KEY (tenant_id, upn) REFERENCES tenant_user(tenant_id, upn)
+            );
+            CREATE INDEX directory_number_by_tenant ON directory_number(tenant_id, identity);
+            """),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -390,7 +403,7 @@ enum PostgresSchema {
     /// Tables in an order that respects every foreign key, for `copy`; with the id each numbers
     /// its rows by, where the database hands it out.
     static let tables: [(name: String, numberedBy: String?)] = [
-        ("tenant", nil), ("tenant_user", nil), ("billing_settings", nil), ("purchase", "purchase"), ("recharge", "recharge"),
+        ("tenant", nil), ("tenant_user", nil), ("directory_number", nil), ("billing_settings", nil), ("purchase", "purchase"), ("recharge", "recharge"),
         ("invoice", "invoice"), ("credit_account", nil), ("credit_lot", "credit_lot_id"), ("credit_hold", nil),
         ("credit_hold_allocation", nil), ("journal_transaction", "journal_transaction_id"), ("journal_entry", nil), ("rate", nil),
         ("call_session", nil), ("call_answer", nil), ("minute_pool", nil), ("usage_record", nil), ("post_usage_invoice", "post_usage_invoice"),

@@ -82,5 +82,20 @@ enum BillingSchema {
         migrator.registerMigration("billing-2") { db in
             try db.execute(sql: "ALTER TABLE tenant ADD COLUMN usage_retention_days INTEGER NOT NULL DEFAULT 365")
         }
+        // The numbers and SIP addresses of the directory: each held by one tenant, by a user
+        // or a resource account.
+        migrator.registerMigration("billing-3") { db in
+            try db.execute(sql: """
+                CREATE TABLE directory_number (
+                    identity TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                    upn TEXT,
+                    resource_account TEXT,
+                    CHECK ((upn IS NULL) <> (resource_account IS NULL)),
+                    FOREIGN KEY (tenant_id, upn) REFERENCES tenant_user(tenant_id, upn)
+                ) WITHOUT ROWID;
+                CREATE INDEX directory_number_by_tenant ON directory_number(tenant_id, identity);
+                """)
+        }
     }
 }

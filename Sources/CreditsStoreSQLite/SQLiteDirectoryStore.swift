@@ -91,6 +91,61 @@ public final class SQLiteDirectoryStore: DirectoryStore {
         }
     }
 
+    public func assign(_ assignments: [NumberedLine<NumberAssignment>], in tenantId: TenantId) async throws {
+        try await database.write { db in
+            try Self.requireTenant(tenantId, db)
+            let identities = StoredValues.json(assignments.map(\.value.identity.description))
+            let elsewhere = try String.fetchAll(db, sql: """
+                SELECT identity FROM directory_number WHERE identity IN (SELECT value FROM json_each(?)) AND tenant_id <> ?
+                """, arguments: [identities, tenantId.rawValue])
+            let users = try Self.fetchUsers(named: assignments.compactMap(\.value.holder.upn), in: tenantId, db).map(\.upn)
+            try NumberAssignment.judge(assignments, heldElsewhere: Set(elsewhere.map(DirectoryIdentity.init(stored:))), users: Set(users))
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO directory_number (identity, tenant_id, upn, resource_account) VALUES (?, ?, ?, ?)
+                ON CONFLICT (identity) DO UPDATE SET upn = excluded.upn, resource_account = excluded.resource_account
+                """)
+            for assignment in assignments.map(\.value) {
+                try upsert.execute(arguments: StatementArguments([assignment.identity.description, tenantId.rawValue] + Self.holderColumns(assignment.holder)))
+            }
+        }
+    }
+
+    public func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM directory_number WHERE identity = ? AND tenant_id = ?", arguments: [identity.description, tenantId.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
+    public func assignment(of identity: DirectoryIdentity) async throws -> NumberAssignment? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM directory_number WHERE identity = ?", arguments: [identity.description]).map(Self.assignment)
+        }
+    }
+
+    public func assignments(in tenantId: TenantId, holder: NumberHolder?, after: DirectoryIdentity?, limit: Int) async throws -> [NumberAssignment] {
+        try await database.read { db in
+            let holderFilter = holder.map { _ in " AND upn IS ? AND resource_account IS ?" } ?? ""
+            let arguments: StatementArguments = [tenantId.rawValue, after?.description ?? ""]
+                + StatementArguments(holder.map(Self.holderColumns) ?? []) + [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM directory_number WHERE tenant_id = ? AND identity > ?\(holderFilter) ORDER BY identity LIMIT ?",
+                                    arguments: arguments).map(Self.assignment)
+        }
+    }
+
+    private static func holderColumns(_ holder: NumberHolder) -> [(any DatabaseValueConvertible)?] {
+        switch holder {
+        case let .user(upn): [upn.rawValue, nil]
+        case let .resourceAccount(name): [nil, name]
+        }
+    }
+
+    private static func assignment(_ row: Row) -> NumberAssignment {
+        let upn: String? = row["upn"]
+        return NumberAssignment(identity: DirectoryIdentity(stored: row["identity"]), tenantId: TenantId(row["tenant_id"]),
+                                holder: upn.map { .user(UserPrincipalName(stored: $0)) } ?? .resourceAccount(row["resource_account"]))
+    }
+
     private static func requireTenant(_ id: TenantId, _ db: Database) throws {
         guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [id.rawValue]) != nil else {
             throw BillingError.unknownTenant(id)

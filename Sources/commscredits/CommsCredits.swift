@@ -5,7 +5,7 @@ struct CommsCredits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "commscredits",
         abstract: "Prepaid Communications Credits for an organization's calls and conference dial-out.",
-        subcommands: [Serve.self, Tenants.self, Users.self, Licenses.self, Credits.self, Report.self, Tokens.self, Verify.self, Backup.self, Restore.self, Simulate.self, Migrate.self, Copy.self,
+        subcommands: [Serve.self, Tenants.self, Users.self, Numbers.self, Licenses.self, Credits.self, Report.self, Tokens.self, Verify.self, Backup.self, Restore.self, Simulate.self, Migrate.self, Copy.self,
                       Bench.self])
 }
 

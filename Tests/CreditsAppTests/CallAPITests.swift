@@ -155,6 +155,55 @@ struct CallAPITests {
         }
     }
 
+    @Test("Over HTTP: numbers assigned and imported; a platform token for every tenant starts a call by its number alone and continues it in the tenant the answer names")
+    func callsByNumber() async throws {
+        try await TestServer.run(testClock: true) { client, database in
+            try await putSampleDeck(client)
+            try await tailspin(client)
+            try await advance(client, to: "2027-03-01T08:00:00Z")
+            let assigned = try await api.send(client, .put, "/v1/tenants/tailspin/numbers/sip:PAYG@tailspin.com", #"{"upn":"payg@tailspin.com"}"#, expect: .ok)
+            #expect(assigned["number"] as? String == "sip:payg@tailspin.com" && assigned["upn"] as? String == "payg@tailspin.com")
+            let imported = try await client.execute(uri: "/v1/tenants/tailspin/numbers/import", method: .post, headers: [.contentType: "text/csv"],
+                                                    body: ByteBuffer(string: "number,upn,resourceAccount\n+14255550142,payg@tailspin.com,\n+18005550100,,Support line\n")) {
+                (response: TestResponse) in (response.status, String(buffer: response.body))
+            }
+            #expect(imported.0 == .ok && imported.1.contains(#""assigned":2"#), "\(imported)")
+            let badFile = try await client.execute(uri: "/v1/tenants/tailspin/numbers/import", method: .post, headers: [.contentType: "text/csv"],
+                                                   body: ByteBuffer(string: "number,upn\n+14255550143,nobody@tailspin.com\nsip:bad,payg@tailspin.com\n")) {
+                (response: TestResponse) in response.status
+            }
+            #expect(badFile == .unprocessableContent)
+            let listed = try await api.send(client, .get, "/v1/tenants/tailspin/numbers?upn=payg@tailspin.com", expect: .ok)["numbers"] as? [[String: Any]]
+            #expect(listed?.map { $0["number"] as? String } == ["+14255550142", "sip:payg@tailspin.com"], "nothing of the bad file was assigned")
+            let encoded = try await api.send(client, .put, "/v1/tenants/tailspin/numbers/%2B14255550144", #"{"upn":"nobody@tailspin.com"}"#,
+                                             expect: .notFound)
+            #expect(encoded["code"] as? String == "unknownUser")
+
+            let platform = try await database.token(Scope.platform)
+            let now = "2027-03-01T08:00:00Z"
+            let start = { (session: String, party: String) in
+                try await client.execute(uri: "/v1/calls/\(session)/start", method: .post,
+                                         headers: [.authorization: "Bearer \(platform)", .contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"requestNumber":1,"callType":"user_out",\#(party),"calleeNumber":"+12065550100","startTime":"\#(now)","callId":"\#(session)@proxy"}"#)) {
+                    (response: TestResponse) in (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+                }
+            }
+            let started = try await start("by-uri", #""callerUri":"sip:payg@tailspin.com""#)
+            #expect(started.0 == .ok && started.1["allowed"] as? Bool == true && started.1["tenantId"] as? String == "tailspin", "\(started)")
+            let unknown = try await start("unknown", #""callerUri":"sip:nobody@tailspin.com""#)
+            #expect(unknown.0 == .notFound && unknown.1["code"] as? String == "unknownNumber", "\(unknown)")
+            let ended = try await client.execute(uri: "/v1/tenants/tailspin/calls/by-uri/end", method: .post,
+                                                 headers: [.authorization: "Bearer \(platform)", .contentType: "application/json"],
+                                                 body: ByteBuffer(string: #"{"requestNumber":2,"durationSeconds":0,"endTime":"\#(now)"}"#)) {
+                (response: TestResponse) in response.status
+            }
+            #expect(ended == .ok)
+            let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-02", expect: .ok)["records"] as? [[String: Any]]
+            #expect(records?.first?["callerNumber"] as? String == "+14255550142" && records?.first?["upn"] as? String == "payg@tailspin.com",
+                    "the record shows the user and the number the directory gave: \(records ?? [])")
+        }
+    }
+
     @Test("Past the bound on requests in progress, a start is answered 503 overloaded with Retry-After, and nothing of it is written")
     func overloadedStartsWriteNothing() async throws {
         try await TestServer.run(testClock: true, settings: ["calls.maximumInProgress": .init(.int(1), isSecret: false)]) { client, database in

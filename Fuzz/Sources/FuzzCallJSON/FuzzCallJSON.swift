@@ -2,8 +2,8 @@ import CreditsAPI
 import CreditsCore
 import FuzzSupport
 
-/// The bodies of a call's start, update and end, as the routes read them: accepted or refused
-/// with a reason, never a crash.
+/// The bodies of a call's start, update and end, and a directory number, as the routes read
+/// them: accepted or refused with a reason, never a crash.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let body = Array(UnsafeBufferPointer(start: data, count: size))
@@ -12,6 +12,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     _ = try? PlatformInput.callUpdate(body)
     _ = try? PlatformInput.callEnd(body)
+    _ = try? DirectoryIdentity(String(decoding: body, as: UTF8.self))
     return 0
 }
 

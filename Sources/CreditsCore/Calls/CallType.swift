@@ -86,7 +86,7 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
         case .poolExhausted: "This month's minutes of the user's calling plan are used up, and nothing else may pay for the call until the pool resets on the first of the month."
         case .unknownDestination: "No rate is known for the number dialled."
         case .noCallingPlan: "The user has no calling plan, so outgoing calls cannot reach the telephone network."
-        case .unknownUser: "The call names a user this tenant does not have."
+        case .unknownUser: "The call names a user this tenant does not have, or a caller its directory does not know."
         }
     }
 }
