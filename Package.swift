@@ -111,6 +111,18 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
+        // Layer 4: Diameter credit control, a second door onto the call engine.
+        .target(
+            name: "CreditsDiameter",
+            dependencies: [
+                "CreditsCore", "CreditsEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Layer 4: the admin center's pages.
         .target(
             name: "AdminCenter",
@@ -136,7 +148,7 @@ let package = Package(
             name: "CreditsApp",
             dependencies: [
                 "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "CreditsAPI", "Notifications",
-                "AdminCenter",
+                "AdminCenter", "CreditsDiameter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ public import Configuration
 import AdminCenter
 import CreditsCore
 import CreditsEngine
+import CreditsDiameter
 import CreditsStore
 import CreditsStorePostgres
 import HummingbirdCore
@@ -108,7 +109,22 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
     // The database's connections close last: services stop in the reverse of this order.
     let database: [any Service] = postgres.map { [PostgresConnections(database: $0)] } ?? []
-    return ServerParts(router: router, services: database + [schedule, recharges, notifications], logger: logger)
+    return ServerParts(router: router, services: database + [schedule, recharges, notifications] + (try diameter(reader, calls: calls, clock: clock, logger: logger)),
+                       logger: logger)
+}
+
+/// The Diameter credit-control server, when `DIAMETER_PORT` names its port; it answers only
+/// the peers `DIAMETER_PEERS` names (their Origin-Host, comma-separated).
+private func diameter(_ reader: ConfigReader, calls: CallService, clock: any CreditsClock, logger: Logger) throws -> [any Service] {
+    guard let port = reader.int(forKey: "diameter.port") else { return [] }
+    let peers = Set(reader.string(forKey: "diameter.peers", default: "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty })
+    guard !peers.isEmpty else { throw ConfigurationError(description: "DIAMETER_PORT is set but DIAMETER_PEERS names no peer; name the Origin-Host of each client.") }
+    var settings = DiameterServer.Settings(port: port, peers: peers)
+    settings.host = reader.string(forKey: "diameter.host", default: settings.host)
+    settings.originHost = reader.string(forKey: "diameter.originHost", default: settings.originHost)
+    settings.originRealm = reader.string(forKey: "diameter.originRealm", default: settings.originRealm)
+    return [DiameterServer(settings: settings, calls: calls, clock: clock, logger: logger)]
 }
 
 /// The mail relay, when `host` is set: `port` (25), `security` (`starttls`, `starttls-required`

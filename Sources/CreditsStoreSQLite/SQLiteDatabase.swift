@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Opens the one database file every SQLite store shares (one pool per file), creating it and
@@ -15,7 +16,8 @@ enum SQLiteDatabase {
             // in memory it costs nothing to the disk. The commit itself is unchanged.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        let database = try DatabasePool(path: path, configuration: configuration)
+        // Turning the journal to WAL does not wait on another process opening the file too.
+        let database = try whileOtherProcessesOpen { try DatabasePool(path: path, configuration: configuration) }
         // A commit is durable: the write-ahead log is synced before `COMMIT` returns. Set here, not
         // in `prepareDatabase`: the pool turns WAL on after that, and with it `synchronous = NORMAL`,
         // which syncs only at checkpoints (an answer could be lost with the machine's power).
@@ -26,7 +28,33 @@ enum SQLiteDatabase {
         CallSchema.register(in: &migrator)
         AccessSchema.register(in: &migrator)
         NotificationSchema.register(in: &migrator)
-        try migrator.migrate(database)
+        try migrate(database, with: migrator)
         return database
+    }
+
+    /// Two processes opening a new file at once (the server and the command line) both find the
+    /// migrations to do, and the second fails on what the first made: it then looks again, until
+    /// the first is done.
+    private static func migrate(_ database: DatabasePool, with migrator: DatabaseMigrator) throws {
+        try whileOtherProcessesOpen {
+            do {
+                try migrator.migrate(database)
+            } catch {
+                guard try database.read({ try migrator.hasCompletedMigrations($0) }) else { throw error }
+            }
+        }
+    }
+
+    /// Runs `open` again, for up to ten seconds, while it fails on what another process opening
+    /// the same file is doing.
+    private static func whileOtherProcessesOpen<Value>(_ open: () throws -> Value) throws -> Value {
+        for attempt in 1... {
+            do {
+                return try open()
+            } catch is DatabaseError where attempt < 100 {
+                usleep(100_000)
+            }
+        }
+        fatalError("unreachable")
     }
 }
