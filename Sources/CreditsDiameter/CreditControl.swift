@@ -49,6 +49,8 @@ final class CreditControl: Sendable {
         let requestNumber = Int64(request.requestNumber) + 1
         switch request.type {
         case .initial, .event:
+            // Emergency calls are always allowed and never charged: nothing to control.
+            if request.isEmergency { throw CreditControlFailure(.creditControlNotApplicable) }
             let start = try known(request.sessionId)?.start ?? request.start(sessionId: engineSession, at: clock.now())
             let platform = Principal(credential: .token(id: "diameter:" + peer), tenantId: nil, permissions: [.chargeCalls])
             let started = try await engine { try await calls.start(start, by: platform) }
@@ -98,7 +100,6 @@ final class CreditControl: Sendable {
         guard answer.allowed, answer.grantedSeconds > 0 else {
             throw CreditControlFailure(answer.reason.map(DiameterResultCode.init) ?? .creditLimitReached)
         }
-        if answer.capability == .emergency { throw CreditControlFailure(.creditControlNotApplicable) }
         var units = [
             DiameterAVP(AVPCode.grantedServiceUnit, grouped: [DiameterAVP(AVPCode.ccTime, unsigned32: UInt32(clamping: answer.grantedSeconds))]),
             DiameterAVP(AVPCode.validityTime, unsigned32: UInt32(clamping: answer.grantedSeconds)),

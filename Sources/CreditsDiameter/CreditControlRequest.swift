@@ -13,6 +13,8 @@ struct CreditControlRequest {
     /// The caller: the first Subscription-Id of type END_USER_E164 (0) or END_USER_SIP_URI (2).
     let caller: DirectoryIdentity?
     let callee: PhoneNumber?
+    /// The number called is an emergency short code: no credit control applies (4011).
+    let isEmergency: Bool
     let eventTime: Instant?
     let requestedSeconds: Int64?
     let usedSeconds: Int64?
@@ -34,7 +36,9 @@ struct CreditControlRequest {
         guard let number = numberAVP.unsigned32 else { throw CreditControlFailure(.invalidAVPValue, failed: numberAVP) }
         requestNumber = number
         caller = try Self.caller(message)
-        callee = try Self.callee(message)
+        let called = try Self.calledAddress(message)
+        isEmergency = called.map { NumberingPlan.emergencyShortCodes.contains($0.text) } ?? false
+        callee = isEmergency ? nil : try called.map(Self.callee)
         eventTime = try message.first(AVPCode.eventTimestamp).map { avp throws(CreditControlFailure) in
             // NTP seconds: from 1900, 2,208,988,800 s before 1970.
             guard let seconds = avp.unsigned32 else { throw CreditControlFailure(.invalidAVPValue, failed: avp) }
@@ -43,7 +47,7 @@ struct CreditControlRequest {
         let services = message.first(AVPCode.multipleServicesCreditControl)?.grouped ?? message.avps
         requestedSeconds = try Self.ccTime(AVPCode.requestedServiceUnit, in: services)
         usedSeconds = try Self.ccTime(AVPCode.usedServiceUnit, in: services)
-        if type == .initial || type == .event {
+        if (type == .initial || type == .event) && !isEmergency {
             guard caller != nil else { throw CreditControlFailure(.missingAVP, failed: DiameterAVP(AVPCode.subscriptionId, data: [])) }
             guard callee != nil else {
                 throw CreditControlFailure(.missingAVP, failed: DiameterAVP(AVPCode.calledPartyAddress, vendor: AVPCode.vendor3GPP, data: []))
@@ -88,20 +92,24 @@ struct CreditControlRequest {
         return nil
     }
 
-    /// The number called: 3GPP Called-Party-Address (a tel: or sip: URI, or a number), or
-    /// Called-Station-Id.
-    private static func callee(_ message: DiameterMessage) throws(CreditControlFailure) -> PhoneNumber? {
+    /// The number called, as sent: 3GPP Called-Party-Address (a tel: or sip: URI, or a number),
+    /// or Called-Station-Id; without its scheme, host and parameters.
+    private static func calledAddress(_ message: DiameterMessage) throws(CreditControlFailure) -> (text: String, avp: DiameterAVP)? {
         let ims = message.first(AVPCode.serviceInformation, vendor: AVPCode.vendor3GPP)?.grouped?
             .first { $0.code == AVPCode.imsInformation && $0.vendorId == AVPCode.vendor3GPP }?.grouped
         guard let avp = ims?.first(where: { $0.code == AVPCode.calledPartyAddress && $0.vendorId == AVPCode.vendor3GPP })
             ?? message.first(AVPCode.calledStationId) else { return nil }
         guard var text = avp.string else { throw CreditControlFailure(.invalidAVPValue, failed: avp) }
         for scheme in ["tel:", "sips:", "sip:"] where text.lowercased().hasPrefix(scheme) { text = String(text.dropFirst(scheme.count)) }
-        text = String(text.prefix { $0 != "@" && $0 != ";" })
+        return (String(text.prefix { $0 != "@" && $0 != ";" }), avp)
+    }
+
+    /// The number called in E.164; digits without the `+` are taken as international.
+    private static func callee(_ called: (text: String, avp: DiameterAVP)) throws(CreditControlFailure) -> PhoneNumber {
         do {
-            return try PhoneNumber(text.hasPrefix("+") ? text : "+" + text)
+            return try PhoneNumber(called.text.hasPrefix("+") ? called.text : "+" + called.text)
         } catch {
-            throw CreditControlFailure(.invalidAVPValue, failed: avp, message: error.detail)
+            throw CreditControlFailure(.invalidAVPValue, failed: called.avp, message: error.detail)
         }
     }
 

@@ -195,6 +195,7 @@ def check_calls(diameter_port, port, token):
         "an unknown subscriber": (5030, (SIP, "sip:nobody@contoso.com"), "+4930123456"),
         "no calling plan": (4010, (SIP, "sip:lee@contoso.com"), "+4930123456"),
         "no rate for the number": (5031, nestor, "+99912345678"),
+        "an emergency call": (4011, nestor, "112"),
     }
     for name, (code, subscriber, callee) in expected.items():
         answer = peer.send(ccr("pbx;%s" % name, E_CC_REQUEST_TYPE_INITIAL_REQUEST, 0, subscriber, callee, requested=60))

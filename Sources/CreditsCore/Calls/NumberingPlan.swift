@@ -15,6 +15,13 @@ public enum NumberingPlan {
         return found
     }
 
+    /// The emergency short codes dialled as they are (never in E.164 form): 112 and 911 wherever
+    /// a network routes them, and the national ones of the Zone A countries. A call to one is
+    /// always allowed and never charged (`DOMAIN.md` section 7); a platform that does not say
+    /// the call type (a Diameter client) is known by the number.
+    public static let emergencyShortCodes: Set<String> = ["112", "911", "999", "000", "110", "119", "118", "100", "101", "102", "108",
+                                                          "15", "17", "18", "113", "117", "144", "133", "061", "062"]
+
     /// The Audio Conferencing dial-out Zone A: 44 countries and regions whose numbers the
     /// conferencing pool pays for.
     public static let zoneA: Set<CountryCode> = Set([
