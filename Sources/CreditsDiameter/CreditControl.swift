@@ -66,7 +66,7 @@ final class CreditControl: Sendable {
             ])]
         case .update, .termination:
             guard let session = known(request.sessionId) else { throw CreditControlFailure(.unknownSessionId) }
-            let used = used(by: request, in: session)
+            let used = used(by: request)
             if request.type == .update {
                 let answer = try await engine {
                     try await calls.update(engineSession, requestNumber: requestNumber, usedSeconds: used, for: session.tenantId)
@@ -82,13 +82,15 @@ final class CreditControl: Sendable {
 
     /// The seconds used so far: the last report's total plus this request's Used-Service-Unit,
     /// or, for a repeat, what its first sending reported.
-    private func used(by request: CreditControlRequest, in session: Session) -> Int64 {
-        sessions.withLock { sessions in
-            if let repeated = sessions[request.sessionId]?.usedByRequest[request.requestNumber] { return repeated }
-            let before = session.usedByRequest.filter { $0.key < request.requestNumber }.max { $0.key < $1.key }?.value ?? 0
+    private func used(by request: CreditControlRequest) -> Int64 {
+        let now = clock.now()
+        return sessions.withLock { sessions in
+            let reported = sessions[request.sessionId]?.usedByRequest ?? [:]
+            if let repeated = reported[request.requestNumber] { return repeated }
+            let before = reported.filter { $0.key < request.requestNumber }.max { $0.key < $1.key }?.value ?? 0
             let total = before &+ (request.usedSeconds ?? 0)
             sessions[request.sessionId]?.usedByRequest[request.requestNumber] = total
-            sessions[request.sessionId]?.lastSeen = clock.now()
+            sessions[request.sessionId]?.lastSeen = now
             return total
         }
     }

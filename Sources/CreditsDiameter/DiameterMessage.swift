@@ -112,11 +112,6 @@ struct DiameterAVP: Equatable, Sendable {
         return data.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    var unsigned64: UInt64? {
-        guard data.count == 8 else { return nil }
-        return data.reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
     /// The AVPs a grouped AVP holds, or nil when its data is not a list of well-formed AVPs.
     var grouped: [DiameterAVP]? {
         var reader = ByteReader(data[...])

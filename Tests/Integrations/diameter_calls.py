@@ -28,6 +28,7 @@ from diameter.message.constants import (E_CC_REQUEST_TYPE_INITIAL_REQUEST, E_CC_
                                         E_SUBSCRIPTION_ID_TYPE_END_USER_SIP_URI)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Support"))
+from calling_tenants import add_northwind, operator_token  # noqa: E402
 from running_server import call, free_port  # noqa: E402
 
 PEER = "pbx.test.example"
@@ -125,7 +126,8 @@ def main():
     server = subprocess.Popen([options.binary, "serve", "--database", database, "--port", str(port), "--demo"], env=environment,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        token = prepare(options.binary, database, port)
+        token = operator_token(options.binary, database, port)
+        add_northwind(port, token)
         check_calls(diameter_port, port, token)
         check_bad_input(diameter_port)
         assert server.poll() is None, "the server survived every bad message"
@@ -137,30 +139,6 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=20)
-
-
-def prepare(binary, database, port):
-    """An operator token once the server is up; a tenant whose balance covers ten seconds of an
-    expensive line, for Final-Unit-Indication and the empty balance."""
-    for _ in range(600):
-        try:
-            token = subprocess.run([binary, "tokens", "create", "--database", database, "--scopes", "operator"], check=True,
-                                   capture_output=True, text=True).stdout.strip()
-            call(port, token, "GET", "/health/ready")
-            break
-        except Exception:
-            time.sleep(0.1)
-    call(port, token, "PUT", "/v1/rate-decks/USD", body=b"prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,"
-         b"firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n4420999,United Kingdom - Test line,fixed,6000000,0,1,1,2026-01-01\n",
-         content_type="text/csv")
-    call(port, token, "POST", "/v1/tenants", {"id": "northwind", "name": "Northwind", "country": "US", "currency": "USD",
-                                              "channel": "webDirect", "commerceModel": "classic"})
-    call(port, token, "POST", "/v1/tenants/northwind/credits/purchases", {"amountMinor": 100, "paymentMethod": {"type": "card", "token": "tok_visa"}},
-         key="northwind-1")
-    call(port, token, "POST", "/v1/tenants/northwind/users", {"upn": "pat@northwind.com", "displayName": "Pat", "usageLocation": "US", "roles": []})
-    call(port, token, "POST", "/v1/tenants/northwind/users/pat@northwind.com/licenses", {"add": ["MCOEV", "MCOPSTN_PAYG", "MCOPSTNPP"]})
-    call(port, token, "PUT", "/v1/tenants/northwind/numbers/+12065550177", {"upn": "pat@northwind.com"})
-    return token
 
 
 def check_calls(diameter_port, port, token):

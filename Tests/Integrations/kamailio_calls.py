@@ -16,6 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Support"))
+from calling_tenants import add_northwind, add_user, create_token, operator_token  # noqa: E402
 from running_server import call, free_port  # noqa: E402
 
 KIT = os.path.join(os.path.dirname(__file__), "..", "..", "integrations", "kamailio")
@@ -81,29 +82,10 @@ def serve(binary, folder, processes):
     log = open(os.path.join(folder, "server.log"), "w")
     processes.append(subprocess.Popen([binary, "serve", "--database", database, "--port", str(port), "--demo"], env=environment,
                                       stdout=log, stderr=subprocess.STDOUT))
-    tokens = lambda *arguments: subprocess.run([binary, "tokens", "create", "--database", database, *arguments], check=True,
-                                               capture_output=True, text=True).stdout.strip()
-    for _ in range(600):
-        try:
-            token = tokens("--scopes", "operator", "--name", "test")
-            call(port, token, "GET", "/health/ready")
-            break
-        except Exception:
-            time.sleep(0.1)
-    platform = tokens("--scopes", "calls", "--name", "kamailio")
-    call(port, token, "PUT", "/v1/rate-decks/USD", body=b"prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,"
-         b"firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n4420999,United Kingdom - Test line,fixed,6000000,0,1,1,2026-01-01\n",
-         content_type="text/csv")
-    call(port, token, "POST", "/v1/tenants", {"id": "northwind", "name": "Northwind", "country": "US", "currency": "USD",
-                                              "channel": "webDirect", "commerceModel": "classic"})
-    call(port, token, "POST", "/v1/tenants/northwind/credits/purchases", {"amountMinor": 100, "paymentMethod": {"type": "card", "token": "tok_visa"}},
-         key="northwind-1")
-    for tenant, upn, number, licenses in [("northwind", "pat@northwind.com", "+12065550177", ["MCOEV", "MCOPSTN_PAYG", "MCOPSTNPP"]),
-                                          ("contoso", "dana@contoso.com", "+14255550188", ["MCOEV", "MCOPSTN1"])]:
-        call(port, token, "POST", "/v1/tenants/%s/users" % tenant, {"upn": upn, "displayName": upn, "usageLocation": "US", "roles": []})
-        call(port, token, "POST", "/v1/tenants/%s/users/%s/licenses" % (tenant, upn), {"add": licenses})
-        for identity in ("sip:" + upn, number):
-            call(port, token, "PUT", "/v1/tenants/%s/numbers/%s" % (tenant, identity), {"upn": upn})
+    token = operator_token(binary, database, port)
+    platform = create_token(binary, database, "--scopes", "calls", "--name", "kamailio")
+    add_northwind(port, token)
+    add_user(port, token, "contoso", "dana@contoso.com", "+14255550188", ["MCOEV", "MCOPSTN1"])
     return port, token, platform
 
 
