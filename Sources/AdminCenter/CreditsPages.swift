@@ -155,6 +155,7 @@ struct CreditsPage {
         case .holdTimeout: "Call charged (time-out)"
         case .lotExpiry: "Expired, forfeited"
         case .refund: "Refund"
+        case .creditBack: "Call corrected (late end)"
         }
     }
 }

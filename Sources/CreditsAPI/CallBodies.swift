@@ -16,6 +16,8 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
     let nextIncrementSeconds: Int64?
     let connectionFeeMinor: Int64?
     let validUntil: String?
+    /// Present (true) when the balance cut the grant short: ask again before it runs out.
+    let finalGrant: Bool?
     /// The tenant the call was charged in, when the directory found it by the call's number.
     let tenantId: String?
 
@@ -31,6 +33,7 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
         nextIncrementSeconds = answer.nextIncrementSeconds
         connectionFeeMinor = answer.connectionFeeMinor
         validUntil = answer.allowed ? answer.validUntil.map(ISO8601.format) : nil
+        finalGrant = answer.finalGrant ? true : nil
     }
 }
 
@@ -42,6 +45,8 @@ struct CallEndBody: Encodable, ResponseEncodable {
     let usageId: String
     /// The seconds charged: those reported, unless they ran beyond the grant or the call's times.
     let durationSeconds: Int64
+    /// On a late end: what the time-out had charged, which `chargeMinor` replaced.
+    let replacedChargeMinor: Int64?
 
     init(_ answer: CallAnswer) {
         chargeMinor = answer.chargeMinor ?? 0
@@ -49,6 +54,7 @@ struct CallEndBody: Encodable, ResponseEncodable {
         capability = answer.capability?.rawValue ?? Capability.freeCall.rawValue
         usageId = answer.usageId ?? ""
         durationSeconds = answer.durationSeconds ?? 0
+        replacedChargeMinor = answer.replacedChargeMinor
     }
 }
 

@@ -52,7 +52,7 @@ public struct Problem: HTTPResponseError {
 
     init(_ error: LedgerError) {
         let status: HTTPResponse.Status = switch error {
-        case .idempotencyConflict, .holdAlreadyExists, .holdNotOpen: .conflict
+        case .idempotencyConflict, .holdAlreadyExists, .holdNotOpen, .holdNotSettled, .creditBackExceedsSpent: .conflict
         case .unknownAccount, .unknownHold: .notFound
         case .insufficientBalance: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         default: .unprocessableContent

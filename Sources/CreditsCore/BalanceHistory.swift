@@ -33,5 +33,5 @@ public struct BalanceHistory: Hashable, Sendable {
     }
 
     /// What calls and records spend; a reservation spends only once it is posted.
-    private static let spending: Set<TransactionKind> = [.charge, .postHold, .holdTimeout]
+    private static let spending: Set<TransactionKind> = [.charge, .postHold, .holdTimeout, .creditBack]
 }

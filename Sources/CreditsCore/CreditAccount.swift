@@ -11,8 +11,12 @@ public struct CreditAccount: Sendable {
     public private(set) var liveLots: [Lot]
     /// The open holds the store loaded: at least those the requests name and those due.
     public private(set) var openHolds: [HoldId: Hold]
-    /// Holds known to be settled, so that a request naming one is refused as such.
-    public private(set) var settledHolds: [HoldId: Hold.State]
+    /// Holds known to be settled, so that a request naming one is refused as such, with what
+    /// each lot gave to the settlement (for a credit-back).
+    public private(set) var settledHolds: [HoldId: Hold]
+    /// Lots with nothing free or held, spent in this batch or loaded for a credit-back that
+    /// returns funds to them.
+    private var spentLots: [LotId: Lot] = [:]
     public private(set) var debtMinor: Int64
     private var earliestOpenHoldExpiry: Instant?
     private var changes = LedgerChanges()
@@ -25,7 +29,7 @@ public struct CreditAccount: Sendable {
         self.currency = currency
         self.liveLots = liveLots.filter(\.isLive).sorted(by: Lot.consumedBefore)
         self.openHolds = Dictionary(uniqueKeysWithValues: holds.filter { $0.state == .open }.map { ($0.id, $0) })
-        self.settledHolds = Dictionary(uniqueKeysWithValues: holds.filter { $0.state != .open }.map { ($0.id, $0.state) })
+        self.settledHolds = Dictionary(uniqueKeysWithValues: holds.filter { $0.state != .open }.map { ($0.id, $0) })
         self.debtMinor = debtMinor
         self.earliestOpenHoldExpiry = openHolds.values.map(\.expiresAt).min()
     }
@@ -37,7 +41,24 @@ public struct CreditAccount: Sendable {
                 openHolds[hold.id] = hold
                 earliestOpenHoldExpiry = min(earliestOpenHoldExpiry ?? hold.expiresAt, hold.expiresAt)
             } else {
-                settledHolds[hold.id] = hold.state
+                settledHolds[hold.id] = hold
+            }
+        }
+    }
+
+    /// The lots a credit-back of this settled hold returns funds to that the account has not
+    /// loaded (they had nothing left, or were never live here).
+    public func lotsToLoad(forCreditBackOf holdId: HoldId) -> Set<LotId> {
+        Set((settledHolds[holdId]?.allocations ?? []).map(\.lotId).filter { !hasLot($0) })
+    }
+
+    /// Adds lots the store loaded for a credit-back; lots already known stay as they are.
+    public mutating func know(lots: [Lot]) {
+        for lot in lots where !hasLot(lot.id) {
+            if lot.isLive {
+                liveLots.insert(lot, at: liveLots.firstIndex { Lot.consumedBefore(lot, $0) } ?? liveLots.endIndex)
+            } else {
+                spentLots[lot.id] = lot
             }
         }
     }
@@ -49,6 +70,7 @@ public struct CreditAccount: Sendable {
     /// call; a request naming one again has the store load it (`know`).
     public mutating func forgetSettledHolds() {
         settledHolds.removeAll(keepingCapacity: true)
+        spentLots.removeAll()
     }
 
     // MARK: Figures
@@ -193,6 +215,32 @@ public struct CreditAccount: Sendable {
             draft.post(.lotFree, lot: lotId, -amount)
             draft.post(.funding, lot: lotId, amount)
             return draft
+
+        case let .creditBack(holdId, amount):
+            try Self.check(amount, minimum: 1)
+            try requireSettled(holdId)
+            var hold = settledHolds[holdId]!
+            let returnable = hold.allocations.reduce(0) { $0 + $1.amountMinor }
+            guard amount <= returnable, hold.allocations.allSatisfy({ hasLot($0.lotId) }) else {
+                throw .creditBackExceedsSpent(holdId, spentMinor: returnable)
+            }
+            var draft = TransactionDraft(kind: .creditBack, at: now, amountMinor: amount)
+            draft.holdId = holdId
+            var left = amount
+            for index in hold.allocations.indices.reversed() where left > 0 {
+                let part = min(left, hold.allocations[index].amountMinor)
+                giveBack(part, to: hold.allocations[index].lotId, at: now, into: &draft)
+                hold.allocations[index].amountMinor -= part
+                left -= part
+            }
+            hold.allocations.removeAll { $0.amountMinor == 0 }
+            hold.postedMinor -= amount
+            settledHolds[holdId] = hold
+            changes.holds[holdId] = hold
+            draft.post(.consumption, -amount)
+            draft.consumedMinor -= amount
+            repayDebt(into: &draft)
+            return draft
         }
     }
 
@@ -203,8 +251,19 @@ public struct CreditAccount: Sendable {
     }
 
     private func requireOpen(_ holdId: HoldId) throws(LedgerError) {
-        if let state = settledHolds[holdId] { throw .holdNotOpen(holdId, state) }
+        if let hold = settledHolds[holdId] { throw .holdNotOpen(holdId, hold.state) }
         guard openHolds[holdId] != nil else { throw .unknownHold(holdId) }
+    }
+
+    /// A hold that spent something: posted, or timed out (a voided one spent nothing).
+    private func requireSettled(_ holdId: HoldId) throws(LedgerError) {
+        if openHolds[holdId] != nil { throw .holdNotSettled(holdId) }
+        guard settledHolds[holdId] != nil else { throw .unknownHold(holdId) }
+    }
+
+    /// Whether the account has the lot: live, or loaded for a credit-back.
+    private func hasLot(_ lotId: LotId) -> Bool {
+        spentLots[lotId] != nil || liveLots.contains { $0.id == lotId }
     }
 
     // MARK: Movements (each keeps its entries balanced and the lots in step)
@@ -292,11 +351,13 @@ public struct CreditAccount: Sendable {
         let at = draft.occurredAt
         draft.holdId = holdId
         var fromHold = min(spendingMinor, hold.openMinor)
+        var spentParts: [Hold.Allocation] = []
         for allocation in hold.allocations {
             let index = liveLots.firstIndex { $0.id == allocation.lotId }!
             let spent = min(fromHold, allocation.amountMinor)
             let released = allocation.amountMinor - spent
             fromHold -= spent
+            if spent > 0 { spentParts.append(Hold.Allocation(lotId: allocation.lotId, amountMinor: spent)) }
             let expired = liveLots[index].isExpired(at: at)
             updateLot(at: index) {
                 $0.heldMinor -= allocation.amountMinor
@@ -317,11 +378,26 @@ public struct CreditAccount: Sendable {
         hold.state = state
         hold.openMinor = 0
         hold.postedMinor = spendingMinor
-        hold.allocations = []
+        hold.allocations = spentParts
         hold.settledAt = at
-        settledHolds[holdId] = state
+        settledHolds[holdId] = hold
         changes.holds[holdId] = hold
         pruneSpentLots()
+    }
+
+    /// Returns consumed funds to a lot: free again, or forfeited at once where the lot has
+    /// expired since (its free funds would have been).
+    private mutating func giveBack(_ amountMinor: Int64, to lotId: LotId, at now: Instant, into draft: inout TransactionDraft) {
+        if let spent = spentLots.removeValue(forKey: lotId) {
+            liveLots.insert(spent, at: liveLots.firstIndex { Lot.consumedBefore(spent, $0) } ?? liveLots.endIndex)
+        }
+        let index = liveLots.firstIndex { $0.id == lotId }!
+        let expired = liveLots[index].isExpired(at: now)
+        updateLot(at: index) {
+            if expired { $0.forfeitedMinor += amountMinor } else { $0.freeMinor += amountMinor }
+        }
+        draft.post(expired ? .forfeiture : .lotFree, lot: lotId, amountMinor)
+        if expired { draft.forfeitedMinor += amountMinor }
     }
 
     private mutating func forfeitFree(lotAt index: Int, into draft: inout TransactionDraft) {
@@ -342,7 +418,11 @@ public struct CreditAccount: Sendable {
         changes.lots[lot.id] = lot
     }
 
+    /// Drops lots with nothing free or held from the live ones, keeping them aside until the
+    /// batch's end for a credit-back.
     private mutating func pruneSpentLots() {
+        guard liveLots.contains(where: { !$0.isLive }) else { return }
+        for lot in liveLots where !lot.isLive { spentLots[lot.id] = lot }
         liveLots.removeAll { !$0.isLive }
     }
 

@@ -25,9 +25,11 @@ public struct Hold: Hashable, Sendable {
     public internal(set) var reservedMinor: Int64
     /// Still reserved: the sum of the allocations; zero once the hold is settled.
     public internal(set) var openMinor: Int64
-    /// What the settlement consumed, which can exceed what was reserved.
+    /// What the settlement consumed (less what a credit-back returned), which can exceed what
+    /// was reserved.
     public internal(set) var postedMinor: Int64
-    /// In the order the lots were drawn, which is the order of use.
+    /// While open: what each lot holds, in the order the lots were drawn (the order of use).
+    /// Once settled: what each lot gave to the settlement, less what a credit-back returned.
     public internal(set) var allocations: [Allocation]
     public let createdAt: Instant
     public internal(set) var expiresAt: Instant

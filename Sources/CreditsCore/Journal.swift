@@ -43,6 +43,8 @@ public enum TransactionKind: String, Hashable, Sendable, CaseIterable {
     case holdTimeout
     case lotExpiry
     case refund
+    /// Part of a call's charge given back, when a late end replaced its time-out charge.
+    case creditBack
 }
 
 /// What a transaction did, returned to its caller and, for a repeat, returned again.
@@ -52,7 +54,7 @@ public struct LedgerReceipt: Hashable, Sendable {
     public let occurredAt: Instant
     /// The amount the command named (bought, charged, reserved, posted...).
     public let amountMinor: Int64
-    /// Spent on usage by this transaction, from lots and as debt.
+    /// Spent on usage by this transaction, from lots and as debt; negative for a credit-back.
     public let consumedMinor: Int64
     /// Of that, what went beyond the funds and became debt.
     public let debtIncurredMinor: Int64

@@ -14,11 +14,15 @@ public enum LedgerCommand: Hashable, Sendable {
     case voidHold(holdId: HoldId)
     /// Gives back free funds of a lot to the payer.
     case refund(lotId: LotId, amountMinor: Int64)
+    /// Returns part of what a settled hold spent to the lots it was spent from, the last drawn
+    /// first (forfeited where a lot has expired since), repaying debt first: a call whose
+    /// charge was corrected downwards.
+    case creditBack(holdId: HoldId, amountMinor: Int64)
 
     /// The hold the command names, which the store must load.
     public var holdId: HoldId? {
         switch self {
-        case let .reserve(hold, _, _), let .extendHold(hold, _, _), let .postHold(hold, _), let .voidHold(hold): hold
+        case let .reserve(hold, _, _), let .extendHold(hold, _, _), let .postHold(hold, _), let .voidHold(hold), let .creditBack(hold, _): hold
         case .addFunds, .charge, .refund: nil
         }
     }
@@ -35,6 +39,7 @@ public enum LedgerCommand: Hashable, Sendable {
         case let .postHold(hold, amount): "postHold hold=\(hold) amount=\(amount)"
         case let .voidHold(hold): "voidHold hold=\(hold)"
         case let .refund(lot, amount): "refund lot=\(lot) amount=\(amount)"
+        case let .creditBack(hold, amount): "creditBack hold=\(hold) amount=\(amount)"
         }
     }
 }

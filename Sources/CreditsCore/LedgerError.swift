@@ -10,6 +10,8 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     case holdNotOpen(HoldId, Hold.State)
     case holdExpiryNotInFuture(HoldId)
     case refundExceedsFreeFunds(LotId, freeMinor: Int64)
+    case holdNotSettled(HoldId)
+    case creditBackExceedsSpent(HoldId, spentMinor: Int64)
     case unknownAccount(TenantId)
     case currencyMismatch(TenantId, existing: Currency)
     case batchTooLarge(count: Int)
@@ -25,6 +27,8 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .holdNotOpen: "holdNotOpen"
         case .holdExpiryNotInFuture: "holdExpiryNotInFuture"
         case .refundExceedsFreeFunds: "refundExceedsFreeFunds"
+        case .holdNotSettled: "holdNotSettled"
+        case .creditBackExceedsSpent: "creditBackExceedsSpent"
         case .unknownAccount: "unknownAccount"
         case .currencyMismatch: "currencyMismatch"
         case .batchTooLarge: "batchTooLarge"
@@ -51,6 +55,10 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
             "The hold '\(hold)' must expire after the time of the request."
         case let .refundExceedsFreeFunds(lot, free):
             "Lot \(lot) has only \(free) minor units free to refund."
+        case let .holdNotSettled(hold):
+            "The hold '\(hold)' is still open; settle it before giving any of it back."
+        case let .creditBackExceedsSpent(hold, spent):
+            "The hold '\(hold)' has only \(spent) minor units spent from lots that can be given back."
         case let .unknownAccount(tenant):
             "Tenant '\(tenant)' has no credits account."
         case let .currencyMismatch(tenant, existing):

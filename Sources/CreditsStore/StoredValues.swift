@@ -81,14 +81,14 @@ package enum StoredValues {
     }
 
     /// `allowed reason capability rate granted charge fee usageId firstIncrement nextIncrement
-    /// validUntil duration`, tab-separated, empty for none.
+    /// validUntil duration replacedCharge finalGrant`, tab-separated, empty for none.
     package static func text(_ answer: CallAnswer) -> String {
         let number = { (value: Int64?) -> String in value.map(String.init) ?? "" }
         let fields: [String] = [
             answer.allowed ? "1" : "0", answer.reason?.rawValue ?? "", answer.capability?.rawValue ?? "", number(answer.rateMicrosPerMinute),
             String(answer.grantedSeconds), number(answer.chargeMinor), number(answer.connectionFeeMinor), answer.usageId ?? "",
             number(answer.firstIncrementSeconds), number(answer.nextIncrementSeconds), number(answer.validUntil?.millisecondsSinceEpoch),
-            number(answer.durationSeconds),
+            number(answer.durationSeconds), number(answer.replacedChargeMinor), answer.finalGrant ? "1" : "",
         ]
         return fields.joined(separator: "\t")
     }
@@ -101,7 +101,8 @@ package enum StoredValues {
                           rateMicrosPerMinute: Int64(parts[3]), grantedSeconds: Int64(parts[4]) ?? 0, chargeMinor: Int64(parts[5]),
                           connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7],
                           firstIncrementSeconds: later(8), nextIncrementSeconds: later(9),
-                          validUntil: later(10).map(Instant.init(millisecondsSinceEpoch:)), durationSeconds: later(11))
+                          validUntil: later(10).map(Instant.init(millisecondsSinceEpoch:)), durationSeconds: later(11),
+                          replacedChargeMinor: later(12), finalGrant: parts.count > 13 && parts[13] == "1")
     }
 
     private static func encode(_ value: some Encodable) -> String {

@@ -283,6 +283,9 @@ public final class PostgresCallStore: CallStore {
         if !missing.holds.isEmpty {
             calls.know(try await LedgerRows.holds(c, logger, where: "tenant_id = $1 AND hold_id = ANY($2)", tenant.id.rawValue, missing.holds.map(\.rawValue)))
         }
+        if !missing.lots.isEmpty {
+            calls.know(lots: try await LedgerRows.lots(c, logger, where: "tenant_id = $1 AND id = ANY($2)", tenant.id.rawValue, missing.lots.map(\.rawValue)))
+        }
         for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c, logger)) }
     }
 
@@ -291,6 +294,7 @@ public final class PostgresCallStore: CallStore {
         try await CallRows.insert(changes.newSessions, of: tenantId, c, logger)
         try await CallRows.update(changes.changedSessions, of: tenantId, c, logger)
         try await CallRows.insert(changes.answers, of: tenantId, c, logger)
+        try await UsageRows.delete(changes.desk.replacedRecords, of: tenantId, c, logger)
         try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c, logger)
         try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c, logger)
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)

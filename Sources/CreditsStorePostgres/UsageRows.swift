@@ -11,6 +11,12 @@ enum UsageRows {
         try await insert.run(on: c, logger: logger)
     }
 
+    /// Removes records that new ones replace (a late end's), in the same transaction.
+    static func delete(_ usageIds: [String], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        guard !usageIds.isEmpty else { return }
+        try await c.query("DELETE FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND usage_id = ANY(\(usageIds))", logger: logger)
+    }
+
     /// The records of these usage ids that are kept, with their fingerprints.
     static func records(_ usageIds: [String], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws
         -> [String: (fingerprint: String, record: UsageRecord)] {

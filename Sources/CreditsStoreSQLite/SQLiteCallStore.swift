@@ -242,6 +242,9 @@ public final class SQLiteCallStore: CallStore {
         if !missing.holds.isEmpty {
             calls.know(try missing.holds.flatMap { try LedgerRows.holds(db, where: "tenant_id = ? AND hold_id = ?", arguments: [tenant.id.rawValue, $0.rawValue]) })
         }
+        if !missing.lots.isEmpty {
+            calls.know(lots: try missing.lots.flatMap { try LedgerRows.lots(db, where: "tenant_id = ? AND id = ?", arguments: [tenant.id.rawValue, $0.rawValue]) })
+        }
         for slot in missing.pools { calls.know(try CallRows.pool(slot, of: tenant.id, db)) }
     }
 
@@ -252,6 +255,7 @@ public final class SQLiteCallStore: CallStore {
         for (key, kept) in changes.answers {
             try CallRows.insertAnswer(kept.answer, fingerprint: kept.fingerprint, key.sessionId, key.requestNumber, of: tenantId, db)
         }
+        for usageId in changes.desk.replacedRecords { try UsageRows.delete(usageId, of: tenantId, db) }
         for kept in changes.records { try UsageRows.insert(kept.record, fingerprint: kept.fingerprint, of: tenantId, db) }
         try LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, db)
         try CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, db)

@@ -9,6 +9,11 @@ enum UsageRows {
         try db.cachedStatement(sql: insertSQL).insert(StoredRows.values(of: record, fingerprint: fingerprint, tenant: tenantId))
     }
 
+    /// Removes a record that a new one replaces (a late end's), in the same transaction.
+    static func delete(_ usageId: String, of tenantId: TenantId, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM usage_record WHERE tenant_id = ? AND usage_id = ?").execute(arguments: [tenantId.rawValue, usageId])
+    }
+
     private static let insertSQL = "INSERT INTO usage_record (\(StoredRows.usageRecordColumns)) VALUES (\(StoredRows.placeholders(StoredRows.usageRecordColumns)))"
 
     static func record(_ usageId: String, of tenantId: TenantId, _ db: Database) throws -> (fingerprint: String, record: UsageRecord)? {

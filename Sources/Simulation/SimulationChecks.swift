@@ -34,6 +34,10 @@ struct SimulationChecks {
         acknowledged[tenant, default: []].insert(usageId)
     }
 
+    /// A late end replaced a time-out's record: the tenant's records are read again at the next check.
+    private var replacedRecords: Set<TenantId> = []
+    mutating func replaced(recordOf tenant: TenantId) { replacedRecords.insert(tenant) }
+
     /// Checks the ledger, then each of `tenants` (those the step may have changed); payments are
     /// checked across every tenant, with what was last read of the others.
     mutating func check(_ tenants: Set<TenantId>, of all: [TenantId], _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier,
@@ -128,6 +132,20 @@ struct SimulationChecks {
         }
     }
 
+    /// A late end's record in place of its time-out's: the same call, charged and drawn no more.
+    private mutating func replace(_ timedOut: UsageRecord, with corrected: UsageRecord, of tenant: TenantId) throws {
+        guard corrected.durationSeconds <= timedOut.durationSeconds, corrected.chargeMinor <= timedOut.chargeMinor,
+              corrected.poolUnits <= timedOut.poolUnits, corrected.capability == timedOut.capability, corrected.startTime == timedOut.startTime else {
+            throw Problem("usage record \(corrected.usageId): the late end charged more than its time-out, or another call")
+        }
+        records[tenant]![corrected.usageId] = corrected
+        events["lateEndRecord", default: 0] += 1
+        if corrected.capability.isCredits { creditsCharged[tenant, default: 0] -= timedOut.chargeMinor - corrected.chargeMinor }
+        if let pool = corrected.pool {
+            poolDrawn[PoolUse(tenant: tenant, key: pool, month: CalendarMonth(of: corrected.startTime)), default: 0] -= timedOut.poolUnits - corrected.poolUnits
+        }
+    }
+
     /// Every acknowledged record is there, once; the credits spent are what the records
     /// charged; each pool's minutes used are what its records drew. Records are read again when
     /// their count moved or old ones may have been purged (`afterDueWork`), and kept (with
@@ -136,13 +154,17 @@ struct SimulationChecks {
                                      afterDueWork: Bool) async throws {
         let everything = (from: Instant(millisecondsSinceEpoch: 0), to: now.adding(days: 1))
         let count = try await stores.calls.usageRecordCount(for: tenant, from: everything.from, to: everything.to)
-        if count != storedCount[tenant] || afterDueWork {
+        let consumed = statement.lots.reduce(Int64(0)) { $0 + $1.amountMinor - $1.freeMinor - $1.heldMinor - $1.forfeitedMinor - $1.refundedMinor }
+        // A late end replaces a record without changing the count; its answer may have been lost.
+        let moved = consumed + statement.figures.debtMinor != creditsCharged[tenant, default: 0]
+        if count != storedCount[tenant] || afterDueWork || replacedRecords.remove(tenant) != nil || moved {
             storedCount[tenant] = count
             let stored = try await stores.calls.usageRecords(for: tenant, from: everything.from, to: everything.to, after: nil, limit: 1_000_000)
             guard Set(stored.map(\.usageId)).count == stored.count else { throw Problem("\(tenant) has a usage record twice") }
             for record in stored {
                 if let seen = records[tenant]?[record.usageId] {
-                    guard seen == record else { throw Problem("usage record \(record.usageId) changed after it was charged") }
+                    if seen.source == .timeout, record.source == .lateEnd { try replace(seen, with: record, of: tenant) }
+                    guard records[tenant]![record.usageId] == record else { throw Problem("usage record \(record.usageId) changed after it was charged") }
                     continue
                 }
                 records[tenant, default: [:]][record.usageId] = record
@@ -156,7 +178,6 @@ struct SimulationChecks {
         let seen = records[tenant] ?? [:]
         if let lost = acknowledged[tenant]?.first(where: { seen[$0] == nil }) { throw Problem("acknowledged usage record \(lost) of \(tenant) is missing") }
 
-        let consumed = statement.lots.reduce(Int64(0)) { $0 + $1.amountMinor - $1.freeMinor - $1.heldMinor - $1.forfeitedMinor - $1.refundedMinor }
         let charged = creditsCharged[tenant, default: 0]
         guard consumed + statement.figures.debtMinor == charged else {
             throw Problem("\(tenant): the lots gave \(consumed) and \(statement.figures.debtMinor) is owed, but the records charged \(charged)")

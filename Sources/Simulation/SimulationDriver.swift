@@ -86,8 +86,9 @@ struct SimulationDriver {
         world.setFaults(false)
         if world.lifeline.isDead { try await restart() }
         for call in openCalls {
-            _ = try? await process.calls.end(call.session, requestNumber: call.requestNumber + 1, durationSeconds: call.used,
-                                             endTime: world.clock.now(), for: call.tenant)
+            let ended = try? await process.calls.end(call.session, requestNumber: call.requestNumber + 1, durationSeconds: call.used,
+                                                     endTime: world.clock.now(), for: call.tenant)
+            if ended?.replacedChargeMinor != nil { checks.replaced(recordOf: call.tenant) }
         }
         openCalls = []
         for _ in 0..<12 {

@@ -167,8 +167,9 @@ extension SimulationDriver {
             openCalls[index].granted = call.used + more.grantedSeconds
         } else {
             openCalls.remove(at: index)
-            _ = try await process.calls.end(call.session, requestNumber: call.requestNumber, durationSeconds: call.used,
-                                            endTime: world.clock.now(), for: call.tenant)
+            let ended = try await process.calls.end(call.session, requestNumber: call.requestNumber, durationSeconds: call.used,
+                                                    endTime: world.clock.now(), for: call.tenant)
+            if ended.replacedChargeMinor != nil { checks.replaced(recordOf: call.tenant) }
         }
     }
 

@@ -101,7 +101,8 @@ struct CallChargingTests {
         #expect(record.source == .timeout && record.durationSeconds == 600 && record.chargeMinor == 50)
         #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 950, heldMinor: 0, debtMinor: 0))
         #expect(try await calls.billing.stores.calls.session(CallSessionId("quiet"), for: calls.tenant)?.state == .expired)
-        await expectRefusal("sessionClosed") { try await calls.end("quiet", number: 2, duration: 30) }
+        calls.clock.advance(seconds: CallLimits.lateEndWindowSeconds)
+        await expectRefusal("lateEndWindowClosed") { try await calls.end("quiet", number: 2, duration: 30) }
         try await calls.expectConserved()
     }
 

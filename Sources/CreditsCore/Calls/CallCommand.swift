@@ -164,6 +164,12 @@ extension BillingError {
                      remedy: "Send end with the call's duration.")
     }
 
+    public static func lateEndUncorrectable(_ id: CallSessionId, _ error: LedgerError) -> BillingError {
+        BillingError(.conflict, code: "lateEndUncorrectable",
+                     detail: "Call session '\(id)' was charged by its time-out, and that charge cannot be given back: \(error.description)",
+                     remedy: "The time-out's charge stands.")
+    }
+
     public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
         BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
     }

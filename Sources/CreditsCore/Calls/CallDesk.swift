@@ -35,6 +35,8 @@ public struct CallDesk: Sendable {
     private var loadedPoolUse: [PoolSlot: Int64] = [:]
     /// Records written by the requests so far, in order.
     public private(set) var records: [UsageRecord] = []
+    /// Usage ids whose stored record a record of `records` replaces (a late end's).
+    private var replacedRecords: [String] = []
     /// Credits owed by uploaded records, charged as one ledger transaction by `finishUploads`.
     private var uploadCreditsMinor: Int64 = 0
     private var firstChargedUpload: String?
@@ -50,9 +52,10 @@ public struct CallDesk: Sendable {
     /// What the requests since the last call changed, for the store to write; the desk goes
     /// on from there (its pools' use so far becomes the baseline of the next changes).
     public mutating func takeChanges() -> Changes {
-        let changes = Changes(ledger: account.takeChanges(), records: records, poolUse: poolUse, events: events)
+        let changes = Changes(ledger: account.takeChanges(), records: records, replacedRecords: replacedRecords, poolUse: poolUse, events: events)
         account.forgetSettledHolds()
         records.removeAll(keepingCapacity: true)
+        replacedRecords.removeAll()
         loadedPoolUse = pools.mapValues(\.used)
         unlicensedUseEvents.removeAll()
         creditsChargedMinor = 0
@@ -63,6 +66,8 @@ public struct CallDesk: Sendable {
         public let ledger: LedgerChanges
         /// Records written, in order.
         public let records: [UsageRecord]
+        /// Usage ids whose stored record is to be deleted before `records` are written.
+        public let replacedRecords: [String]
         /// Units each pool gained, for the store to add.
         public let poolUse: [PoolSlot: Int64]
         public let events: [CreditEvent]
@@ -74,6 +79,12 @@ public struct CallDesk: Sendable {
 
     /// Holds loaded after the account, for sessions that name them.
     public mutating func know(_ holds: [Hold]) { account.know(holds) }
+
+    /// Lots loaded for a late end that gives part of a time-out's charge back to them.
+    public mutating func know(lots: [Lot]) { account.know(lots: lots) }
+
+    /// The lots a late end of this session would give funds back to that are not loaded.
+    public func lotsToLoad(forLateEndOf session: CallSession) -> Set<LotId> { account.lotsToLoad(forCreditBackOf: session.holdId) }
 
     public func knows(_ slot: PoolSlot) -> Bool { pools[slot] != nil }
 
@@ -187,7 +198,7 @@ public struct CallDesk: Sendable {
         return (session, CallAnswer(allowed: true, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute, grantedSeconds: grant,
                                     connectionFeeMinor: paid ? rate?.connectionFeeMinor(in: tenant.currency) : nil,
                                     firstIncrementSeconds: rate?.firstIncrementSeconds, nextIncrementSeconds: rate?.nextIncrementSeconds,
-                                    validUntil: session.expiresAt))
+                                    validUntil: session.expiresAt, finalGrant: capability.isCredits && grant < settings.quotaSeconds))
     }
 
     /// *answer*: the callee answered. What is left of the grant counts from now, and so does the
@@ -237,7 +248,8 @@ public struct CallDesk: Sendable {
         } else {
             extendBackstop(of: session, requestNumber: requestNumber, at: now)
         }
-        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: grant, validUntil: session.expiresAt)
+        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: grant, validUntil: session.expiresAt,
+                          finalGrant: total < limit)
     }
 
     /// *end*: charges the final duration (as `CallLimits.chargedSeconds` bounds it), releases
@@ -253,6 +265,36 @@ public struct CallDesk: Sendable {
         }
         return CallAnswer(allowed: true, capability: record.capability, grantedSeconds: 0, chargeMinor: record.chargeMinor,
                           connectionFeeMinor: record.connectionFeeMinor, usageId: record.usageId, durationSeconds: record.durationSeconds)
+    }
+
+    /// A late *end* of a session its time-out charged (`DOMAIN.md` section 7): the call's real
+    /// duration replaces the time-out's record and charge, once. What the time-out charged
+    /// beyond the real charge goes back to the lots it was spent from; a pool gets its units
+    /// back. Refused, changing nothing, when the ledger cannot give the difference back (a hold
+    /// settled before settled holds kept what they spent).
+    public mutating func correct(_ session: inout CallSession, requestNumber: Int64, durationSeconds: Int64, endTime: Instant,
+                                 replacing timedOut: UsageRecord, at now: Instant) throws(BillingError) -> CallAnswer {
+        let capability = session.capability!
+        let (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
+        if capability.isCredits, timedOut.chargeMinor > charge {
+            let request = LedgerRequest(key: IdempotencyKey(system: "call/\(session.id)/lateEnd"),
+                                        command: .creditBack(holdId: session.holdId, amountMinor: timedOut.chargeMinor - charge))
+            if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
+                throw BillingError.lateEndUncorrectable(session.id, error)
+            }
+        }
+        if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed - timedOut.billedSeconds) }
+        session.lastRequestNumber = requestNumber
+        session.state = .ended
+        session.usedSeconds = durationSeconds
+        let record = usageRecord(usageId: session.id.rawValue, callId: timedOut.callId, conferenceId: nil, facts: session.facts,
+                                 startTime: session.start.startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billed,
+                                 messageUnits: 0, feeMinor: fee, chargeMinor: capability.isCredits ? min(charge, timedOut.chargeMinor) : charge,
+                                 capability: capability, pool: session.pool, source: .lateEnd, objectId: nil, administrativeUnits: nil)
+        records.append(record)
+        replacedRecords.append(record.usageId)
+        return CallAnswer(allowed: true, capability: capability, grantedSeconds: 0, chargeMinor: record.chargeMinor, connectionFeeMinor: fee,
+                          usageId: record.usageId, durationSeconds: durationSeconds, replacedChargeMinor: timedOut.chargeMinor)
     }
 
     /// A session whose platform went silent past its deadline: charged for the time granted.

@@ -38,6 +38,24 @@ public enum CallLimits {
     /// resolution and a report in flight, overruns by a second or two.
     public static let grantToleranceSeconds: Int64 = 5
 
+    /// How long after a silent session's deadline its late *end* may still replace the
+    /// time-out's charge (our rule: an hour). A platform that lost an end resends it within
+    /// minutes; a charge that could change at any time would leave the report and the balance
+    /// never final. A post-usage call is also past correcting once its month has ended, since
+    /// its month's invoice is issued then.
+    public static let lateEndWindowSeconds: Int64 = 3_600
+
+    /// A late *end* that may still correct its session's time-out charge; a refusal otherwise.
+    public static func checkLateEnd(of session: CallSession, at now: Instant) throws(BillingError) {
+        let closesAt = session.expiresAt.adding(seconds: lateEndWindowSeconds)
+        let invoiced = session.capability == .postUsage && CalendarMonth(of: now) != CalendarMonth(of: session.start.startTime)
+        guard now < closesAt, !invoiced else {
+            throw BillingError(.conflict, code: "lateEndWindowClosed",
+                               detail: "Call session '\(session.id)' was charged by its time-out at \(session.expiresAt); an end may replace that charge until \(invoiced ? "its month ends" : "\(closesAt)").",
+                               remedy: "The time-out's charge stands; send ends within \(lateEndWindowSeconds / 60) minutes of a call's deadline.")
+        }
+    }
+
     /// A *start* dated within `maximumClockSkewSeconds` of the service's clock; a refusal otherwise.
     public static func checkStartTime(_ startTime: Instant, at now: Instant) throws(BillingError) {
         guard abs(startTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch) <= maximumClockSkewSeconds * 1_000 else {

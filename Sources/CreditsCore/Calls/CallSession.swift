@@ -92,10 +92,17 @@ public struct CallAnswer: Hashable, Sendable {
     /// On *end*: the seconds charged, which are the reported ones unless they ran beyond the
     /// grant or the call's own times (`CallLimits.chargedSeconds`).
     public var durationSeconds: Int64?
+    /// On a late *end*: what the time-out had charged, which `chargeMinor` replaces.
+    public var replacedChargeMinor: Int64?
+    /// The balance cut this grant short: it is the last unless funds arrive (a purchase, an
+    /// auto-recharge, another call's hold released) before it runs out, so the platform should
+    /// ask again shortly before then rather than take it as final.
+    public var finalGrant: Bool
 
     public init(allowed: Bool, reason: CallRefusal? = nil, capability: Capability? = nil, rateMicrosPerMinute: Int64? = nil,
                 grantedSeconds: Int64 = 0, chargeMinor: Int64? = nil, connectionFeeMinor: Int64? = nil, usageId: String? = nil,
-                firstIncrementSeconds: Int64? = nil, nextIncrementSeconds: Int64? = nil, validUntil: Instant? = nil, durationSeconds: Int64? = nil) {
+                firstIncrementSeconds: Int64? = nil, nextIncrementSeconds: Int64? = nil, validUntil: Instant? = nil, durationSeconds: Int64? = nil,
+                replacedChargeMinor: Int64? = nil, finalGrant: Bool = false) {
         self.allowed = allowed
         self.reason = reason
         self.capability = capability
@@ -108,6 +115,8 @@ public struct CallAnswer: Hashable, Sendable {
         self.nextIncrementSeconds = nextIncrementSeconds
         self.validUntil = validUntil
         self.durationSeconds = durationSeconds
+        self.replacedChargeMinor = replacedChargeMinor
+        self.finalGrant = finalGrant
     }
 
     static func refused(_ reason: CallRefusal, capability: Capability? = nil, rate: Rate? = nil) -> CallAnswer {
@@ -120,7 +129,8 @@ public struct CallSession: Hashable, Sendable {
     public enum State: String, Hashable, Sendable, CaseIterable {
         case open
         case ended
-        /// The platform went silent past the deadline; charged for the time granted.
+        /// The platform went silent past the deadline; charged for the time granted (until a
+        /// late end corrects it, which ends the session).
         case expired
         /// Refused at the start.
         case refused

@@ -15,9 +15,11 @@ public struct TenantCalls: Sendable {
         public var users: Set<UserPrincipalName> = []
         /// Holds of loaded sessions that the account does not know.
         public var holds: Set<HoldId> = []
+        /// Lots a late end gives funds back to that the account does not have.
+        public var lots: Set<LotId> = []
         public var pools: Set<CallDesk.PoolSlot> = []
 
-        public var isEmpty: Bool { sessions.isEmpty && usageIds.isEmpty && users.isEmpty && holds.isEmpty && pools.isEmpty }
+        public var isEmpty: Bool { sessions.isEmpty && usageIds.isEmpty && users.isEmpty && holds.isEmpty && lots.isEmpty && pools.isEmpty }
     }
 
     /// Everything the commands since the last call changed, for the store to write in one transaction.
@@ -73,8 +75,9 @@ public struct TenantCalls: Sendable {
                 lookUpUserAndPools(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates, into: &missing)
             case let .step(sessionId, _, step):
                 lookUp(sessionId, into: &missing)
-                if case .end = step, let session = sessions[sessionId], session.state == .open {
+                if case .end = step, let session = sessions[sessionId], session.state == .open || session.state == .expired {
                     lookUpRecordAndPool(of: session, into: &missing)
+                    if session.state == .expired, session.heldMinor > 0 { lookUpCreditBack(of: session, into: &missing) }
                 }
             case let .upload(uploads):
                 for upload in uploads {
@@ -115,6 +118,15 @@ public struct TenantCalls: Sendable {
         if let pool = session.pool { lookUpPools([pool], month: CalendarMonth(of: session.start.startTime), into: &missing) }
     }
 
+    /// A late end's: the settled hold of the time-out's charge, then the lots it was spent from.
+    private func lookUpCreditBack(of session: CallSession, into missing: inout Lookups) {
+        guard desk.knowsHold(session.holdId) else {
+            missing.holds.insert(session.holdId)
+            return
+        }
+        missing.lots.formUnion(desk.lotsToLoad(forLateEndOf: session))
+    }
+
     private func lookUpPools(_ draws: [PoolDraw], month: CalendarMonth, into missing: inout Lookups) {
         for draw in draws where !desk.knows(CallDesk.PoolSlot(key: draw.key, month: month)) {
             missing.pools.insert(CallDesk.PoolSlot(key: draw.key, month: month))
@@ -141,6 +153,7 @@ public struct TenantCalls: Sendable {
     }
 
     public mutating func know(_ holds: [Hold]) { desk.know(holds) }
+    public mutating func know(lots: [Lot]) { desk.know(lots: lots) }
 
     /// The ledger numbers this transaction hands out (`CallDesk.use`).
     public mutating func use(_ ids: LedgerIdAllocator) { desk.use(ids) }
@@ -184,6 +197,9 @@ public struct TenantCalls: Sendable {
         if let repeated = repeatedAnswer(key, step.fingerprint) { return repeated }
         guard var session = sessions[sessionId] else { return .failure(.unknownSession(sessionId)) }
         guard number > session.lastRequestNumber else { return .failure(.requestOutOfOrder(sessionId, number, last: session.lastRequestNumber)) }
+        if session.state == .expired, case let .end(reported, endTime) = step {
+            return lateEnd(&session, number, reported: reported, endTime: endTime, fingerprint: step.fingerprint, at: now)
+        }
         guard session.state == .open else { return .failure(.sessionClosed(sessionId, session.state)) }
         let answer: CallAnswer
         switch step {
@@ -208,6 +224,27 @@ public struct TenantCalls: Sendable {
         }
         changed(session)
         keep(answer, for: key, fingerprint: step.fingerprint)
+        return .success(CallOutcome(answer: answer, balanceMinor: nil, currency: tenant.currency))
+    }
+
+    /// The *end* of a session its time-out charged: within the window, it replaces that
+    /// charge with the real duration's, at most the time-out's (`CallLimits.checkLateEnd`).
+    private mutating func lateEnd(_ session: inout CallSession, _ number: Int64, reported: Int64, endTime: Instant, fingerprint: String,
+                                  at now: Instant) -> Result<CallOutcome, BillingError> {
+        guard let timedOut = recordLookedUp(session.id.rawValue)?.record, timedOut.source == .timeout else {
+            return .failure(.sessionClosed(session.id, session.state))
+        }
+        let answer: CallAnswer
+        do throws(BillingError) {
+            try CallLimits.checkLateEnd(of: session, at: now)
+            let charged = try CallLimits.chargedSeconds(reported: reported, granted: session.grantedSeconds, startTime: session.start.startTime,
+                                                        endTime: endTime, at: now)
+            answer = try desk.correct(&session, requestNumber: number, durationSeconds: min(charged, timedOut.durationSeconds), endTime: endTime,
+                                      replacing: timedOut, at: now)
+        } catch { return .failure(error) }
+        records[session.id.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!)
+        changed(session)
+        keep(answer, for: CallAnswerKey(sessionId: session.id, requestNumber: number), fingerprint: fingerprint)
         return .success(CallOutcome(answer: answer, balanceMinor: nil, currency: tenant.currency))
     }
 

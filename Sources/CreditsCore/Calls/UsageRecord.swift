@@ -9,6 +9,8 @@ public struct UsageRecord: Hashable, Sendable {
         case timeout
         /// Uploaded after the fact.
         case upload
+        /// A late end replaced the time-out's charge with the call's real duration.
+        case lateEnd
     }
 
     public let usageId: String
