@@ -19,8 +19,13 @@ final class CreditControl: Sendable {
     struct Session {
         let tenantId: TenantId
         let start: CallStartRequest
+        /// The Origin-Host of the peer that started it, which a Re-Auth-Request goes to.
+        let peer: String
         var usedByRequest: [UInt32: Int64] = [:]
         var lastSeen: Instant
+        /// On a final grant: the tenant's available balance just after it. Once the balance
+        /// grows past it, the session is due a Re-Auth-Request.
+        var availableAfterFinalGrant: Int64?
     }
 
     private let sessions = Mutex<[String: Session]>([:])
@@ -54,8 +59,12 @@ final class CreditControl: Sendable {
             let start = try known(request.sessionId)?.start ?? request.start(sessionId: engineSession, at: clock.now())
             let platform = Principal(credential: .token(id: "diameter:" + peer), tenantId: nil, permissions: [.chargeCalls])
             let started = try await engine { try await calls.start(start, by: platform) }
-            remember(request.sessionId, Session(tenantId: started.tenantId, start: start, lastSeen: clock.now()))
-            guard request.type == .event, started.answer.allowed else { return try grant(started.answer, request) }
+            remember(request.sessionId, Session(tenantId: started.tenantId, start: start, peer: peer, lastSeen: clock.now()))
+            guard request.type == .event, started.answer.allowed else {
+                let units = try grant(started.answer, request)
+                await noteGrant(started.answer, of: request.sessionId, in: started.tenantId)
+                return units
+            }
             let seconds = min(request.requestedSeconds ?? request.usedSeconds ?? 0, started.answer.grantedSeconds)
             let ended = try await engine {
                 try await calls.end(engineSession, requestNumber: requestNumber + 1, durationSeconds: seconds, endTime: clock.now(), for: started.tenantId)
@@ -71,8 +80,11 @@ final class CreditControl: Sendable {
                 let answer = try await engine {
                     try await calls.update(engineSession, requestNumber: requestNumber, usedSeconds: used, for: session.tenantId)
                 }
-                return try grant(answer, request)
+                let units = try grant(answer, request)
+                await noteGrant(answer, of: request.sessionId, in: session.tenantId)
+                return units
             }
+            sessions.withLock { $0[request.sessionId]?.availableAfterFinalGrant = nil }
             _ = try await engine {
                 try await calls.end(engineSession, requestNumber: requestNumber, durationSeconds: used, endTime: clock.now(), for: session.tenantId)
             }
@@ -107,10 +119,51 @@ final class CreditControl: Sendable {
             DiameterAVP(AVPCode.validityTime, unsigned32: UInt32(clamping: answer.grantedSeconds)),
             DiameterAVP(AVPCode.resultCode, unsigned32: DiameterResultCode.success.rawValue),
         ]
-        if answer.capability?.isCredits == true, answer.grantedSeconds < calls.settings.quotaSeconds {
+        if answer.finalGrant {
             units.append(DiameterAVP(AVPCode.finalUnitIndication, grouped: [DiameterAVP(AVPCode.finalUnitAction, unsigned32: 0)]))
         }
         return [DiameterAVP(AVPCode.multipleServicesCreditControl, grouped: units)]
+    }
+
+    // MARK: Re-Auth when funds arrive
+
+    /// Notes a final grant with the balance just after it, so that funds arriving later earn
+    /// the session a Re-Auth-Request; any other grant clears the note.
+    private func noteGrant(_ answer: CallAnswer, of sessionId: String, in tenantId: TenantId) async {
+        let available = answer.finalGrant ? try? await calls.availableMinor(for: tenantId) : nil
+        sessions.withLock { $0[sessionId]?.availableAfterFinalGrant = available }
+    }
+
+    /// The sessions on a final grant whose tenant may now spend more than just after it (a
+    /// purchase, an auto-recharge, another call's hold released), with their peers; each is
+    /// returned once, until its next final grant.
+    func sessionsToReAuthorize() async -> [(sessionId: String, peer: String)] {
+        let waiting = sessions.withLock { sessions in
+            sessions.compactMap { id, session in session.availableAfterFinalGrant.map { (id, session.tenantId, session.peer, $0) } }
+        }
+        var due: [(sessionId: String, peer: String)] = []
+        for tenantId in Set(waiting.map(\.1)) {
+            guard let available = try? await calls.availableMinor(for: tenantId) else { continue }
+            due += waiting.filter { $0.1 == tenantId && available > $0.3 }.map { ($0.0, $0.2) }
+        }
+        sessions.withLock { sessions in
+            for session in due { sessions[session.sessionId]?.availableAfterFinalGrant = nil }
+        }
+        return due
+    }
+
+    /// RFC 8506 section 5.5: the server asks the client to re-authorize the session now (it
+    /// answers RAA and sends a CCR UPDATE, which the new funds answer with more time).
+    func reAuthRequest(for sessionId: String, peerHost: String, peerRealm: String, id: UInt32) -> DiameterMessage {
+        DiameterMessage(flags: [.request, .proxiable], commandCode: DiameterCommand.reAuth, applicationId: 4, hopByHop: id, endToEnd: id, avps: [
+            DiameterAVP(AVPCode.sessionId, string: sessionId),
+            DiameterAVP(AVPCode.originHost, string: identity.originHost),
+            DiameterAVP(AVPCode.originRealm, string: identity.originRealm),
+            DiameterAVP(AVPCode.destinationRealm, string: peerRealm),
+            DiameterAVP(AVPCode.destinationHost, string: peerHost),
+            DiameterAVP(AVPCode.authApplicationId, unsigned32: 4),
+            DiameterAVP(AVPCode.reAuthRequestType, unsigned32: 0),
+        ])
     }
 
     private func known(_ sessionId: String) -> Session? {

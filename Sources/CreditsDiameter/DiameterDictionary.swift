@@ -5,6 +5,7 @@ enum DiameterCommand {
     static let deviceWatchdog: UInt32 = 280
     static let disconnectPeer: UInt32 = 282
     static let creditControl: UInt32 = 272
+    static let reAuth: UInt32 = 258
 }
 
 enum AVPCode {
@@ -29,6 +30,7 @@ enum AVPCode {
     static let destinationRealm: UInt32 = 283
     static let proxyInfo: UInt32 = 284
     static let destinationHost: UInt32 = 293
+    static let reAuthRequestType: UInt32 = 285
     static let originRealm: UInt32 = 296
     static let inbandSecurityId: UInt32 = 299
     static let ccRequestNumber: UInt32 = 415

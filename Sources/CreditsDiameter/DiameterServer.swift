@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The Diameter credit-control server over TCP (RFC 6733, RFC 8506): capability exchange with
 /// the peers it is told to trust, watchdogs, disconnects, and credit control. A connection
@@ -16,6 +17,9 @@ public struct DiameterServer: Service {
         public var peers: Set<String>
         public var originHost = "commscredits.local"
         public var originRealm = "commscredits"
+        /// How often the sessions on a final grant are checked for new funds (a Re-Auth-Request
+        /// each that may now go on): a few seconds, well within any grant.
+        public var reAuthCheckSeconds: Int64 = 2
 
         public init(port: Int, peers: Set<String>) {
             self.port = port
@@ -26,6 +30,7 @@ public struct DiameterServer: Service {
     let settings: Settings
     let control: CreditControl
     let logger: Logger
+    private let connections = PeerConnections()
 
     public init(settings: Settings, calls: CallService, clock: any CreditsClock, logger: Logger) {
         self.settings = settings
@@ -45,6 +50,7 @@ public struct DiameterServer: Service {
         logger.notice("Diameter credit control on \(settings.host):\(settings.port)")
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await reAuthorizeWhenFundsArrive() }
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
                         group.addTask { await serve(connection) }
@@ -55,20 +61,69 @@ public struct DiameterServer: Service {
     }
 
     /// One peer's connection: its messages in order, each answered before the next is read.
+    /// Once the peer is known, the connection is where its Re-Auth-Requests go.
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         var peer = DiameterPeer(settings: settings, identity: control.identity)
+        let id = connections.newId()
         do {
             try await connection.executeThenClose { inbound, outbound in
+                defer { if let host = peer.originHost { connections.remove(host, id: id) } }
                 for try await frame in inbound {
+                    let known = peer.originHost != nil
                     let reply = await peer.answer(Array(buffer: frame), control: control)
                     if let answer = reply.answer { try await outbound.write(ByteBuffer(bytes: answer.encoded())) }
                     if reply.close { return }
+                    if !known, let host = peer.originHost { connections.add(host, realm: peer.originRealm ?? "", id: id, outbound) }
                 }
             }
         } catch {
             logger.info("Diameter connection ended: \(error)")
         }
     }
+
+    /// Every few seconds, a Re-Auth-Request to each session on a final grant whose tenant got
+    /// funds since, on its peer's connection (RFC 8506 section 5.5): the client re-authorizes
+    /// with a CCR UPDATE, and the call near its cut-off survives the recharge.
+    private func reAuthorizeWhenFundsArrive() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(settings.reAuthCheckSeconds))
+            for due in await control.sessionsToReAuthorize() {
+                guard let peer = connections.connection(of: due.peer) else { continue }
+                let request = control.reAuthRequest(for: due.sessionId, peerHost: due.peer, peerRealm: peer.realm, id: connections.newId())
+                do {
+                    try await peer.outbound.write(ByteBuffer(bytes: request.encoded()))
+                } catch {
+                    logger.info("Re-Auth-Request to \(due.peer) not sent: \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// The open connection of each known peer, where requests from the server go.
+final class PeerConnections: Sendable {
+    struct Connection: Sendable {
+        let id: UInt32
+        let realm: String
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    }
+
+    private let byHost = Mutex<[String: Connection]>([:])
+    private let lastId = Atomic<UInt32>(0)
+
+    /// A number for a connection or a request the server sends (its hop-by-hop id).
+    func newId() -> UInt32 { lastId.wrappingAdd(1, ordering: .relaxed).newValue }
+
+    /// The peer's latest connection replaces any earlier one.
+    func add(_ host: String, realm: String, id: UInt32, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        byHost.withLock { $0[host] = Connection(id: id, realm: realm, outbound: outbound) }
+    }
+
+    func remove(_ host: String, id: UInt32) {
+        byHost.withLock { if $0[host]?.id == id { $0[host] = nil } }
+    }
+
+    func connection(of host: String) -> Connection? { byHost.withLock { $0[host] } }
 }
 
 /// Splits the byte stream into whole messages by the header's length. A version other than 1,
@@ -97,6 +152,7 @@ struct DiameterPeer {
     let settings: DiameterServer.Settings
     let identity: DiameterIdentity
     var originHost: String?
+    var originRealm: String?
 
     init(settings: DiameterServer.Settings, identity: DiameterIdentity) {
         self.settings = settings
@@ -112,7 +168,7 @@ struct DiameterPeer {
             guard header.isRequest else { return (nil, false) }
             return (CreditControlFailure(code, failed: failed).answer(to: header, identity: identity), false)
         }
-        // Answers from the peer (to nothing the server asks) are dropped.
+        // Answers from the peer (RAA to the server's Re-Auth-Requests) need no reply.
         guard message.isRequest else { return (nil, false) }
         switch message.commandCode {
         case DiameterCommand.capabilitiesExchange:
@@ -147,6 +203,7 @@ struct DiameterPeer {
             return (CreditControlFailure(.noCommonApplication).answer(to: request, identity: identity), true)
         }
         originHost = host
+        originRealm = request.first(AVPCode.originRealm)?.string
         let answer = identity.base(for: request, .success) + [
             DiameterAVP(AVPCode.hostIPAddress, data: [0, 1, 127, 0, 0, 1]),
             DiameterAVP(AVPCode.vendorId, unsigned32: 0),

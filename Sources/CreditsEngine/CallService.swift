@@ -23,6 +23,12 @@ public final class CallService: Sendable {
         self.admission = admission
     }
 
+    /// What the tenant may spend now (free funds less debt): a platform on a final grant asks
+    /// again once this grows.
+    public func availableMinor(for tenantId: TenantId) async throws -> Int64 {
+        try await stores.ledger.statement(for: tenantId, at: clock.now()).figures.availableMinor
+    }
+
     // MARK: Rates
 
     /// Adds the rates of a CSV file to the currency's deck, all or none; returns the rows read.

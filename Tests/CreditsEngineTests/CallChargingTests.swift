@@ -22,7 +22,7 @@ struct CallChargingTests {
                                       validUntil: calls.clock.now().adding(seconds: 1_200)))
         #expect(try await calls.billing.balance().heldMinor == 10, "600 s at 1 cent a minute")
         let updated = try await calls.update("s1", number: 2, used: 300)
-        #expect(updated.allowed && updated.grantedSeconds == 600)
+        #expect(updated.allowed && updated.grantedSeconds == 600 && !started.finalGrant && !updated.finalGrant)
         #expect(try await calls.billing.balance().heldMinor == 15, "900 s granted in all")
         let ended = try await calls.end("s1", number: 3, duration: 125)
         #expect(ended.chargeMinor == 3 && ended.connectionFeeMinor == 0 && ended.capability == .communicationsCredits && ended.usageId == "s1")
@@ -79,7 +79,7 @@ struct CallChargingTests {
         let calls = try await funded(1_00)
         _ = try await calls.billing.service.charge(95, coverage: .availableOnly, to: calls.tenant, key: calls.billing.key("spend"))
         let answer = try await calls.start("s", by: "nestor", to: "+12065550100")
-        #expect(answer.grantedSeconds == 300, "5 cents at 1 cent a minute")
+        #expect(answer.grantedSeconds == 300 && answer.finalGrant, "5 cents at 1 cent a minute: the balance cut the grant short")
         #expect(try await calls.update("s", number: 2, used: 300) == CallAnswer(allowed: false, reason: .insufficientBalance,
                                                                                     capability: .communicationsCredits, grantedSeconds: 0))
         let ended = try await calls.end("s", number: 3, duration: 600)
@@ -129,7 +129,7 @@ struct CallChargingTests {
         #expect(try await calls.billing.balance().availableMinor == -1, "51 cents of records against 50 free: a cent of debt")
         // The hold covers 9 minutes with nothing more reserved: only its deadline moves, which needs no funds.
         let updated = try await calls.update("live", number: 2, used: 60)
-        #expect(updated.allowed && updated.grantedSeconds == 480)
+        #expect(updated.allowed && updated.grantedSeconds == 480 && updated.finalGrant)
         let ended = try await calls.end("live", number: 3, duration: 100)
         #expect(ended.chargeMinor == 10, "two started minutes at 5 cents")
         #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 39, heldMinor: 0, debtMinor: 0), "the released hold repaid the cent")

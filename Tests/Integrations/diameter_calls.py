@@ -1,7 +1,8 @@
 """Diameter credit control for real: `commscredits serve --demo` with its Diameter server on,
 and the independent pure-Python `python-diameter` package sending real CER, CCR, DWR and DPR
 over TCP. Checks the answers (grants, Final-Unit-Indication, each result code, repeats), the
-usage record a TERMINATION writes, the protocol errors of bad input (unknown mandatory AVPs,
+usage record a TERMINATION writes, the Re-Auth-Request the server sends when funds arrive during
+a final grant, the protocol errors of bad input (unknown mandatory AVPs,
 missing AVPs, wrong lengths, truncated and unframable messages), that the server survives
 all of it, and prints CCR round trips per second with p50 and p99.
 
@@ -22,7 +23,7 @@ from diameter.message.avp import Avp
 from diameter.message.avp.grouped import (ImsInformation, MultipleServicesCreditControl, RequestedServiceUnit, ServiceInformation,
                                           SubscriptionId, UsedServiceUnit)
 from diameter.message.commands import (CapabilitiesExchangeRequest, CreditControlRequest, DeviceWatchdogRequest,
-                                       DisconnectPeerRequest)
+                                       DisconnectPeerRequest, ReAuthAnswer, ReAuthRequest)
 from diameter.message.constants import (E_CC_REQUEST_TYPE_INITIAL_REQUEST, E_CC_REQUEST_TYPE_TERMINATION_REQUEST,
                                         E_CC_REQUEST_TYPE_UPDATE_REQUEST, E_SUBSCRIPTION_ID_TYPE_END_USER_E164,
                                         E_SUBSCRIPTION_ID_TYPE_END_USER_SIP_URI)
@@ -184,9 +185,33 @@ def check_calls(diameter_port, port, token):
         "the last grant the balance allows carries Final-Unit-Indication TERMINATE: %s" % last
     empty = peer.send(ccr("pbx;4;call", E_CC_REQUEST_TYPE_INITIAL_REQUEST, 0, (E164, "+12065550177"), "+449090123456", requested=600))
     assert empty.result_code == 4012, "the balance is held by the other call: %s" % empty.result_code
+    check_re_auth(peer, port, token)
     disconnect = DisconnectPeerRequest()
     disconnect.origin_host, disconnect.origin_realm, disconnect.disconnect_cause = PEER.encode(), b"test.example", 0
     assert peer.send(disconnect).result_code == 2001 and peer.closed(), "DPA, then the server closes"
+
+
+def check_re_auth(peer, port, token):
+    """Funds arrive while pbx;3;call runs on its final grant: the server sends a Re-Auth-Request
+    for it within seconds, and the UPDATE that follows is granted what the new funds buy."""
+    call(port, token, "POST", "/v1/tenants/northwind/credits/purchases", {"amountMinor": 10_00, "paymentMethod": {"type": "card", "token": "tok_visa"}},
+         key="northwind-re-auth")
+    asked = time.monotonic()
+    rar = peer.receive(None)
+    waited = time.monotonic() - asked
+    assert isinstance(rar, ReAuthRequest) and rar.session_id == "pbx;3;call" and rar.auth_application_id == 4 \
+        and rar.re_auth_request_type == 0 and rar.destination_host == PEER.encode(), "a Re-Auth-Request for the session: %s" % rar
+    assert waited < 5, "within the check interval: %.1f s" % waited
+    answer = ReAuthAnswer()
+    answer.header.hop_by_hop_identifier, answer.header.end_to_end_identifier = rar.header.hop_by_hop_identifier, rar.header.end_to_end_identifier
+    answer.session_id, answer.result_code = rar.session_id, 2002
+    answer.origin_host, answer.origin_realm = PEER.encode(), b"test.example"
+    peer.socket.sendall(answer.as_bytes())
+    more = peer.send(ccr("pbx;3;call", E_CC_REQUEST_TYPE_UPDATE_REQUEST, 1, used=10, requested=600))
+    seconds, final = granted(more)
+    assert more.result_code == 2001 and seconds == 100 and final is not None, \
+        "10.00 more buys 100 s at 10 cents a second, again the last the balance allows: %s" % (granted(more),)
+    print("Re-Auth-Request %.1f s after the purchase; the UPDATE was granted %d s more" % (waited, seconds))
 
 
 def check_bad_input(diameter_port):
