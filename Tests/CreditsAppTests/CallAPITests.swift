@@ -283,6 +283,14 @@ struct CallAPITests {
             #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int == 4990)
             #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/update", #"{"requestNumber":2,"usedSeconds":700}"#,
                                         expect: .conflict)["code"] as? String == "sessionClosed")
+            // Its end arrives late, within the hour: it replaces the time-out's charge, once.
+            let lateEnd = #"{"requestNumber":2,"durationSeconds":90,"endTime":"2027-03-01T08:01:30Z"}"#
+            let corrected = try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", lateEnd, expect: .ok)
+            #expect(corrected["chargeMinor"] as? Int == 2 && corrected["replacedChargeMinor"] as? Int == 10 && corrected["durationSeconds"] as? Int == 90)
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", lateEnd, expect: .ok)["chargeMinor"] as? Int == 2, "a repeat")
+            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", #"{"requestNumber":3,"durationSeconds":30,"endTime":"2027-03-01T08:00:30Z"}"#,
+                                        expect: .conflict)["code"] as? String == "sessionClosed")
+            #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int == 4998)
             #expect(try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-01T00:00:00Z"}"#, expect: .conflict)["code"] as? String == "clockCannotGoBack")
 
             let upload = #"{"records":[{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u2","callType":"user_out","callerNumber":"nope","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61}]}"#
