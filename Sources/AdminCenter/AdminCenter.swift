@@ -37,7 +37,8 @@ public struct AdminCenter: Sendable {
         let signedIn = router.group("admin").add(middleware: AdminSessionMiddleware(access: access, pages: pages))
         signedIn.get { _, _ in Response.redirect(to: "/admin/billing/credits", type: .found) }
         CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores).add(to: signedIn)
+        PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
+        PaymentMethodPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         UserPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
         UsagePages(pages: pages, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)

@@ -30,17 +30,24 @@ struct CreditsPages {
                     rechargeAmountMinor: try Self.amount(form["rechargeAmount"], tenant.currency, "Recharge with"),
                     triggerAmountMinor: try Self.amount(form["triggerAmount"], tenant.currency, "When the balance falls below"),
                     currency: tenant.currency)
+                if form["confirmed"] != "yes", let balance = try await billing.balanceRechargingAtOnce(if: settings, for: tenantId) {
+                    let text = "The balance, \(MoneyText.withCode(balance, tenant.currency)), is below the new trigger: saving these settings charges "
+                        + "\(MoneyText.withCode(settings.rechargeAmountMinor, tenant.currency)) to the payment method on file at once."
+                    return try await page(context, confirmation: CreditsPage.Confirmation(text: text, enabled: settings.enabled, rechargeAmount: form["rechargeAmount"] ?? "",
+                                                                              triggerAmount: form["triggerAmount"] ?? ""))
+                }
                 try await billing.setAutoRecharge(settings, for: tenantId)
                 return Response.redirect(to: "/admin/billing/credits?saved=1#billing-settings", type: .normal)
             } catch let error as BillingError {
-                return try await page(context, settingsError: [error.detail, error.remedy].compactMap { $0 }.joined(separator: " "),
+                return try await page(context, settingsError: Self.words(error, enabled: form["enabled"] == "on", tenant.currency),
                                       entered: (form["enabled"] == "on", form["rechargeAmount"] ?? "", form["triggerAmount"] ?? ""), status: .unprocessableContent)
             }
         }
     }
 
     private func page(_ context: APIRequestContext, saved: Bool = false, bought: Bool = false, settingsError: String? = nil,
-                      entered: (Bool, String, String)? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+                      entered: (Bool, String, String)? = nil, confirmation: CreditsPage.Confirmation? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
         let (principal, tenantId) = try context.administrator(may: .readBilling)
         let tenant = try await directory.tenant(tenantId)
         let now = clock.now()
@@ -48,17 +55,37 @@ struct CreditsPages {
         let settings = try await stores.billing.settings(for: tenantId)
         let recent = try await stores.ledger.transactions(for: tenantId, before: nil, limit: 5_000)
         let invoices = try await stores.billing.invoices(for: tenantId, before: nil, limit: 20)
+        let recharges = try await stores.billing.recharges(for: tenantId, limit: 10)
         var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, transactions: recent, invoices: invoices,
-                               canBuy: principal.permissions.contains(.buy), now: now, frame: PageFrame(context, tenantName: tenant.name))
+                               recharges: recharges, canBuy: principal.permissions.contains(.buy), now: now,
+                               frame: PageFrame(context, tenantName: tenant.name))
         page.saved = saved
         page.bought = bought
         page.editing = saved
         page.settingsError = settingsError
-        page.advice = try await FundingAdvisor(stores: stores).advice(for: tenant, at: now).map(AdvicePanel.init)
+        page.confirmation = confirmation
+        if let refusal = PurchaseEligibility.refusal(for: tenant, payingWith: nil) {
+            page.adviceNote = "Funding advice sizes purchases and auto-recharge, and this organization does not buy credits here: \(refusal.detail)"
+        } else {
+            page.advice = try await FundingAdvisor(stores: stores).advice(for: tenant, at: now).map(AdvicePanel.init)
+            if page.advice == nil { page.adviceNote = "Advice starts once there is a full day of history since the first purchase." }
+        }
         if let (enabled, recharge, trigger) = entered {
             (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount, page.editing) = (enabled, recharge, trigger, true)
         }
         return pages.render("credits", page, status: status)
+    }
+
+    /// A refusal of the auto-recharge form in the form's words: the API's speak of minor units.
+    static func words(_ error: BillingError, enabled: Bool, _ currency: Currency) -> String {
+        let bounds = PurchaseLimits.amountRange(currency)
+        let range = enabled ? "between \(MoneyText.withCode(bounds.lowerBound, currency)) and \(MoneyText.withCode(bounds.upperBound, currency))"
+            : "at most \(MoneyText.withCode(bounds.upperBound, currency))"
+        switch error.code {
+        case "invalidRechargeAmount": return "'Recharge with' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
+        case "invalidTriggerAmount": return "'When the balance falls below' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
+        default: return [error.detail, error.remedy].compactMap { $0 }.joined(separator: " ")
+        }
     }
 
     /// An amount typed in currency units ("20" or "20.00"), exactly, in minor units.
@@ -77,6 +104,9 @@ struct CreditsPage {
     struct LotRow { let id: String; let purchased: String; let expires: String; let amount: String; let remaining: String }
     struct TransactionRow { let when: String; let kind: String; let amount: String; let balanceAfter: String }
     struct InvoiceRow { let number: String; let issued: String; let kind: String; let amount: String; let link: String }
+    struct RechargeRow { let started: String; let amount: String; let outcome: String; let paidWith: String }
+    /// Saving these settings recharges at once: said, with the amount, before it happens.
+    struct Confirmation { let text: String; let enabled: Bool; let rechargeAmount: String; let triggerAmount: String }
 
     let upn: String
     let tenantName: String
@@ -91,22 +121,31 @@ struct CreditsPage {
     let lots: [LotRow]
     let transactions: [TransactionRow]
     let invoices: [InvoiceRow]
+    let recharges: [RechargeRow]
+    var confirmation: Confirmation?
     let canBuy: Bool
     var autoRechargeOn: Bool
     var rechargeAmount: String
     var triggerAmount: String
+    /// The saved settings in a sentence, shown whether or not the form is open.
+    let autoRechargeStatus: String
     var saved = false
     var bought = false
     var editing = false
     var settingsError: String?
     var advice: AdvicePanel?
+    /// Why there is no advice, when there is none.
+    var adviceNote: String?
 
     init(tenant: Tenant, statement: CreditStatement, settings: AutoRechargeSettings, transactions: [JournalTransaction],
-         invoices: [Invoice], canBuy: Bool, now: Instant, frame: PageFrame) {
+         invoices: [Invoice], recharges: [RechargeRecord], canBuy: Bool, now: Instant, frame: PageFrame) {
         let currency = tenant.currency
         func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
         (upn, tenantName, csrfToken) = (frame.upn, frame.tenantName, frame.csrfToken)
         self.currency = currency.code
+        autoRechargeStatus = settings.enabled
+            ? "Auto-recharge is on: \(money(settings.rechargeAmountMinor)) when the balance falls below \(money(settings.triggerAmountMinor))."
+            : "Auto-recharge is off."
         let figures = statement.figures
         (balance, available, held) = (money(figures.balanceMinor), money(figures.availableMinor), money(figures.heldMinor))
         var banners: [Banner] = []
@@ -118,6 +157,22 @@ struct CreditsPage {
         for lot in expiring {
             banners.append(Banner(tone: "warn", role: "status",
                                   text: "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ISO8601.formatDate(lot.expiresAt)); expired funds are forfeited."))
+        }
+        if let last = recharges.first, last.state == .failed || last.state == .stopped, settings.wantsRecharge(atBalance: figures.balanceMinor) {
+            let why = last.failure.map { Self.reason($0) } ?? "more than 3 recharges were asked for within 10 minutes, so it was stopped"
+            banners.append(Banner(tone: "bad", role: "alert", text: "The last auto-recharge, \(money(last.amountMinor)) on \(ISO8601.formatDate(last.startedAt)), "
+                                  + "did not go through: \(why). The balance is below the trigger; update the payment method under Billing > Payment methods, "
+                                  + "or buy credits, before calls are refused."))
+        }
+        self.recharges = recharges.map { recharge in
+            let outcome = switch recharge.state {
+            case .succeeded: "Added"
+            case .pending: "In progress"
+            case .failed: "Failed: " + (recharge.failure.map { Self.reason($0) } ?? "")
+            case .stopped: "Stopped: too many in 10 minutes"
+            }
+            return RechargeRow(started: ISO8601.format(recharge.startedAt), amount: money(recharge.amountMinor), outcome: outcome,
+                               paidWith: recharge.paymentMethod.map(PaymentMethodPages.describe) ?? "none on file")
         }
         if postUsage.reason == .autoRechargeOn {
             banners.append(Banner(tone: "warn", role: "alert", text: "The balance will refill itself and post-usage billing will not start: turn auto-recharge off."))
@@ -141,6 +196,15 @@ struct CreditsPage {
         autoRechargeOn = settings.enabled
         rechargeAmount = MoneyText.decimal(settings.rechargeAmountMinor, currency)
         triggerAmount = MoneyText.decimal(settings.triggerAmountMinor, currency)
+    }
+
+    private static func reason(_ failure: PaymentFailureReason) -> String {
+        switch failure {
+        case .cardExpired: "the card has expired"
+        case .cardDeclined: "the card was declined"
+        case .gatewayUnavailable: "the payment provider did not answer"
+        case .noPaymentMethod: "there is no payment method on file"
+        }
     }
 
     private static func describe(_ kind: TransactionKind) -> String {
@@ -183,8 +247,11 @@ struct AdvicePanel {
     let spendBasis, runwayBasis, triggerBasis, rechargeBasis: String
     let lotBases: [String]
     let rechargeAmount, triggerAmount: String
+    /// False with no credit spend in the history: no trigger or recharge to recommend.
+    let recommends: Bool
 
     init(_ advice: FundingAdvice) {
+        recommends = advice.recommendsAmounts
         let text = FundingAdviceText(advice)
         func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, advice.currency) }
         days = advice.spend.days

@@ -83,6 +83,10 @@ public struct FundingAdvice: Hashable, Sendable {
 
     public var forecastForfeitMinor: Int64 { lots.reduce(0) { $0 + $1.forfeitMinor } }
 
+    /// Whether the trigger and the recharge are advice: with no credit spend in the history
+    /// they are only the purchase bounds, and nothing says what the tenant needs.
+    public var recommendsAmounts: Bool { spend.totalMinor > 0 }
+
     public static func checkCoverDays(_ days: Int64) throws(BillingError) {
         guard allowedCoverDays.contains(days) else {
             throw BillingError.invalid("coverDays", "coverDays is \(allowedCoverDays.lowerBound) to \(allowedCoverDays.upperBound) days.")

@@ -1,6 +1,7 @@
 /// Who may buy credits (`DOMAIN.md` section 2): the three refusals, each with its remedy.
 public enum PurchaseEligibility {
-    /// The refusal for `tenant` paying through `agreement` (nil for a card), or nil when it may buy.
+    /// The refusal for `tenant` paying through `agreement` (nil for a card), or nil when it may
+    /// buy. The admin center, the API and auto-recharge all ask here.
     public static func refusal(for tenant: Tenant, payingWith agreement: EnterpriseAgreement?) -> BillingError? {
         let account = tenant.billingAccount
         if account.commerceModel.isPostUsage {
@@ -15,7 +16,10 @@ public enum PurchaseEligibility {
                 detail: "This tenant's calling and conferencing plans come through a Cloud Solution Provider, so credits cannot be bought here.",
                 remedy: "Buy your Calling and Audio Conferencing plans through Web Direct or a Volume Licensing agreement to fund them with Communications Credits.")
         }
-        if let agreement, agreement.billingCountry != tenant.country {
+        // A Volume Licensing tenant buys under its agreements: paying by card does not lift a
+        // region conflict that every agreement has (seed 003, "Conflicting organization addresses").
+        let judged = agreement.map { [$0] } ?? (account.channel == .volumeLicensing ? account.agreements : [])
+        if let agreement = judged.first, judged.allSatisfy({ $0.billingCountry != tenant.country }) {
             return BillingError(
                 .notAllowed, code: "purchaseNotAllowedRegionConflict",
                 detail: "The organization is in \(tenant.country) but Enterprise Agreement \(agreement.number) bills to \(agreement.billingCountry).",

@@ -75,6 +75,15 @@ public struct BillingService: Sendable {
         try await considerRecharge(of: tenantId, balanceMinor: stores.ledger.statement(for: tenantId, at: now).figures.balanceMinor)
     }
 
+    /// The balance, when saving `settings` would start a recharge at once (`DOMAIN.md` section
+    /// 4: turned on or the trigger raised, with the balance below the trigger); nil otherwise.
+    public func balanceRechargingAtOnce(if settings: AutoRechargeSettings, for tenantId: TenantId) async throws -> Int64? {
+        let before = try await stores.billing.settings(for: tenantId).autoRecharge
+        guard AutoRechargeSettings.needsJudgement(from: before, to: settings) else { return nil }
+        let balance = try await stores.ledger.statement(for: tenantId, at: clock.now()).figures.balanceMinor
+        return settings.wantsRecharge(atBalance: balance) ? balance : nil
+    }
+
     /// Keeps a new payment method on file for the next recharges: a card the gateway knows, or
     /// one of the tenant's agreements.
     public func setPaymentMethod(_ payment: PurchaseOrder.Payment, for tenantId: TenantId) async throws -> PaymentMethod {
@@ -82,6 +91,25 @@ public struct BillingService: Sendable {
         let method = try await paymentMethod(payment, for: tenant)
         try await stores.billing.savePaymentMethod(method, for: tenantId, at: clock.now())
         return method
+    }
+
+    /// Whether cards go to the sandbox provider (the demo's), whose test numbers a page may list.
+    public var takesSandboxCards: Bool { gateway is SandboxPaymentGateway }
+
+    /// Hands a card as typed to the payment provider and keeps the card it answers as the
+    /// payment method on file; the number goes no further than the provider.
+    public func setCard(_ card: CardEntry, for tenantId: TenantId) async throws -> PaymentMethod {
+        try await setPaymentMethod(.card(token: cardToken(card)), for: tenantId)
+    }
+
+    /// The payment provider's token for a card as typed, to pay with; the number goes no further.
+    public func cardToken(_ card: CardEntry) async throws(BillingError) -> String {
+        do {
+            return try await gateway.token(for: card)
+        } catch {
+            throw BillingError(.invalid, code: "cardNotAccepted", detail: "The payment provider does not accept this card.",
+                               remedy: "Check the number, or use another card.")
+        }
     }
 
     /// Spends credits at once (a call record, say), then judges auto-recharge on the new balance.

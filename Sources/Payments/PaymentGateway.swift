@@ -5,6 +5,10 @@ public protocol PaymentGateway: Sendable {
     /// What may be shown of the card behind `token`; throws `.unknownToken` when there is none.
     func card(forToken token: String) async throws(PaymentGatewayError) -> PaymentMethod.Card
 
+    /// Hands a card as typed to the provider, which keeps it and answers its token; throws
+    /// `.unknownCard` when the provider will not take it.
+    func token(for card: CardEntry) async throws(PaymentGatewayError) -> String
+
     /// Charges the card. A request with an idempotency key the provider has seen returns the
     /// first outcome and charges nothing again: that is what makes a retry safe after a time-out.
     func charge(_ request: ChargeRequest) async throws(PaymentGatewayError) -> ChargeReceipt
@@ -57,6 +61,8 @@ public enum PaymentGatewayError: Error, Hashable, Sendable {
     /// No answer in time: the charge may or may not have happened; retry with the same key.
     case timedOut
     case unknownToken(String)
+    /// The provider does not take this card number.
+    case unknownCard
 }
 
 extension PaymentGateway {
@@ -84,7 +90,7 @@ extension PaymentGateway {
         switch error {
         case let .refused(reason): reason
         case .timedOut: .gatewayUnavailable
-        case .unknownToken: .cardDeclined
+        case .unknownToken, .unknownCard: .cardDeclined
         }
     }
 }

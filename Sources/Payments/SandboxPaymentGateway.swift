@@ -37,11 +37,32 @@ public actor SandboxPaymentGateway: PaymentGateway {
     public private(set) var requestCount = 0
     private var answersToLose = 0
 
+    /// The sandbox's test card numbers, as a provider's test mode lists them, and the token
+    /// each is kept as: any expiry still valid and any security code go.
+    public static let testNumbers: [(number: String, token: String, behaves: String)] = [
+        ("4242 4242 4242 4242", "tok_visa", "a Visa that pays"),
+        ("5555 5555 5555 4444", "tok_mastercard", "a Mastercard that pays"),
+        ("4000 0000 0000 0069", "tok_chargeDeclinedExpiredCard", "a Visa refused as expired when charged"),
+        ("4000 0000 0000 0002", "tok_chargeDeclined", "a Visa that is declined when charged"),
+    ]
+
     public init() {}
 
+    /// A token the sandbox answered for a card entered with its own expiry carries it after
+    /// `~exp`, so that the card shows what was typed and survives a restart of the demo.
     public func card(forToken token: String) throws(PaymentGatewayError) -> PaymentMethod.Card {
-        guard let test = Self.cards[token] else { throw .unknownToken(token) }
-        return test.card
+        let parts = token.split(separator: "~", maxSplits: 1).map(String.init)
+        guard let test = Self.cards[parts.first ?? ""] else { throw .unknownToken(token) }
+        guard parts.count == 2 else { return test.card }
+        let expiry = parts[1].dropFirst(3)
+        guard parts[1].hasPrefix("exp"), expiry.count == 6, let month = Int(expiry.prefix(2)), let year = Int(expiry.suffix(4)), (1...12).contains(month)
+        else { throw .unknownToken(token) }
+        return PaymentMethod.Card(token: token, brand: test.card.brand, lastFour: test.card.lastFour, expiryMonth: month, expiryYear: year)
+    }
+
+    public func token(for card: CardEntry) throws(PaymentGatewayError) -> String {
+        guard let test = Self.testNumbers.first(where: { $0.number.filter(\.isNumber) == card.number }) else { throw .unknownCard }
+        return "\(test.token)~exp\(card.expiryMonth < 10 ? "0" : "")\(card.expiryMonth)\(card.expiryYear)"
     }
 
     public func charge(_ request: ChargeRequest) throws(PaymentGatewayError) -> ChargeReceipt {
@@ -52,7 +73,7 @@ public actor SandboxPaymentGateway: PaymentGateway {
         } else if closed.contains(request.idempotencyKey) {
             throw .refused(.gatewayUnavailable)
         } else {
-            guard let test = Self.cards[request.token] else { throw .unknownToken(request.token) }
+            guard let test = Self.cards[String(request.token.prefix { $0 != "~" })] else { throw .unknownToken(request.token) }
             if test.outcome == .timedOut { throw .timedOut }
             if let refusal = test.outcome {
                 outcome = .failure(refusal)

@@ -46,6 +46,9 @@ final class SimulatedGateway: PaymentGateway {
         return PaymentMethod.Card(token: token, brand: "Visa", lastFour: token == Self.goodToken ? "4242" : "0002", expiryMonth: 12, expiryYear: 2040)
     }
 
+    /// The simulated platform pays with its two tokens; nobody types a card in.
+    func token(for card: CardEntry) throws(PaymentGatewayError) -> String { throw .unknownCard }
+
     func charge(_ request: ChargeRequest) throws(PaymentGatewayError) -> ChargeReceipt {
         enum Fault { case none, noAnswer, lostAnswer, crash, slow }
         let (outcome, fault) = books.withLock { books -> (Result<ChargeReceipt, PaymentGatewayError>?, Fault) in

@@ -312,17 +312,26 @@ def buy_credits(browser):
     browser.page("product-details")
     browser.go("a.button")
     assert browser.find("h1").text.startswith("Checkout")
+    assert "4242 4242 4242 4242" in browser.find("main").text, "the demo says which card pays"
     browser.find("#amount").send_keys("50")
-    browser.find("#pay-card").click()
-    browser.find("#cardToken").clear()
-    browser.find("#cardToken").send_keys("tok_chargeDeclined")
+    new_card(browser, "4000 0000 0000 0002")
     browser.page("checkout")
     browser.go("form.stack button[type=submit]")
-    assert "declined" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+    assert "declined" in browser.find("#card-error").text, "the card's refusal beside the card: %s" % browser.find("#card-error").text
+    assert "correct the fields" in browser.find(".banner.bad").text
     assert browser.find("#amount").get_attribute("value") == "50", "what was entered stays"
     browser.page("checkout-declined")
-    browser.find("#cardToken").clear()
-    browser.find("#cardToken").send_keys("tok_visa")
+    # An amount beyond the bounds is said beside its field, in the form's words, not the API's.
+    browser.find("#amount").clear()
+    browser.find("#amount").send_keys("100001")
+    browser.go("form.stack button[type=submit]")
+    error = browser.find("#amount-error").text
+    assert "between 1.00 USD and 100000.00 USD" in error and "Minor" not in error, error
+    assert browser.find("#amount").get_attribute("aria-invalid") == "true"
+    browser.page("checkout-amount-refused")
+    browser.find("#amount").clear()
+    browser.find("#amount").send_keys("50")
+    new_card(browser, "4242 4242 4242 4242")
     if not browser.find("#autoRecharge").is_selected():
         browser.find("#autoRecharge").click()
     browser.find("#rechargeAmount").clear()
@@ -336,6 +345,96 @@ def buy_credits(browser):
     browser.page("credits-after-purchase")
 
 
+def payment_methods(browser):
+    """Billing > Payment methods: the card on file, the sandbox's test cards, a new card typed as
+    on the card (refused field by field when wrong), kept as its brand, last four and expiry only."""
+    browser.go("nav a[href='/admin/billing/payment-methods']")
+    assert browser.find("h1").text == "Payment methods"
+    assert browser.find("#payment-on-file").text.startswith("Visa ending 4242"), browser.find("#payment-on-file").text
+    assert "4242 4242 4242 4242" in browser.find("#test-cards").text
+    browser.page("payment-methods")
+    for number, expiry, field, words in [("4242 4242 4242 4241", "11/31", "#number-error", "as printed on the card"),
+                                         ("4000 0000 0000 0077", "11/31", "#number-error", "does not accept this card"),
+                                         ("5555 5555 5555 4444", "01/20", "#expiry-error", "expired")]:
+        browser.find("#cardNumber").send_keys(number)
+        browser.find("#cardExpiry").clear()
+        browser.find("#cardExpiry").send_keys(expiry)
+        browser.find("#securityCode").send_keys("123")
+        browser.go("form[action$='/payment-methods/card'] button")
+        assert words in browser.find(field).text, (number, browser.find(field).text)
+        assert browser.find("#cardNumber").get_attribute("value") == "", "the number never comes back to the page"
+        assert number.replace(" ", "") not in browser.driver.page_source
+    browser.page("payment-methods-refused")
+    browser.find("#cardNumber").send_keys("5555 5555 5555 4444")
+    browser.find("#cardExpiry").clear()
+    browser.find("#cardExpiry").send_keys("11/31")
+    browser.find("#securityCode").send_keys("123")
+    browser.go("form[action$='/payment-methods/card'] button")
+    assert "saved" in browser.find(".banner.ok").text
+    assert browser.find("#payment-on-file").text == "Mastercard ending 4444, expires 11/2031", browser.find("#payment-on-file").text
+    browser.page("payment-methods-saved")
+
+
+def save_card(browser, number):
+    browser.open("/admin/billing/payment-methods")
+    browser.find("#cardNumber").send_keys(number)
+    browser.find("#cardExpiry").send_keys("12/30")
+    browser.find("#securityCode").send_keys("123")
+    browser.go("form[action$='/payment-methods/card'] button")
+    assert "saved" in browser.find(".banner.ok").text
+
+
+def save_auto_recharge(browser, recharge, trigger):
+    browser.open("/admin/billing/credits")
+    browser.find("details summary").click()
+    for field, value in [("#rechargeAmount", recharge), ("#triggerAmount", trigger)]:
+        browser.find(field).clear()
+        browser.find(field).send_keys(value)
+    if not browser.find("#enabled").is_selected():
+        browser.find("#enabled").click()
+    browser.go("details form button[type=submit]")
+
+
+def failed_recharge(browser):
+    """A trigger above the balance recharges at once: the page says so, with the amount, before
+    it does. With a card that is declined, the recharge fails; the page shows it in the recharge
+    history, and a banner says what to do while the balance stays below the trigger."""
+    save_card(browser, "4000 0000 0000 0002")
+    browser.open("/admin/billing/credits")
+    before = browser.find("#auto-recharge-status").text
+    save_auto_recharge(browser, "10", "99999")
+    confirmation = browser.find("#recharge-confirmation").text
+    assert "charges 10.00 USD" in confirmation and "at once" in confirmation, confirmation
+    browser.page("auto-recharge-confirm")
+    browser.go("#recharge-confirmation a")
+    assert browser.find("#auto-recharge-status").text == before, "nothing saved without the confirmation"
+    save_auto_recharge(browser, "10", "99999")
+    browser.go("#recharge-confirmation button")
+    assert "saved" in browser.find(".banner.ok").text
+    for _ in range(40):
+        browser.open("/admin/billing/credits")
+        banners = " ".join(browser.texts(".banner.bad"))
+        if "did not go through" in banners:
+            break
+        time.sleep(0.25)
+    assert "the card was declined" in banners and "Payment methods" in banners, banners
+    latest = browser.texts("#recharges + .table-wrap tbody tr")[0]
+    assert "Failed: the card was declined" in latest and "Visa ending 0002" in latest, latest
+    browser.page("credits-recharge-failed")
+    save_auto_recharge(browser, "150", "25.50")
+    assert "saved" in browser.find(".banner.ok").text, "a lower trigger saves without asking"
+    save_card(browser, "4242 4242 4242 4242")
+
+
+def new_card(browser, number, expiry="12/30"):
+    """Chooses A new card at checkout and types it in as on the card."""
+    browser.find("#pay-card").click()
+    browser.find("#cardNumber").send_keys(number)
+    browser.find("#cardExpiry").clear()
+    browser.find("#cardExpiry").send_keys(expiry)
+    browser.find("#securityCode").send_keys("123")
+
+
 def buy_with_an_agreement(browser):
     """A Volume Licensing tenant pays with one of its agreements and a PO number; an agreement
     billed in another country is not offered."""
@@ -347,8 +446,7 @@ def buy_with_an_agreement(browser):
     browser.find("#pay-agreement").click()
     browser.driver.find_element(By.CSS_SELECTOR, "#agreement option[value='EA-2']").click()
     browser.find("#purchaseOrder").send_keys("PO-4711")
-    if browser.find("#autoRecharge").is_selected():
-        browser.find("#autoRecharge").click()
+    assert not browser.find("#autoRecharge").is_selected(), "auto-recharge is not ticked with empty amounts: adding funds alone just works"
     browser.page("checkout-agreement")
     browser.go("form.stack button[type=submit]")
     assert "Order placed" in browser.find(".banner.ok").text
@@ -365,6 +463,9 @@ def post_usage_banner(browser):
     browser.sign_in("megan@contoso.com")
     banners = browser.texts(".banner.warn")
     assert "The balance will refill itself and post-usage billing will not start: turn auto-recharge off." in banners, banners
+    note = browser.find("#funding-advice + p").text
+    assert "does not buy credits here" in note, "no funding advice for a tenant that may not buy: %s" % note
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, ".advice"), "no recommended amounts"
     browser.page("credits-nce-auto-recharge-on")
 
 
@@ -444,6 +545,8 @@ def run(browser):
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00"
     assert browser.find("#triggerAmount").get_attribute("value") == "25.50"
     assert browser.find("#enabled").is_selected()
+    status = browser.find("#auto-recharge-status").text
+    assert status == "Auto-recharge is on: 150.00 USD when the balance falls below 25.50 USD.", "the settings in a sentence, outside the form: " + status
     browser.page("auto-recharge-saved")
 
     # A refusal: an amount that is not one, said beside the form, nothing saved.
@@ -451,6 +554,7 @@ def run(browser):
     browser.find("#rechargeAmount").send_keys("lots")
     browser.go("details form button[type=submit]")
     assert "must be an amount in USD" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+    assert "150.00 USD" in browser.find("#auto-recharge-status").text, "the status says what is saved, not what was typed"
     browser.page("auto-recharge-refused")
     browser.open("/admin/billing/credits")
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00", "the refused change left the settings as they were"
@@ -470,6 +574,7 @@ def run(browser):
     assert browser.find("#rechargeAmount").get_attribute("value") + " USD" == recharge
 
     buy_credits(browser)
+    payment_methods(browser)
     assign_licenses(browser)
     usage_report(browser)
 
@@ -479,6 +584,8 @@ def run(browser):
     rows = browser.texts("main table tbody tr")
     assert any("megan@contoso.com" in row and "failed" in row and "SMTP_HOST" in row for row in rows), rows
     browser.page("notifications")
+
+    failed_recharge(browser)
 
     # On a narrow screen the page still fits: no sideways scrolling of the page itself.
     browser.driver.set_window_size(390, 844)
@@ -503,6 +610,11 @@ def run(browser):
     browser.sign_in("adele@contoso.com")
     browser.page("credits-as-teams-administrator")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#rechargeAmount"), "no form for a role that cannot buy"
+    browser.open("/admin/billing/purchase-services/communications-credits")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "a.button"), "no Buy button for a role that cannot buy"
+    assert "Billing or Global Administrator can buy" in browser.find("main").text
+    browser.open("/admin/billing/payment-methods")
+    assert browser.find("#payment-on-file").text.startswith("Visa ending 4242") and not browser.driver.find_elements(By.CSS_SELECTOR, "#cardNumber")
     browser.sign_out()
     buy_with_an_agreement(browser)
     refusals_before_any_form(browser)

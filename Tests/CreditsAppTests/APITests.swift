@@ -85,6 +85,10 @@ struct APITests {
             let conflict = try await send(client, .post, "/v1/tenants/ea/credits/purchases", agreement, key: "a", expect: .forbidden)
             #expect(conflict["code"] as? String == "purchaseNotAllowedRegionConflict")
             #expect((conflict["remedy"] as? String)?.contains("support ticket") == true)
+            // Its only agreement bills abroad: no way to buy, by card either, and the API says so as the page does.
+            #expect(try await send(client, .get, "/v1/tenants/ea/credits/eligibility", expect: .ok)["allowed"] as? Bool == false)
+            #expect(try await send(client, .post, "/v1/tenants/ea/credits/purchases", card, key: "card", expect: .forbidden)["code"] as? String
+                    == "purchaseNotAllowedRegionConflict")
             let eligibility = try await send(client, .get, "/v1/tenants/nce/credits/eligibility", expect: .ok)
             #expect(eligibility["allowed"] as? Bool == false)
 

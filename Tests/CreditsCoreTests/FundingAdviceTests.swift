@@ -36,7 +36,7 @@ import Testing
         #expect(recharge.amountMinor == 27_000 && recharge.targetDays == 30 && recharge.targetMinor == 27_000 && recharge.lifetimeDays == 366)
         #expect(recharge.spendableBeforeExpiryMinor == 73_200 - 6_300 && recharge.limitedBy == .target)
         #expect(advice.lots.map(\.forfeitMinor) == [0] && advice.lots[0].usedUpOn == CivilDate(year: 2027, month: 4, day: 10))
-        #expect(advice.forecastForfeitMinor == 0)
+        #expect(advice.forecastForfeitMinor == 0 && advice.recommendsAmounts)
     }
 
     @Test func slowSpendForfeitsWhatCannotBeSpentAndCapsTheRecharge() throws {
@@ -77,6 +77,7 @@ import Testing
         #expect(advice.trigger.amountMinor == 100 && advice.trigger.neededMinor == 0)
         #expect(advice.recharge.amountMinor == 100 && advice.recharge.limitedBy == .minimumPurchase)
         #expect(advice.lots[0].forfeitMinor == 2_000)
+        #expect(!advice.recommendsAmounts, "the smallest purchase is a bound, not advice: the page offers no amounts")
     }
 
     @Test func noFullDayNoAdviceAndCoverDaysAreBounded() throws {

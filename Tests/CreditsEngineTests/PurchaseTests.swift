@@ -174,6 +174,15 @@ struct PurchaseTests {
         #expect(await billing.gateway.requestCount == 0)
         #expect(try await billing.service.eligibility(of: billing.tenant, agreementNumber: "EA-2")?.code == "purchaseNotAllowedRegionConflict")
         #expect(try await billing.service.eligibility(of: billing.tenant, agreementNumber: "EA-1") == nil)
+        #expect(try await billing.service.eligibility(of: billing.tenant) == nil, "a card, while one agreement bills at home")
+    }
+
+    @Test("A Volume Licensing tenant none of whose agreements bills to its country cannot buy by card either")
+    func cardDoesNotLiftARegionConflict() async throws {
+        let billing = try await Billing(channel: .volumeLicensing, country: "DE", agreements: [("EA-7", "FR")])
+        #expect(try await billing.service.eligibility(of: billing.tenant)?.code == "purchaseNotAllowedRegionConflict")
+        await expectRefusal("purchaseNotAllowedRegionConflict") { try await billing.buy(10_00) }
+        #expect(await billing.gateway.requestCount == 0, "the card was never charged")
     }
 
     @Test("A purchase interrupted after the charge is finished on restart: one charge, one lot, one invoice")
