@@ -91,11 +91,13 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Stops serving at once, as a process that dies: no connection is lent afterwards, so
-    /// nothing asked afterwards reaches the database (the simulation's crashes), and the
-    /// connections close, with the work locks they held.
+    /// nothing asked afterwards reaches the database (the simulation's crashes); `close()` then
+    /// closes the connections, with the work locks they held. The connections are not torn
+    /// from under the work that holds them here: a connection the pool force-closes while it is
+    /// lent can leave that work waiting for ever (seen as a hung simulation on PostgreSQL);
+    /// instead that work fails at its next lease and gives its connection back.
     public func abandon() {
         connections.abandon()
-        running.cancel()
     }
 
     /// Leases connections from the client until abandoned.
