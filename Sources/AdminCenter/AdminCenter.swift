@@ -72,3 +72,8 @@ struct PageFrame {
         csrfToken = context.session?.csrfToken ?? ""
     }
 }
+
+extension BillingError {
+    /// What a page says of a refusal: what happened, then what to do.
+    var inWords: String { [detail, remedy].compactMap { $0 }.joined(separator: " ") }
+}

@@ -84,7 +84,7 @@ struct CreditsPages {
         switch error.code {
         case "invalidRechargeAmount": return "'Recharge with' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
         case "invalidTriggerAmount": return "'When the balance falls below' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
-        default: return [error.detail, error.remedy].compactMap { $0 }.joined(separator: " ")
+        default: return error.inWords
         }
     }
 

@@ -57,10 +57,10 @@ struct PaymentMethodPages {
                 return Response.redirect(to: "/admin/billing/payment-methods?saved=1", type: .normal)
             } catch let error as BillingError {
                 switch error.code {
-                case "invalidCardNumber", "cardNotAccepted": page.numberError = [error.detail, error.remedy].compactMap { $0 }.joined(separator: " ")
+                case "invalidCardNumber", "cardNotAccepted": page.numberError = error.inWords
                 case "invalidCardExpiry": page.expiryError = error.detail
                 case "invalidSecurityCode": page.codeError = error.detail
-                default: page.error = [error.detail, error.remedy].compactMap { $0 }.joined(separator: " ")
+                default: page.error = error.inWords
                 }
                 return pages.render("payment-methods", page, status: .unprocessableContent)
             }
@@ -75,7 +75,7 @@ struct PaymentMethodPages {
                 _ = try await billing.setPaymentMethod(.agreement(number: form["agreement"] ?? "", purchaseOrder: page.purchaseOrder), for: tenantId)
                 return Response.redirect(to: "/admin/billing/payment-methods?saved=1", type: .normal)
             } catch let error as BillingError {
-                page.error = [error.detail, error.remedy].compactMap { $0 }.joined(separator: " ")
+                page.error = error.inWords
                 return pages.render("payment-methods", page, status: .unprocessableContent)
             }
         }

@@ -92,13 +92,12 @@ struct PurchasePages {
 
     /// Puts a refusal of the order beside the field it is about, or above the form.
     static func show(_ error: BillingError, on page: inout CheckoutPage) {
-        let words = [error.detail, error.remedy].compactMap { $0 }.joined(separator: " ")
         switch error.code {
         case "unknownCardToken", "paymentDeclined", "paymentCardExpired", "cardNotAccepted", "invalidCardNumber":
-            (page.cardError, page.fieldsToCorrect) = (words, true)
+            (page.cardError, page.fieldsToCorrect) = (error.inWords, true)
         case "invalidCardExpiry": (page.expiryError, page.fieldsToCorrect) = (error.detail, true)
         case "invalidSecurityCode": (page.codeError, page.fieldsToCorrect) = (error.detail, true)
-        default: page.error = words
+        default: page.error = error.inWords
         }
     }
 

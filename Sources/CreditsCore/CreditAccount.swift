@@ -56,7 +56,7 @@ public struct CreditAccount: Sendable {
     public mutating func know(lots: [Lot]) {
         for lot in lots where !hasLot(lot.id) {
             if lot.isLive {
-                liveLots.insert(lot, at: liveLots.firstIndex { Lot.consumedBefore(lot, $0) } ?? liveLots.endIndex)
+                insertLive(lot)
             } else {
                 spentLots[lot.id] = lot
             }
@@ -270,12 +270,16 @@ public struct CreditAccount: Sendable {
 
     private mutating func addLot(id: LotId, source: Lot.Source, amountMinor: Int64, at now: Instant, into draft: inout TransactionDraft) -> LotId {
         let lot = Lot.bought(id: id, source: source, amountMinor: amountMinor, at: now)
-        let index = liveLots.firstIndex { Lot.consumedBefore(lot, $0) } ?? liveLots.endIndex
-        liveLots.insert(lot, at: index)
+        insertLive(lot)
         changes.lots[lot.id] = lot
         draft.post(.funding, lot: lot.id, -amountMinor)
         draft.post(.lotFree, lot: lot.id, amountMinor)
         return lot.id
+    }
+
+    /// Puts a lot among the live ones in its place in the order of use.
+    private mutating func insertLive(_ lot: Lot) {
+        liveLots.insert(lot, at: liveLots.firstIndex { Lot.consumedBefore(lot, $0) } ?? liveLots.endIndex)
     }
 
     /// Takes up to `amountMinor` from the free funds, oldest lot first.
@@ -388,9 +392,7 @@ public struct CreditAccount: Sendable {
     /// Returns consumed funds to a lot: free again, or forfeited at once where the lot has
     /// expired since (its free funds would have been).
     private mutating func giveBack(_ amountMinor: Int64, to lotId: LotId, at now: Instant, into draft: inout TransactionDraft) {
-        if let spent = spentLots.removeValue(forKey: lotId) {
-            liveLots.insert(spent, at: liveLots.firstIndex { Lot.consumedBefore(spent, $0) } ?? liveLots.endIndex)
-        }
+        if let spent = spentLots.removeValue(forKey: lotId) { insertLive(spent) }
         let index = liveLots.firstIndex { $0.id == lotId }!
         let expired = liveLots[index].isExpired(at: now)
         updateLot(at: index) {
