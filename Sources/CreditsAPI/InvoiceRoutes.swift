@@ -53,12 +53,12 @@ struct InvoicePage {
 
     init(invoice: Invoice, tenant: Tenant) {
         number = invoice.number
-        issued = ISO8601.formatDate(invoice.issuedAt)
+        issued = ReadableDate.day(invoice.issuedAt)
         tenantName = tenant.name
         tenantId = tenant.id.rawValue
         country = tenant.country.rawValue
         description = invoice.kind == .purchase ? "Communications Credits: funds added" : "Communications Credits: auto-recharge"
-        amount = MoneyText.withCode(invoice.amountMinor, invoice.currency)
+        amount = MoneyText.forPeople(invoice.amountMinor, invoice.currency)
         paymentMethod = invoice.paymentMethod.description
         lotId = invoice.lotId.description
     }

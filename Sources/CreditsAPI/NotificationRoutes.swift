@@ -16,7 +16,8 @@ struct NotificationRoutes {
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let limit = try request.limit()
             let records = try await stores.notifications.notifications(for: tenant.id, before: request.beforeCursor(), limit: limit)
-            return NotificationList(records, tenantName: tenant.name, limit: limit)
+            let kept = try await stores.notifications.mailbox(of: tenant.id, deliveryIds: records.flatMap { $0.deliveries.map(\.id) })
+            return NotificationList(records, keptInMailbox: Set(kept.keys), tenantName: tenant.name, limit: limit)
         }
         let hooks = router.group("v1/tenants/:tenantId/webhooks")
         hooks.post { request, context in
@@ -79,12 +80,14 @@ struct NotificationList: ResponseEncodable {
         let attempts: Int64
         let lastError: String?
         let finishedAt: String?
+        /// No mail relay is configured: the email was kept in the local mailbox, not sent.
+        let keptInLocalMailbox: Bool
     }
 
     let notifications: [NotificationBody]
     let next: Int64?
 
-    init(_ records: [NotificationRecord], tenantName: String, limit: Int) {
+    init(_ records: [NotificationRecord], keptInMailbox: Set<Int64>, tenantName: String, limit: Int) {
         notifications = records.map { record in
             let notification = record.notification
             return NotificationBody(
@@ -93,7 +96,8 @@ struct NotificationList: ResponseEncodable {
                 currency: notification.currency.code,
                 deliveries: record.deliveries.map { delivery in
                     DeliveryBody(channel: delivery.recipient.channel, recipient: delivery.recipient.address, state: delivery.state.rawValue,
-                                 attempts: delivery.attempts, lastError: delivery.lastError, finishedAt: delivery.finishedAt.map(ISO8601.format))
+                                 attempts: delivery.attempts, lastError: delivery.lastError, finishedAt: delivery.finishedAt.map(ISO8601.format),
+                                 keptInLocalMailbox: keptInMailbox.contains(delivery.id))
                 })
         }
         next = records.count == limit ? records.last?.notification.id : nil

@@ -22,7 +22,7 @@ public enum PurchaseEligibility {
         if let agreement = judged.first, judged.allSatisfy({ $0.billingCountry != tenant.country }) {
             return BillingError(
                 .notAllowed, code: "purchaseNotAllowedRegionConflict",
-                detail: "The organization is in \(tenant.country) but Enterprise Agreement \(agreement.number) bills to \(agreement.billingCountry).",
+                detail: "The organization is in \(tenant.country.name) but Enterprise Agreement \(agreement.number) bills to \(agreement.billingCountry.name).",
                 remedy: "Open a support ticket from the admin center; support can work with you to mitigate this until a permanent solution is in place.")
         }
         return nil

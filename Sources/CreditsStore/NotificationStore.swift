@@ -12,6 +12,10 @@ public protocol NotificationStore: Sendable {
     /// attempt, so that another sender leaves them alone while this one sends.
     func claimDueDeliveries(at now: Instant, limit: Int) async throws -> [NotificationDelivery]
     func recordDelivered(_ deliveryId: Int64, at now: Instant) async throws
+    /// Records an email copy delivered to the local mailbox, keeping the message, in one write.
+    func keepInMailbox(_ deliveryId: Int64, message: MailboxMessage, at now: Instant) async throws
+    /// The messages kept in the local mailbox for those of `deliveryIds` that are the tenant's.
+    func mailbox(of tenantId: TenantId, deliveryIds: [Int64]) async throws -> [Int64: KeptMail]
     /// A failed attempt: tried again at `retryAt`, or failed for good when it is nil.
     func recordFailure(_ deliveryId: Int64, error: String, retryAt: Instant?, at now: Instant) async throws
     /// Notes a notification for each lot with funds whose expiry notice (`CreditAlerts`) is due.

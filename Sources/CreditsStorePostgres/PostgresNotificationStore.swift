@@ -72,6 +72,34 @@ public final class PostgresNotificationStore: NotificationStore {
         }
     }
 
+    public func keepInMailbox(_ deliveryId: Int64, message: MailboxMessage, at now: Instant) async throws {
+        let logger = database.logger
+        try await database.transaction { c in
+            try await c.run("""
+                WITH delivered AS (
+                    UPDATE notification_delivery SET state = 'delivered', finished_at = \(now.millisecondsSinceEpoch), last_error = NULL
+                    WHERE id = \(deliveryId) AND state = 'pending' RETURNING id)
+                INSERT INTO mailbox_message (delivery_id, subject, text, html) SELECT id, \(message.subject), \(message.text), \(message.html) FROM delivered
+                """, logger: logger)
+        }
+    }
+
+    public func mailbox(of tenantId: TenantId, deliveryIds: [Int64]) async throws -> [Int64: KeptMail] {
+        let logger = database.logger
+        return try await database.read { c in
+            var messages: [Int64: KeptMail] = [:]
+            for try await (id, subject, text, html, recipient, keptAt) in try await c.query("""
+                SELECT m.delivery_id, m.subject, m.text, m.html, d.address, d.finished_at FROM mailbox_message m
+                JOIN notification_delivery d ON d.id = m.delivery_id JOIN notification n ON n.id = d.notification_id
+                WHERE n.tenant_id = \(tenantId.rawValue) AND m.delivery_id = ANY(\(deliveryIds))
+                """, logger: logger).decode((Int64, String, String, String, String, Int64).self) {
+                messages[id] = KeptMail(recipient: recipient, keptAt: Instant(millisecondsSinceEpoch: keptAt),
+                                        message: MailboxMessage(subject: subject, text: text, html: html))
+            }
+            return messages
+        }
+    }
+
     public func recordFailure(_ deliveryId: Int64, error: String, retryAt: Instant?, at now: Instant) async throws {
         let logger = database.logger
         try await database.transaction { c in

@@ -378,6 +378,15 @@ enum PostgresSchema {
             );
             CREATE INDEX directory_number_by_tenant ON directory_number(tenant_id, identity);
             """),
+        // The local mailbox: an email copy as it would have been sent, when no relay is configured.
+        ("7-mailbox", """
+            CREATE TABLE mailbox_message (
+                delivery_id BIGINT PRIMARY KEY REFERENCES notification_delivery(id),
+                subject TEXT NOT NULL,
+                text TEXT NOT NULL,
+                html TEXT NOT NULL
+            );
+            """),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -408,6 +417,6 @@ enum PostgresSchema {
         ("credit_hold_allocation", nil), ("journal_transaction", "journal_transaction_id"), ("journal_entry", nil), ("rate", nil),
         ("call_session", nil), ("call_answer", nil), ("minute_pool", nil), ("usage_record", nil), ("post_usage_invoice", "post_usage_invoice"),
         ("access_token", nil), ("admin_password", nil), ("admin_session", nil), ("idempotent_answer", nil), ("notification", "notification"),
-        ("notification_delivery", "notification_delivery"), ("webhook", nil),
+        ("notification_delivery", "notification_delivery"), ("mailbox_message", nil), ("webhook", nil),
     ]
 }

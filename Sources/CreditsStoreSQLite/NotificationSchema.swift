@@ -51,5 +51,16 @@ enum NotificationSchema {
                 CREATE INDEX webhook_by_tenant ON webhook(tenant_id, created_at);
                 """)
         }
+        // The local mailbox: an email copy as it would have been sent, when no relay is configured.
+        migrator.registerMigration("notifications-2") { db in
+            try db.execute(sql: """
+                CREATE TABLE mailbox_message (
+                    delivery_id INTEGER PRIMARY KEY REFERENCES notification_delivery(id),
+                    subject TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    html TEXT NOT NULL
+                );
+                """)
+        }
     }
 }

@@ -67,6 +67,31 @@ public final class SQLiteNotificationStore: NotificationStore {
         }
     }
 
+    public func keepInMailbox(_ deliveryId: Int64, message: MailboxMessage, at now: Instant) async throws {
+        try await database.write { db in
+            try db.execute(sql: """
+                UPDATE notification_delivery SET state = 'delivered', finished_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'
+                """, arguments: [now.millisecondsSinceEpoch, deliveryId])
+            guard db.changesCount == 1 else { return }
+            try db.execute(sql: "INSERT INTO mailbox_message (delivery_id, subject, text, html) VALUES (?, ?, ?, ?)",
+                           arguments: [deliveryId, message.subject, message.text, message.html])
+        }
+    }
+
+    public func mailbox(of tenantId: TenantId, deliveryIds: [Int64]) async throws -> [Int64: KeptMail] {
+        try await database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.delivery_id, m.subject, m.text, m.html, d.address, d.finished_at FROM mailbox_message m
+                JOIN notification_delivery d ON d.id = m.delivery_id JOIN notification n ON n.id = d.notification_id
+                WHERE n.tenant_id = ? AND m.delivery_id IN (SELECT value FROM json_each(?))
+                """, arguments: [tenantId.rawValue, "[" + deliveryIds.map(String.init).joined(separator: ",") + "]"])
+            return Dictionary(uniqueKeysWithValues: rows.map { row in
+                (row[0] as Int64, KeptMail(recipient: row[4], keptAt: Instant(millisecondsSinceEpoch: row[5]),
+                                           message: MailboxMessage(subject: row[1], text: row[2], html: row[3])))
+            })
+        }
+    }
+
     public func recordFailure(_ deliveryId: Int64, error: String, retryAt: Instant?, at now: Instant) async throws {
         try await database.write { db in
             if let retryAt {

@@ -17,7 +17,7 @@ public struct NotificationDispatcher: Sendable {
     /// Copies on their way at once: the relay's round trips overlap, and no relay is flooded.
     static let concurrentSends = 8
 
-    /// Without `mail`, email copies are recorded as failed, saying no relay is configured.
+    /// Without `mail`, email copies go to the local mailbox, where the admin center shows them.
     public init(stores: Stores, mail: Mailer?, webhooks: WebhookSender = WebhookSender(), clock: any CreditsClock, logger: Logger) {
         self.init(stores: stores, courier: NetworkCourier(mail: mail, webhooks: webhooks), clock: clock, logger: logger)
     }
@@ -67,8 +67,11 @@ public struct NotificationDispatcher: Sendable {
     /// Sends one copy and records what became of it; true when it was delivered.
     private func deliver(_ delivery: NotificationDelivery, to tenant: Addressee) async throws -> Bool {
         do {
-            try await send(delivery, to: tenant)
-            try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
+            if let kept = try await send(delivery, to: tenant) {
+                try await stores.notifications.keepInMailbox(delivery.id, message: kept, at: clock.now())
+            } else {
+                try await stores.notifications.recordDelivered(delivery.id, at: clock.now())
+            }
             Self.count(delivery, outcome: "delivered")
             return true
         } catch {
@@ -97,17 +100,19 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
-    private func send(_ delivery: NotificationDelivery, to tenant: Addressee) async throws {
+    /// The message to keep in the local mailbox, when the copy went there rather than out.
+    private func send(_ delivery: NotificationDelivery, to tenant: Addressee) async throws -> MailboxMessage? {
         let text = NotificationText(delivery.notification, tenantName: tenant.name, postUsage: tenant.postUsage)
         switch delivery.recipient {
         case let .email(address):
-            try await courier.email(text, of: delivery.notification, to: address)
+            return try await courier.email(text, of: delivery.notification, to: address)
         case let .webhook(id):
             let hooks = try await stores.notifications.webhooks(of: delivery.notification.tenantId)
             guard let webhook = hooks.first(where: { $0.id == id }) else {
                 throw DeliveryFailure(description: "The webhook \(id) was removed.", isPermanent: true)
             }
             try await courier.post(delivery.notification, summary: text.subject, to: webhook)
+            return nil
         }
     }
 
@@ -120,18 +125,20 @@ public struct NotificationDispatcher: Sendable {
 /// Carries one copy of a notification to its recipient, or throws why not (`DeliveryFailure`
 /// says whether to try again): over the network in service, simulated in `Simulation`.
 public protocol NotificationCourier: Sendable {
-    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws
+    /// Returns the message when it is to be kept in the local mailbox instead of sent.
+    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws -> MailboxMessage?
     func post(_ notification: CreditNotification, summary: String, to webhook: Webhook) async throws
 }
 
-/// Email through the SMTP relay, webhooks over HTTP.
+/// Email through the SMTP relay (into the local mailbox without one), webhooks over HTTP.
 struct NetworkCourier: NotificationCourier {
     let mail: Mailer?
     let webhooks: WebhookSender
 
-    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws {
-        guard let mail else { throw DeliveryFailure(description: "No mail relay is configured (SMTP_HOST).", isPermanent: true) }
+    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws -> MailboxMessage? {
+        guard let mail else { return MailboxMessage(subject: text.subject, text: text.text, html: text.html) }
         try await mail.send(text, of: notification, to: address)
+        return nil
     }
 
     func post(_ notification: CreditNotification, summary: String, to webhook: Webhook) async throws {

@@ -10,8 +10,8 @@ public struct NotificationText: Hashable, Sendable {
     /// balance means (no subject depends on it).
     public init(_ notification: CreditNotification, tenantName: String, postUsage: PostUsageStatus = .prepaid) {
         let currency = notification.currency
-        func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
-        let when = ISO8601.format(notification.occurredAt)
+        func money(_ amountMinor: Int64) -> String { MoneyText.forPeople(amountMinor, currency) }
+        let when = ReadableDate.minute(notification.occurredAt) + " UTC"
         let balance = "The balance is now \(money(notification.balanceMinor))."
         switch notification.event {
         case let .rechargeSucceeded(_, amount):
@@ -19,7 +19,7 @@ public struct NotificationText: Hashable, Sendable {
             paragraphs = [
                 "Auto-recharge added \(money(amount)) to the Communications Credits of \(tenantName) at \(when).",
                 balance,
-                "Nothing to do. These funds expire 12 months after today; the invoice is under Billing > Your products > Communications Credits.",
+                "Nothing to do. These funds expire 12 months after today; the invoice is under Billing > Invoices.",
             ]
         case let .rechargeFailed(_, amount, reason):
             let error = reason.error
@@ -54,30 +54,30 @@ public struct NotificationText: Hashable, Sendable {
         case let .lotExpiring(lot, remaining, expiresAt, days):
             subject = "\(tenantName): \(money(remaining)) of Communications Credits expire in \(days) days"
             paragraphs = [
-                "\(money(remaining)) of the Communications Credits of \(tenantName) (lot \(lot)) expire on \(ISO8601.formatDate(expiresAt)). Funds are forfeited when they expire, and are not refunded.",
+                "\(money(remaining)) of the Communications Credits of \(tenantName) (lot \(lot)) expire on \(ReadableDate.day(expiresAt)). Funds are forfeited when they expire, and are not refunded.",
                 balance,
                 "What to do: nothing if calls will use them by then; otherwise keep the next purchase or recharge small.",
             ]
         case let .conferencingPoolUsed(month, percent):
             subject = "\(tenantName): \(percent) % of this month's conferencing dial-out minutes used"
             paragraphs = [
-                "\(tenantName) has used \(percent) % of its conferencing dial-out minutes for \(month).",
+                "\(tenantName) has used \(percent) % of its conferencing dial-out minutes for \(ReadableDate.month(month)).",
                 percent >= 100
                     ? "Dial-out calls are now paid from Communications Credits until the minutes renew on the first of next month. \(balance)"
                     : "When the minutes run out, dial-out calls are paid from Communications Credits. \(balance)",
                 "What to do: make sure the balance covers the rest of the month, or turn on auto-recharge.",
             ]
         case let .postUsageInvoiceIssued(invoice, amount, month):
-            subject = "\(tenantName): post-usage invoice for \(month): \(money(amount))"
+            subject = "\(tenantName): post-usage invoice for \(ReadableDate.month(month)): \(money(amount))"
             paragraphs = [
-                "Invoice \(invoice) bills \(tenantName) \(money(amount)) for calls in \(month) made after the Communications Credits balance was used up.",
+                "Invoice \(invoice) bills \(tenantName) \(money(amount)) for calls in \(ReadableDate.month(month)) made after the Communications Credits balance was used up.",
                 balance,
                 "Nothing to do: it is billed with your subscription.",
             ]
         case let .unlicensedUse(day, usageId):
             subject = "\(tenantName): calls of users without the license they need were charged"
             paragraphs = [
-                "On \(ISO8601.formatDate(day.instant())), the telephony platform reported calls of \(tenantName) (the first: \(usageId)) by users who lack Communications Credits or a calling plan. The calls took place, so the credits paid for them; the usage report marks them as unlicensed use.",
+                "On \(ReadableDate.day(day)), the telephony platform reported calls of \(tenantName) (the first: \(usageId)) by users who lack Communications Credits or a calling plan. The calls took place, so the credits paid for them; the usage report marks them as unlicensed use.",
                 balance,
                 "What to do: assign the missing licenses under Users > Active users, or find out why these users could place such calls.",
             ]

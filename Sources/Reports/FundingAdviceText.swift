@@ -9,12 +9,12 @@ public struct FundingAdviceText: Sendable {
         self.advice = advice
     }
 
-    private func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, advice.currency) }
+    private func money(_ amountMinor: Int64) -> String { MoneyText.forPeople(amountMinor, advice.currency) }
 
     public var dailySpend: String {
         let spend = advice.spend
         return "\(money(spend.totalMinor)) was spent from the credits in the \(spend.days) full day\(spend.days == 1 ? "" : "s") "
-            + "from \(ISO8601.formatDate(spend.firstDay)) to \(ISO8601.formatDate(spend.lastDay)): \(money(spend.meanMinor)) a day on average, "
+            + "from \(ReadableDate.day(spend.firstDay)) to \(ReadableDate.day(spend.lastDay)): \(money(spend.meanMinor)) a day on average, "
             + "and no more than \(money(spend.p95Minor)) on 95 % of days (day \(spend.p95Rank) of \(spend.days) from the least spent)."
     }
 
@@ -23,7 +23,7 @@ public struct FundingAdviceText: Sendable {
         guard let days = runway.days, let date = runway.runsOutOn else {
             return "Nothing was spent from the credits in those days: at that rate the balance of \(money(runway.balanceMinor)) does not run out."
         }
-        return "The balance of \(money(runway.balanceMinor)) at \(money(advice.spend.meanMinor)) a day lasts \(days) day\(days == 1 ? "" : "s"), to \(ISO8601.formatDate(date))."
+        return "The balance of \(money(runway.balanceMinor)) at \(money(advice.spend.meanMinor)) a day lasts \(days) day\(days == 1 ? "" : "s"), to \(ReadableDate.day(date))."
     }
 
     public var trigger: String {
@@ -53,9 +53,9 @@ public struct FundingAdviceText: Sendable {
     }
 
     public func lot(_ forecast: FundingAdvice.LotForecast) -> String {
-        let head = "Lot \(forecast.lotId): \(money(forecast.remainingMinor)) left, expiring \(ISO8601.formatDate(forecast.expiresAt))"
+        let head = "Lot \(forecast.lotId): \(money(forecast.remainingMinor)) left, expiring \(ReadableDate.day(forecast.expiresAt))"
         if let usedUpOn = forecast.usedUpOn {
-            return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, it is used up by \(ISO8601.formatDate(usedUpOn)): nothing forfeited."
+            return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, it is used up by \(ReadableDate.day(usedUpOn)): nothing forfeited."
         }
         return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, \(money(forecast.spendableMinor)) of it is spent "
             + "by then: \(money(forecast.forfeitMinor)) forecast to be forfeited."

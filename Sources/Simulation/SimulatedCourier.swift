@@ -29,8 +29,9 @@ final class SimulatedCourier: NotificationCourier {
         state.withLock { $0.faultsOn = on }
     }
 
-    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws {
+    func email(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws -> MailboxMessage? {
         try deliver(Copy(notificationId: notification.id, recipient: "email:\(address)"))
+        return nil
     }
 
     func post(_ notification: CreditNotification, summary: String, to webhook: Webhook) async throws {

@@ -64,7 +64,7 @@ struct APITests {
             let id = invoices.first?["id"] as? Int ?? 0
             try await client.execute(uri: "/v1/tenants/northwind/credits/invoices/\(id)", method: .get, headers: [.accept: "text/html"]) { response in
                 #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-                #expect(String(buffer: response.body).contains("250.00 USD"))
+                #expect(String(buffer: response.body).contains("$250.00"))
             }
             let transactions = try await send(client, .get, "/v1/tenants/northwind/credits/transactions", expect: .ok)["transactions"] as? [[String: Any]]
             #expect(transactions?.map { $0["kind"] as? String } == ["purchase"])

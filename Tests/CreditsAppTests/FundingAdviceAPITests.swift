@@ -41,7 +41,7 @@ struct FundingAdviceAPITests {
             #expect(spend["totalMinor"] as? Int == 4 * charge)
             #expect(spend["meanMinor"] as? Int == Int((Double(4 * charge) / 3).rounded()))
             #expect(spend["p95Minor"] as? Int == 3 * charge && spend["p95Rank"] as? Int == 3)
-            #expect((spend["basis"] as? String)?.contains("in the 3 full days from 2027-01-10 to 2027-01-12") == true)
+            #expect((spend["basis"] as? String)?.contains("in the 3 full days from 10 Jan 2027 to 12 Jan 2027") == true)
 
             let balance = 500 - 5 * charge
             let runway = try #require(advice["runway"] as? [String: Any])

@@ -68,6 +68,30 @@ import Testing
         #expect(MoneyText.decimal(Int64.min, .usd) == "-92233720368547758.08")
     }
 
+    @Test func showsMoneyForPeople() {
+        #expect(MoneyText.forPeople(150_000, .usd) == "$1,500.00")
+        #expect(MoneyText.forPeople(-5, .eur) == "-€0.05")
+        #expect(MoneyText.forPeople(99_999, .usd) == "$999.99")
+        #expect(MoneyText.forPeople(123_456_789, .jpy) == "¥123,456,789")
+        #expect(MoneyText.forPeople(100_000, Currency(code: "CHF")!) == "1,000.00 CHF")
+        #expect(MoneyText.forPeople(1_234_567, Currency(code: "KWD")!) == "1,234.567 KWD")
+        #expect(MoneyText.forPeople(250_00, Currency(code: "CAD")!) == "CA$250.00")
+        #expect(MoneyText.forPeople(Int64.min, .usd) == "-$92,233,720,368,547,758.08")
+        #expect(MoneyText.forPeople(0, .usd) == "$0.00")
+        #expect(MoneyText.forPeople(micros: 10_500, .usd) == "$0.0105")
+        #expect(MoneyText.forPeople(micros: 20_000, .usd) == "$0.02")
+        #expect(MoneyText.forPeople(micros: 1_234_000_000, .eur) == "€1,234.00")
+        #expect(MoneyText.forPeople(micros: 1_500_000, .jpy) == "¥1.5")
+        #expect(MoneyText.forPeople(micros: 3_000_000, .jpy) == "¥3")
+        #expect(MoneyText.forPeople(micros: Rate.maximumMicros, .usd) == "$1,000,000.00")
+    }
+
+    @Test func showsDatesForPeople() {
+        #expect(ReadableDate.day(CivilDate(year: 2026, month: 12, day: 3)) == "3 Dec 2026")
+        #expect(ReadableDate.minute(ISO8601.parse("2027-01-09T07:05:59.999Z")!) == "9 Jan 2027, 07:05")
+        #expect(ReadableDate.minute(ISO8601.parse("2026-11-30T23:59:00Z")!) == "30 Nov 2026, 23:59")
+    }
+
     @Test func parsesDecimalsExactly() {
         #expect(MoneyText.parseMinor("12.34", .usd) == 1234)
         #expect(MoneyText.parseMinor("12.3", .usd) == 1230)

@@ -111,6 +111,18 @@ struct RateDeckTests {
         #expect(deck.rate(for: number("+447700900123"), on: day("2025-12-31")) == nil)
     }
 
+    @Test("The published rates: the one in effect for each prefix and those to come, not those replaced")
+    func published() throws {
+        let deck = try RateDeck(currency: .usd, rates: [
+            rate("44", micros: 30_000), rate("44", micros: 31_000, from: "2026-06-01"), rate("44", micros: 32_000, from: "2027-01-01"),
+            rate("33", micros: 20_000, from: "2026-09-01"),
+        ])
+        let published = { (date: String) in deck.published(on: day(date)).map { "\($0.prefix)@\($0.rateMicrosPerMinute)" } }
+        #expect(published("2026-03-01") == ["33@20000", "44@30000", "44@31000", "44@32000"])
+        #expect(published("2026-06-01") == ["33@20000", "44@31000", "44@32000"], "a rate is replaced on the day its successor takes effect")
+        #expect(published("2027-02-01") == ["33@20000", "44@32000"])
+    }
+
     @Test("Lookups agree with a scan of every prefix on a generated deck")
     func agreesWithAScan() throws {
         var generator = SeededGenerator(seed: 42)

@@ -101,4 +101,24 @@ import Testing
         #expect(record.deliveries.map(\.state) == [.delivered, .failed])
         #expect(record.deliveries.last?.lastError == "550 no such user")
     }
+
+    @Test("An email kept in the local mailbox is delivered once, readable by its own tenant only, and a repeat keeps nothing more")
+    func localMailbox() async throws {
+        let billing = try await Billing()
+        try await billing.buy(1000)
+        _ = try await billing.service.charge(1000, coverage: .availableOnly, to: billing.tenant, key: billing.key("c1"))
+        let outbox = billing.stores.notifications
+        let notification = try #require(try await outbox.unaddressed(limit: 10).first)
+        try await outbox.address(notification.id, to: [.email("a@fabrikam.com")], at: billing.clock.now())
+        let delivery = try #require(try await outbox.claimDueDeliveries(at: billing.clock.now(), limit: 10).first)
+        let message = MailboxMessage(subject: "Fabrikam: used up", text: "The balance is now $0.00.", html: "<h1>Used up</h1>")
+        try await outbox.keepInMailbox(delivery.id, message: message, at: billing.clock.now())
+        try await outbox.keepInMailbox(delivery.id, message: MailboxMessage(subject: "again", text: "", html: ""), at: billing.clock.now())
+        let kept = try await outbox.mailbox(of: billing.tenant, deliveryIds: [delivery.id, delivery.id + 1000])
+        #expect(kept == [delivery.id: KeptMail(recipient: "a@fabrikam.com", keptAt: billing.clock.now(), message: message)], "the first message, once")
+        #expect(try await outbox.mailbox(of: TenantId("contoso"), deliveryIds: [delivery.id]).isEmpty, "another tenant reads nothing")
+        #expect(try await outbox.mailbox(of: billing.tenant, deliveryIds: []).isEmpty)
+        #expect(try await outbox.notifications(for: billing.tenant, before: nil, limit: 10).first?.deliveries.map(\.state) == [.delivered])
+        #expect(try await outbox.queuedCount() == 0)
+    }
 }

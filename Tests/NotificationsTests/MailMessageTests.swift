@@ -70,7 +70,7 @@ import Testing
             let text = NotificationText(CreditNotification(id: 1, tenantId: TenantId("contoso"), event: event, occurredAt: now, currency: Currency(code: "USD")!,
                                                            balanceMinor: 4321), tenantName: "Contoso")
             #expect(text.subject.hasPrefix("Contoso: "), "\(event)")
-            #expect(text.text.contains("43.21 USD"), "\(event): the balance")
+            #expect(text.text.contains("$43.21"), "\(event): the balance")
             #expect(text.text.contains("What to do") || text.text.contains("Nothing to do"), "\(event)")
             #expect(text.html.contains("<h1"), "\(event)")
         }
@@ -87,7 +87,7 @@ import Testing
         #expect(stillRecharging.contains("turn auto-recharge off") && !stillRecharging.contains("Purchase services"), "\(stillRecharging)")
         let failed = NotificationText(CreditNotification(id: 1, tenantId: TenantId("contoso"), event: events[1], occurredAt: now,
                                                          currency: Currency(code: "USD")!, balanceMinor: 0), tenantName: "A & B <Co>")
-        #expect(failed.subject == "A & B <Co>: auto-recharge of 50.00 USD failed (the card has expired)")
+        #expect(failed.subject == "A & B <Co>: auto-recharge of $50.00 failed (the card has expired)")
         #expect(failed.html.contains("A &amp; B &lt;Co&gt;") && !failed.html.contains("<Co>"))
     }
 }

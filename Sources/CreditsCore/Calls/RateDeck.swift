@@ -37,6 +37,16 @@ public struct RateDeck: Sendable {
         rateIndex(for: number.digits, onDay: date.daysSinceEpoch).map { rates[$0] }
     }
 
+    /// What the deck publishes on `date`: for each prefix, the rate in effect then and any that
+    /// take effect later, but not those they replaced. Ordered by prefix, then date.
+    public func published(on date: CivilDate) -> [Rate] {
+        rates.indices.filter { index in
+            let rate = rates[index]
+            let next = index + 1 < rates.count && rates[index + 1].prefix == rate.prefix ? rates[index + 1] : nil
+            return rate.effectiveFrom > date || next.map { $0.effectiveFrom > date } ?? true
+        }.map { rates[$0] }
+    }
+
     /// The index in `rates` of the matching rate; the inner loop of every call's rating.
     public func rateIndex(for digits: [UInt8], onDay day: Int64) -> Int? {
         var node = 0

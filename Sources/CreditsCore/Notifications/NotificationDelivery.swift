@@ -84,3 +84,30 @@ public struct NotificationRecord: Hashable, Sendable {
         self.deliveries = deliveries
     }
 }
+
+/// An email kept in the local mailbox when no mail relay is configured: the message as it
+/// would have been sent, for the admin center to show (a demo or a test has mail to read).
+public struct MailboxMessage: Hashable, Sendable {
+    public let subject: String
+    public let text: String
+    public let html: String
+
+    public init(subject: String, text: String, html: String) {
+        self.subject = subject
+        self.text = text
+        self.html = html
+    }
+}
+
+/// A message in the local mailbox, with its recipient and when it was kept.
+public struct KeptMail: Hashable, Sendable {
+    public let recipient: String
+    public let keptAt: Instant
+    public let message: MailboxMessage
+
+    public init(recipient: String, keptAt: Instant, message: MailboxMessage) {
+        self.recipient = recipient
+        self.keptAt = keptAt
+        self.message = message
+    }
+}
