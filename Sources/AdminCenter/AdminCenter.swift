@@ -13,19 +13,25 @@ public struct AdminCenter: Sendable {
     let pages: PageRenderer
     let access: AccessService
     let billing: BillingService
+    let calls: CallService
     let directory: DirectoryService
     let stores: Stores
     let clock: any CreditsClock
     let secureCookies: Bool
+    let supportURL: String?
 
-    public init(access: AccessService, billing: BillingService, stores: Stores, clock: any CreditsClock, secureCookies: Bool) async throws {
+    /// `supportURL` is where an administrator opens a support ticket, as the operator gives it.
+    public init(access: AccessService, billing: BillingService, calls: CallService, stores: Stores, clock: any CreditsClock, secureCookies: Bool,
+                supportURL: String? = nil) async throws {
         pages = try await PageRenderer()
         self.access = access
         self.billing = billing
+        self.calls = calls
         directory = DirectoryService(stores: stores, clock: clock)
         self.stores = stores
         self.clock = clock
         self.secureCookies = secureCookies
+        self.supportURL = supportURL
     }
 
     public func addRoutes(to router: Router<APIRequestContext>) {
@@ -37,11 +43,13 @@ public struct AdminCenter: Sendable {
         let signedIn = router.group("admin").add(middleware: AdminSessionMiddleware(access: access, pages: pages))
         signedIn.get { _, _ in Response.redirect(to: "/admin/billing/credits", type: .found) }
         CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
+        PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock, supportURL: supportURL).add(to: signedIn)
         PaymentMethodPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         UserPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
         UsagePages(pages: pages, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
+        RatePages(pages: pages, calls: calls, directory: directory, stores: stores, clock: clock).add(to: signedIn)
+        InvoicePages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
     }
 }
 

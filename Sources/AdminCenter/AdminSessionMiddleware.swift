@@ -75,4 +75,9 @@ struct FormFields {
     }
 
     subscript(name: String) -> String? { fields[name] }
+
+    /// A field of a form sent with GET, decoded as a form is ("+" a space, "%2B" a plus).
+    static func query(_ name: String, of request: Request) -> String? {
+        pairs(request.uri.query ?? "").first { $0.0 == name }?.1
+    }
 }

@@ -9,6 +9,8 @@ import Reports
 /// auto-recharge settings, the funding advice, transactions and invoices, and banners for what
 /// needs attention.
 struct CreditsPages {
+    static let transactionsPerPage = 20
+
     let pages: PageRenderer
     let billing: BillingService
     let directory: DirectoryService
@@ -17,7 +19,9 @@ struct CreditsPages {
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("billing/credits") { request, context in
-            try await page(context, saved: request.uri.queryParameters.get("saved") != nil, bought: request.uri.queryParameters.get("bought") != nil)
+            let transactionsBefore = request.uri.queryParameters.get("transactionsBefore").flatMap { Int64($0) }.map(TransactionId.init)
+            return try await page(context, saved: request.uri.queryParameters.get("saved") != nil, bought: request.uri.queryParameters.get("bought") != nil,
+                                  transactionsBefore: transactionsBefore)
         }
         router.post("billing/credits/auto-recharge") { request, context -> Response in
             var request = request
@@ -31,8 +35,8 @@ struct CreditsPages {
                     triggerAmountMinor: try Self.amount(form["triggerAmount"], tenant.currency, "When the balance falls below"),
                     currency: tenant.currency)
                 if form["confirmed"] != "yes", let balance = try await billing.balanceRechargingAtOnce(if: settings, for: tenantId) {
-                    let text = "The balance, \(MoneyText.withCode(balance, tenant.currency)), is below the new trigger: saving these settings charges "
-                        + "\(MoneyText.withCode(settings.rechargeAmountMinor, tenant.currency)) to the payment method on file at once."
+                    let text = "The balance, \(MoneyText.forPeople(balance, tenant.currency)), is below the new trigger: saving these settings charges "
+                        + "\(MoneyText.forPeople(settings.rechargeAmountMinor, tenant.currency)) to the payment method on file at once."
                     return try await page(context, confirmation: CreditsPage.Confirmation(text: text, enabled: settings.enabled, rechargeAmount: form["rechargeAmount"] ?? "",
                                                                               triggerAmount: form["triggerAmount"] ?? ""))
                 }
@@ -45,7 +49,8 @@ struct CreditsPages {
         }
     }
 
-    private func page(_ context: APIRequestContext, saved: Bool = false, bought: Bool = false, settingsError: String? = nil,
+    private func page(_ context: APIRequestContext, saved: Bool = false, bought: Bool = false, transactionsBefore: TransactionId? = nil,
+                      settingsError: String? = nil,
                       entered: (Bool, String, String)? = nil, confirmation: CreditsPage.Confirmation? = nil,
                       status: HTTPResponse.Status = .ok) async throws -> Response {
         let (principal, tenantId) = try context.administrator(may: .readBilling)
@@ -53,13 +58,21 @@ struct CreditsPages {
         let now = clock.now()
         let statement = try await stores.ledger.statement(for: tenantId, at: now)
         let settings = try await stores.billing.settings(for: tenantId)
+        // The chart draws 90 days from the newest transactions; the table shows them a page at a time.
         let recent = try await stores.ledger.transactions(for: tenantId, before: nil, limit: 5_000)
-        let invoices = try await stores.billing.invoices(for: tenantId, before: nil, limit: 20)
+        let listed = transactionsBefore == nil ? Array(recent.prefix(Self.transactionsPerPage + 1))
+            : try await stores.ledger.transactions(for: tenantId, before: transactionsBefore, limit: Self.transactionsPerPage + 1)
+        let invoices = try await stores.billing.invoices(for: tenantId, before: nil, limit: 5)
         let recharges = try await stores.billing.recharges(for: tenantId, limit: 10)
-        var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, transactions: recent, invoices: invoices,
+        var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, history: recent,
+                               transactions: listed.prefix(Self.transactionsPerPage), invoices: invoices,
                                recharges: recharges, canBuy: principal.permissions.contains(.buy), now: now,
                                frame: PageFrame(context, tenantName: tenant.name))
         page.saved = saved
+        if listed.count > Self.transactionsPerPage, let last = listed.prefix(Self.transactionsPerPage).last {
+            page.olderTransactionsLink = "/admin/billing/credits?transactionsBefore=\(last.receipt.transactionId)#transactions"
+        }
+        if transactionsBefore != nil { page.newestTransactionsLink = "/admin/billing/credits#transactions" }
         page.bought = bought
         page.editing = saved
         page.settingsError = settingsError
@@ -79,8 +92,8 @@ struct CreditsPages {
     /// A refusal of the auto-recharge form in the form's words: the API's speak of minor units.
     static func words(_ error: BillingError, enabled: Bool, _ currency: Currency) -> String {
         let bounds = PurchaseLimits.amountRange(currency)
-        let range = enabled ? "between \(MoneyText.withCode(bounds.lowerBound, currency)) and \(MoneyText.withCode(bounds.upperBound, currency))"
-            : "at most \(MoneyText.withCode(bounds.upperBound, currency))"
+        let range = enabled ? "between \(MoneyText.forPeople(bounds.lowerBound, currency)) and \(MoneyText.forPeople(bounds.upperBound, currency))"
+            : "at most \(MoneyText.forPeople(bounds.upperBound, currency))"
         switch error.code {
         case "invalidRechargeAmount": return "'Recharge with' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
         case "invalidTriggerAmount": return "'When the balance falls below' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
@@ -100,10 +113,24 @@ struct CreditsPages {
 
 /// What the credits page shows, every figure already written for a person.
 struct CreditsPage {
-    struct Banner { let tone: String; let role: String; let text: String }
-    struct LotRow { let id: String; let purchased: String; let expires: String; let amount: String; let remaining: String }
+    struct Banner {
+        let tone, role, text: String
+        var link: String?
+        var linkText: String?
+    }
+    struct LotRow { let id, purchased, expires, amount, used, forfeited, remaining, status: String }
     struct TransactionRow { let when: String; let kind: String; let amount: String; let balanceAfter: String }
-    struct InvoiceRow { let number: String; let issued: String; let kind: String; let amount: String; let link: String }
+    struct InvoiceRow {
+        let number, issued, kind, paidWith, amount, link: String
+
+        init(_ invoice: Invoice, tenant: Tenant) {
+            (number, issued) = (invoice.number, ReadableDate.day(invoice.issuedAt))
+            kind = invoice.kind == .purchase ? "Purchase" : "Auto-recharge"
+            paidWith = PaymentMethodPages.describe(invoice.paymentMethod)
+            amount = MoneyText.forPeople(invoice.amountMinor, invoice.currency)
+            link = "/v1/tenants/\(tenant.id)/credits/invoices/\(invoice.id)"
+        }
+    }
     struct RechargeRow { let started: String; let amount: String; let outcome: String; let paidWith: String }
     /// Saving these settings recharges at once: said, with the amount, before it happens.
     struct Confirmation { let text: String; let enabled: Bool; let rechargeAmount: String; let triggerAmount: String }
@@ -129,6 +156,8 @@ struct CreditsPage {
     var triggerAmount: String
     /// The saved settings in a sentence, shown whether or not the form is open.
     let autoRechargeStatus: String
+    var olderTransactionsLink: String?
+    var newestTransactionsLink: String?
     var saved = false
     var bought = false
     var editing = false
@@ -137,10 +166,10 @@ struct CreditsPage {
     /// Why there is no advice, when there is none.
     var adviceNote: String?
 
-    init(tenant: Tenant, statement: CreditStatement, settings: AutoRechargeSettings, transactions: [JournalTransaction],
+    init(tenant: Tenant, statement: CreditStatement, settings: AutoRechargeSettings, history: [JournalTransaction], transactions: ArraySlice<JournalTransaction>,
          invoices: [Invoice], recharges: [RechargeRecord], canBuy: Bool, now: Instant, frame: PageFrame) {
         let currency = tenant.currency
-        func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, currency) }
+        func money(_ amountMinor: Int64) -> String { MoneyText.forPeople(amountMinor, currency) }
         (upn, tenantName, csrfToken) = (frame.upn, frame.tenantName, frame.csrfToken)
         self.currency = currency.code
         autoRechargeStatus = settings.enabled
@@ -156,11 +185,11 @@ struct CreditsPage {
         let expiring = statement.lots.filter { $0.freeMinor > 0 && !$0.isExpired(at: now) && $0.expiresAt <= now.adding(days: 30) }
         for lot in expiring {
             banners.append(Banner(tone: "warn", role: "status",
-                                  text: "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ISO8601.formatDate(lot.expiresAt)); expired funds are forfeited."))
+                                  text: "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ReadableDate.day(lot.expiresAt)); expired funds are forfeited."))
         }
         if let last = recharges.first, last.state == .failed || last.state == .stopped, settings.wantsRecharge(atBalance: figures.balanceMinor) {
             let why = last.failure.map { Self.reason($0) } ?? "more than 3 recharges were asked for within 10 minutes, so it was stopped"
-            banners.append(Banner(tone: "bad", role: "alert", text: "The last auto-recharge, \(money(last.amountMinor)) on \(ISO8601.formatDate(last.startedAt)), "
+            banners.append(Banner(tone: "bad", role: "alert", text: "The last auto-recharge, \(money(last.amountMinor)) on \(ReadableDate.day(last.startedAt)), "
                                   + "did not go through: \(why). The balance is below the trigger; update the payment method under Billing > Payment methods, "
                                   + "or buy credits, before calls are refused."))
         }
@@ -171,31 +200,50 @@ struct CreditsPage {
             case .failed: "Failed: " + (recharge.failure.map { Self.reason($0) } ?? "")
             case .stopped: "Stopped: too many in 10 minutes"
             }
-            return RechargeRow(started: ISO8601.format(recharge.startedAt), amount: money(recharge.amountMinor), outcome: outcome,
+            return RechargeRow(started: ReadableDate.minute(recharge.startedAt), amount: money(recharge.amountMinor), outcome: outcome,
                                paidWith: recharge.paymentMethod.map(PaymentMethodPages.describe) ?? "none on file")
         }
-        if postUsage.reason == .autoRechargeOn {
-            banners.append(Banner(tone: "warn", role: "alert", text: "The balance will refill itself and post-usage billing will not start: turn auto-recharge off."))
+        if let model = Self.postUsageModel(tenant.billingAccount.commerceModel) {
+            let billed = "This organization is billed under \(model): Communications Credits are no longer sold to it, and calls beyond its plans are billed after use."
+            switch postUsage.reason {
+            case .autoRechargeOn:
+                banners.append(Banner(tone: "warn", role: "alert", text: "\(billed) Auto-recharge is still on, so the balance refills itself and post-usage billing never starts: turn auto-recharge off.",
+                                      link: "#billing-settings", linkText: "Turn auto-recharge off"))
+            case .balanceRemaining:
+                banners.append(Banner(tone: "warn", role: "status", text: "\(billed) The remaining balance, \(money(figures.balanceMinor)), is used first; post-usage billing starts once it is used up.",
+                                      link: "/admin/billing/invoices", linkText: "Post-usage invoices"))
+            case nil, .notPostUsageTenant: break
+            }
         }
         self.banners = banners
-        chart = BalanceChart(history: BalanceHistory(transactions: transactions.map(\.receipt), days: 90, endingAt: now), currency: currency).svg
+        chart = BalanceChart(history: BalanceHistory(transactions: history.map(\.receipt), days: 90, endingAt: now), currency: currency).svg
         lots = statement.lots.reversed().map { lot in
-            LotRow(id: lot.id.description, purchased: ISO8601.formatDate(lot.purchasedAt), expires: ISO8601.formatDate(lot.expiresAt),
-                   amount: money(lot.amountMinor), remaining: money(lot.remainingMinor))
+            let expired = lot.isExpired(at: now)
+            let status = expired ? "Expired" + (lot.forfeitedMinor > 0 ? ", \(money(lot.forfeitedMinor)) forfeited" : "")
+                : lot.refundedMinor > 0 ? "Refunded \(money(lot.refundedMinor))" : lot.remainingMinor == 0 ? "Used up" : "Active"
+            return LotRow(id: lot.id.description, purchased: ReadableDate.day(lot.purchasedAt), expires: ReadableDate.day(lot.expiresAt),
+                          amount: money(lot.amountMinor), used: money(lot.consumedMinor), forfeited: money(lot.forfeitedMinor),
+                          remaining: money(lot.remainingMinor), status: status)
         }
-        self.transactions = transactions.prefix(20).map { transaction in
+        self.transactions = transactions.map { transaction in
             let receipt = transaction.receipt
-            return TransactionRow(when: minuteText(receipt.occurredAt),
+            return TransactionRow(when: ReadableDate.minute(receipt.occurredAt),
                                   kind: Self.describe(receipt.kind), amount: money(receipt.amountMinor), balanceAfter: money(receipt.balanceAfterMinor))
         }
-        self.invoices = invoices.map { invoice in
-            InvoiceRow(number: invoice.number, issued: ISO8601.formatDate(invoice.issuedAt), kind: invoice.kind == .purchase ? "Purchase" : "Auto-recharge",
-                       amount: money(invoice.amountMinor), link: "/v1/tenants/\(tenant.id)/credits/invoices/\(invoice.id)")
-        }
+        self.invoices = invoices.map { InvoiceRow($0, tenant: tenant) }
         self.canBuy = canBuy
         autoRechargeOn = settings.enabled
         rechargeAmount = MoneyText.decimal(settings.rechargeAmountMinor, currency)
         triggerAmount = MoneyText.decimal(settings.triggerAmountMinor, currency)
+    }
+
+    /// "NCE (New Commerce Experience)" for a tenant billed after use; nil for one that prepays.
+    private static func postUsageModel(_ model: CommerceModel) -> String? {
+        switch model {
+        case .classic: nil
+        case .nce: "NCE (New Commerce Experience)"
+        case .mca: "MCA (Microsoft Customer Agreement)"
+        }
     }
 
     private static func reason(_ failure: PaymentFailureReason) -> String {
@@ -233,11 +281,6 @@ extension APIRequestContext {
     }
 }
 
-/// Times as the pages show them: UTC to the minute, `2026-11-21 09:30`.
-func minuteText(_ instant: Instant) -> String {
-    String(ISO8601.format(instant).replacingOccurrences(of: "T", with: " ").prefix(16))
-}
-
 /// The funding advice on the product page: each figure, the sentence it comes from, and the
 /// two amounts ready to be saved as the auto-recharge settings (the template takes `canBuy`
 /// and `csrfToken` from the page around it).
@@ -253,7 +296,7 @@ struct AdvicePanel {
     init(_ advice: FundingAdvice) {
         recommends = advice.recommendsAmounts
         let text = FundingAdviceText(advice)
-        func money(_ amountMinor: Int64) -> String { MoneyText.withCode(amountMinor, advice.currency) }
+        func money(_ amountMinor: Int64) -> String { MoneyText.forPeople(amountMinor, advice.currency) }
         days = advice.spend.days
         (mean, p95) = (money(advice.spend.meanMinor), money(advice.spend.p95Minor))
         runway = advice.runway.days.map { "\($0) day\($0 == 1 ? "" : "s")" } ?? "No end at this rate"

@@ -90,7 +90,7 @@ struct PaymentMethodPages {
         return Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, current: onFile.map(Self.describe),
                     canChange: principal.permissions.contains(.buy), refusal: PurchaseEligibility.refusal(for: tenant, payingWith: nil)?.detail,
                     hasAgreements: !agreements.isEmpty,
-                    agreements: agreements.enumerated().map { .init(number: $1.number, country: $1.billingCountry.rawValue, selected: $0 == 0) },
+                    agreements: agreements.enumerated().map { .init(number: $1.number, country: $1.billingCountry.name, selected: $0 == 0) },
                     testCards: billing.takesSandboxCards ? SandboxPaymentGateway.testNumbers.map { TestCard(number: $0.number, behaves: $0.behaves) } : [],
                     hasTestCards: billing.takesSandboxCards)
     }

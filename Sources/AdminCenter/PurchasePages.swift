@@ -13,6 +13,8 @@ struct PurchasePages {
     let directory: DirectoryService
     let stores: Stores
     let clock: any CreditsClock
+    /// Where an administrator opens a support ticket (`support.url`), when the operator gave one.
+    let supportURL: String?
 
     struct Product { let slug: String; let name: String; let summary: String }
     static let products = [Product(slug: "communications-credits", name: "Communications Credits",
@@ -20,7 +22,7 @@ struct PurchasePages {
 
     struct CatalogPage { let upn: String; let tenantName: String; let csrfToken: String; let onPurchase = true; let query: String; let products: [Product] }
     struct ProductPage { let upn: String; let tenantName: String; let csrfToken: String; let onPurchase = true; let refusal: Refusal?; let canBuy: Bool }
-    struct Refusal { let detail: String; let remedy: String }
+    struct Refusal { let detail: String; let remedy: String; let supportLink: String? }
     struct AgreementChoice { let number: String; let country: String; let selected: Bool }
 
     struct CheckoutPage {
@@ -64,7 +66,7 @@ struct PurchasePages {
     /// `page` when one is wrong.
     static func order(from page: inout CheckoutPage, cardToken: String?, agreement: String?, currency: Currency) -> PurchaseOrder? {
         let bounds = PurchaseLimits.amountRange(currency)
-        let range = "between \(MoneyText.withCode(bounds.lowerBound, currency)) and \(MoneyText.withCode(bounds.upperBound, currency))"
+        let range = "between \(MoneyText.forPeople(bounds.lowerBound, currency)) and \(MoneyText.forPeople(bounds.upperBound, currency))"
         func amount(_ text: String, required: Bool, _ what: String, error: inout String?) -> Int64 {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty, !required { return 0 }
@@ -105,7 +107,7 @@ struct PurchasePages {
         router.get("billing/purchase-services") { request, context in
             let frame = try await caller(context).2
             // A browser sends a form's spaces as "+".
-            let query = (request.uri.queryParameters.get("q") ?? "").replacingOccurrences(of: "+", with: " ")
+            let query = FormFields.query("q", of: request) ?? ""
             let words = query.lowercased().split(separator: " ")
             let found = Self.products.filter { product in words.allSatisfy { (product.name + " credit " + product.summary).lowercased().contains($0) } }
             return pages.render("purchase-services", CatalogPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
@@ -114,7 +116,7 @@ struct PurchasePages {
         router.get("billing/purchase-services/communications-credits") { _, context in
             let (principal, tenant, frame) = try await caller(context)
             return pages.render("product", ProductPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
-                                                       refusal: Self.refusal(for: tenant), canBuy: principal.permissions.contains(.buy)))
+                                                       refusal: refusal(for: tenant), canBuy: principal.permissions.contains(.buy)))
         }
         router.get("billing/checkout/communications-credits") { _, context in
             let (principal, tenant, frame) = try await caller(context)
@@ -178,8 +180,10 @@ struct PurchasePages {
 
     /// The refusal that applies whatever the payment: post-usage, CSP, or a Volume Licensing
     /// tenant none of whose agreements bills to its own country.
-    static func refusal(for tenant: Tenant) -> Refusal? {
-        PurchaseEligibility.refusal(for: tenant, payingWith: nil).map { Refusal(detail: $0.detail, remedy: $0.remedy ?? "") }
+    func refusal(for tenant: Tenant) -> Refusal? {
+        PurchaseEligibility.refusal(for: tenant, payingWith: nil).map { refusal in
+            Refusal(detail: refusal.detail, remedy: refusal.remedy ?? "", supportLink: refusal.code == "purchaseNotAllowedRegionConflict" ? supportURL : nil)
+        }
     }
 
     private func checkout(_ tenant: Tenant, _ frame: PageFrame, orderKey: String? = nil) async throws -> CheckoutPage {
@@ -188,11 +192,11 @@ struct PurchasePages {
         var cardOnFile: String?
         if case let .card(card)? = onFile.paymentMethod { cardOnFile = PaymentMethodPages.describe(.card(card)) }
         var page = CheckoutPage(
-            upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, refusal: Self.refusal(for: tenant),
+            upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, refusal: refusal(for: tenant),
             orderKey: orderKey ?? Self.newOrderKey(), currency: tenant.currency.code,
             payOnFile: cardOnFile != nil, payNewCard: cardOnFile == nil && eligible.isEmpty, payAgreement: cardOnFile == nil && !eligible.isEmpty,
             cardOnFile: cardOnFile, hasAgreements: !eligible.isEmpty,
-            agreements: eligible.enumerated().map { AgreementChoice(number: $1.number, country: $1.billingCountry.rawValue, selected: $0 == 0) },
+            agreements: eligible.enumerated().map { AgreementChoice(number: $1.number, country: $1.billingCountry.name, selected: $0 == 0) },
             testCards: billing.takesSandboxCards)
         let settings = onFile.autoRecharge
         if settings.rechargeAmountMinor > 0 {

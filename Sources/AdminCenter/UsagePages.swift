@@ -64,11 +64,11 @@ struct UsagePages {
             guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
             let after = query.get("after").flatMap(UsageCursor.init(token:))
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
-            page.summary = "\(ISO8601.formatDate(from)) to \(ISO8601.formatDate(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
+            page.summary = "\(ReadableDate.day(from)) to \(ReadableDate.day(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
             page.records = records.map { record in
-                Row(start: minuteText(record.startTime), user: record.userDisplayName ?? record.upn?.rawValue ?? "", callType: record.callType.rawValue,
+                Row(start: ReadableDate.minute(record.startTime), user: record.userDisplayName ?? record.upn?.rawValue ?? "", callType: record.callType.rawValue,
                     destination: record.destinationName ?? "", number: UsageReportRow.numbers(record).destination, duration: record.durationSeconds,
-                    capability: record.capability.rawValue, charge: MoneyText.withCode(record.chargeMinor, record.currency))
+                    capability: record.capability.rawValue, charge: MoneyText.forPeople(record.chargeMinor, record.currency))
             }
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             page.exportLink = "/admin/reports/pstn-usage/export?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"

@@ -105,7 +105,8 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     let secureCookies = reader.bool(forKey: "cookies.secure", default: true)
     CreditsAPI(billing: billing, calls: calls, access: access, stores: stores, clock: clock, limits: limits, anonymousLimits: anonymousLimits,
                webhookPolicy: webhookPolicy, secureCookies: secureCookies, testClock: testClock.map { ($0, dueWork) }).addRoutes(to: router)
-    try await AdminCenter(access: access, billing: billing, stores: stores, clock: clock, secureCookies: secureCookies).addRoutes(to: router)
+    try await AdminCenter(access: access, billing: billing, calls: calls, stores: stores, clock: clock, secureCookies: secureCookies,
+                          supportURL: try supportURL(reader)).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
     // The database's connections close last: services stop in the reverse of this order.
     let database: [any Service] = postgres.map { [PostgresConnections(database: $0)] } ?? []
@@ -127,12 +128,21 @@ private func diameter(_ reader: ConfigReader, calls: CallService, clock: any Cre
     return [DiameterServer(settings: settings, calls: calls, clock: clock, logger: logger)]
 }
 
+/// Where administrators open a support ticket (`support.url`): an https or mailto address.
+func supportURL(_ reader: ConfigReader) throws -> String? {
+    guard let url = reader.string(forKey: "support.url") else { return nil }
+    guard url.hasPrefix("https://") || url.hasPrefix("mailto:"), url.count <= 500, !url.contains(where: \.isWhitespace) else {
+        throw ConfigurationError(description: "SUPPORT_URL must be an https:// or mailto: address, not '\(url.prefix(60))'.")
+    }
+    return url
+}
+
 /// The mail relay, when `host` is set: `port` (25), `security` (`starttls`, `starttls-required`
 /// or `none`), `username` with `password` or `passwordFile`, `from`, `heloName`,
 /// `trustedCertificatesFile` (PEM) and `timeoutSeconds`.
 func mailer(_ smtp: ConfigReader, logger: Logger) throws -> Mailer? {
     guard let host = smtp.string(forKey: "host") else {
-        logger.notice("No mail relay configured (SMTP_HOST): email notifications are recorded as not sent")
+        logger.notice("No mail relay configured (SMTP_HOST): email notifications are kept in the local mailbox, under Notifications in the admin center")
         return nil
     }
     var password = smtp.string(forKey: "password", isSecret: true)

@@ -3,8 +3,8 @@ public import CreditsEngine
 public import CreditsStore
 
 /// Contoso, a tenant to explore: administrators and licensed users, a Visa card on file with
-/// auto-recharge on, funds bought over the past 14 months (one lot already expired, one about
-/// to), the sample rate deck, 90 days of calls of every kind priced and charged through the
+/// auto-recharge on, five purchases over the past 14 months with their invoices (one lot already
+/// expired, one about to), the sample rate deck, 90 days of calls of every kind priced and charged through the
 /// call store, and a call in progress. Its three administrators (Global, Billing, Teams
 /// Communications) sign in with `password`.
 public enum DemoOrganization {
@@ -37,11 +37,12 @@ public enum DemoOrganization {
             _ = try await stores.calls.saveRates(SampleRateDeck.rates, currency: currency)
         }
         var activity = DemoActivity(stores: stores, rates: try await stores.calls.rateBook(), now: now)
-        try await activity.buy(.purchase, 200_00, at: opened)
+        try await activity.buy(200_00, at: opened)
         try await activity.callsDaily(from: opened.adding(days: 1), days: 40)
-        try await activity.buy(.purchase, 500_00, at: now.adding(months: -12).adding(days: 20))
-        try await activity.buy(.recharge, 100_00, at: now.adding(months: -4))
-        try await activity.buy(.recharge, 100_00, at: now.adding(days: -20))
+        try await activity.buy(500_00, at: now.adding(months: -12).adding(days: 20))
+        try await activity.buy(250_00, at: now.adding(months: -7))
+        try await activity.buy(100_00, at: now.adding(months: -4))
+        try await activity.buy(100_00, at: now.adding(days: -20))
         try await activity.callsDaily(from: now.adding(days: -90), days: 90)
         try await activity.callInProgress(at: now)
         return true
@@ -103,10 +104,17 @@ private struct DemoActivity {
         ("megan@contoso.com", .userIn, "+12125550188", "+14255550100"),
     ]
 
-    mutating func buy(_ source: Lot.Source, _ amountMinor: Int64, at instant: Instant) async throws {
+    /// Funds bought as the billing service buys them, so that each has its invoice: the payment
+    /// itself is taken as made.
+    mutating func buy(_ amountMinor: Int64, at instant: Instant) async throws {
         sequence += 1
-        _ = try await stores.ledger.execute([LedgerRequest(key: IdempotencyKey("demo-\(sequence)"), command: .addFunds(source: source, amountMinor: amountMinor))],
-                                            for: DemoOrganization.tenantId, at: instant)
+        let tenantId = DemoOrganization.tenantId
+        let purchase = try await stores.billing.beginPurchase(NewPurchase(
+            tenantId: tenantId, idempotencyKey: IdempotencyKey("demo-purchase-\(sequence)"), fingerprint: "demo-\(amountMinor)", amountMinor: amountMinor,
+            paymentMethod: try await stores.billing.settings(for: tenantId).paymentMethod!, autoRecharge: nil, createdAt: instant))
+        let receipt = try await stores.ledger.execute(LedgerRequest(key: purchase.ledgerKey, command: .addFunds(source: .purchase, amountMinor: amountMinor)),
+                                                      for: tenantId, at: instant)
+        _ = try await stores.billing.completePurchase(id: purchase.id, lotId: receipt.lotId!, currency: DemoOrganization.currency, at: instant)
     }
 
     /// A few calls a day, uploaded as the platform would at the end of each day.

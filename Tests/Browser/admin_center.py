@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The admin center in a real browser: headless Chromium driven by Selenium against the real
 server (release build) with the demo organization, as an administrator would use it. Saves a
-screenshot of each page as it goes, and checks each page's HTML: one h1, a label for every
-input.
+screenshot of each page as it goes (1,366 px wide, and 390 px for the narrow layout), and checks
+each page: one h1, a label for every input, and no serious or critical violation that axe-core
+finds (labels, contrast, landmarks, names).
 
 Usage: Tests/Browser/admin_center.py [screenshot folder]   (default .build/admin-screenshots)
 """
@@ -19,6 +20,7 @@ import time
 import urllib.request
 import zipfile
 
+from axe_core_python.selenium import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -32,6 +34,10 @@ from running_server import call  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, ".build/release/commscredits")
 PASSWORD = "contoso-demo-password"
+SUPPORT_URL = "https://support.example.net/new-ticket"
+NARROW_PAGES = ["/admin/billing/credits", "/admin/billing/purchase-services", "/admin/billing/purchase-services/communications-credits",
+                "/admin/billing/checkout/communications-credits", "/admin/billing/payment-methods", "/admin/billing/invoices", "/admin/users",
+                "/admin/users/alex@contoso.com", "/admin/reports/pstn-usage?range=28", "/admin/rates", "/admin/rates?q=%2B4420", "/admin/notifications"]
 
 
 class PageCheck(html.parser.HTMLParser):
@@ -63,7 +69,7 @@ class PageCheck(html.parser.HTMLParser):
 class Browser:
     def __init__(self, base, folder):
         options = webdriver.ChromeOptions()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,1000"]:
             options.add_argument(argument)
         self.downloads = tempfile.mkdtemp(prefix="admin-downloads-")
         options.add_experimental_option("prefs", {"download.default_directory": self.downloads, "download.prompt_for_download": False})
@@ -88,6 +94,9 @@ class Browser:
         check.feed(self.driver.page_source)
         problems = check.problems()
         assert not problems, "%s: %s" % (name, problems)
+        violations = [violation for violation in Axe().run(self.driver)["violations"] if violation["impact"] in ("serious", "critical")]
+        assert not violations, "%s: %s" % (name, [(violation["id"], violation["help"], [node["target"] for node in violation["nodes"]][:3])
+                                                   for violation in violations])
         self.shots += 1
         self.driver.save_screenshot(os.path.join(self.folder, "%02d-%s.png" % (self.shots, name)))
 
@@ -135,7 +144,7 @@ def main():
     work = tempfile.mkdtemp(prefix="admin-center-")
     port = free_port()
     log = open(os.path.join(work, "server.log"), "w")
-    environment = dict(os.environ, COOKIES_SECURE="false", AUTH_PASSWORD_COST="4")
+    environment = dict(os.environ, COOKIES_SECURE="false", AUTH_PASSWORD_COST="4", SUPPORT_URL=SUPPORT_URL)
     database = "sqlite:" + os.path.join(work, "demo.sqlite")
     server = subprocess.Popen([BINARY, "serve", "--demo", "--port", str(port), "--database", database],
                               env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -326,7 +335,7 @@ def buy_credits(browser):
     browser.find("#amount").send_keys("100001")
     browser.go("form.stack button[type=submit]")
     error = browser.find("#amount-error").text
-    assert "between 1.00 USD and 100000.00 USD" in error and "Minor" not in error, error
+    assert "between $1.00 and $100,000.00" in error and "Minor" not in error, error
     assert browser.find("#amount").get_attribute("aria-invalid") == "true"
     browser.page("checkout-amount-refused")
     browser.find("#amount").clear()
@@ -341,7 +350,7 @@ def buy_credits(browser):
     browser.go("form.stack button[type=submit]")
     assert "Order placed" in browser.find(".banner.ok").text
     lots = browser.texts("main table tbody tr")
-    assert lots[0].split()[-2:] == ["50.00", "USD"], "the new lot, newest first: %s" % lots[0]
+    assert lots[0].split()[-5:] == ["$50.00", "$0.00", "$0.00", "$50.00", "Active"], "the new lot, newest first: %s" % lots[0]
     browser.page("credits-after-purchase")
 
 
@@ -404,7 +413,7 @@ def failed_recharge(browser):
     before = browser.find("#auto-recharge-status").text
     save_auto_recharge(browser, "10", "99999")
     confirmation = browser.find("#recharge-confirmation").text
-    assert "charges 10.00 USD" in confirmation and "at once" in confirmation, confirmation
+    assert "charges $10.00" in confirmation and "at once" in confirmation, confirmation
     browser.page("auto-recharge-confirm")
     browser.go("#recharge-confirmation a")
     assert browser.find("#auto-recharge-status").text == before, "nothing saved without the confirmation"
@@ -451,7 +460,7 @@ def buy_with_an_agreement(browser):
     browser.go("form.stack button[type=submit]")
     assert "Order placed" in browser.find(".banner.ok").text
     invoices = [row for row in browser.texts("main table tbody tr") if row.startswith("CC-")]
-    assert invoices and "1000.00 USD" in invoices[0], invoices
+    assert invoices and "$1,000.00" in invoices[0], invoices
     browser.go("main table a[href*='/credits/invoices/']")
     invoice = browser.find("body").text
     assert "EA-2" in invoice and "PO-4711" in invoice, invoice
@@ -462,7 +471,8 @@ def buy_with_an_agreement(browser):
 def post_usage_banner(browser):
     browser.sign_in("megan@contoso.com")
     banners = browser.texts(".banner.warn")
-    assert "The balance will refill itself and post-usage billing will not start: turn auto-recharge off." in banners, banners
+    assert any("billed under NCE (New Commerce Experience)" in banner and "Auto-recharge is still on" in banner for banner in banners), banners
+    assert browser.find(".banner.warn a[href='#billing-settings']").text == "Turn auto-recharge off"
     note = browser.find("#funding-advice + p").text
     assert "does not buy credits here" in note, "no funding advice for a tenant that may not buy: %s" % note
     assert not browser.driver.find_elements(By.CSS_SELECTOR, ".advice"), "no recommended amounts"
@@ -495,7 +505,7 @@ def post_usage_billing_active(browser, port, database, environment):
 
 def refusals_before_any_form(browser):
     """Tenants that may not buy are told why, with the remedy, before any form."""
-    for upn, code_words in [("admin@fourthcoffee.example", "Cloud Solution Provider"), ("admin@adatum.example", "support ticket")]:
+    for upn, code_words in [("admin@fourthcoffee.example", "Cloud Solution Provider"), ("admin@adatum.example", "in Germany but Enterprise Agreement")]:
         browser.sign_in(upn)
         browser.open("/admin/billing/purchase-services/communications-credits")
         assert code_words in browser.find(".banner.bad").text, browser.find(".banner.bad").text
@@ -503,7 +513,71 @@ def refusals_before_any_form(browser):
         browser.page("refused-" + upn.split("@")[1].split(".")[0])
         browser.open("/admin/billing/checkout/communications-credits")
         assert code_words in browser.find(".banner.bad").text and not browser.driver.find_elements(By.CSS_SELECTOR, "#amount")
+        if "Germany" in code_words:
+            assert "bills to France" in browser.find(".banner.bad").text
+            assert browser.find(".banner.bad a").get_attribute("href") == SUPPORT_URL, "the support ticket is a link"
         browser.sign_out()
+
+
+def rates_page(browser):
+    """Rates: this month's pools with their use, a number looked up, a country's rates, a page at a time."""
+    browser.go("nav a[href='/admin/rates']")
+    assert browser.find("h1").text == "Rates"
+    pools = browser.texts("#pools tbody tr")
+    assert any(row.startswith("Domestic Calling Plan, United States") and "3,000 minutes" in row for row in pools), pools
+    assert any(row.startswith("Audio Conferencing dial-out") and "44 Zone A" in row for row in pools), pools
+    assert any("1 unit" in row and "international minute 5" in row for row in pools), "MCOPSTN2 counts units: %s" % pools
+    used = [cell.text for cell in browser.driver.find_elements(By.CSS_SELECTOR, "#pools tbody td:nth-of-type(3)")]
+    assert any(not text.startswith("0 ") for text in used), "this month's calls used a pool: %s" % used
+    rows = browser.texts("#rate-table tbody tr")
+    assert len(rows) == 50 and browser.find("a[rel=next]"), "the deck a page at a time"
+    browser.page("rates")
+    browser.go("a[rel=next]")
+    assert browser.texts("#rate-table tbody tr")[0] != rows[0], "the next page"
+    browser.find("#q").clear()
+    browser.find("#q").send_keys("+44 20 7946 0000")
+    browser.go("form[role=search] button")
+    match = browser.find("#match").text
+    assert "United Kingdom" in match and "a minute" in match and "1 minute: $" in match, match
+    browser.page("rates-number")
+    browser.find("#q").clear()
+    browser.find("#q").send_keys("Germany")
+    browser.go("form[role=search] button")
+    german = browser.texts("#rate-table tbody tr")
+    assert german and all("Germany" in row for row in german), german
+    assert any("Per 1 s" in row for row in german), "per-second billing in Germany: %s" % german
+    browser.find("#q").clear()
+    browser.find("#q").send_keys("+999 1")
+    browser.go("form[role=search] button")
+    assert "no rate" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
+    browser.find("#q").clear()
+    browser.find("#q").send_keys("Atlantis")
+    browser.go("form[role=search] button")
+    assert "No destination or country matches" in browser.find(".banner.bad").text
+    browser.page("rates-nothing-found")
+
+
+def invoices_and_transactions(browser):
+    """Billing > Invoices lists every invoice a page at a time; the product page pages its
+    transactions and draws the balance with axes."""
+    browser.go("nav a[href='/admin/billing/invoices']")
+    rows = browser.texts("main table tbody tr")
+    assert len(rows) >= 4 and all(row.startswith("CC-") and "Visa ending 4242" in row for row in rows), rows
+    browser.page("invoices")
+    browser.go("nav a[href='/admin/billing/credits']")
+    labels = [element.text for element in browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart text")]
+    assert any(label.startswith("$") for label in labels) and "Spent a day" in labels, labels
+    assert sum(1 for label in labels if label.split()[-1].isdigit() and len(label.split()) == 3) >= 3, "dates along the bottom: %s" % labels
+    lots = browser.texts("main table tbody tr")
+    assert any("Expired" in row and "forfeited" in row for row in lots), "the expired lot says what was forfeited: %s" % lots
+    first = browser.texts("#transactions + .table-wrap tbody tr")
+    assert len(first) == 20, first
+    browser.go("a[href*='transactionsBefore']")
+    older = browser.texts("#transactions + .table-wrap tbody tr")
+    assert older and older[0] != first[0], "older transactions"
+    browser.driver.execute_script("document.getElementById('transactions').scrollIntoView()")
+    browser.page("credits-older-transactions")
+    browser.go("a[href='/admin/billing/credits#transactions']")
 
 
 def run(browser):
@@ -527,7 +601,7 @@ def run(browser):
     browser.wait_until(lambda driver: driver.current_url.endswith("/admin/billing/credits"))
     assert browser.find("h1").text == "Communications Credits"
     figures = browser.texts(".figures dd")
-    assert len(figures) == 3 and all(text.endswith(" USD") for text in figures), figures
+    assert len(figures) == 3 and all(text.startswith("$") for text in figures), figures
     assert any("expire on" in text for text in browser.texts(".banner.warn")), "the lot expiring within 30 days"
     assert browser.find("svg.chart polyline").get_attribute("points").count(",") == 90, "one point a day for 90 days"
     assert len(browser.texts("table")[0].splitlines()) >= 4, "the lots"
@@ -546,7 +620,7 @@ def run(browser):
     assert browser.find("#triggerAmount").get_attribute("value") == "25.50"
     assert browser.find("#enabled").is_selected()
     status = browser.find("#auto-recharge-status").text
-    assert status == "Auto-recharge is on: 150.00 USD when the balance falls below 25.50 USD.", "the settings in a sentence, outside the form: " + status
+    assert status == "Auto-recharge is on: $150.00 when the balance falls below $25.50.", "the settings in a sentence, outside the form: " + status
     browser.page("auto-recharge-saved")
 
     # A refusal: an amount that is not one, said beside the form, nothing saved.
@@ -554,7 +628,7 @@ def run(browser):
     browser.find("#rechargeAmount").send_keys("lots")
     browser.go("details form button[type=submit]")
     assert "must be an amount in USD" in browser.find(".banner.bad").text, browser.find(".banner.bad").text
-    assert "150.00 USD" in browser.find("#auto-recharge-status").text, "the status says what is saved, not what was typed"
+    assert "$150.00" in browser.find("#auto-recharge-status").text, "the status says what is saved, not what was typed"
     browser.page("auto-recharge-refused")
     browser.open("/admin/billing/credits")
     assert browser.find("#rechargeAmount").get_attribute("value") == "150.00", "the refused change left the settings as they were"
@@ -570,30 +644,43 @@ def run(browser):
     browser.page("funding-advice")
     browser.go("form[action='/admin/billing/credits/auto-recharge'] > button")
     assert "saved" in browser.find(".banner.ok").text
-    assert browser.find("#triggerAmount").get_attribute("value") + " USD" == trigger, (trigger, browser.find("#triggerAmount").get_attribute("value"))
-    assert browser.find("#rechargeAmount").get_attribute("value") + " USD" == recharge
+    assert "$" + browser.find("#triggerAmount").get_attribute("value") == trigger.replace(",", ""), (trigger, browser.find("#triggerAmount").get_attribute("value"))
+    assert "$" + browser.find("#rechargeAmount").get_attribute("value") == recharge.replace(",", "")
 
     buy_credits(browser)
     payment_methods(browser)
     assign_licenses(browser)
     usage_report(browser)
+    rates_page(browser)
+    invoices_and_transactions(browser)
 
     # Notifications: what was sent, to whom, and what became of it.
     browser.go("nav a[href='/admin/notifications']")
     assert browser.find("h1").text == "Notifications"
     rows = browser.texts("main table tbody tr")
-    assert any("megan@contoso.com" in row and "failed" in row and "SMTP_HOST" in row for row in rows), rows
+    assert any("megan@contoso.com" in row and "in the local mailbox" in row for row in rows), rows
+    assert "Global Administrator" in browser.find("#notified-roles").get_attribute("textContent")
+    assert "megan@contoso.com" in browser.find("#notified-people").text
     browser.page("notifications")
+    # No mail relay in the demo: each email is kept, and reads as it would have been sent.
+    browser.go("main table a[href^='/admin/notifications/mailbox/']")
+    assert "The balance is now $" in browser.find("#mail-text").text, browser.find("#mail-text").text
+    assert browser.find(".figures dd").text.endswith("@contoso.com"), "the recipient"
+    browser.page("notification-in-mailbox")
+    browser.open("/admin/notifications/mailbox/999999")
+    assert "no such message" in browser.find("main").text, browser.find("main").text
 
     failed_recharge(browser)
 
-    # On a narrow screen the page still fits: no sideways scrolling of the page itself.
+    # On a narrow screen every page still fits: no sideways scrolling of the page itself (a
+    # wide table scrolls in its own box).
     browser.driver.set_window_size(390, 844)
-    browser.open("/admin/billing/credits")
-    overflow = browser.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, "the page scrolls sideways by %dpx" % overflow
-    browser.page("credits-narrow")
-    browser.driver.set_window_size(1280, 1000)
+    for path in NARROW_PAGES:
+        browser.open(path)
+        overflow = browser.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "%s scrolls sideways by %dpx" % (path, overflow)
+        browser.page("narrow-" + path.strip("/").replace("/", "-").split("?")[0])
+    browser.driver.set_window_size(1366, 1000)
 
     # Sign out.
     browser.sign_out()

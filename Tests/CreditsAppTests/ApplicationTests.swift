@@ -45,7 +45,9 @@ import Testing
         let now = SystemClock().now()
         let statement = try await store.statement(for: DemoOrganization.tenantId, at: now)
         let transactions = try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000)
-        #expect(statement.lots.count == 4)
+        #expect(statement.lots.count == 5)
+        let invoices = try await stores.billing.invoices(for: DemoOrganization.tenantId, before: nil, limit: 100)
+        #expect(invoices.count == 5 && Set(invoices.map(\.lotId)) == Set(statement.lots.map(\.id)), "each lot bought with its invoice")
         #expect(statement.lots.contains { $0.isExpired(at: now) && $0.forfeitedMinor > 0 }, "one lot already expired")
         #expect(statement.lots.contains { !$0.isExpired(at: now) && $0.expiresAt < now.adding(days: 30) && $0.freeMinor > 0 },
                 "one lot about to expire")
