@@ -122,7 +122,7 @@ struct CallAPITests {
         return pools
     }
 
-    @Test("Over HTTP: a start off the clock is 422 startTimeOutOfRange; answer, cancel and an overrunning end answer as the README says")
+    @Test("Over HTTP: a start off the clock is 422 startTimeOutOfRange; answer, cancel and an overrunning end answer as docs/integration.md says")
     func answerCancelAndClockChecks() async throws {
         try await api.withServer(testClock: true) { client in
             try await putSampleDeck(client)
