@@ -147,7 +147,8 @@ let package = Package(
         .target(
             name: "CreditsApp",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "CreditsAPI", "Notifications",
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "CreditsAPI",
+                "Notifications",
                 "AdminCenter", "CreditsDiameter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -165,7 +166,8 @@ let package = Package(
         .executableTarget(
             name: "commscredits",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments", "Notifications", "Reports",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "CreditsEngine", "Payments",
+                "Notifications", "Reports",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -192,8 +194,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CreditsEngineTests",
-            dependencies: ["CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport", "CreditsEngine",
-                           "Payments", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport", "CreditsEngine",
+                "Payments", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"], swiftSettings: strict),
@@ -201,7 +205,8 @@ let package = Package(
         .testTarget(
             name: "CreditsAppTests",
             dependencies: [
-                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStorePostgres", "PostgresTestSupport", "CreditsEngine", "Payments", "Notifications",
+                "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStorePostgres", "PostgresTestSupport", "CreditsEngine", "Payments",
+                "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

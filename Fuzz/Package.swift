@@ -12,13 +12,41 @@ let package = Package(
     dependencies: [.package(name: "commscredits", path: "..")],
     targets: [
         .target(name: "FuzzSupport"),
-        .executableTarget(name: "FuzzRateDeck", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzUserFile", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzWebhookURL", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzPhoneNumber", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzCallJSON", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
-                                                               .product(name: "CreditsAPI", package: "commscredits")], swiftSettings: fuzzer),
-        .executableTarget(name: "FuzzUsageJSON", dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
-                                                                .product(name: "CreditsAPI", package: "commscredits")], swiftSettings: fuzzer),
+        .executableTarget(
+            name: "FuzzRateDeck",
+            dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")],
+            swiftSettings: fuzzer
+        ),
+        .executableTarget(
+            name: "FuzzUserFile",
+            dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")],
+            swiftSettings: fuzzer
+        ),
+        .executableTarget(
+            name: "FuzzWebhookURL",
+            dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")],
+            swiftSettings: fuzzer
+        ),
+        .executableTarget(
+            name: "FuzzPhoneNumber",
+            dependencies: ["FuzzSupport", .product(name: "CreditsCore", package: "commscredits")],
+            swiftSettings: fuzzer
+        ),
+        .executableTarget(
+            name: "FuzzCallJSON",
+            dependencies: [
+                "FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
+                .product(name: "CreditsAPI", package: "commscredits"),
+            ],
+            swiftSettings: fuzzer
+        ),
+        .executableTarget(
+            name: "FuzzUsageJSON",
+            dependencies: [
+                "FuzzSupport", .product(name: "CreditsCore", package: "commscredits"),
+                .product(name: "CreditsAPI", package: "commscredits"),
+            ],
+            swiftSettings: fuzzer
+        ),
     ]
 )

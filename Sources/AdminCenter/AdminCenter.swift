@@ -1,7 +1,7 @@
 public import CreditsAPI
+import CreditsCore
 public import CreditsEngine
 public import CreditsStore
-import CreditsCore
 import Foundation
 public import Hummingbird
 import Mustache
@@ -21,8 +21,15 @@ public struct AdminCenter: Sendable {
     let supportURL: String?
 
     /// `supportURL` is where an administrator opens a support ticket, as the operator gives it.
-    public init(access: AccessService, billing: BillingService, calls: CallService, stores: Stores, clock: any CreditsClock, secureCookies: Bool,
-                supportURL: String? = nil) async throws {
+    public init(
+        access: AccessService,
+        billing: BillingService,
+        calls: CallService,
+        stores: Stores,
+        clock: any CreditsClock,
+        secureCookies: Bool,
+        supportURL: String? = nil
+    ) async throws {
         pages = try await PageRenderer()
         self.access = access
         self.billing = billing
@@ -36,8 +43,11 @@ public struct AdminCenter: Sendable {
 
     public func addRoutes(to router: Router<APIRequestContext>) {
         router.get("admin/admin.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: PageRenderer.stylesheet)))
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PageRenderer.stylesheet))
+            )
         }
         SignInPages(pages: pages, access: access, secureCookies: secureCookies).add(to: router)
         let signedIn = router.group("admin").add(middleware: AdminSessionMiddleware(access: access, pages: pages))

@@ -20,10 +20,13 @@ struct AdminSessionMiddleware: RouterMiddleware {
         let remedy: String?
     }
 
-    func handle(_ request: Request, context: APIRequestContext,
-                next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: APIRequestContext,
+        next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard let cookie = request.cookies[SessionCookie.name]?.value,
-              let (principal, session) = try? await access.principal(sessionCookie: cookie)
+            let (principal, session) = try? await access.principal(sessionCookie: cookie)
         else { return Response.redirect(to: "/admin/sign-in", type: .found) }
         var context = context
         context.principal = principal
@@ -32,16 +35,28 @@ struct AdminSessionMiddleware: RouterMiddleware {
         if request.method == .post {
             let form = try await FormFields(request: &request, context: context)
             guard form["csrfToken"] == session.csrfToken else {
-                return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: "This form has expired. Go back, reload the page and try again.")))
+                return Response(
+                    status: .forbidden,
+                    headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "This form has expired. Go back, reload the page and try again."))
+                )
             }
         }
         do {
             return try await next(request, context)
         } catch let error as BillingError {
             let heading = error.kind == .notAllowed ? "Your role cannot do this" : "This could not be done"
-            return pages.render("refused", Refusal(upn: session.upn.rawValue, csrfToken: session.csrfToken, heading: heading,
-                                                   detail: error.detail, remedy: error.remedy), status: error.httpStatus)
+            return pages.render(
+                "refused",
+                Refusal(
+                    upn: session.upn.rawValue,
+                    csrfToken: session.csrfToken,
+                    heading: heading,
+                    detail: error.detail,
+                    remedy: error.remedy
+                ),
+                status: error.httpStatus
+            )
         }
     }
 }

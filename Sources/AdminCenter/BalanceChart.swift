@@ -39,10 +39,13 @@ struct BalanceChart {
         parts.append(##"<polyline points="\##(points)" fill="none" stroke="#0b5cad" stroke-width="2.5"/>"##)
         for index in days.indices where days[index].spentMinor > 0 {
             let top = barY(days[index].spentMinor)
-            parts.append(##"<rect x="\##(Self.rounded(x(index) - step * 0.4))" y="\##(Self.rounded(top))" width="\##(Self.rounded(step * 0.8))" height="\##(Self.rounded(barsBottom - top))" fill="#5a5a5a"><title>\##(ReadableDate.day(days[index].date)): \##(money(days[index].spentMinor)) spent</title></rect>"##)
+            parts.append(
+                ##"<rect x="\##(Self.rounded(x(index) - step * 0.4))" y="\##(Self.rounded(top))" width="\##(Self.rounded(step * 0.8))" height="\##(Self.rounded(barsBottom - top))" fill="#5a5a5a"><title>\##(ReadableDate.day(days[index].date)): \##(money(days[index].spentMinor)) spent</title></rect>"##
+            )
         }
         let spent = days.reduce(0) { $0 + $1.spentMinor }
-        let summary = "Balance from \(money(first.balanceMinor)) on \(ReadableDate.day(first.date)) to \(money(last.balanceMinor)) on \(ReadableDate.day(last.date)); \(money(spent)) spent over \(days.count) days, at most \(money(days.map(\.spentMinor).max() ?? 0)) in a day."
+        let summary =
+            "Balance from \(money(first.balanceMinor)) on \(ReadableDate.day(first.date)) to \(money(last.balanceMinor)) on \(ReadableDate.day(last.date)); \(money(spent)) spent over \(days.count) days, at most \(money(days.map(\.spentMinor).max() ?? 0)) in a day."
         return """
             <svg class="chart" role="img" aria-labelledby="chart-title chart-summary" viewBox="0 0 \(Int(width)) \(Int(height))" xmlns="http://www.w3.org/2000/svg">
             <title id="chart-title">Balance at the end of each day (line) and daily spend (bars), last \(days.count) days</title>

@@ -20,8 +20,12 @@ struct CreditsPages {
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("billing/credits") { request, context in
             let transactionsBefore = request.uri.queryParameters.get("transactionsBefore").flatMap { Int64($0) }.map(TransactionId.init)
-            return try await page(context, saved: request.uri.queryParameters.get("saved") != nil, bought: request.uri.queryParameters.get("bought") != nil,
-                                  transactionsBefore: transactionsBefore)
+            return try await page(
+                context,
+                saved: request.uri.queryParameters.get("saved") != nil,
+                bought: request.uri.queryParameters.get("bought") != nil,
+                transactionsBefore: transactionsBefore
+            )
         }
         router.post("billing/credits/auto-recharge") { request, context -> Response in
             var request = request
@@ -33,26 +37,45 @@ struct CreditsPages {
                     enabled: form["enabled"] == "on",
                     rechargeAmountMinor: try Self.amount(form["rechargeAmount"], tenant.currency, "Recharge with"),
                     triggerAmountMinor: try Self.amount(form["triggerAmount"], tenant.currency, "When the balance falls below"),
-                    currency: tenant.currency)
+                    currency: tenant.currency
+                )
                 if form["confirmed"] != "yes", let balance = try await billing.balanceRechargingAtOnce(if: settings, for: tenantId) {
-                    let text = "The balance, \(MoneyText.forPeople(balance, tenant.currency)), is below the new trigger: saving these settings charges "
+                    let text =
+                        "The balance, \(MoneyText.forPeople(balance, tenant.currency)), is below the new trigger: saving these settings charges "
                         + "\(MoneyText.forPeople(settings.rechargeAmountMinor, tenant.currency)) to the payment method on file at once."
-                    return try await page(context, confirmation: CreditsPage.Confirmation(text: text, enabled: settings.enabled, rechargeAmount: form["rechargeAmount"] ?? "",
-                                                                              triggerAmount: form["triggerAmount"] ?? ""))
+                    return try await page(
+                        context,
+                        confirmation: CreditsPage.Confirmation(
+                            text: text,
+                            enabled: settings.enabled,
+                            rechargeAmount: form["rechargeAmount"] ?? "",
+                            triggerAmount: form["triggerAmount"] ?? ""
+                        )
+                    )
                 }
                 try await billing.setAutoRecharge(settings, for: tenantId)
                 return Response.redirect(to: "/admin/billing/credits?saved=1#billing-settings", type: .normal)
             } catch let error as BillingError {
-                return try await page(context, settingsError: Self.words(error, enabled: form["enabled"] == "on", tenant.currency),
-                                      entered: (form["enabled"] == "on", form["rechargeAmount"] ?? "", form["triggerAmount"] ?? ""), status: .unprocessableContent)
+                return try await page(
+                    context,
+                    settingsError: Self.words(error, enabled: form["enabled"] == "on", tenant.currency),
+                    entered: (form["enabled"] == "on", form["rechargeAmount"] ?? "", form["triggerAmount"] ?? ""),
+                    status: .unprocessableContent
+                )
             }
         }
     }
 
-    private func page(_ context: APIRequestContext, saved: Bool = false, bought: Bool = false, transactionsBefore: TransactionId? = nil,
-                      settingsError: String? = nil,
-                      entered: (Bool, String, String)? = nil, confirmation: CreditsPage.Confirmation? = nil,
-                      status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func page(
+        _ context: APIRequestContext,
+        saved: Bool = false,
+        bought: Bool = false,
+        transactionsBefore: TransactionId? = nil,
+        settingsError: String? = nil,
+        entered: (Bool, String, String)? = nil,
+        confirmation: CreditsPage.Confirmation? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let (principal, tenantId) = try context.administrator(may: .readBilling)
         let tenant = try await directory.tenant(tenantId)
         let now = clock.now()
@@ -60,14 +83,24 @@ struct CreditsPages {
         let settings = try await stores.billing.settings(for: tenantId)
         // The chart draws 90 days from the newest transactions; the table shows them a page at a time.
         let recent = try await stores.ledger.transactions(for: tenantId, before: nil, limit: 5_000)
-        let listed = transactionsBefore == nil ? Array(recent.prefix(Self.transactionsPerPage + 1))
+        let listed =
+            transactionsBefore == nil
+            ? Array(recent.prefix(Self.transactionsPerPage + 1))
             : try await stores.ledger.transactions(for: tenantId, before: transactionsBefore, limit: Self.transactionsPerPage + 1)
         let invoices = try await stores.billing.invoices(for: tenantId, before: nil, limit: 5)
         let recharges = try await stores.billing.recharges(for: tenantId, limit: 10)
-        var page = CreditsPage(tenant: tenant, statement: statement, settings: settings.autoRecharge, history: recent,
-                               transactions: listed.prefix(Self.transactionsPerPage), invoices: invoices,
-                               recharges: recharges, canBuy: principal.permissions.contains(.buy), now: now,
-                               frame: PageFrame(context, tenantName: tenant.name))
+        var page = CreditsPage(
+            tenant: tenant,
+            statement: statement,
+            settings: settings.autoRecharge,
+            history: recent,
+            transactions: listed.prefix(Self.transactionsPerPage),
+            invoices: invoices,
+            recharges: recharges,
+            canBuy: principal.permissions.contains(.buy),
+            now: now,
+            frame: PageFrame(context, tenantName: tenant.name)
+        )
         page.saved = saved
         if listed.count > Self.transactionsPerPage, let last = listed.prefix(Self.transactionsPerPage).last {
             page.olderTransactionsLink = "/admin/billing/credits?transactionsBefore=\(last.receipt.transactionId)#transactions"
@@ -92,7 +125,9 @@ struct CreditsPages {
     /// A refusal of the auto-recharge form in the form's words: the API's speak of minor units.
     static func words(_ error: BillingError, enabled: Bool, _ currency: Currency) -> String {
         let bounds = PurchaseLimits.amountRange(currency)
-        let range = enabled ? "between \(MoneyText.forPeople(bounds.lowerBound, currency)) and \(MoneyText.forPeople(bounds.upperBound, currency))"
+        let range =
+            enabled
+            ? "between \(MoneyText.forPeople(bounds.lowerBound, currency)) and \(MoneyText.forPeople(bounds.upperBound, currency))"
             : "at most \(MoneyText.forPeople(bounds.upperBound, currency))"
         switch error.code {
         case "invalidRechargeAmount": return "'Recharge with' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
@@ -119,7 +154,12 @@ struct CreditsPage {
         var linkText: String?
     }
     struct LotRow { let id, purchased, expires, amount, used, forfeited, remaining, status: String }
-    struct TransactionRow { let when: String; let kind: String; let amount: String; let balanceAfter: String }
+    struct TransactionRow {
+        let when: String
+        let kind: String
+        let amount: String
+        let balanceAfter: String
+    }
     struct InvoiceRow {
         let number, issued, kind, paidWith, amount, link: String
 
@@ -131,9 +171,19 @@ struct CreditsPage {
             link = "/v1/tenants/\(tenant.id)/credits/invoices/\(invoice.id)"
         }
     }
-    struct RechargeRow { let started: String; let amount: String; let outcome: String; let paidWith: String }
+    struct RechargeRow {
+        let started: String
+        let amount: String
+        let outcome: String
+        let paidWith: String
+    }
     /// Saving these settings recharges at once: said, with the amount, before it happens.
-    struct Confirmation { let text: String; let enabled: Bool; let rechargeAmount: String; let triggerAmount: String }
+    struct Confirmation {
+        let text: String
+        let enabled: Bool
+        let rechargeAmount: String
+        let triggerAmount: String
+    }
 
     let upn: String
     let tenantName: String
@@ -166,52 +216,103 @@ struct CreditsPage {
     /// Why there is no advice, when there is none.
     var adviceNote: String?
 
-    init(tenant: Tenant, statement: CreditStatement, settings: AutoRechargeSettings, history: [JournalTransaction], transactions: ArraySlice<JournalTransaction>,
-         invoices: [Invoice], recharges: [RechargeRecord], canBuy: Bool, now: Instant, frame: PageFrame) {
+    init(
+        tenant: Tenant,
+        statement: CreditStatement,
+        settings: AutoRechargeSettings,
+        history: [JournalTransaction],
+        transactions: ArraySlice<JournalTransaction>,
+        invoices: [Invoice],
+        recharges: [RechargeRecord],
+        canBuy: Bool,
+        now: Instant,
+        frame: PageFrame
+    ) {
         let currency = tenant.currency
         func money(_ amountMinor: Int64) -> String { MoneyText.forPeople(amountMinor, currency) }
         (upn, tenantName, csrfToken) = (frame.upn, frame.tenantName, frame.csrfToken)
         self.currency = currency.code
-        autoRechargeStatus = settings.enabled
+        autoRechargeStatus =
+            settings.enabled
             ? "Auto-recharge is on: \(money(settings.rechargeAmountMinor)) when the balance falls below \(money(settings.triggerAmountMinor))."
             : "Auto-recharge is off."
         let figures = statement.figures
         (balance, available, held) = (money(figures.balanceMinor), money(figures.availableMinor), money(figures.heldMinor))
         var banners: [Banner] = []
-        let postUsage = PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: figures.balanceMinor, autoRecharge: settings)
+        let postUsage = PostUsageStatus(
+            commerceModel: tenant.billingAccount.commerceModel,
+            balanceMinor: figures.balanceMinor,
+            autoRecharge: settings
+        )
         if figures.balanceMinor <= 0 {
-            banners.append(Banner(tone: postUsage.active ? "warn" : "bad", role: "alert", text: "The balance is used up. \(postUsage.usedUpBalance.consequence)"))
+            banners.append(
+                Banner(tone: postUsage.active ? "warn" : "bad", role: "alert", text: "The balance is used up. \(postUsage.usedUpBalance.consequence)")
+            )
         }
         let expiring = statement.lots.filter { $0.freeMinor > 0 && !$0.isExpired(at: now) && $0.expiresAt <= now.adding(days: 30) }
         for lot in expiring {
-            banners.append(Banner(tone: "warn", role: "status",
-                                  text: "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ReadableDate.day(lot.expiresAt)); expired funds are forfeited."))
+            banners.append(
+                Banner(
+                    tone: "warn",
+                    role: "status",
+                    text:
+                        "\(money(lot.freeMinor)) of lot \(lot.id) expire\(lot.freeMinor == 1 ? "s" : "") on \(ReadableDate.day(lot.expiresAt)); expired funds are forfeited."
+                )
+            )
         }
         if let last = recharges.first, last.state == .failed || last.state == .stopped, settings.wantsRecharge(atBalance: figures.balanceMinor) {
             let why = last.failure.map { Self.reason($0) } ?? "more than 3 recharges were asked for within 10 minutes, so it was stopped"
-            banners.append(Banner(tone: "bad", role: "alert", text: "The last auto-recharge, \(money(last.amountMinor)) on \(ReadableDate.day(last.startedAt)), "
-                                  + "did not go through: \(why). The balance is below the trigger; update the payment method under Billing > Payment methods, "
-                                  + "or buy credits, before calls are refused."))
+            banners.append(
+                Banner(
+                    tone: "bad",
+                    role: "alert",
+                    text: "The last auto-recharge, \(money(last.amountMinor)) on \(ReadableDate.day(last.startedAt)), "
+                        + "did not go through: \(why). The balance is below the trigger; update the payment method under Billing > Payment methods, "
+                        + "or buy credits, before calls are refused."
+                )
+            )
         }
         self.recharges = recharges.map { recharge in
-            let outcome = switch recharge.state {
-            case .succeeded: "Added"
-            case .pending: "In progress"
-            case .failed: "Failed: " + (recharge.failure.map { Self.reason($0) } ?? "")
-            case .stopped: "Stopped: too many in 10 minutes"
-            }
-            return RechargeRow(started: ReadableDate.minute(recharge.startedAt), amount: money(recharge.amountMinor), outcome: outcome,
-                               paidWith: recharge.paymentMethod.map(PaymentMethodPages.describe) ?? "none on file")
+            let outcome =
+                switch recharge.state {
+                case .succeeded: "Added"
+                case .pending: "In progress"
+                case .failed: "Failed: " + (recharge.failure.map { Self.reason($0) } ?? "")
+                case .stopped: "Stopped: too many in 10 minutes"
+                }
+            return RechargeRow(
+                started: ReadableDate.minute(recharge.startedAt),
+                amount: money(recharge.amountMinor),
+                outcome: outcome,
+                paidWith: recharge.paymentMethod.map(PaymentMethodPages.describe) ?? "none on file"
+            )
         }
         if let model = Self.postUsageModel(tenant.billingAccount.commerceModel) {
-            let billed = "This organization is billed under \(model): Communications Credits are no longer sold to it, and calls beyond its plans are billed after use."
+            let billed =
+                "This organization is billed under \(model): Communications Credits are no longer sold to it, and calls beyond its plans are billed after use."
             switch postUsage.reason {
             case .autoRechargeOn:
-                banners.append(Banner(tone: "warn", role: "alert", text: "\(billed) Auto-recharge is still on, so the balance refills itself and post-usage billing never starts: turn auto-recharge off.",
-                                      link: "#billing-settings", linkText: "Turn auto-recharge off"))
+                banners.append(
+                    Banner(
+                        tone: "warn",
+                        role: "alert",
+                        text:
+                            "\(billed) Auto-recharge is still on, so the balance refills itself and post-usage billing never starts: turn auto-recharge off.",
+                        link: "#billing-settings",
+                        linkText: "Turn auto-recharge off"
+                    )
+                )
             case .balanceRemaining:
-                banners.append(Banner(tone: "warn", role: "status", text: "\(billed) The remaining balance, \(money(figures.balanceMinor)), is used first; post-usage billing starts once it is used up.",
-                                      link: "/admin/billing/invoices", linkText: "Post-usage invoices"))
+                banners.append(
+                    Banner(
+                        tone: "warn",
+                        role: "status",
+                        text:
+                            "\(billed) The remaining balance, \(money(figures.balanceMinor)), is used first; post-usage billing starts once it is used up.",
+                        link: "/admin/billing/invoices",
+                        linkText: "Post-usage invoices"
+                    )
+                )
             case nil, .notPostUsageTenant: break
             }
         }
@@ -219,16 +320,29 @@ struct CreditsPage {
         chart = BalanceChart(history: BalanceHistory(transactions: history.map(\.receipt), days: 90, endingAt: now), currency: currency).svg
         lots = statement.lots.reversed().map { lot in
             let expired = lot.isExpired(at: now)
-            let status = expired ? "Expired" + (lot.forfeitedMinor > 0 ? ", \(money(lot.forfeitedMinor)) forfeited" : "")
+            let status =
+                expired
+                ? "Expired" + (lot.forfeitedMinor > 0 ? ", \(money(lot.forfeitedMinor)) forfeited" : "")
                 : lot.refundedMinor > 0 ? "Refunded \(money(lot.refundedMinor))" : lot.remainingMinor == 0 ? "Used up" : "Active"
-            return LotRow(id: lot.id.description, purchased: ReadableDate.day(lot.purchasedAt), expires: ReadableDate.day(lot.expiresAt),
-                          amount: money(lot.amountMinor), used: money(lot.consumedMinor), forfeited: money(lot.forfeitedMinor),
-                          remaining: money(lot.remainingMinor), status: status)
+            return LotRow(
+                id: lot.id.description,
+                purchased: ReadableDate.day(lot.purchasedAt),
+                expires: ReadableDate.day(lot.expiresAt),
+                amount: money(lot.amountMinor),
+                used: money(lot.consumedMinor),
+                forfeited: money(lot.forfeitedMinor),
+                remaining: money(lot.remainingMinor),
+                status: status
+            )
         }
         self.transactions = transactions.map { transaction in
             let receipt = transaction.receipt
-            return TransactionRow(when: ReadableDate.minute(receipt.occurredAt),
-                                  kind: Self.describe(receipt.kind), amount: money(receipt.amountMinor), balanceAfter: money(receipt.balanceAfterMinor))
+            return TransactionRow(
+                when: ReadableDate.minute(receipt.occurredAt),
+                kind: Self.describe(receipt.kind),
+                amount: money(receipt.amountMinor),
+                balanceAfter: money(receipt.balanceAfterMinor)
+            )
         }
         self.invoices = invoices.map { InvoiceRow($0, tenant: tenant) }
         self.canBuy = canBuy

@@ -13,7 +13,13 @@ struct InvoicePages {
     let directory: DirectoryService
     let stores: Stores
 
-    struct PostUsageRow { let number: String; let month: String; let issued: String; let records: Int64; let amount: String }
+    struct PostUsageRow {
+        let number: String
+        let month: String
+        let issued: String
+        let records: Int64
+        let amount: String
+    }
     struct Page {
         let upn: String
         let tenantName: String
@@ -34,15 +40,28 @@ struct InvoicePages {
             let invoices = try await stores.billing.invoices(for: tenantId, before: before, limit: Self.pageSize + 1)
             let shown = invoices.prefix(Self.pageSize)
             let postUsage = try await stores.calls.postUsageInvoices(for: tenantId).map { invoice in
-                PostUsageRow(number: invoice.number, month: ReadableDate.month(invoice.month), issued: ReadableDate.day(invoice.issuedAt),
-                             records: invoice.records, amount: MoneyText.forPeople(invoice.amountMinor, invoice.currency))
+                PostUsageRow(
+                    number: invoice.number,
+                    month: ReadableDate.month(invoice.month),
+                    issued: ReadableDate.day(invoice.issuedAt),
+                    records: invoice.records,
+                    amount: MoneyText.forPeople(invoice.amountMinor, invoice.currency)
+                )
             }
             let frame = PageFrame(context, tenantName: tenant.name)
-            return pages.render("invoices", Page(
-                upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
-                invoices: shown.map { CreditsPage.InvoiceRow($0, tenant: tenant) },
-                nextPageLink: invoices.count > Self.pageSize ? shown.last.map { "/admin/billing/invoices?before=\($0.id)" } : nil,
-                firstPageLink: before == nil ? nil : "/admin/billing/invoices", postUsage: postUsage, hasPostUsage: !postUsage.isEmpty))
+            return pages.render(
+                "invoices",
+                Page(
+                    upn: frame.upn,
+                    tenantName: frame.tenantName,
+                    csrfToken: frame.csrfToken,
+                    invoices: shown.map { CreditsPage.InvoiceRow($0, tenant: tenant) },
+                    nextPageLink: invoices.count > Self.pageSize ? shown.last.map { "/admin/billing/invoices?before=\($0.id)" } : nil,
+                    firstPageLink: before == nil ? nil : "/admin/billing/invoices",
+                    postUsage: postUsage,
+                    hasPostUsage: !postUsage.isEmpty
+                )
+            )
         }
     }
 }

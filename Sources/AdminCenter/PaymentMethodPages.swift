@@ -16,7 +16,10 @@ struct PaymentMethodPages {
     let stores: Stores
     let clock: any CreditsClock
 
-    struct TestCard { let number: String; let behaves: String }
+    struct TestCard {
+        let number: String
+        let behaves: String
+    }
     struct Page {
         let upn: String
         let tenantName: String
@@ -51,8 +54,12 @@ struct PaymentMethodPages {
             var page = try await page(context)
             page.expiry = form["cardExpiry"] ?? ""
             do {
-                let card = try CardEntry(number: form["cardNumber"] ?? "", expiry: page.expiry, securityCode: form["securityCode"] ?? "",
-                                         at: clock.now())
+                let card = try CardEntry(
+                    number: form["cardNumber"] ?? "",
+                    expiry: page.expiry,
+                    securityCode: form["securityCode"] ?? "",
+                    at: clock.now()
+                )
                 _ = try await billing.setCard(card, for: tenantId)
                 return Response.redirect(to: "/admin/billing/payment-methods?saved=1", type: .normal)
             } catch let error as BillingError {
@@ -87,18 +94,25 @@ struct PaymentMethodPages {
         let onFile = try await stores.billing.settings(for: tenantId).paymentMethod
         let frame = PageFrame(context, tenantName: tenant.name)
         let agreements = tenant.billingAccount.agreements.filter { PurchaseEligibility.refusal(for: tenant, payingWith: $0) == nil }
-        return Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, current: onFile.map(Self.describe),
-                    canChange: principal.permissions.contains(.buy), refusal: PurchaseEligibility.refusal(for: tenant, payingWith: nil)?.detail,
-                    hasAgreements: !agreements.isEmpty,
-                    agreements: agreements.enumerated().map { .init(number: $1.number, country: $1.billingCountry.name, selected: $0 == 0) },
-                    testCards: billing.takesSandboxCards ? SandboxPaymentGateway.testNumbers.map { TestCard(number: $0.number, behaves: $0.behaves) } : [],
-                    hasTestCards: billing.takesSandboxCards)
+        return Page(
+            upn: frame.upn,
+            tenantName: frame.tenantName,
+            csrfToken: frame.csrfToken,
+            current: onFile.map(Self.describe),
+            canChange: principal.permissions.contains(.buy),
+            refusal: PurchaseEligibility.refusal(for: tenant, payingWith: nil)?.detail,
+            hasAgreements: !agreements.isEmpty,
+            agreements: agreements.enumerated().map { .init(number: $1.number, country: $1.billingCountry.name, selected: $0 == 0) },
+            testCards: billing.takesSandboxCards ? SandboxPaymentGateway.testNumbers.map { TestCard(number: $0.number, behaves: $0.behaves) } : [],
+            hasTestCards: billing.takesSandboxCards
+        )
     }
 
     /// "Visa ending 4242, expires 12/2034"; "Enterprise Agreement EA-1, PO PO-77".
     static func describe(_ method: PaymentMethod) -> String {
         switch method {
-        case let .card(card): "\(card.brand) ending \(card.lastFour), expires \(card.expiryMonth < 10 ? "0" : "")\(card.expiryMonth)/\(card.expiryYear)"
+        case let .card(card):
+            "\(card.brand) ending \(card.lastFour), expires \(card.expiryMonth < 10 ? "0" : "")\(card.expiryMonth)/\(card.expiryYear)"
         case let .agreement(number, purchaseOrder): "Enterprise Agreement \(number)" + (purchaseOrder.map { ", PO \($0)" } ?? "")
         }
     }

@@ -16,14 +16,45 @@ struct PurchasePages {
     /// Where an administrator opens a support ticket (`support.url`), when the operator gave one.
     let supportURL: String?
 
-    struct Product { let slug: String; let name: String; let summary: String }
-    static let products = [Product(slug: "communications-credits", name: "Communications Credits",
-                                   summary: "Prepaid funds for calls and dial-out that your plans do not include.")]
+    struct Product {
+        let slug: String
+        let name: String
+        let summary: String
+    }
+    static let products = [
+        Product(
+            slug: "communications-credits",
+            name: "Communications Credits",
+            summary: "Prepaid funds for calls and dial-out that your plans do not include."
+        )
+    ]
 
-    struct CatalogPage { let upn: String; let tenantName: String; let csrfToken: String; let onPurchase = true; let query: String; let products: [Product] }
-    struct ProductPage { let upn: String; let tenantName: String; let csrfToken: String; let onPurchase = true; let refusal: Refusal?; let canBuy: Bool }
-    struct Refusal { let detail: String; let remedy: String; let supportLink: String? }
-    struct AgreementChoice { let number: String; let country: String; let selected: Bool }
+    struct CatalogPage {
+        let upn: String
+        let tenantName: String
+        let csrfToken: String
+        let onPurchase = true
+        let query: String
+        let products: [Product]
+    }
+    struct ProductPage {
+        let upn: String
+        let tenantName: String
+        let csrfToken: String
+        let onPurchase = true
+        let refusal: Refusal?
+        let canBuy: Bool
+    }
+    struct Refusal {
+        let detail: String
+        let remedy: String
+        let supportLink: String?
+    }
+    struct AgreementChoice {
+        let number: String
+        let country: String
+        let selected: Bool
+    }
 
     struct CheckoutPage {
         let upn: String
@@ -71,7 +102,8 @@ struct PurchasePages {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty, !required { return 0 }
             guard let minor = MoneyText.parseMinor(trimmed, currency), bounds.contains(minor) else {
-                error = trimmed.isEmpty || MoneyText.parseMinor(trimmed, currency) == nil
+                error =
+                    trimmed.isEmpty || MoneyText.parseMinor(trimmed, currency) == nil
                     ? "Enter \(what) in \(currency.code), like 20 or 20.00."
                     : "Enter \(what) \(range)."
                 return 0
@@ -81,14 +113,21 @@ struct PurchasePages {
         let funds = amount(page.amount, required: true, "the amount to add", error: &page.amountError)
         let recharge = amount(page.rechargeAmount, required: page.autoRechargeOn, "the amount to recharge with", error: &page.rechargeError)
         let trigger = amount(page.triggerAmount, required: page.autoRechargeOn, "the balance that starts a recharge", error: &page.triggerError)
-        page.fieldsToCorrect = page.fieldsToCorrect
+        page.fieldsToCorrect =
+            page.fieldsToCorrect
             || [page.amountError, page.rechargeError, page.triggerError, page.cardError, page.expiryError, page.codeError].contains { $0 != nil }
         guard !page.fieldsToCorrect,
-              let settings = try? AutoRechargeSettings(enabled: page.autoRechargeOn, rechargeAmountMinor: recharge, triggerAmountMinor: trigger,
-                                                       currency: currency) else { return nil }
-        let payment: PurchaseOrder.Payment = if let cardToken { .card(token: cardToken) } else {
-            .agreement(number: agreement ?? "", purchaseOrder: page.purchaseOrder.isEmpty ? nil : page.purchaseOrder)
-        }
+            let settings = try? AutoRechargeSettings(
+                enabled: page.autoRechargeOn,
+                rechargeAmountMinor: recharge,
+                triggerAmountMinor: trigger,
+                currency: currency
+            )
+        else { return nil }
+        let payment: PurchaseOrder.Payment =
+            if let cardToken { .card(token: cardToken) } else {
+                .agreement(number: agreement ?? "", purchaseOrder: page.purchaseOrder.isEmpty ? nil : page.purchaseOrder)
+            }
         return PurchaseOrder(amountMinor: funds, payment: payment, autoRecharge: settings)
     }
 
@@ -109,14 +148,31 @@ struct PurchasePages {
             // A browser sends a form's spaces as "+".
             let query = FormFields.query("q", of: request) ?? ""
             let words = query.lowercased().split(separator: " ")
-            let found = Self.products.filter { product in words.allSatisfy { (product.name + " credit " + product.summary).lowercased().contains($0) } }
-            return pages.render("purchase-services", CatalogPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
-                                                                 query: query, products: found))
+            let found = Self.products.filter { product in words.allSatisfy { (product.name + " credit " + product.summary).lowercased().contains($0) }
+            }
+            return pages.render(
+                "purchase-services",
+                CatalogPage(
+                    upn: frame.upn,
+                    tenantName: frame.tenantName,
+                    csrfToken: frame.csrfToken,
+                    query: query,
+                    products: found
+                )
+            )
         }
         router.get("billing/purchase-services/communications-credits") { _, context in
             let (principal, tenant, frame) = try await caller(context)
-            return pages.render("product", ProductPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
-                                                       refusal: refusal(for: tenant), canBuy: principal.permissions.contains(.buy)))
+            return pages.render(
+                "product",
+                ProductPage(
+                    upn: frame.upn,
+                    tenantName: frame.tenantName,
+                    csrfToken: frame.csrfToken,
+                    refusal: refusal(for: tenant),
+                    canBuy: principal.permissions.contains(.buy)
+                )
+            )
         }
         router.get("billing/checkout/communications-credits") { _, context in
             let (principal, tenant, frame) = try await caller(context)
@@ -130,11 +186,17 @@ struct PurchasePages {
             try principal.authorize(.buy, in: tenant.id)
             var page = try await checkout(tenant, frame, orderKey: form["orderKey"])
             page.amount = form["amount"] ?? ""
-            (page.payOnFile, page.payNewCard, page.payAgreement) = (form["payment"] == "onfile", form["payment"] == "card", form["payment"] == "agreement")
+            (page.payOnFile, page.payNewCard, page.payAgreement) = (
+                form["payment"] == "onfile", form["payment"] == "card", form["payment"] == "agreement"
+            )
             page.cardExpiry = form["cardExpiry"] ?? ""
             page.purchaseOrder = form["purchaseOrder"] ?? ""
-            page.agreements = page.agreements.map { AgreementChoice(number: $0.number, country: $0.country, selected: $0.number == form["agreement"]) }
-            (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount) = (form["autoRecharge"] == "on", form["rechargeAmount"] ?? "", form["triggerAmount"] ?? "")
+            page.agreements = page.agreements.map {
+                AgreementChoice(number: $0.number, country: $0.country, selected: $0.number == form["agreement"])
+            }
+            (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount) = (
+                form["autoRecharge"] == "on", form["rechargeAmount"] ?? "", form["triggerAmount"] ?? ""
+            )
             do {
                 let key = try IdempotencyKey(form["orderKey"] ?? "")
                 // The card on file is the one the store keeps, whatever the form says.
@@ -143,16 +205,31 @@ struct PurchasePages {
                 var card: CardEntry?
                 if page.payNewCard {
                     do throws(BillingError) {
-                        card = try CardEntry(number: form["cardNumber"] ?? "", expiry: page.cardExpiry, securityCode: form["securityCode"] ?? "", at: clock.now())
+                        card = try CardEntry(
+                            number: form["cardNumber"] ?? "",
+                            expiry: page.cardExpiry,
+                            securityCode: form["securityCode"] ?? "",
+                            at: clock.now()
+                        )
                     } catch { Self.show(error, on: &page) }
                 }
                 if cardToken == nil, card == nil, !page.payAgreement, !page.fieldsToCorrect {
                     (page.cardError, page.fieldsToCorrect) = ("Choose how to pay: the card on file, a new card or an agreement.", true)
                 }
                 // Every field is checked before the card goes to the provider.
-                if var order = Self.order(from: &page, cardToken: cardToken ?? (card == nil ? nil : ""), agreement: form["agreement"], currency: tenant.currency) {
-                    if let card { order = PurchaseOrder(amountMinor: order.amountMinor, payment: .card(token: try await billing.cardToken(card)),
-                                                        autoRecharge: order.autoRecharge) }
+                if var order = Self.order(
+                    from: &page,
+                    cardToken: cardToken ?? (card == nil ? nil : ""),
+                    agreement: form["agreement"],
+                    currency: tenant.currency
+                ) {
+                    if let card {
+                        order = PurchaseOrder(
+                            amountMinor: order.amountMinor,
+                            payment: .card(token: try await billing.cardToken(card)),
+                            autoRecharge: order.autoRecharge
+                        )
+                    }
                     let purchase = try await billing.purchase(order, for: tenant.id, key: key)
                     return Response.redirect(to: "/admin/billing/credits?bought=\(purchase.invoiceId ?? 0)", type: .normal)
                 }
@@ -182,7 +259,11 @@ struct PurchasePages {
     /// tenant none of whose agreements bills to its own country.
     func refusal(for tenant: Tenant) -> Refusal? {
         PurchaseEligibility.refusal(for: tenant, payingWith: nil).map { refusal in
-            Refusal(detail: refusal.detail, remedy: refusal.remedy ?? "", supportLink: refusal.code == "purchaseNotAllowedRegionConflict" ? supportURL : nil)
+            Refusal(
+                detail: refusal.detail,
+                remedy: refusal.remedy ?? "",
+                supportLink: refusal.code == "purchaseNotAllowedRegionConflict" ? supportURL : nil
+            )
         }
     }
 
@@ -192,16 +273,27 @@ struct PurchasePages {
         var cardOnFile: String?
         if case let .card(card)? = onFile.paymentMethod { cardOnFile = PaymentMethodPages.describe(.card(card)) }
         var page = CheckoutPage(
-            upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, refusal: refusal(for: tenant),
-            orderKey: orderKey ?? Self.newOrderKey(), currency: tenant.currency.code,
-            payOnFile: cardOnFile != nil, payNewCard: cardOnFile == nil && eligible.isEmpty, payAgreement: cardOnFile == nil && !eligible.isEmpty,
-            cardOnFile: cardOnFile, hasAgreements: !eligible.isEmpty,
+            upn: frame.upn,
+            tenantName: frame.tenantName,
+            csrfToken: frame.csrfToken,
+            refusal: refusal(for: tenant),
+            orderKey: orderKey ?? Self.newOrderKey(),
+            currency: tenant.currency.code,
+            payOnFile: cardOnFile != nil,
+            payNewCard: cardOnFile == nil && eligible.isEmpty,
+            payAgreement: cardOnFile == nil && !eligible.isEmpty,
+            cardOnFile: cardOnFile,
+            hasAgreements: !eligible.isEmpty,
             agreements: eligible.enumerated().map { AgreementChoice(number: $1.number, country: $1.billingCountry.name, selected: $0 == 0) },
-            testCards: billing.takesSandboxCards)
+            testCards: billing.takesSandboxCards
+        )
         let settings = onFile.autoRecharge
         if settings.rechargeAmountMinor > 0 {
             (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount) =
-                (settings.enabled, MoneyText.decimal(settings.rechargeAmountMinor, tenant.currency), MoneyText.decimal(settings.triggerAmountMinor, tenant.currency))
+                (
+                    settings.enabled, MoneyText.decimal(settings.rechargeAmountMinor, tenant.currency),
+                    MoneyText.decimal(settings.triggerAmountMinor, tenant.currency)
+                )
         }
         return page
     }

@@ -28,7 +28,9 @@ struct RatePages {
             numberType = RatePages.words(rate.numberType)
             perMinute = MoneyText.forPeople(micros: rate.rateMicrosPerMinute, currency)
             connectionFee = rate.connectionFeeMicros == 0 ? "None" : MoneyText.forPeople(micros: rate.connectionFeeMicros, currency)
-            increments = rate.firstIncrementSeconds == rate.nextIncrementSeconds ? "Per \(rate.firstIncrementSeconds) s"
+            increments =
+                rate.firstIncrementSeconds == rate.nextIncrementSeconds
+                ? "Per \(rate.firstIncrementSeconds) s"
                 : "First \(rate.firstIncrementSeconds) s, then per \(rate.nextIncrementSeconds) s"
             effective = (rate.effectiveFrom > today ? "From " : "Since ") + ReadableDate.day(rate.effectiveFrom)
         }
@@ -42,16 +44,25 @@ struct RatePages {
             let row = RateRow(rate, currency: currency, today: today)
             self.number = number.description
             destination = rate.destination
-            terms = "\(row.perMinute) a minute (prefix \(row.prefix)\(row.country.isEmpty ? "" : ", \(row.country)")); "
+            terms =
+                "\(row.perMinute) a minute (prefix \(row.prefix)\(row.country.isEmpty ? "" : ", \(row.country)")); "
                 + (rate.connectionFeeMicros == 0 ? "no connection fee" : "a connection fee of \(row.connectionFee)") + "; billed "
-                + row.increments.prefix(1).lowercased() + row.increments.dropFirst() + "; " + row.effective.prefix(1).lowercased() + row.effective.dropFirst() + "."
+                + row.increments.prefix(1).lowercased() + row.increments.dropFirst() + "; " + row.effective.prefix(1).lowercased()
+                + row.effective.dropFirst() + "."
             examples = [1, 10, 60].map { minutes in
                 "\(minutes) minute\(minutes == 1 ? "" : "s"): \(MoneyText.forPeople(rate.chargeMinor(forDuration: Int64(minutes) * 60, in: currency), currency))"
             }.joined(separator: "; ")
         }
     }
 
-    struct PoolRow { let name: String; let includes: String; let size: String; let used: String; let left: String; let exhausted: Bool }
+    struct PoolRow {
+        let name: String
+        let includes: String
+        let size: String
+        let used: String
+        let left: String
+        let exhausted: Bool
+    }
 
     struct Page {
         let upn, tenantName, csrfToken: String
@@ -80,10 +91,16 @@ struct RatePages {
             let today = now.civilDateAndTime.date
             let month = CalendarMonth(of: now)
             let frame = PageFrame(context, tenantName: tenant.name)
-            var page = Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, currency: tenant.currency.code, query: query,
-                            month: ReadableDate.month(month),
-                            pools: try await stores.calls.pools(for: tenantId, month: month).map(Self.poolRow),
-                            creditsNote: Self.creditsNote(tenant))
+            var page = Page(
+                upn: frame.upn,
+                tenantName: frame.tenantName,
+                csrfToken: frame.csrfToken,
+                currency: tenant.currency.code,
+                query: query,
+                month: ReadableDate.month(month),
+                pools: try await stores.calls.pools(for: tenantId, month: month).map(Self.poolRow),
+                creditsNote: Self.creditsNote(tenant)
+            )
             guard let deck = try await calls.rateBook().deck(for: tenant.currency) else {
                 page.hasDeck = false
                 return pages.render("rates", page)
@@ -98,12 +115,16 @@ struct RatePages {
                 published = []
             } else if !query.isEmpty {
                 published = published.filter { Self.matches($0, query) }
-                if published.isEmpty { page.error = "No destination or country matches '\(query)'. Try a country's name, its two-letter code or a number like +44 20 7946 0000." }
+                if published.isEmpty {
+                    page.error =
+                        "No destination or country matches '\(query)'. Try a country's name, its two-letter code or a number like +44 20 7946 0000."
+                }
             }
             let shown = published.dropFirst(offset).prefix(Self.pageSize)
             page.rows = shown.map { RateRow($0, currency: deck.currency, today: today) }
             if !shown.isEmpty {
-                page.summary = "Rates \(offset + 1) to \(offset + shown.count) of \(published.count), in \(deck.currency.code), as published on \(ReadableDate.day(today))."
+                page.summary =
+                    "Rates \(offset + 1) to \(offset + shown.count) of \(published.count), in \(deck.currency.code), as published on \(ReadableDate.day(today))."
             }
             let encoded = query.addingFormEncoding
             if offset + shown.count < published.count { page.nextPageLink = "/admin/rates?q=\(encoded)&from=\(offset + shown.count)#rates" }
@@ -149,28 +170,43 @@ struct RatePages {
         let perUser = key.minutesPerUser
         let users = perUser > 0 ? pool.capacity / (perUser * 60) : 0
         let licensed = "\(users) licensed user\(users == 1 ? "" : "s")"
-        let (name, includes): (String, String) = switch key.capability {
-        case .conferencingPool:
-            ("Audio Conferencing dial-out",
-             "\(MoneyText.grouped(perUser)) minutes a month for each Audio Conferencing license (\(licensed)), shared by the organization, for dial-out from meetings to the \(NumberingPlan.zoneA.count) Zone A countries and regions.")
-        case .domesticAndInternationalCallingPlan:
-            ("\(LicenseSku.domesticAndInternationalCallingPlan.displayName), \(key.country?.name ?? "")",
-             "\(MoneyText.grouped(perUser)) units a month for each user (\(licensed) in \(key.country?.name ?? "this country")), shared: a domestic minute uses 1 unit, an international minute 5.")
-        default:
-            ("\(LicenseSku(rawValue: key.capability.rawValue)?.displayName ?? key.capability.rawValue), \(key.country?.name ?? "")",
-             "\(MoneyText.grouped(perUser)) minutes a month of domestic calls for each user (\(licensed) in \(key.country?.name ?? "this country")), shared by them.")
-        }
+        let (name, includes): (String, String) =
+            switch key.capability {
+            case .conferencingPool:
+                (
+                    "Audio Conferencing dial-out",
+                    "\(MoneyText.grouped(perUser)) minutes a month for each Audio Conferencing license (\(licensed)), shared by the organization, for dial-out from meetings to the \(NumberingPlan.zoneA.count) Zone A countries and regions."
+                )
+            case .domesticAndInternationalCallingPlan:
+                (
+                    "\(LicenseSku.domesticAndInternationalCallingPlan.displayName), \(key.country?.name ?? "")",
+                    "\(MoneyText.grouped(perUser)) units a month for each user (\(licensed) in \(key.country?.name ?? "this country")), shared: a domestic minute uses 1 unit, an international minute 5."
+                )
+            default:
+                (
+                    "\(LicenseSku(rawValue: key.capability.rawValue)?.displayName ?? key.capability.rawValue), \(key.country?.name ?? "")",
+                    "\(MoneyText.grouped(perUser)) minutes a month of domestic calls for each user (\(licensed) in \(key.country?.name ?? "this country")), shared by them."
+                )
+            }
         let unit = key.capability == .domesticAndInternationalCallingPlan ? "units" : "minutes"
-        return PoolRow(name: name, includes: includes, size: "\(MoneyText.grouped(pool.capacity / 60)) \(unit)", used: "\(minutes(pool.used)) \(unit)",
-                       left: "\(minutes(max(0, pool.capacity - pool.used))) \(unit)", exhausted: !pool.hasTimeLeft)
+        return PoolRow(
+            name: name,
+            includes: includes,
+            size: "\(MoneyText.grouped(pool.capacity / 60)) \(unit)",
+            used: "\(minutes(pool.used)) \(unit)",
+            left: "\(minutes(max(0, pool.capacity - pool.used))) \(unit)",
+            exhausted: !pool.hasTimeLeft
+        )
     }
 
     /// What the credits pay for once the pools do not.
     static func creditsNote(_ tenant: Tenant) -> String {
-        let payer = tenant.billingAccount.commerceModel.isPostUsage
+        let payer =
+            tenant.billingAccount.commerceModel.isPostUsage
             ? "Communications Credits pay for them while the balance lasts; after that they are billed after use, at these rates."
             : "Communications Credits pay for them, at these rates."
-        return "Calls no pool includes (international calls on a domestic plan, minutes beyond a pool, toll-free calls into your conference bridge, auto attendants and call queues, every minute of a Pay-As-You-Go user): \(payer) Emergency calls and incoming calls to your own numbers are always free."
+        return
+            "Calls no pool includes (international calls on a domestic plan, minutes beyond a pool, toll-free calls into your conference bridge, auto attendants and call queues, every minute of a Pay-As-You-Go user): \(payer) Emergency calls and incoming calls to your own numbers are always free."
     }
 
     /// Seconds as minutes: `90` is "1.5".

@@ -33,12 +33,18 @@ struct SignInPages {
             let upn = form["upn"] ?? ""
             let tenant = (form["tenantId"] ?? "").trimmingCharacters(in: .whitespaces)
             guard let expected = request.cookies[Self.formCookie]?.value, !expected.isEmpty, form["formToken"] == expected else {
-                return self.form(Page(message: "This sign-in form has expired or came from another site: sign in again here.", enteredUpn: upn),
-                                 status: .forbidden)
+                return self.form(
+                    Page(message: "This sign-in form has expired or came from another site: sign in again here.", enteredUpn: upn),
+                    status: .forbidden
+                )
             }
             do {
-                let signedIn = try await access.signIn(upn: upn, password: form["password"] ?? "", tenantId: tenant.isEmpty ? nil : TenantId(tenant),
-                                                       from: context.clientAddress)
+                let signedIn = try await access.signIn(
+                    upn: upn,
+                    password: form["password"] ?? "",
+                    tenantId: tenant.isEmpty ? nil : TenantId(tenant),
+                    from: context.clientAddress
+                )
                 var response = Response.redirect(to: "/admin/billing/credits", type: .normal)
                 let seconds = (signedIn.session.expiresAt.millisecondsSinceEpoch - signedIn.session.createdAt.millisecondsSinceEpoch) / 1000
                 response.setCookie(SessionCookie.make(signedIn.cookie, maxAge: Int(seconds), secure: secureCookies))
@@ -51,7 +57,8 @@ struct SignInPages {
             var request = request
             let form = try await FormFields(request: &request, context: context)
             if let cookie = request.cookies[SessionCookie.name]?.value,
-               let (_, session) = try? await access.principal(sessionCookie: cookie), form["csrfToken"] == session.csrfToken {
+                let (_, session) = try? await access.principal(sessionCookie: cookie), form["csrfToken"] == session.csrfToken
+            {
                 try await access.signOut(sessionCookie: cookie)
             }
             var response = Response.redirect(to: "/admin/sign-in?signedOut=1", type: .normal)
@@ -65,8 +72,17 @@ struct SignInPages {
         var page = page
         page.formToken = AccessService.randomText(bytes: 24)
         var response = pages.render("sign-in", page, status: status)
-        response.setCookie(Cookie(name: Self.formCookie, value: page.formToken, maxAge: 3600, path: "/admin/sign-in", secure: secureCookies,
-                                  httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Self.formCookie,
+                value: page.formToken,
+                maxAge: 3600,
+                path: "/admin/sign-in",
+                secure: secureCookies,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
         return response
     }
 }

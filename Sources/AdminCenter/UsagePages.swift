@@ -15,12 +15,31 @@ struct UsagePages {
     let clock: any CreditsClock
     static let pageSize = 50
 
-    struct Row { let start: String; let user: String; let callType: String; let destination: String; let number: String
-                 let duration: Int64; let capability: String; let charge: String }
+    struct Row {
+        let start: String
+        let user: String
+        let callType: String
+        let destination: String
+        let number: String
+        let duration: Int64
+        let capability: String
+        let charge: String
+    }
     struct Page {
-        let upn: String; let tenantName: String; let csrfToken: String; let onUsage = true
-        let last7: Bool; let last28: Bool; let custom: Bool; let fromDate: String; let toDate: String
-        var error: String?; var summary = ""; var records: [Row] = []; var nextPageLink: String?; var firstPageLink: String?
+        let upn: String
+        let tenantName: String
+        let csrfToken: String
+        let onUsage = true
+        let last7: Bool
+        let last28: Bool
+        let custom: Bool
+        let fromDate: String
+        let toDate: String
+        var error: String?
+        var summary = ""
+        var records: [Row] = []
+        var nextPageLink: String?
+        var firstPageLink: String?
         var exportLink: String?
     }
 
@@ -59,16 +78,33 @@ struct UsagePages {
             let frame = PageFrame(context, tenantName: tenant.name)
             let query = request.uri.queryParameters
             let (range, from, to, error) = range(query)
-            var page = Page(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, last7: range == "7", last28: range == "28",
-                            custom: range == "custom", fromDate: ISO8601.formatDate(from), toDate: ISO8601.formatDate(to.adding(days: -1)), error: error)
+            var page = Page(
+                upn: frame.upn,
+                tenantName: frame.tenantName,
+                csrfToken: frame.csrfToken,
+                last7: range == "7",
+                last28: range == "28",
+                custom: range == "custom",
+                fromDate: ISO8601.formatDate(from),
+                toDate: ISO8601.formatDate(to.adding(days: -1)),
+                error: error
+            )
             guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
             let after = query.get("after").flatMap(UsageCursor.init(token:))
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
-            page.summary = "\(ReadableDate.day(from)) to \(ReadableDate.day(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
+            page.summary =
+                "\(ReadableDate.day(from)) to \(ReadableDate.day(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
             page.records = records.map { record in
-                Row(start: ReadableDate.minute(record.startTime), user: record.userDisplayName ?? record.upn?.rawValue ?? "", callType: record.callType.rawValue,
-                    destination: record.destinationName ?? "", number: UsageReportRow.numbers(record).destination, duration: record.durationSeconds,
-                    capability: record.capability.rawValue, charge: MoneyText.forPeople(record.chargeMinor, record.currency))
+                Row(
+                    start: ReadableDate.minute(record.startTime),
+                    user: record.userDisplayName ?? record.upn?.rawValue ?? "",
+                    callType: record.callType.rawValue,
+                    destination: record.destinationName ?? "",
+                    number: UsageReportRow.numbers(record).destination,
+                    duration: record.durationSeconds,
+                    capability: record.capability.rawValue,
+                    charge: MoneyText.forPeople(record.chargeMinor, record.currency)
+                )
             }
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             page.exportLink = "/admin/reports/pstn-usage/export?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"

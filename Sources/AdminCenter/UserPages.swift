@@ -12,18 +12,45 @@ struct UserPages {
     let directory: DirectoryService
     let stores: Stores
 
-    struct SkuOption { let code: String; let name: String }
-    struct UserRow { let index: Int; let upn: String; let displayName: String; let location: String; let licenses: String }
+    struct SkuOption {
+        let code: String
+        let name: String
+    }
+    struct UserRow {
+        let index: Int
+        let upn: String
+        let displayName: String
+        let location: String
+        let licenses: String
+    }
     struct ListPage {
-        let upn: String; let tenantName: String; let csrfToken: String; let onUsers = true
-        let users: [UserRow]; let skus: [SkuOption]; var done: String?; var refusals: [String] = [] { didSet { hasRefusals = !refusals.isEmpty } }
+        let upn: String
+        let tenantName: String
+        let csrfToken: String
+        let onUsers = true
+        let users: [UserRow]
+        let skus: [SkuOption]
+        var done: String?
+        var refusals: [String] = [] { didSet { hasRefusals = !refusals.isEmpty } }
         /// Stored: templates see stored properties only.
         var hasRefusals = false
     }
-    struct SkuToggle { let code: String; let name: String; let held: Bool; let refusal: String? }
+    struct SkuToggle {
+        let code: String
+        let name: String
+        let held: Bool
+        let refusal: String?
+    }
     struct UserPage {
-        let upn: String; let tenantName: String; let csrfToken: String; let onUsers = true
-        let displayName: String; let location: String; let roles: String?; var skus: [SkuToggle]; var saved = false
+        let upn: String
+        let tenantName: String
+        let csrfToken: String
+        let onUsers = true
+        let displayName: String
+        let location: String
+        let roles: String?
+        var skus: [SkuToggle]
+        var saved = false
         let userUpn: String
     }
 
@@ -53,11 +80,19 @@ struct UserPages {
             }
             do {
                 let changes = try selected.enumerated().map { index, upn in
-                    NumberedLine(line: index + 1, value: UserLicenseChange(upn: try UserPrincipalName(upn),
-                                                                         change: removing ? LicenseChange(remove: [sku]) : LicenseChange(add: [sku])))
+                    NumberedLine(
+                        line: index + 1,
+                        value: UserLicenseChange(
+                            upn: try UserPrincipalName(upn),
+                            change: removing ? LicenseChange(remove: [sku]) : LicenseChange(add: [sku])
+                        )
+                    )
                 }
                 _ = try await directory.changeLicenses(changes, in: tenantId)
-                return Response.redirect(to: "/admin/users?\(removing ? "removed" : "assigned")=\(sku.rawValue)&count=\(selected.count)", type: .normal)
+                return Response.redirect(
+                    to: "/admin/users?\(removing ? "removed" : "assigned")=\(sku.rawValue)&count=\(selected.count)",
+                    type: .normal
+                )
             } catch let refused as RefusedLines {
                 page.refusals = refused.lines.map { "\(selected[$0.line - 1]): \($0.error.detail) \($0.error.remedy ?? "")" }
             } catch let error as BillingError {
@@ -79,12 +114,17 @@ struct UserPages {
             let (tenantId, frame) = try await caller(context)
             let user = try await directory.user(UserPrincipalName(try context.parameters.require("upn")), in: tenantId)
             do {
-                _ = try await directory.changeLicenses(of: user.upn, in: tenantId,
-                                                       LicenseChange(add: wanted.subtracting(user.licenses), remove: user.licenses.subtracting(wanted)))
+                _ = try await directory.changeLicenses(
+                    of: user.upn,
+                    in: tenantId,
+                    LicenseChange(add: wanted.subtracting(user.licenses), remove: user.licenses.subtracting(wanted))
+                )
                 return Response.redirect(to: "/admin/users/\(user.upn)?saved=1", type: .normal)
             } catch let error as BillingError {
                 var page = Self.userPage(user, frame, refusal: (LicenseSku.communicationsCredits, "\(error.detail) \(error.remedy ?? "")"))
-                page.skus = page.skus.map { SkuToggle(code: $0.code, name: $0.name, held: wanted.contains(LicenseSku(rawValue: $0.code)!), refusal: $0.refusal) }
+                page.skus = page.skus.map {
+                    SkuToggle(code: $0.code, name: $0.name, held: wanted.contains(LicenseSku(rawValue: $0.code)!), refusal: $0.refusal)
+                }
                 return pages.render("user", page, status: .unprocessableContent)
             }
         }
@@ -105,20 +145,36 @@ struct UserPages {
 
     private func list(_ tenantId: TenantId, _ frame: PageFrame) async throws -> ListPage {
         let users = try await stores.directory.users(in: tenantId, after: nil, limit: Self.listLimit)
-        return ListPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken,
-                        users: users.enumerated().map { index, user in
-                            UserRow(index: index, upn: user.upn.rawValue, displayName: user.displayName, location: user.usageLocation.rawValue,
-                                    licenses: user.licenses.sorted().map(\.displayName).joined(separator: ", "))
-                        },
-                        skus: LicenseSku.allCases.map { SkuOption(code: $0.rawValue, name: $0.displayName) })
+        return ListPage(
+            upn: frame.upn,
+            tenantName: frame.tenantName,
+            csrfToken: frame.csrfToken,
+            users: users.enumerated().map { index, user in
+                UserRow(
+                    index: index,
+                    upn: user.upn.rawValue,
+                    displayName: user.displayName,
+                    location: user.usageLocation.rawValue,
+                    licenses: user.licenses.sorted().map(\.displayName).joined(separator: ", ")
+                )
+            },
+            skus: LicenseSku.allCases.map { SkuOption(code: $0.rawValue, name: $0.displayName) }
+        )
     }
 
     /// `refusal` is shown beside the license it concerns: the prerequisite rule is about Communications Credits.
     private static func userPage(_ user: User, _ frame: PageFrame, refusal: (LicenseSku, String)?) -> UserPage {
-        UserPage(upn: frame.upn, tenantName: frame.tenantName, csrfToken: frame.csrfToken, displayName: user.displayName,
-                 location: user.usageLocation.rawValue, roles: user.roles.isEmpty ? nil : user.roles.sorted().map(\.displayName).joined(separator: ", "),
-                 skus: LicenseSku.allCases.map { sku in
-                     SkuToggle(code: sku.rawValue, name: sku.displayName, held: user.licenses.contains(sku), refusal: refusal?.0 == sku ? refusal?.1 : nil)
-                 }, userUpn: user.upn.rawValue)
+        UserPage(
+            upn: frame.upn,
+            tenantName: frame.tenantName,
+            csrfToken: frame.csrfToken,
+            displayName: user.displayName,
+            location: user.usageLocation.rawValue,
+            roles: user.roles.isEmpty ? nil : user.roles.sorted().map(\.displayName).joined(separator: ", "),
+            skus: LicenseSku.allCases.map { sku in
+                SkuToggle(code: sku.rawValue, name: sku.displayName, held: user.licenses.contains(sku), refusal: refusal?.0 == sku ? refusal?.1 : nil)
+            },
+            userUpn: user.upn.rawValue
+        )
     }
 }

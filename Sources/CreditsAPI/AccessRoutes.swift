@@ -19,11 +19,22 @@ struct AccessRoutes {
         router.post("v1/sessions") { request, context in
             try anonymous.admit(.address(context.clientAddress ?? "unknown"))
             let input = try await request.decodeJSON(SignInInput.self, context: context, limit: Self.signInBodyLimit)
-            let signedIn = try await access.signIn(upn: input.upn, password: input.password, tenantId: input.tenantId.map(TenantId.init),
-                                                   from: context.clientAddress)
+            let signedIn = try await access.signIn(
+                upn: input.upn,
+                password: input.password,
+                tenantId: input.tenantId.map(TenantId.init),
+                from: context.clientAddress
+            )
             var response = EditedResponse(status: .created, response: SessionBody(signedIn.session, principal: signedIn.principal))
-            response.setCookie(sessionCookie(signedIn.cookie, maxAge: Int(signedIn.session.expiresAt.millisecondsSinceEpoch
-                    - signedIn.session.createdAt.millisecondsSinceEpoch) / 1000))
+            response.setCookie(
+                sessionCookie(
+                    signedIn.cookie,
+                    maxAge: Int(
+                        signedIn.session.expiresAt.millisecondsSinceEpoch
+                            - signedIn.session.createdAt.millisecondsSinceEpoch
+                    ) / 1000
+                )
+            )
             return response
         }
     }
@@ -31,7 +42,11 @@ struct AccessRoutes {
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("v1/sessions/current") { _, context in
             guard let session = context.session else {
-                throw BillingError(.notFound, code: "noSession", detail: "This request was not made with a session cookie; sign in at POST /v1/sessions.")
+                throw BillingError(
+                    .notFound,
+                    code: "noSession",
+                    detail: "This request was not made with a session cookie; sign in at POST /v1/sessions."
+                )
             }
             return SessionBody(session, principal: try context.caller())
         }
@@ -49,10 +64,18 @@ struct AccessRoutes {
             let tenantId = try context.tenantId(for: .administerTenant)
             let input = try await request.decodeJSON(TokenInput.self, context: context)
             let scopes = try Scope.parseList(input.scopes.joined(separator: ","))
-            let made = try await access.createToken(name: input.name ?? "", tenantId: tenantId, scopes: scopes,
-                                                    lifetimeDays: input.expiresInDays ?? AccessToken.defaultLifetimeDays, madeBy: context.caller())
-            return EditedResponse(status: .created, headers: [IdempotencyMiddleware.secretFieldHeader: "token"],
-                                  response: TokenBody(made.token, secret: made.secret))
+            let made = try await access.createToken(
+                name: input.name ?? "",
+                tenantId: tenantId,
+                scopes: scopes,
+                lifetimeDays: input.expiresInDays ?? AccessToken.defaultLifetimeDays,
+                madeBy: context.caller()
+            )
+            return EditedResponse(
+                status: .created,
+                headers: [IdempotencyMiddleware.secretFieldHeader: "token"],
+                response: TokenBody(made.token, secret: made.secret)
+            )
         }
         tokens.get { _, context in
             let tenantId = try context.tenantId(for: .administerTenant)

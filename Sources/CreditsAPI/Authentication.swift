@@ -14,8 +14,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let limiter: RateLimiter
     let anonymous: RateLimiter
 
-    func handle(_ request: Request, context: APIRequestContext,
-                next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: APIRequestContext,
+        next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
         var context = context
         let address = RateLimiter.Key.address(context.clientAddress ?? "unknown")
         if anonymous.isEmpty(address), !isKnown(request) { try anonymous.admit(address) }
@@ -37,7 +40,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// The secret of an `Authorization: Bearer <secret>` header; nil when there is none or it is not a bearer.
     private static func bearerSecret(_ request: Request) -> String? {
         guard let authorization = request.headers[.authorization], authorization.count > 7,
-              authorization.prefix(7).lowercased() == "bearer " else { return nil }
+            authorization.prefix(7).lowercased() == "bearer "
+        else { return nil }
         return String(authorization.dropFirst(7))
     }
 
@@ -50,8 +54,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let cookie = request.cookies[SessionCookie.name]?.value else { throw BillingError.unauthenticated }
         let (principal, session) = try await access.principal(sessionCookie: cookie)
         if ![.get, .head, .options].contains(request.method), request.headers[.init(Self.csrfHeader)!] != session.csrfToken {
-            throw Problem(.forbidden, code: "csrfTokenMissing",
-                          detail: "A change made with a session cookie must carry the session's csrfToken in the X-CSRF-Token header.")
+            throw Problem(
+                .forbidden,
+                code: "csrfTokenMissing",
+                detail: "A change made with a session cookie must carry the session's csrfToken in the X-CSRF-Token header."
+            )
         }
         context.principal = principal
         context.session = session

@@ -39,14 +39,27 @@ struct CallRoutes {
         session.post("update") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)
             let input = try PlatformInput.callUpdate(try await request.bodyBytes(context: context))
-            return CallAnswerBody(try await calls.update(context.sessionId(), requestNumber: input.requestNumber, usedSeconds: input.usedSeconds,
-                                                         for: tenantId))
+            return CallAnswerBody(
+                try await calls.update(
+                    context.sessionId(),
+                    requestNumber: input.requestNumber,
+                    usedSeconds: input.usedSeconds,
+                    for: tenantId
+                )
+            )
         }
         session.post("end") { request, context in
             let tenantId = try context.tenantId(for: .chargeCalls)
             let input = try PlatformInput.callEnd(try await request.bodyBytes(context: context))
-            return CallEndBody(try await calls.end(context.sessionId(), requestNumber: input.requestNumber, durationSeconds: input.durationSeconds,
-                                                   endTime: input.endTime, for: tenantId))
+            return CallEndBody(
+                try await calls.end(
+                    context.sessionId(),
+                    requestNumber: input.requestNumber,
+                    durationSeconds: input.durationSeconds,
+                    endTime: input.endTime,
+                    for: tenantId
+                )
+            )
         }
 
         let tenant = router.group("v1/tenants/:tenantId")
@@ -63,10 +76,11 @@ struct CallRoutes {
         }
         tenant.get("pools") { request, context in
             let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
-            let month = try request.uri.queryParameters.get("month").map { text in
-                guard let month = CalendarMonth(text) else { throw Problem.badRequest("month is YYYY-MM, such as 2026-11.") }
-                return month
-            } ?? CalendarMonth(of: clock.now())
+            let month =
+                try request.uri.queryParameters.get("month").map { text in
+                    guard let month = CalendarMonth(text) else { throw Problem.badRequest("month is YYYY-MM, such as 2026-11.") }
+                    return month
+                } ?? CalendarMonth(of: clock.now())
             return PoolList(month: month.description, pools: try await stores.calls.pools(for: tenantId, month: month).map(PoolBody.init))
         }
         tenant.get("post-usage/invoices") { _, context in
@@ -81,8 +95,11 @@ struct CallRoutes {
         let tenantId = try context.tenantId(for: .uploadUsage)
         let records = try PlatformInput.usageRecords(try await request.bodyBytes(context: context))
         guard records.count <= LedgerLimits.maximumBatchSize else {
-            throw Problem(.contentTooLarge, code: "batchTooLarge",
-                          detail: "A batch holds at most \(LedgerLimits.maximumBatchSize) records, not \(records.count); split it.")
+            throw Problem(
+                .contentTooLarge,
+                code: "batchTooLarge",
+                detail: "A batch holds at most \(LedgerLimits.maximumBatchSize) records, not \(records.count); split it."
+            )
         }
         let valid = records.compactMap { try? $0.upload.get() }
         var charged = try await calls.record(valid, for: tenantId).makeIterator()
@@ -93,9 +110,19 @@ struct CallRoutes {
             }
             switch result {
             case let .charged(usage):
-                return UsageResultBody(usageId: usage.usageId, status: "charged", chargeMinor: usage.chargeMinor, capability: usage.capability.rawValue)
+                return UsageResultBody(
+                    usageId: usage.usageId,
+                    status: "charged",
+                    chargeMinor: usage.chargeMinor,
+                    capability: usage.capability.rawValue
+                )
             case let .duplicate(usage):
-                return UsageResultBody(usageId: usage.usageId, status: "duplicate", chargeMinor: usage.chargeMinor, capability: usage.capability.rawValue)
+                return UsageResultBody(
+                    usageId: usage.usageId,
+                    status: "duplicate",
+                    chargeMinor: usage.chargeMinor,
+                    capability: usage.capability.rawValue
+                )
             case let .refused(error):
                 return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code, detail: error.detail)
             }

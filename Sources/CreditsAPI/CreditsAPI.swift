@@ -21,11 +21,18 @@ public struct CreditsAPI: Sendable {
     /// Set when the server runs on a test clock: its routes are added.
     let testClock: (clock: ManualClock, dueWork: DueWork)?
 
-    public init(billing: BillingService, calls: CallService, access: AccessService, stores: Stores, clock: any CreditsClock,
-                limits: RateLimiter.Settings = RateLimiter.Settings(),
-                anonymousLimits: RateLimiter.Settings = RateLimiter.Settings(perSecond: 10, burst: 100),
-                webhookPolicy: WebhookAddress.Policy = WebhookAddress.Policy(), secureCookies: Bool = true,
-                testClock: (clock: ManualClock, dueWork: DueWork)? = nil) {
+    public init(
+        billing: BillingService,
+        calls: CallService,
+        access: AccessService,
+        stores: Stores,
+        clock: any CreditsClock,
+        limits: RateLimiter.Settings = RateLimiter.Settings(),
+        anonymousLimits: RateLimiter.Settings = RateLimiter.Settings(perSecond: 10, burst: 100),
+        webhookPolicy: WebhookAddress.Policy = WebhookAddress.Policy(),
+        secureCookies: Bool = true,
+        testClock: (clock: ManualClock, dueWork: DueWork)? = nil
+    ) {
         directory = DirectoryService(stores: stores, clock: clock)
         self.billing = billing
         self.calls = calls
@@ -54,7 +61,9 @@ public struct CreditsAPI: Sendable {
         InvoiceRoutes(directory: directory, stores: stores).add(to: router)
         RateRoutes(calls: calls, clock: clock).add(to: router)
         CallRoutes(directory: directory, calls: calls, stores: stores, clock: clock).add(to: router)
-        NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock, policy: webhookPolicy), stores: stores).add(to: router)
+        NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock, policy: webhookPolicy), stores: stores).add(
+            to: router
+        )
         ReportRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         if let testClock { TestClockRoutes(clock: testClock.clock, dueWork: testClock.dueWork).add(to: router) }
     }

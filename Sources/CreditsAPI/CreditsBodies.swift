@@ -13,7 +13,12 @@ struct AutoRechargeBody: Codable, ResponseEncodable {
     }
 
     func settings(_ currency: Currency) throws -> AutoRechargeSettings {
-        try AutoRechargeSettings(enabled: enabled, rechargeAmountMinor: rechargeAmountMinor, triggerAmountMinor: triggerAmountMinor, currency: currency)
+        try AutoRechargeSettings(
+            enabled: enabled,
+            rechargeAmountMinor: rechargeAmountMinor,
+            triggerAmountMinor: triggerAmountMinor,
+            currency: currency
+        )
     }
 }
 
@@ -130,15 +135,28 @@ struct CreditsBody: ResponseEncodable {
         paymentMethod = settings.paymentMethod.map(PaymentMethodBody.init)
         lots = statement.lots.map { lot in
             let expired = lot.isExpired(at: statement.asOf)
-            return LotBody(id: lot.id.rawValue, source: lot.source.rawValue, amountMinor: lot.amountMinor,
-                           remainingMinor: lot.remainingMinor, heldMinor: lot.heldMinor,
-                           forfeitedMinor: lot.forfeitedMinor, purchasedAt: ISO8601.format(lot.purchasedAt),
-                           expiresAt: ISO8601.format(lot.expiresAt), expired: expired)
+            return LotBody(
+                id: lot.id.rawValue,
+                source: lot.source.rawValue,
+                amountMinor: lot.amountMinor,
+                remainingMinor: lot.remainingMinor,
+                heldMinor: lot.heldMinor,
+                forfeitedMinor: lot.forfeitedMinor,
+                purchasedAt: ISO8601.format(lot.purchasedAt),
+                expiresAt: ISO8601.format(lot.expiresAt),
+                expired: expired
+            )
         }
-        let status = PostUsageStatus(commerceModel: tenant.billingAccount.commerceModel, balanceMinor: figures.balanceMinor,
-                                     autoRecharge: settings.autoRecharge)
-        postUsage = PostUsageBody(active: status.active, reason: status.reason?.rawValue,
-                                  detail: status.reason?.detail ?? "Minutes are billed after use, once a month.")
+        let status = PostUsageStatus(
+            commerceModel: tenant.billingAccount.commerceModel,
+            balanceMinor: figures.balanceMinor,
+            autoRecharge: settings.autoRecharge
+        )
+        postUsage = PostUsageBody(
+            active: status.active,
+            reason: status.reason?.rawValue,
+            detail: status.reason?.detail ?? "Minutes are billed after use, once a month."
+        )
     }
 }
 
@@ -164,11 +182,20 @@ struct TransactionList: ResponseEncodable {
     init(_ transactions: [JournalTransaction], limit: Int) {
         self.transactions = transactions.map {
             let receipt = $0.receipt
-            return TransactionBody(id: receipt.transactionId.rawValue, kind: receipt.kind.rawValue, occurredAt: ISO8601.format(receipt.occurredAt),
-                                   idempotencyKey: $0.idempotencyKey.rawValue, amountMinor: receipt.amountMinor,
-                                   consumedMinor: receipt.consumedMinor, releasedMinor: receipt.releasedMinor,
-                                   forfeitedMinor: receipt.forfeitedMinor, balanceAfterMinor: receipt.balanceAfterMinor,
-                                   availableAfterMinor: receipt.availableAfterMinor, lotId: receipt.lotId?.rawValue, holdId: receipt.holdId?.rawValue)
+            return TransactionBody(
+                id: receipt.transactionId.rawValue,
+                kind: receipt.kind.rawValue,
+                occurredAt: ISO8601.format(receipt.occurredAt),
+                idempotencyKey: $0.idempotencyKey.rawValue,
+                amountMinor: receipt.amountMinor,
+                consumedMinor: receipt.consumedMinor,
+                releasedMinor: receipt.releasedMinor,
+                forfeitedMinor: receipt.forfeitedMinor,
+                balanceAfterMinor: receipt.balanceAfterMinor,
+                availableAfterMinor: receipt.availableAfterMinor,
+                lotId: receipt.lotId?.rawValue,
+                holdId: receipt.holdId?.rawValue
+            )
         }
         next = transactions.count == limit ? transactions.last?.receipt.transactionId.rawValue : nil
     }
@@ -190,9 +217,16 @@ struct RechargeList: ResponseEncodable {
 
     init(_ recharges: [RechargeRecord]) {
         self.recharges = recharges.map {
-            RechargeBody(id: $0.id, state: $0.state.rawValue, amountMinor: $0.amountMinor, startedAt: ISO8601.format($0.startedAt),
-                         finishedAt: $0.finishedAt.map(ISO8601.format), failure: $0.failure.map { RefusalBody($0.error) },
-                         lotId: $0.lotId?.rawValue, invoiceId: $0.invoiceId)
+            RechargeBody(
+                id: $0.id,
+                state: $0.state.rawValue,
+                amountMinor: $0.amountMinor,
+                startedAt: ISO8601.format($0.startedAt),
+                finishedAt: $0.finishedAt.map(ISO8601.format),
+                failure: $0.failure.map { RefusalBody($0.error) },
+                lotId: $0.lotId?.rawValue,
+                invoiceId: $0.invoiceId
+            )
         }
     }
 }

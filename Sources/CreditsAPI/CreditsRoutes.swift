@@ -15,11 +15,17 @@ struct CreditsRoutes {
         let credits = router.group("v1/tenants/:tenantId/credits")
         credits.get { _, context in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
-            return CreditsBody(statement: try await stores.ledger.statement(for: tenant.id, at: clock.now()),
-                               settings: try await stores.billing.settings(for: tenant.id), tenant: tenant)
+            return CreditsBody(
+                statement: try await stores.ledger.statement(for: tenant.id, at: clock.now()),
+                settings: try await stores.billing.settings(for: tenant.id),
+                tenant: tenant
+            )
         }
         credits.get("eligibility") { request, context in
-            let refusal = try await billing.eligibility(of: context.tenantId(for: .buy), agreementNumber: request.uri.queryParameters.get("agreementNumber"))
+            let refusal = try await billing.eligibility(
+                of: context.tenantId(for: .buy),
+                agreementNumber: request.uri.queryParameters.get("agreementNumber")
+            )
             return EligibilityBody(allowed: refusal == nil, refusal: refusal.map(RefusalBody.init))
         }
         credits.post("purchases") { request, context in
@@ -27,8 +33,11 @@ struct CreditsRoutes {
             let key = try request.idempotencyKey()
             let input = try await request.decodeJSON(PurchaseInput.self, context: context)
             let tenant = try await directory.tenant(tenantId)
-            let order = PurchaseOrder(amountMinor: input.amountMinor, payment: try input.paymentMethod.payment(),
-                                      autoRecharge: try input.autoRecharge?.settings(tenant.currency))
+            let order = PurchaseOrder(
+                amountMinor: input.amountMinor,
+                payment: try input.paymentMethod.payment(),
+                autoRecharge: try input.autoRecharge?.settings(tenant.currency)
+            )
             let purchase = try await billing.purchase(order, for: tenant.id, key: key)
             return EditedResponse(status: .created, response: PurchaseBody(purchase))
         }

@@ -6,8 +6,11 @@ public import Hummingbird
 public enum FileDownload {
     public static let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-    public static func response(named name: String, contentType: String = "application/zip",
-                                _ write: (URL) async throws -> Void) async throws -> Response {
+    public static func response(
+        named name: String,
+        contentType: String = "application/zip",
+        _ write: (URL) async throws -> Void
+    ) async throws -> Response {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).zip")
         do {
             try await write(file)
@@ -26,7 +29,10 @@ public enum FileDownload {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: contentType, .contentDisposition: "attachment; filename=\"\(name)\""],
-                        body: body)
+        return Response(
+            status: .ok,
+            headers: [.contentType: contentType, .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: body
+        )
     }
 }

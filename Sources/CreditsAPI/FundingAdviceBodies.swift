@@ -65,23 +65,56 @@ struct FundingAdviceBody: ResponseEncodable {
         currency = advice.currency.code
         asOf = ISO8601.format(advice.asOf)
         ready = true
-        dailySpend = DailySpend(from: ISO8601.formatDate(spend.firstDay), to: ISO8601.formatDate(spend.lastDay), days: spend.days,
-                                dailyMinor: spend.dailyMinor, totalMinor: spend.totalMinor, meanMinor: spend.meanMinor, p95Minor: spend.p95Minor, p95Rank: spend.p95Rank,
-                                basis: text.dailySpend)
-        runway = Runway(balanceMinor: advice.runway.balanceMinor, meanDailySpendMinor: spend.meanMinor, days: advice.runway.days,
-                        runsOutOn: advice.runway.runsOutOn.map(ISO8601.formatDate), basis: text.runway)
+        dailySpend = DailySpend(
+            from: ISO8601.formatDate(spend.firstDay),
+            to: ISO8601.formatDate(spend.lastDay),
+            days: spend.days,
+            dailyMinor: spend.dailyMinor,
+            totalMinor: spend.totalMinor,
+            meanMinor: spend.meanMinor,
+            p95Minor: spend.p95Minor,
+            p95Rank: spend.p95Rank,
+            basis: text.dailySpend
+        )
+        runway = Runway(
+            balanceMinor: advice.runway.balanceMinor,
+            meanDailySpendMinor: spend.meanMinor,
+            days: advice.runway.days,
+            runsOutOn: advice.runway.runsOutOn.map(ISO8601.formatDate),
+            basis: text.runway
+        )
         let trigger = advice.trigger
-        recommendedTrigger = Trigger(amountMinor: trigger.amountMinor, coverDays: trigger.coverDays, p95DailySpendMinor: spend.p95Minor,
-                                     neededMinor: trigger.neededMinor, basis: text.trigger)
+        recommendedTrigger = Trigger(
+            amountMinor: trigger.amountMinor,
+            coverDays: trigger.coverDays,
+            p95DailySpendMinor: spend.p95Minor,
+            neededMinor: trigger.neededMinor,
+            basis: text.trigger
+        )
         let recharge = advice.recharge
-        recommendedRecharge = Recharge(amountMinor: recharge.amountMinor, targetDays: recharge.targetDays, targetMinor: recharge.targetMinor,
-                                       p95DailySpendMinor: spend.p95Minor, lifetimeDays: recharge.lifetimeDays, meanDailySpendMinor: spend.meanMinor,
-                                       triggerMinor: trigger.amountMinor, spendableBeforeExpiryMinor: recharge.spendableBeforeExpiryMinor,
-                                       limitedBy: recharge.limitedBy.rawValue, basis: text.recharge)
+        recommendedRecharge = Recharge(
+            amountMinor: recharge.amountMinor,
+            targetDays: recharge.targetDays,
+            targetMinor: recharge.targetMinor,
+            p95DailySpendMinor: spend.p95Minor,
+            lifetimeDays: recharge.lifetimeDays,
+            meanDailySpendMinor: spend.meanMinor,
+            triggerMinor: trigger.amountMinor,
+            spendableBeforeExpiryMinor: recharge.spendableBeforeExpiryMinor,
+            limitedBy: recharge.limitedBy.rawValue,
+            basis: text.recharge
+        )
         forfeitureForecast = advice.lots.map { lot in
-            LotForecast(lotId: lot.lotId.rawValue, expiresAt: ISO8601.format(lot.expiresAt), remainingMinor: lot.remainingMinor,
-                        meanDailySpendMinor: spend.meanMinor, spendableMinor: lot.spendableMinor, forfeitMinor: lot.forfeitMinor,
-                        usedUpOn: lot.usedUpOn.map(ISO8601.formatDate), basis: text.lot(lot))
+            LotForecast(
+                lotId: lot.lotId.rawValue,
+                expiresAt: ISO8601.format(lot.expiresAt),
+                remainingMinor: lot.remainingMinor,
+                meanDailySpendMinor: spend.meanMinor,
+                spendableMinor: lot.spendableMinor,
+                forfeitMinor: lot.forfeitMinor,
+                usedUpOn: lot.usedUpOn.map(ISO8601.formatDate),
+                basis: text.lot(lot)
+            )
         }
         forecastForfeitMinor = advice.forecastForfeitMinor
     }

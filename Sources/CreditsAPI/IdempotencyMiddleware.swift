@@ -31,8 +31,11 @@ struct IdempotencyMiddleware: RouterMiddleware {
         self.clock = clock
     }
 
-    func handle(_ request: Request, context: APIRequestContext,
-                next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: APIRequestContext,
+        next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard [.post, .put, .patch].contains(request.method), let key = request.headers[.init(Self.header)!] else {
             var response = try await next(request, context)
             if response.headers[Self.secretFieldHeader] != nil {
@@ -43,7 +46,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         _ = try IdempotencyKey(key)
         let caller = try context.caller()
-        if let tenant = context.parameters.get("tenantId"), !caller.sees(TenantId(tenant)) { throw Problem(BillingError.unknownTenant(TenantId(tenant))) }
+        if let tenant = context.parameters.get("tenantId"), !caller.sees(TenantId(tenant)) {
+            throw Problem(BillingError.unknownTenant(TenantId(tenant)))
+        }
         var request = request
         let body: ByteBuffer
         do {
@@ -56,8 +61,11 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let now = clock.now()
         if let kept = try await store.answer(scope: scope, key: key), now < kept.keptAt.adding(seconds: StoredAnswer.keptSeconds) {
             guard kept.fingerprint == fingerprint else {
-                throw Problem(.conflict, code: "idempotencyConflict",
-                              detail: "This Idempotency-Key was used for another request; use a new key for a new request.")
+                throw Problem(
+                    .conflict,
+                    code: "idempotencyConflict",
+                    detail: "This Idempotency-Key was used for another request; use a new key for a new request."
+                )
             }
             var headers: HTTPFields = [.init("Idempotent-Replayed")!: "true"]
             headers[.contentType] = kept.contentType
@@ -82,19 +90,28 @@ struct IdempotencyMiddleware: RouterMiddleware {
         try await response.body.write(CollectingWriter(collected: collected))
         let bytes = collected.bytes.withLock { $0 }
         let keptBytes = secretField.map { Self.leavingOut($0, from: bytes) } ?? bytes
-        try await store.saveAnswer(StoredAnswer(fingerprint: fingerprint, status: Int(response.status.code),
-                                                contentType: response.headers[.contentType], body: keptBytes, keptAt: now),
-                                   scope: scope, key: key)
+        try await store.saveAnswer(
+            StoredAnswer(
+                fingerprint: fingerprint,
+                status: Int(response.status.code),
+                contentType: response.headers[.contentType],
+                body: keptBytes,
+                keptAt: now
+            ),
+            scope: scope,
+            key: key
+        )
         if secretField != nil { response.headers[.cacheControl] = "no-store" }
         return Response(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// Whose keys these are: the caller's own, within the path's tenant.
     static func scope(of caller: Principal, tenant: String?) -> String {
-        let who = switch caller.credential {
-        case let .token(id): "token:\(id)"
-        case let .session(upn): "administrator:\(caller.tenantId?.rawValue ?? "")/\(upn)"
-        }
+        let who =
+            switch caller.credential {
+            case let .token(id): "token:\(id)"
+            case let .session(upn): "administrator:\(caller.tenantId?.rawValue ?? "")/\(upn)"
+            }
         return "\(tenant ?? "*") \(who)"
     }
 

@@ -28,7 +28,7 @@ struct InvoiceRoutes {
         invoices.get(":invoiceId") { request, context -> Response in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             guard let id = Int64(try context.parameters.require("invoiceId")),
-                  let invoice = try await stores.billing.invoice(id, for: tenant.id)
+                let invoice = try await stores.billing.invoice(id, for: tenant.id)
             else { throw Problem(.notFound, code: "unknownInvoice", detail: "There is no such invoice for this tenant.") }
             if request.headers[.accept]?.contains("text/html") == true {
                 let html = template.render(InvoicePage(invoice: invoice, tenant: tenant))

@@ -24,8 +24,11 @@ struct NotificationRoutes {
             let tenant = try await directory.tenant(context.tenantId(for: .administerTenant))
             let input = try await request.decodeJSON(WebhookInput.self, context: context)
             let webhook = try await webhooks.register(url: input.url, for: tenant.id)
-            return EditedResponse(status: .created, headers: [IdempotencyMiddleware.secretFieldHeader: "secret"],
-                                  response: WebhookBody(webhook, showingSecret: true))
+            return EditedResponse(
+                status: .created,
+                headers: [IdempotencyMiddleware.secretFieldHeader: "secret"],
+                response: WebhookBody(webhook, showingSecret: true)
+            )
         }
         hooks.get { _, context in
             let tenant = try await directory.tenant(context.tenantId(for: .administerTenant))
@@ -91,14 +94,24 @@ struct NotificationList: ResponseEncodable {
         notifications = records.map { record in
             let notification = record.notification
             return NotificationBody(
-                id: notification.id, type: notification.event.kind.rawValue, occurredAt: ISO8601.format(notification.occurredAt),
-                subject: NotificationText(notification, tenantName: tenantName).subject, balanceMinor: notification.balanceMinor,
+                id: notification.id,
+                type: notification.event.kind.rawValue,
+                occurredAt: ISO8601.format(notification.occurredAt),
+                subject: NotificationText(notification, tenantName: tenantName).subject,
+                balanceMinor: notification.balanceMinor,
                 currency: notification.currency.code,
                 deliveries: record.deliveries.map { delivery in
-                    DeliveryBody(channel: delivery.recipient.channel, recipient: delivery.recipient.address, state: delivery.state.rawValue,
-                                 attempts: delivery.attempts, lastError: delivery.lastError, finishedAt: delivery.finishedAt.map(ISO8601.format),
-                                 keptInLocalMailbox: keptInMailbox.contains(delivery.id))
-                })
+                    DeliveryBody(
+                        channel: delivery.recipient.channel,
+                        recipient: delivery.recipient.address,
+                        state: delivery.state.rawValue,
+                        attempts: delivery.attempts,
+                        lastError: delivery.lastError,
+                        finishedAt: delivery.finishedAt.map(ISO8601.format),
+                        keptInLocalMailbox: keptInMailbox.contains(delivery.id)
+                    )
+                }
+            )
         }
         next = records.count == limit ? records.last?.notification.id : nil
     }

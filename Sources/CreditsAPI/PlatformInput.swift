@@ -20,8 +20,10 @@ public enum PlatformInput {
 
     public static func callEnd(_ body: [UInt8]) throws -> (requestNumber: Int64, durationSeconds: Int64, endTime: Instant) {
         let input = try JSONBody.decode(CallEndInput.self, from: body)
-        return (input.requestNumber, try CallLimits.checkedSeconds(input.durationSeconds, field: "durationSeconds"),
-                try Instant.parse(input.endTime, field: "endTime"))
+        return (
+            input.requestNumber, try CallLimits.checkedSeconds(input.durationSeconds, field: "durationSeconds"),
+            try Instant.parse(input.endTime, field: "endTime")
+        )
     }
 
     /// Each record is read on its own: one that is malformed is refused alone, with its reason.
@@ -43,12 +45,17 @@ struct CallStartInput: Decodable {
     let callId: String?
 
     func request(sessionId: CallSessionId) throws(BillingError) -> CallStartRequest {
-        try CallStartRequest(sessionId: sessionId, requestNumber: requestNumber, callType: CallType.parse(callType, field: "callType"),
-                             upn: upn.map { text throws(BillingError) in try UserPrincipalName(text) },
-                             callerAddress: callerUri.map { text throws(BillingError) in try SIPAddress(text) },
-                             callerNumber: callerNumber.map { text throws(BillingError) in try PhoneNumber(text) },
-                             callee: PhoneNumber(calleeNumber), startTime: Instant.parse(startTime, field: "startTime"),
-                             callId: UsageUpload.checkedText(callId, field: "callId", limit: UsageUpload.maximumIdLength))
+        try CallStartRequest(
+            sessionId: sessionId,
+            requestNumber: requestNumber,
+            callType: CallType.parse(callType, field: "callType"),
+            upn: upn.map { text throws(BillingError) in try UserPrincipalName(text) },
+            callerAddress: callerUri.map { text throws(BillingError) in try SIPAddress(text) },
+            callerNumber: callerNumber.map { text throws(BillingError) in try PhoneNumber(text) },
+            callee: PhoneNumber(calleeNumber),
+            startTime: Instant.parse(startTime, field: "startTime"),
+            callId: UsageUpload.checkedText(callId, field: "callId", limit: UsageUpload.maximumIdLength)
+        )
     }
 }
 
@@ -86,15 +93,23 @@ struct UsageUploadInput: Decodable {
             let type = try CallType.parse(callType, field: "callType")
             let idLimit = UsageUpload.maximumIdLength
             return UsageUpload(
-                usageId: try CallSessionId(usageId), callId: try UsageUpload.checkedText(callId, field: "callId", limit: idLimit),
-                conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit), callType: type,
-                upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) }, caller: try PhoneNumber(callerNumber),
-                callee: try PhoneNumber(calleeNumber), startTime: try Instant.parse(startTime, field: "startTime"),
+                usageId: try CallSessionId(usageId),
+                callId: try UsageUpload.checkedText(callId, field: "callId", limit: idLimit),
+                conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit),
+                callType: type,
+                upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) },
+                caller: try PhoneNumber(callerNumber),
+                callee: try PhoneNumber(calleeNumber),
+                startTime: try Instant.parse(startTime, field: "startTime"),
                 durationSeconds: try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds"),
                 messageUnits: try CallLimits.checkedMessageUnits(messageUnits ?? (type.isSMS ? 1 : 0)),
                 userObjectId: try UsageUpload.checkedText(userObjectId, field: "userObjectId", limit: idLimit),
-                administrativeUnits: try UsageUpload.checkedText(administrativeUnits, field: "administrativeUnits",
-                                                                 limit: UsageUpload.maximumAdministrativeUnitsLength))
+                administrativeUnits: try UsageUpload.checkedText(
+                    administrativeUnits,
+                    field: "administrativeUnits",
+                    limit: UsageUpload.maximumAdministrativeUnitsLength
+                )
+            )
         }
     }
 

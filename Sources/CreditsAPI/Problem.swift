@@ -28,9 +28,12 @@ public struct Problem: HTTPResponseError {
         case let error as BillingError: self.init(error)
         case let error as LedgerError: self.init(error)
         case let refused as RefusedLines:
-            self.init(.unprocessableContent, code: "invalidLines",
-                      detail: "Nothing was changed: \(refused.lines.count) line\(refused.lines.count == 1 ? " is" : "s are") wrong.",
-                      lines: Array(refused.lines.prefix(RefusedLines.maximumListed)))
+            self.init(
+                .unprocessableContent,
+                code: "invalidLines",
+                detail: "Nothing was changed: \(refused.lines.count) line\(refused.lines.count == 1 ? " is" : "s are") wrong.",
+                lines: Array(refused.lines.prefix(RefusedLines.maximumListed))
+            )
         case let error as any HTTPResponseError:
             // The framework's own errors name its internals; say only what the status means.
             let said = (error as? HTTPError)?.body
@@ -51,18 +54,25 @@ public struct Problem: HTTPResponseError {
     }
 
     init(_ error: LedgerError) {
-        let status: HTTPResponse.Status = switch error {
-        case .idempotencyConflict, .holdAlreadyExists, .holdNotOpen, .holdNotSettled, .creditBackExceedsSpent: .conflict
-        case .unknownAccount, .unknownHold: .notFound
-        case .insufficientBalance: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
-        default: .unprocessableContent
-        }
+        let status: HTTPResponse.Status =
+            switch error {
+            case .idempotencyConflict, .holdAlreadyExists, .holdNotOpen, .holdNotSettled, .creditBackExceedsSpent: .conflict
+            case .unknownAccount, .unknownHold: .notFound
+            case .insufficientBalance: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+            default: .unprocessableContent
+            }
         self.init(status, code: error.code, detail: error.description)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ProblemBody(title: status.reasonPhrase, status: status.code, code: code, detail: detail, remedy: remedy,
-                        lines: lines.isEmpty ? nil : lines.map { ProblemBody.Line(line: $0.line, code: $0.error.code, detail: $0.error.description) })
+        let body = ProblemBody(
+            title: status.reasonPhrase,
+            status: status.code,
+            code: code,
+            detail: detail,
+            remedy: remedy,
+            lines: lines.isEmpty ? nil : lines.map { ProblemBody.Line(line: $0.line, code: $0.error.code, detail: $0.error.description) }
+        )
         var headers = headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(body))))
@@ -89,26 +99,29 @@ extension Problem {
     /// The answer to a request that threw `error`; a path no route matches is `notFound`.
     static func response(for error: any Error, to request: Request, context: some RequestContext) throws -> Response {
         if let error = error as? any HTTPResponseError, error.status == .notFound, !(error is Problem) {
-            return try Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).").response(from: request, context: context)
+            return try Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).").response(
+                from: request,
+                context: context
+            )
         }
         return try Problem(error).response(from: request, context: context)
     }
 }
 
-    private struct ProblemBody: Encodable {
-        let type = "about:blank"
-        let title: String
-        let status: Int
+private struct ProblemBody: Encodable {
+    let type = "about:blank"
+    let title: String
+    let status: Int
+    let code: String
+    let detail: String
+    let remedy: String?
+    let lines: [Line]?
+    struct Line: Encodable {
+        let line: Int
         let code: String
         let detail: String
-        let remedy: String?
-        let lines: [Line]?
-        struct Line: Encodable {
-            let line: Int
-            let code: String
-            let detail: String
-        }
     }
+}
 
 extension BillingError {
     /// The HTTP status of each kind of refusal, for the API and the admin center's pages alike.

@@ -54,8 +54,11 @@ public final class RateLimiter: Sendable {
             return nil
         }
         if let wait {
-            var problem = Problem(.tooManyRequests, code: "rateLimited",
-                                  detail: "Too many requests: at most \(Self.rate(settings.perSecond)) a second. Retry after the time in Retry-After.")
+            var problem = Problem(
+                .tooManyRequests,
+                code: "rateLimited",
+                detail: "Too many requests: at most \(Self.rate(settings.perSecond)) a second. Retry after the time in Retry-After."
+            )
             problem.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
             throw problem
         }

@@ -23,20 +23,30 @@ struct RateRoutes {
         }
         deck.get("lookup") { request, context in
             let currency = try context.currency()
-            guard let text = request.uri.queryParameters.get("number") else { throw Problem.badRequest("Give the number to look up: ?number=%2B4420...") }
+            guard let text = request.uri.queryParameters.get("number") else {
+                throw Problem.badRequest("Give the number to look up: ?number=%2B4420...")
+            }
             let number = try PhoneNumber(text)
             let date = try request.instant("date") ?? clock.now()
             guard try await calls.rateBook().deck(for: currency) != nil else { throw Self.noDeck(currency) }
             guard let rate = try await calls.rate(for: number, currency: currency, on: date.civilDateAndTime.date) else {
-                throw BillingError(.notFound, code: "unknownDestination", detail: "The \(currency) deck has no rate for \(number) on \(ISO8601.formatDate(date)).")
+                throw BillingError(
+                    .notFound,
+                    code: "unknownDestination",
+                    detail: "The \(currency) deck has no rate for \(number) on \(ISO8601.formatDate(date))."
+                )
             }
             return RateBody(rate, number: number)
         }
     }
 
     private static func noDeck(_ currency: Currency) -> BillingError {
-        BillingError(.notFound, code: "unknownRateDeck", detail: "No rate deck in \(currency) has been imported.",
-                     remedy: "PUT the deck as CSV to /v1/rate-decks/\(currency).")
+        BillingError(
+            .notFound,
+            code: "unknownRateDeck",
+            detail: "No rate deck in \(currency) has been imported.",
+            remedy: "PUT the deck as CSV to /v1/rate-decks/\(currency)."
+        )
     }
 }
 

@@ -34,10 +34,11 @@ struct ReportRoutes {
         }
         router.get("v1/tenants/:tenantId/reports/funding-advice") { request, context -> FundingAdviceBody in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
-            let coverDays = try request.uri.queryParameters.get("coverDays").map { text in
-                guard let days = Int64(text) else { throw Problem.badRequest("coverDays is a whole number of days.") }
-                return days
-            } ?? FundingAdvice.standardCoverDays
+            let coverDays =
+                try request.uri.queryParameters.get("coverDays").map { text in
+                    guard let days = Int64(text) else { throw Problem.badRequest("coverDays is a whole number of days.") }
+                    return days
+                } ?? FundingAdvice.standardCoverDays
             let now = clock.now()
             guard let advice = try await FundingAdvisor(stores: stores).advice(for: tenant, coverDays: coverDays, at: now) else {
                 return FundingAdviceBody(notReady: tenant.currency, at: now)
@@ -50,9 +51,13 @@ struct ReportRoutes {
         let limit = try request.limit()
         let (from, to) = UsageExport.range(of: tenant, from: requestedFrom, to: requestedTo, at: clock.now())
         let records = try await stores.calls.usageRecords(for: tenant.id, from: from, to: to, after: request.usageCursor(), limit: limit)
-        return UsageReportPage(from: ISO8601.format(from), to: ISO8601.format(to), columns: UsageReportRow.columns,
-                               rows: records.map(UsageReportRow.values),
-                               next: UsageCursor.next(after: records, limit: limit)?.token)
+        return UsageReportPage(
+            from: ISO8601.format(from),
+            to: ISO8601.format(to),
+            columns: UsageReportRow.columns,
+            rows: records.map(UsageReportRow.values),
+            next: UsageCursor.next(after: records, limit: limit)?.token
+        )
     }
 }
 

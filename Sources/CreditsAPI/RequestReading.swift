@@ -21,8 +21,11 @@ extension Request {
     /// The `Idempotency-Key` header, which every request that changes money must carry.
     func idempotencyKey() throws -> IdempotencyKey {
         guard let text = headers[.init(IdempotencyMiddleware.header)!] else {
-            throw Problem(.badRequest, code: "idempotencyKeyMissing",
-                          detail: "This request changes money: send an Idempotency-Key header, a new one for each new request and the same one on a retry.")
+            throw Problem(
+                .badRequest,
+                code: "idempotencyKeyMissing",
+                detail: "This request changes money: send an Idempotency-Key header, a new one for each new request and the same one on a retry."
+            )
         }
         do {
             return try IdempotencyKey(text)

@@ -67,9 +67,13 @@ struct UserInput: Decodable {
     func user() throws -> User {
         var licenses: Set<LicenseSku> = []
         for name in self.licenses ?? [] { licenses.insert(try LicenseSku.parse(name)) }
-        return try User(upn: UserPrincipalName(upn), displayName: displayName,
-                        usageLocation: CountryCode.parse(usageLocation, field: "usageLocation"),
-                        roles: User.parseRoles(roles ?? []), licenses: licenses)
+        return try User(
+            upn: UserPrincipalName(upn),
+            displayName: displayName,
+            usageLocation: CountryCode.parse(usageLocation, field: "usageLocation"),
+            roles: User.parseRoles(roles ?? []),
+            licenses: licenses
+        )
     }
 }
 

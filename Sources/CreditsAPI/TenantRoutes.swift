@@ -16,11 +16,17 @@ struct TenantRoutes {
             try context.caller().authorizeOperator()
             let input = try await request.decodeJSON(TenantInput.self, context: context)
             let tenant = try Tenant(
-                id: TenantId(input.id ?? UUID().uuidString.lowercased()), name: input.name,
-                country: CountryCode.parse(input.country, field: "country"), currency: Self.currency(input.currency),
-                billingAccount: BillingAccount(channel: SalesChannel.parse(input.channel, field: "channel"), commerceModel: CommerceModel.parse(input.commerceModel, field: "commerceModel"),
-                                               agreements: (input.agreements ?? []).map { try $0.agreement() }),
-                createdAt: clock.now())
+                id: TenantId(input.id ?? UUID().uuidString.lowercased()),
+                name: input.name,
+                country: CountryCode.parse(input.country, field: "country"),
+                currency: Self.currency(input.currency),
+                billingAccount: BillingAccount(
+                    channel: SalesChannel.parse(input.channel, field: "channel"),
+                    commerceModel: CommerceModel.parse(input.commerceModel, field: "commerceModel"),
+                    agreements: (input.agreements ?? []).map { try $0.agreement() }
+                ),
+                createdAt: clock.now()
+            )
             try await directory.createTenant(tenant)
             return EditedResponse(status: .created, headers: [.location: "/v1/tenants/\(tenant.id)"], response: TenantBody(tenant))
         }
@@ -34,11 +40,14 @@ struct TenantRoutes {
             let tenantId = try context.tenantId(for: .administerTenant)
             let patch = try await request.decodeJSON(TenantPatch.self, context: context)
             let tenant = try await directory.updateTenant(
-                tenantId, name: patch.name, country: patch.country.map { try CountryCode.parse($0, field: "country") },
+                tenantId,
+                name: patch.name,
+                country: patch.country.map { try CountryCode.parse($0, field: "country") },
                 channel: patch.channel.map { try SalesChannel.parse($0, field: "channel") },
                 commerceModel: patch.commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
                 agreements: patch.agreements.map { try $0.map { try $0.agreement() } },
-                usageRetention: patch.usageRetentionDays.map { try UsageRetention(days: $0) })
+                usageRetention: patch.usageRetentionDays.map { try UsageRetention(days: $0) }
+            )
             return TenantBody(tenant)
         }
 

@@ -23,7 +23,11 @@ struct TestClockRoutes {
             try context.caller().authorizeOperator()
             let to = try Instant.parse(try await request.decodeJSON(AdvanceInput.self, context: context).to, field: "to")
             guard to >= clock.now() else {
-                throw BillingError(.conflict, code: "clockCannotGoBack", detail: "The test clock is at \(ISO8601.format(clock.now())); it only moves forward.")
+                throw BillingError(
+                    .conflict,
+                    code: "clockCannotGoBack",
+                    detail: "The test clock is at \(ISO8601.format(clock.now())); it only moves forward."
+                )
             }
             try await dueWork.advance(clock, to: to)
             return ClockBody(now: ISO8601.format(clock.now()))

@@ -21,8 +21,10 @@ struct ConnectionLimits {
 
     var channelConfiguration: HTTP1Channel.Configuration {
         let bodySeconds = bodySeconds
-        return HTTP1Channel.Configuration(additionalChannelHandlers: [RequestBodyDeadline(seconds: bodySeconds)],
-                                          idleTimeout: .seconds(idleSeconds))
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestBodyDeadline(seconds: bodySeconds)],
+            idleTimeout: .seconds(idleSeconds)
+        )
     }
 }
 

@@ -21,9 +21,11 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         } else if argument.hasPrefix("postgres") {
             let password: String?
             do {
-                password = try environment["DATABASE_PASSWORD"] ?? environment["DATABASE_PASSWORD_FILE"].map {
-                    try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-                }
+                password =
+                    try environment["DATABASE_PASSWORD"]
+                    ?? environment["DATABASE_PASSWORD_FILE"].map {
+                        try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    }
             } catch {
                 throw DatabaseLocationError(argument: argument, reason: "DATABASE_PASSWORD_FILE cannot be read: \(error.localizedDescription)")
             }

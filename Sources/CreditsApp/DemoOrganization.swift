@@ -19,20 +19,36 @@ public enum DemoOrganization {
         let store = stores.ledger
         guard try await store.tenantIds().isEmpty else { return false }
         let opened = now.adding(months: -14)
-        try await stores.directory.createTenant(Tenant(
-            id: tenantId, name: "Contoso Ltd", country: CountryCode("US")!, currency: currency,
-            billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []), createdAt: opened))
+        try await stores.directory.createTenant(
+            Tenant(
+                id: tenantId,
+                name: "Contoso Ltd",
+                country: CountryCode("US")!,
+                currency: currency,
+                billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
+                createdAt: opened
+            )
+        )
         try await store.openAccount(tenantId, currency: currency, at: opened)
-        try await stores.directory.addUsers(users.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) },
-                                            to: tenantId, creditsLicenseAvailable: true)
+        try await stores.directory.addUsers(
+            users.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) },
+            to: tenantId,
+            creditsLicenseAvailable: true
+        )
         try await stores.directory.assign(numbers.enumerated().map { NumberedLine(line: $0.offset + 1, value: $0.element) }, in: tenantId)
         for administrator in users where !administrator.roles.isEmpty {
             try await access.setPassword(password, for: administrator.upn, in: tenantId)
         }
-        try await stores.billing.savePaymentMethod(.card(.init(token: "tok_visa", brand: "Visa", lastFour: "4242", expiryMonth: 12, expiryYear: 2034)),
-                                                   for: tenantId, at: opened)
-        try await stores.billing.saveAutoRecharge(AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 100_00, triggerAmountMinor: 20_00),
-                                                  for: tenantId, at: opened)
+        try await stores.billing.savePaymentMethod(
+            .card(.init(token: "tok_visa", brand: "Visa", lastFour: "4242", expiryMonth: 12, expiryYear: 2034)),
+            for: tenantId,
+            at: opened
+        )
+        try await stores.billing.saveAutoRecharge(
+            AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 100_00, triggerAmountMinor: 20_00),
+            for: tenantId,
+            at: opened
+        )
         if try await stores.calls.rateBook().deck(for: currency) == nil {
             _ = try await stores.calls.saveRates(SampleRateDeck.rates, currency: currency)
         }
@@ -52,8 +68,13 @@ public enum DemoOrganization {
 extension DemoOrganization {
     static var users: [User] {
         func user(_ name: String, _ display: String, _ location: String, _ roles: Set<Role>, _ licenses: Set<LicenseSku>) -> User {
-            try! User(upn: UserPrincipalName("\(name)@contoso.com"), displayName: display, usageLocation: CountryCode(location)!,
-                      roles: roles, licenses: licenses)
+            try! User(
+                upn: UserPrincipalName("\(name)@contoso.com"),
+                displayName: display,
+                usageLocation: CountryCode(location)!,
+                roles: roles,
+                licenses: licenses
+            )
         }
         return [
             user("megan", "Megan Bowen", "US", [.globalAdministrator], [.enterpriseE5, .communicationsCredits]),
@@ -69,14 +90,20 @@ extension DemoOrganization {
     /// Each user's number and SIP address, and the toll-free number of the support line (a
     /// call queue), as the demo's calls use them.
     static var numbers: [NumberAssignment] {
-        let held: [(String, String)] = [("megan", "+14255550100"), ("alex", "+14255550101"), ("adele", "+442030000003"),
-                                        ("lee", "+14165550104"), ("nestor", "+14255550105")]
+        let held: [(String, String)] = [
+            ("megan", "+14255550100"), ("alex", "+14255550101"), ("adele", "+442030000003"),
+            ("lee", "+14165550104"), ("nestor", "+14255550105"),
+        ]
         let people = held.flatMap { name, number in
             let holder = NumberHolder.user(UserPrincipalName(stored: "\(name)@contoso.com"))
-            return [NumberAssignment(identity: try! DirectoryIdentity(number), tenantId: tenantId, holder: holder),
-                    NumberAssignment(identity: try! DirectoryIdentity("sip:\(name)@contoso.com"), tenantId: tenantId, holder: holder)]
+            return [
+                NumberAssignment(identity: try! DirectoryIdentity(number), tenantId: tenantId, holder: holder),
+                NumberAssignment(identity: try! DirectoryIdentity("sip:\(name)@contoso.com"), tenantId: tenantId, holder: holder),
+            ]
         }
-        return people + [NumberAssignment(identity: try! DirectoryIdentity("+18005550199"), tenantId: tenantId, holder: .resourceAccount("Contoso support line"))]
+        return people + [
+            NumberAssignment(identity: try! DirectoryIdentity("+18005550199"), tenantId: tenantId, holder: .resourceAccount("Contoso support line"))
+        ]
     }
 }
 
@@ -109,11 +136,22 @@ private struct DemoActivity {
     mutating func buy(_ amountMinor: Int64, at instant: Instant) async throws {
         sequence += 1
         let tenantId = DemoOrganization.tenantId
-        let purchase = try await stores.billing.beginPurchase(NewPurchase(
-            tenantId: tenantId, idempotencyKey: IdempotencyKey("demo-purchase-\(sequence)"), fingerprint: "demo-\(amountMinor)", amountMinor: amountMinor,
-            paymentMethod: try await stores.billing.settings(for: tenantId).paymentMethod!, autoRecharge: nil, createdAt: instant))
-        let receipt = try await stores.ledger.execute(LedgerRequest(key: purchase.ledgerKey, command: .addFunds(source: .purchase, amountMinor: amountMinor)),
-                                                      for: tenantId, at: instant)
+        let purchase = try await stores.billing.beginPurchase(
+            NewPurchase(
+                tenantId: tenantId,
+                idempotencyKey: IdempotencyKey("demo-purchase-\(sequence)"),
+                fingerprint: "demo-\(amountMinor)",
+                amountMinor: amountMinor,
+                paymentMethod: try await stores.billing.settings(for: tenantId).paymentMethod!,
+                autoRecharge: nil,
+                createdAt: instant
+            )
+        )
+        let receipt = try await stores.ledger.execute(
+            LedgerRequest(key: purchase.ledgerKey, command: .addFunds(source: .purchase, amountMinor: amountMinor)),
+            for: tenantId,
+            at: instant
+        )
         _ = try await stores.billing.completePurchase(id: purchase.id, lotId: receipt.lotId!, currency: DemoOrganization.currency, at: instant)
     }
 
@@ -126,25 +164,51 @@ private struct DemoActivity {
                 guard startAt.adding(seconds: 3600) < now else { break }
                 let template = Self.calls[Int(nextRandom(UInt64(Self.calls.count)))]
                 sequence += 1
-                uploads.append(UsageUpload(
-                    usageId: try CallSessionId("demo-call-\(sequence)"), callId: nil, conferenceId: nil, callType: template.type,
-                    upn: try template.upn.map { try UserPrincipalName($0) }, caller: try PhoneNumber(template.caller),
-                    callee: try PhoneNumber(template.callee), startTime: startAt, durationSeconds: 20 + Int64(nextRandom(900)),
-                    messageUnits: 0, userObjectId: nil, administrativeUnits: nil))
+                uploads.append(
+                    UsageUpload(
+                        usageId: try CallSessionId("demo-call-\(sequence)"),
+                        callId: nil,
+                        conferenceId: nil,
+                        callType: template.type,
+                        upn: try template.upn.map { try UserPrincipalName($0) },
+                        caller: try PhoneNumber(template.caller),
+                        callee: try PhoneNumber(template.callee),
+                        startTime: startAt,
+                        durationSeconds: 20 + Int64(nextRandom(900)),
+                        messageUnits: 0,
+                        userObjectId: nil,
+                        administrativeUnits: nil
+                    )
+                )
             }
             guard let last = uploads.last else { continue }
-            _ = try await stores.calls.recordUsage(uploads, rates: rates, settings: CallDesk.Settings(), for: DemoOrganization.tenantId,
-                                                   at: last.startTime.adding(seconds: 3600))
+            _ = try await stores.calls.recordUsage(
+                uploads,
+                rates: rates,
+                settings: CallDesk.Settings(),
+                for: DemoOrganization.tenantId,
+                at: last.startTime.adding(seconds: 3600)
+            )
         }
     }
 
     func callInProgress(at instant: Instant) async throws {
         let start = instant.adding(seconds: -30)
         _ = try await stores.calls.startCall(
-            CallStart(sessionId: try CallSessionId("demo-call-in-progress"), requestNumber: 1, callType: .userOut,
-                      upn: try UserPrincipalName("nestor@contoso.com"), caller: try PhoneNumber("+14255550105"),
-                      callee: try PhoneNumber("+447700900123"), startTime: start),
-            rates: rates, settings: CallDesk.Settings(), for: DemoOrganization.tenantId, at: start)
+            CallStart(
+                sessionId: try CallSessionId("demo-call-in-progress"),
+                requestNumber: 1,
+                callType: .userOut,
+                upn: try UserPrincipalName("nestor@contoso.com"),
+                caller: try PhoneNumber("+14255550105"),
+                callee: try PhoneNumber("+447700900123"),
+                startTime: start
+            ),
+            rates: rates,
+            settings: CallDesk.Settings(),
+            for: DemoOrganization.tenantId,
+            at: start
+        )
     }
 
     private mutating func nextRandom(_ bound: UInt64) -> UInt64 {

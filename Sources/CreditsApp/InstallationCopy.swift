@@ -55,7 +55,11 @@ public enum InstallationCopy {
             let after = try await stores.ledger.statement(for: tenant, at: now).figures
             if before != after { differences.append("\(tenant): \(before) in SQLite, \(after) in PostgreSQL") }
         }
-        return Report(rowsPerTable: written, source: try await sqlite.ledger.verify(), destination: try await stores.ledger.verify(),
-                      differences: differences)
+        return Report(
+            rowsPerTable: written,
+            source: try await sqlite.ledger.verify(),
+            destination: try await stores.ledger.verify(),
+            differences: differences
+        )
     }
 }

@@ -31,12 +31,18 @@ extension Router<APIRequestContext> {
             Gauge(label: "commscredits_calls_kept_bytes").record(kept.bytes)
             Gauge(label: "commscredits_calls_kept_hits").record(kept.hits)
             Gauge(label: "commscredits_calls_kept_misses").record(kept.misses)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: ServiceMetrics.registry.emitToBuffer())))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: ServiceMetrics.registry.emitToBuffer()))
+            )
         }
         get("/openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes))
+            )
         }
     }
 }

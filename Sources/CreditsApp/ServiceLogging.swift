@@ -7,7 +7,8 @@ import Logging
 /// every metadata key, the request id among them) for a log collector.
 enum ServiceLogging {
     static func logger(format: String, level: Logger.Level) -> Logger {
-        var logger = format == "json"
+        var logger =
+            format == "json"
             ? Logger(label: "commscredits") { JSONLogHandler(label: $0) }
             : Logger(label: "commscredits")
         logger.logLevel = level

@@ -13,10 +13,12 @@ enum ServiceMetrics {
             guard !done else { return }
             var factory = PrometheusMetricsFactory(registry: registry)
             // Latencies of a millisecond or less are the norm here: buckets start below it.
-            factory.defaultDurationHistogramBuckets = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
-                                                       .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                                                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-                                                       .milliseconds(2500), .seconds(5), .seconds(10)]
+            factory.defaultDurationHistogramBuckets = [
+                .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                .milliseconds(2500), .seconds(5), .seconds(10),
+            ]
             // Prometheus names and labels allow no dots ("http.server.request.duration").
             factory.nameAndLabelSanitizer = { name, labels in
                 (sanitized(name), labels.map { (sanitized($0.0), $0.1) })

@@ -13,7 +13,10 @@ public struct AutoRechargeSettings: Hashable, Sendable {
         for (name, amount) in [("rechargeAmount", rechargeAmountMinor), ("triggerAmount", triggerAmountMinor)] {
             let allowed = enabled ? bounds : 0...bounds.upperBound
             guard allowed.contains(amount) else {
-                throw BillingError.invalid(name, "\(name)Minor must be between \(MoneyText.withCode(allowed.lowerBound, currency)) and \(MoneyText.withCode(allowed.upperBound, currency)) (\(allowed.lowerBound) to \(allowed.upperBound) minor units)\(enabled ? " while auto-recharge is on" : "").")
+                throw BillingError.invalid(
+                    name,
+                    "\(name)Minor must be between \(MoneyText.withCode(allowed.lowerBound, currency)) and \(MoneyText.withCode(allowed.upperBound, currency)) (\(allowed.lowerBound) to \(allowed.upperBound) minor units)\(enabled ? " while auto-recharge is on" : "")."
+                )
             }
         }
         self.init(unchecked: enabled, rechargeAmountMinor: rechargeAmountMinor, triggerAmountMinor: triggerAmountMinor)
@@ -53,7 +56,10 @@ public enum PurchaseLimits {
     public static func checkAmount(_ amountMinor: Int64, _ currency: Currency) throws(BillingError) {
         let range = amountRange(currency)
         guard range.contains(amountMinor) else {
-            throw BillingError.invalid("amount", "amountMinor must be between \(MoneyText.withCode(range.lowerBound, currency)) and \(MoneyText.withCode(range.upperBound, currency)) (\(range.lowerBound) to \(range.upperBound) minor units), not \(amountMinor).")
+            throw BillingError.invalid(
+                "amount",
+                "amountMinor must be between \(MoneyText.withCode(range.lowerBound, currency)) and \(MoneyText.withCode(range.upperBound, currency)) (\(range.lowerBound) to \(range.upperBound) minor units), not \(amountMinor)."
+            )
         }
     }
 }
@@ -124,7 +130,8 @@ public struct PostUsageStatus: Hashable, Sendable {
         public var detail: String {
             switch self {
             case .notPostUsageTenant: "This tenant prepays its minutes with Communications Credits; nothing is billed after use."
-            case .autoRechargeOn: "Auto-recharge is still on: the balance will refill itself and post-usage billing will not start. Turn auto-recharge off."
+            case .autoRechargeOn:
+                "Auto-recharge is still on: the balance will refill itself and post-usage billing will not start. Turn auto-recharge off."
             case .balanceRemaining: "The remaining Communications Credits balance is used first; post-usage billing starts when it is used up."
             }
         }
@@ -135,8 +142,11 @@ public struct PostUsageStatus: Hashable, Sendable {
     public let reason: Reason?
 
     /// A tenant that prepays its calls (classic commerce).
-    public static let prepaid = PostUsageStatus(commerceModel: .classic, balanceMinor: 0,
-                                                autoRecharge: AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 0, triggerAmountMinor: 0))
+    public static let prepaid = PostUsageStatus(
+        commerceModel: .classic,
+        balanceMinor: 0,
+        autoRecharge: AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 0, triggerAmountMinor: 0)
+    )
 
     /// What a balance that is used up means for the tenant's calls, and what to do about it: the
     /// admin center and the email say the same. An NCE or MCA tenant with auto-recharge off goes
@@ -144,14 +154,20 @@ public struct PostUsageStatus: Hashable, Sendable {
     public var usedUpBalance: (consequence: String, whatToDo: String) {
         switch reason {
         case nil:
-            ("Calls go on: as an NCE or MCA customer, calls that credits paid for are now billed after use (post-usage billing), on the monthly invoice.",
-             "Nothing, to go on with post-usage billing: keep auto-recharge off.")
+            (
+                "Calls go on: as an NCE or MCA customer, calls that credits paid for are now billed after use (post-usage billing), on the monthly invoice.",
+                "Nothing, to go on with post-usage billing: keep auto-recharge off."
+            )
         case .autoRechargeOn:
-            ("Calls that Communications Credits pay for are refused until auto-recharge refills the balance.",
-             "As an NCE or MCA customer, turn auto-recharge off under Billing settings: calls then go on and are billed after use.")
+            (
+                "Calls that Communications Credits pay for are refused until auto-recharge refills the balance.",
+                "As an NCE or MCA customer, turn auto-recharge off under Billing settings: calls then go on and are billed after use."
+            )
         case .notPostUsageTenant, .balanceRemaining:
-            ("Calls that Communications Credits pay for are refused until funds are added.",
-             "Buy credits under Billing > Purchase services, or turn on auto-recharge so the balance refills itself.")
+            (
+                "Calls that Communications Credits pay for are refused until funds are added.",
+                "Buy credits under Billing > Purchase services, or turn on auto-recharge so the balance refills itself."
+            )
         }
     }
 

@@ -8,8 +8,15 @@ public struct NewPurchase: Hashable, Sendable {
     public let autoRecharge: AutoRechargeSettings?
     public let createdAt: Instant
 
-    public init(tenantId: TenantId, idempotencyKey: IdempotencyKey, fingerprint: String, amountMinor: Int64,
-                paymentMethod: PaymentMethod, autoRecharge: AutoRechargeSettings?, createdAt: Instant) {
+    public init(
+        tenantId: TenantId,
+        idempotencyKey: IdempotencyKey,
+        fingerprint: String,
+        amountMinor: Int64,
+        paymentMethod: PaymentMethod,
+        autoRecharge: AutoRechargeSettings?,
+        createdAt: Instant
+    ) {
         self.tenantId = tenantId
         self.idempotencyKey = idempotencyKey
         self.fingerprint = fingerprint
@@ -67,8 +74,18 @@ public struct RechargeRecord: Hashable, Sendable {
     public var lotId: LotId?
     public var invoiceId: Int64?
 
-    public init(id: Int64, tenantId: TenantId, amountMinor: Int64, paymentMethod: PaymentMethod?, startedAt: Instant,
-                state: State, failure: PaymentFailureReason?, finishedAt: Instant?, lotId: LotId?, invoiceId: Int64?) {
+    public init(
+        id: Int64,
+        tenantId: TenantId,
+        amountMinor: Int64,
+        paymentMethod: PaymentMethod?,
+        startedAt: Instant,
+        state: State,
+        failure: PaymentFailureReason?,
+        finishedAt: Instant?,
+        lotId: LotId?,
+        invoiceId: Int64?
+    ) {
         self.id = id
         self.tenantId = tenantId
         self.amountMinor = amountMinor
@@ -94,18 +111,33 @@ public enum PaymentFailureReason: String, Error, Hashable, Sendable, CaseIterabl
     public var error: BillingError {
         switch self {
         case .cardExpired:
-            BillingError(.paymentFailed, code: "paymentCardExpired", detail: "The card has expired; nothing was charged.",
-                         remedy: "Use another card or update the payment method, then try again.")
+            BillingError(
+                .paymentFailed,
+                code: "paymentCardExpired",
+                detail: "The card has expired; nothing was charged.",
+                remedy: "Use another card or update the payment method, then try again."
+            )
         case .cardDeclined:
-            BillingError(.paymentFailed, code: "paymentDeclined", detail: "The card was declined; nothing was charged.",
-                         remedy: "Use another card or contact the card's issuer.")
+            BillingError(
+                .paymentFailed,
+                code: "paymentDeclined",
+                detail: "The card was declined; nothing was charged.",
+                remedy: "Use another card or contact the card's issuer."
+            )
         case .gatewayUnavailable:
-            BillingError(.unavailable, code: "paymentGatewayUnavailable",
-                         detail: "The payment provider did not answer; nothing was added.",
-                         remedy: "Try again later with a new Idempotency-Key; a charge is never taken twice for one purchase.")
+            BillingError(
+                .unavailable,
+                code: "paymentGatewayUnavailable",
+                detail: "The payment provider did not answer; nothing was added.",
+                remedy: "Try again later with a new Idempotency-Key; a charge is never taken twice for one purchase."
+            )
         case .noPaymentMethod:
-            BillingError(.paymentFailed, code: "noPaymentMethod", detail: "There is no payment method on file.",
-                         remedy: "Buy credits once with a card or an Enterprise Agreement, which keeps it on file.")
+            BillingError(
+                .paymentFailed,
+                code: "noPaymentMethod",
+                detail: "There is no payment method on file.",
+                remedy: "Buy credits once with a card or an Enterprise Agreement, which keeps it on file."
+            )
         }
     }
 }
@@ -123,8 +155,16 @@ public struct Invoice: Hashable, Sendable {
     public let paymentMethod: PaymentMethod
     public let lotId: LotId
 
-    public init(id: Int64, tenantId: TenantId, kind: Kind, issuedAt: Instant, amountMinor: Int64,
-                currency: Currency, paymentMethod: PaymentMethod, lotId: LotId) {
+    public init(
+        id: Int64,
+        tenantId: TenantId,
+        kind: Kind,
+        issuedAt: Instant,
+        amountMinor: Int64,
+        currency: Currency,
+        paymentMethod: PaymentMethod,
+        lotId: LotId
+    ) {
         self.id = id
         self.tenantId = tenantId
         self.kind = kind

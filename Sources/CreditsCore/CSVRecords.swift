@@ -86,7 +86,10 @@ public struct CSVRecords: Sequence, IteratorProtocol {
     }
 }
 
-private let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), carriageReturn = UInt8(ascii: "\r"), lineFeed = UInt8(ascii: "\n")
+private let comma = UInt8(ascii: ",")
+private let quote = UInt8(ascii: "\"")
+private let carriageReturn = UInt8(ascii: "\r")
+private let lineFeed = UInt8(ascii: "\n")
 
 /// A complaint about one line of an uploaded file.
 public struct LineError: Hashable, Sendable, CustomStringConvertible {
@@ -120,13 +123,23 @@ public struct CSVTable: Sendable {
         var errors: [LineError] = []
         guard let headerRecord = records.next() else {
             if let error = records.error { return .failure(RefusedLines(lines: [LineError(line: error.line, reason: error.reason)])) }
-            return .failure(RefusedLines(lines: [LineError(line: 1, reason: "the file is empty; the first line names the columns: \(required.joined(separator: ","))")]))
+            return .failure(
+                RefusedLines(lines: [
+                    LineError(line: 1, reason: "the file is empty; the first line names the columns: \(required.joined(separator: ","))")
+                ])
+            )
         }
         let header = headerRecord.fields.map { $0.trimmingWhitespace.lowercased() }
         let missing = required.filter { !header.contains($0.lowercased()) }
         let known = Set((required + optional).map { $0.lowercased() })
         if !missing.isEmpty {
-            errors.append(LineError(line: 1, reason: "the header lacks the column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); expected \((required + optional).joined(separator: ","))"))
+            errors.append(
+                LineError(
+                    line: 1,
+                    reason:
+                        "the header lacks the column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); expected \((required + optional).joined(separator: ","))"
+                )
+            )
         }
         if let unknown = header.first(where: { !known.contains($0) }) {
             errors.append(LineError(line: 1, reason: "unknown column '\(unknown)'; expected \((required + optional).joined(separator: ","))"))

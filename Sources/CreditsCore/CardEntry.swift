@@ -17,14 +17,17 @@ public struct CardEntry: Sendable {
         }
         let parts = expiry.split(separator: "/", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
         guard parts.count == 2, parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }), let month = Int(parts[0]), (1...12).contains(month),
-              let written = Int(parts[1]), parts[1].count == 2 || parts[1].count == 4
+            let written = Int(parts[1]), parts[1].count == 2 || parts[1].count == 4
         else {
             throw BillingError.invalid("cardExpiry", "Enter the expiry date as on the card, MM/YY.")
         }
         let year = written < 100 ? 2000 + written : written
         let today = now.civilDateAndTime.date
         guard (Int64(year), month) >= (today.year, today.month) else {
-            throw BillingError.invalid("cardExpiry", "This card expired at the end of \(month < 10 ? "0" : "")\(month)/\(year); use a card that is still valid.")
+            throw BillingError.invalid(
+                "cardExpiry",
+                "This card expired at the end of \(month < 10 ? "0" : "")\(month)/\(year); use a card that is still valid."
+            )
         }
         let code = securityCode.trimmingWhitespace
         guard (3...4).contains(code.count), code.allSatisfy(\.isASCIIDigit) else {

@@ -22,7 +22,11 @@ public struct CreditAccount: Sendable {
     private var changes = LedgerChanges()
 
     public init(
-        tenantId: TenantId, currency: Currency, liveLots: [Lot], holds: [Hold], debtMinor: Int64
+        tenantId: TenantId,
+        currency: Currency,
+        liveLots: [Lot],
+        holds: [Hold],
+        debtMinor: Int64
     ) {
         precondition(debtMinor >= 0, "debt is owed, never negative")
         self.tenantId = tenantId
@@ -77,8 +81,11 @@ public struct CreditAccount: Sendable {
 
     /// The figures once everything due is settled (no expired lot has free funds then).
     public var figures: CreditFigures {
-        CreditFigures(freeMinor: liveLots.reduce(0) { $0 + $1.freeMinor },
-                      heldMinor: liveLots.reduce(0) { $0 + $1.heldMinor }, debtMinor: debtMinor)
+        CreditFigures(
+            freeMinor: liveLots.reduce(0) { $0 + $1.freeMinor },
+            heldMinor: liveLots.reduce(0) { $0 + $1.heldMinor },
+            debtMinor: debtMinor
+        )
     }
 
     private var availableMinor: Int64 { figures.availableMinor }
@@ -89,7 +96,9 @@ public struct CreditAccount: Sendable {
     /// the same and is refused when it differs; `recorded` holds what the store remembers of
     /// the keys at hand. Anything due by `now` (expiries, time-outs) is settled first.
     public mutating func execute(
-        _ request: LedgerRequest, at now: Instant, ids: inout LedgerIdAllocator,
+        _ request: LedgerRequest,
+        at now: Instant,
+        ids: inout LedgerIdAllocator,
         recorded: [IdempotencyKey: RecordedRequest]
     ) -> Result<LedgerReceipt, LedgerError> {
         let fingerprint = request.command.fingerprint
@@ -109,7 +118,10 @@ public struct CreditAccount: Sendable {
     /// whose time ran out, each as its own transaction, in the order they fell due.
     public mutating func settleDue(at now: Instant, ids: inout LedgerIdAllocator) {
         if changes.openingBalanceMinor == nil { changes.openingBalanceMinor = figures.balanceMinor }
-        enum Due { case holdTimeout(HoldId), lotExpiry(LotId) }
+        enum Due {
+            case holdTimeout(HoldId)
+            case lotExpiry(LotId)
+        }
         var due: [(at: Instant, rank: Int, event: Due)] = []
         if let earliest = earliestOpenHoldExpiry, earliest <= now {
             for hold in openHolds.values where hold.expiresAt <= now {
@@ -172,8 +184,17 @@ public struct CreditAccount: Sendable {
             guard amount <= availableMinor else { throw .insufficientBalance(availableMinor: availableMinor) }
             var draft = TransactionDraft(kind: .reserve, at: now, amountMinor: amount)
             draft.holdId = holdId
-            openHolds[holdId] = Hold(id: holdId, state: .open, reservedMinor: 0, openMinor: 0, postedMinor: 0,
-                                     allocations: [], createdAt: now, expiresAt: expiresAt, settledAt: nil)
+            openHolds[holdId] = Hold(
+                id: holdId,
+                state: .open,
+                reservedMinor: 0,
+                openMinor: 0,
+                postedMinor: 0,
+                allocations: [],
+                createdAt: now,
+                expiresAt: expiresAt,
+                settledAt: nil
+            )
             reserveMore(amount, on: holdId, until: expiresAt, into: &draft)
             return draft
 
@@ -430,16 +451,27 @@ public struct CreditAccount: Sendable {
 
     @discardableResult
     private mutating func commit(
-        _ draft: inout TransactionDraft, key: IdempotencyKey, fingerprint: String, ids: inout LedgerIdAllocator
+        _ draft: inout TransactionDraft,
+        key: IdempotencyKey,
+        fingerprint: String,
+        ids: inout LedgerIdAllocator
     ) -> LedgerReceipt {
         pruneSpentLots()
         let receipt = LedgerReceipt(
-            transactionId: ids.transactionId(), kind: draft.kind, occurredAt: draft.occurredAt,
-            amountMinor: draft.amountMinor, consumedMinor: draft.consumedMinor,
-            debtIncurredMinor: draft.debtIncurredMinor, debtRepaidMinor: draft.debtRepaidMinor,
-            releasedMinor: draft.releasedMinor, forfeitedMinor: draft.forfeitedMinor,
-            lotId: draft.lotId, holdId: draft.holdId,
-            balanceAfterMinor: figures.balanceMinor, availableAfterMinor: figures.availableMinor)
+            transactionId: ids.transactionId(),
+            kind: draft.kind,
+            occurredAt: draft.occurredAt,
+            amountMinor: draft.amountMinor,
+            consumedMinor: draft.consumedMinor,
+            debtIncurredMinor: draft.debtIncurredMinor,
+            debtRepaidMinor: draft.debtRepaidMinor,
+            releasedMinor: draft.releasedMinor,
+            forfeitedMinor: draft.forfeitedMinor,
+            lotId: draft.lotId,
+            holdId: draft.holdId,
+            balanceAfterMinor: figures.balanceMinor,
+            availableAfterMinor: figures.availableMinor
+        )
         changes.append(JournalTransaction(idempotencyKey: key, fingerprint: fingerprint, entries: draft.entries, receipt: receipt))
         return receipt
     }

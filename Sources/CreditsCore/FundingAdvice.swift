@@ -104,16 +104,28 @@ public struct FundingAdvice: Hashable, Sendable {
 
     /// `dailySpendMinor` holds the spend of each of `historyDays(...)` (missing days spent nothing).
     /// Nil when there is no full day of history yet.
-    public init?(statement: CreditStatement, daily dailySpendMinor: [CivilDate: Int64], firstPurchase: Instant?,
-                 coverDays: Int64 = standardCoverDays, at now: Instant) {
+    public init?(
+        statement: CreditStatement,
+        daily dailySpendMinor: [CivilDate: Int64],
+        firstPurchase: Instant?,
+        coverDays: Int64 = standardCoverDays,
+        at now: Instant
+    ) {
         let days = Self.historyDays(firstPurchase: firstPurchase, at: now)
         guard let firstDay = days.first, let lastDay = days.last else { return nil }
         let currency = statement.currency
         let daily = days.map { dailySpendMinor[$0] ?? 0 }
         let total = daily.reduce(0, +)
         let rank = Int((Double(daily.count) * 0.95).rounded(.up))
-        spend = DailySpend(firstDay: firstDay, lastDay: lastDay, dailyMinor: daily, totalMinor: total,
-                           meanMinor: Self.divideRoundingHalfUp(total, by: Int64(daily.count)), p95Minor: daily.sorted()[rank - 1], p95Rank: rank)
+        spend = DailySpend(
+            firstDay: firstDay,
+            lastDay: lastDay,
+            dailyMinor: daily,
+            totalMinor: total,
+            meanMinor: Self.divideRoundingHalfUp(total, by: Int64(daily.count)),
+            p95Minor: daily.sorted()[rank - 1],
+            p95Rank: rank
+        )
         let rate = SpendRate(totalMinor: total, days: Int64(daily.count))
         self.currency = currency
         asOf = now
@@ -128,20 +140,30 @@ public struct FundingAdvice: Hashable, Sendable {
         let bounds = PurchaseLimits.amountRange(currency)
         let unit = currency.minorUnitsPerMajorUnit
         let needed = spend.p95Minor * coverDays
-        trigger = Trigger(amountMinor: min(max(Self.roundUp(needed, to: unit), bounds.lowerBound), bounds.upperBound),
-                          coverDays: coverDays, neededMinor: needed)
+        trigger = Trigger(
+            amountMinor: min(max(Self.roundUp(needed, to: unit), bounds.lowerBound), bounds.upperBound),
+            coverDays: coverDays,
+            neededMinor: needed
+        )
 
         let target = Self.roundUp(spend.p95Minor * Self.rechargeTargetDays, to: unit)
         let lifetimeDays = (now.adding(months: Lot.lifetimeMonths).millisecondsSinceEpoch - now.millisecondsSinceEpoch) / Instant.millisecondsPerDay
         let spendable = max(rate.spent(inMilliseconds: lifetimeDays * Instant.millisecondsPerDay) - trigger.amountMinor, 0)
         let cap = spendable / unit * unit
-        let (amount, limit): (Int64, Recharge.Limit) = switch min(target, cap) {
-        case let amount where amount < bounds.lowerBound: (bounds.lowerBound, .minimumPurchase)
-        case let amount where amount > bounds.upperBound: (bounds.upperBound, .maximumPurchase)
-        case let amount: (amount, target <= cap ? .target : .expiry)
-        }
-        recharge = Recharge(amountMinor: amount, targetDays: Self.rechargeTargetDays, targetMinor: target, lifetimeDays: lifetimeDays,
-                            spendableBeforeExpiryMinor: spendable, limitedBy: limit)
+        let (amount, limit): (Int64, Recharge.Limit) =
+            switch min(target, cap) {
+            case let amount where amount < bounds.lowerBound: (bounds.lowerBound, .minimumPurchase)
+            case let amount where amount > bounds.upperBound: (bounds.upperBound, .maximumPurchase)
+            case let amount: (amount, target <= cap ? .target : .expiry)
+            }
+        recharge = Recharge(
+            amountMinor: amount,
+            targetDays: Self.rechargeTargetDays,
+            targetMinor: target,
+            lifetimeDays: lifetimeDays,
+            spendableBeforeExpiryMinor: spendable,
+            limitedBy: limit
+        )
 
         var clock = now
         var forecasts: [LotForecast] = []
@@ -150,12 +172,28 @@ public struct FundingAdvice: Hashable, Sendable {
             let canSpend = rate.spent(inMilliseconds: max(lot.expiresAt.millisecondsSinceEpoch - clock.millisecondsSinceEpoch, 0))
             if canSpend >= remaining, let used = rate.millisecondsToSpend(remaining) {
                 clock = Instant(millisecondsSinceEpoch: clock.millisecondsSinceEpoch + used)
-                forecasts.append(LotForecast(lotId: lot.id, expiresAt: lot.expiresAt, remainingMinor: remaining, spendableMinor: canSpend,
-                                             forfeitMinor: 0, usedUpOn: clock.civilDateAndTime.date))
+                forecasts.append(
+                    LotForecast(
+                        lotId: lot.id,
+                        expiresAt: lot.expiresAt,
+                        remainingMinor: remaining,
+                        spendableMinor: canSpend,
+                        forfeitMinor: 0,
+                        usedUpOn: clock.civilDateAndTime.date
+                    )
+                )
             } else {
                 clock = max(clock, lot.expiresAt)
-                forecasts.append(LotForecast(lotId: lot.id, expiresAt: lot.expiresAt, remainingMinor: remaining, spendableMinor: canSpend,
-                                             forfeitMinor: remaining - canSpend, usedUpOn: nil))
+                forecasts.append(
+                    LotForecast(
+                        lotId: lot.id,
+                        expiresAt: lot.expiresAt,
+                        remainingMinor: remaining,
+                        spendableMinor: canSpend,
+                        forfeitMinor: remaining - canSpend,
+                        usedUpOn: nil
+                    )
+                )
             }
         }
         lots = forecasts

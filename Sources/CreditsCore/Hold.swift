@@ -36,8 +36,15 @@ public struct Hold: Hashable, Sendable {
     public internal(set) var settledAt: Instant?
 
     public init(
-        id: HoldId, state: State, reservedMinor: Int64, openMinor: Int64, postedMinor: Int64,
-        allocations: [Allocation], createdAt: Instant, expiresAt: Instant, settledAt: Instant?
+        id: HoldId,
+        state: State,
+        reservedMinor: Int64,
+        openMinor: Int64,
+        postedMinor: Int64,
+        allocations: [Allocation],
+        createdAt: Instant,
+        expiresAt: Instant,
+        settledAt: Instant?
     ) {
         self.id = id
         self.state = state

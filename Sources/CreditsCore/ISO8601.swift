@@ -21,9 +21,21 @@ public enum ISO8601 {
                 buffer[position] = UInt8(ascii: character)
                 position += 1
             }
-            put(date.year, 4); put("-"); put(Int64(date.month), 2); put("-"); put(Int64(date.day), 2)
-            put("T"); put(seconds / 3600, 2); put(":"); put(seconds / 60 % 60, 2); put(":"); put(seconds % 60, 2)
-            if milliseconds != 0 { put("."); put(milliseconds, 3) }
+            put(date.year, 4)
+            put("-")
+            put(Int64(date.month), 2)
+            put("-")
+            put(Int64(date.day), 2)
+            put("T")
+            put(seconds / 3600, 2)
+            put(":")
+            put(seconds / 60 % 60, 2)
+            put(":")
+            put(seconds % 60, 2)
+            if milliseconds != 0 {
+                put(".")
+                put(milliseconds, 3)
+            }
             put("Z")
             return position
         }
@@ -55,17 +67,17 @@ public enum ISO8601 {
         let bytes = Array(text.utf8)
         var reader = DigitReader(bytes: bytes)
         guard let year = reader.number(4), reader.expect(UInt8(ascii: "-")),
-              let month = reader.number(2), reader.expect(UInt8(ascii: "-")),
-              let day = reader.number(2),
-              (1...12).contains(month), day >= 1, day <= Int64(CivilDate.daysIn(month: Int(month), year: year))
+            let month = reader.number(2), reader.expect(UInt8(ascii: "-")),
+            let day = reader.number(2),
+            (1...12).contains(month), day >= 1, day <= Int64(CivilDate.daysIn(month: Int(month), year: year))
         else { return nil }
         let date = CivilDate(year: year, month: Int(month), day: Int(day))
         if reader.atEnd { return date.instant() }
         guard reader.expect(UInt8(ascii: "T")),
-              let hour = reader.number(2), reader.expect(UInt8(ascii: ":")),
-              let minute = reader.number(2), reader.expect(UInt8(ascii: ":")),
-              let second = reader.number(2),
-              hour < 24, minute < 60, second < 60
+            let hour = reader.number(2), reader.expect(UInt8(ascii: ":")),
+            let minute = reader.number(2), reader.expect(UInt8(ascii: ":")),
+            let second = reader.number(2),
+            hour < 24, minute < 60, second < 60
         else { return nil }
         var milliseconds: Int64 = 0
         if reader.expect(UInt8(ascii: ".")) {
@@ -81,7 +93,7 @@ public enum ISO8601 {
         if reader.expect(UInt8(ascii: "Z")) {
         } else if let sign = reader.sign() {
             guard let offsetHours = reader.number(2), reader.expect(UInt8(ascii: ":")),
-                  let offsetMinute = reader.number(2), offsetHours < 24, offsetMinute < 60
+                let offsetMinute = reader.number(2), offsetHours < 24, offsetMinute < 60
             else { return nil }
             offsetMinutes = sign * (offsetHours * 60 + offsetMinute)
         } else {

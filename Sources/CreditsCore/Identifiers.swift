@@ -41,7 +41,7 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
     /// one starting with `~`, which marks the keys of the ledger's own transactions.
     public init(_ rawValue: String) throws(LedgerError) {
         guard !rawValue.isEmpty, rawValue.utf8.count <= Self.maximumLength, !rawValue.hasPrefix("~"),
-              !rawValue.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !rawValue.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw LedgerError.invalidIdempotencyKey }
         self.rawValue = rawValue
     }

@@ -59,8 +59,10 @@ public struct CivilDate: Hashable, Comparable, Sendable {
     public let day: Int
 
     public init(year: Int64, month: Int, day: Int) {
-        precondition((1...12).contains(month) && (1...CivilDate.daysIn(month: month, year: year)).contains(day),
-                     "not a calendar date")
+        precondition(
+            (1...12).contains(month) && (1...CivilDate.daysIn(month: month, year: year)).contains(day),
+            "not a calendar date"
+        )
         self.year = year
         self.month = month
         self.day = day

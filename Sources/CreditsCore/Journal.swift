@@ -69,9 +69,18 @@ public struct LedgerReceipt: Hashable, Sendable {
     public let availableAfterMinor: Int64
 
     public init(
-        transactionId: TransactionId, kind: TransactionKind, occurredAt: Instant, amountMinor: Int64,
-        consumedMinor: Int64, debtIncurredMinor: Int64, debtRepaidMinor: Int64, releasedMinor: Int64,
-        forfeitedMinor: Int64, lotId: LotId?, holdId: HoldId?, balanceAfterMinor: Int64,
+        transactionId: TransactionId,
+        kind: TransactionKind,
+        occurredAt: Instant,
+        amountMinor: Int64,
+        consumedMinor: Int64,
+        debtIncurredMinor: Int64,
+        debtRepaidMinor: Int64,
+        releasedMinor: Int64,
+        forfeitedMinor: Int64,
+        lotId: LotId?,
+        holdId: HoldId?,
+        balanceAfterMinor: Int64,
         availableAfterMinor: Int64
     ) {
         self.transactionId = transactionId

@@ -9,7 +9,10 @@ public struct LedgerAudit: Sendable {
         var forfeitedMinor: Int64 = 0
     }
 
-    private struct HoldKey: Hashable { let tenantId: TenantId; let holdId: HoldId }
+    private struct HoldKey: Hashable {
+        let tenantId: TenantId
+        let holdId: HoldId
+    }
 
     private var lots: [LotId: LotTotals] = [:]
     private var openByHold: [HoldKey: Int64] = [:]
@@ -30,8 +33,11 @@ public struct LedgerAudit: Sendable {
             switch entry.account {
             case .funding:
                 guard let lotId = lotId(of: entry, in: transactionId) else { continue }
-                if entry.amountMinor < 0 { lots[lotId, default: .init()].boughtMinor -= entry.amountMinor }
-                else { lots[lotId, default: .init()].refundedMinor += entry.amountMinor }
+                if entry.amountMinor < 0 {
+                    lots[lotId, default: .init()].boughtMinor -= entry.amountMinor
+                } else {
+                    lots[lotId, default: .init()].refundedMinor += entry.amountMinor
+                }
             case .lotFree:
                 guard let lotId = lotId(of: entry, in: transactionId) else { continue }
                 lots[lotId, default: .init()].freeMinor += entry.amountMinor
@@ -88,7 +94,9 @@ public struct LedgerAudit: Sendable {
         }
         let keptOpen = Dictionary(uniqueKeysWithValues: openHolds.map { ($0.id, $0) })
         for (key, amount) in openByHold where key.tenantId == tenantId && amount != (keptOpen[key.holdId]?.openMinor ?? 0) {
-            discrepancies.append("hold \(key.holdId) of tenant \(tenantId): open is \(keptOpen[key.holdId]?.openMinor ?? 0) but the journal says \(amount)")
+            discrepancies.append(
+                "hold \(key.holdId) of tenant \(tenantId): open is \(keptOpen[key.holdId]?.openMinor ?? 0) but the journal says \(amount)"
+            )
         }
         for hold in openHolds where openByHold[HoldKey(tenantId: tenantId, holdId: hold.id)] == nil && hold.openMinor != 0 {
             discrepancies.append("hold \(hold.id) of tenant \(tenantId) is open for \(hold.openMinor) but the journal holds nothing for it")
@@ -104,8 +112,12 @@ public struct LedgerAudit: Sendable {
         for lotId in lots.keys.sorted() where !lotsCompared.contains(lotId) {
             found.append("lot \(lotId) is in the journal but not in the store")
         }
-        return LedgerVerification(transactionsChecked: transactionsChecked, lotsChecked: lotsCompared.count,
-                                  accountsChecked: accountsChecked, discrepancies: found)
+        return LedgerVerification(
+            transactionsChecked: transactionsChecked,
+            lotsChecked: lotsCompared.count,
+            accountsChecked: accountsChecked,
+            discrepancies: found
+        )
     }
 }
 

@@ -29,8 +29,11 @@ public enum LicenseSku: String, Hashable, Sendable, CaseIterable, Comparable {
     /// The SKU named `text` (any case), or a refusal listing the catalog.
     public static func parse(_ text: String) throws(BillingError) -> LicenseSku {
         guard let sku = LicenseSku(rawValue: text.trimmingWhitespace.uppercased()) else {
-            throw BillingError(.invalid, code: "unknownLicense",
-                               detail: "'\(text)' is not a license of this product; use one of \(allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw BillingError(
+                .invalid,
+                code: "unknownLicense",
+                detail: "'\(text)' is not a license of this product; use one of \(allCases.map(\.rawValue).joined(separator: ", "))."
+            )
         }
         return sku
     }
@@ -59,27 +62,39 @@ public enum LicenseRules {
     /// The licenses a user holds after `change`, or why the change is refused.
     /// `creditsLicenseAvailable`: the tenant has funded its credits at least once, or is billed
     /// after use, which is what makes the Communications Credits license assignable.
-    public static func apply(_ change: LicenseChange, to current: Set<LicenseSku>,
-                             creditsLicenseAvailable: Bool) -> Result<Set<LicenseSku>, BillingError> {
+    public static func apply(
+        _ change: LicenseChange,
+        to current: Set<LicenseSku>,
+        creditsLicenseAvailable: Bool
+    ) -> Result<Set<LicenseSku>, BillingError> {
         if let both = change.add.intersection(change.remove).sorted().first {
             return .failure(BillingError.invalid("licenseChange", "\(both.rawValue) cannot be both added and removed in one change."))
         }
         if change.add.contains(.communicationsCredits), !current.contains(.communicationsCredits), !creditsLicenseAvailable {
-            return .failure(BillingError(.notAllowed, code: "licenseNotAvailable",
-                                         detail: "The Communications Credits license becomes available once the tenant has funded its credits balance.",
-                                         remedy: "Buy Communications Credits first (Billing > Purchase services), then assign the license."))
+            return .failure(
+                BillingError(
+                    .notAllowed,
+                    code: "licenseNotAvailable",
+                    detail: "The Communications Credits license becomes available once the tenant has funded its credits balance.",
+                    remedy: "Buy Communications Credits first (Billing > Purchase services), then assign the license."
+                )
+            )
         }
         let result = current.union(change.add).subtracting(change.remove)
         guard !result.contains(.communicationsCredits) || hasCreditsPrerequisite(result) else {
             let removing = !change.remove.isDisjoint(with: current) && hasCreditsPrerequisite(current)
-            return .failure(BillingError(
-                .notAllowed, code: "licensePrerequisiteMissing",
-                detail: removing
-                    ? "This change would leave Communications Credits without its prerequisite: Audio Conferencing, or Phone System with a calling plan."
-                    : "Communications Credits can be assigned only to a user who holds Audio Conferencing, or Phone System with a calling plan (Enterprise E5 includes both Audio Conferencing and Phone System).",
-                remedy: removing
-                    ? "Remove Communications Credits (MCOPSTNPP) in the same change, or keep the prerequisite."
-                    : "Assign Audio Conferencing (MCOMEETADD), or Phone System (MCOEV) and a calling plan, first or in the same change."))
+            return .failure(
+                BillingError(
+                    .notAllowed,
+                    code: "licensePrerequisiteMissing",
+                    detail: removing
+                        ? "This change would leave Communications Credits without its prerequisite: Audio Conferencing, or Phone System with a calling plan."
+                        : "Communications Credits can be assigned only to a user who holds Audio Conferencing, or Phone System with a calling plan (Enterprise E5 includes both Audio Conferencing and Phone System).",
+                    remedy: removing
+                        ? "Remove Communications Credits (MCOPSTNPP) in the same change, or keep the prerequisite."
+                        : "Assign Audio Conferencing (MCOMEETADD), or Phone System (MCOEV) and a calling plan, first or in the same change."
+                )
+            )
         }
         return .success(result)
     }

@@ -22,8 +22,15 @@ public struct Lot: Hashable, Sendable {
     public static let lifetimeMonths = 12
 
     public init(
-        id: LotId, source: Source, amountMinor: Int64, freeMinor: Int64, heldMinor: Int64,
-        forfeitedMinor: Int64, refundedMinor: Int64, purchasedAt: Instant, expiresAt: Instant
+        id: LotId,
+        source: Source,
+        amountMinor: Int64,
+        freeMinor: Int64,
+        heldMinor: Int64,
+        forfeitedMinor: Int64,
+        refundedMinor: Int64,
+        purchasedAt: Instant,
+        expiresAt: Instant
     ) {
         self.id = id
         self.source = source
@@ -38,9 +45,17 @@ public struct Lot: Hashable, Sendable {
 
     /// A new lot bought at `purchasedAt`, expiring `lifetimeMonths` later.
     static func bought(id: LotId, source: Source, amountMinor: Int64, at purchasedAt: Instant) -> Lot {
-        Lot(id: id, source: source, amountMinor: amountMinor, freeMinor: amountMinor, heldMinor: 0,
-            forfeitedMinor: 0, refundedMinor: 0, purchasedAt: purchasedAt,
-            expiresAt: purchasedAt.adding(months: lifetimeMonths))
+        Lot(
+            id: id,
+            source: source,
+            amountMinor: amountMinor,
+            freeMinor: amountMinor,
+            heldMinor: 0,
+            forfeitedMinor: 0,
+            refundedMinor: 0,
+            purchasedAt: purchasedAt,
+            expiresAt: purchasedAt.adding(months: lifetimeMonths)
+        )
     }
 
     /// What has been spent from this lot.

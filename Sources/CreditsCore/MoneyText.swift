@@ -77,9 +77,9 @@ public enum MoneyText {
         let whole = parts[0]
         let fraction = parts.count == 2 ? parts[1] : ""
         guard !whole.isEmpty, whole.allSatisfy(\.isASCIIDigit),
-              fraction.allSatisfy(\.isASCIIDigit),
-              fraction.count <= currency.minorUnitExponent,
-              parts.count == 1 || !fraction.isEmpty
+            fraction.allSatisfy(\.isASCIIDigit),
+            fraction.count <= currency.minorUnitExponent,
+            parts.count == 1 || !fraction.isEmpty
         else { return nil }
         let padded = fraction + String(repeating: "0", count: currency.minorUnitExponent - fraction.count)
         guard let value = Int64(whole + padded) else { return nil }

@@ -18,7 +18,9 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
         }
         let parts = rest.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, rest.utf8.count + 4 <= Self.maximumLength,
-              !rest.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || ";?<>\"/\\,".unicodeScalars.contains($0) })
+            !rest.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control || ";?<>\"/\\,".unicodeScalars.contains($0)
+            })
         else { throw Self.invalid(text) }
         rawValue = "sip:" + rest
     }
@@ -28,8 +30,11 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String { rawValue }
 
     private static func invalid(_ text: String) -> BillingError {
-        BillingError(.invalid, code: "invalidSipAddress",
-                     detail: "'\(text.prefix(60))' is not a SIP address: sip:user@host, at most \(maximumLength) characters, without parameters or spaces.")
+        BillingError(
+            .invalid,
+            code: "invalidSipAddress",
+            detail: "'\(text.prefix(60))' is not a SIP address: sip:user@host, at most \(maximumLength) characters, without parameters or spaces."
+        )
     }
 }
 
@@ -46,7 +51,9 @@ public enum DirectoryIdentity: Hashable, Sendable, Comparable, CustomStringConve
 
     /// As stored: only what `description` wrote.
     public init(stored: String) {
-        self = stored.hasPrefix("+") ? ((try? PhoneNumber(stored)).map(Self.number) ?? .sip(SIPAddress(stored: stored))) : .sip(SIPAddress(stored: stored))
+        self =
+            stored.hasPrefix("+")
+            ? ((try? PhoneNumber(stored)).map(Self.number) ?? .sip(SIPAddress(stored: stored))) : .sip(SIPAddress(stored: stored))
     }
 
     public var description: String {
@@ -88,7 +95,8 @@ public enum NumberHolder: Hashable, Sendable {
         switch (upn, account) {
         case let (upn?, nil): return .user(try UserPrincipalName(upn))
         case let (nil, account?): return try .resourceAccount(named: account)
-        default: throw BillingError.invalid("holder", "Name who holds the number: a user (upn) or a resource account (resourceAccount), one of the two.")
+        default:
+            throw BillingError.invalid("holder", "Name who holds the number: a user (upn) or a resource account (resourceAccount), one of the two.")
         }
     }
 
@@ -114,8 +122,11 @@ public struct NumberAssignment: Hashable, Sendable {
     /// Judges a bulk assignment in `tenantId`, inside the transaction that would write it: each
     /// line's identity must not be held by another tenant (`heldElsewhere`), and a user holder
     /// must be one of `users`. Any refusal refuses them all.
-    public static func judge(_ lines: [NumberedLine<NumberAssignment>], heldElsewhere: Set<DirectoryIdentity>,
-                             users: Set<UserPrincipalName>) throws(RefusedLines) {
+    public static func judge(
+        _ lines: [NumberedLine<NumberAssignment>],
+        heldElsewhere: Set<DirectoryIdentity>,
+        users: Set<UserPrincipalName>
+    ) throws(RefusedLines) {
         var refused: [LineError] = []
         for line in lines {
             if heldElsewhere.contains(line.value.identity) {
@@ -130,8 +141,11 @@ public struct NumberAssignment: Hashable, Sendable {
 
 extension BillingError {
     public static func numberHeldElsewhere(_ identity: DirectoryIdentity) -> BillingError {
-        BillingError(.conflict, code: "numberHeldElsewhere",
-                     detail: "\(identity) is assigned in another organization; it must be released there first.")
+        BillingError(
+            .conflict,
+            code: "numberHeldElsewhere",
+            detail: "\(identity) is assigned in another organization; it must be released there first."
+        )
     }
 
     public static func unknownNumber(_ identity: DirectoryIdentity) -> BillingError {

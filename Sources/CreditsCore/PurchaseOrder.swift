@@ -19,10 +19,11 @@ public struct PurchaseOrder: Hashable, Sendable {
 
     /// The order's content in one canonical line, compared when its idempotency key comes again.
     public var fingerprint: String {
-        let payment = switch payment {
-        case let .card(token): "card:\(token)"
-        case let .agreement(number, purchaseOrder): "agreement:\(number):\(purchaseOrder ?? "")"
-        }
+        let payment =
+            switch payment {
+            case let .card(token): "card:\(token)"
+            case let .agreement(number, purchaseOrder): "agreement:\(number):\(purchaseOrder ?? "")"
+            }
         let autoRecharge = autoRecharge.map { "\($0.enabled),\($0.rechargeAmountMinor),\($0.triggerAmountMinor)" } ?? "unchanged"
         return "purchase amount=\(amountMinor) payment=\(payment) autoRecharge=\(autoRecharge)"
     }

@@ -11,8 +11,14 @@ public struct Tenant: Hashable, Sendable {
     /// How long its usage records are kept.
     public var usageRetention = UsageRetention.standard
 
-    public init(id: TenantId, name: String, country: CountryCode, currency: Currency,
-                billingAccount: BillingAccount, createdAt: Instant) throws(BillingError) {
+    public init(
+        id: TenantId,
+        name: String,
+        country: CountryCode,
+        currency: Currency,
+        billingAccount: BillingAccount,
+        createdAt: Instant
+    ) throws(BillingError) {
         try Self.checkId(id)
         self.id = id
         self.name = try Self.checkedName(name)
@@ -27,7 +33,9 @@ public struct Tenant: Hashable, Sendable {
 
     /// Ids appear in paths as given, so they keep to characters that need no escaping.
     public static func checkId(_ id: TenantId) throws(BillingError) {
-        let allowed = id.rawValue.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0) }
+        let allowed = id.rawValue.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0)
+        }
         guard !id.rawValue.isEmpty, id.rawValue.utf8.count <= maximumIdLength, allowed else {
             throw BillingError.invalid("tenantId", "A tenant id is 1 to \(maximumIdLength) letters, digits, '-', '_' or '.'.")
         }
@@ -45,8 +53,11 @@ public struct Tenant: Hashable, Sendable {
     public func agreement(numbered number: String) throws(BillingError) -> EnterpriseAgreement {
         guard let agreement = billingAccount.agreements.first(where: { $0.number == number }) else {
             let known = billingAccount.agreements.map(\.number).joined(separator: ", ")
-            throw BillingError(.invalid, code: "unknownAgreement",
-                               detail: "'\(number)' is not one of this tenant's Enterprise Agreements (\(known.isEmpty ? "it has none" : known)).")
+            throw BillingError(
+                .invalid,
+                code: "unknownAgreement",
+                detail: "'\(number)' is not one of this tenant's Enterprise Agreements (\(known.isEmpty ? "it has none" : known))."
+            )
         }
         return agreement
     }
@@ -110,7 +121,8 @@ extension String {
     var trimmingWhitespace: String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 

@@ -9,8 +9,13 @@ public struct User: Hashable, Sendable {
 
     public static let maximumDisplayNameLength = 256
 
-    public init(upn: UserPrincipalName, displayName: String, usageLocation: CountryCode,
-                roles: Set<Role> = [], licenses: Set<LicenseSku> = []) throws(BillingError) {
+    public init(
+        upn: UserPrincipalName,
+        displayName: String,
+        usageLocation: CountryCode,
+        roles: Set<Role> = [],
+        licenses: Set<LicenseSku> = []
+    ) throws(BillingError) {
         let name = displayName.trimmingWhitespace
         guard !name.isEmpty, name.count <= Self.maximumDisplayNameLength, !name.hasControlCharacters else {
             throw BillingError.invalid("displayName", "A display name is 1 to \(Self.maximumDisplayNameLength) characters.")
@@ -27,8 +32,11 @@ public struct User: Hashable, Sendable {
         var roles: Set<Role> = []
         for name in names where !name.trimmingWhitespace.isEmpty {
             guard let role = Role(named: name) else {
-                throw BillingError(.invalid, code: "unknownRole",
-                                   detail: "'\(name)' is not one of the twenty administrator roles (for example Global Administrator).")
+                throw BillingError(
+                    .invalid,
+                    code: "unknownRole",
+                    detail: "'\(name)' is not one of the twenty administrator roles (for example Global Administrator)."
+                )
             }
             roles.insert(role)
         }
@@ -45,9 +53,14 @@ public struct UserPrincipalName: Hashable, Comparable, Sendable, CustomStringCon
         let lower = text.trimmingWhitespace.lowercased()
         let parts = lower.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, lower.utf8.count <= Self.maximumLength,
-              !lower.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || "/?#%\\\"".unicodeScalars.contains($0) })
+            !lower.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control || "/?#%\\\"".unicodeScalars.contains($0)
+            })
         else {
-            throw BillingError.invalid("upn", "'\(text)' is not a sign-in name: expected name@domain, at most \(Self.maximumLength) characters, no spaces.")
+            throw BillingError.invalid(
+                "upn",
+                "'\(text)' is not a sign-in name: expected name@domain, at most \(Self.maximumLength) characters, no spaces."
+            )
         }
         rawValue = lower
     }

@@ -17,16 +17,25 @@ public enum UserFiles {
             do throws(BillingError) {
                 let upn = try UserPrincipalName(table.field("upn", of: row)!)
                 if let first = lineOfUpn[upn] {
-                    errors.append(LineError(line: row.line, error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")))
+                    errors.append(
+                        LineError(
+                            line: row.line,
+                            error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
+                        )
+                    )
                     continue
                 }
                 lineOfUpn[upn] = row.line
                 let roles = try User.parseRoles(list(table.field("roles", of: row)))
                 var licenses: Set<LicenseSku> = []
                 for name in list(table.field("licenses", of: row)) { licenses.insert(try LicenseSku.parse(name)) }
-                let user = try User(upn: upn, displayName: table.field("displayName", of: row)!,
-                                    usageLocation: CountryCode.parse(table.field("usageLocation", of: row)!, field: "usageLocation"),
-                                    roles: roles, licenses: licenses)
+                let user = try User(
+                    upn: upn,
+                    displayName: table.field("displayName", of: row)!,
+                    usageLocation: CountryCode.parse(table.field("usageLocation", of: row)!, field: "usageLocation"),
+                    roles: roles,
+                    licenses: licenses
+                )
                 users.append(NumberedLine(line: row.line, value: user))
             } catch {
                 errors.append(LineError(line: row.line, error: error))
@@ -49,7 +58,12 @@ public enum UserFiles {
             do throws(BillingError) {
                 let upn = try UserPrincipalName(row.fields[0])
                 if let first = lineOfUpn[upn] {
-                    errors.append(LineError(line: row.line, error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")))
+                    errors.append(
+                        LineError(
+                            line: row.line,
+                            error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
+                        )
+                    )
                     continue
                 }
                 lineOfUpn[upn] = row.line
@@ -76,7 +90,12 @@ public enum UserFiles {
             do throws(BillingError) {
                 let identity = try DirectoryIdentity(table.field("number", of: row)!)
                 if let first = lineOfIdentity[identity] {
-                    errors.append(LineError(line: row.line, error: BillingError(.conflict, code: "duplicateNumber", detail: "\(identity) already appears on line \(first).")))
+                    errors.append(
+                        LineError(
+                            line: row.line,
+                            error: BillingError(.conflict, code: "duplicateNumber", detail: "\(identity) already appears on line \(first).")
+                        )
+                    )
                     continue
                 }
                 lineOfIdentity[identity] = row.line

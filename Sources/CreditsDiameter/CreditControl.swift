@@ -67,12 +67,26 @@ final class CreditControl: Sendable {
             }
             let seconds = min(request.requestedSeconds ?? request.usedSeconds ?? 0, started.answer.grantedSeconds)
             let ended = try await engine {
-                try await calls.end(engineSession, requestNumber: requestNumber + 1, durationSeconds: seconds, endTime: clock.now(), for: started.tenantId)
+                try await calls.end(
+                    engineSession,
+                    requestNumber: requestNumber + 1,
+                    durationSeconds: seconds,
+                    endTime: clock.now(),
+                    for: started.tenantId
+                )
             }
-            return [DiameterAVP(AVPCode.multipleServicesCreditControl, grouped: [
-                DiameterAVP(AVPCode.grantedServiceUnit, grouped: [DiameterAVP(AVPCode.ccTime, unsigned32: UInt32(clamping: ended.durationSeconds ?? 0))]),
-                DiameterAVP(AVPCode.resultCode, unsigned32: DiameterResultCode.success.rawValue),
-            ])]
+            return [
+                DiameterAVP(
+                    AVPCode.multipleServicesCreditControl,
+                    grouped: [
+                        DiameterAVP(
+                            AVPCode.grantedServiceUnit,
+                            grouped: [DiameterAVP(AVPCode.ccTime, unsigned32: UInt32(clamping: ended.durationSeconds ?? 0))]
+                        ),
+                        DiameterAVP(AVPCode.resultCode, unsigned32: DiameterResultCode.success.rawValue),
+                    ]
+                )
+            ]
         case .update, .termination:
             guard let session = known(request.sessionId) else { throw CreditControlFailure(.unknownSessionId) }
             let used = used(by: request)
@@ -155,15 +169,22 @@ final class CreditControl: Sendable {
     /// RFC 8506 section 5.5: the server asks the client to re-authorize the session now (it
     /// answers RAA and sends a CCR UPDATE, which the new funds answer with more time).
     func reAuthRequest(for sessionId: String, peerHost: String, peerRealm: String, id: UInt32) -> DiameterMessage {
-        DiameterMessage(flags: [.request, .proxiable], commandCode: DiameterCommand.reAuth, applicationId: 4, hopByHop: id, endToEnd: id, avps: [
-            DiameterAVP(AVPCode.sessionId, string: sessionId),
-            DiameterAVP(AVPCode.originHost, string: identity.originHost),
-            DiameterAVP(AVPCode.originRealm, string: identity.originRealm),
-            DiameterAVP(AVPCode.destinationRealm, string: peerRealm),
-            DiameterAVP(AVPCode.destinationHost, string: peerHost),
-            DiameterAVP(AVPCode.authApplicationId, unsigned32: 4),
-            DiameterAVP(AVPCode.reAuthRequestType, unsigned32: 0),
-        ])
+        DiameterMessage(
+            flags: [.request, .proxiable],
+            commandCode: DiameterCommand.reAuth,
+            applicationId: 4,
+            hopByHop: id,
+            endToEnd: id,
+            avps: [
+                DiameterAVP(AVPCode.sessionId, string: sessionId),
+                DiameterAVP(AVPCode.originHost, string: identity.originHost),
+                DiameterAVP(AVPCode.originRealm, string: identity.originRealm),
+                DiameterAVP(AVPCode.destinationRealm, string: peerRealm),
+                DiameterAVP(AVPCode.destinationHost, string: peerHost),
+                DiameterAVP(AVPCode.authApplicationId, unsigned32: 4),
+                DiameterAVP(AVPCode.reAuthRequestType, unsigned32: 0),
+            ]
+        )
     }
 
     private func known(_ sessionId: String) -> Session? {
@@ -201,8 +222,10 @@ struct DiameterIdentity: Sendable {
     func base(for request: DiameterMessage, _ result: DiameterResultCode) -> [DiameterAVP] {
         var avps: [DiameterAVP] = []
         if let session = request.first(AVPCode.sessionId) { avps.append(session) }
-        avps += [DiameterAVP(AVPCode.resultCode, unsigned32: result.rawValue), DiameterAVP(AVPCode.originHost, string: originHost),
-                 DiameterAVP(AVPCode.originRealm, string: originRealm)]
+        avps += [
+            DiameterAVP(AVPCode.resultCode, unsigned32: result.rawValue), DiameterAVP(AVPCode.originHost, string: originHost),
+            DiameterAVP(AVPCode.originRealm, string: originRealm),
+        ]
         if request.commandCode == DiameterCommand.creditControl {
             avps.append(DiameterAVP(AVPCode.authApplicationId, unsigned32: 4))
             for code in [AVPCode.ccRequestType, AVPCode.ccRequestNumber] {
@@ -236,21 +259,23 @@ struct CreditControlFailure: Error {
 extension DiameterResultCode {
     /// A refused call (`DOMAIN.md` section 7) as RFC 8506 says it.
     init(_ refusal: CallRefusal) {
-        self = switch refusal {
-        case .insufficientBalance: .creditLimitReached
-        case .creditsLicenseMissing, .noCallingPlan, .poolExhausted: .endUserServiceDenied
-        case .unknownUser: .userUnknown
-        case .unknownDestination: .ratingFailed
-        }
+        self =
+            switch refusal {
+            case .insufficientBalance: .creditLimitReached
+            case .creditsLicenseMissing, .noCallingPlan, .poolExhausted: .endUserServiceDenied
+            case .unknownUser: .userUnknown
+            case .unknownDestination: .ratingFailed
+            }
     }
 
     /// An engine's refusal of the request itself.
     init(_ error: BillingError) {
-        self = switch error.code {
-        case "unknownNumber", "unknownUser", "unknownTenant": .userUnknown
-        case "unknownSession", "sessionClosed": .unknownSessionId
-        case "overloaded": .unableToComply
-        default: error.kind == .invalid || error.kind == .conflict ? .invalidAVPValue : .unableToComply
-        }
+        self =
+            switch error.code {
+            case "unknownNumber", "unknownUser", "unknownTenant": .userUnknown
+            case "unknownSession", "sessionClosed": .unknownSessionId
+            case "overloaded": .unableToComply
+            default: error.kind == .invalid || error.kind == .conflict ? .invalidAVPValue : .unableToComply
+            }
     }
 }

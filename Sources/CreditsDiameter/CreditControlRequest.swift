@@ -4,7 +4,8 @@ import CreditsCore
 /// a wrong value `5004`, an unknown mandatory AVP `5001`, each naming the AVP.
 struct CreditControlRequest {
     enum RequestType: UInt32 {
-        case initial = 1, update, termination, event
+        case initial = 1
+        case update, termination, event
     }
 
     let sessionId: String
@@ -60,10 +61,17 @@ struct CreditControlRequest {
     func start(sessionId engineSession: CallSessionId, at now: Instant) throws(CreditControlFailure) -> CallStartRequest {
         guard let caller, let callee else { throw CreditControlFailure(.missingAVP) }
         do {
-            return try CallStartRequest(sessionId: engineSession, requestNumber: Int64(requestNumber) + 1, callType: .userOut, upn: nil,
-                                        callerAddress: { if case let .sip(address) = caller { address } else { nil } }(),
-                                        callerNumber: caller.phoneNumber, callee: callee, startTime: eventTime ?? now,
-                                        callId: String(sessionId.prefix(UsageUpload.maximumIdLength)))
+            return try CallStartRequest(
+                sessionId: engineSession,
+                requestNumber: Int64(requestNumber) + 1,
+                callType: .userOut,
+                upn: nil,
+                callerAddress: { if case let .sip(address) = caller { address } else { nil } }(),
+                callerNumber: caller.phoneNumber,
+                callee: callee,
+                startTime: eventTime ?? now,
+                callId: String(sessionId.prefix(UsageUpload.maximumIdLength))
+            )
         } catch {
             throw CreditControlFailure(.invalidAVPValue, message: error.detail)
         }
@@ -77,7 +85,7 @@ struct CreditControlRequest {
     private static func caller(_ message: DiameterMessage) throws(CreditControlFailure) -> DirectoryIdentity? {
         for avp in message.avps where avp.code == AVPCode.subscriptionId && avp.vendorId == 0 {
             guard let parts = avp.grouped, let type = parts.first(where: { $0.code == AVPCode.subscriptionIdType })?.unsigned32,
-                  let data = parts.first(where: { $0.code == AVPCode.subscriptionIdData })?.string
+                let data = parts.first(where: { $0.code == AVPCode.subscriptionIdData })?.string
             else { throw CreditControlFailure(.invalidAVPValue, failed: avp) }
             do throws(BillingError) {
                 switch type {
@@ -97,8 +105,10 @@ struct CreditControlRequest {
     private static func calledAddress(_ message: DiameterMessage) throws(CreditControlFailure) -> (text: String, avp: DiameterAVP)? {
         let ims = message.first(AVPCode.serviceInformation, vendor: AVPCode.vendor3GPP)?.grouped?
             .first { $0.code == AVPCode.imsInformation && $0.vendorId == AVPCode.vendor3GPP }?.grouped
-        guard let avp = ims?.first(where: { $0.code == AVPCode.calledPartyAddress && $0.vendorId == AVPCode.vendor3GPP })
-            ?? message.first(AVPCode.calledStationId) else { return nil }
+        guard
+            let avp = ims?.first(where: { $0.code == AVPCode.calledPartyAddress && $0.vendorId == AVPCode.vendor3GPP })
+                ?? message.first(AVPCode.calledStationId)
+        else { return nil }
         guard var text = avp.string else { throw CreditControlFailure(.invalidAVPValue, failed: avp) }
         for scheme in ["tel:", "sips:", "sip:"] where text.lowercased().hasPrefix(scheme) { text = String(text.dropFirst(scheme.count)) }
         return (String(text.prefix { $0 != "@" && $0 != ";" }), avp)
@@ -124,8 +134,10 @@ struct CreditControlRequest {
     /// The first AVP with the M bit that the server does not know, here or inside the grouped
     /// AVPs it reads.
     static func unsupported(in avps: [DiameterAVP]) -> DiameterAVP? {
-        let grouped: Set<UInt32> = [AVPCode.subscriptionId, AVPCode.multipleServicesCreditControl, AVPCode.requestedServiceUnit,
-                                    AVPCode.usedServiceUnit, AVPCode.grantedServiceUnit, AVPCode.serviceInformation, AVPCode.imsInformation]
+        let grouped: Set<UInt32> = [
+            AVPCode.subscriptionId, AVPCode.multipleServicesCreditControl, AVPCode.requestedServiceUnit,
+            AVPCode.usedServiceUnit, AVPCode.grantedServiceUnit, AVPCode.serviceInformation, AVPCode.imsInformation,
+        ]
         for avp in avps {
             if avp.mandatory, !AVPCode.known.contains(AVPCode.Key(code: avp.code, vendor: avp.vendorId)) { return avp }
             if grouped.contains(avp.code), let inner = avp.grouped, let found = unsupported(in: inner) { return found }

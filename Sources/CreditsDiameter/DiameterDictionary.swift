@@ -63,14 +63,17 @@ enum AVPCode {
     static let callingPartyAddress: UInt32 = 831
 
     /// What the server understands; any other AVP with the M bit is refused (5001), per RFC 6733.
-    static let known: Set<Key> = Set([
-        calledStationId, eventTimestamp, hostIPAddress, authApplicationId, acctApplicationId, vendorSpecificApplicationId, sessionId,
-        originHost, supportedVendorId, vendorId, firmwareRevision, resultCode, productName, disconnectCause, originStateId, failedAVP,
-        errorMessage, routeRecord, destinationRealm, proxyInfo, destinationHost, originRealm, inbandSecurityId, ccRequestNumber,
-        ccRequestType, ccTime, finalUnitIndication, grantedServiceUnit, ratingGroup, requestedAction, requestedServiceUnit,
-        serviceIdentifier, subscriptionId, subscriptionIdData, usedServiceUnit, validityTime, finalUnitAction, subscriptionIdType,
-        terminationCause, multipleServicesIndicator, multipleServicesCreditControl, userEquipmentInfo, serviceContextId, userName,
-    ].map { Key(code: $0, vendor: 0) } + [serviceInformation, imsInformation, calledPartyAddress, callingPartyAddress].map { Key(code: $0, vendor: vendor3GPP) })
+    static let known: Set<Key> = Set(
+        [
+            calledStationId, eventTimestamp, hostIPAddress, authApplicationId, acctApplicationId, vendorSpecificApplicationId, sessionId,
+            originHost, supportedVendorId, vendorId, firmwareRevision, resultCode, productName, disconnectCause, originStateId, failedAVP,
+            errorMessage, routeRecord, destinationRealm, proxyInfo, destinationHost, originRealm, inbandSecurityId, ccRequestNumber,
+            ccRequestType, ccTime, finalUnitIndication, grantedServiceUnit, ratingGroup, requestedAction, requestedServiceUnit,
+            serviceIdentifier, subscriptionId, subscriptionIdData, usedServiceUnit, validityTime, finalUnitAction, subscriptionIdType,
+            terminationCause, multipleServicesIndicator, multipleServicesCreditControl, userEquipmentInfo, serviceContextId, userName,
+        ].map { Key(code: $0, vendor: 0) }
+            + [serviceInformation, imsInformation, calledPartyAddress, callingPartyAddress].map { Key(code: $0, vendor: vendor3GPP) }
+    )
 
     struct Key: Hashable {
         let code: UInt32

@@ -27,8 +27,14 @@ struct DiameterMessage: Equatable, Sendable {
 
     /// An answer to this request: the same command, application and ids.
     func answer(_ avps: [DiameterAVP], error: Bool = false) -> DiameterMessage {
-        DiameterMessage(flags: error ? [.error] : flags.intersection(.proxiable), commandCode: commandCode, applicationId: applicationId,
-                        hopByHop: hopByHop, endToEnd: endToEnd, avps: avps)
+        DiameterMessage(
+            flags: error ? [.error] : flags.intersection(.proxiable),
+            commandCode: commandCode,
+            applicationId: applicationId,
+            hopByHop: hopByHop,
+            endToEnd: endToEnd,
+            avps: avps
+        )
     }
 
     func encoded() -> [UInt8] {
@@ -53,8 +59,14 @@ struct DiameterMessage: Equatable, Sendable {
         let version = reader.uint8()!
         let length = Int(reader.uint24()!)
         guard length == bytes.count else { throw .unanswerable }
-        var message = DiameterMessage(flags: Flags(rawValue: reader.uint8()!), commandCode: reader.uint24()!, applicationId: reader.uint32()!,
-                                      hopByHop: reader.uint32()!, endToEnd: reader.uint32()!, avps: [])
+        var message = DiameterMessage(
+            flags: Flags(rawValue: reader.uint8()!),
+            commandCode: reader.uint24()!,
+            applicationId: reader.uint32()!,
+            hopByHop: reader.uint32()!,
+            endToEnd: reader.uint32()!,
+            avps: []
+        )
         guard version == 1 else { throw .answerable(message, .unsupportedVersion, failed: nil) }
         // Reserved flag bits set, or an error answer posing as a request.
         guard message.flags.rawValue & 0x0F == 0, !(message.flags.contains(.request) && message.flags.contains(.error)) else {

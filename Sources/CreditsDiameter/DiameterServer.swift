@@ -34,7 +34,11 @@ public struct DiameterServer: Service {
 
     public init(settings: Settings, calls: CallService, clock: any CreditsClock, logger: Logger) {
         self.settings = settings
-        control = CreditControl(calls: calls, clock: clock, identity: DiameterIdentity(originHost: settings.originHost, originRealm: settings.originRealm))
+        control = CreditControl(
+            calls: calls,
+            clock: clock,
+            identity: DiameterIdentity(originHost: settings.originHost, originRealm: settings.originRealm)
+        )
         self.logger = logger
     }
 
@@ -136,8 +140,9 @@ struct DiameterFrameDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard buffer.readableBytes >= 4, let version = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
-              let high = buffer.getInteger(at: buffer.readerIndex + 1, as: UInt16.self),
-              let low = buffer.getInteger(at: buffer.readerIndex + 3, as: UInt8.self) else { return .needMoreData }
+            let high = buffer.getInteger(at: buffer.readerIndex + 1, as: UInt16.self),
+            let low = buffer.getInteger(at: buffer.readerIndex + 3, as: UInt8.self)
+        else { return .needMoreData }
         let length = Int(high) << 8 | Int(low)
         guard version == 1, length >= DiameterMessage.headerLength, length <= DiameterMessage.maximumLength else { throw Unframable() }
         guard let frame = buffer.readSlice(length: length) else { return .needMoreData }
@@ -204,12 +209,13 @@ struct DiameterPeer {
         }
         originHost = host
         originRealm = request.first(AVPCode.originRealm)?.string
-        let answer = identity.base(for: request, .success) + [
-            DiameterAVP(AVPCode.hostIPAddress, data: [0, 1, 127, 0, 0, 1]),
-            DiameterAVP(AVPCode.vendorId, unsigned32: 0),
-            DiameterAVP(AVPCode.productName, mandatory: false, string: "CommsCredits"),
-            DiameterAVP(AVPCode.authApplicationId, unsigned32: 4),
-        ]
+        let answer =
+            identity.base(for: request, .success) + [
+                DiameterAVP(AVPCode.hostIPAddress, data: [0, 1, 127, 0, 0, 1]),
+                DiameterAVP(AVPCode.vendorId, unsigned32: 0),
+                DiameterAVP(AVPCode.productName, mandatory: false, string: "CommsCredits"),
+                DiameterAVP(AVPCode.authApplicationId, unsigned32: 4),
+            ]
         return (request.answer(answer), false)
     }
 }

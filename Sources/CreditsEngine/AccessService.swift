@@ -42,12 +42,23 @@ public struct AccessService: Sendable {
 
     /// Makes a token that lives `lifetimeDays` (see `AccessToken`); the secret is returned here
     /// and never again. `maker`, when a caller makes it, may give no permission it lacks.
-    public func createToken(name: String, tenantId: TenantId?, scopes: Set<Scope>, lifetimeDays: Int64 = AccessToken.defaultLifetimeDays,
-                            madeBy maker: Principal? = nil) async throws -> (secret: String, token: AccessToken) {
+    public func createToken(
+        name: String,
+        tenantId: TenantId?,
+        scopes: Set<Scope>,
+        lifetimeDays: Int64 = AccessToken.defaultLifetimeDays,
+        madeBy maker: Principal? = nil
+    ) async throws -> (secret: String, token: AccessToken) {
         try AccessToken.validate(tenantId: tenantId, scopes: scopes, madeBy: maker)
         let now = clock.now()
-        let token = AccessToken(id: "tok_" + Self.randomText(bytes: 9), name: name.isEmpty ? "token" : name, tenantId: tenantId, scopes: scopes,
-                                createdAt: now, expiresAt: now.adding(days: try AccessToken.checkedLifetime(days: lifetimeDays)))
+        let token = AccessToken(
+            id: "tok_" + Self.randomText(bytes: 9),
+            name: name.isEmpty ? "token" : name,
+            tenantId: tenantId,
+            scopes: scopes,
+            createdAt: now,
+            expiresAt: now.adding(days: try AccessToken.checkedLifetime(days: lifetimeDays))
+        )
         let secret = "cc_" + Self.randomText(bytes: 32)
         try await stores.access.createToken(token, secretHash: Self.hash(secret))
         return (secret, token)
@@ -63,8 +74,12 @@ public struct AccessService: Sendable {
             throw BillingError.unauthenticated
         }
         let principal = Principal(token: token)
-        cache.remember(principal, for: hash, until: min(token.expiresAt, now.adding(seconds: settings.tokenCacheSeconds)),
-                       ifNoRevocationSince: revocations)
+        cache.remember(
+            principal,
+            for: hash,
+            until: min(token.expiresAt, now.adding(seconds: settings.tokenCacheSeconds)),
+            ifNoRevocationSince: revocations
+        )
         return principal
     }
 
@@ -94,7 +109,10 @@ public struct AccessService: Sendable {
     /// in `tenantId`; `setter`, when a caller sets it, must hold every right the user holds.
     public func setPassword(_ password: String, for upn: UserPrincipalName, in tenantId: TenantId, by setter: Principal? = nil) async throws {
         guard password.count >= Self.minimumPasswordLength, password.utf8.count <= Self.maximumPasswordBytes else {
-            throw BillingError.invalid("password", "A password has at least \(Self.minimumPasswordLength) characters and at most \(Self.maximumPasswordBytes) bytes.")
+            throw BillingError.invalid(
+                "password",
+                "A password has at least \(Self.minimumPasswordLength) characters and at most \(Self.maximumPasswordBytes) bytes."
+            )
         }
         guard let user = try await stores.directory.user(upn, in: tenantId) else { throw BillingError.unknownUser(upn.rawValue) }
         try setter?.authorizeActing(onHolderOf: user.roles)
@@ -107,8 +125,14 @@ public struct AccessService: Sendable {
     /// A sign-in name is unique within a tenant; where it signs in to several, `tenantId`
     /// chooses (without it, the password decides, and a password good for several is refused
     /// with `organizationRequired`).
-    public func signIn(upn text: String, password: String, tenantId: TenantId? = nil, from address: String? = nil) async throws
-        -> (cookie: String, session: AdminSession, principal: Principal) {
+    public func signIn(
+        upn text: String,
+        password: String,
+        tenantId: TenantId? = nil,
+        from address: String? = nil
+    ) async throws
+        -> (cookie: String, session: AdminSession, principal: Principal)
+    {
         let refused = BillingError(.unauthenticated, code: "signInFailed", detail: "The sign-in name or the password is wrong.")
         // Counted before the password is checked, so that guessing costs no bcrypt work once the
         // limit is reached, and attempts sent at once are counted as they arrive.
@@ -116,8 +140,12 @@ public struct AccessService: Sendable {
         switch signIns.failures.withLock({ $0.begin(name: text, address: address, at: clock.now()) }) {
         case let .success(begun): attempt = begun
         case let .failure(throttled):
-            throw BillingError(.throttled, code: "tooManySignIns",
-                               detail: "Too many failed sign-ins: try again in \(throttled.waitSeconds) seconds.", retryAfterSeconds: throttled.waitSeconds)
+            throw BillingError(
+                .throttled,
+                code: "tooManySignIns",
+                detail: "Too many failed sign-ins: try again in \(throttled.waitSeconds) seconds.",
+                retryAfterSeconds: throttled.waitSeconds
+            )
         }
         var succeeded = false
         defer { signIns.failures.withLock { $0.finish(attempt, succeeded: succeeded) } }
@@ -135,19 +163,30 @@ public struct AccessService: Sendable {
         }
         guard let upn, let match = matching.first, let user = try await stores.directory.user(upn, in: match.tenantId) else { throw refused }
         guard matching.count == 1 else {
-            throw BillingError(.conflict, code: "organizationRequired",
-                               detail: "This name and password sign in to more than one organization: choose one (tenantId).")
+            throw BillingError(
+                .conflict,
+                code: "organizationRequired",
+                detail: "This name and password sign in to more than one organization: choose one (tenantId)."
+            )
         }
         let principal = Principal(administrator: user, of: match.tenantId)
         guard !principal.permissions.isEmpty else {
-            throw BillingError(.notAllowed, code: "notAnAdministrator",
-                               detail: "\(upn) holds no role that may use Communications Credits (see DOMAIN.md section 3).")
+            throw BillingError(
+                .notAllowed,
+                code: "notAnAdministrator",
+                detail: "\(upn) holds no role that may use Communications Credits (see DOMAIN.md section 3)."
+            )
         }
         succeeded = true
         let now = clock.now()
         let cookie = Self.randomText(bytes: 32)
-        let session = AdminSession(tenantId: match.tenantId, upn: upn, csrfToken: Self.randomText(bytes: 24),
-                                   createdAt: now, expiresAt: now.adding(seconds: settings.sessionLifetimeSeconds))
+        let session = AdminSession(
+            tenantId: match.tenantId,
+            upn: upn,
+            csrfToken: Self.randomText(bytes: 24),
+            createdAt: now,
+            expiresAt: now.adding(seconds: settings.sessionLifetimeSeconds)
+        )
         try await stores.access.createSession(session, secretHash: Self.hash(cookie))
         // Sign-ins are rare, so each one also clears the sessions that have run out.
         _ = try await stores.access.endExpiredSessions(at: now)
@@ -161,7 +200,7 @@ public struct AccessService: Sendable {
     /// The administrator a session cookie speaks for, with the roles the user holds now.
     public func principal(sessionCookie cookie: String) async throws -> (principal: Principal, session: AdminSession) {
         guard let session = try await stores.access.session(secretHash: Self.hash(cookie)), clock.now() < session.expiresAt,
-              let user = try await stores.directory.user(session.upn, in: session.tenantId)
+            let user = try await stores.directory.user(session.upn, in: session.tenantId)
         else { throw BillingError.unauthenticated }
         return (Principal(administrator: user, of: session.tenantId), session)
     }
@@ -227,7 +266,10 @@ private final class TokenCache: Sendable {
     func principal(for hash: String, at now: Instant) -> Principal? {
         state.withLock { state in
             guard let entry = state.entries[hash] else { return nil }
-            guard now < entry.until else { state.entries[hash] = nil; return nil }
+            guard now < entry.until else {
+                state.entries[hash] = nil
+                return nil
+            }
             return entry.principal
         }
     }

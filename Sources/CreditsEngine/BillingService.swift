@@ -19,8 +19,13 @@ public struct BillingService: Sendable {
     /// refusal, and a payment stays pending until the provider has answered one or the other.
     public static let unansweredPaymentRetrySeconds: Int64 = 24 * 3600
 
-    public init(stores: Stores, gateway: any PaymentGateway, clock: any CreditsClock, logger: Logger,
-                rechargeStarted: @escaping @Sendable () -> Void = {}) {
+    public init(
+        stores: Stores,
+        gateway: any PaymentGateway,
+        clock: any CreditsClock,
+        logger: Logger,
+        rechargeStarted: @escaping @Sendable () -> Void = {}
+    ) {
         self.stores = stores
         directory = DirectoryService(stores: stores, clock: clock)
         self.gateway = gateway
@@ -45,9 +50,17 @@ public struct BillingService: Sendable {
         if record == nil {
             let method = try await paymentMethod(order.payment, for: tenant)
             try PurchaseLimits.checkAmount(order.amountMinor, tenant.currency)
-            record = try await stores.billing.beginPurchase(NewPurchase(
-                tenantId: tenantId, idempotencyKey: key, fingerprint: order.fingerprint, amountMinor: order.amountMinor,
-                paymentMethod: method, autoRecharge: order.autoRecharge, createdAt: clock.now()))
+            record = try await stores.billing.beginPurchase(
+                NewPurchase(
+                    tenantId: tenantId,
+                    idempotencyKey: key,
+                    fingerprint: order.fingerprint,
+                    amountMinor: order.amountMinor,
+                    paymentMethod: method,
+                    autoRecharge: order.autoRecharge,
+                    createdAt: clock.now()
+                )
+            )
         }
         guard let record, record.request.fingerprint == order.fingerprint else { throw LedgerError.idempotencyConflict(key) }
         let finished = try await finish(record, currency: tenant.currency)
@@ -107,15 +120,22 @@ public struct BillingService: Sendable {
         do {
             return try await gateway.token(for: card)
         } catch {
-            throw BillingError(.invalid, code: "cardNotAccepted", detail: "The payment provider does not accept this card.",
-                               remedy: "Check the number, or use another card.")
+            throw BillingError(
+                .invalid,
+                code: "cardNotAccepted",
+                detail: "The payment provider does not accept this card.",
+                remedy: "Check the number, or use another card."
+            )
         }
     }
 
     /// Spends credits at once (a call record, say), then judges auto-recharge on the new balance.
     public func charge(_ amountMinor: Int64, coverage: ChargeCoverage, to tenantId: TenantId, key: IdempotencyKey) async throws -> LedgerReceipt {
-        let receipt = try await stores.ledger.execute(LedgerRequest(key: key, command: .charge(amountMinor: amountMinor, coverage: coverage)),
-                                                      for: tenantId, at: clock.now())
+        let receipt = try await stores.ledger.execute(
+            LedgerRequest(key: key, command: .charge(amountMinor: amountMinor, coverage: coverage)),
+            for: tenantId,
+            at: clock.now()
+        )
         try await considerRecharge(of: tenantId, balanceMinor: receipt.balanceAfterMinor)
         return receipt
     }
@@ -137,8 +157,10 @@ public struct BillingService: Sendable {
         switch decision {
         case .start: rechargeStarted()
         case .burstStopped where recharge != nil:
-            logger.error("Auto-recharge stopped: more than \(RechargePolicy.burstLimit) recharges in \(RechargePolicy.burstWindowSeconds / 60) minutes",
-                         metadata: ["tenant": "\(tenantId)"])
+            logger.error(
+                "Auto-recharge stopped: more than \(RechargePolicy.burstLimit) recharges in \(RechargePolicy.burstWindowSeconds / 60) minutes",
+                metadata: ["tenant": "\(tenantId)"]
+            )
         default: break
         }
     }
@@ -175,19 +197,29 @@ public struct BillingService: Sendable {
     private func finish(_ purchase: PurchaseRecord, currency: Currency) async throws -> PurchaseRecord {
         guard purchase.state == .pending else { return purchase }
         if case let .card(card) = purchase.request.paymentMethod {
-            let request = ChargeRequest(idempotencyKey: purchase.gatewayKey, token: card.token, amountMinor: purchase.request.amountMinor,
-                                        currency: currency, description: "Communications Credits purchase \(purchase.id)")
+            let request = ChargeRequest(
+                idempotencyKey: purchase.gatewayKey,
+                token: card.token,
+                amountMinor: purchase.request.amountMinor,
+                currency: currency,
+                description: "Communications Credits purchase \(purchase.id)"
+            )
             switch await gateway.settle(request, mayCharge: mayCharge(since: purchase.request.createdAt)) {
             case .charged: break
             case .unanswered: return purchase
             case let .failed(reason):
-                logger.notice("Purchase not paid", metadata: ["tenant": "\(purchase.request.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"])
+                logger.notice(
+                    "Purchase not paid",
+                    metadata: ["tenant": "\(purchase.request.tenantId)", "purchase": "\(purchase.id)", "reason": "\(reason)"]
+                )
                 return try await stores.billing.failPurchase(id: purchase.id, reason: reason)
             }
         }
         let receipt = try await stores.ledger.execute(
             LedgerRequest(key: purchase.ledgerKey, command: .addFunds(source: .purchase, amountMinor: purchase.request.amountMinor)),
-            for: purchase.request.tenantId, at: clock.now())
+            for: purchase.request.tenantId,
+            at: clock.now()
+        )
         return try await stores.billing.completePurchase(id: purchase.id, lotId: receipt.lotId!, currency: currency, at: receipt.occurredAt)
     }
 
@@ -197,8 +229,13 @@ public struct BillingService: Sendable {
             return try await fail(recharge, .noPaymentMethod)
         }
         if case let .card(card) = method {
-            let request = ChargeRequest(idempotencyKey: recharge.gatewayKey, token: card.token, amountMinor: recharge.amountMinor,
-                                        currency: tenant.currency, description: "Communications Credits auto-recharge \(recharge.id)")
+            let request = ChargeRequest(
+                idempotencyKey: recharge.gatewayKey,
+                token: card.token,
+                amountMinor: recharge.amountMinor,
+                currency: tenant.currency,
+                description: "Communications Credits auto-recharge \(recharge.id)"
+            )
             switch await gateway.settle(request, mayCharge: mayCharge(since: recharge.startedAt)) {
             case .charged: break
             case .unanswered: return recharge
@@ -207,7 +244,9 @@ public struct BillingService: Sendable {
         }
         let receipt = try await stores.ledger.execute(
             LedgerRequest(key: recharge.ledgerKey, command: .addFunds(source: .recharge, amountMinor: recharge.amountMinor)),
-            for: recharge.tenantId, at: clock.now())
+            for: recharge.tenantId,
+            at: clock.now()
+        )
         EngineMetrics.recharged(succeeded: true)
         logger.info("Auto-recharge added funds", metadata: ["tenant": "\(recharge.tenantId)", "amountMinor": "\(recharge.amountMinor)"])
         return try await stores.billing.completeRecharge(id: recharge.id, lotId: receipt.lotId!, currency: tenant.currency, at: receipt.occurredAt)
@@ -215,8 +254,10 @@ public struct BillingService: Sendable {
 
     private func fail(_ recharge: RechargeRecord, _ reason: PaymentFailureReason) async throws -> RechargeRecord {
         EngineMetrics.recharged(succeeded: false, reason: reason.rawValue)
-        logger.warning("Auto-recharge failed; the next try waits \(RechargePolicy.backOffSeconds / 60) minutes",
-                       metadata: ["tenant": "\(recharge.tenantId)", "recharge": "\(recharge.id)", "reason": "\(reason)"])
+        logger.warning(
+            "Auto-recharge failed; the next try waits \(RechargePolicy.backOffSeconds / 60) minutes",
+            metadata: ["tenant": "\(recharge.tenantId)", "recharge": "\(recharge.id)", "reason": "\(reason)"]
+        )
         return try await stores.billing.failRecharge(id: recharge.id, reason: reason, at: clock.now())
     }
 
@@ -234,8 +275,12 @@ public struct BillingService: Sendable {
             do throws(PaymentGatewayError) {
                 return .card(try await gateway.card(forToken: token))
             } catch {
-                throw BillingError(.invalid, code: "unknownCardToken", detail: "The payment provider does not know the card token '\(token)'.",
-                                   remedy: "Enter the card again to get a new token.")
+                throw BillingError(
+                    .invalid,
+                    code: "unknownCardToken",
+                    detail: "The payment provider does not know the card token '\(token)'.",
+                    remedy: "Enter the card again to get a new token."
+                )
             }
         case let .agreement(number, purchaseOrder):
             let agreement = try tenant.agreement(numbered: number)

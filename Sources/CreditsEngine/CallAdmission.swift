@@ -65,6 +65,10 @@ public final class CallAdmission: Sendable {
 
 extension BillingError {
     public static let overloaded = BillingError(
-        .overloaded, code: "overloaded", detail: "Too many call and usage requests are waiting; this one was not started.",
-        remedy: "Send it again after the Retry-After interval.", retryAfterSeconds: 1)
+        .overloaded,
+        code: "overloaded",
+        detail: "Too many call and usage requests are waiting; this one was not started.",
+        remedy: "Send it again after the Retry-After interval.",
+        retryAfterSeconds: 1
+    )
 }

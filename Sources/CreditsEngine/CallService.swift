@@ -14,8 +14,13 @@ public final class CallService: Sendable {
     /// The decks in memory, read from the store once and replaced on every import.
     private let book = Mutex<RateBook?>(nil)
 
-    public init(stores: Stores, billing: BillingService, clock: any CreditsClock, settings: CallDesk.Settings = CallDesk.Settings(),
-                admission: CallAdmission = CallAdmission()) {
+    public init(
+        stores: Stores,
+        billing: BillingService,
+        clock: any CreditsClock,
+        settings: CallDesk.Settings = CallDesk.Settings(),
+        admission: CallAdmission = CallAdmission()
+    ) {
         self.stores = stores
         self.billing = billing
         self.clock = clock
@@ -96,23 +101,48 @@ public final class CallService: Sendable {
     public func step(_ sessionId: CallSessionId, requestNumber: Int64, _ step: CallStep, for tenantId: TenantId) async throws -> CallAnswer {
         precondition(step == .answer || step == .cancel, "update and end have their own entry points")
         return try await admission.admit(tenantId, step: step.fingerprint) {
-            try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: step, settings: settings, for: tenantId, at: clock.now()).answer
+            try await stores.calls.continueCall(
+                sessionId,
+                requestNumber: requestNumber,
+                step: step,
+                settings: settings,
+                for: tenantId,
+                at: clock.now()
+            ).answer
         }
     }
 
     public func update(_ sessionId: CallSessionId, requestNumber: Int64, usedSeconds: Int64, for tenantId: TenantId) async throws -> CallAnswer {
         _ = try CallLimits.checkedSeconds(usedSeconds, field: "usedSeconds")
         return try await admission.admit(tenantId, step: "update") {
-            try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .update(usedSeconds: usedSeconds),
-                                                settings: settings, for: tenantId, at: clock.now()).answer
+            try await stores.calls.continueCall(
+                sessionId,
+                requestNumber: requestNumber,
+                step: .update(usedSeconds: usedSeconds),
+                settings: settings,
+                for: tenantId,
+                at: clock.now()
+            ).answer
         }
     }
 
-    public func end(_ sessionId: CallSessionId, requestNumber: Int64, durationSeconds: Int64, endTime: Instant, for tenantId: TenantId) async throws -> CallAnswer {
+    public func end(
+        _ sessionId: CallSessionId,
+        requestNumber: Int64,
+        durationSeconds: Int64,
+        endTime: Instant,
+        for tenantId: TenantId
+    ) async throws -> CallAnswer {
         _ = try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds")
         let outcome = try await admission.admit(tenantId, step: "end") {
-            try await stores.calls.continueCall(sessionId, requestNumber: requestNumber, step: .end(durationSeconds: durationSeconds, endTime: endTime),
-                                                settings: settings, for: tenantId, at: clock.now())
+            try await stores.calls.continueCall(
+                sessionId,
+                requestNumber: requestNumber,
+                step: .end(durationSeconds: durationSeconds, endTime: endTime),
+                settings: settings,
+                for: tenantId,
+                at: clock.now()
+            )
         }
         if outcome.chargedCredits, let currency = outcome.currency, let charge = outcome.answer.chargeMinor {
             EngineMetrics.charged(charge, currency, source: .realTime)

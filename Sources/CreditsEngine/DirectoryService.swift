@@ -24,9 +24,15 @@ public struct DirectoryService: Sendable {
     }
 
     /// Changes what may change of a tenant; nil fields stay as they are.
-    public func updateTenant(_ id: TenantId, name: String? = nil, country: CountryCode? = nil, channel: SalesChannel? = nil,
-                             commerceModel: CommerceModel? = nil, agreements: [EnterpriseAgreement]? = nil,
-                             usageRetention: UsageRetention? = nil) async throws -> Tenant {
+    public func updateTenant(
+        _ id: TenantId,
+        name: String? = nil,
+        country: CountryCode? = nil,
+        channel: SalesChannel? = nil,
+        commerceModel: CommerceModel? = nil,
+        agreements: [EnterpriseAgreement]? = nil,
+        usageRetention: UsageRetention? = nil
+    ) async throws -> Tenant {
         var tenant = try await tenant(id)
         if let name { tenant.name = try Tenant.checkedName(name) }
         if let country { tenant.country = country }
@@ -35,8 +41,11 @@ public struct DirectoryService: Sendable {
         let newChannel = channel ?? account.channel
         // Leaving Volume Licensing leaves its agreements behind.
         let newAgreements = agreements ?? (newChannel == .volumeLicensing ? account.agreements : [])
-        tenant.billingAccount = try BillingAccount(channel: newChannel, commerceModel: commerceModel ?? account.commerceModel,
-                                                   agreements: newAgreements)
+        tenant.billingAccount = try BillingAccount(
+            channel: newChannel,
+            commerceModel: commerceModel ?? account.commerceModel,
+            agreements: newAgreements
+        )
         try await stores.directory.updateTenant(tenant)
         return tenant
     }
@@ -55,8 +64,11 @@ public struct DirectoryService: Sendable {
         try await Self.single { try await addUsers([NumberedLine(line: 1, value: user)], to: tenantId) }
     }
 
-    public func changeLicenses(_ changes: [NumberedLine<UserLicenseChange>], in tenantId: TenantId,
-                               progress: @Sendable (Int) -> Void = { _ in }) async throws -> [User] {
+    public func changeLicenses(
+        _ changes: [NumberedLine<UserLicenseChange>],
+        in tenantId: TenantId,
+        progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> [User] {
         let available = try await creditsLicenseAvailable(tenantId)
         return try await stores.directory.changeLicenses(changes, in: tenantId, creditsLicenseAvailable: available, progress: progress)
     }
@@ -96,8 +108,12 @@ public struct DirectoryService: Sendable {
         guard try await stores.directory.unassign(identity, in: tenantId) else { throw BillingError.unknownNumber(identity) }
     }
 
-    public func assignments(in tenantId: TenantId, holder: NumberHolder? = nil, after: DirectoryIdentity? = nil,
-                            limit: Int = 1000) async throws -> [NumberAssignment] {
+    public func assignments(
+        in tenantId: TenantId,
+        holder: NumberHolder? = nil,
+        after: DirectoryIdentity? = nil,
+        limit: Int = 1000
+    ) async throws -> [NumberAssignment] {
         _ = try await tenant(tenantId)
         return try await stores.directory.assignments(in: tenantId, holder: holder, after: after, limit: limit)
     }

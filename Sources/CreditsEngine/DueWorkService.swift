@@ -18,8 +18,14 @@ public struct DueWork: Sendable {
     /// Sends the notifications due (the dispatcher lives with the senders, a layer beside this one).
     let deliverNotifications: @Sendable () async throws -> Void
 
-    public init(stores: Stores, billing: BillingService, calls: CallService, clock: any CreditsClock, logger: Logger,
-                deliverNotifications: @escaping @Sendable () async throws -> Void = {}) {
+    public init(
+        stores: Stores,
+        billing: BillingService,
+        calls: CallService,
+        clock: any CreditsClock,
+        logger: Logger,
+        deliverNotifications: @escaping @Sendable () async throws -> Void = {}
+    ) {
         self.stores = stores
         self.billing = billing
         self.calls = calls
@@ -59,9 +65,14 @@ public struct DueWork: Sendable {
         let purgedRecords = try await stores.calls.purgeExpiredUsage(at: now)
         let purgedAnswers = try await stores.answers.purgeAnswers(keptBefore: now.adding(seconds: -StoredAnswer.keptSeconds))
         if settled + tenantsWithSilentCalls + invoices.count + expiryNotices + purgedRecords + purgedAnswers > 0 {
-            logger.info("Ran what fell due", metadata: ["ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
-                                                        "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)",
-                                                        "purgedUsageRecords": "\(purgedRecords)", "purgedKeptAnswers": "\(purgedAnswers)"])
+            logger.info(
+                "Ran what fell due",
+                metadata: [
+                    "ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
+                    "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)",
+                    "purgedUsageRecords": "\(purgedRecords)", "purgedKeptAnswers": "\(purgedAnswers)",
+                ]
+            )
         }
     }
 }

@@ -11,7 +11,9 @@ enum EngineMetrics {
     }
 
     static func recharged(succeeded: Bool, reason: String? = nil) {
-        Counter(label: "commscredits_recharges_total",
-                dimensions: [("outcome", succeeded ? "succeeded" : "failed")] + (reason.map { [("reason", $0)] } ?? [])).increment()
+        Counter(
+            label: "commscredits_recharges_total",
+            dimensions: [("outcome", succeeded ? "succeeded" : "failed")] + (reason.map { [("reason", $0)] } ?? [])
+        ).increment()
     }
 }

@@ -23,7 +23,10 @@ public protocol BillingStore: Sendable {
     /// Starts a recharge when `RechargePolicy` says so, judged on the balance as the transaction
     /// that records it finds it, so that concurrent callers start at most one per fall below the
     /// trigger, however late they ask; a burst is recorded once as `stopped`.
-    func startRecharge(for tenantId: TenantId, at now: Instant) async throws
+    func startRecharge(
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
         -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
     func completeRecharge(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> RechargeRecord
     func failRecharge(id: Int64, reason: PaymentFailureReason, at now: Instant) async throws -> RechargeRecord

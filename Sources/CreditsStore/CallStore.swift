@@ -13,14 +13,32 @@ public protocol CallStore: Sendable {
 
     /// *start*. Throws `BillingError` for an unknown tenant, a session id already used, or a
     /// request number reused with other content.
-    func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
+    func startCall(
+        _ request: CallStart,
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
         -> CallOutcome
     /// *update* or *end* of an open session; a repeat of an earlier request gets its answer.
-    func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
-                      for tenantId: TenantId, at now: Instant) async throws -> CallOutcome
+    func continueCall(
+        _ sessionId: CallSessionId,
+        requestNumber: Int64,
+        step: CallStep,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> CallOutcome
     /// Prices and charges up to `LedgerLimits.maximumBatchSize` records in one transaction;
     /// one result per record, in order.
-    func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
+    func recordUsage(
+        _ uploads: [UsageUpload],
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
         -> UsageBatchOutcome
     /// Charges every session whose platform went silent past its deadline; returns each tenant
     /// that had one, with the auto-recharge judgement made when the time-outs called for one.

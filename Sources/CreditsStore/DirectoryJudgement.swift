@@ -9,8 +9,11 @@ package enum DirectoryJudgement {
         for line in users {
             if existing.contains(line.value.upn) {
                 refused.append(LineError(line: line.line, error: .userExists(line.value.upn)))
-            } else if case let .failure(error) = LicenseRules.apply(LicenseChange(add: line.value.licenses), to: [],
-                                                                    creditsLicenseAvailable: creditsLicenseAvailable) {
+            } else if case let .failure(error) = LicenseRules.apply(
+                LicenseChange(add: line.value.licenses),
+                to: [],
+                creditsLicenseAvailable: creditsLicenseAvailable
+            ) {
                 refused.append(LineError(line: line.line, error: error))
             }
         }
@@ -19,8 +22,12 @@ package enum DirectoryJudgement {
 
     /// The users as each line's change leaves them; refuses each unknown user and each change
     /// `LicenseRules` refuses. Reports progress in lines judged.
-    package static func applyLicenseChanges(_ changes: [NumberedLine<UserLicenseChange>], to current: [UserPrincipalName: User],
-                                            creditsLicenseAvailable: Bool, progress: (Int) -> Void) throws -> [User] {
+    package static func applyLicenseChanges(
+        _ changes: [NumberedLine<UserLicenseChange>],
+        to current: [UserPrincipalName: User],
+        creditsLicenseAvailable: Bool,
+        progress: (Int) -> Void
+    ) throws -> [User] {
         var refused: [LineError] = []
         var changed: [User] = []
         for (index, line) in changes.enumerated() {

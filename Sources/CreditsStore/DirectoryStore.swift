@@ -16,8 +16,12 @@ public protocol DirectoryStore: Sendable {
 
     /// Applies each line's change by `LicenseRules`; throws `RefusedLines` naming each unknown
     /// user and each refused change. Reports progress in lines judged; returns the users as changed.
-    func changeLicenses(_ changes: [NumberedLine<UserLicenseChange>], in tenantId: TenantId, creditsLicenseAvailable: Bool,
-                        progress: @Sendable (Int) -> Void) async throws -> [User]
+    func changeLicenses(
+        _ changes: [NumberedLine<UserLicenseChange>],
+        in tenantId: TenantId,
+        creditsLicenseAvailable: Bool,
+        progress: @Sendable (Int) -> Void
+    ) async throws -> [User]
 
     func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User?
     /// Users in sign-in name order, after `after` when given, up to `limit`.

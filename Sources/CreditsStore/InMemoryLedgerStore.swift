@@ -26,7 +26,11 @@ public actor InMemoryLedgerStore: LedgerStore {
         books[tenantId] = Book(account: CreditAccount(tenantId: tenantId, currency: currency, liveLots: [], holds: [], debtMinor: 0))
     }
 
-    public func execute(_ requests: [LedgerRequest], for tenantId: TenantId, at now: Instant) throws
+    public func execute(
+        _ requests: [LedgerRequest],
+        for tenantId: TenantId,
+        at now: Instant
+    ) throws
         -> [Result<LedgerReceipt, LedgerError>]
     {
         try LedgerLimits.checkBatchSize(requests.count)
@@ -63,9 +67,14 @@ public actor InMemoryLedgerStore: LedgerStore {
 
     public func statement(for tenantId: TenantId, at now: Instant) throws -> CreditStatement {
         guard let book = books[tenantId] else { throw LedgerError.unknownAccount(tenantId) }
-        return CreditStatement(tenantId: tenantId, currency: book.account.currency, lots: Array(book.lots.values),
-                               openHolds: book.holds.values.filter { $0.state == .open },
-                               debtMinor: book.account.debtMinor, asOf: now)
+        return CreditStatement(
+            tenantId: tenantId,
+            currency: book.account.currency,
+            lots: Array(book.lots.values),
+            openHolds: book.holds.values.filter { $0.state == .open },
+            debtMinor: book.account.debtMinor,
+            asOf: now
+        )
     }
 
     public func transactions(for tenantId: TenantId, before: TransactionId?, limit: Int) throws -> [JournalTransaction] {
@@ -88,8 +97,12 @@ public actor InMemoryLedgerStore: LedgerStore {
                 audit.record(transaction.receipt.transactionId, of: tenantId, entries: transaction.entries)
             }
             for lot in book.lots.values { audit.compare(lot) }
-            audit.compare(tenantId: tenantId, debtMinor: book.account.debtMinor,
-                          openHolds: book.holds.values.filter { $0.state == .open }, lots: Array(book.lots.values))
+            audit.compare(
+                tenantId: tenantId,
+                debtMinor: book.account.debtMinor,
+                openHolds: book.holds.values.filter { $0.state == .open },
+                lots: Array(book.lots.values)
+            )
         }
         return audit.finish()
     }

@@ -10,7 +10,11 @@ public protocol LedgerStore: Sendable {
 
     /// Applies up to `LedgerLimits.maximumBatchSize` requests in order, in one transaction; one
     /// result per request. Throws `LedgerError.unknownAccount` or `.batchTooLarge`.
-    func execute(_ requests: [LedgerRequest], for tenantId: TenantId, at now: Instant) async throws
+    func execute(
+        _ requests: [LedgerRequest],
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
         -> [Result<LedgerReceipt, LedgerError>]
 
     /// Settles what fell due by `now` in every account (expiries, hold time-outs); returns how

@@ -42,12 +42,18 @@ package struct StoredEvent: Sendable {
     package func event(_ kind: CreditEvent.Kind) -> CreditEvent {
         switch kind {
         case .rechargeSucceeded: .rechargeSucceeded(rechargeId: Int64(reference)!, amountMinor: amountMinor!)
-        case .rechargeFailed: .rechargeFailed(rechargeId: Int64(reference)!, amountMinor: amountMinor!, reason: PaymentFailureReason(rawValue: detail!)!)
+        case .rechargeFailed:
+            .rechargeFailed(rechargeId: Int64(reference)!, amountMinor: amountMinor!, reason: PaymentFailureReason(rawValue: detail!)!)
         case .rechargeStopped: .rechargeStopped(rechargeId: Int64(reference)!, amountMinor: amountMinor!)
         case .balanceExhausted: .balanceExhausted(transactionId: TransactionId(Int64(reference)!))
         case .balanceBelowTrigger: .balanceBelowTrigger(transactionId: TransactionId(Int64(reference)!), triggerMinor: amountMinor!)
-        case .lotExpiring: .lotExpiring(lotId: LotId(Int64(reference)!), remainingMinor: amountMinor!,
-                                        expiresAt: Instant(millisecondsSinceEpoch: dueAt!), daysAhead: quantity!)
+        case .lotExpiring:
+            .lotExpiring(
+                lotId: LotId(Int64(reference)!),
+                remainingMinor: amountMinor!,
+                expiresAt: Instant(millisecondsSinceEpoch: dueAt!),
+                daysAhead: quantity!
+            )
         case .conferencingPoolUsed: .conferencingPoolUsed(month: CalendarMonth(reference)!, percent: quantity!)
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued(invoiceId: Int64(reference)!, amountMinor: amountMinor!, month: CalendarMonth(detail!)!)
         case .unlicensedUse: .unlicensedUse(day: Instant(millisecondsSinceEpoch: dueAt!).civilDateAndTime.date, usageId: reference)

@@ -11,16 +11,18 @@ package enum StoredRows {
 
     /// `usageRecordColumns`, in order.
     package static func values(of record: UsageRecord, fingerprint: String, tenant: TenantId) -> [StoredValue] {
-        [.text(tenant.rawValue), .text(record.usageId), .text(fingerprint), .text(record.callId), .optional(record.conferenceId),
-         .optional(record.userLocation?.rawValue), .optional(record.userObjectId), .optional(record.upn?.rawValue),
-         .optional(record.userDisplayName), .text(record.callerNumber.description), .text(record.callType.rawValue),
-         .optional(record.numberType?.rawValue), .integer(record.isDomestic ? 1 : 0), .optional(record.destinationName),
-         .text(record.destinationNumber.description), .optional(record.externalCountry?.rawValue),
-         .integer(record.startTime.millisecondsSinceEpoch), .integer(record.endTime.millisecondsSinceEpoch),
-         .integer(record.durationSeconds), .integer(record.billedSeconds), .integer(record.messageUnits),
-         .integer(record.connectionFeeMinor), .integer(record.chargeMinor), .text(record.currency.code),
-         .text(record.capability.rawValue), .optional(record.pool?.description), .integer(record.poolUnits),
-         .text(record.source.rawValue), .optional(record.administrativeUnits), .integer(record.unlicensedUse ? 1 : 0)]
+        [
+            .text(tenant.rawValue), .text(record.usageId), .text(fingerprint), .text(record.callId), .optional(record.conferenceId),
+            .optional(record.userLocation?.rawValue), .optional(record.userObjectId), .optional(record.upn?.rawValue),
+            .optional(record.userDisplayName), .text(record.callerNumber.description), .text(record.callType.rawValue),
+            .optional(record.numberType?.rawValue), .integer(record.isDomestic ? 1 : 0), .optional(record.destinationName),
+            .text(record.destinationNumber.description), .optional(record.externalCountry?.rawValue),
+            .integer(record.startTime.millisecondsSinceEpoch), .integer(record.endTime.millisecondsSinceEpoch),
+            .integer(record.durationSeconds), .integer(record.billedSeconds), .integer(record.messageUnits),
+            .integer(record.connectionFeeMinor), .integer(record.chargeMinor), .text(record.currency.code),
+            .text(record.capability.rawValue), .optional(record.pool?.description), .integer(record.poolUnits),
+            .text(record.source.rawValue), .optional(record.administrativeUnits), .integer(record.unlicensedUse ? 1 : 0),
+        ]
     }
 
     package static let callSessionColumns = """
@@ -31,14 +33,16 @@ package enum StoredRows {
     /// `callSessionColumns`, in order.
     package static func values(of session: CallSession, tenant: TenantId) -> [StoredValue] {
         let user = session.facts.user
-        return [.text(tenant.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
-                .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
-                .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
-                .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
-                .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
-                .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
-                .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber),
-                .optional(session.answeredAt?.millisecondsSinceEpoch), .optional(session.start.callId)]
+        return [
+            .text(tenant.rawValue), .text(session.id.rawValue), .text(session.start.callType.rawValue), .optional(user?.upn.rawValue),
+            .optional(user?.displayName), .optional(user?.usageLocation.rawValue), .text(session.start.caller.description),
+            .text(session.start.callee.description), .integer(session.start.startTime.millisecondsSinceEpoch),
+            .integer(session.start.requestNumber), .optional(StoredValues.text(session.facts.rate)), .optional(session.capability?.rawValue),
+            .optional(session.pool?.key.description), .integer(session.pool?.unitsPerSecond ?? 0), .text(session.state.rawValue),
+            .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
+            .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber),
+            .optional(session.answeredAt?.millisecondsSinceEpoch), .optional(session.start.callId),
+        ]
     }
 
     /// How many columns a list names.

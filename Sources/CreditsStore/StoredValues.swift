@@ -16,21 +16,35 @@ package enum StoredValues {
     }
 
     package static func json(_ method: PaymentMethod) -> String {
-        let value: PaymentMethodJSON = switch method {
-        case let .card(card):
-            PaymentMethodJSON(type: "card", token: card.token, brand: card.brand, lastFour: card.lastFour,
-                              expiryMonth: card.expiryMonth, expiryYear: card.expiryYear)
-        case let .agreement(number, purchaseOrder):
-            PaymentMethodJSON(type: "agreement", agreementNumber: number, purchaseOrder: purchaseOrder)
-        }
+        let value: PaymentMethodJSON =
+            switch method {
+            case let .card(card):
+                PaymentMethodJSON(
+                    type: "card",
+                    token: card.token,
+                    brand: card.brand,
+                    lastFour: card.lastFour,
+                    expiryMonth: card.expiryMonth,
+                    expiryYear: card.expiryYear
+                )
+            case let .agreement(number, purchaseOrder):
+                PaymentMethodJSON(type: "agreement", agreementNumber: number, purchaseOrder: purchaseOrder)
+            }
         return encode(value)
     }
 
     package static func paymentMethod(_ text: String) -> PaymentMethod {
         let value = decode(PaymentMethodJSON.self, text)
         if value.type == "card" {
-            return .card(.init(token: value.token!, brand: value.brand!, lastFour: value.lastFour!,
-                               expiryMonth: value.expiryMonth!, expiryYear: value.expiryYear!))
+            return .card(
+                .init(
+                    token: value.token!,
+                    brand: value.brand!,
+                    lastFour: value.lastFour!,
+                    expiryMonth: value.expiryMonth!,
+                    expiryYear: value.expiryYear!
+                )
+            )
         }
         return .agreement(number: value.agreementNumber!, purchaseOrder: value.purchaseOrder)
     }
@@ -68,16 +82,25 @@ package enum StoredValues {
     /// A session's rate in one text column, tab-separated (names hold no control characters).
     package static func text(_ rate: Rate?) -> String? {
         rate.map {
-            [$0.prefix.description, $0.destination, $0.numberType.rawValue, String($0.rateMicrosPerMinute), String($0.connectionFeeMicros),
-             String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom)].joined(separator: "\t")
+            [
+                $0.prefix.description, $0.destination, $0.numberType.rawValue, String($0.rateMicrosPerMinute), String($0.connectionFeeMicros),
+                String($0.firstIncrementSeconds), String($0.nextIncrementSeconds), ISO8601.formatDate($0.effectiveFrom),
+            ].joined(separator: "\t")
         }
     }
 
     package static func rate(_ text: String?) -> Rate? {
         guard let parts = text?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init), parts.count == 8 else { return nil }
-        return try? Rate(prefix: DialPrefix(parts[0]), destination: parts[1], numberType: NumberType(rawValue: parts[2])!,
-                         rateMicrosPerMinute: Int64(parts[3])!, connectionFeeMicros: Int64(parts[4])!, firstIncrementSeconds: Int64(parts[5])!,
-                         nextIncrementSeconds: Int64(parts[6])!, effectiveFrom: ISO8601.parse(parts[7])!.civilDateAndTime.date)
+        return try? Rate(
+            prefix: DialPrefix(parts[0]),
+            destination: parts[1],
+            numberType: NumberType(rawValue: parts[2])!,
+            rateMicrosPerMinute: Int64(parts[3])!,
+            connectionFeeMicros: Int64(parts[4])!,
+            firstIncrementSeconds: Int64(parts[5])!,
+            nextIncrementSeconds: Int64(parts[6])!,
+            effectiveFrom: ISO8601.parse(parts[7])!.civilDateAndTime.date
+        )
     }
 
     /// `allowed reason capability rate granted charge fee usageId firstIncrement nextIncrement
@@ -97,12 +120,22 @@ package enum StoredValues {
         let parts = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         // Answers kept before the increments and the deadline were answered have eight fields.
         let later = { (index: Int) in index < parts.count ? Int64(parts[index]) : nil }
-        return CallAnswer(allowed: parts[0] == "1", reason: CallRefusal(rawValue: parts[1]), capability: Capability(rawValue: parts[2]),
-                          rateMicrosPerMinute: Int64(parts[3]), grantedSeconds: Int64(parts[4]) ?? 0, chargeMinor: Int64(parts[5]),
-                          connectionFeeMinor: Int64(parts[6]), usageId: parts[7].isEmpty ? nil : parts[7],
-                          firstIncrementSeconds: later(8), nextIncrementSeconds: later(9),
-                          validUntil: later(10).map(Instant.init(millisecondsSinceEpoch:)), durationSeconds: later(11),
-                          replacedChargeMinor: later(12), finalGrant: parts.count > 13 && parts[13] == "1")
+        return CallAnswer(
+            allowed: parts[0] == "1",
+            reason: CallRefusal(rawValue: parts[1]),
+            capability: Capability(rawValue: parts[2]),
+            rateMicrosPerMinute: Int64(parts[3]),
+            grantedSeconds: Int64(parts[4]) ?? 0,
+            chargeMinor: Int64(parts[5]),
+            connectionFeeMinor: Int64(parts[6]),
+            usageId: parts[7].isEmpty ? nil : parts[7],
+            firstIncrementSeconds: later(8),
+            nextIncrementSeconds: later(9),
+            validUntil: later(10).map(Instant.init(millisecondsSinceEpoch:)),
+            durationSeconds: later(11),
+            replacedChargeMinor: later(12),
+            finalGrant: parts.count > 13 && parts[13] == "1"
+        )
     }
 
     private static func encode(_ value: some Encodable) -> String {

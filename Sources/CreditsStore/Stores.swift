@@ -9,8 +9,16 @@ public struct Stores: Sendable {
     public let notifications: any NotificationStore
     public let locks: any WorkLocks
 
-    public init(ledger: any LedgerStore, directory: any DirectoryStore, billing: any BillingStore, calls: any CallStore, access: any AccessStore, answers: any AnswerStore,
-                notifications: any NotificationStore, locks: any WorkLocks) {
+    public init(
+        ledger: any LedgerStore,
+        directory: any DirectoryStore,
+        billing: any BillingStore,
+        calls: any CallStore,
+        access: any AccessStore,
+        answers: any AnswerStore,
+        notifications: any NotificationStore,
+        locks: any WorkLocks
+    ) {
         self.ledger = ledger
         self.directory = directory
         self.billing = billing

@@ -9,10 +9,18 @@ enum DirectoryRows {
 
     static func tenant(_ row: PostgresRow) throws -> Tenant {
         let r = try row.decode((String, String, String, String, String, String, String, Int64, Int64).self)
-        var tenant = try Tenant(id: TenantId(r.0), name: r.1, country: CountryCode(r.2)!, currency: Currency(code: r.3)!,
-                                billingAccount: BillingAccount(channel: SalesChannel(rawValue: r.4)!, commerceModel: CommerceModel(rawValue: r.5)!,
-                                                               agreements: StoredValues.agreements(r.6)),
-                                createdAt: LedgerRows.instant(r.7))
+        var tenant = try Tenant(
+            id: TenantId(r.0),
+            name: r.1,
+            country: CountryCode(r.2)!,
+            currency: Currency(code: r.3)!,
+            billingAccount: BillingAccount(
+                channel: SalesChannel(rawValue: r.4)!,
+                commerceModel: CommerceModel(rawValue: r.5)!,
+                agreements: StoredValues.agreements(r.6)
+            ),
+            createdAt: LedgerRows.instant(r.7)
+        )
         tenant.usageRetention = try UsageRetention(days: r.8)
         return tenant
     }
@@ -21,17 +29,24 @@ enum DirectoryRows {
 
     static func user(_ row: PostgresRow) throws -> User {
         let r = try row.decode((String, String, String, String, String).self)
-        return try User(upn: UserPrincipalName(stored: r.0), displayName: r.1, usageLocation: CountryCode(r.2)!,
-                        roles: Set(StoredValues.names(r.3).compactMap(Role.init(rawValue:))),
-                        licenses: Set(StoredValues.names(r.4).compactMap(LicenseSku.init(rawValue:))))
+        return try User(
+            upn: UserPrincipalName(stored: r.0),
+            displayName: r.1,
+            usageLocation: CountryCode(r.2)!,
+            roles: Set(StoredValues.names(r.3).compactMap(Role.init(rawValue:))),
+            licenses: Set(StoredValues.names(r.4).compactMap(LicenseSku.init(rawValue:)))
+        )
     }
 
     static let assignmentColumns = "identity, tenant_id, upn, resource_account"
 
     static func assignment(_ row: PostgresRow) throws -> NumberAssignment {
         let r = try row.decode((String, String, String?, String?).self)
-        return NumberAssignment(identity: DirectoryIdentity(stored: r.0), tenantId: TenantId(r.1),
-                                holder: r.2.map { .user(UserPrincipalName(stored: $0)) } ?? .resourceAccount(r.3 ?? ""))
+        return NumberAssignment(
+            identity: DirectoryIdentity(stored: r.0),
+            tenantId: TenantId(r.1),
+            holder: r.2.map { .user(UserPrincipalName(stored: $0)) } ?? .resourceAccount(r.3 ?? "")
+        )
     }
 
     static func holderColumns(_ holder: NumberHolder) -> (upn: String?, account: String?) {
@@ -46,7 +61,10 @@ enum DirectoryRows {
     }
 
     static func user(_ upn: UserPrincipalName, in tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> User? {
-        try await c.records("SELECT \(unescaped: userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)",
-                            logger: logger, user).first
+        try await c.records(
+            "SELECT \(unescaped: userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)",
+            logger: logger,
+            user
+        ).first
     }
 }

@@ -7,15 +7,25 @@ import PostgresNIO
 enum NotificationRows {
     /// Keeps the event unless the tenant already has one under its key; true when it was kept.
     @discardableResult
-    static func note(_ event: CreditEvent, of tenantId: TenantId, currency: Currency, balanceMinor: Int64, at now: Instant,
-                     _ c: PostgresConnection, _ logger: Logger) async throws -> Bool {
+    static func note(
+        _ event: CreditEvent,
+        of tenantId: TenantId,
+        currency: Currency,
+        balanceMinor: Int64,
+        at now: Instant,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Bool {
         let facts = StoredEvent(event)
-        return try await c.run("""
+        return try await c.run(
+            """
             INSERT INTO notification (tenant_id, event_key, kind, occurred_at, currency, balance_minor, reference, amount_minor, quantity, detail, due_at)
             VALUES (\(tenantId.rawValue), \(event.key), \(event.kind.rawValue), \(now.millisecondsSinceEpoch), \(currency.code), \(balanceMinor),
                     \(facts.reference), \(facts.amountMinor), \(facts.quantity), \(facts.detail), \(facts.dueAt))
             ON CONFLICT (tenant_id, event_key) DO NOTHING RETURNING id
-            """, logger: logger) > 0
+            """,
+            logger: logger
+        ) > 0
     }
 
     /// Notes `event` with the tenant's balance as of `now`, read from its lots.
@@ -27,10 +37,15 @@ enum NotificationRows {
 
     /// The balance alerts of a ledger write (`CreditAlerts.balanceEvents`).
     /// `autoRecharge`: the tenant's settings when the caller knows them, else they are read.
-    static func noteBalanceAlerts(of changes: LedgerChanges, account: CreditAccount, autoRecharge known: AutoRechargeSettings?,
-                                  _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func noteBalanceAlerts(
+        of changes: LedgerChanges,
+        account: CreditAccount,
+        autoRecharge known: AutoRechargeSettings?,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
         guard let opening = changes.openingBalanceMinor, let last = changes.transactions.last?.receipt,
-              last.balanceAfterMinor < opening || changes.transactions.count > 1
+            last.balanceAfterMinor < opening || changes.transactions.count > 1
         else { return }
         let receipts = changes.transactions.map(\.receipt)
         let autoRecharge: AutoRechargeSettings
@@ -38,8 +53,15 @@ enum NotificationRows {
         let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts, autoRecharge: autoRecharge)
         for event in events {
             let receipt = receipts.first { $0.transactionId == event.transactionId }!
-            try await note(event, of: account.tenantId, currency: account.currency, balanceMinor: receipt.balanceAfterMinor, at: receipt.occurredAt,
-                           c, logger)
+            try await note(
+                event,
+                of: account.tenantId,
+                currency: account.currency,
+                balanceMinor: receipt.balanceAfterMinor,
+                at: receipt.occurredAt,
+                c,
+                logger
+            )
         }
     }
 
@@ -52,20 +74,38 @@ enum NotificationRows {
         return notification(r)
     }
 
-    private static func notification(_ r: (Int64, String, String, Int64, String, Int64, String, Int64?, Int64?, String?, Int64?)) -> CreditNotification {
+    private static func notification(
+        _ r: (Int64, String, String, Int64, String, Int64, String, Int64?, Int64?, String?, Int64?)
+    ) -> CreditNotification {
         let facts = StoredEvent(reference: r.6, amountMinor: r.7, quantity: r.8, detail: r.9, dueAt: r.10)
-        return CreditNotification(id: r.0, tenantId: TenantId(r.1), event: facts.event(CreditEvent.Kind(rawValue: r.2)!),
-                                  occurredAt: LedgerRows.instant(r.3), currency: Currency(code: r.4)!, balanceMinor: r.5)
+        return CreditNotification(
+            id: r.0,
+            tenantId: TenantId(r.1),
+            event: facts.event(CreditEvent.Kind(rawValue: r.2)!),
+            occurredAt: LedgerRows.instant(r.3),
+            currency: Currency(code: r.4)!,
+            balanceMinor: r.5
+        )
     }
 
     static let deliveryColumns = "d.id, d.channel, d.address, d.state, d.attempts, d.last_error, d.finished_at"
 
     /// `deliveryColumns`, then `columns`.
     static func delivery(_ row: PostgresRow) throws -> NotificationDelivery {
-        let r = try row.decode((Int64, String, String, String, Int64, String?, Int64?,
-                                Int64, String, String, Int64, String, Int64, String, Int64?, Int64?, String?, Int64?).self)
-        return NotificationDelivery(id: r.0, notification: notification((r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17)),
-                                    recipient: NotificationRecipient(channel: r.1, address: r.2)!, state: NotificationDelivery.State(rawValue: r.3)!,
-                                    attempts: r.4, lastError: r.5, finishedAt: r.6.map(LedgerRows.instant))
+        let r = try row.decode(
+            (
+                Int64, String, String, String, Int64, String?, Int64?,
+                Int64, String, String, Int64, String, Int64, String, Int64?, Int64?, String?, Int64?
+            ).self
+        )
+        return NotificationDelivery(
+            id: r.0,
+            notification: notification((r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17)),
+            recipient: NotificationRecipient(channel: r.1, address: r.2)!,
+            state: NotificationDelivery.State(rawValue: r.3)!,
+            attempts: r.4,
+            lastError: r.5,
+            finishedAt: r.6.map(LedgerRows.instant)
+        )
     }
 }

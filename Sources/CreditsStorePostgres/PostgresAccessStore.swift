@@ -17,41 +17,59 @@ public final class PostgresAccessStore: AccessStore {
             if let tenantId = token.tenantId, try await DirectoryRows.tenant(tenantId, c, logger) == nil {
                 throw BillingError.unknownTenant(tenantId)
             }
-            try await c.run("""
+            try await c.run(
+                """
                 INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at, expires_at)
                 VALUES (\(token.id), \(secretHash), \(token.name), \(token.tenantId?.rawValue), \(token.scopes.sorted().map(\.rawValue).joined(separator: " ")),
                         \(token.createdAt.millisecondsSinceEpoch), \(token.expiresAt.millisecondsSinceEpoch))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
     public func token(secretHash: String) async throws -> AccessToken? {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE secret_hash = \(secretHash)", logger: logger, Self.token).first
+            try await c.records(
+                "SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE secret_hash = \(secretHash)",
+                logger: logger,
+                Self.token
+            ).first
         }
     }
 
     public func tokens(of tenantId: TenantId?) async throws -> [AccessToken] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE \(tenantId?.rawValue)::text IS NULL OR tenant_id = \(tenantId?.rawValue)
                 ORDER BY created_at DESC, id
-                """, logger: logger, Self.token)
+                """,
+                logger: logger,
+                Self.token
+            )
         }
     }
 
     public func revokeToken(_ id: String, of tenantId: TenantId?, at: Instant) async throws -> AccessToken? {
         let logger = database.logger
         return try await database.transaction { c in
-            try await c.run("""
+            try await c.run(
+                """
                 UPDATE access_token SET revoked_at = \(at.millisecondsSinceEpoch)
                 WHERE id = \(id) AND revoked_at IS NULL AND (\(tenantId?.rawValue)::text IS NULL OR tenant_id = \(tenantId?.rawValue))
-                """, logger: logger)
-            return try await c.records("""
+                """,
+                logger: logger
+            )
+            return try await c.records(
+                """
                 SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE id = \(id) AND (\(tenantId?.rawValue)::text IS NULL OR tenant_id = \(tenantId?.rawValue))
-                """, logger: logger, Self.token).first
+                """,
+                logger: logger,
+                Self.token
+            ).first
         }
     }
 
@@ -59,10 +77,13 @@ public final class PostgresAccessStore: AccessStore {
         let logger = database.logger
         try await database.transaction { c in
             guard try await DirectoryRows.user(upn, in: tenantId, c, logger) != nil else { throw BillingError.unknownUser(upn.rawValue) }
-            try await c.run("""
+            try await c.run(
+                """
                 INSERT INTO admin_password (upn, tenant_id, password_hash) VALUES (\(upn.rawValue), \(tenantId.rawValue), \(hash))
                 ON CONFLICT (tenant_id, upn) DO UPDATE SET password_hash = excluded.password_hash
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await c.run("DELETE FROM admin_session WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)", logger: logger)
         }
     }
@@ -70,8 +91,11 @@ public final class PostgresAccessStore: AccessStore {
     public func passwordHashes(for upn: UserPrincipalName) async throws -> [StoredPassword] {
         let logger = database.logger
         let found = try await database.read { c in
-            try await c.rows("SELECT tenant_id, password_hash FROM admin_password WHERE upn = \(upn.rawValue) ORDER BY tenant_id",
-                             as: (String, String).self, logger: logger)
+            try await c.rows(
+                "SELECT tenant_id, password_hash FROM admin_password WHERE upn = \(upn.rawValue) ORDER BY tenant_id",
+                as: (String, String).self,
+                logger: logger
+            )
         }
         return found.map { StoredPassword(tenantId: TenantId($0.0), hash: $0.1) }
     }
@@ -79,23 +103,34 @@ public final class PostgresAccessStore: AccessStore {
     public func createSession(_ session: AdminSession, secretHash: String) async throws {
         let logger = database.logger
         try await database.transaction { c in
-            try await c.run("""
+            try await c.run(
+                """
                 INSERT INTO admin_session (secret_hash, tenant_id, upn, csrf_token, created_at, expires_at)
                 VALUES (\(secretHash), \(session.tenantId.rawValue), \(session.upn.rawValue), \(session.csrfToken), \(session.createdAt.millisecondsSinceEpoch),
                         \(session.expiresAt.millisecondsSinceEpoch))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
     public func session(secretHash: String) async throws -> AdminSession? {
         let logger = database.logger
         let found = try await database.read { c in
-            try await c.row("SELECT tenant_id, upn, csrf_token, created_at, expires_at FROM admin_session WHERE secret_hash = \(secretHash)",
-                            as: (String, String, String, Int64, Int64).self, logger: logger)
+            try await c.row(
+                "SELECT tenant_id, upn, csrf_token, created_at, expires_at FROM admin_session WHERE secret_hash = \(secretHash)",
+                as: (String, String, String, Int64, Int64).self,
+                logger: logger
+            )
         }
         return found.map {
-            AdminSession(tenantId: TenantId($0.0), upn: UserPrincipalName(stored: $0.1), csrfToken: $0.2, createdAt: LedgerRows.instant($0.3),
-                         expiresAt: LedgerRows.instant($0.4))
+            AdminSession(
+                tenantId: TenantId($0.0),
+                upn: UserPrincipalName(stored: $0.1),
+                csrfToken: $0.2,
+                createdAt: LedgerRows.instant($0.3),
+                expiresAt: LedgerRows.instant($0.4)
+            )
         }
     }
 
@@ -115,8 +150,15 @@ public final class PostgresAccessStore: AccessStore {
 
     private static func token(_ row: PostgresRow) throws -> AccessToken {
         let r = try row.decode((String, String, String?, String, Int64, Int64?, Int64).self)
-        return AccessToken(id: r.0, name: r.1, tenantId: r.2.map(TenantId.init), scopes: Set(r.3.split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
-                           createdAt: LedgerRows.instant(r.4), expiresAt: LedgerRows.instant(r.6), revokedAt: r.5.map(LedgerRows.instant))
+        return AccessToken(
+            id: r.0,
+            name: r.1,
+            tenantId: r.2.map(TenantId.init),
+            scopes: Set(r.3.split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
+            createdAt: LedgerRows.instant(r.4),
+            expiresAt: LedgerRows.instant(r.6),
+            revokedAt: r.5.map(LedgerRows.instant)
+        )
     }
 }
 
@@ -131,22 +173,35 @@ public final class PostgresAnswerStore: AnswerStore {
     public func answer(scope: String, key: String) async throws -> StoredAnswer? {
         let logger = database.logger
         let found = try await database.read { c in
-            try await c.row("SELECT fingerprint, status, content_type, body, created_at FROM idempotent_answer WHERE scope = \(scope) AND key = \(key)",
-                            as: (String, Int64, String?, ByteBuffer, Int64).self, logger: logger)
+            try await c.row(
+                "SELECT fingerprint, status, content_type, body, created_at FROM idempotent_answer WHERE scope = \(scope) AND key = \(key)",
+                as: (String, Int64, String?, ByteBuffer, Int64).self,
+                logger: logger
+            )
         }
-        return found.map { StoredAnswer(fingerprint: $0.0, status: Int($0.1), contentType: $0.2, body: Array($0.3.readableBytesView),
-                                        keptAt: Instant(millisecondsSinceEpoch: $0.4)) }
+        return found.map {
+            StoredAnswer(
+                fingerprint: $0.0,
+                status: Int($0.1),
+                contentType: $0.2,
+                body: Array($0.3.readableBytesView),
+                keptAt: Instant(millisecondsSinceEpoch: $0.4)
+            )
+        }
     }
 
     public func saveAnswer(_ answer: StoredAnswer, scope: String, key: String) async throws {
         let logger = database.logger
         try await database.transaction { c in
-            try await c.run("""
+            try await c.run(
+                """
                 INSERT INTO idempotent_answer (scope, key, fingerprint, status, content_type, body, created_at)
                 VALUES (\(scope), \(key), \(answer.fingerprint), \(Int64(answer.status)), \(answer.contentType), \(ByteBuffer(bytes: answer.body)),
                         \(answer.keptAt.millisecondsSinceEpoch))
                 ON CONFLICT (scope, key) DO NOTHING
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 

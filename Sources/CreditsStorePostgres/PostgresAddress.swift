@@ -15,9 +15,12 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         guard let scheme = ["postgres://", "postgresql://"].first(where: url.hasPrefix) else { return nil }
         let rest = url.dropFirst(scheme.count)
         guard let at = rest.firstIndex(of: "@"), let slash = rest[at...].firstIndex(of: "/") else { return nil }
-        let user = rest[..<at], hostAndPort = rest[rest.index(after: at)..<slash], database = rest[rest.index(after: slash)...]
+        let user = rest[..<at]
+        let hostAndPort = rest[rest.index(after: at)..<slash]
+        let database = rest[rest.index(after: slash)...]
         guard !user.isEmpty, !user.contains(":"), !database.isEmpty, !database.contains("/"), !database.contains("?") else { return nil }
-        var host = hostAndPort, port = 5432
+        var host = hostAndPort
+        var port = 5432
         if let colon = hostAndPort.lastIndex(of: ":") {
             guard let number = Int(hostAndPort[hostAndPort.index(after: colon)...]), (1...65535).contains(number) else { return nil }
             host = hostAndPort[..<colon]

@@ -32,16 +32,23 @@ public final class PostgresBillingStore: BillingStore {
         let logger = database.logger
         return try await database.transaction { c in
             let autoRecharge = StoredValues.text(purchase.autoRecharge)
-            try await c.run("""
+            try await c.run(
+                """
                 INSERT INTO purchase (tenant_id, idempotency_key, fingerprint, amount_minor, payment_method, auto_recharge, created_at, state)
                 VALUES (\(purchase.tenantId.rawValue), \(purchase.idempotencyKey.rawValue), \(purchase.fingerprint), \(purchase.amountMinor),
                         \(StoredValues.json(purchase.paymentMethod)), \(autoRecharge), \(purchase.createdAt.millisecondsSinceEpoch), 'pending')
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-                """, logger: logger)
-            return try await c.records("""
+                """,
+                logger: logger
+            )
+            return try await c.records(
+                """
                 SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase
                 WHERE tenant_id = \(purchase.tenantId.rawValue) AND idempotency_key = \(purchase.idempotencyKey.rawValue)
-                """, logger: logger, BillingRows.purchase)[0]
+                """,
+                logger: logger,
+                BillingRows.purchase
+            )[0]
         }
     }
 
@@ -51,9 +58,22 @@ public final class PostgresBillingStore: BillingStore {
             var purchase = try await Self.purchase(id: id, locking: true, c, logger)
             guard purchase.state == .pending else { return purchase }
             let request = purchase.request
-            let invoice = try await BillingRows.issueInvoice(.purchase, sourceId: id, tenantId: request.tenantId, amountMinor: request.amountMinor,
-                                                             currency: currency, paymentMethod: request.paymentMethod, lotId: lotId, at: now, c, logger)
-            try await c.run("UPDATE purchase SET state = 'completed', lot_id = \(lotId.rawValue), invoice_id = \(invoice) WHERE id = \(id)", logger: logger)
+            let invoice = try await BillingRows.issueInvoice(
+                .purchase,
+                sourceId: id,
+                tenantId: request.tenantId,
+                amountMinor: request.amountMinor,
+                currency: currency,
+                paymentMethod: request.paymentMethod,
+                lotId: lotId,
+                at: now,
+                c,
+                logger
+            )
+            try await c.run(
+                "UPDATE purchase SET state = 'completed', lot_id = \(lotId.rawValue), invoice_id = \(invoice) WHERE id = \(id)",
+                logger: logger
+            )
             try await BillingRows.savePaymentMethod(request.paymentMethod, request.tenantId, now, c, logger)
             if let autoRecharge = request.autoRecharge { try await BillingRows.saveAutoRecharge(autoRecharge, request.tenantId, now, c, logger) }
             (purchase.state, purchase.lotId, purchase.invoiceId) = (.completed, lotId, invoice)
@@ -64,7 +84,10 @@ public final class PostgresBillingStore: BillingStore {
     public func failPurchase(id: Int64, reason: PaymentFailureReason) async throws -> PurchaseRecord {
         let logger = database.logger
         return try await database.transaction { c in
-            try await c.run("UPDATE purchase SET state = 'failed', failure = \(reason.rawValue) WHERE id = \(id) AND state = 'pending'", logger: logger)
+            try await c.run(
+                "UPDATE purchase SET state = 'failed', failure = \(reason.rawValue) WHERE id = \(id) AND state = 'pending'",
+                logger: logger
+            )
             return try await Self.purchase(id: id, locking: false, c, logger)
         }
     }
@@ -72,22 +95,31 @@ public final class PostgresBillingStore: BillingStore {
     public func purchase(for tenantId: TenantId, key: IdempotencyKey) async throws -> PurchaseRecord? {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase WHERE tenant_id = \(tenantId.rawValue) AND idempotency_key = \(key.rawValue)
-                """, logger: logger, BillingRows.purchase).first
+                """,
+                logger: logger,
+                BillingRows.purchase
+            ).first
         }
     }
 
     public func pendingPurchases(before: Instant) async throws -> [PurchaseRecord] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase WHERE state = 'pending' AND created_at < \(before.millisecondsSinceEpoch) ORDER BY id
-                """, logger: logger, BillingRows.purchase)
+                """,
+                logger: logger,
+                BillingRows.purchase
+            )
         }
     }
 
-    public func startRecharge(for tenantId: TenantId, at now: Instant) async throws -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?) {
+    public func startRecharge(for tenantId: TenantId, at now: Instant) async throws -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
+    {
         let logger = database.logger
         let judgement = try await database.transaction { c in try await Self.judgeRecharge(of: tenantId, at: now, c, logger) }
         return (judgement.decision, judgement.recharge)
@@ -96,8 +128,14 @@ public final class PostgresBillingStore: BillingStore {
     /// Judges auto-recharge on the balance as this transaction finds it, and records the
     /// recharge it starts (or the burst stop); the call store runs it in the transaction of the
     /// charge that called for it.
-    static func judgeRecharge(of tenantId: TenantId, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws
-        -> RechargePolicy.Judgement {
+    static func judgeRecharge(
+        of tenantId: TenantId,
+        at now: Instant,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws
+        -> RechargePolicy.Judgement
+    {
         // The account's lock first, as every ledger write takes it: the balance cannot move
         // while the decision is made, and two instances decide one after the other.
         guard let balance = try await LedgerRows.balance(of: tenantId, at: now, locking: true, c, logger) else {
@@ -109,26 +147,44 @@ public final class PostgresBillingStore: BillingStore {
         let method = settings.paymentMethod.map(StoredValues.json)
         switch decision {
         case let .start(amountMinor):
-            let recharge = try await c.records("""
+            let recharge = try await c.records(
+                """
                 INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state)
                 VALUES (\(tenantId.rawValue), \(amountMinor), \(method), \(now.millisecondsSinceEpoch), 'pending')
                 RETURNING \(unescaped: BillingRows.rechargeColumns)
-                """, logger: logger, BillingRows.recharge)[0]
+                """,
+                logger: logger,
+                BillingRows.recharge
+            )[0]
             return RechargePolicy.Judgement(decision: decision, recharge: recharge)
         case .burstStopped:
             // Alerted once per burst: a stop already recorded within the window stands for this one.
             let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
-            let alreadyStopped = try await c.run("""
-                SELECT 1 FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'stopped' AND started_at > \(windowStart) LIMIT 1
-                """, logger: logger) > 0
+            let alreadyStopped =
+                try await c.run(
+                    """
+                    SELECT 1 FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'stopped' AND started_at > \(windowStart) LIMIT 1
+                    """,
+                    logger: logger
+                ) > 0
             guard !alreadyStopped else { return RechargePolicy.Judgement(decision: decision, recharge: nil) }
-            let stopped = try await c.records("""
+            let stopped = try await c.records(
+                """
                 INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
                 VALUES (\(tenantId.rawValue), \(settings.autoRecharge.rechargeAmountMinor), \(method), \(now.millisecondsSinceEpoch), 'stopped',
                         \(now.millisecondsSinceEpoch))
                 RETURNING \(unescaped: BillingRows.rechargeColumns)
-                """, logger: logger, BillingRows.recharge)[0]
-            try await NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, c, logger)
+                """,
+                logger: logger,
+                BillingRows.recharge
+            )[0]
+            try await NotificationRows.note(
+                .rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor),
+                of: tenantId,
+                at: now,
+                c,
+                logger
+            )
             return RechargePolicy.Judgement(decision: decision, recharge: stopped)
         case .notNeeded, .alreadyInFlight, .backingOff:
             return RechargePolicy.Judgement(decision: decision, recharge: nil)
@@ -140,14 +196,33 @@ public final class PostgresBillingStore: BillingStore {
         return try await database.transaction { c in
             var recharge = try await Self.recharge(id: id, locking: true, c, logger)
             guard recharge.state == .pending, let method = recharge.paymentMethod else { return recharge }
-            let invoice = try await BillingRows.issueInvoice(.recharge, sourceId: id, tenantId: recharge.tenantId, amountMinor: recharge.amountMinor,
-                                                             currency: currency, paymentMethod: method, lotId: lotId, at: now, c, logger)
-            try await c.run("""
+            let invoice = try await BillingRows.issueInvoice(
+                .recharge,
+                sourceId: id,
+                tenantId: recharge.tenantId,
+                amountMinor: recharge.amountMinor,
+                currency: currency,
+                paymentMethod: method,
+                lotId: lotId,
+                at: now,
+                c,
+                logger
+            )
+            try await c.run(
+                """
                 UPDATE recharge SET state = 'succeeded', finished_at = \(now.millisecondsSinceEpoch), lot_id = \(lotId.rawValue), invoice_id = \(invoice)
                 WHERE id = \(id)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             (recharge.state, recharge.finishedAt, recharge.lotId, recharge.invoiceId) = (.succeeded, now, lotId, invoice)
-            try await NotificationRows.note(.rechargeSucceeded(rechargeId: id, amountMinor: recharge.amountMinor), of: recharge.tenantId, at: now, c, logger)
+            try await NotificationRows.note(
+                .rechargeSucceeded(rechargeId: id, amountMinor: recharge.amountMinor),
+                of: recharge.tenantId,
+                at: now,
+                c,
+                logger
+            )
             return recharge
         }
     }
@@ -155,14 +230,23 @@ public final class PostgresBillingStore: BillingStore {
     public func failRecharge(id: Int64, reason: PaymentFailureReason, at now: Instant) async throws -> RechargeRecord {
         let logger = database.logger
         return try await database.transaction { c in
-            let failed = try await c.run("""
-                UPDATE recharge SET state = 'failed', failure = \(reason.rawValue), finished_at = \(now.millisecondsSinceEpoch)
-                WHERE id = \(id) AND state = 'pending' RETURNING id
-                """, logger: logger) > 0
+            let failed =
+                try await c.run(
+                    """
+                    UPDATE recharge SET state = 'failed', failure = \(reason.rawValue), finished_at = \(now.millisecondsSinceEpoch)
+                    WHERE id = \(id) AND state = 'pending' RETURNING id
+                    """,
+                    logger: logger
+                ) > 0
             let recharge = try await Self.recharge(id: id, locking: false, c, logger)
             if failed {
-                try await NotificationRows.note(.rechargeFailed(rechargeId: id, amountMinor: recharge.amountMinor, reason: reason),
-                                                of: recharge.tenantId, at: now, c, logger)
+                try await NotificationRows.note(
+                    .rechargeFailed(rechargeId: id, amountMinor: recharge.amountMinor, reason: reason),
+                    of: recharge.tenantId,
+                    at: now,
+                    c,
+                    logger
+                )
             }
             return recharge
         }
@@ -171,47 +255,69 @@ public final class PostgresBillingStore: BillingStore {
     public func pendingRecharges() async throws -> [RechargeRecord] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE state = 'pending' ORDER BY id",
-                                logger: logger, BillingRows.recharge)
+            try await c.records(
+                "SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE state = 'pending' ORDER BY id",
+                logger: logger,
+                BillingRows.recharge
+            )
         }
     }
 
     public func recharges(for tenantId: TenantId, limit: Int) async throws -> [RechargeRecord] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE tenant_id = \(tenantId.rawValue) ORDER BY id DESC LIMIT \(Int64(limit))
-                """, logger: logger, BillingRows.recharge)
+                """,
+                logger: logger,
+                BillingRows.recharge
+            )
         }
     }
 
     public func invoices(for tenantId: TenantId, before: Int64?, limit: Int) async throws -> [Invoice] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: BillingRows.invoiceColumns) FROM invoice WHERE tenant_id = \(tenantId.rawValue) AND id < \(before ?? Int64.max)
                 ORDER BY id DESC LIMIT \(Int64(limit))
-                """, logger: logger, BillingRows.invoice)
+                """,
+                logger: logger,
+                BillingRows.invoice
+            )
         }
     }
 
     public func invoice(_ id: Int64, for tenantId: TenantId) async throws -> Invoice? {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("SELECT \(unescaped: BillingRows.invoiceColumns) FROM invoice WHERE tenant_id = \(tenantId.rawValue) AND id = \(id)",
-                                logger: logger, BillingRows.invoice).first
+            try await c.records(
+                "SELECT \(unescaped: BillingRows.invoiceColumns) FROM invoice WHERE tenant_id = \(tenantId.rawValue) AND id = \(id)",
+                logger: logger,
+                BillingRows.invoice
+            ).first
         }
     }
 
     private static func purchase(id: Int64, locking: Bool, _ c: PostgresConnection, _ logger: Logger) async throws -> PurchaseRecord {
-        try await c.records("""
+        try await c.records(
+            """
             SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase WHERE id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")
-            """, logger: logger, BillingRows.purchase)[0]
+            """,
+            logger: logger,
+            BillingRows.purchase
+        )[0]
     }
 
     private static func recharge(id: Int64, locking: Bool, _ c: PostgresConnection, _ logger: Logger) async throws -> RechargeRecord {
-        try await c.records("""
+        try await c.records(
+            """
             SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")
-            """, logger: logger, BillingRows.recharge)[0]
+            """,
+            logger: logger,
+            BillingRows.recharge
+        )[0]
     }
 }

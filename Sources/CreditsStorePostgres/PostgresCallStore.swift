@@ -22,20 +22,32 @@ public final class PostgresCallStore: CallStore {
     public func saveRates(_ rates: [Rate], currency: Currency) async throws -> RateDeck {
         let logger = database.logger
         return try await database.transaction { c in
-            var insert = RowsInsert("""
+            var insert = RowsInsert(
+                """
                 INSERT INTO rate (currency, prefix, effective_from, destination, number_type, rate_micros, fee_micros, first_increment, next_increment) VALUES
-                """, columns: 9, tail: """
-                ON CONFLICT (currency, prefix, effective_from) DO UPDATE SET destination = excluded.destination, number_type = excluded.number_type,
-                    rate_micros = excluded.rate_micros, fee_micros = excluded.fee_micros, first_increment = excluded.first_increment,
-                    next_increment = excluded.next_increment
-                """)
+                """,
+                columns: 9,
+                tail: """
+                    ON CONFLICT (currency, prefix, effective_from) DO UPDATE SET destination = excluded.destination, number_type = excluded.number_type,
+                        rate_micros = excluded.rate_micros, fee_micros = excluded.fee_micros, first_increment = excluded.first_increment,
+                        next_increment = excluded.next_increment
+                    """
+            )
             // A deck may name a prefix and date twice; as in SQLite, the later line stands.
             var latest: [String: Rate] = [:]
             for rate in rates { latest[rate.prefix.description + " " + ISO8601.formatDate(rate.effectiveFrom)] = rate }
             for rate in latest.values {
-                insert.add(.text(currency.code), .text(rate.prefix.description), .text(ISO8601.formatDate(rate.effectiveFrom)), .text(rate.destination),
-                           .text(rate.numberType.rawValue), .integer(rate.rateMicrosPerMinute), .integer(rate.connectionFeeMicros),
-                           .integer(rate.firstIncrementSeconds), .integer(rate.nextIncrementSeconds))
+                insert.add(
+                    .text(currency.code),
+                    .text(rate.prefix.description),
+                    .text(ISO8601.formatDate(rate.effectiveFrom)),
+                    .text(rate.destination),
+                    .text(rate.numberType.rawValue),
+                    .integer(rate.rateMicrosPerMinute),
+                    .integer(rate.connectionFeeMicros),
+                    .integer(rate.firstIncrementSeconds),
+                    .integer(rate.nextIncrementSeconds)
+                )
             }
             try await insert.run(on: c, logger: logger)
             return try RateDeck(currency: currency, rates: try await CallRows.rates(c, logger, currency: currency.code).map(\.1))
@@ -52,22 +64,39 @@ public final class PostgresCallStore: CallStore {
 
     // MARK: Real time
 
-    public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws
-        -> CallOutcome {
+    public func startCall(
+        _ request: CallStart,
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
+        -> CallOutcome
+    {
         try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now).callOutcome
     }
 
-    public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
-                             for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
+    public func continueCall(
+        _ sessionId: CallSessionId,
+        requestNumber: Int64,
+        step: CallStep,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> CallOutcome {
         try await run(.step(sessionId, requestNumber: requestNumber, step), rates: RateBook(), settings: settings, for: tenantId, at: now).callOutcome
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
         let logger = database.logger
         let due = try await database.read { c in
-            try await c.rows("""
+            try await c.rows(
+                """
                 SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= \(now.millisecondsSinceEpoch) ORDER BY tenant_id
-                """, as: (String, String).self, logger: logger)
+                """,
+                as: (String, String).self,
+                logger: logger
+            )
         }
         var judgements: [TenantId: RechargePolicy.Judgement?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
@@ -83,16 +112,24 @@ public final class PostgresCallStore: CallStore {
     public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
         let logger = database.logger
         let found = try await database.read { c in
-            try await c.row("SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= \(instant.millisecondsSinceEpoch)",
-                            as: Int64?.self, logger: logger)
+            try await c.row(
+                "SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= \(instant.millisecondsSinceEpoch)",
+                as: Int64?.self,
+                logger: logger
+            )
         }
         return (found ?? nil).map(Instant.init(millisecondsSinceEpoch:))
     }
 
     // MARK: After the fact
 
-    public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
-                            at now: Instant) async throws -> UsageBatchOutcome {
+    public func recordUsage(
+        _ uploads: [UsageUpload],
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
         return try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now).usageOutcome
     }
@@ -102,14 +139,23 @@ public final class PostgresCallStore: CallStore {
     /// as stored, each command in turn with what it lacks looked up, ledger numbers reserved
     /// from the sequences, the changes of all written together, the state kept at the version
     /// they left.
-    private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
-                     at now: Instant) async throws -> CallCommandOutcome {
+    private func run(
+        _ command: CallCommand,
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> CallCommandOutcome {
         let logger = database.logger
         let request = Request(command: command, rates: rates, settings: settings, now: now)
         // A batch that did not commit may have kept the state it wrote: it is dropped.
-        return try await database.tenantCommits.submit(for: tenantId.rawValue, batching: "calls", request, rolledBack: { [cache] in cache.forget(tenantId) }) {
-            [cache] c, requests in try await Self.apply(requests, for: tenantId, cache: cache, c, logger)
-        }
+        return try await database.tenantCommits.submit(
+            for: tenantId.rawValue,
+            batching: "calls",
+            request,
+            rolledBack: { [cache] in cache.forget(tenantId) },
+            { [cache] c, requests in try await Self.apply(requests, for: tenantId, cache: cache, c, logger) }
+        )
     }
 
     private struct Request: Sendable {
@@ -119,8 +165,13 @@ public final class PostgresCallStore: CallStore {
         let now: Instant
     }
 
-    private static func apply(_ requests: [Request], for tenantId: TenantId, cache: TenantCallsCache, _ c: PostgresConnection,
-                              _ logger: Logger) async throws -> [Result<CallCommandOutcome, any Error>] {
+    private static func apply(
+        _ requests: [Request],
+        for tenantId: TenantId,
+        cache: TenantCallsCache,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [Result<CallCommandOutcome, any Error>] {
         let first = requests[0]
         guard let version = try await LedgerRows.lockTenant(tenantId, c, logger) else {
             return requests.map { _ in .failure(BillingError.unknownTenant(tenantId)) }
@@ -166,12 +217,24 @@ public final class PostgresCallStore: CallStore {
 
     /// The tenant's state as stored: the tenant, its account with every open hold (under the
     /// tenant's lock) and its auto-recharge settings; sessions, users and pools as commands name them.
-    private static func calls(of tenantId: TenantId, settings: CallDesk.Settings, at now: Instant, _ c: PostgresConnection,
-                              _ logger: Logger) async throws -> TenantCalls {
+    private static func calls(
+        of tenantId: TenantId,
+        settings: CallDesk.Settings,
+        at now: Instant,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> TenantCalls {
         let tenant = try await Self.tenant(tenantId, c, logger)
         let account = try await LedgerRows.loadAccount(tenantId, naming: [], withEveryOpenHold: true, dueBy: now, c, logger)
-        return TenantCalls(desk: CallDesk(account: account, ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []), tenant: tenant,
-                                          autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger), settings: settings))
+        return TenantCalls(
+            desk: CallDesk(
+                account: account,
+                ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []),
+                tenant: tenant,
+                autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger),
+                settings: settings
+            )
+        )
     }
 
     /// Ledger numbers a command is likely to take: a reserve, an extension, a post or an upload's charge.
@@ -187,7 +250,12 @@ public final class PostgresCallStore: CallStore {
         return try await database.read { c in try await UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, c, logger) }
     }
 
-    public func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws -> [CivilDate: Int64] {
+    public func dailyCharges(
+        for tenantId: TenantId,
+        from: Instant,
+        to: Instant,
+        paidBy capabilities: Set<Capability>
+    ) async throws -> [CivilDate: Int64] {
         let logger = database.logger
         return try await database.read { c in
             try await UsageRows.dailyCharges(of: tenantId, from: from, to: to, paidBy: capabilities.map(\.rawValue), c, logger)
@@ -197,20 +265,28 @@ public final class PostgresCallStore: CallStore {
     public func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant? {
         let logger = database.logger
         return try await database.read { c in
-            try await c.row("""
+            try await c.row(
+                """
                 SELECT start_time FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(from.millisecondsSinceEpoch)
                 AND start_time < \(to.millisecondsSinceEpoch) ORDER BY start_time LIMIT 1 OFFSET \(Int64(skipping))
-                """, as: Int64.self, logger: logger)
+                """,
+                as: Int64.self,
+                logger: logger
+            )
         }.map(LedgerRows.instant)
     }
 
     public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
         let logger = database.logger
         return try await database.read { c in
-            let count = try await c.row("""
+            let count = try await c.row(
+                """
                 SELECT COUNT(*) FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(from.millisecondsSinceEpoch)
                 AND start_time < \(to.millisecondsSinceEpoch)
-                """, as: Int64.self, logger: logger)
+                """,
+                as: Int64.self,
+                logger: logger
+            )
             return Int(count ?? 0)
         }
     }
@@ -225,11 +301,14 @@ public final class PostgresCallStore: CallStore {
             let horizon = tenant.usageRetention.horizon(at: now).millisecondsSinceEpoch
             while true {
                 let deleted = try await database.transaction { c in
-                    try await c.run("""
+                    try await c.run(
+                        """
                         DELETE FROM usage_record WHERE tenant_id = \(tenant.id.rawValue) AND usage_id IN
                             (SELECT usage_id FROM usage_record WHERE tenant_id = \(tenant.id.rawValue) AND start_time < \(horizon) LIMIT \(Int64(Self.purgeBatch)))
                         RETURNING usage_id
-                        """, logger: logger)
+                        """,
+                        logger: logger
+                    )
                 }
                 purged += deleted
                 if deleted < Self.purgeBatch { break }
@@ -281,15 +360,31 @@ public final class PostgresCallStore: CallStore {
         }
         for upn in missing.users { calls.know(user: upn, try await DirectoryRows.user(upn, in: tenant.id, c, logger)) }
         if !missing.holds.isEmpty {
-            calls.know(try await LedgerRows.holds(c, logger, where: "tenant_id = $1 AND hold_id = ANY($2)", tenant.id.rawValue, missing.holds.map(\.rawValue)))
+            calls.know(
+                try await LedgerRows.holds(
+                    c,
+                    logger,
+                    where: "tenant_id = $1 AND hold_id = ANY($2)",
+                    tenant.id.rawValue,
+                    missing.holds.map(\.rawValue)
+                )
+            )
         }
         if !missing.lots.isEmpty {
-            calls.know(lots: try await LedgerRows.lots(c, logger, where: "tenant_id = $1 AND id = ANY($2)", tenant.id.rawValue, missing.lots.map(\.rawValue)))
+            calls.know(
+                lots: try await LedgerRows.lots(c, logger, where: "tenant_id = $1 AND id = ANY($2)", tenant.id.rawValue, missing.lots.map(\.rawValue))
+            )
         }
         for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c, logger)) }
     }
 
-    private static func write(_ changes: TenantCalls.Changes, of calls: TenantCalls, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws {
+    private static func write(
+        _ changes: TenantCalls.Changes,
+        of calls: TenantCalls,
+        at now: Instant,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
         let tenantId = calls.tenant.id
         try await CallRows.insert(changes.newSessions, of: tenantId, c, logger)
         try await CallRows.update(changes.changedSessions, of: tenantId, c, logger)
@@ -299,7 +394,15 @@ public final class PostgresCallStore: CallStore {
         try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c, logger)
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
         for event in changes.desk.events {
-            try await NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, c, logger)
+            try await NotificationRows.note(
+                event,
+                of: tenantId,
+                currency: calls.tenant.currency,
+                balanceMinor: changes.balanceMinor,
+                at: now,
+                c,
+                logger
+            )
         }
     }
 

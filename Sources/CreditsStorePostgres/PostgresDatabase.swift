@@ -16,8 +16,14 @@ public final class PostgresDatabase: Sendable {
 
     /// Connects and brings the schema up to date (`migrate`).
     public init(_ address: PostgresAddress, logger: Logger = Logger(label: "commscredits.postgres")) async throws {
-        var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
-                                                         password: address.password, database: address.database, tls: .disable)
+        var configuration = PostgresClient.Configuration(
+            host: address.host,
+            port: address.port,
+            username: address.user,
+            password: address.password,
+            database: address.database,
+            tls: .disable
+        )
         configuration.options.maximumConnections = address.maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         connections = Connections(client: client)
@@ -49,7 +55,9 @@ public final class PostgresDatabase: Sendable {
         let name = try safeName(name)
         try await onServer(server) { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-            if !durable { try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger) }
+            if !durable {
+                try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger)
+            }
         }
         var address = server
         address.database = name
@@ -66,9 +74,17 @@ public final class PostgresDatabase: Sendable {
     private static func onServer(_ server: PostgresAddress, _ body: (PostgresConnection, Logger) async throws -> Void) async throws {
         let logger = Logger(label: "commscredits.postgres")
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: server.host, port: server.port, username: server.user, password: server.password, database: server.database,
-                                 tls: .disable),
-            id: 1, logger: logger)
+            configuration: .init(
+                host: server.host,
+                port: server.port,
+                username: server.user,
+                password: server.password,
+                database: server.database,
+                tls: .disable
+            ),
+            id: 1,
+            logger: logger
+        )
         do {
             try await body(connection, logger)
         } catch {
@@ -115,8 +131,12 @@ public final class PostgresDatabase: Sendable {
             abandoned.store(true, ordering: .sequentiallyConsistent)
         }
 
-        func withConnection<Result>(isolation: isolated (any Actor)? = #isolation, _ closure: (PostgresConnection) async throws -> sending Result)
-            async throws -> sending Result {
+        func withConnection<Result>(
+            isolation: isolated (any Actor)? = #isolation,
+            _ closure: (PostgresConnection) async throws -> sending Result
+        )
+            async throws -> sending Result
+        {
             guard !isAbandoned else { throw Abandoned() }
             return try await client.withConnection(closure)
         }
@@ -131,16 +151,22 @@ public final class PostgresDatabase: Sendable {
     func migrate() async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await connection.query("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-                                       logger: logger)
-            let applied = try await Set(connection.query("SELECT name FROM schema_migration", logger: logger).collect().map { try $0.decode(String.self) })
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                logger: logger
+            )
+            let applied = try await Set(
+                connection.query("SELECT name FROM schema_migration", logger: logger).collect().map { try $0.decode(String.self) }
+            )
             for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
                 // One statement at a time: a prepared statement holds only one.
                 for statement in migration.sql.split(separator: ";\n") where !statement.allSatisfy(\.isWhitespace) {
                     try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
                 }
-                try await connection.query("INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
-                                           logger: logger)
+                try await connection.query(
+                    "INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
+                    logger: logger
+                )
             }
         }
     }
@@ -205,8 +231,13 @@ public struct PostgresFailure: Error, CustomStringConvertible {
 
 extension PostgresConnection {
     /// Every row of a query, decoded.
-    func rows<each Column: PostgresDecodable>(_ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger) async throws
-        -> [(repeat each Column)] {
+    func rows<each Column: PostgresDecodable>(
+        _ query: PostgresQuery,
+        as type: (repeat each Column).Type,
+        logger: Logger
+    ) async throws
+        -> [(repeat each Column)]
+    {
         var decoded: [(repeat each Column)] = []
         for try await row in try await self.query(query, logger: logger) {
             decoded.append(try row.decode(type))
@@ -215,8 +246,13 @@ extension PostgresConnection {
     }
 
     /// The first row of a query, decoded; nil when there is none.
-    func row<each Column: PostgresDecodable>(_ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger) async throws
-        -> (repeat each Column)? {
+    func row<each Column: PostgresDecodable>(
+        _ query: PostgresQuery,
+        as type: (repeat each Column).Type,
+        logger: Logger
+    ) async throws
+        -> (repeat each Column)?
+    {
         for try await row in try await self.query(query, logger: logger) {
             return try row.decode(type)
         }

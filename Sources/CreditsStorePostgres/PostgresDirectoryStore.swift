@@ -16,13 +16,16 @@ public final class PostgresDirectoryStore: DirectoryStore {
         let logger = database.logger
         try await database.transaction { c in
             let account = tenant.billingAccount
-            let created = try await c.run("""
+            let created = try await c.run(
+                """
                 INSERT INTO tenant (id, name, country, currency, channel, commerce_model, agreements, created_at, usage_retention_days)
                 VALUES (\(tenant.id.rawValue), \(tenant.name), \(tenant.country.rawValue), \(tenant.currency.code), \(account.channel.rawValue),
                         \(account.commerceModel.rawValue), \(StoredValues.json(account.agreements)), \(tenant.createdAt.millisecondsSinceEpoch),
                         \(Int64(tenant.usageRetention.days)))
                 ON CONFLICT (id) DO NOTHING RETURNING id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             guard created == 1 else { throw BillingError.tenantExists(tenant.id) }
         }
     }
@@ -36,12 +39,15 @@ public final class PostgresDirectoryStore: DirectoryStore {
         let logger = database.logger
         try await database.transaction { c in
             let account = tenant.billingAccount
-            let updated = try await c.run("""
+            let updated = try await c.run(
+                """
                 UPDATE tenant SET name = \(tenant.name), country = \(tenant.country.rawValue), channel = \(account.channel.rawValue),
                     commerce_model = \(account.commerceModel.rawValue), agreements = \(StoredValues.json(account.agreements)),
                     usage_retention_days = \(Int64(tenant.usageRetention.days))
                 WHERE id = \(tenant.id.rawValue) RETURNING id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             guard updated == 1 else { throw BillingError.unknownTenant(tenant.id) }
         }
     }
@@ -61,26 +67,43 @@ public final class PostgresDirectoryStore: DirectoryStore {
             try DirectoryJudgement.judgeNewUsers(users, existing: existing, creditsLicenseAvailable: creditsLicenseAvailable)
             var insert = RowsInsert("INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses) VALUES", columns: 6)
             for user in users.map(\.value) {
-                insert.add(.text(tenantId.rawValue), .text(user.upn.rawValue), .text(user.displayName), .text(user.usageLocation.rawValue),
-                           .text(StoredValues.json(user.roles.map(\.rawValue))), .text(StoredValues.json(user.licenses.map(\.rawValue))))
+                insert.add(
+                    .text(tenantId.rawValue),
+                    .text(user.upn.rawValue),
+                    .text(user.displayName),
+                    .text(user.usageLocation.rawValue),
+                    .text(StoredValues.json(user.roles.map(\.rawValue))),
+                    .text(StoredValues.json(user.licenses.map(\.rawValue)))
+                )
             }
             try await insert.run(on: c, logger: logger)
         }
     }
 
-    public func changeLicenses(_ changes: [NumberedLine<UserLicenseChange>], in tenantId: TenantId, creditsLicenseAvailable: Bool,
-                               progress: @Sendable (Int) -> Void) async throws -> [User] {
+    public func changeLicenses(
+        _ changes: [NumberedLine<UserLicenseChange>],
+        in tenantId: TenantId,
+        creditsLicenseAvailable: Bool,
+        progress: @Sendable (Int) -> Void
+    ) async throws -> [User] {
         let logger = database.logger
         return try await database.transaction { c in
             try await Self.lockTenant(tenantId, c, logger)
             var current: [UserPrincipalName: User] = [:]
             for user in try await Self.users(named: changes.map(\.value.upn), in: tenantId, c, logger) { current[user.upn] = user }
-            let changed = try DirectoryJudgement.applyLicenseChanges(changes, to: current, creditsLicenseAvailable: creditsLicenseAvailable,
-                                                                     progress: progress)
+            let changed = try DirectoryJudgement.applyLicenseChanges(
+                changes,
+                to: current,
+                creditsLicenseAvailable: creditsLicenseAvailable,
+                progress: progress
+            )
             for user in changed {
-                try await c.run("""
+                try await c.run(
+                    """
                     UPDATE tenant_user SET licenses = \(StoredValues.json(user.licenses.map(\.rawValue))) WHERE tenant_id = \(tenantId.rawValue) AND upn = \(user.upn.rawValue)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             return changed
         }
@@ -94,10 +117,14 @@ public final class PostgresDirectoryStore: DirectoryStore {
     public func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: DirectoryRows.userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn > \(after?.rawValue ?? "")
                 ORDER BY upn LIMIT \(Int64(limit))
-                """, logger: logger, DirectoryRows.user)
+                """,
+                logger: logger,
+                DirectoryRows.user
+            )
         }
     }
 
@@ -108,14 +135,18 @@ public final class PostgresDirectoryStore: DirectoryStore {
             let identities = assignments.map(\.value.identity.description)
             // Locks the rows another tenant holds, so that none is released and taken between
             // the judgement and the write.
-            let elsewhere = try await c.records("""
+            let elsewhere = try await c.records(
+                """
                 SELECT identity FROM directory_number WHERE identity = ANY(\(identities)) AND tenant_id <> \(tenantId.rawValue) FOR SHARE
-                """, logger: logger) { DirectoryIdentity(stored: try $0.decode(String.self)) }
+                """,
+                logger: logger
+            ) { DirectoryIdentity(stored: try $0.decode(String.self)) }
             let users = try await Self.users(named: assignments.compactMap(\.value.holder.upn), in: tenantId, c, logger).map(\.upn)
             try NumberAssignment.judge(assignments, heldElsewhere: Set(elsewhere), users: Set(users))
             // Arrays bind without NULLs: an empty text stands for none (neither is ever empty).
             let holders = assignments.map { DirectoryRows.holderColumns($0.value.holder) }
-            let written = try await c.run("""
+            let written = try await c.run(
+                """
                 INSERT INTO directory_number (identity, tenant_id, upn, resource_account)
                 SELECT identity, \(tenantId.rawValue), NULLIF(upn, ''), NULLIF(account, '')
                 FROM unnest(\(identities)::text[], \(holders.map { $0.upn ?? "" })::text[], \(holders.map { $0.account ?? "" })::text[])
@@ -123,7 +154,9 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 ON CONFLICT (identity) DO UPDATE SET upn = excluded.upn, resource_account = excluded.resource_account
                     WHERE directory_number.tenant_id = excluded.tenant_id
                 RETURNING identity
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             // A number another tenant took after the judgement is not taken from it.
             guard written == assignments.count else { throw BillingError.numberHeldElsewhere(assignments[0].value.identity) }
         }
@@ -132,16 +165,21 @@ public final class PostgresDirectoryStore: DirectoryStore {
     public func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { c in
-            try await c.run("DELETE FROM directory_number WHERE identity = \(identity.description) AND tenant_id = \(tenantId.rawValue) RETURNING identity",
-                            logger: logger) == 1
+            try await c.run(
+                "DELETE FROM directory_number WHERE identity = \(identity.description) AND tenant_id = \(tenantId.rawValue) RETURNING identity",
+                logger: logger
+            ) == 1
         }
     }
 
     public func assignment(of identity: DirectoryIdentity) async throws -> NumberAssignment? {
         let logger = database.logger
         return try await database.read { c in
-            try await c.records("SELECT \(unescaped: DirectoryRows.assignmentColumns) FROM directory_number WHERE identity = \(identity.description)",
-                                logger: logger, DirectoryRows.assignment).first
+            try await c.records(
+                "SELECT \(unescaped: DirectoryRows.assignmentColumns) FROM directory_number WHERE identity = \(identity.description)",
+                logger: logger,
+                DirectoryRows.assignment
+            ).first
         }
     }
 
@@ -149,12 +187,16 @@ public final class PostgresDirectoryStore: DirectoryStore {
         let logger = database.logger
         let columns = holder.map(DirectoryRows.holderColumns)
         return try await database.read { c in
-            try await c.records("""
+            try await c.records(
+                """
                 SELECT \(unescaped: DirectoryRows.assignmentColumns) FROM directory_number
                 WHERE tenant_id = \(tenantId.rawValue) AND identity > \(after?.description ?? "")
                     AND (\(holder == nil) OR (upn IS NOT DISTINCT FROM \(columns?.upn) AND resource_account IS NOT DISTINCT FROM \(columns?.account)))
                 ORDER BY identity LIMIT \(Int64(limit))
-                """, logger: logger, DirectoryRows.assignment)
+                """,
+                logger: logger,
+                DirectoryRows.assignment
+            )
         }
     }
 
@@ -166,9 +208,18 @@ public final class PostgresDirectoryStore: DirectoryStore {
         }
     }
 
-    private static func users(named names: [UserPrincipalName], in tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> [User] {
-        try await c.records("""
+    private static func users(
+        named names: [UserPrincipalName],
+        in tenantId: TenantId,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [User] {
+        try await c.records(
+            """
             SELECT \(unescaped: DirectoryRows.userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn = ANY(\(names.map(\.rawValue)))
-            """, logger: logger, DirectoryRows.user)
+            """,
+            logger: logger,
+            DirectoryRows.user
+        )
     }
 }

@@ -38,7 +38,9 @@ extension PostgresDatabase {
         return try await read { c in
             var counts: [String: Int] = [:]
             for table in Self.tablesInCopyOrder {
-                counts[table] = Int(try await c.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), as: Int64.self, logger: logger) ?? Int64(0))
+                counts[table] = Int(
+                    try await c.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), as: Int64.self, logger: logger) ?? Int64(0)
+                )
             }
             return counts
         }

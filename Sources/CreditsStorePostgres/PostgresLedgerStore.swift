@@ -15,19 +15,31 @@ public final class PostgresLedgerStore: LedgerStore {
     public func openAccount(_ tenantId: TenantId, currency: Currency, at now: Instant) async throws {
         let logger = database.logger
         try await database.transaction { c in
-            try await c.run("""
+            try await c.run(
+                """
                 INSERT INTO credit_account (tenant_id, currency, debt_minor, opened_at) VALUES (\(tenantId.rawValue), \(currency.code), 0, \(now.millisecondsSinceEpoch))
                 ON CONFLICT (tenant_id) DO NOTHING
-                """, logger: logger)
-            let existing = try await c.row("SELECT currency FROM credit_account WHERE tenant_id = \(tenantId.rawValue)", as: String.self, logger: logger)
+                """,
+                logger: logger
+            )
+            let existing = try await c.row(
+                "SELECT currency FROM credit_account WHERE tenant_id = \(tenantId.rawValue)",
+                as: String.self,
+                logger: logger
+            )
             if let existing, existing != currency.code {
                 throw LedgerError.currencyMismatch(tenantId, existing: Currency(code: existing)!)
             }
         }
     }
 
-    public func execute(_ requests: [LedgerRequest], for tenantId: TenantId, at now: Instant) async throws
-        -> [Result<LedgerReceipt, LedgerError>] {
+    public func execute(
+        _ requests: [LedgerRequest],
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
+        -> [Result<LedgerReceipt, LedgerError>]
+    {
         try LedgerLimits.checkBatchSize(requests.count)
         let logger = database.logger
         return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
@@ -35,7 +47,8 @@ public final class PostgresLedgerStore: LedgerStore {
             let recorded = try await LedgerRows.recorded(requests.map(\.key), of: tenantId, c, logger)
             let newLots = requests.count { if case .addFunds = $0.command { true } else { false } }
             let (account, results) = try await LedgerRows.withReservedIds(estimate: (newLots, requests.count), c, logger) { ids in
-                var account = loaded, ids = ids
+                var account = loaded
+                var ids = ids
                 let results = requests.map { account.execute($0, at: now, ids: &ids, recorded: recorded) }
                 return ((account, results), ids)
             }
@@ -48,17 +61,22 @@ public final class PostgresLedgerStore: LedgerStore {
     public func settleDue(at now: Instant) async throws -> Int {
         let logger = database.logger
         let due = try await database.read { c in
-            try await c.rows("""
+            try await c.rows(
+                """
                 SELECT tenant_id FROM credit_lot WHERE expires_at <= \(now.millisecondsSinceEpoch) AND free_minor > 0
                 UNION SELECT tenant_id FROM credit_hold WHERE state = 'open' AND expires_at <= \(now.millisecondsSinceEpoch)
-                """, as: String.self, logger: logger)
+                """,
+                as: String.self,
+                logger: logger
+            )
         }
         var written = 0
         for tenant in due {
             written += try await database.transaction { c in
                 let loaded = try await LedgerRows.loadAccount(TenantId(tenant), naming: [], dueBy: now, c, logger)
                 var account = try await LedgerRows.withReservedIds(estimate: (0, 1), c, logger) { ids in
-                    var account = loaded, ids = ids
+                    var account = loaded
+                    var ids = ids
                     account.settleDue(at: now, ids: &ids)
                     return (account, ids)
                 }
@@ -73,8 +91,12 @@ public final class PostgresLedgerStore: LedgerStore {
     public func statement(for tenantId: TenantId, at now: Instant) async throws -> CreditStatement {
         let logger = database.logger
         return try await database.read { c in
-            guard let (currency, debt) = try await c.row("SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue)",
-                                                         as: (String, Int64).self, logger: logger)
+            guard
+                let (currency, debt) = try await c.row(
+                    "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue)",
+                    as: (String, Int64).self,
+                    logger: logger
+                )
             else { throw LedgerError.unknownAccount(tenantId) }
             let lots = try await LedgerRows.lots(c, logger, where: "tenant_id = $1", tenantId.rawValue)
             let holds = try await LedgerRows.holds(c, logger, where: "tenant_id = $1 AND state = 'open'", tenantId.rawValue)

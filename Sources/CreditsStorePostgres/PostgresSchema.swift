@@ -7,7 +7,9 @@
 /// pages and cursors order the same everywhere. A migration never changes once shipped.
 enum PostgresSchema {
     static let migrations: [(name: String, sql: String)] = [
-        ("1-schema", """
+        (
+            "1-schema",
+            """
             CREATE TABLE tenant (
                 id TEXT COLLATE "C" PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -327,11 +329,14 @@ enum PostgresSchema {
                 removed_at BIGINT
             );
             CREATE INDEX webhook_by_tenant ON webhook(tenant_id, created_at);
-            """),
+            """
+        ),
         // Tokens expire (those made before live a year from their making); a sign-in name is
         // unique within its tenant, no longer across tenants; answers kept before keys belonged
         // to their caller, some holding secrets, are forgotten.
-        ("2-access", """
+        (
+            "2-access",
+            """
             ALTER TABLE access_token ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
             UPDATE access_token SET expires_at = created_at + 365 * 86400000::bigint;
             ALTER TABLE admin_password DROP CONSTRAINT admin_password_pkey;
@@ -340,34 +345,46 @@ enum PostgresSchema {
             CREATE INDEX admin_session_by_user ON admin_session(tenant_id, upn);
             DELETE FROM idempotent_answer;
             CREATE INDEX idempotent_answer_age ON idempotent_answer(created_at);
-            """),
+            """
+        ),
         // Records of calls real time would have refused for a missing license say so.
-        ("3-unlicensed-use", """
+        (
+            "3-unlicensed-use",
+            """
             ALTER TABLE usage_record ADD COLUMN unlicensed_use BIGINT NOT NULL DEFAULT 0;
-            """),
+            """
+        ),
         // Every write to what a tenant's calls are judged on counts in its version, whoever
         // writes (this instance, another one, the command line): a state kept in memory is used
         // only while the version is the one it last wrote or read (`TenantCallsCache`). The
         // version's row is also the tenant's lock, taken first by every ledger write
         // (`LedgerRows.lockTenant`); the triggers run once per statement, not once per row.
-        ("4-tenant-version", """
+        (
+            "4-tenant-version",
+            """
             CREATE TABLE tenant_version (tenant_id TEXT COLLATE "C" PRIMARY KEY, version BIGINT NOT NULL);
             INSERT INTO tenant_version (tenant_id, version) SELECT id, 1 FROM tenant;
             CREATE FUNCTION bump_tenant_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO tenant_version (tenant_id, version) SELECT DISTINCT tenant_id, 1 FROM changed_rows ORDER BY 1 ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_version.version + 1; RETURN NULL; END $$;
             CREATE FUNCTION bump_tenant_version_of_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO tenant_version (tenant_id, version) SELECT DISTINCT id, 1 FROM changed_rows ORDER BY 1 ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_version.version + 1; RETURN NULL; END $$;
             \(tenantVersionTriggers)
-            """),
+            """
+        ),
         // A session may be cancelled (it never connected), says when it was answered, and keeps
         // the platform's call id.
-        ("5-call-answer-cancel", """
+        (
+            "5-call-answer-cancel",
+            """
             ALTER TABLE call_session DROP CONSTRAINT call_session_state_check;
             ALTER TABLE call_session ADD CONSTRAINT call_session_state_check CHECK (state IN ('open', 'ended', 'expired', 'refused', 'cancelled'));
             ALTER TABLE call_session ADD COLUMN answered_at BIGINT;
             ALTER TABLE call_session ADD COLUMN call_id TEXT;
-            """),
+            """
+        ),
         // The numbers and SIP addresses of the directory: each held by one tenant, by a user or
         // a resource account.
-        ("6-directory-numbers", """
+        (
+            "6-directory-numbers",
+            """
             CREATE TABLE directory_number (
                 identity TEXT PRIMARY KEY,
                 tenant_id TEXT NOT NULL REFERENCES tenant(id),
@@ -377,16 +394,20 @@ enum PostgresSchema {
                 FOREIGN KEY (tenant_id, upn) REFERENCES tenant_user(tenant_id, upn)
             );
             CREATE INDEX directory_number_by_tenant ON directory_number(tenant_id, identity);
-            """),
+            """
+        ),
         // The local mailbox: an email copy as it would have been sent, when no relay is configured.
-        ("7-mailbox", """
+        (
+            "7-mailbox",
+            """
             CREATE TABLE mailbox_message (
                 delivery_id BIGINT PRIMARY KEY REFERENCES notification_delivery(id),
                 subject TEXT NOT NULL,
                 text TEXT NOT NULL,
                 html TEXT NOT NULL
             );
-            """),
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -412,7 +433,8 @@ enum PostgresSchema {
     /// Tables in an order that respects every foreign key, for `copy`; with the id each numbers
     /// its rows by, where the database hands it out.
     static let tables: [(name: String, numberedBy: String?)] = [
-        ("tenant", nil), ("tenant_user", nil), ("directory_number", nil), ("billing_settings", nil), ("purchase", "purchase"), ("recharge", "recharge"),
+        ("tenant", nil), ("tenant_user", nil), ("directory_number", nil), ("billing_settings", nil), ("purchase", "purchase"),
+        ("recharge", "recharge"),
         ("invoice", "invoice"), ("credit_account", nil), ("credit_lot", "credit_lot_id"), ("credit_hold", nil),
         ("credit_hold_allocation", nil), ("journal_transaction", "journal_transaction_id"), ("journal_entry", nil), ("rate", nil),
         ("call_session", nil), ("call_answer", nil), ("minute_pool", nil), ("usage_record", nil), ("post_usage_invoice", "post_usage_invoice"),

@@ -28,8 +28,16 @@ public struct PostgresStores: Sendable {
     }
 
     public var stores: Stores {
-        Stores(ledger: ledger, directory: directory, billing: billing, calls: calls, access: access, answers: answers, notifications: notifications,
-               locks: locks)
+        Stores(
+            ledger: ledger,
+            directory: directory,
+            billing: billing,
+            calls: calls,
+            access: access,
+            answers: answers,
+            notifications: notifications,
+            locks: locks
+        )
     }
 }
 

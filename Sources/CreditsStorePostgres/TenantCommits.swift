@@ -39,17 +39,29 @@ actor TenantCommits {
     /// must have written nothing; a thrown error rolls back the whole batch and fails each input.
     /// `rolledBack` is told when the batch's writes were rolled back (its own failure, or the
     /// transaction's), before it may run again.
-    func submit<Input: Sendable, Value: Sendable>(for tenant: String, batching key: String, _ input: Input, rolledBack: (@Sendable () -> Void)? = nil,
-                                                  _ work: @escaping @Sendable (PostgresConnection, [Input]) async throws -> [Result<Value, any Error>])
-        async throws -> Value {
+    func submit<Input: Sendable, Value: Sendable>(
+        for tenant: String,
+        batching key: String,
+        _ input: Input,
+        rolledBack: (@Sendable () -> Void)? = nil,
+        _ work: @escaping @Sendable (PostgresConnection, [Input]) async throws -> [Result<Value, any Error>]
+    )
+        async throws -> Value
+    {
         try await enqueue(for: tenant, batchKey: key, input: input, rolledBack: rolledBack) { c, inputs in
             try await work(c, inputs.map { $0 as! Input }).map { $0.map { $0 as any Sendable } }
         } as! Value
     }
 
-    private func enqueue(for tenant: String, batchKey: String?, input: any Sendable, rolledBack: (@Sendable () -> Void)?,
-                         _ work: @escaping @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>])
-        async throws -> any Sendable {
+    private func enqueue(
+        for tenant: String,
+        batchKey: String?,
+        input: any Sendable,
+        rolledBack: (@Sendable () -> Void)?,
+        _ work: @escaping @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
+    )
+        async throws -> any Sendable
+    {
         try await withCheckedThrowingContinuation { continuation in
             waiting[tenant, default: []].append(Job(batchKey: batchKey, input: input, work: work, rolledBack: rolledBack, continuation: continuation))
             if committing.insert(tenant).inserted {
@@ -94,7 +106,9 @@ actor TenantCommits {
                     let results = try await jobs[batch[0]].work(c, batch.map { jobs[$0].input })
                     precondition(results.count == batch.count, "a batch answers each of its jobs")
                     if !alone { try await c.query("RELEASE SAVEPOINT job", logger: logger) }
-                    for (index, result) in zip(batch, results) { outcomes[index] = result.mapError { ($0 as? PSQLError).map(PostgresFailure.init) ?? $0 } }
+                    for (index, result) in zip(batch, results) {
+                        outcomes[index] = result.mapError { ($0 as? PSQLError).map(PostgresFailure.init) ?? $0 }
+                    }
                 } catch {
                     // A lost deadlock rolls the whole transaction back, to be run again.
                     if let error = error as? PSQLError, PostgresDatabase.isWorthRetrying(error) { throw error }

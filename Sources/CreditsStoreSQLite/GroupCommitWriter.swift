@@ -33,16 +33,23 @@ actor GroupCommitWriter {
     /// Inputs submitted under `key` that wait for the same commit are given to one call of
     /// `work`, in arrival order; it returns one result per input. A failure of one input must
     /// have written nothing; a thrown error rolls back the whole batch and fails each input.
-    func submit<Input: Sendable, Value: Sendable>(batching key: String, _ input: Input,
-                                                  _ work: @escaping @Sendable (Database, [Input]) throws -> [Result<Value, any Error>])
-        async throws -> Value {
+    func submit<Input: Sendable, Value: Sendable>(
+        batching key: String,
+        _ input: Input,
+        _ work: @escaping @Sendable (Database, [Input]) throws -> [Result<Value, any Error>]
+    )
+        async throws -> Value
+    {
         try await enqueue(batchKey: key, input: input) { db, inputs in
             try work(db, inputs.map { $0 as! Input }).map { $0.map { $0 as any Sendable } }
         } as! Value
     }
 
-    private func enqueue(batchKey: String?, input: any Sendable,
-                         _ work: @escaping @Sendable (Database, [any Sendable]) throws -> [Result<any Sendable, any Error>]) async throws -> any Sendable {
+    private func enqueue(
+        batchKey: String?,
+        input: any Sendable,
+        _ work: @escaping @Sendable (Database, [any Sendable]) throws -> [Result<any Sendable, any Error>]
+    ) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { continuation in
             waiting.append(Job(batchKey: batchKey, input: input, work: work, continuation: continuation))
             if !committing {

@@ -18,11 +18,16 @@ public final class SQLiteAccessStore: AccessStore {
                     throw BillingError.unknownTenant(tenantId)
                 }
             }
-            try db.execute(sql: """
-                INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [token.id, secretHash, token.name, token.tenantId?.rawValue,
-                                 token.scopes.sorted().map(\.rawValue).joined(separator: " "), token.createdAt.millisecondsSinceEpoch,
-                                 token.expiresAt.millisecondsSinceEpoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.id, secretHash, token.name, token.tenantId?.rawValue,
+                    token.scopes.sorted().map(\.rawValue).joined(separator: " "), token.createdAt.millisecondsSinceEpoch,
+                    token.expiresAt.millisecondsSinceEpoch,
+                ]
+            )
         }
     }
 
@@ -34,12 +39,16 @@ public final class SQLiteAccessStore: AccessStore {
 
     public func tokens(of tenantId: TenantId?) async throws -> [AccessToken] {
         try await database.read { db in
-            let rows = if let tenantId {
-                try Row.fetchAll(db, sql: "SELECT * FROM access_token WHERE tenant_id = ? ORDER BY created_at DESC, id",
-                                 arguments: [tenantId.rawValue])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM access_token ORDER BY created_at DESC, id")
-            }
+            let rows =
+                if let tenantId {
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM access_token WHERE tenant_id = ? ORDER BY created_at DESC, id",
+                        arguments: [tenantId.rawValue]
+                    )
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM access_token ORDER BY created_at DESC, id")
+                }
             return rows.map(Self.token)
         }
     }
@@ -47,47 +56,72 @@ public final class SQLiteAccessStore: AccessStore {
     public func revokeToken(_ id: String, of tenantId: TenantId?, at: Instant) async throws -> AccessToken? {
         try await database.write { db in
             let tenant = "(? IS NULL OR tenant_id = ?)"
-            try db.execute(sql: "UPDATE access_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND \(tenant)",
-                           arguments: [at.millisecondsSinceEpoch, id, tenantId?.rawValue, tenantId?.rawValue])
-            return try Row.fetchOne(db, sql: "SELECT * FROM access_token WHERE id = ? AND \(tenant)",
-                                    arguments: [id, tenantId?.rawValue, tenantId?.rawValue]).map(Self.token)
+            try db.execute(
+                sql: "UPDATE access_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND \(tenant)",
+                arguments: [at.millisecondsSinceEpoch, id, tenantId?.rawValue, tenantId?.rawValue]
+            )
+            return try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM access_token WHERE id = ? AND \(tenant)",
+                arguments: [id, tenantId?.rawValue, tenantId?.rawValue]
+            ).map(Self.token)
         }
     }
 
     public func setPasswordHash(_ hash: String, for upn: UserPrincipalName, in tenantId: TenantId) async throws {
         try await database.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant_user WHERE tenant_id = ? AND upn = ?",
-                                   arguments: [tenantId.rawValue, upn.rawValue]) != nil else {
+            guard
+                try Row.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM tenant_user WHERE tenant_id = ? AND upn = ?",
+                    arguments: [tenantId.rawValue, upn.rawValue]
+                ) != nil
+            else {
                 throw BillingError.unknownUser(upn.rawValue)
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO admin_password (tenant_id, upn, password_hash) VALUES (?, ?, ?)",
-                           arguments: [tenantId.rawValue, upn.rawValue, hash])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO admin_password (tenant_id, upn, password_hash) VALUES (?, ?, ?)",
+                arguments: [tenantId.rawValue, upn.rawValue, hash]
+            )
             try db.execute(sql: "DELETE FROM admin_session WHERE tenant_id = ? AND upn = ?", arguments: [tenantId.rawValue, upn.rawValue])
         }
     }
 
     public func passwordHashes(for upn: UserPrincipalName) async throws -> [StoredPassword] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT tenant_id, password_hash FROM admin_password WHERE upn = ? ORDER BY tenant_id", arguments: [upn.rawValue])
-                .map { StoredPassword(tenantId: TenantId($0["tenant_id"]), hash: $0["password_hash"]) }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT tenant_id, password_hash FROM admin_password WHERE upn = ? ORDER BY tenant_id",
+                arguments: [upn.rawValue]
+            )
+            .map { StoredPassword(tenantId: TenantId($0["tenant_id"]), hash: $0["password_hash"]) }
         }
     }
 
     public func createSession(_ session: AdminSession, secretHash: String) async throws {
         try await database.write { db in
-            try db.execute(sql: """
-                INSERT INTO admin_session (secret_hash, tenant_id, upn, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [secretHash, session.tenantId.rawValue, session.upn.rawValue, session.csrfToken,
-                                 session.createdAt.millisecondsSinceEpoch, session.expiresAt.millisecondsSinceEpoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO admin_session (secret_hash, tenant_id, upn, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    secretHash, session.tenantId.rawValue, session.upn.rawValue, session.csrfToken,
+                    session.createdAt.millisecondsSinceEpoch, session.expiresAt.millisecondsSinceEpoch,
+                ]
+            )
         }
     }
 
     public func session(secretHash: String) async throws -> AdminSession? {
         try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM admin_session WHERE secret_hash = ?", arguments: [secretHash]).map { row in
-                AdminSession(tenantId: TenantId(row["tenant_id"]), upn: UserPrincipalName(stored: row["upn"]), csrfToken: row["csrf_token"],
-                             createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
-                             expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]))
+                AdminSession(
+                    tenantId: TenantId(row["tenant_id"]),
+                    upn: UserPrincipalName(stored: row["upn"]),
+                    csrfToken: row["csrf_token"],
+                    createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+                    expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"])
+                )
             }
         }
     }
@@ -106,10 +140,14 @@ public final class SQLiteAccessStore: AccessStore {
     }
 
     private static func token(_ row: Row) -> AccessToken {
-        AccessToken(id: row["id"], name: row["name"], tenantId: (row["tenant_id"] as String?).map(TenantId.init),
-                    scopes: Set((row["scopes"] as String).split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
-                    createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
-                    expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]),
-                    revokedAt: (row["revoked_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)))
+        AccessToken(
+            id: row["id"],
+            name: row["name"],
+            tenantId: (row["tenant_id"] as String?).map(TenantId.init),
+            scopes: Set((row["scopes"] as String).split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
+            createdAt: Instant(millisecondsSinceEpoch: row["created_at"]),
+            expiresAt: Instant(millisecondsSinceEpoch: row["expires_at"]),
+            revokedAt: (row["revoked_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:))
+        )
     }
 }

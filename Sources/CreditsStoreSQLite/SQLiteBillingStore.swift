@@ -24,16 +24,24 @@ public final class SQLiteBillingStore: BillingStore {
 
     public func beginPurchase(_ purchase: NewPurchase) async throws -> PurchaseRecord {
         try await database.write { db in
-            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM purchase WHERE tenant_id = ? AND idempotency_key = ?",
-                                               arguments: [purchase.tenantId.rawValue, purchase.idempotencyKey.rawValue]) {
+            if let existing = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM purchase WHERE tenant_id = ? AND idempotency_key = ?",
+                arguments: [purchase.tenantId.rawValue, purchase.idempotencyKey.rawValue]
+            ) {
                 return Self.purchase(existing)
             }
-            try db.execute(sql: """
-                INSERT INTO purchase (tenant_id, idempotency_key, fingerprint, amount_minor, payment_method, auto_recharge, created_at, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
-                """, arguments: [purchase.tenantId.rawValue, purchase.idempotencyKey.rawValue, purchase.fingerprint, purchase.amountMinor,
-                                 StoredValues.json(purchase.paymentMethod), StoredValues.text(purchase.autoRecharge),
-                                 purchase.createdAt.millisecondsSinceEpoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO purchase (tenant_id, idempotency_key, fingerprint, amount_minor, payment_method, auto_recharge, created_at, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
+                    """,
+                arguments: [
+                    purchase.tenantId.rawValue, purchase.idempotencyKey.rawValue, purchase.fingerprint, purchase.amountMinor,
+                    StoredValues.json(purchase.paymentMethod), StoredValues.text(purchase.autoRecharge),
+                    purchase.createdAt.millisecondsSinceEpoch,
+                ]
+            )
             return try Self.purchase(id: db.lastInsertedRowID, db)
         }
     }
@@ -42,10 +50,21 @@ public final class SQLiteBillingStore: BillingStore {
         try await database.write { db in
             var purchase = try Self.purchase(id: id, db)
             guard purchase.state == .pending else { return purchase }
-            let invoice = try Self.issueInvoice(.purchase, sourceId: id, tenantId: purchase.request.tenantId, amountMinor: purchase.request.amountMinor,
-                                                currency: currency, paymentMethod: purchase.request.paymentMethod, lotId: lotId, at: now, db)
-            try db.execute(sql: "UPDATE purchase SET state = 'completed', lot_id = ?, invoice_id = ? WHERE id = ?",
-                           arguments: [lotId.rawValue, invoice, id])
+            let invoice = try Self.issueInvoice(
+                .purchase,
+                sourceId: id,
+                tenantId: purchase.request.tenantId,
+                amountMinor: purchase.request.amountMinor,
+                currency: currency,
+                paymentMethod: purchase.request.paymentMethod,
+                lotId: lotId,
+                at: now,
+                db
+            )
+            try db.execute(
+                sql: "UPDATE purchase SET state = 'completed', lot_id = ?, invoice_id = ? WHERE id = ?",
+                arguments: [lotId.rawValue, invoice, id]
+            )
             try Self.savePaymentMethod(purchase.request.paymentMethod, purchase.request.tenantId, now, db)
             if let autoRecharge = purchase.request.autoRecharge { try Self.saveAutoRecharge(autoRecharge, purchase.request.tenantId, now, db) }
             (purchase.state, purchase.lotId, purchase.invoiceId) = (.completed, lotId, invoice)
@@ -55,27 +74,38 @@ public final class SQLiteBillingStore: BillingStore {
 
     public func failPurchase(id: Int64, reason: PaymentFailureReason) async throws -> PurchaseRecord {
         try await database.write { db in
-            try db.execute(sql: "UPDATE purchase SET state = 'failed', failure = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [reason.rawValue, id])
+            try db.execute(
+                sql: "UPDATE purchase SET state = 'failed', failure = ? WHERE id = ? AND state = 'pending'",
+                arguments: [reason.rawValue, id]
+            )
             return try Self.purchase(id: id, db)
         }
     }
 
     public func purchase(for tenantId: TenantId, key: IdempotencyKey) async throws -> PurchaseRecord? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM purchase WHERE tenant_id = ? AND idempotency_key = ?",
-                             arguments: [tenantId.rawValue, key.rawValue]).map(Self.purchase)
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM purchase WHERE tenant_id = ? AND idempotency_key = ?",
+                arguments: [tenantId.rawValue, key.rawValue]
+            ).map(Self.purchase)
         }
     }
 
     public func pendingPurchases(before: Instant) async throws -> [PurchaseRecord] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM purchase WHERE state = 'pending' AND created_at < ? ORDER BY id",
-                             arguments: [before.millisecondsSinceEpoch]).map(Self.purchase)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM purchase WHERE state = 'pending' AND created_at < ? ORDER BY id",
+                arguments: [before.millisecondsSinceEpoch]
+            ).map(Self.purchase)
         }
     }
 
-    public func startRecharge(for tenantId: TenantId, at now: Instant) async throws
+    public func startRecharge(
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
         -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
     {
         let judgement = try await database.write { db in try Self.judgeRecharge(of: tenantId, at: now, db) }
@@ -88,27 +118,44 @@ public final class SQLiteBillingStore: BillingStore {
     static func judgeRecharge(of tenantId: TenantId, at now: Instant, _ db: Database) throws -> RechargePolicy.Judgement {
         let settings = try Self.settings(tenantId, db)
         let history = try Self.history(tenantId, now, db)
-        guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else { return RechargePolicy.Judgement(decision: .notNeeded, recharge: nil) }
+        guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else {
+            return RechargePolicy.Judgement(decision: .notNeeded, recharge: nil)
+        }
         let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
         switch decision {
         case let .start(amountMinor):
-            try db.execute(sql: """
-                INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state) VALUES (?, ?, ?, ?, 'pending')
-                """, arguments: [tenantId.rawValue, amountMinor, settings.paymentMethod.map(StoredValues.json),
-                                 now.millisecondsSinceEpoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state) VALUES (?, ?, ?, ?, 'pending')
+                    """,
+                arguments: [
+                    tenantId.rawValue, amountMinor, settings.paymentMethod.map(StoredValues.json),
+                    now.millisecondsSinceEpoch,
+                ]
+            )
             return RechargePolicy.Judgement(decision: decision, recharge: try Self.recharge(id: db.lastInsertedRowID, db))
         case .burstStopped:
             // Alerted once per burst: a stop already recorded within the window stands for this one.
             let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
-            let alreadyStopped = try Row.fetchOne(db, sql: """
-                SELECT 1 FROM recharge WHERE tenant_id = ? AND state = 'stopped' AND started_at > ?
-                """, arguments: [tenantId.rawValue, windowStart]) != nil
+            let alreadyStopped =
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT 1 FROM recharge WHERE tenant_id = ? AND state = 'stopped' AND started_at > ?
+                        """,
+                    arguments: [tenantId.rawValue, windowStart]
+                ) != nil
             guard !alreadyStopped else { return RechargePolicy.Judgement(decision: decision, recharge: nil) }
-            try db.execute(sql: """
-                INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
-                VALUES (?, ?, ?, ?, 'stopped', ?)
-                """, arguments: [tenantId.rawValue, settings.autoRecharge.rechargeAmountMinor,
-                                 settings.paymentMethod.map(StoredValues.json), now.millisecondsSinceEpoch, now.millisecondsSinceEpoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO recharge (tenant_id, amount_minor, payment_method, started_at, state, finished_at)
+                    VALUES (?, ?, ?, ?, 'stopped', ?)
+                    """,
+                arguments: [
+                    tenantId.rawValue, settings.autoRecharge.rechargeAmountMinor,
+                    settings.paymentMethod.map(StoredValues.json), now.millisecondsSinceEpoch, now.millisecondsSinceEpoch,
+                ]
+            )
             let stopped = try Self.recharge(id: db.lastInsertedRowID, db)
             try NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, db)
             return RechargePolicy.Judgement(decision: decision, recharge: stopped)
@@ -121,10 +168,21 @@ public final class SQLiteBillingStore: BillingStore {
         try await database.write { db in
             var recharge = try Self.recharge(id: id, db)
             guard recharge.state == .pending, let method = recharge.paymentMethod else { return recharge }
-            let invoice = try Self.issueInvoice(.recharge, sourceId: id, tenantId: recharge.tenantId, amountMinor: recharge.amountMinor,
-                                                currency: currency, paymentMethod: method, lotId: lotId, at: now, db)
-            try db.execute(sql: "UPDATE recharge SET state = 'succeeded', finished_at = ?, lot_id = ?, invoice_id = ? WHERE id = ?",
-                           arguments: [now.millisecondsSinceEpoch, lotId.rawValue, invoice, id])
+            let invoice = try Self.issueInvoice(
+                .recharge,
+                sourceId: id,
+                tenantId: recharge.tenantId,
+                amountMinor: recharge.amountMinor,
+                currency: currency,
+                paymentMethod: method,
+                lotId: lotId,
+                at: now,
+                db
+            )
+            try db.execute(
+                sql: "UPDATE recharge SET state = 'succeeded', finished_at = ?, lot_id = ?, invoice_id = ? WHERE id = ?",
+                arguments: [now.millisecondsSinceEpoch, lotId.rawValue, invoice, id]
+            )
             (recharge.state, recharge.finishedAt, recharge.lotId, recharge.invoiceId) = (.succeeded, now, lotId, invoice)
             try NotificationRows.note(.rechargeSucceeded(rechargeId: id, amountMinor: recharge.amountMinor), of: recharge.tenantId, at: now, db)
             return recharge
@@ -133,12 +191,18 @@ public final class SQLiteBillingStore: BillingStore {
 
     public func failRecharge(id: Int64, reason: PaymentFailureReason, at now: Instant) async throws -> RechargeRecord {
         try await database.write { db in
-            try db.execute(sql: "UPDATE recharge SET state = 'failed', failure = ?, finished_at = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [reason.rawValue, now.millisecondsSinceEpoch, id])
+            try db.execute(
+                sql: "UPDATE recharge SET state = 'failed', failure = ?, finished_at = ? WHERE id = ? AND state = 'pending'",
+                arguments: [reason.rawValue, now.millisecondsSinceEpoch, id]
+            )
             let recharge = try Self.recharge(id: id, db)
             if db.changesCount > 0 {
-                try NotificationRows.note(.rechargeFailed(rechargeId: id, amountMinor: recharge.amountMinor, reason: reason),
-                                          of: recharge.tenantId, at: now, db)
+                try NotificationRows.note(
+                    .rechargeFailed(rechargeId: id, amountMinor: recharge.amountMinor, reason: reason),
+                    of: recharge.tenantId,
+                    at: now,
+                    db
+                )
             }
             return recharge
         }
@@ -152,15 +216,21 @@ public final class SQLiteBillingStore: BillingStore {
 
     public func recharges(for tenantId: TenantId, limit: Int) async throws -> [RechargeRecord] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM recharge WHERE tenant_id = ? ORDER BY id DESC LIMIT ?",
-                             arguments: [tenantId.rawValue, limit]).map(Self.recharge)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM recharge WHERE tenant_id = ? ORDER BY id DESC LIMIT ?",
+                arguments: [tenantId.rawValue, limit]
+            ).map(Self.recharge)
         }
     }
 
     public func invoices(for tenantId: TenantId, before: Int64?, limit: Int) async throws -> [Invoice] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM invoice WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                             arguments: [tenantId.rawValue, before ?? Int64.max, limit]).map(Self.invoice)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM invoice WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                arguments: [tenantId.rawValue, before ?? Int64.max, limit]
+            ).map(Self.invoice)
         }
     }
 
@@ -174,9 +244,13 @@ public final class SQLiteBillingStore: BillingStore {
 
     /// The auto-recharge settings alone: what every call reads.
     static func autoRecharge(_ tenantId: TenantId, _ db: Database) throws -> AutoRechargeSettings {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor FROM billing_settings WHERE tenant_id = ?"),
-            arguments: [tenantId.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor FROM billing_settings WHERE tenant_id = ?"
+                ),
+                arguments: [tenantId.rawValue]
+            )
         else { return .off }
         return AutoRechargeSettings(unchecked: row[0], rechargeAmountMinor: row[1], triggerAmountMinor: row[2])
     }
@@ -187,46 +261,79 @@ public final class SQLiteBillingStore: BillingStore {
         }
         return BillingSettings(
             paymentMethod: (row["payment_method"] as String?).map(StoredValues.paymentMethod),
-            autoRecharge: AutoRechargeSettings(unchecked: row["auto_recharge_enabled"], rechargeAmountMinor: row["recharge_amount_minor"],
-                                               triggerAmountMinor: row["trigger_amount_minor"]))
+            autoRecharge: AutoRechargeSettings(
+                unchecked: row["auto_recharge_enabled"],
+                rechargeAmountMinor: row["recharge_amount_minor"],
+                triggerAmountMinor: row["trigger_amount_minor"]
+            )
+        )
     }
 
     private static func saveAutoRecharge(_ settings: AutoRechargeSettings, _ tenantId: TenantId, _ now: Instant, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO billing_settings (tenant_id, auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5)
-            ON CONFLICT (tenant_id) DO UPDATE SET auto_recharge_enabled = ?2, recharge_amount_minor = ?3, trigger_amount_minor = ?4, updated_at = ?5
-            """, arguments: [tenantId.rawValue, settings.enabled, settings.rechargeAmountMinor, settings.triggerAmountMinor,
-                             now.millisecondsSinceEpoch])
+        try db.execute(
+            sql: """
+                INSERT INTO billing_settings (tenant_id, auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (tenant_id) DO UPDATE SET auto_recharge_enabled = ?2, recharge_amount_minor = ?3, trigger_amount_minor = ?4, updated_at = ?5
+                """,
+            arguments: [
+                tenantId.rawValue, settings.enabled, settings.rechargeAmountMinor, settings.triggerAmountMinor,
+                now.millisecondsSinceEpoch,
+            ]
+        )
     }
 
     private static func savePaymentMethod(_ method: PaymentMethod, _ tenantId: TenantId, _ now: Instant, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO billing_settings (tenant_id, payment_method, auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor, updated_at)
-            VALUES (?1, ?2, 0, 0, 0, ?3)
-            ON CONFLICT (tenant_id) DO UPDATE SET payment_method = ?2, updated_at = ?3
-            """, arguments: [tenantId.rawValue, StoredValues.json(method), now.millisecondsSinceEpoch])
+        try db.execute(
+            sql: """
+                INSERT INTO billing_settings (tenant_id, payment_method, auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor, updated_at)
+                VALUES (?1, ?2, 0, 0, 0, ?3)
+                ON CONFLICT (tenant_id) DO UPDATE SET payment_method = ?2, updated_at = ?3
+                """,
+            arguments: [tenantId.rawValue, StoredValues.json(method), now.millisecondsSinceEpoch]
+        )
     }
 
     private static func history(_ tenantId: TenantId, _ now: Instant, _ db: Database) throws -> RechargeHistory {
         let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
-        let row = try Row.fetchOne(db, sql: """
-            SELECT
-                EXISTS (SELECT 1 FROM recharge WHERE tenant_id = ?1 AND state = 'pending') AS in_flight,
-                (SELECT MAX(finished_at) FROM recharge WHERE tenant_id = ?1 AND state = 'failed') AS last_failure,
-                (SELECT COUNT(*) FROM recharge WHERE tenant_id = ?1 AND state != 'stopped' AND started_at > ?2) AS recent
-            """, arguments: [tenantId.rawValue, windowStart])!
-        return RechargeHistory(inFlight: row["in_flight"], lastFailureAt: (row["last_failure"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
-                               recentStarts: row["recent"])
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT
+                    EXISTS (SELECT 1 FROM recharge WHERE tenant_id = ?1 AND state = 'pending') AS in_flight,
+                    (SELECT MAX(finished_at) FROM recharge WHERE tenant_id = ?1 AND state = 'failed') AS last_failure,
+                    (SELECT COUNT(*) FROM recharge WHERE tenant_id = ?1 AND state != 'stopped' AND started_at > ?2) AS recent
+                """,
+            arguments: [tenantId.rawValue, windowStart]
+        )!
+        return RechargeHistory(
+            inFlight: row["in_flight"],
+            lastFailureAt: (row["last_failure"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
+            recentStarts: row["recent"]
+        )
     }
 
-    private static func issueInvoice(_ kind: Invoice.Kind, sourceId: Int64, tenantId: TenantId, amountMinor: Int64, currency: Currency,
-                                     paymentMethod: PaymentMethod, lotId: LotId, at now: Instant, _ db: Database) throws -> Int64 {
-        try db.execute(sql: """
-            INSERT INTO invoice (tenant_id, kind, source_id, issued_at, amount_minor, currency, payment_method, lot_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [tenantId.rawValue, kind.rawValue, sourceId, now.millisecondsSinceEpoch, amountMinor, currency.code,
-                             StoredValues.json(paymentMethod), lotId.rawValue])
+    private static func issueInvoice(
+        _ kind: Invoice.Kind,
+        sourceId: Int64,
+        tenantId: TenantId,
+        amountMinor: Int64,
+        currency: Currency,
+        paymentMethod: PaymentMethod,
+        lotId: LotId,
+        at now: Instant,
+        _ db: Database
+    ) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO invoice (tenant_id, kind, source_id, issued_at, amount_minor, currency, payment_method, lot_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                tenantId.rawValue, kind.rawValue, sourceId, now.millisecondsSinceEpoch, amountMinor, currency.code,
+                StoredValues.json(paymentMethod), lotId.rawValue,
+            ]
+        )
         return db.lastInsertedRowID
     }
 
@@ -241,29 +348,47 @@ public final class SQLiteBillingStore: BillingStore {
     private static func purchase(_ row: Row) -> PurchaseRecord {
         PurchaseRecord(
             id: row["id"],
-            request: NewPurchase(tenantId: TenantId(row["tenant_id"]), idempotencyKey: IdempotencyKey(stored: row["idempotency_key"]),
-                                 fingerprint: row["fingerprint"], amountMinor: row["amount_minor"],
-                                 paymentMethod: StoredValues.paymentMethod(row["payment_method"]),
-                                 autoRecharge: StoredValues.autoRecharge(row["auto_recharge"]),
-                                 createdAt: Instant(millisecondsSinceEpoch: row["created_at"])),
-            state: PurchaseRecord.State(rawValue: row["state"])!, failure: (row["failure"] as String?).flatMap(PaymentFailureReason.init(rawValue:)),
-            lotId: (row["lot_id"] as Int64?).map(LotId.init), invoiceId: row["invoice_id"])
+            request: NewPurchase(
+                tenantId: TenantId(row["tenant_id"]),
+                idempotencyKey: IdempotencyKey(stored: row["idempotency_key"]),
+                fingerprint: row["fingerprint"],
+                amountMinor: row["amount_minor"],
+                paymentMethod: StoredValues.paymentMethod(row["payment_method"]),
+                autoRecharge: StoredValues.autoRecharge(row["auto_recharge"]),
+                createdAt: Instant(millisecondsSinceEpoch: row["created_at"])
+            ),
+            state: PurchaseRecord.State(rawValue: row["state"])!,
+            failure: (row["failure"] as String?).flatMap(PaymentFailureReason.init(rawValue:)),
+            lotId: (row["lot_id"] as Int64?).map(LotId.init),
+            invoiceId: row["invoice_id"]
+        )
     }
 
     private static func recharge(_ row: Row) -> RechargeRecord {
         RechargeRecord(
-            id: row["id"], tenantId: TenantId(row["tenant_id"]), amountMinor: row["amount_minor"],
+            id: row["id"],
+            tenantId: TenantId(row["tenant_id"]),
+            amountMinor: row["amount_minor"],
             paymentMethod: (row["payment_method"] as String?).map(StoredValues.paymentMethod),
-            startedAt: Instant(millisecondsSinceEpoch: row["started_at"]), state: RechargeRecord.State(rawValue: row["state"])!,
+            startedAt: Instant(millisecondsSinceEpoch: row["started_at"]),
+            state: RechargeRecord.State(rawValue: row["state"])!,
             failure: (row["failure"] as String?).flatMap(PaymentFailureReason.init(rawValue:)),
             finishedAt: (row["finished_at"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
-            lotId: (row["lot_id"] as Int64?).map(LotId.init), invoiceId: row["invoice_id"])
+            lotId: (row["lot_id"] as Int64?).map(LotId.init),
+            invoiceId: row["invoice_id"]
+        )
     }
 
     private static func invoice(_ row: Row) -> Invoice {
-        Invoice(id: row["id"], tenantId: TenantId(row["tenant_id"]), kind: Invoice.Kind(rawValue: row["kind"])!,
-                issuedAt: Instant(millisecondsSinceEpoch: row["issued_at"]), amountMinor: row["amount_minor"],
-                currency: Currency(code: row["currency"])!, paymentMethod: StoredValues.paymentMethod(row["payment_method"]),
-                lotId: LotId(row["lot_id"]))
+        Invoice(
+            id: row["id"],
+            tenantId: TenantId(row["tenant_id"]),
+            kind: Invoice.Kind(rawValue: row["kind"])!,
+            issuedAt: Instant(millisecondsSinceEpoch: row["issued_at"]),
+            amountMinor: row["amount_minor"],
+            currency: Currency(code: row["currency"])!,
+            paymentMethod: StoredValues.paymentMethod(row["payment_method"]),
+            lotId: LotId(row["lot_id"])
+        )
     }
 }

@@ -20,14 +20,24 @@ public final class SQLiteCallStore: CallStore {
 
     public func saveRates(_ rates: [Rate], currency: Currency) async throws -> RateDeck {
         try await database.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO rate (currency, prefix, effective_from, destination, number_type, rate_micros, fee_micros,
-                    first_increment, next_increment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO rate (currency, prefix, effective_from, destination, number_type, rate_micros, fee_micros,
+                        first_increment, next_increment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
             for rate in rates {
-                try statement.insert(.text(currency.code), .text(rate.prefix.description), .text(ISO8601.formatDate(rate.effectiveFrom)),
-                                     .text(rate.destination), .text(rate.numberType.rawValue), .integer(rate.rateMicrosPerMinute),
-                                     .integer(rate.connectionFeeMicros), .integer(rate.firstIncrementSeconds), .integer(rate.nextIncrementSeconds))
+                try statement.insert(
+                    .text(currency.code),
+                    .text(rate.prefix.description),
+                    .text(ISO8601.formatDate(rate.effectiveFrom)),
+                    .text(rate.destination),
+                    .text(rate.numberType.rawValue),
+                    .integer(rate.rateMicrosPerMinute),
+                    .integer(rate.connectionFeeMicros),
+                    .integer(rate.firstIncrementSeconds),
+                    .integer(rate.nextIncrementSeconds)
+                )
             }
             return try RateDeck(currency: currency, rates: CallRows.rates(db, currency: currency.code).map(\.1))
         }
@@ -42,19 +52,34 @@ public final class SQLiteCallStore: CallStore {
 
     // MARK: Real time
 
-    public func startCall(_ request: CallStart, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
+    public func startCall(
+        _ request: CallStart,
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> CallOutcome {
         try await run(.start(request), rates: rates, settings: settings, for: tenantId, at: now).callOutcome
     }
 
-    public func continueCall(_ sessionId: CallSessionId, requestNumber: Int64, step: CallStep, settings: CallDesk.Settings,
-                             for tenantId: TenantId, at now: Instant) async throws -> CallOutcome {
+    public func continueCall(
+        _ sessionId: CallSessionId,
+        requestNumber: Int64,
+        step: CallStep,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> CallOutcome {
         try await run(.step(sessionId, requestNumber: requestNumber, step), rates: RateBook(), settings: settings, for: tenantId, at: now).callOutcome
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
         let due = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= ? ORDER BY tenant_id",
-                             arguments: [now.millisecondsSinceEpoch]).map { (TenantId($0[0]), CallSessionId(stored: $0[1])) }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= ? ORDER BY tenant_id",
+                arguments: [now.millisecondsSinceEpoch]
+            ).map { (TenantId($0[0]), CallSessionId(stored: $0[1])) }
         }
         var judgements: [TenantId: RechargePolicy.Judgement?] = [:]
         for (tenant, rows) in Dictionary(grouping: due, by: \.0) {
@@ -66,15 +91,23 @@ public final class SQLiteCallStore: CallStore {
 
     public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
         try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= ?",
-                               arguments: [instant.millisecondsSinceEpoch]).map(Instant.init(millisecondsSinceEpoch:))
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= ?",
+                arguments: [instant.millisecondsSinceEpoch]
+            ).map(Instant.init(millisecondsSinceEpoch:))
         }
     }
 
     // MARK: After the fact
 
-    public func recordUsage(_ uploads: [UsageUpload], rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
-                            at now: Instant) async throws -> UsageBatchOutcome {
+    public func recordUsage(
+        _ uploads: [UsageUpload],
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> UsageBatchOutcome {
         try LedgerLimits.checkBatchSize(uploads.count)
         return try await run(.upload(uploads), rates: rates, settings: settings, for: tenantId, at: now).usageOutcome
     }
@@ -83,8 +116,13 @@ public final class SQLiteCallStore: CallStore {
     /// (`GroupCommitWriter`): per tenant, its state from the cache or the file, each command in
     /// turn with what it lacks looked up, the changes of all written together, the state kept at
     /// the version they left.
-    private func run(_ command: CallCommand, rates: RateBook, settings: CallDesk.Settings, for tenantId: TenantId,
-                     at now: Instant) async throws -> CallCommandOutcome {
+    private func run(
+        _ command: CallCommand,
+        rates: RateBook,
+        settings: CallDesk.Settings,
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws -> CallCommandOutcome {
         try await writer.submit(batching: "calls", Request(tenantId: tenantId, command: command, rates: rates, settings: settings, now: now)) {
             [cache] db, requests in
             try Self.apply(requests, cache: cache, db)
@@ -111,8 +149,14 @@ public final class SQLiteCallStore: CallStore {
         }
     }
 
-    private static func apply(_ requests: [Request], cache: TenantCallsCache, keeping kept: inout [TenantId], _ db: Database) throws
-        -> [Result<CallCommandOutcome, any Error>] {
+    private static func apply(
+        _ requests: [Request],
+        cache: TenantCallsCache,
+        keeping kept: inout [TenantId],
+        _ db: Database
+    ) throws
+        -> [Result<CallCommandOutcome, any Error>]
+    {
         var outcomes = [Result<CallCommandOutcome, any Error>?](repeating: nil, count: requests.count)
         var ids = try LedgerRows.nextIds(db)
         for (tenantId, indices) in Dictionary(grouping: requests.indices, by: { requests[$0].tenantId }) {
@@ -120,7 +164,7 @@ public final class SQLiteCallStore: CallStore {
             var calls: TenantCalls
             do {
                 calls = try Self.calls(of: tenantId, settings: first.settings, cache: cache, at: first.now, db)
-            } catch where error is BillingError || error is LedgerError {
+            } catch  where error is BillingError || error is LedgerError {
                 // An unknown tenant refuses its own requests, not the others of the batch.
                 for index in indices { outcomes[index] = .failure(error) }
                 continue
@@ -153,8 +197,14 @@ public final class SQLiteCallStore: CallStore {
         try await database.read { db in try UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, db) }
     }
 
-    public func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws
-        -> [CivilDate: Int64] {
+    public func dailyCharges(
+        for tenantId: TenantId,
+        from: Instant,
+        to: Instant,
+        paidBy capabilities: Set<Capability>
+    ) async throws
+        -> [CivilDate: Int64]
+    {
         try await database.read { db in
             try UsageRows.dailyCharges(of: tenantId, from: from, to: to, paidBy: capabilities.map(\.rawValue), db)
         }
@@ -162,9 +212,13 @@ public final class SQLiteCallStore: CallStore {
 
     public func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant? {
         try await database.read { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT start_time FROM usage_record WHERE tenant_id = ? AND start_time >= ? AND start_time < ? ORDER BY start_time LIMIT 1 OFFSET ?
-                """, arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch, skipping])
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT start_time FROM usage_record WHERE tenant_id = ? AND start_time >= ? AND start_time < ? ORDER BY start_time LIMIT 1 OFFSET ?
+                    """,
+                arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch, skipping]
+            )
         }.map(Instant.init(millisecondsSinceEpoch:))
     }
 
@@ -210,12 +264,22 @@ public final class SQLiteCallStore: CallStore {
 
     /// The kept state when nobody wrote the tenant since, else the state as stored: the tenant,
     /// its account with every open hold, its auto-recharge settings, its open sessions and their answers.
-    private static func calls(of tenantId: TenantId, settings: CallDesk.Settings, cache: TenantCallsCache, at now: Instant,
-                              _ db: Database) throws -> TenantCalls {
+    private static func calls(
+        of tenantId: TenantId,
+        settings: CallDesk.Settings,
+        cache: TenantCallsCache,
+        at now: Instant,
+        _ db: Database
+    ) throws -> TenantCalls {
         if let kept = cache.take(tenantId, at: try version(of: tenantId, db)), kept.desk.settings == settings { return kept }
         let tenant = try Self.tenant(tenantId, db)
-        let desk = CallDesk(account: try LedgerRows.loadAccount(tenantId, withEveryOpenHold: true, dueBy: now, db), ids: try LedgerRows.nextIds(db),
-                            tenant: tenant, autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db), settings: settings)
+        let desk = CallDesk(
+            account: try LedgerRows.loadAccount(tenantId, withEveryOpenHold: true, dueBy: now, db),
+            ids: try LedgerRows.nextIds(db),
+            tenant: tenant,
+            autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db),
+            settings: settings
+        )
         let open = try CallRows.openSessions(of: tenant, db)
         return TenantCalls(desk: desk, openSessions: open, answers: try CallRows.answers(of: open.map(\.id), of: tenantId, db))
     }
@@ -231,7 +295,10 @@ public final class SQLiteCallStore: CallStore {
             calls.know(session: sessionId, session, answers: session == nil ? [:] : try CallRows.answers(of: [sessionId], of: tenant.id, db))
         }
         if missing.usageIds.count == 1, let usageId = missing.usageIds.first {
-            calls.know(record: usageId, try UsageRows.record(usageId, of: tenant.id, db).map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) })
+            calls.know(
+                record: usageId,
+                try UsageRows.record(usageId, of: tenant.id, db).map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) }
+            )
         } else if !missing.usageIds.isEmpty {
             let found = try UsageRows.records(missing.usageIds, of: tenant.id, db)
             for usageId in missing.usageIds {
@@ -240,10 +307,18 @@ public final class SQLiteCallStore: CallStore {
         }
         for upn in missing.users { calls.know(user: upn, try user(upn, tenant.id, db)) }
         if !missing.holds.isEmpty {
-            calls.know(try missing.holds.flatMap { try LedgerRows.holds(db, where: "tenant_id = ? AND hold_id = ?", arguments: [tenant.id.rawValue, $0.rawValue]) })
+            calls.know(
+                try missing.holds.flatMap {
+                    try LedgerRows.holds(db, where: "tenant_id = ? AND hold_id = ?", arguments: [tenant.id.rawValue, $0.rawValue])
+                }
+            )
         }
         if !missing.lots.isEmpty {
-            calls.know(lots: try missing.lots.flatMap { try LedgerRows.lots(db, where: "tenant_id = ? AND id = ?", arguments: [tenant.id.rawValue, $0.rawValue]) })
+            calls.know(
+                lots: try missing.lots.flatMap {
+                    try LedgerRows.lots(db, where: "tenant_id = ? AND id = ?", arguments: [tenant.id.rawValue, $0.rawValue])
+                }
+            )
         }
         for slot in missing.pools { calls.know(try CallRows.pool(slot, of: tenant.id, db)) }
     }
@@ -272,7 +347,9 @@ public final class SQLiteCallStore: CallStore {
     }
 
     private static func user(_ upn: UserPrincipalName, _ tenantId: TenantId, _ db: Database) throws -> User? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?"),
-                         arguments: [tenantId.rawValue, upn.rawValue]).map(SQLiteDirectoryStore.user)
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?"),
+            arguments: [tenantId.rawValue, upn.rawValue]
+        ).map(SQLiteDirectoryStore.user)
     }
 }

@@ -27,12 +27,18 @@ public final class SQLiteLedgerStore: LedgerStore {
                 guard existing == currency else { throw LedgerError.currencyMismatch(tenantId, existing: existing) }
                 return
             }
-            try db.execute(sql: "INSERT INTO credit_account (tenant_id, currency, debt_minor, opened_at) VALUES (?, ?, 0, ?)",
-                           arguments: [tenantId.rawValue, currency.code, now.millisecondsSinceEpoch])
+            try db.execute(
+                sql: "INSERT INTO credit_account (tenant_id, currency, debt_minor, opened_at) VALUES (?, ?, 0, ?)",
+                arguments: [tenantId.rawValue, currency.code, now.millisecondsSinceEpoch]
+            )
         }
     }
 
-    public func execute(_ requests: [LedgerRequest], for tenantId: TenantId, at now: Instant) async throws
+    public func execute(
+        _ requests: [LedgerRequest],
+        for tenantId: TenantId,
+        at now: Instant
+    ) async throws
         -> [Result<LedgerReceipt, LedgerError>]
     {
         try LedgerLimits.checkBatchSize(requests.count)
@@ -48,10 +54,14 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func settleDue(at now: Instant) async throws -> Int {
         let due = try await database.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT tenant_id FROM credit_lot WHERE expires_at <= ?1 AND free_minor > 0
-                UNION SELECT tenant_id FROM credit_hold WHERE state = 'open' AND expires_at <= ?1
-                """, arguments: [now.millisecondsSinceEpoch])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT tenant_id FROM credit_lot WHERE expires_at <= ?1 AND free_minor > 0
+                    UNION SELECT tenant_id FROM credit_hold WHERE state = 'open' AND expires_at <= ?1
+                    """,
+                arguments: [now.millisecondsSinceEpoch]
+            )
         }
         var written = 0
         for tenant in due {
@@ -69,13 +79,23 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func statement(for tenantId: TenantId, at now: Instant) async throws -> CreditStatement {
         try await database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
-                                             arguments: [tenantId.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = ?",
+                    arguments: [tenantId.rawValue]
+                )
             else { throw LedgerError.unknownAccount(tenantId) }
             let lots = try LedgerRows.lots(db, where: "tenant_id = ?", arguments: [tenantId.rawValue])
             let holds = try LedgerRows.holds(db, where: "tenant_id = ? AND state = 'open'", arguments: [tenantId.rawValue])
-            return CreditStatement(tenantId: tenantId, currency: Currency(code: row["currency"])!, lots: lots,
-                                   openHolds: holds, debtMinor: row["debt_minor"], asOf: now)
+            return CreditStatement(
+                tenantId: tenantId,
+                currency: Currency(code: row["currency"])!,
+                lots: lots,
+                openHolds: holds,
+                debtMinor: row["debt_minor"],
+                asOf: now
+            )
         }
     }
 

@@ -40,7 +40,15 @@ public struct SQLiteStores: Sendable {
 
     /// As the services use them; one process owns the file, so its locks are in process.
     public var stores: Stores {
-        Stores(ledger: ledger, directory: directory, billing: billing, calls: calls, access: access, answers: answers, notifications: notifications,
-               locks: LocalWorkLocks())
+        Stores(
+            ledger: ledger,
+            directory: directory,
+            billing: billing,
+            calls: calls,
+            access: access,
+            answers: answers,
+            notifications: notifications,
+            locks: LocalWorkLocks()
+        )
     }
 }

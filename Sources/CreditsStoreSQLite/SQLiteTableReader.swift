@@ -14,17 +14,21 @@ extension SQLiteStores {
                         let page = try await database.read { db in
                             let key = try db.primaryKey(table).columns.joined(separator: ", ")
                             let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(key) LIMIT ? OFFSET ?", arguments: [size, start])
-                            return TablePage(table: table, columns: try db.columns(in: table).map(\.name), rows: try rows.map { row in
-                                try row.databaseValues.map { value in
-                                    switch value.storage {
-                                    case let .int64(integer): .integer(integer)
-                                    case let .string(text): .text(text)
-                                    case let .blob(data): .bytes(Array(data))
-                                    case .null: .null
-                                    case .double: throw DatabaseError(message: "\(table) holds a real number, which no table of this service has")
+                            return TablePage(
+                                table: table,
+                                columns: try db.columns(in: table).map(\.name),
+                                rows: try rows.map { row in
+                                    try row.databaseValues.map { value in
+                                        switch value.storage {
+                                        case let .int64(integer): .integer(integer)
+                                        case let .string(text): .text(text)
+                                        case let .blob(data): .bytes(Array(data))
+                                        case .null: .null
+                                        case .double: throw DatabaseError(message: "\(table) holds a real number, which no table of this service has")
+                                        }
                                     }
                                 }
-                            })
+                            )
                         }
                         if !page.rows.isEmpty { continuation.yield(page) }
                         if page.rows.count < size { break }

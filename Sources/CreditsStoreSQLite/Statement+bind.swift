@@ -27,8 +27,11 @@ extension Statement {
         }
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
-                                sql: sql)
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))),
+                sql: sql
+            )
         }
     }
 }

@@ -41,8 +41,11 @@ public struct NotificationDispatcher: Sendable {
             // What a used-up balance means depends on the commerce model and auto-recharge now.
             var postUsage = PostUsageStatus.prepaid
             if let model = tenant?.billingAccount.commerceModel, model.isPostUsage {
-                postUsage = PostUsageStatus(commerceModel: model, balanceMinor: 0,
-                                            autoRecharge: try await stores.billing.settings(for: tenantId).autoRecharge)
+                postUsage = PostUsageStatus(
+                    commerceModel: model,
+                    balanceMinor: 0,
+                    autoRecharge: try await stores.billing.settings(for: tenantId).autoRecharge
+                )
             }
             tenants[tenantId] = Addressee(name: tenant?.name ?? tenantId.rawValue, postUsage: postUsage)
         }
@@ -79,9 +82,13 @@ public struct NotificationDispatcher: Sendable {
             let retryAt = failure.isPermanent ? nil : DeliveryPolicy.retryAt(after: delivery.attempts, failedAt: clock.now())
             try await stores.notifications.recordFailure(delivery.id, error: failure.description, retryAt: retryAt, at: clock.now())
             Self.count(delivery, outcome: retryAt == nil ? "failed" : "retrying")
-            logger.warning(retryAt == nil ? "Notification not delivered; giving up" : "Notification not delivered; trying again later",
-                           metadata: ["notification": "\(delivery.notification.id)", "to": "\(delivery.recipient.address)",
-                                      "attempt": "\(delivery.attempts)", "error": "\(failure.detail ?? failure.description)"])
+            logger.warning(
+                retryAt == nil ? "Notification not delivered; giving up" : "Notification not delivered; trying again later",
+                metadata: [
+                    "notification": "\(delivery.notification.id)", "to": "\(delivery.recipient.address)",
+                    "attempt": "\(delivery.attempts)", "error": "\(failure.detail ?? failure.description)",
+                ]
+            )
             return false
         }
     }
@@ -117,8 +124,10 @@ public struct NotificationDispatcher: Sendable {
     }
 
     private static func count(_ delivery: NotificationDelivery, outcome: String) {
-        Counter(label: "commscredits_notifications_sent_total",
-                dimensions: [("channel", delivery.recipient.channel), ("outcome", outcome)]).increment()
+        Counter(
+            label: "commscredits_notifications_sent_total",
+            dimensions: [("channel", delivery.recipient.channel), ("outcome", outcome)]
+        ).increment()
     }
 }
 
@@ -156,9 +165,15 @@ public struct Mailer: Sendable {
 
     func send(_ text: NotificationText, of notification: CreditNotification, to address: String) async throws {
         let domain = client.configuration.from.split(separator: "@").last.map(String.init) ?? "commscredits"
-        let message = MailMessage(from: client.configuration.from, to: address, subject: text.subject, text: text.text, html: text.html,
-                                  messageId: "notification-\(notification.id).\(Digest.sha256Hex(Array(address.utf8)).prefix(16))@\(domain)",
-                                  date: notification.occurredAt)
+        let message = MailMessage(
+            from: client.configuration.from,
+            to: address,
+            subject: text.subject,
+            text: text.text,
+            html: text.html,
+            messageId: "notification-\(notification.id).\(Digest.sha256Hex(Array(address.utf8)).prefix(16))@\(domain)",
+            date: notification.occurredAt
+        )
         do {
             try await client.send(message)
         } catch let error as SMTPError {

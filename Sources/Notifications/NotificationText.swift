@@ -30,7 +30,8 @@ public struct NotificationText: Hashable, Sendable {
                 "What to do: \(error.remedy ?? "Check the payment method.") No new recharge is tried for \(RechargePolicy.backOffSeconds / 60) minutes.",
             ]
         case let .rechargeStopped(_, amount):
-            subject = "\(tenantName): auto-recharge stopped after \(RechargePolicy.burstLimit) recharges in \(RechargePolicy.burstWindowSeconds / 60) minutes"
+            subject =
+                "\(tenantName): auto-recharge stopped after \(RechargePolicy.burstLimit) recharges in \(RechargePolicy.burstWindowSeconds / 60) minutes"
             paragraphs = [
                 "Auto-recharge of \(money(amount)) for \(tenantName) was stopped at \(when): more than \(RechargePolicy.burstLimit) recharges started within \(RechargePolicy.burstWindowSeconds / 60) minutes.",
                 balance,

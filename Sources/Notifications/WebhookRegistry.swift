@@ -19,11 +19,20 @@ public struct WebhookRegistry: Sendable {
     public func register(url: String, for tenantId: TenantId) async throws -> Webhook {
         let url = try Webhook.checkedURL(url, policy: policy)
         guard try await stores.notifications.webhooks(of: tenantId).count < Self.maximumPerTenant else {
-            throw BillingError(.conflict, code: "tooManyWebhooks", detail: "A tenant may register at most \(Self.maximumPerTenant) webhooks.",
-                               remedy: "Remove one that is no longer used.")
+            throw BillingError(
+                .conflict,
+                code: "tooManyWebhooks",
+                detail: "A tenant may register at most \(Self.maximumPerTenant) webhooks.",
+                remedy: "Remove one that is no longer used."
+            )
         }
-        let webhook = Webhook(id: "whk_" + AccessService.randomText(bytes: 9), tenantId: tenantId, url: url,
-                              secret: "whsec_" + AccessService.randomText(bytes: 32), createdAt: clock.now())
+        let webhook = Webhook(
+            id: "whk_" + AccessService.randomText(bytes: 9),
+            tenantId: tenantId,
+            url: url,
+            secret: "whsec_" + AccessService.randomText(bytes: 32),
+            createdAt: clock.now()
+        )
         try await stores.notifications.addWebhook(webhook)
         return webhook
     }

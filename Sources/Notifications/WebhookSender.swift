@@ -27,8 +27,10 @@ public struct WebhookSender: Sendable {
     }
 
     /// One client for the process, like `HTTPClient.shared`, but that follows no redirect.
-    private static let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                           configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    private static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+    )
 
     /// Any 2xx answer counts as delivered; 410 Gone means the receiver is gone for good.
     package func post(_ notification: CreditNotification, summary: String, to webhook: Webhook, at timestamp: Instant) async throws {
@@ -41,8 +43,11 @@ public struct WebhookSender: Sendable {
         if !policy.allowsPrivateAddresses, address.literal == nil {
             let resolved = try await HostResolver.addresses(of: address.host)
             guard !resolved.isEmpty, resolved.allSatisfy(IPAddress.isPublic) else {
-                throw DeliveryFailure(description: Self.failureText, isPermanent: false,
-                                      detail: "\(address.host) resolves to no public address (\(resolved.count) found)")
+                throw DeliveryFailure(
+                    description: Self.failureText,
+                    isPermanent: false,
+                    detail: "\(address.host) resolves to no public address (\(resolved.count) found)"
+                )
             }
         }
         let body = WebhookPayload(notification, summary: summary).encoded()
@@ -52,7 +57,10 @@ public struct WebhookSender: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "CommsCredits-Webhooks/1")
         request.headers.add(name: Self.eventIdHeader, value: WebhookPayload.eventId(notification))
-        request.headers.add(name: Self.signatureHeader, value: "t=\(seconds),v1=\(Self.signature(secret: webhook.secret, timestamp: seconds, body: body))")
+        request.headers.add(
+            name: Self.signatureHeader,
+            value: "t=\(seconds),v1=\(Self.signature(secret: webhook.secret, timestamp: seconds, body: body))"
+        )
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
@@ -62,8 +70,11 @@ public struct WebhookSender: Sendable {
             throw DeliveryFailure(description: Self.failureText, isPermanent: false, detail: "\(webhook.url) could not be reached: \(error)")
         }
         guard (200..<300).contains(response.status.code) else {
-            throw DeliveryFailure(description: Self.failureText, isPermanent: response.status.code == 410,
-                                  detail: "\(webhook.url) answered \(response.status.code)")
+            throw DeliveryFailure(
+                description: Self.failureText,
+                isPermanent: response.status.code == 410,
+                detail: "\(webhook.url) answered \(response.status.code)"
+            )
         }
     }
 

@@ -13,13 +13,22 @@ public actor SandboxPaymentGateway: PaymentGateway {
 
     private static let cards: [String: TestCard] = [
         "tok_visa": TestCard(card: .init(token: "tok_visa", brand: "Visa", lastFour: "4242", expiryMonth: 12, expiryYear: 2034), outcome: nil),
-        "tok_mastercard": TestCard(card: .init(token: "tok_mastercard", brand: "Mastercard", lastFour: "4444", expiryMonth: 6, expiryYear: 2033), outcome: nil),
-        "tok_chargeDeclinedExpiredCard": TestCard(card: .init(token: "tok_chargeDeclinedExpiredCard", brand: "Visa", lastFour: "0069", expiryMonth: 1, expiryYear: 2024),
-                                                  outcome: .refused(.cardExpired)),
-        "tok_chargeDeclined": TestCard(card: .init(token: "tok_chargeDeclined", brand: "Visa", lastFour: "0002", expiryMonth: 12, expiryYear: 2034),
-                                       outcome: .refused(.cardDeclined)),
-        "tok_gatewayTimeout": TestCard(card: .init(token: "tok_gatewayTimeout", brand: "Visa", lastFour: "0341", expiryMonth: 12, expiryYear: 2034),
-                                       outcome: .timedOut),
+        "tok_mastercard": TestCard(
+            card: .init(token: "tok_mastercard", brand: "Mastercard", lastFour: "4444", expiryMonth: 6, expiryYear: 2033),
+            outcome: nil
+        ),
+        "tok_chargeDeclinedExpiredCard": TestCard(
+            card: .init(token: "tok_chargeDeclinedExpiredCard", brand: "Visa", lastFour: "0069", expiryMonth: 1, expiryYear: 2024),
+            outcome: .refused(.cardExpired)
+        ),
+        "tok_chargeDeclined": TestCard(
+            card: .init(token: "tok_chargeDeclined", brand: "Visa", lastFour: "0002", expiryMonth: 12, expiryYear: 2034),
+            outcome: .refused(.cardDeclined)
+        ),
+        "tok_gatewayTimeout": TestCard(
+            card: .init(token: "tok_gatewayTimeout", brand: "Visa", lastFour: "0341", expiryMonth: 12, expiryYear: 2034),
+            outcome: .timedOut
+        ),
     ]
 
     public struct Charge: Hashable, Sendable {
@@ -55,7 +64,8 @@ public actor SandboxPaymentGateway: PaymentGateway {
         guard let test = Self.cards[parts.first ?? ""] else { throw .unknownToken(token) }
         guard parts.count == 2 else { return test.card }
         let expiry = parts[1].dropFirst(3)
-        guard parts[1].hasPrefix("exp"), expiry.count == 6, let month = Int(expiry.prefix(2)), let year = Int(expiry.suffix(4)), (1...12).contains(month)
+        guard parts[1].hasPrefix("exp"), expiry.count == 6, let month = Int(expiry.prefix(2)), let year = Int(expiry.suffix(4)),
+            (1...12).contains(month)
         else { throw .unknownToken(token) }
         return PaymentMethod.Card(token: token, brand: test.card.brand, lastFour: test.card.lastFour, expiryMonth: month, expiryYear: year)
     }

@@ -64,7 +64,8 @@ enum CSVEncoding {
     static func neutralized(_ field: String) -> String {
         guard let first = field.utf8.first, "=+-@\t\r".utf8.contains(first) else { return field }
         let rest = field.utf8.dropFirst()
-        let plainNumber = (first == UInt8(ascii: "+") || first == UInt8(ascii: "-")) && !rest.isEmpty
+        let plainNumber =
+            (first == UInt8(ascii: "+") || first == UInt8(ascii: "-")) && !rest.isEmpty
             && rest.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*") }
             && rest.filter { $0 == UInt8(ascii: ".") }.count <= 1
         return plainNumber ? field : "'" + field

@@ -20,8 +20,16 @@ final class DeflatedFile: @unchecked Sendable {
     init(creating url: URL, level: Int32 = 1) throws {
         self.url = url
         file = try BufferedFile(creating: url)
-        let status = deflateInit2_(&stream, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                                   Int32(MemoryLayout<z_stream>.size))
+        let status = deflateInit2_(
+            &stream,
+            level,
+            Z_DEFLATED,
+            -MAX_WBITS,
+            8,
+            Z_DEFAULT_STRATEGY,
+            ZLIB_VERSION,
+            Int32(MemoryLayout<z_stream>.size)
+        )
         guard status == Z_OK else { throw CocoaError(.fileWriteUnknown) }
     }
 

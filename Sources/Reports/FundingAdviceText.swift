@@ -23,17 +23,21 @@ public struct FundingAdviceText: Sendable {
         guard let days = runway.days, let date = runway.runsOutOn else {
             return "Nothing was spent from the credits in those days: at that rate the balance of \(money(runway.balanceMinor)) does not run out."
         }
-        return "The balance of \(money(runway.balanceMinor)) at \(money(advice.spend.meanMinor)) a day lasts \(days) day\(days == 1 ? "" : "s"), to \(ReadableDate.day(date))."
+        return
+            "The balance of \(money(runway.balanceMinor)) at \(money(advice.spend.meanMinor)) a day lasts \(days) day\(days == 1 ? "" : "s"), to \(ReadableDate.day(date))."
     }
 
     public var trigger: String {
         let trigger = advice.trigger
-        let needed = "\(trigger.coverDays) day\(trigger.coverDays == 1 ? "" : "s") at \(money(advice.spend.p95Minor)) (the 95th percentile) "
+        let needed =
+            "\(trigger.coverDays) day\(trigger.coverDays == 1 ? "" : "s") at \(money(advice.spend.p95Minor)) (the 95th percentile) "
             + "is \(money(trigger.neededMinor))"
         let bounds = PurchaseLimits.amountRange(advice.currency)
         return switch trigger.amountMinor {
-        case bounds.lowerBound where trigger.neededMinor < bounds.lowerBound: needed + "; the smallest amount allowed is \(money(trigger.amountMinor))."
-        case bounds.upperBound where trigger.neededMinor > bounds.upperBound: needed + "; the largest amount allowed is \(money(trigger.amountMinor))."
+        case bounds.lowerBound where trigger.neededMinor < bounds.lowerBound:
+            needed + "; the smallest amount allowed is \(money(trigger.amountMinor))."
+        case bounds.upperBound where trigger.neededMinor > bounds.upperBound:
+            needed + "; the largest amount allowed is \(money(trigger.amountMinor))."
         case trigger.neededMinor: needed + "."
         default: needed + ", \(money(trigger.amountMinor)) in whole units."
         }
@@ -42,7 +46,8 @@ public struct FundingAdviceText: Sendable {
     public var recharge: String {
         let recharge = advice.recharge
         let target = "\(recharge.targetDays) days at \(money(advice.spend.p95Minor)) is \(money(recharge.targetMinor)) in whole units"
-        let expiry = "a lot bought now expires in \(recharge.lifetimeDays) days, in which \(money(advice.spend.meanMinor)) a day, after the "
+        let expiry =
+            "a lot bought now expires in \(recharge.lifetimeDays) days, in which \(money(advice.spend.meanMinor)) a day, after the "
             + "trigger's \(money(advice.trigger.amountMinor)) of older funds, spends \(money(recharge.spendableBeforeExpiryMinor))"
         return switch recharge.limitedBy {
         case .target: "\(target); \(expiry), so all of it is spent before it expires."
@@ -55,7 +60,8 @@ public struct FundingAdviceText: Sendable {
     public func lot(_ forecast: FundingAdvice.LotForecast) -> String {
         let head = "Lot \(forecast.lotId): \(money(forecast.remainingMinor)) left, expiring \(ReadableDate.day(forecast.expiresAt))"
         if let usedUpOn = forecast.usedUpOn {
-            return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, it is used up by \(ReadableDate.day(usedUpOn)): nothing forfeited."
+            return
+                "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, it is used up by \(ReadableDate.day(usedUpOn)): nothing forfeited."
         }
         return "\(head); at \(money(advice.spend.meanMinor)) a day, after the lots before it, \(money(forecast.spendableMinor)) of it is spent "
             + "by then: \(money(forecast.forfeitMinor)) forecast to be forfeited."

@@ -17,8 +17,12 @@ public struct FundingAdvisor: Sendable {
         let firstPurchase = statement.lots.map(\.purchasedAt).min()
         let days = FundingAdvice.historyDays(firstPurchase: firstPurchase, at: now)
         guard let first = days.first, let last = days.last else { return nil }
-        let spend = try await stores.calls.dailyCharges(for: tenant.id, from: first.instant(), to: last.instant().adding(days: 1),
-                                                        paidBy: Set(Capability.allCases.filter(\.isCredits)))
+        let spend = try await stores.calls.dailyCharges(
+            for: tenant.id,
+            from: first.instant(),
+            to: last.instant().adding(days: 1),
+            paidBy: Set(Capability.allCases.filter(\.isCredits))
+        )
         return FundingAdvice(statement: statement, daily: spend, firstPurchase: firstPurchase, coverDays: coverDays, at: now)
     }
 }

@@ -25,8 +25,14 @@ public struct UsageExport: Sendable {
 
     /// Writes the zip to `destination` (replacing any file there); returns how many records it holds.
     @discardableResult
-    public func writeCSVZip(tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
-                            destination: URL, progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+    public func writeCSVZip(
+        tenant: Tenant,
+        from requestedFrom: Instant,
+        to requestedTo: Instant,
+        at now: Instant,
+        destination: URL,
+        progress: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws -> Int {
         let (from, to) = Self.range(of: tenant, from: requestedFrom, to: requestedTo, at: now)
         let work = try WorkFolder()
         defer { work.remove() }
@@ -44,23 +50,41 @@ public struct UsageExport: Sendable {
             return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
         }
 
-        let parameters = Parameters(tenantId: tenant.id.rawValue, from: ISO8601.format(from), to: ISO8601.format(to),
-                                    generatedAt: ISO8601.format(now), records: parts.reduce(0) { $0 + $1.records },
-                                    capabilities: parts.reduce(into: Set<String>()) { $0.formUnion($1.capabilities) }.sorted(),
-                                    columns: UsageReportRow.columns)
+        let parameters = Parameters(
+            tenantId: tenant.id.rawValue,
+            from: ISO8601.format(from),
+            to: ISO8601.format(to),
+            generatedAt: ISO8601.format(now),
+            records: parts.reduce(0) { $0 + $1.records },
+            capabilities: parts.reduce(into: Set<String>()) { $0.formUnion($1.capabilities) }.sorted(),
+            columns: UsageReportRow.columns
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let parametersFile = try DeflatedFile(creating: work.url.appendingPathComponent("parameters.deflate"))
         try parametersFile.write([UInt8](try encoder.encode(parameters)))
         try parametersFile.finish(last: true)
-        try ZipFileWriter.write([ZipFileWriter.Entry(name: "pstn-usage.csv", parts: parts.map(\.file)),
-                                 ZipFileWriter.Entry(name: "parameters.json", parts: [parametersFile])], modified: now, to: destination)
+        try ZipFileWriter.write(
+            [
+                ZipFileWriter.Entry(name: "pstn-usage.csv", parts: parts.map(\.file)),
+                ZipFileWriter.Entry(name: "parameters.json", parts: [parametersFile]),
+            ],
+            modified: now,
+            to: destination
+        )
         return parameters.records
     }
 
     /// One part of the CSV, deflated: the header row first in part 0.
-    private func csvPart(_ index: Int, of tenantId: TenantId, from: Instant, to: Instant, last: Bool, in work: WorkFolder,
-                         counts: PartCounts) async throws -> CSVPart {
+    private func csvPart(
+        _ index: Int,
+        of tenantId: TenantId,
+        from: Instant,
+        to: Instant,
+        last: Bool,
+        in work: WorkFolder,
+        counts: PartCounts
+    ) async throws -> CSVPart {
         let file = try DeflatedFile(creating: work.url.appendingPathComponent("pstn-usage-\(index).deflate"))
         if index == 0 {
             var header: [UInt8] = []
@@ -68,7 +92,8 @@ public struct UsageExport: Sendable {
             try file.write(header)
         }
         var capabilities: Set<String> = []
-        let records = try await forEachPage(of: tenantId, from: from, to: to, progress: { counts.set(part: index, $0) }) { records, _ in
+        let progress: @Sendable (Int) -> Void = { counts.set(part: index, $0) }
+        let records = try await forEachPage(of: tenantId, from: from, to: to, progress: progress) { records, _ in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(records.count * 256)
             for record in records { CSVEncoding.append(row: UsageReportRow.values(record), to: &bytes) }
@@ -90,8 +115,14 @@ public struct UsageExport: Sendable {
     /// Writes the records as an Office Open XML workbook (.xlsx) at `destination`: one sheet,
     /// the same columns and values as the CSV, times as dates and money as numbers.
     @discardableResult
-    public func writeXLSX(tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, at now: Instant,
-                          destination: URL, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+    public func writeXLSX(
+        tenant: Tenant,
+        from requestedFrom: Instant,
+        to requestedTo: Instant,
+        at now: Instant,
+        destination: URL,
+        progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> Int {
         let (from, to) = Self.range(of: tenant, from: requestedFrom, to: requestedTo, at: now)
         let work = try WorkFolder()
         defer { work.remove() }
@@ -145,8 +176,12 @@ public struct UsageExport: Sendable {
     /// its first record) into what `consume` writes, in order. Three pages are in hand at once:
     /// one read, one encoded, one written, so that both cores work.
     private func forEachPage<Encoded: Sendable>(
-        of tenantId: TenantId, from: Instant, to: Instant, progress: @Sendable (Int) -> Void,
-        encode: @escaping @Sendable ([UsageRecord], Int) -> Encoded, consume: (Encoded) throws -> Void
+        of tenantId: TenantId,
+        from: Instant,
+        to: Instant,
+        progress: @Sendable (Int) -> Void,
+        encode: @escaping @Sendable ([UsageRecord], Int) -> Encoded,
+        consume: (Encoded) throws -> Void
     ) async throws -> Int {
         var count = 0
         var cursor: UsageCursor?

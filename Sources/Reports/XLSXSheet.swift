@@ -13,7 +13,8 @@ enum XLSXSheet {
         case money(String, decimals: Int)
     }
 
-    static let start = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+    static let start =
+        #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
         + #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
     static let end = "</sheetData></worksheet>"
 
@@ -44,8 +45,12 @@ enum XLSXSheet {
     static func appendXMLText(_ text: String, to bytes: inout [UInt8]) {
         var text = text
         text.withUTF8 { utf8 in
-            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
-                || $0 == UInt8(ascii: "\"") }) else {
+            guard
+                utf8.contains(where: {
+                    $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+                        || $0 == UInt8(ascii: "\"")
+                })
+            else {
                 bytes.append(contentsOf: utf8)
                 return
             }
@@ -81,25 +86,40 @@ enum XLSXSheet {
 
     /// The other parts of a one-sheet workbook, named as the package holds them.
     static let packageParts: [(String, String)] = [
-        ("[Content_Types].xml", #"""
+        (
+            "[Content_Types].xml",
+            #"""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
-            """#),
-        ("_rels/.rels", #"""
+            """#
+        ),
+        (
+            "_rels/.rels",
+            #"""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
-            """#),
-        ("xl/workbook.xml", #"""
+            """#
+        ),
+        (
+            "xl/workbook.xml",
+            #"""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="PSTN and SMS usage" sheetId="1" r:id="rId1"/></sheets></workbook>
-            """#),
-        ("xl/_rels/workbook.xml.rels", #"""
+            """#
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            #"""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
-            """#),
-        ("xl/styles.xml", #"""
+            """#
+        ),
+        (
+            "xl/styles.xml",
+            #"""
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd&quot;T&quot;hh:mm:ss&quot;Z&quot;"/><numFmt numFmtId="165" formatCode="0.000"/></numFmts><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
-            """#),
+            """#
+        ),
     ]
 }

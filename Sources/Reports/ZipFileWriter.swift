@@ -43,12 +43,12 @@ enum ZipFileWriter {
             for part in entry.parts { try copy(part.url, to: out) }
 
             central.append(le32: 0x0201_4b50)
-            central.append(le16: 3 << 8 | 20)   // made on Unix, version 2.0
+            central.append(le16: 3 << 8 | 20)  // made on Unix, version 2.0
             central += common
-            central.append(le16: 0)              // comment
-            central.append(le16: 0)              // disk
-            central.append(le16: 0)              // internal attributes
-            central.append(le32: 0o100644 << 16) // a regular file, rw-r--r--
+            central.append(le16: 0)  // comment
+            central.append(le16: 0)  // disk
+            central.append(le16: 0)  // internal attributes
+            central.append(le32: 0o100644 << 16)  // a regular file, rw-r--r--
             central.append(le32: UInt32(offset))
             central += name
             offset += 30 + Int64(name.count) + compressed

@@ -7,7 +7,10 @@ import Synchronization
 /// arrives but its answer is lost (so the copy is sent again: the recipient sees it twice, with
 /// the same message id).
 final class SimulatedCourier: NotificationCourier {
-    struct Copy: Hashable { let notificationId: Int64; let recipient: String }
+    struct Copy: Hashable {
+        let notificationId: Int64
+        let recipient: String
+    }
 
     private struct State {
         var received: [Copy: Int] = [:]

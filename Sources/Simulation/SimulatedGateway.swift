@@ -56,18 +56,20 @@ final class SimulatedGateway: PaymentGateway {
             books.requests[request.idempotencyKey] = attempt + 1
             var random = SplitMix64(seed: seed, naming: ["charge", request.idempotencyKey, "\(attempt)"])
             let roll = books.faultsOn ? Int.random(in: 0..<100, using: &random) : 99
-            let fault: Fault = switch roll {
-            case 0..<8: .noAnswer
-            case 8..<14: .lostAnswer
-            case 14..<18: .crash
-            case 18..<25: .slow
-            default: .none
-            }
+            let fault: Fault =
+                switch roll {
+                case 0..<8: .noAnswer
+                case 8..<14: .lostAnswer
+                case 14..<18: .crash
+                case 18..<25: .slow
+                default: .none
+                }
             if fault == .noAnswer, books.outcomes[request.idempotencyKey] == nil { return (nil, fault) }
             if books.closed.contains(request.idempotencyKey) { return (.failure(.refused(.gatewayUnavailable)), fault) }
             if books.outcomes[request.idempotencyKey] == nil {
                 let declined = request.token == Self.declinedToken || (books.faultsOn && roll >= 95)
-                books.outcomes[request.idempotencyKey] = declined
+                books.outcomes[request.idempotencyKey] =
+                    declined
                     ? .failure(.refused(.cardDeclined))
                     : .success(ChargeReceipt(chargeId: "ch_sim_\(books.outcomes.count + 1)", amountMinor: request.amountMinor))
             }

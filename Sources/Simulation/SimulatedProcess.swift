@@ -43,15 +43,29 @@ struct SimulatedProcess {
             base = PostgresStores(database: postgres).stores
         }
         let ledger = FaultyLedgerStore(base: base.ledger, world: world)
-        stores = Stores(ledger: ledger, directory: base.directory, billing: base.billing, calls: base.calls, access: base.access,
-                        answers: base.answers, notifications: base.notifications, locks: base.locks)
+        stores = Stores(
+            ledger: ledger,
+            directory: base.directory,
+            billing: base.billing,
+            calls: base.calls,
+            access: base.access,
+            answers: base.answers,
+            notifications: base.notifications,
+            locks: base.locks
+        )
         let logger = Logger(label: "simulation", factory: { _ in SwiftLogNoOpLogHandler() })
         directory = DirectoryService(stores: stores, clock: world.clock)
         billing = BillingService(stores: stores, gateway: world.gateway, clock: world.clock, logger: logger)
         calls = CallService(stores: stores, billing: billing, clock: world.clock, settings: Self.callSettings)
         let dispatcher = NotificationDispatcher(stores: stores, courier: world.courier, clock: world.clock, logger: logger)
-        dueWork = DueWork(stores: stores, billing: billing, calls: calls, clock: world.clock, logger: logger,
-                          deliverNotifications: { try await dispatcher.deliverDue() })
+        dueWork = DueWork(
+            stores: stores,
+            billing: billing,
+            calls: calls,
+            clock: world.clock,
+            logger: logger,
+            deliverNotifications: { try await dispatcher.deliverDue() }
+        )
     }
 }
 

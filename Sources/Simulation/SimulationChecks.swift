@@ -23,7 +23,11 @@ struct SimulationChecks {
     private var creditsCharged: [TenantId: Int64] = [:]
     private var poolDrawn: [PoolUse: Int64] = [:]
 
-    private struct PoolUse: Hashable { let tenant: TenantId; let key: PoolKey; let month: CalendarMonth }
+    private struct PoolUse: Hashable {
+        let tenant: TenantId
+        let key: PoolKey
+        let month: CalendarMonth
+    }
 
     /// What the runs went through, by kind (lot expiries, hold time-outs, recharges, records
     /// of silent calls, post-usage records, leap days), to show the mix reached each.
@@ -40,8 +44,15 @@ struct SimulationChecks {
 
     /// Checks the ledger, then each of `tenants` (those the step may have changed); payments are
     /// checked across every tenant, with what was last read of the others.
-    mutating func check(_ tenants: Set<TenantId>, of all: [TenantId], _ stores: Stores, gateway: SimulatedGateway, courier: SimulatedCourier,
-                        purchases: [PurchaseRecord], window: ClosedRange<Instant>) async throws {
+    mutating func check(
+        _ tenants: Set<TenantId>,
+        of all: [TenantId],
+        _ stores: Stores,
+        gateway: SimulatedGateway,
+        courier: SimulatedCourier,
+        purchases: [PurchaseRecord],
+        window: ClosedRange<Instant>
+    ) async throws {
         let verification = try await stores.ledger.verify()
         guard verification.isConsistent else { throw Problem("the ledger disagrees with its journal: \(verification)") }
         for tenant in all where tenants.contains(tenant) || lots[tenant] == nil {
@@ -88,8 +99,12 @@ struct SimulationChecks {
 
     /// Replays the new journal transactions: each lot was booked when it was bought, to expire
     /// 12 months later, and each draw took the lots with free funds oldest first.
-    private mutating func checkOrderOfUse(_ tenant: TenantId, _ stores: Stores, _ statement: CreditStatement,
-                                          window: ClosedRange<Instant>) async throws {
+    private mutating func checkOrderOfUse(
+        _ tenant: TenantId,
+        _ stores: Stores,
+        _ statement: CreditStatement,
+        window: ClosedRange<Instant>
+    ) async throws {
         var fresh: [JournalTransaction] = []
         var before: TransactionId?
         page: while true {
@@ -110,8 +125,10 @@ struct SimulationChecks {
             if [.purchase, .recharge].contains(receipt.kind), day.month == 2, day.day == 29 { events["leapDayLot", default: 0] += 1 }
             if [.purchase, .recharge].contains(receipt.kind), let lotId = receipt.lotId {
                 guard window.contains(receipt.occurredAt), lots[lotId]?.expiresAt == receipt.occurredAt.adding(months: Lot.lifetimeMonths) else {
-                    throw Problem("lot \(lotId) was bought between \(window.lowerBound) and \(window.upperBound) but booked at \(receipt.occurredAt), "
-                        + "expiring \(lots[lotId].map { "\($0.expiresAt)" } ?? "never")")
+                    throw Problem(
+                        "lot \(lotId) was bought between \(window.lowerBound) and \(window.upperBound) but booked at \(receipt.occurredAt), "
+                            + "expiring \(lots[lotId].map { "\($0.expiresAt)" } ?? "never")"
+                    )
                 }
             }
             // Entry by entry, as the transaction moved the money: a draw (an expiry or a refund
@@ -120,9 +137,14 @@ struct SimulationChecks {
             for entry in transaction.entries where entry.account == .lotFree {
                 let lotId = entry.lotId!
                 if entry.amountMinor < 0, ![.lotExpiry, .refund].contains(receipt.kind), let lot = lots[lotId],
-                   let older = statement.lots.first(where: { Lot.consumedBefore($0, lot) && !$0.isExpired(at: receipt.occurredAt) && free[$0.id, default: 0] > 0 }) {
-                    throw Problem("transaction \(receipt.transactionId) (\(receipt.kind)) of \(tenant) drew from lot \(lotId) "
-                        + "while the older lot \(older.id) had \(free[older.id, default: 0]) free")
+                    let older = statement.lots.first(where: {
+                        Lot.consumedBefore($0, lot) && !$0.isExpired(at: receipt.occurredAt) && free[$0.id, default: 0] > 0
+                    })
+                {
+                    throw Problem(
+                        "transaction \(receipt.transactionId) (\(receipt.kind)) of \(tenant) drew from lot \(lotId) "
+                            + "while the older lot \(older.id) had \(free[older.id, default: 0]) free"
+                    )
                 }
                 free[lotId, default: 0] += entry.amountMinor
                 guard free[lotId, default: 0] >= 0 else {
@@ -135,14 +157,16 @@ struct SimulationChecks {
     /// A late end's record in place of its time-out's: the same call, charged and drawn no more.
     private mutating func replace(_ timedOut: UsageRecord, with corrected: UsageRecord, of tenant: TenantId) throws {
         guard corrected.durationSeconds <= timedOut.durationSeconds, corrected.chargeMinor <= timedOut.chargeMinor,
-              corrected.poolUnits <= timedOut.poolUnits, corrected.capability == timedOut.capability, corrected.startTime == timedOut.startTime else {
+            corrected.poolUnits <= timedOut.poolUnits, corrected.capability == timedOut.capability, corrected.startTime == timedOut.startTime
+        else {
             throw Problem("usage record \(corrected.usageId): the late end charged more than its time-out, or another call")
         }
         records[tenant]![corrected.usageId] = corrected
         events["lateEndRecord", default: 0] += 1
         if corrected.capability.isCredits { creditsCharged[tenant, default: 0] -= timedOut.chargeMinor - corrected.chargeMinor }
         if let pool = corrected.pool {
-            poolDrawn[PoolUse(tenant: tenant, key: pool, month: CalendarMonth(of: corrected.startTime)), default: 0] -= timedOut.poolUnits - corrected.poolUnits
+            poolDrawn[PoolUse(tenant: tenant, key: pool, month: CalendarMonth(of: corrected.startTime)), default: 0] -=
+                timedOut.poolUnits - corrected.poolUnits
         }
     }
 
@@ -150,8 +174,13 @@ struct SimulationChecks {
     /// charged; each pool's minutes used are what its records drew. Records are read again when
     /// their count moved or old ones may have been purged (`afterDueWork`), and kept (with
     /// their totals) after the store purges them.
-    private mutating func checkUsage(_ tenant: TenantId, _ stores: Stores, _ statement: CreditStatement, at now: Instant,
-                                     afterDueWork: Bool) async throws {
+    private mutating func checkUsage(
+        _ tenant: TenantId,
+        _ stores: Stores,
+        _ statement: CreditStatement,
+        at now: Instant,
+        afterDueWork: Bool
+    ) async throws {
         let everything = (from: Instant(millisecondsSinceEpoch: 0), to: now.adding(days: 1))
         let count = try await stores.calls.usageRecordCount(for: tenant, from: everything.from, to: everything.to)
         let consumed = statement.lots.reduce(Int64(0)) { $0 + $1.amountMinor - $1.freeMinor - $1.heldMinor - $1.forfeitedMinor - $1.refundedMinor }
@@ -164,7 +193,9 @@ struct SimulationChecks {
             for record in stored {
                 if let seen = records[tenant]?[record.usageId] {
                     if seen.source == .timeout, record.source == .lateEnd { try replace(seen, with: record, of: tenant) }
-                    guard records[tenant]![record.usageId] == record else { throw Problem("usage record \(record.usageId) changed after it was charged") }
+                    guard records[tenant]![record.usageId] == record else {
+                        throw Problem("usage record \(record.usageId) changed after it was charged")
+                    }
                     continue
                 }
                 records[tenant, default: [:]][record.usageId] = record
@@ -172,11 +203,15 @@ struct SimulationChecks {
                 if record.source == .timeout { events["silentCallRecord", default: 0] += 1 }
                 if record.capability == .postUsage { events["postUsageRecord", default: 0] += 1 }
                 if record.capability.isCredits { creditsCharged[tenant, default: 0] += record.chargeMinor }
-                if let pool = record.pool { poolDrawn[PoolUse(tenant: tenant, key: pool, month: CalendarMonth(of: record.startTime)), default: 0] += record.poolUnits }
+                if let pool = record.pool {
+                    poolDrawn[PoolUse(tenant: tenant, key: pool, month: CalendarMonth(of: record.startTime)), default: 0] += record.poolUnits
+                }
             }
         }
         let seen = records[tenant] ?? [:]
-        if let lost = acknowledged[tenant]?.first(where: { seen[$0] == nil }) { throw Problem("acknowledged usage record \(lost) of \(tenant) is missing") }
+        if let lost = acknowledged[tenant]?.first(where: { seen[$0] == nil }) {
+            throw Problem("acknowledged usage record \(lost) of \(tenant) is missing")
+        }
 
         let charged = creditsCharged[tenant, default: 0]
         guard consumed + statement.figures.debtMinor == charged else {
@@ -216,7 +251,9 @@ struct SimulationChecks {
         }
         for (key, amount) in charges {
             guard let record = paid[key] else { throw Problem("the provider charged \(amount) under \(key), which nothing here asked for") }
-            guard record.state != "failed" else { throw Problem("the provider charged \(amount) under \(key), but the payment is recorded as failed") }
+            guard record.state != "failed" else {
+                throw Problem("the provider charged \(amount) under \(key), but the payment is recorded as failed")
+            }
         }
         var lotsBehind: Set<LotId> = []
         for (key, record) in paid where ["completed", "succeeded"].contains(record.state) {
@@ -255,4 +292,3 @@ struct SimulationChecks {
         }
     }
 }
-

@@ -49,8 +49,10 @@ struct SimulationDriver {
     init(seed: UInt64, database: SimulatedDatabase, plantedBug: PlantedBug?) async throws {
         var random = SplitMix64(seed: seed)
         // Somewhere in the winter of 2027-28, so that month ends and 29 February 2028 come by.
-        let start = Instant(millisecondsSinceEpoch: ISO8601.parse("2027-12-01T00:00:00Z")!.millisecondsSinceEpoch
-            + Int64.random(in: 0..<(80 * 86_400), using: &random) * 1000)
+        let start = Instant(
+            millisecondsSinceEpoch: ISO8601.parse("2027-12-01T00:00:00Z")!.millisecondsSinceEpoch
+                + Int64.random(in: 0..<(80 * 86_400), using: &random) * 1000
+        )
         world = SimulatedWorld(seed: seed, start: start, plantedBug: plantedBug)
         self.database = database
         self.random = random
@@ -72,8 +74,15 @@ struct SimulationDriver {
         report.operations[name, default: 0] += 1
         trace.append("\(number) \(world.clock.now()) \(name)")
         do {
-            try await checks.check(touched, of: tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
-                                   window: before...world.clock.now())
+            try await checks.check(
+                touched,
+                of: tenants,
+                process.stores,
+                gateway: world.gateway,
+                courier: world.courier,
+                purchases: purchaseRecords(),
+                window: before...world.clock.now()
+            )
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: number, problem: problem.description, trace: trace)
         }
@@ -86,8 +95,13 @@ struct SimulationDriver {
         world.setFaults(false)
         if world.lifeline.isDead { try await restart() }
         for call in openCalls {
-            let ended = try? await process.calls.end(call.session, requestNumber: call.requestNumber + 1, durationSeconds: call.used,
-                                                     endTime: world.clock.now(), for: call.tenant)
+            let ended = try? await process.calls.end(
+                call.session,
+                requestNumber: call.requestNumber + 1,
+                durationSeconds: call.used,
+                endTime: world.clock.now(),
+                for: call.tenant
+            )
             if ended?.replacedChargeMinor != nil { checks.replaced(recordOf: call.tenant) }
         }
         openCalls = []
@@ -96,8 +110,15 @@ struct SimulationDriver {
             try await process.dueWork.run()
         }
         do {
-            try await checks.check(Set(tenants), of: tenants, process.stores, gateway: world.gateway, courier: world.courier, purchases: purchaseRecords(),
-                                   window: before...world.clock.now())
+            try await checks.check(
+                Set(tenants),
+                of: tenants,
+                process.stores,
+                gateway: world.gateway,
+                courier: world.courier,
+                purchases: purchaseRecords(),
+                window: before...world.clock.now()
+            )
             try await checks.checkSettled(tenants, process.stores, purchases: purchaseRecords())
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: steps + 1, problem: "after settling: \(problem)", trace: trace)
@@ -113,25 +134,59 @@ struct SimulationDriver {
         let name: String
         do {
             switch roll {
-            case 0..<10: name = "purchase"; try await purchase()
-            case 10..<13: name = "repeatPurchase"; try await repeatPurchase()
-            case 13..<17: name = "autoRecharge"; try await autoRecharge()
-            case 17..<37: name = "startCall"; try await startCall()
-            case 37..<51: name = "continueCall"; try await continueCall()
-            case 51..<63: name = "upload"; try await upload()
-            case 63..<65: name = "changeLicenses"; try await changeLicenses()
-            case 65..<67: name = "switchModel"; try await switchModel()
-            case 67..<68: name = "createTenant"; try await createTenant()
-            case 68..<81: name = "advanceClock"; touched = Set(tenants); try await advanceClock()
-            case 81..<84: name = "advanceMonths"; touched = Set(tenants); try await advanceMonths()
-            case 84..<88: name = "crash"; touched = Set(tenants); world.lifeline.kill(); report.crashes += 1; try await restart()
-            default: name = "dueWork"; touched = Set(tenants); try await process.dueWork.run()
+            case 0..<10:
+                name = "purchase"
+                try await purchase()
+            case 10..<13:
+                name = "repeatPurchase"
+                try await repeatPurchase()
+            case 13..<17:
+                name = "autoRecharge"
+                try await autoRecharge()
+            case 17..<37:
+                name = "startCall"
+                try await startCall()
+            case 37..<51:
+                name = "continueCall"
+                try await continueCall()
+            case 51..<63:
+                name = "upload"
+                try await upload()
+            case 63..<65:
+                name = "changeLicenses"
+                try await changeLicenses()
+            case 65..<67:
+                name = "switchModel"
+                try await switchModel()
+            case 67..<68:
+                name = "createTenant"
+                try await createTenant()
+            case 68..<81:
+                name = "advanceClock"
+                touched = Set(tenants)
+                try await advanceClock()
+            case 81..<84:
+                name = "advanceMonths"
+                touched = Set(tenants)
+                try await advanceMonths()
+            case 84..<88:
+                name = "crash"
+                touched = Set(tenants)
+                world.lifeline.kill()
+                report.crashes += 1
+                try await restart()
+            default:
+                name = "dueWork"
+                touched = Set(tenants)
+                try await process.dueWork.run()
             }
-        } catch where (error is BillingError || error is LedgerError) && !world.lifeline.isDead {
+        } catch  where (error is BillingError || error is LedgerError) && !world.lifeline.isDead {
             report.refusals += 1
             return "refused"
         } catch {
-            guard world.lifeline.isDead else { throw Simulation.Failure(seed: world.seed, step: step, problem: "unexpected error: \(error)", trace: trace) }
+            guard world.lifeline.isDead else {
+                throw Simulation.Failure(seed: world.seed, step: step, problem: "unexpected error: \(error)", trace: trace)
+            }
             report.crashes += 1
             touched = Set(tenants)
             try await restart()

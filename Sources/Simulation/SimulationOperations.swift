@@ -17,9 +17,13 @@ extension SimulationDriver {
             let agreement = index == 1 ? try EnterpriseAgreement(number: "EA-1001", billingCountry: CountryCode("US")!) : nil
             try await open(tenant, agreement: agreement)
             // The credits license needs a funded balance.
-            let order = PurchaseOrder(amountMinor: 5000, payment: agreement == nil ? .card(token: SimulatedGateway.goodToken)
-                                                                                   : .agreement(number: "EA-1001", purchaseOrder: nil),
-                                      autoRecharge: nil)
+            let order = PurchaseOrder(
+                amountMinor: 5000,
+                payment: agreement == nil
+                    ? .card(token: SimulatedGateway.goodToken)
+                    : .agreement(number: "EA-1001", purchaseOrder: nil),
+                autoRecharge: nil
+            )
             let key = try IdempotencyKey("funding-\(tenant)")
             purchases.append((tenant, key, order))
             _ = try await process.billing.purchase(order, for: tenant, key: key)
@@ -36,12 +40,30 @@ extension SimulationDriver {
     }
 
     private func open(_ tenant: TenantId, agreement: EnterpriseAgreement?) async throws {
-        let account = try BillingAccount(channel: agreement == nil ? .webDirect : .volumeLicensing, commerceModel: .classic,
-                                         agreements: agreement.map { [$0] } ?? [])
-        try await process.directory.createTenant(Tenant(id: tenant, name: tenant.rawValue.capitalized, country: CountryCode("US")!,
-                                                        currency: .usd, billingAccount: account, createdAt: world.clock.now()))
-        try await process.stores.notifications.addWebhook(Webhook(id: "hook-\(tenant)", tenantId: tenant, url: "https://hooks.example/\(tenant)",
-                                                                  secret: "secret", createdAt: world.clock.now()))
+        let account = try BillingAccount(
+            channel: agreement == nil ? .webDirect : .volumeLicensing,
+            commerceModel: .classic,
+            agreements: agreement.map { [$0] } ?? []
+        )
+        try await process.directory.createTenant(
+            Tenant(
+                id: tenant,
+                name: tenant.rawValue.capitalized,
+                country: CountryCode("US")!,
+                currency: .usd,
+                billingAccount: account,
+                createdAt: world.clock.now()
+            )
+        )
+        try await process.stores.notifications.addWebhook(
+            Webhook(
+                id: "hook-\(tenant)",
+                tenantId: tenant,
+                url: "https://hooks.example/\(tenant)",
+                secret: "secret",
+                createdAt: world.clock.now()
+            )
+        )
     }
 
     private func addPeople(to tenant: TenantId, creditsLicense: Bool) async throws {
@@ -54,8 +76,10 @@ extension SimulationDriver {
         ]
         for (name, roles, licenses) in people {
             let upn = try UserPrincipalName("\(name)@\(tenant.rawValue).example")
-            try await process.directory.addUser(User(upn: upn, displayName: name.capitalized, usageLocation: CountryCode("US")!, roles: roles),
-                                                to: tenant)
+            try await process.directory.addUser(
+                User(upn: upn, displayName: name.capitalized, usageLocation: CountryCode("US")!, roles: roles),
+                to: tenant
+            )
             if !licenses.isEmpty { _ = try await process.directory.changeLicenses(of: upn, in: tenant, LicenseChange(add: licenses)) }
         }
     }
@@ -74,11 +98,12 @@ extension SimulationDriver {
 
     mutating func purchase() async throws {
         let tenant = buyingTenant()
-        let payment: PurchaseOrder.Payment = switch Int.random(in: 0..<10, using: &random) {
-        case 0: .card(token: SimulatedGateway.declinedToken)
-        case 1...3: .agreement(number: "EA-1001", purchaseOrder: nil)
-        default: .card(token: SimulatedGateway.goodToken)
-        }
+        let payment: PurchaseOrder.Payment =
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: .card(token: SimulatedGateway.declinedToken)
+            case 1...3: .agreement(number: "EA-1001", purchaseOrder: nil)
+            default: .card(token: SimulatedGateway.goodToken)
+            }
         let order = PurchaseOrder(amountMinor: Int64.random(in: 1...40, using: &random) * 500, payment: payment, autoRecharge: nil)
         let key = try IdempotencyKey("purchase-\(step)")
         purchases.append((tenant, key, order))
@@ -100,7 +125,7 @@ extension SimulationDriver {
             _ = try await process.billing.purchase(purchase.order, for: purchase.tenant, key: purchase.key)
         } catch is BillingError {
         } catch is LedgerError {
-        } catch where world.lifeline.isDead {
+        } catch  where world.lifeline.isDead {
         }
         if world.lifeline.isDead {
             report.crashes += 1
@@ -111,14 +136,24 @@ extension SimulationDriver {
     mutating func autoRecharge() async throws {
         let tenant = buyingTenant()
         if Bool.random(using: &random) {
-            _ = try await process.billing.setPaymentMethod(tenant == tenants[1] ? .agreement(number: "EA-1001", purchaseOrder: nil)
-                                                                                     : .card(token: SimulatedGateway.goodToken), for: tenant)
-            let settings = try AutoRechargeSettings(enabled: true, rechargeAmountMinor: Int64.random(in: 4...20, using: &random) * 500,
-                                                    triggerAmountMinor: Int64.random(in: 1...6, using: &random) * 500, currency: .usd)
+            _ = try await process.billing.setPaymentMethod(
+                tenant == tenants[1]
+                    ? .agreement(number: "EA-1001", purchaseOrder: nil)
+                    : .card(token: SimulatedGateway.goodToken),
+                for: tenant
+            )
+            let settings = try AutoRechargeSettings(
+                enabled: true,
+                rechargeAmountMinor: Int64.random(in: 4...20, using: &random) * 500,
+                triggerAmountMinor: Int64.random(in: 1...6, using: &random) * 500,
+                currency: .usd
+            )
             try await process.billing.setAutoRecharge(settings, for: tenant)
         } else {
-            try await process.billing.setAutoRecharge(AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 5000, triggerAmountMinor: 1000),
-                                                      for: tenant)
+            try await process.billing.setAutoRecharge(
+                AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 5000, triggerAmountMinor: 1000),
+                for: tenant
+            )
         }
     }
 
@@ -127,12 +162,22 @@ extension SimulationDriver {
         let caller = ["ana", "ben", "cho"].randomElement(using: &random)!
         let type: CallType = caller == "cho" ? .conferenceOut : .userOut
         let session = try CallSessionId("call-\(step)")
-        let answer = try await process.calls.start(CallStart(
-            sessionId: session, requestNumber: 1, callType: type, upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
-            caller: try PhoneNumber("+12065550111"), callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
-            startTime: world.clock.now()), for: tenant)
+        let answer = try await process.calls.start(
+            CallStart(
+                sessionId: session,
+                requestNumber: 1,
+                callType: type,
+                upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
+                caller: try PhoneNumber("+12065550111"),
+                callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
+                startTime: world.clock.now()
+            ),
+            for: tenant
+        )
         if answer.allowed {
-            openCalls.append(OpenCall(tenant: tenant, session: session, startedAt: world.clock.now(), requestNumber: 1, granted: answer.grantedSeconds))
+            openCalls.append(
+                OpenCall(tenant: tenant, session: session, startedAt: world.clock.now(), requestNumber: 1, granted: answer.grantedSeconds)
+            )
         }
     }
 
@@ -167,8 +212,13 @@ extension SimulationDriver {
             openCalls[index].granted = call.used + more.grantedSeconds
         } else {
             openCalls.remove(at: index)
-            let ended = try await process.calls.end(call.session, requestNumber: call.requestNumber, durationSeconds: call.used,
-                                                    endTime: world.clock.now(), for: call.tenant)
+            let ended = try await process.calls.end(
+                call.session,
+                requestNumber: call.requestNumber,
+                durationSeconds: call.used,
+                endTime: world.clock.now(),
+                for: call.tenant
+            )
             if ended.replacedChargeMinor != nil { checks.replaced(recordOf: call.tenant) }
         }
     }
@@ -183,12 +233,22 @@ extension SimulationDriver {
                 continue
             }
             let caller = ["ana", "ben", "cho", "nobody"].randomElement(using: &random)!
-            batch.append(UsageUpload(
-                usageId: try CallSessionId("usage-\(step)-\(index)"), callId: nil, conferenceId: nil,
-                callType: caller == "cho" ? .conferenceOut : .userOut, upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
-                caller: try PhoneNumber("+12065550111"), callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
-                startTime: world.clock.now().adding(seconds: -Int64.random(in: 60...7200, using: &random)),
-                durationSeconds: Int64.random(in: 0...3600, using: &random), messageUnits: 0, userObjectId: nil, administrativeUnits: nil))
+            batch.append(
+                UsageUpload(
+                    usageId: try CallSessionId("usage-\(step)-\(index)"),
+                    callId: nil,
+                    conferenceId: nil,
+                    callType: caller == "cho" ? .conferenceOut : .userOut,
+                    upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
+                    caller: try PhoneNumber("+12065550111"),
+                    callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
+                    startTime: world.clock.now().adding(seconds: -Int64.random(in: 60...7200, using: &random)),
+                    durationSeconds: Int64.random(in: 0...3600, using: &random),
+                    messageUnits: 0,
+                    userObjectId: nil,
+                    administrativeUnits: nil
+                )
+            )
         }
         let results = try await process.calls.record(batch, for: tenant)
         for (upload, result) in zip(batch, results) {

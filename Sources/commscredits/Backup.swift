@@ -8,7 +8,8 @@ struct Backup: AsyncParsableCommand {
         discussion: """
             SQLite's online backup: the copy is the database as of one instant. It is then checked page by page and its \
             ledger verified against its journal; exits with status 1 if either fails. (For PostgreSQL, use pg_dump.)
-            """)
+            """
+    )
 
     @OptionGroup var options: DatabaseOption
     @Option(help: "The new file to write; an existing file is never overwritten.") var output: String
@@ -22,7 +23,8 @@ struct Backup: AsyncParsableCommand {
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Put a backup in place of the SQLite database, then verify the ledger. Stop the service first.",
-        discussion: "The backup is checked before anything is written; exits with status 1 if the restored ledger disagrees with its journal.")
+        discussion: "The backup is checked before anything is written; exits with status 1 if the restored ledger disagrees with its journal."
+    )
 
     @OptionGroup var options: DatabaseOption
     @Option(help: "The backup file, as `commscredits backup` wrote it.") var input: String

@@ -9,11 +9,13 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the service on this machine; prints one line per figure: BENCH <name> <value> <unit>.",
-        subcommands: [Ledger.self, Calls.self, Outbox.self, Usage.self, SignIns.self])
+        subcommands: [Ledger.self, Calls.self, Outbox.self, Usage.self, SignIns.self]
+    )
 
     struct SignIns: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The cost of counting a failed sign-in, with an empty table and with 20,000 names in it (SignInFailures, in process).")
+            abstract: "The cost of counting a failed sign-in, with an empty table and with 20,000 names in it (SignInFailures, in process)."
+        )
 
         func run() async throws {
             var failures = SignInFailures()
@@ -21,8 +23,11 @@ struct Bench: AsyncParsableCommand {
             func fail(_ names: Range<Int>, prefix: String, at offset: Int64) -> Double {
                 let began = DispatchTime.now().uptimeNanoseconds
                 for index in names {
-                    if case let .success(attempt) = failures.begin(name: "\(prefix)\(index)@contoso.com", address: nil,
-                                                                   at: start.adding(seconds: offset + Int64(index) / 100)) {
+                    if case let .success(attempt) = failures.begin(
+                        name: "\(prefix)\(index)@contoso.com",
+                        address: nil,
+                        at: start.adding(seconds: offset + Int64(index) / 100)
+                    ) {
                         failures.finish(attempt, succeeded: false)
                     }
                 }
@@ -39,7 +44,8 @@ struct Bench: AsyncParsableCommand {
 
     struct Ledger: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Charges and holds per second against the SQLite store, every commit synced to disk.")
+            abstract: "Charges and holds per second against the SQLite store, every commit synced to disk."
+        )
 
         @Option(help: "Charges applied one by one by one caller, each in its own transaction (four times as many for 64 callers).")
         var single = 5_000
@@ -51,7 +57,9 @@ struct Bench: AsyncParsableCommand {
         var database: String?
 
         func run() async throws {
-            let path = database ?? "sqlite:" + FileManager.default.temporaryDirectory
+            let path =
+                database ?? "sqlite:"
+                + FileManager.default.temporaryDirectory
                 .appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
             let store = try await DatabaseLocation(path).openStores().ledger
             var bench = LedgerBenchmark(store: store, now: SystemClock().now())
@@ -144,8 +152,10 @@ struct LedgerBenchmark {
 
     private mutating func holdPair(_ index: Int, prefix: String) -> (LedgerRequest, LedgerRequest) {
         let holdId = HoldId("\(prefix)-call-\(index)")
-        return (request(.reserve(holdId: holdId, amountMinor: 60, expiresAt: now.adding(seconds: 3600))),
-                request(.postHold(holdId: holdId, amountMinor: 23)))
+        return (
+            request(.reserve(holdId: holdId, amountMinor: 60, expiresAt: now.adding(seconds: 3600))),
+            request(.postHold(holdId: holdId, amountMinor: 23))
+        )
     }
 
     private mutating func request(_ command: LedgerCommand) -> LedgerRequest {

@@ -10,7 +10,8 @@ import Payments
 extension Bench {
     struct Calls: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rate lookups per second, call start+end pairs per second and usage records ingested per second.")
+            abstract: "Rate lookups per second, call start+end pairs per second and usage records ingested per second."
+        )
 
         @Option(help: "Prefixes in the generated rate deck.")
         var prefixes = 100_000
@@ -64,10 +65,19 @@ extension Bench {
             var seen = Set<String>()
             var rates: [Rate] = []
             while rates.count < prefixes {
-                let prefix = String(Int.random(in: 1...9, using: &random)) + String(Int.random(in: 0...999_999, using: &random)).prefix(Int.random(in: 1...6, using: &random))
+                let prefix =
+                    String(Int.random(in: 1...9, using: &random))
+                    + String(Int.random(in: 0...999_999, using: &random)).prefix(Int.random(in: 1...6, using: &random))
                 guard seen.insert(prefix).inserted else { continue }
-                rates.append(try! Rate(prefix: DialPrefix(prefix), destination: "Destination", numberType: .fixed, rateMicrosPerMinute: 10_000,
-                                       effectiveFrom: CivilDate(year: 2026, month: 1, day: 1)))
+                rates.append(
+                    try! Rate(
+                        prefix: DialPrefix(prefix),
+                        destination: "Destination",
+                        numberType: .fixed,
+                        rateMicrosPerMinute: 10_000,
+                        effectiveFrom: CivilDate(year: 2026, month: 1, day: 1)
+                    )
+                )
             }
             let deck = try! RateDeck(currency: .usd, rates: rates)
             let numbers: [[UInt8]] = (0..<1_000_000).map { _ in
@@ -94,23 +104,54 @@ extension Bench {
         /// rest Pay-As-You-Go calls to Germany paid by the credits.
         static func upload(_ id: String, index: Int, startTime: Instant, administrativeUnits: String? = nil) throws -> UsageUpload {
             let queue = index % 4 == 0
-            return UsageUpload(usageId: try CallSessionId(id), callId: nil, conferenceId: nil,
-                               callType: queue ? .resourceAccountIn : .userOut, upn: queue ? nil : try UserPrincipalName("caller@bench.example"),
-                               caller: try PhoneNumber("+12065550100"), callee: try PhoneNumber(queue ? "+18005550199" : "+4930123456"),
-                               startTime: startTime, durationSeconds: Int64(index % 600), messageUnits: 0, userObjectId: nil,
-                               administrativeUnits: administrativeUnits)
+            return UsageUpload(
+                usageId: try CallSessionId(id),
+                callId: nil,
+                conferenceId: nil,
+                callType: queue ? .resourceAccountIn : .userOut,
+                upn: queue ? nil : try UserPrincipalName("caller@bench.example"),
+                caller: try PhoneNumber("+12065550100"),
+                callee: try PhoneNumber(queue ? "+18005550199" : "+4930123456"),
+                startTime: startTime,
+                durationSeconds: Int64(index % 600),
+                messageUnits: 0,
+                userObjectId: nil,
+                administrativeUnits: administrativeUnits
+            )
         }
 
         /// A funded tenant with one Pay-As-You-Go user holding the credits license.
         static func prepare(_ stores: Stores, _ tenant: TenantId, _ clock: ManualClock) async throws -> TenantId {
-            try await DirectoryService(stores: stores, clock: clock).createTenant(Tenant(
-                id: tenant, name: "Bench", country: CountryCode("US")!, currency: .usd,
-                billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []), createdAt: clock.now()))
-            _ = try await stores.ledger.execute(LedgerRequest(key: IdempotencyKey("fund"), command: .addFunds(source: .purchase, amountMinor: 1_000_000_000_00)),
-                                                for: tenant, at: clock.now())
-            try await stores.directory.addUsers([NumberedLine(line: 1, value: try User(
-                upn: UserPrincipalName("caller@bench.example"), displayName: "Caller", usageLocation: CountryCode("US")!,
-                licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]))], to: tenant, creditsLicenseAvailable: true)
+            try await DirectoryService(stores: stores, clock: clock).createTenant(
+                Tenant(
+                    id: tenant,
+                    name: "Bench",
+                    country: CountryCode("US")!,
+                    currency: .usd,
+                    billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
+                    createdAt: clock.now()
+                )
+            )
+            _ = try await stores.ledger.execute(
+                LedgerRequest(key: IdempotencyKey("fund"), command: .addFunds(source: .purchase, amountMinor: 1_000_000_000_00)),
+                for: tenant,
+                at: clock.now()
+            )
+            try await stores.directory.addUsers(
+                [
+                    NumberedLine(
+                        line: 1,
+                        value: try User(
+                            upn: UserPrincipalName("caller@bench.example"),
+                            displayName: "Caller",
+                            usageLocation: CountryCode("US")!,
+                            licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]
+                        )
+                    )
+                ],
+                to: tenant,
+                creditsLicenseAvailable: true
+            )
             return tenant
         }
 
@@ -127,8 +168,18 @@ extension Bench {
                             for index in stride(from: lane, to: pairs, by: callers) {
                                 let tenant = tenants[index % tenants.count]
                                 let session = try CallSessionId("pair-\(index)")
-                                let answer = try await calls.start(CallStart(sessionId: session, requestNumber: 1, callType: .userOut, upn: upn,
-                                                                             caller: caller, callee: callee, startTime: now), for: tenant)
+                                let answer = try await calls.start(
+                                    CallStart(
+                                        sessionId: session,
+                                        requestNumber: 1,
+                                        callType: .userOut,
+                                        upn: upn,
+                                        caller: caller,
+                                        callee: callee,
+                                        startTime: now
+                                    ),
+                                    for: tenant
+                                )
                                 guard answer.allowed else { throw ValidationError("refused: \(answer)") }
                                 _ = try await calls.end(session, requestNumber: 2, durationSeconds: 95, endTime: now.adding(seconds: 95), for: tenant)
                             }

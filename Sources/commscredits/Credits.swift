@@ -5,11 +5,14 @@ import CreditsEngine
 
 struct Credits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read a tenant's Communications Credits.", subcommands: [Show.self])
+        abstract: "Read a tenant's Communications Credits.",
+        subcommands: [Show.self]
+    )
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the balance, the lots with their expiry, open holds and the latest transactions.")
+            abstract: "Show the balance, the lots with their expiry, open holds and the latest transactions."
+        )
 
         @Option(help: "The tenant id, for example contoso.")
         var tenant: String
@@ -33,15 +36,19 @@ struct Credits: AsyncParsableCommand {
             print("\nLots, in the order they are used:")
             for lot in statement.lots {
                 let state = lot.isExpired(at: statement.asOf) ? "expired" : "expires"
-                print("  #\(lot.id) \(lot.source.rawValue) \(ISO8601.formatDate(lot.purchasedAt)): \(money(lot.amountMinor)), "
-                      + "\(money(lot.freeMinor)) free, \(money(lot.heldMinor)) held, \(money(lot.forfeitedMinor)) forfeited; "
-                      + "\(state) \(ISO8601.formatDate(lot.expiresAt))")
+                print(
+                    "  #\(lot.id) \(lot.source.rawValue) \(ISO8601.formatDate(lot.purchasedAt)): \(money(lot.amountMinor)), "
+                        + "\(money(lot.freeMinor)) free, \(money(lot.heldMinor)) held, \(money(lot.forfeitedMinor)) forfeited; "
+                        + "\(state) \(ISO8601.formatDate(lot.expiresAt))"
+                )
             }
             print("\nLatest transactions:")
             for transaction in try await store.transactions(for: tenantId, before: nil, limit: transactions) {
                 let receipt = transaction.receipt
-                print("  \(receipt.occurredAt) \(receipt.kind.rawValue): \(money(receipt.amountMinor)); "
-                      + "balance after \(money(receipt.balanceAfterMinor))")
+                print(
+                    "  \(receipt.occurredAt) \(receipt.kind.rawValue): \(money(receipt.amountMinor)); "
+                        + "balance after \(money(receipt.balanceAfterMinor))"
+                )
             }
         }
     }

@@ -5,7 +5,8 @@ import CreditsEngine
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the database's tables, or bring them up to date; the server does this too when it starts.")
+        abstract: "Create the database's tables, or bring them up to date; the server does this too when it starts."
+    )
 
     @OptionGroup var options: DatabaseOption
 
@@ -22,7 +23,8 @@ struct Copy: AsyncParsableCommand {
         discussion: """
             Stop the server first. Every table is copied in one transaction, then both ledgers are verified against their \
             journals and every table's row count and every tenant's balance are compared. Exits with status 1 when they differ.
-            """)
+            """
+    )
 
     @Option(help: "The installation: sqlite:PATH.")
     var from: String

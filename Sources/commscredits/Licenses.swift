@@ -8,8 +8,10 @@ import Foundation
 struct Licenses: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Assign or remove a license for many users at once, from a CSV of sign-in names.",
-        discussion: "The CSV has a header row with the column upn. Every line is checked before anything changes; if any is wrong, each bad line is listed with its number and reason and nothing is changed.",
-        subcommands: [Assign.self, Remove.self])
+        discussion:
+            "The CSV has a header row with the column upn. Every line is checked before anything changes; if any is wrong, each bad line is listed with its number and reason and nothing is changed.",
+        subcommands: [Assign.self, Remove.self]
+    )
 
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Assign a license to every user in the file.")
@@ -37,19 +39,26 @@ struct LicenseFileOptions: ParsableArguments {
             let progress = ProgressBar("Checking and applying", total: names.count)
             let changed = try await directoryService(options).changeLicenses(
                 names.map { NumberedLine(line: $0.line, value: UserLicenseChange(upn: $0.value, change: change(sku))) },
-                in: TenantId(tenant), progress: { progress.update($0) })
+                in: TenantId(tenant),
+                progress: { progress.update($0) }
+            )
             print("Changed \(sku.rawValue) for \(changed.count) users.")
         }
     }
 }
 
 struct Users: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import a tenant's users and set their passwords.", subcommands: [Import.self, Password.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Import a tenant's users and set their passwords.",
+        subcommands: [Import.self, Password.self]
+    )
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add users from a CSV file: upn,displayName,usageLocation[,roles][,licenses].",
-            discussion: "Roles and licenses are separated by ';'. Every line is checked first; if any is wrong, each bad line is listed and nobody is added.")
+            discussion:
+                "Roles and licenses are separated by ';'. Every line is checked first; if any is wrong, each bad line is listed and nobody is added."
+        )
 
         @Option(help: "The tenant id.") var tenant: String
         @Option(help: "The CSV file of users.") var csv: String

@@ -10,7 +10,8 @@ import Notifications
 extension Bench {
     struct Outbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Emails per second from the outbox to an SMTP relay on this machine.")
+            abstract: "Emails per second from the outbox to an SMTP relay on this machine."
+        )
 
         @Option(help: "Notifications to send (one lot expiry notice each).")
         var notifications = 1_000
@@ -28,13 +29,31 @@ extension Bench {
             var logger = Logger(label: "bench")
             logger.logLevel = .error
             let tenant = TenantId("bench")
-            try await DirectoryService(stores: stores, clock: clock).createTenant(Tenant(
-                id: tenant, name: "Bench", country: CountryCode("US")!, currency: .usd,
-                billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []), createdAt: clock.now()))
-            try await stores.directory.addUsers((0..<administrators).map { index in
-                NumberedLine(line: index + 1, value: try User(upn: UserPrincipalName("admin\(index)@bench.example"), displayName: "Admin \(index)",
-                                                              usageLocation: CountryCode("US")!, roles: [.billingAdministrator]))
-            }, to: tenant, creditsLicenseAvailable: true)
+            try await DirectoryService(stores: stores, clock: clock).createTenant(
+                Tenant(
+                    id: tenant,
+                    name: "Bench",
+                    country: CountryCode("US")!,
+                    currency: .usd,
+                    billingAccount: BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
+                    createdAt: clock.now()
+                )
+            )
+            try await stores.directory.addUsers(
+                (0..<administrators).map { index in
+                    NumberedLine(
+                        line: index + 1,
+                        value: try User(
+                            upn: UserPrincipalName("admin\(index)@bench.example"),
+                            displayName: "Admin \(index)",
+                            usageLocation: CountryCode("US")!,
+                            roles: [.billingAdministrator]
+                        )
+                    )
+                },
+                to: tenant,
+                creditsLicenseAvailable: true
+            )
             for batch in stride(from: 0, to: notifications, by: LedgerLimits.maximumBatchSize) {
                 let requests = try (batch..<min(batch + LedgerLimits.maximumBatchSize, notifications)).map { index in
                     LedgerRequest(key: try IdempotencyKey("lot-\(index)"), command: .addFunds(source: .purchase, amountMinor: 100))

@@ -12,7 +12,8 @@ struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pstn",
             abstract: "Export the PSTN and SMS usage report: a zip of the CSV and parameters.json, or an Excel workbook.",
-            discussion: "Records that started in [from, to), by UTC start time, never further back than the tenant keeps usage.")
+            discussion: "Records that started in [from, to), by UTC start time, never further back than the tenant keeps usage."
+        )
 
         @Option(help: "The tenant id.") var tenant: String
         @Option(help: "The start, an ISO 8601 date or time (by default 28 days before --to).") var from: String?
@@ -35,7 +36,8 @@ struct Report: AsyncParsableCommand {
                 let progress = ProgressBar("Exporting", total: total)
                 let export = UsageExport(stores: stores)
                 let destination = URL(fileURLWithPath: output)
-                let count = format == "csv"
+                let count =
+                    format == "csv"
                     ? try await export.writeCSVZip(tenant: tenant, from: start, to: end, at: now, destination: destination, progress: progress.update)
                     : try await export.writeXLSX(tenant: tenant, from: start, to: end, at: now, destination: destination, progress: progress.update)
                 print("Wrote \(count) usage records of \(tenant.id) from \(reportFrom) to \(reportTo) to \(output)")

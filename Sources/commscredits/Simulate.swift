@@ -9,14 +9,20 @@ struct Simulate: AsyncParsableCommand {
         discussion: """
             `--seed N` replays one run exactly (a failing run prints its seed); `--count` runs that many seeds from `--seed` on. \
             Exits with status 1 at the first failure, printing the broken invariant and the last steps.
-            """)
+            """
+    )
 
     @Option(help: "The first seed.") var seed: UInt64 = 1
     @Option(help: "How many seeds to run, from --seed on.") var count: Int = 1
     @Option(help: "Operations per seed.") var steps: Int = 100
     @Option(help: "Plant a bug to watch the checks catch it: \(PlantedBug.allCases.map(\.rawValue).joined(separator: ", ")).")
     var plant: String?
-    @Option(help: ArgumentHelp("Simulate on PostgreSQL: a server (postgres://USER@HOST:PORT/DATABASE, a user who may create databases) on which each seed gets a database of its own; the password comes from DATABASE_PASSWORD.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Simulate on PostgreSQL: a server (postgres://USER@HOST:PORT/DATABASE, a user who may create databases) on which each seed gets a database of its own; the password comes from DATABASE_PASSWORD.",
+            valueName: "url"
+        )
+    )
     var postgres: String?
 
     func validate() throws {

@@ -5,7 +5,9 @@ import CreditsEngine
 
 struct Tenants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, change and show tenants and how they are billed.", subcommands: [Create.self, Update.self, Show.self])
+        abstract: "Create, change and show tenants and how they are billed.",
+        subcommands: [Create.self, Update.self, Show.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tenant and open its credits account.")
@@ -26,10 +28,17 @@ struct Tenants: AsyncParsableCommand {
                 }
                 let directory = try await directoryService(options)
                 let tenant = try Tenant(
-                    id: TenantId(tenant), name: name, country: CountryCode.parse(country, field: "country"), currency: currency,
-                    billingAccount: BillingAccount(channel: SalesChannel.parse(channel, field: "channel"), commerceModel: CommerceModel.parse(commerceModel, field: "commerceModel"),
-                                                   agreements: agreement.map(parseAgreement)),
-                    createdAt: SystemClock().now())
+                    id: TenantId(tenant),
+                    name: name,
+                    country: CountryCode.parse(country, field: "country"),
+                    currency: currency,
+                    billingAccount: BillingAccount(
+                        channel: SalesChannel.parse(channel, field: "channel"),
+                        commerceModel: CommerceModel.parse(commerceModel, field: "commerceModel"),
+                        agreements: agreement.map(parseAgreement)
+                    ),
+                    createdAt: SystemClock().now()
+                )
                 try await directory.createTenant(tenant)
                 printTenant(tenant)
             }
@@ -38,7 +47,8 @@ struct Tenants: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a tenant's name, country, channel, agreements, commerce model or usage retention.")
+            abstract: "Change a tenant's name, country, channel, agreements, commerce model or usage retention."
+        )
 
         @Option(help: "The tenant id.") var tenant: String
         @Option var name: String?
@@ -52,10 +62,14 @@ struct Tenants: AsyncParsableCommand {
         func run() async throws {
             try await reportingRefusals {
                 let tenant = try await directoryService(options).updateTenant(
-                    TenantId(tenant), name: name, country: country.map { try CountryCode.parse($0, field: "country") },
-                    channel: channel.map { try SalesChannel.parse($0, field: "channel") }, commerceModel: commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
+                    TenantId(tenant),
+                    name: name,
+                    country: country.map { try CountryCode.parse($0, field: "country") },
+                    channel: channel.map { try SalesChannel.parse($0, field: "channel") },
+                    commerceModel: commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
                     agreements: agreement.isEmpty ? nil : agreement.map(parseAgreement),
-                    usageRetention: usageRetentionDays.map(UsageRetention.init(days:)))
+                    usageRetention: usageRetentionDays.map(UsageRetention.init(days:))
+                )
                 printTenant(tenant)
             }
         }
@@ -93,8 +107,10 @@ private func parseAgreement(_ text: String) throws -> EnterpriseAgreement {
 private func printTenant(_ tenant: Tenant) {
     let account = tenant.billingAccount
     let agreements = account.agreements.map { "\($0.number) (billed to \($0.billingCountry))" }.joined(separator: ", ")
-    print("\(tenant.id): \(tenant.name), \(tenant.country), \(tenant.currency); \(account.channel.rawValue), \(account.commerceModel.rawValue)"
-          + (agreements.isEmpty ? "" : "; agreements \(agreements)") + "; usage kept \(tenant.usageRetention.days) days")
+    print(
+        "\(tenant.id): \(tenant.name), \(tenant.country), \(tenant.currency); \(account.channel.rawValue), \(account.commerceModel.rawValue)"
+            + (agreements.isEmpty ? "" : "; agreements \(agreements)") + "; usage kept \(tenant.usageRetention.days) days"
+    )
 }
 
 /// Prints a refusal as the product words it (every bad line of a file, too) and exits with

@@ -32,7 +32,9 @@ final class ProgressBar: @unchecked Sendable {
         guard percent != lastDrawn else { return }
         lastDrawn = percent
         let filled = percent * 30 / 100
-        FileHandleOutput.standardError.write("\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: 30 - filled))] \(percent)% \(done)/\(total)")
+        FileHandleOutput.standardError.write(
+            "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: 30 - filled))] \(percent)% \(done)/\(total)"
+        )
         if done >= total { FileHandleOutput.standardError.write("\n") }
     }
 }

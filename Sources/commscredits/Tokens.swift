@@ -6,12 +6,16 @@ import Foundation
 
 struct Tokens: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make, list and revoke bearer tokens for programs.", subcommands: [Create.self, List.self, Revoke.self])
+        abstract: "Make, list and revoke bearer tokens for programs.",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a token and print it (only it) on standard output; it is not shown again.",
-            discussion: "Scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")). An operator token reaches every tenant and takes no --tenant; a telephony platform's token (calls, usage) without --tenant charges the calls of every tenant and does nothing else.")
+            discussion:
+                "Scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")). An operator token reaches every tenant and takes no --tenant; a telephony platform's token (calls, usage) without --tenant charges the calls of every tenant and does nothing else."
+        )
 
         @Option(help: "The tenant the token is for (omit it for an operator's token, or a platform's for every tenant).") var tenant: String?
         @Option(help: "Comma-separated scopes, for example calls,usage.") var scopes: String
@@ -21,11 +25,17 @@ struct Tokens: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingRefusals {
-                let made = try await accessService(options).createToken(name: name, tenantId: tenant.map(TenantId.init),
-                                                                         scopes: Scope.parseList(scopes), lifetimeDays: expiresInDays)
-                printError("Created \(made.token.id) (\(made.token.scopes.sorted().map(\.rawValue).joined(separator: ", "))"
-                           + (made.token.tenantId.map { " for \($0)" } ?? " for every tenant")
-                           + ", until \(ISO8601.format(made.token.expiresAt))); keep it secret.")
+                let made = try await accessService(options).createToken(
+                    name: name,
+                    tenantId: tenant.map(TenantId.init),
+                    scopes: Scope.parseList(scopes),
+                    lifetimeDays: expiresInDays
+                )
+                printError(
+                    "Created \(made.token.id) (\(made.token.scopes.sorted().map(\.rawValue).joined(separator: ", "))"
+                        + (made.token.tenantId.map { " for \($0)" } ?? " for every tenant")
+                        + ", until \(ISO8601.format(made.token.expiresAt))); keep it secret."
+                )
                 print(made.secret)
             }
         }
@@ -39,9 +49,11 @@ struct Tokens: AsyncParsableCommand {
 
         func run() async throws {
             for token in try await accessService(options).tokens(of: tenant.map(TenantId.init)) {
-                print("\(token.id)  \(token.tenantId?.rawValue ?? "(every tenant)")  \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                      + "  \(token.name)  created \(ISO8601.format(token.createdAt))  expires \(ISO8601.format(token.expiresAt))"
-                      + (token.revokedAt.map { "  revoked \(ISO8601.format($0))" } ?? ""))
+                print(
+                    "\(token.id)  \(token.tenantId?.rawValue ?? "(every tenant)")  \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))"
+                        + "  \(token.name)  created \(ISO8601.format(token.createdAt))  expires \(ISO8601.format(token.expiresAt))"
+                        + (token.revokedAt.map { "  revoked \(ISO8601.format($0))" } ?? "")
+                )
             }
         }
     }
@@ -64,7 +76,8 @@ struct Tokens: AsyncParsableCommand {
 extension Users {
     struct Password: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a user's password for signing in; read from standard input.")
+            abstract: "Set a user's password for signing in; read from standard input."
+        )
 
         @Option(help: "The tenant id.") var tenant: String
         @Option(help: "The user's sign-in name.") var upn: String

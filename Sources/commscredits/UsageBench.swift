@@ -7,7 +7,8 @@ import Foundation
 extension Bench {
     struct Usage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fill a database with the tenant 'bench' and usage records spread over the last 300 days, for measuring reports.")
+            abstract: "Fill a database with the tenant 'bench' and usage records spread over the last 300 days, for measuring reports."
+        )
 
         @Option(help: "How many usage records to charge, in batches of \(LedgerLimits.maximumBatchSize).") var records = 1_000_000
         @OptionGroup var options: DatabaseOption
@@ -23,9 +24,12 @@ extension Bench {
             let elapsed = try await ContinuousClock().measure {
                 for batchStart in stride(from: 0, to: records, by: LedgerLimits.maximumBatchSize) {
                     let batch = try (batchStart..<min(batchStart + LedgerLimits.maximumBatchSize, records)).map { index in
-                        try Calls.upload("record-\(index)", index: index,
-                                         startTime: Instant(millisecondsSinceEpoch: first.millisecondsSinceEpoch + Int64(index) * spacing),
-                                         administrativeUnits: index % 10 == 0 ? "Sales, \"EMEA\"" : nil)
+                        try Calls.upload(
+                            "record-\(index)",
+                            index: index,
+                            startTime: Instant(millisecondsSinceEpoch: first.millisecondsSinceEpoch + Int64(index) * spacing),
+                            administrativeUnits: index % 10 == 0 ? "Sales, \"EMEA\"" : nil
+                        )
                     }
                     for result in try await calls.record(batch, for: tenant) {
                         guard case .charged = result else { throw ValidationError("not charged: \(result)") }

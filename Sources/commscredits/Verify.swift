@@ -4,7 +4,8 @@ import CreditsApp
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute every lot, hold and debt from the journal and report any difference.",
-        discussion: "Exits with status 1 when the ledger and its journal disagree.")
+        discussion: "Exits with status 1 when the ledger and its journal disagree."
+    )
 
     @OptionGroup var options: DatabaseOption
 

@@ -14,8 +14,15 @@ struct APITests {
     }
 
     @discardableResult
-    func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil,
-              key: String? = nil, expect status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+    func send(
+        _ client: any TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        _ json: String? = nil,
+        key: String? = nil,
+        expect status: HTTPResponse.Status,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String: Any] {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.init("Idempotency-Key")!] = key }
         return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
@@ -27,8 +34,18 @@ struct APITests {
         }
     }
 
-    func createTenant(_ client: any TestClientProtocol, id: String, _ extra: String = #""channel":"webDirect","commerceModel":"classic""#) async throws {
-        try await send(client, .post, "/v1/tenants", #"{"id":"\#(id)","name":"Northwind","country":"US","currency":"USD",\#(extra)}"#, expect: .created)
+    func createTenant(
+        _ client: any TestClientProtocol,
+        id: String,
+        _ extra: String = #""channel":"webDirect","commerceModel":"classic""#
+    ) async throws {
+        try await send(
+            client,
+            .post,
+            "/v1/tenants",
+            #"{"id":"\#(id)","name":"Northwind","country":"US","currency":"USD",\#(extra)}"#,
+            expect: .created
+        )
     }
 
     @Test("Buying with each sandbox token: a lot and an invoice for the good card, a clear refusal and nothing added for the others")
@@ -36,9 +53,14 @@ struct APITests {
         try await withServer { client in
             try await createTenant(client, id: "northwind")
             let buy = { (token: String, key: String, status: HTTPResponse.Status) in
-                try await send(client, .post, "/v1/tenants/northwind/credits/purchases",
-                               #"{"amountMinor":25000,"paymentMethod":{"type":"card","token":"\#(token)"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":10000,"triggerAmountMinor":2000}}"#,
-                               key: key, expect: status)
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants/northwind/credits/purchases",
+                    #"{"amountMinor":25000,"paymentMethod":{"type":"card","token":"\#(token)"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":10000,"triggerAmountMinor":2000}}"#,
+                    key: key,
+                    expect: status
+                )
             }
             let bought = try await buy("tok_visa", "p1", .created)
             #expect(bought["lotId"] as? Int != nil && bought["invoiceId"] as? Int != nil)
@@ -66,7 +88,8 @@ struct APITests {
                 #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
                 #expect(String(buffer: response.body).contains("$250.00"))
             }
-            let transactions = try await send(client, .get, "/v1/tenants/northwind/credits/transactions", expect: .ok)["transactions"] as? [[String: Any]]
+            let transactions =
+                try await send(client, .get, "/v1/tenants/northwind/credits/transactions", expect: .ok)["transactions"] as? [[String: Any]]
             #expect(transactions?.map { $0["kind"] as? String } == ["purchase"])
         }
     }
@@ -76,56 +99,149 @@ struct APITests {
         try await withServer { client in
             try await createTenant(client, id: "nce", #""channel":"webDirect","commerceModel":"nce""#)
             try await createTenant(client, id: "csp", #""channel":"csp","commerceModel":"classic""#)
-            try await createTenant(client, id: "ea", #""channel":"volumeLicensing","commerceModel":"classic","agreements":[{"number":"EA-1","billingCountry":"GB"}]"#)
+            try await createTenant(
+                client,
+                id: "ea",
+                #""channel":"volumeLicensing","commerceModel":"classic","agreements":[{"number":"EA-1","billingCountry":"GB"}]"#
+            )
             try await createTenant(client, id: "ok")
             let card = #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#
             let agreement = #"{"amountMinor":1000,"paymentMethod":{"type":"agreement","agreementNumber":"EA-1"}}"#
-            #expect(try await send(client, .post, "/v1/tenants/nce/credits/purchases", card, key: "a", expect: .forbidden)["code"] as? String == "purchaseNotAllowedPostUsage")
-            #expect(try await send(client, .post, "/v1/tenants/csp/credits/purchases", card, key: "a", expect: .forbidden)["code"] as? String == "purchaseNotAllowedCsp")
+            #expect(
+                try await send(client, .post, "/v1/tenants/nce/credits/purchases", card, key: "a", expect: .forbidden)["code"] as? String
+                    == "purchaseNotAllowedPostUsage"
+            )
+            #expect(
+                try await send(client, .post, "/v1/tenants/csp/credits/purchases", card, key: "a", expect: .forbidden)["code"] as? String
+                    == "purchaseNotAllowedCsp"
+            )
             let conflict = try await send(client, .post, "/v1/tenants/ea/credits/purchases", agreement, key: "a", expect: .forbidden)
             #expect(conflict["code"] as? String == "purchaseNotAllowedRegionConflict")
             #expect((conflict["remedy"] as? String)?.contains("support ticket") == true)
             // Its only agreement bills abroad: no way to buy, by card either, and the API says so as the page does.
             #expect(try await send(client, .get, "/v1/tenants/ea/credits/eligibility", expect: .ok)["allowed"] as? Bool == false)
-            #expect(try await send(client, .post, "/v1/tenants/ea/credits/purchases", card, key: "card", expect: .forbidden)["code"] as? String
-                    == "purchaseNotAllowedRegionConflict")
+            #expect(
+                try await send(client, .post, "/v1/tenants/ea/credits/purchases", card, key: "card", expect: .forbidden)["code"] as? String
+                    == "purchaseNotAllowedRegionConflict"
+            )
             let eligibility = try await send(client, .get, "/v1/tenants/nce/credits/eligibility", expect: .ok)
             #expect(eligibility["allowed"] as? Bool == false)
 
-            #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", card, expect: .badRequest)["code"] as? String == "idempotencyKeyMissing")
-            for body in [#"{"amountMinor":-5,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
-                         #"{"amountMinor":999999999999,"paymentMethod":{"type":"card","token":"tok_visa"}}"#] {
-                #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", body, key: "b\(body.count)", expect: .unprocessableContent)["code"] as? String == "invalidAmount")
+            #expect(
+                try await send(client, .post, "/v1/tenants/ok/credits/purchases", card, expect: .badRequest)["code"] as? String
+                    == "idempotencyKeyMissing"
+            )
+            for body in [
+                #"{"amountMinor":-5,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
+                #"{"amountMinor":999999999999,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
+            ] {
+                #expect(
+                    try await send(client, .post, "/v1/tenants/ok/credits/purchases", body, key: "b\(body.count)", expect: .unprocessableContent)[
+                        "code"
+                    ] as? String == "invalidAmount"
+                )
             }
             try await send(client, .post, "/v1/tenants/ok/credits/purchases", #"{"amountMinor":1000}"#, key: "c1", expect: .badRequest)
             try await send(client, .post, "/v1/tenants/ok/credits/purchases", "not json", key: "c2", expect: .badRequest)
-            #expect(try await send(client, .post, "/v1/tenants/ok/credits/purchases", #"{"amountMinor":1000,"paymentMethod":{"type":"cash"}}"#,
-                                   key: "c", expect: .unprocessableContent)["code"] as? String == "invalidPaymentMethod")
-            #expect(try await send(client, .put, "/v1/tenants/ok/credits/auto-recharge", #"{"enabled":true,"rechargeAmountMinor":0,"triggerAmountMinor":100}"#,
-                                   expect: .unprocessableContent)["code"] as? String == "invalidRechargeAmount")
-            #expect(try await send(client, .post, "/v1/tenants/nobody/credits/purchases", card, key: "d", expect: .notFound)["code"] as? String == "unknownTenant")
-            #expect(try await send(client, .post, "/v1/tenants", #"{"id":"ok","name":"Again","country":"US","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#,
-                                   expect: .conflict)["code"] as? String == "tenantExists")
-            #expect(try await send(client, .post, "/v1/tenants", #"{"name":"X","country":"ZZ","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#,
-                                   expect: .unprocessableContent)["code"] as? String == "invalidCountry")
-            #expect(try await send(client, .post, "/v1/tenants", #"{"name":"X","country":"US","currency":"XYZ","channel":"webDirect","commerceModel":"classic"}"#,
-                                   expect: .unprocessableContent)["code"] as? String == "invalidCurrency")
-            #expect(try await send(client, .post, "/v1/tenants", #"{"name":"X","country":"US","currency":"USD","channel":"retail","commerceModel":"classic"}"#,
-                                   expect: .unprocessableContent)["code"] as? String == "invalidChannel")
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants/ok/credits/purchases",
+                    #"{"amountMinor":1000,"paymentMethod":{"type":"cash"}}"#,
+                    key: "c",
+                    expect: .unprocessableContent
+                )["code"] as? String == "invalidPaymentMethod"
+            )
+            #expect(
+                try await send(
+                    client,
+                    .put,
+                    "/v1/tenants/ok/credits/auto-recharge",
+                    #"{"enabled":true,"rechargeAmountMinor":0,"triggerAmountMinor":100}"#,
+                    expect: .unprocessableContent
+                )["code"] as? String == "invalidRechargeAmount"
+            )
+            #expect(
+                try await send(client, .post, "/v1/tenants/nobody/credits/purchases", card, key: "d", expect: .notFound)["code"] as? String
+                    == "unknownTenant"
+            )
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants",
+                    #"{"id":"ok","name":"Again","country":"US","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#,
+                    expect: .conflict
+                )["code"] as? String == "tenantExists"
+            )
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants",
+                    #"{"name":"X","country":"ZZ","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#,
+                    expect: .unprocessableContent
+                )["code"] as? String == "invalidCountry"
+            )
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants",
+                    #"{"name":"X","country":"US","currency":"XYZ","channel":"webDirect","commerceModel":"classic"}"#,
+                    expect: .unprocessableContent
+                )["code"] as? String == "invalidCurrency"
+            )
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants",
+                    #"{"name":"X","country":"US","currency":"USD","channel":"retail","commerceModel":"classic"}"#,
+                    expect: .unprocessableContent
+                )["code"] as? String == "invalidChannel"
+            )
 
             try await send(client, .post, "/v1/tenants/ok/credits/purchases", card, key: "e", expect: .created)
-            try await send(client, .post, "/v1/tenants/ok/users", #"{"upn":"ada@ok.com","displayName":"Ada","usageLocation":"US","roles":["Global Administrator"],"licenses":["MCOEV"]}"#,
-                           expect: .created)
-            #expect(try await send(client, .post, "/v1/tenants/ok/users", #"{"upn":"Ada@ok.com","displayName":"Ada","usageLocation":"US"}"#,
-                                   expect: .conflict)["code"] as? String == "userExists")
+            try await send(
+                client,
+                .post,
+                "/v1/tenants/ok/users",
+                #"{"upn":"ada@ok.com","displayName":"Ada","usageLocation":"US","roles":["Global Administrator"],"licenses":["MCOEV"]}"#,
+                expect: .created
+            )
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants/ok/users",
+                    #"{"upn":"Ada@ok.com","displayName":"Ada","usageLocation":"US"}"#,
+                    expect: .conflict
+                )["code"] as? String == "userExists"
+            )
             let missing = try await send(client, .post, "/v1/tenants/ok/users/ada@ok.com/licenses", #"{"add":["MCOPSTNPP"]}"#, expect: .forbidden)
             #expect(missing["code"] as? String == "licensePrerequisiteMissing")
-            #expect(try await send(client, .post, "/v1/tenants/ok/users/ada@ok.com/licenses", #"{"add":["MCOFAKE"]}"#,
-                                   expect: .unprocessableContent)["code"] as? String == "unknownLicense")
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants/ok/users/ada@ok.com/licenses",
+                    #"{"add":["MCOFAKE"]}"#,
+                    expect: .unprocessableContent
+                )["code"] as? String == "unknownLicense"
+            )
             let user = try await send(client, .post, "/v1/tenants/ok/users/ada@ok.com/licenses", #"{"add":["MCOPSTNPP","MCOPSTN1"]}"#, expect: .ok)
             #expect(user["licenses"] as? [String] == ["MCOEV", "MCOPSTN1", "MCOPSTNPP"])
-            #expect(try await send(client, .post, "/v1/tenants/ok/users/bob@ok.com/licenses", #"{"add":["MCOEV"]}"#,
-                                   expect: .notFound)["code"] as? String == "unknownUser")
+            #expect(
+                try await send(
+                    client,
+                    .post,
+                    "/v1/tenants/ok/users/bob@ok.com/licenses",
+                    #"{"add":["MCOEV"]}"#,
+                    expect: .notFound
+                )["code"] as? String == "unknownUser"
+            )
             #expect(try await send(client, .get, "/v1/tenants/ok/credits/invoices/999", expect: .notFound)["code"] as? String == "unknownInvoice")
             // Another tenant's invoice is as unknown as one that does not exist.
             #expect(try await send(client, .get, "/v1/tenants/csp/credits/invoices/1", expect: .notFound)["code"] as? String == "unknownInvoice")
@@ -152,15 +268,26 @@ struct APITests {
             #expect((try await send(client, .get, "/v1/tenants/t/users?after=u4@t.com", expect: .ok)["users"] as? [Any])?.count == 1)
             try await send(client, .get, "/v1/tenants/t/users?limit=0", expect: .badRequest)
 
-            try await send(client, .post, "/v1/tenants/t/credits/purchases",
-                           #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":1000,"triggerAmountMinor":500}}"#,
-                           key: "k", expect: .created)
+            try await send(
+                client,
+                .post,
+                "/v1/tenants/t/credits/purchases",
+                #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":1000,"triggerAmountMinor":500}}"#,
+                key: "k",
+                expect: .created
+            )
             #expect(try await send(client, .patch, "/v1/tenants/t", #"{"commerceModel":"nce"}"#, expect: .ok)["commerceModel"] as? String == "nce")
             let postUsage = try await send(client, .get, "/v1/tenants/t/credits", expect: .ok)["postUsage"] as? [String: Any]
             #expect(postUsage?["active"] as? Bool == false)
             #expect(postUsage?["reason"] as? String == "autoRechargeOn")
             #expect((postUsage?["detail"] as? String)?.contains("Turn auto-recharge off") == true)
-            try await send(client, .put, "/v1/tenants/t/credits/auto-recharge", #"{"enabled":false,"rechargeAmountMinor":1000,"triggerAmountMinor":500}"#, expect: .ok)
+            try await send(
+                client,
+                .put,
+                "/v1/tenants/t/credits/auto-recharge",
+                #"{"enabled":false,"rechargeAmountMinor":1000,"triggerAmountMinor":500}"#,
+                expect: .ok
+            )
             let after = try await send(client, .get, "/v1/tenants/t/credits", expect: .ok)["postUsage"] as? [String: Any]
             #expect(after?["reason"] as? String == "balanceRemaining")
         }

@@ -55,7 +55,12 @@ struct AccessAPITests {
         Route(method: .post, template: "/v1/tenants/{tenantId}/users/{upn}/licenses", need: .permission(.assignLicenses)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/numbers", need: .permission(.assignLicenses)),
         Route(method: .post, template: "/v1/tenants/{tenantId}/numbers/import", need: .permission(.manageUsers), body: ""),
-        Route(method: .put, template: "/v1/tenants/{tenantId}/numbers/{number}", need: .permission(.manageUsers), body: #"{"resourceAccount":"Queue"}"#),
+        Route(
+            method: .put,
+            template: "/v1/tenants/{tenantId}/numbers/{number}",
+            need: .permission(.manageUsers),
+            body: #"{"resourceAccount":"Queue"}"#
+        ),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/numbers/{number}", need: .permission(.manageUsers)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/eligibility", need: .permission(.buy)),
@@ -69,8 +74,12 @@ struct AccessAPITests {
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/notifications", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/reports/pstn", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/reports/funding-advice", need: .permission(.readBilling)),
-        Route(method: .post, template: "/v1/tenants/{tenantId}/webhooks", need: .permission(.administerTenant),
-              body: #"{"url":"https://hooks.example.com/credits"}"#),
+        Route(
+            method: .post,
+            template: "/v1/tenants/{tenantId}/webhooks",
+            need: .permission(.administerTenant),
+            body: #"{"url":"https://hooks.example.com/credits"}"#
+        ),
         Route(method: .get, template: "/v1/tenants/{tenantId}/webhooks", need: .permission(.administerTenant)),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/webhooks/{webhookId}", need: .permission(.administerTenant)),
         Route(method: .put, template: "/v1/rate-decks/{currency}", need: .operatorOnly, body: ""),
@@ -106,7 +115,9 @@ struct AccessAPITests {
         #expect(documented == tested, "untested: \(documented.subtracting(tested)); not in the document: \(tested.subtracting(documented))")
     }
 
-    @Test("Every route: 401 without a credential or with a bad or revoked one; another tenant's token or administrator gets 404; a missing scope 403; the right scope passes")
+    @Test(
+        "Every route: 401 without a credential or with a bad or revoked one; another tenant's token or administrator gets 404; a missing scope 403; the right scope passes"
+    )
     func everyRouteWithEveryCredential() async throws {
         try await TestServer.run(testClock: true) { client, database in
             let anonymous = (client as! AuthorizedClient).client
@@ -135,8 +146,10 @@ struct AccessAPITests {
                     #expect(outsider.status < 400 || outsider.code == "unknownRateDeck" || outsider.code == "invalidRequest", "\(route): \(outsider)")
                 default:
                     #expect(outsider.status == 404 && outsider.code == "unknownTenant", "\(route) for another tenant's token: \(outsider)")
-                    #expect(outsiderSession.status == 404 && outsiderSession.code == "unknownTenant",
-                            "\(route) for another tenant's administrator: \(outsiderSession)")
+                    #expect(
+                        outsiderSession.status == 404 && outsiderSession.code == "unknownTenant",
+                        "\(route) for another tenant's administrator: \(outsiderSession)"
+                    )
                 }
 
                 guard case let .permission(permission) = route.need else { continue }
@@ -174,26 +187,60 @@ struct AccessAPITests {
                 #expect((users.status == 200) == licenses && (licenses || users.status == 403), "\(role) licenses: \(users)")
                 #expect((credits.status == 200) == read, "\(role) reading: \(credits)")
             }
-            try await send(client, .post, "/v1/tenants/northwind/users",
-                           #"{"upn":"helpdesk@northwind.example","displayName":"Help","usageLocation":"US","roles":["helpdeskAdministrator"]}"#, expect: .created)
-            try await send(client, .put, "/v1/tenants/northwind/users/helpdesk@northwind.example/password", #"{"password":"\#(TwoTenants.password)"}"#,
-                           expect: .noContent)
-            let refused = try await Self.call(anonymous, .post, "/v1/sessions", #"{"upn":"helpdesk@northwind.example","password":"\#(TwoTenants.password)"}"#, [:])
+            try await send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"helpdesk@northwind.example","displayName":"Help","usageLocation":"US","roles":["helpdeskAdministrator"]}"#,
+                expect: .created
+            )
+            try await send(
+                client,
+                .put,
+                "/v1/tenants/northwind/users/helpdesk@northwind.example/password",
+                #"{"password":"\#(TwoTenants.password)"}"#,
+                expect: .noContent
+            )
+            let refused = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/sessions",
+                #"{"upn":"helpdesk@northwind.example","password":"\#(TwoTenants.password)"}"#,
+                [:]
+            )
             #expect(refused.status == 403 && refused.code == "notAnAdministrator")
         }
     }
 
-    @Test("Signing in and out: a wrong password and an unknown name get the same answer; the cookie is Secure, HttpOnly, SameSite; changes need the CSRF token")
+    @Test(
+        "Signing in and out: a wrong password and an unknown name get the same answer; the cookie is Secure, HttpOnly, SameSite; changes need the CSRF token"
+    )
     func sessions() async throws {
         try await TestServer.run { client, database in
             let anonymous = (client as! AuthorizedClient).client
             let world = try await TwoTenants.make(client, database)
-            let wrong = try await Self.call(anonymous, .post, "/v1/sessions", #"{"upn":"global@northwind.example","password":"not the password"}"#, [:])
-            let unknown = try await Self.call(anonymous, .post, "/v1/sessions", #"{"upn":"nobody@northwind.example","password":"\#(TwoTenants.password)"}"#, [:])
+            let wrong = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/sessions",
+                #"{"upn":"global@northwind.example","password":"not the password"}"#,
+                [:]
+            )
+            let unknown = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/sessions",
+                #"{"upn":"nobody@northwind.example","password":"\#(TwoTenants.password)"}"#,
+                [:]
+            )
             #expect(wrong.status == 401 && wrong.code == "signInFailed" && unknown.code == "signInFailed" && wrong.detail == unknown.detail)
 
-            let signedIn = try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
-                                                      body: ByteBuffer(string: #"{"upn":"Global@Northwind.example","password":"\#(TwoTenants.password)"}"#))
+            let signedIn = try await anonymous.execute(
+                uri: "/v1/sessions",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"upn":"Global@Northwind.example","password":"\#(TwoTenants.password)"}"#)
+            )
             #expect(signedIn.status == .created)
             let setCookie = signedIn.headers[.setCookie] ?? ""
             for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] { #expect(setCookie.contains(attribute), "\(setCookie)") }
@@ -210,21 +257,36 @@ struct AccessAPITests {
             let change = #"{"enabled":false,"rechargeAmountMinor":0,"triggerAmountMinor":0}"#
             let forged = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change, [.cookie: cookie])
             #expect(forged.status == 403 && forged.code == "csrfTokenMissing")
-            let wrongToken = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change,
-                                                 [.cookie: cookie, .init("X-CSRF-Token")!: "guess"])
+            let wrongToken = try await Self.call(
+                anonymous,
+                .put,
+                "/v1/tenants/northwind/credits/auto-recharge",
+                change,
+                [.cookie: cookie, .init("X-CSRF-Token")!: "guess"]
+            )
             #expect(wrongToken.code == "csrfTokenMissing")
-            let made = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change,
-                                           [.cookie: cookie, .init("X-CSRF-Token")!: csrf])
+            let made = try await Self.call(
+                anonymous,
+                .put,
+                "/v1/tenants/northwind/credits/auto-recharge",
+                change,
+                [.cookie: cookie, .init("X-CSRF-Token")!: csrf]
+            )
             #expect(made.status == 200)
 
-            let signOut = try await anonymous.execute(uri: "/v1/sessions/current", method: .delete,
-                                                      headers: [.cookie: cookie, .init("X-CSRF-Token")!: csrf])
+            let signOut = try await anonymous.execute(
+                uri: "/v1/sessions/current",
+                method: .delete,
+                headers: [.cookie: cookie, .init("X-CSRF-Token")!: csrf]
+            )
             #expect(signOut.status == .noContent && signOut.headers[.setCookie]?.contains("Max-Age=0") == true)
             #expect(try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, [.cookie: cookie]).code == "unauthenticated")
         }
     }
 
-    @Test("A platform token for every tenant charges and uploads any tenant's calls and does nothing else: no tenant, balance or report, no token of its own")
+    @Test(
+        "A platform token for every tenant charges and uploads any tenant's calls and does nothing else: no tenant, balance or report, no token of its own"
+    )
     func platformTokenForEveryTenant() async throws {
         try await TestServer.run(testClock: true) { client, database in
             let anonymous = (client as! AuthorizedClient).client
@@ -232,7 +294,13 @@ struct AccessAPITests {
             let platform = try await database.token(Scope.platform)
             for tenant in ["northwind", "fabrikam"] {
                 for route in Self.routes where route.tenantScoped {
-                    let answer = try await Self.call(anonymous, route.method, route.path(tenant: tenant), route.body, [.authorization: "Bearer \(platform)"])
+                    let answer = try await Self.call(
+                        anonymous,
+                        route.method,
+                        route.path(tenant: tenant),
+                        route.body,
+                        [.authorization: "Bearer \(platform)"]
+                    )
                     if case let .permission(permission) = route.need, [.chargeCalls, .uploadUsage].contains(permission) {
                         #expect(![401, 403].contains(answer.status) && answer.code != "unknownTenant", "\(route) in \(tenant): \(answer)")
                     } else {
@@ -244,8 +312,16 @@ struct AccessAPITests {
             #expect(listed.status == 200 && (listed.body["tenants"] as? [Any])?.isEmpty == true, "it lists no tenant: \(listed)")
 
             await #expect(throws: BillingError.self, "only an operator makes a token for every tenant") {
-                try await database.access().createToken(name: "x", tenantId: nil, scopes: [.calls], madeBy: Principal(
-                    credential: .token(id: "tok_admin"), tenantId: TenantId("northwind"), permissions: Scope.tenantAdmin.permissions))
+                try await database.access().createToken(
+                    name: "x",
+                    tenantId: nil,
+                    scopes: [.calls],
+                    madeBy: Principal(
+                        credential: .token(id: "tok_admin"),
+                        tenantId: TenantId("northwind"),
+                        permissions: Scope.tenantAdmin.permissions
+                    )
+                )
             }
             await #expect(throws: BillingError.self, "a token for every tenant carries the platform's scopes alone") {
                 try await database.access().createToken(name: "x", tenantId: nil, scopes: [.calls, .reports])
@@ -253,45 +329,86 @@ struct AccessAPITests {
         }
     }
 
-    @Test("Tokens: the secret is shown once; lists never show it; a revoked token stops at once; a tenant cannot make an operator token or touch another tenant's")
+    @Test(
+        "Tokens: the secret is shown once; lists never show it; a revoked token stops at once; a tenant cannot make an operator token or touch another tenant's"
+    )
     func tokens() async throws {
         try await TestServer.run { client, database in
             let anonymous = (client as! AuthorizedClient).client
             _ = try await TwoTenants.make(client, database)
             let admin = try await database.token([.tenantAdmin], tenant: "northwind")
-            let made = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"name":"phones","scopes":["calls","usage"]}"#,
-                                           [.authorization: "Bearer \(admin)"])
+            let made = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/tokens",
+                #"{"name":"phones","scopes":["calls","usage"]}"#,
+                [.authorization: "Bearer \(admin)"]
+            )
             #expect(made.status == 201 && made.body["scopes"] as? [String] == ["calls", "usage"])
-            #expect(made.headers[.cacheControl] == "no-store" && made.headers[.init("Kept-Without-Field")!] == nil, "a secret is not cached, and no inner header leaks")
+            #expect(
+                made.headers[.cacheControl] == "no-store" && made.headers[.init("Kept-Without-Field")!] == nil,
+                "a secret is not cached, and no inner header leaks"
+            )
             let secret = made.body["token"] as! String
             let id = made.body["id"] as! String
             let listed = try await Self.call(anonymous, .get, "/v1/tenants/northwind/tokens", nil, [.authorization: "Bearer \(admin)"])
             let tokens = listed.body["tokens"] as? [[String: Any]] ?? []
             #expect(tokens.count == 2 && tokens.allSatisfy { $0["token"] == nil })
 
-            let buy = try await Self.call(anonymous, .post, "/v1/tenants/northwind/credits/purchases",
-                                          #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
-                                          [.authorization: "Bearer \(secret)", .init("Idempotency-Key")!: "k1"])
+            let buy = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/credits/purchases",
+                #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
+                [.authorization: "Bearer \(secret)", .init("Idempotency-Key")!: "k1"]
+            )
             #expect(buy.status == 403 && buy.code == "forbidden", "the telephony token cannot buy: \(buy)")
-            let upload = try await Self.call(anonymous, .post, "/v1/tenants/northwind/usage-records", #"{"records":[]}"#,
-                                             [.authorization: "Bearer \(secret)"])
+            let upload = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/usage-records",
+                #"{"records":[]}"#,
+                [.authorization: "Bearer \(secret)"]
+            )
             #expect(upload.status == 200)
 
-            let operatorScope = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["operator"]}"#,
-                                                    [.authorization: "Bearer \(admin)"])
+            let operatorScope = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/tokens",
+                #"{"scopes":["operator"]}"#,
+                [.authorization: "Bearer \(admin)"]
+            )
             #expect(operatorScope.status == 422 && operatorScope.code == "invalidScopes")
-            let unknownScope = try await Self.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["everything"]}"#,
-                                                   [.authorization: "Bearer \(admin)"])
+            let unknownScope = try await Self.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/tokens",
+                #"{"scopes":["everything"]}"#,
+                [.authorization: "Bearer \(admin)"]
+            )
             #expect(unknownScope.status == 422 && unknownScope.code == "invalidScopes")
             let fabrikamAdmin = try await database.token([.tenantAdmin], tenant: "fabrikam")
-            let acrossTenants = try await Self.call(anonymous, .delete, "/v1/tenants/fabrikam/tokens/\(id)", nil,
-                                                    [.authorization: "Bearer \(fabrikamAdmin)"])
+            let acrossTenants = try await Self.call(
+                anonymous,
+                .delete,
+                "/v1/tenants/fabrikam/tokens/\(id)",
+                nil,
+                [.authorization: "Bearer \(fabrikamAdmin)"]
+            )
             #expect(acrossTenants.status == 404 && acrossTenants.code == "unknownToken")
 
             let revoked = try await Self.call(anonymous, .delete, "/v1/tenants/northwind/tokens/\(id)", nil, [.authorization: "Bearer \(admin)"])
             #expect(revoked.status == 200 && revoked.body["revokedAt"] is String)
-            #expect(try await Self.call(anonymous, .post, "/v1/tenants/northwind/usage-records", #"{"records":[]}"#,
-                                        [.authorization: "Bearer \(secret)"]).code == "unauthenticated")
+            #expect(
+                try await Self.call(
+                    anonymous,
+                    .post,
+                    "/v1/tenants/northwind/usage-records",
+                    #"{"records":[]}"#,
+                    [.authorization: "Bearer \(secret)"]
+                ).code == "unauthenticated"
+            )
         }
     }
 
@@ -303,13 +420,21 @@ struct AccessAPITests {
             for _ in 0..<3 {
                 #expect(try await Self.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(token)"]).status == 200)
             }
-            let limited = try await anonymous.execute(uri: "/v1/tenants", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-                                                     body: ByteBuffer(string: #"{"id":"late","name":"Late","country":"US","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#))
+            let limited = try await anonymous.execute(
+                uri: "/v1/tenants",
+                method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                body: ByteBuffer(
+                    string: #"{"id":"late","name":"Late","country":"US","currency":"USD","channel":"webDirect","commerceModel":"classic"}"#
+                )
+            )
             #expect(limited.status == .tooManyRequests)
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             let other = try await database.token([.operator])
-            #expect(try await Self.call(anonymous, .get, "/v1/tenants/late", nil, [.authorization: "Bearer \(other)"]).code == "unknownTenant",
-                    "the refused request created nothing")
+            #expect(
+                try await Self.call(anonymous, .get, "/v1/tenants/late", nil, [.authorization: "Bearer \(other)"]).code == "unknownTenant",
+                "the refused request created nothing"
+            )
         }
     }
 
@@ -324,14 +449,20 @@ struct AccessAPITests {
         var description: String { "\(status) \(code ?? "") \(detail ?? "")" }
     }
 
-    @Test("Five failed sign-ins with one name within 15 minutes: the next is refused with 429 and Retry-After, even with the right password; other names go on")
+    @Test(
+        "Five failed sign-ins with one name within 15 minutes: the next is refused with 429 and Retry-After, even with the right password; other names go on"
+    )
     func signInLimit() async throws {
         try await TestServer.run { client, database in
             let anonymous = (client as! AuthorizedClient).client
             _ = try await TwoTenants.make(client, database)
             func signIn(_ upn: String, _ password: String) async throws -> (status: Int, code: String?, retryAfter: String?) {
-                try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
-                                            body: ByteBuffer(string: #"{"upn":"\#(upn)","password":"\#(password)"}"#)) { response in
+                try await anonymous.execute(
+                    uri: "/v1/sessions",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"upn":"\#(upn)","password":"\#(password)"}"#)
+                ) { response in
                     let body = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
                     return (Int(response.status.code), body["code"] as? String, response.headers[.retryAfter])
                 }
@@ -347,26 +478,42 @@ struct AccessAPITests {
         }
     }
 
-    static func call(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, _ body: String?,
-                     _ headers: HTTPFields) async throws -> Answer {
+    static func call(
+        _ client: any TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        _ body: String?,
+        _ headers: HTTPFields
+    ) async throws -> Answer {
         var headers = headers
-        if headers[.contentType] == nil { headers[.contentType] = path.hasSuffix("import") || path.contains("rate-decks") ? "text/csv" : "application/json" }
+        if headers[.contentType] == nil {
+            headers[.contentType] = path.hasSuffix("import") || path.contains("rate-decks") ? "text/csv" : "application/json"
+        }
         let hasBody = method == .post || method == .put || method == .patch
-        return try await client.execute(uri: path, method: method, headers: headers, body: hasBody ? ByteBuffer(string: body ?? "") : nil) { response in
+        return try await client.execute(uri: path, method: method, headers: headers, body: hasBody ? ByteBuffer(string: body ?? "") : nil) {
+            response in
             if response.status.code >= 400 {
                 #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(path)")
                 #expect(response.headers[.init("Request-Id")!] != nil)
             }
             if response.status == .unauthorized { #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true) }
-            return Answer(status: Int(response.status.code),
-                          body: (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
-                          headers: response.headers)
+            return Answer(
+                status: Int(response.status.code),
+                body: (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
+                headers: response.headers
+            )
         }
     }
 
     @discardableResult
-    func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil,
-              expect status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+    func send(
+        _ client: any TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        _ json: String? = nil,
+        expect status: HTTPResponse.Status,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String: Any] {
         try await APITests().send(client, method, uri, json, expect: status, sourceLocation: sourceLocation)
     }
 }
@@ -382,11 +529,20 @@ struct TwoTenants {
         let api = APITests()
         for tenant in ["northwind", "fabrikam"] {
             try await api.createTenant(client, id: tenant)
-            try await api.send(client, .post, "/v1/tenants/\(tenant)/users",
-                               #"{"upn":"global@\#(tenant).example","displayName":"Global","usageLocation":"US","roles":["globalAdministrator"]}"#,
-                               expect: .created)
-            try await api.send(client, .put, "/v1/tenants/\(tenant)/users/global@\(tenant).example/password", #"{"password":"\#(password)"}"#,
-                               expect: .noContent)
+            try await api.send(
+                client,
+                .post,
+                "/v1/tenants/\(tenant)/users",
+                #"{"upn":"global@\#(tenant).example","displayName":"Global","usageLocation":"US","roles":["globalAdministrator"]}"#,
+                expect: .created
+            )
+            try await api.send(
+                client,
+                .put,
+                "/v1/tenants/\(tenant)/users/global@\(tenant).example/password",
+                #"{"password":"\#(password)"}"#,
+                expect: .noContent
+            )
         }
         let token = try await database.token(Set(AccessAPITests.tenantScopes), tenant: "fabrikam")
         let world = TwoTenants(fabrikamToken: token, fabrikamSession: [:])
@@ -397,17 +553,31 @@ struct TwoTenants {
     /// Signs in a new Northwind administrator holding `role`; returns the headers that speak for them.
     func signIn(_ anonymous: any TestClientProtocol, _ operatorClient: any TestClientProtocol, role: Role) async throws -> HTTPFields {
         let upn = "\(role.rawValue.lowercased())@northwind.example"
-        try await APITests().send(operatorClient, .post, "/v1/tenants/northwind/users",
-                                  #"{"upn":"\#(upn)","displayName":"\#(role.displayName)","usageLocation":"US","roles":["\#(role.rawValue)"]}"#, expect: .created)
-        try await APITests().send(operatorClient, .put, "/v1/tenants/northwind/users/\(upn)/password", #"{"password":"\#(Self.password)"}"#,
-                                  expect: .noContent)
+        try await APITests().send(
+            operatorClient,
+            .post,
+            "/v1/tenants/northwind/users",
+            #"{"upn":"\#(upn)","displayName":"\#(role.displayName)","usageLocation":"US","roles":["\#(role.rawValue)"]}"#,
+            expect: .created
+        )
+        try await APITests().send(
+            operatorClient,
+            .put,
+            "/v1/tenants/northwind/users/\(upn)/password",
+            #"{"password":"\#(Self.password)"}"#,
+            expect: .noContent
+        )
         return try await session(anonymous, upn: upn)
     }
 
     /// The cookie and CSRF header of a new session for `upn`.
     func session(_ anonymous: any TestClientProtocol, upn: String) async throws -> HTTPFields {
-        try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
-                                    body: ByteBuffer(string: #"{"upn":"\#(upn)","password":"\#(Self.password)"}"#)) { response in
+        try await anonymous.execute(
+            uri: "/v1/sessions",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"upn":"\#(upn)","password":"\#(Self.password)"}"#)
+        ) { response in
             #expect(response.status == .created, "\(String(buffer: response.body))")
             let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
             let cookie = String((response.headers[.setCookie] ?? "").prefix { $0 != ";" })
@@ -419,7 +589,9 @@ struct TwoTenants {
 /// The operations of `openapi.yaml`, as "METHOD /path".
 enum OpenAPIOperations {
     static func inDocument() throws -> Set<String> {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/CreditsAPI/Resources/openapi.yaml")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../Sources/CreditsAPI/Resources/openapi.yaml"
+        )
         let text = try String(contentsOf: url, encoding: .utf8)
         var operations: Set<String> = []
         var path: String?
@@ -428,7 +600,8 @@ enum OpenAPIOperations {
             if line.hasPrefix("  /"), line.hasSuffix(":") {
                 path = String(line.dropFirst(2).dropLast())
             } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "),
-                      let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" }) {
+                let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" })
+            {
                 operations.insert("\(method.uppercased()) \(path)")
             }
         }
@@ -448,12 +621,17 @@ struct IdempotencyKeyTests {
             try await APITests().createTenant(client, id: "fabrikam")
             let anonymous = (client as! AuthorizedClient).client
             let usage = try await database.token([.usage, .reports], tenant: "tailspin")
-            let record = #"{"records":[{"usageId":"u-1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-11-20T10:00:00Z","durationSeconds":120}]}"#
+            let record =
+                #"{"records":[{"usageId":"u-1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-11-20T10:00:00Z","durationSeconds":120}]}"#
             let upload = { (key: String?, body: String, token: String, tenant: String) in
                 var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
                 if let key { headers[.init("Idempotency-Key")!] = key }
-                return try await anonymous.execute(uri: "/v1/tenants/\(tenant)/usage-records", method: .post, headers: headers,
-                                                   body: ByteBuffer(string: body)) { response in
+                return try await anonymous.execute(
+                    uri: "/v1/tenants/\(tenant)/usage-records",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: body)
+                ) { response in
                     (Int(response.status.code), String(buffer: response.body), response.headers[.init("Idempotent-Replayed")!])
                 }
             }
@@ -482,7 +660,9 @@ struct IdempotencyKeyTests {
         }
     }
 
-    @Test("Keys belong to the caller: another tenant's credential neither reads, nor learns of, nor blocks a tenant's keys; a kept token answer holds no secret")
+    @Test(
+        "Keys belong to the caller: another tenant's credential neither reads, nor learns of, nor blocks a tenant's keys; a kept token answer holds no secret"
+    )
     func keysBelongToTheirCaller() async throws {
         try await TestServer.run { client, database in
             let anonymous = (client as! AuthorizedClient).client
@@ -491,11 +671,16 @@ struct IdempotencyKeyTests {
             let fabrikam = try await database.token([.tenantAdmin], tenant: "fabrikam")
             let body = #"{"name":"phones","scopes":["calls"]}"#
             func make(_ token: String, _ tenant: String, key: String) async throws -> (status: Int, body: [String: Any], replayed: String?) {
-                try await anonymous.execute(uri: "/v1/tenants/\(tenant)/tokens", method: .post,
-                                            headers: [.authorization: "Bearer \(token)", .contentType: "application/json", .init("Idempotency-Key")!: key],
-                                            body: ByteBuffer(string: body)) { response in
-                    (Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
-                     response.headers[.init("Idempotent-Replayed")!])
+                try await anonymous.execute(
+                    uri: "/v1/tenants/\(tenant)/tokens",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json", .init("Idempotency-Key")!: key],
+                    body: ByteBuffer(string: body)
+                ) { response in
+                    (
+                        Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
+                        response.headers[.init("Idempotent-Replayed")!]
+                    )
                 }
             }
             let first = try await make(northwind, "northwind", key: "shared-key")
@@ -503,10 +688,15 @@ struct IdempotencyKeyTests {
             #expect(first.status == 201 && first.replayed == nil)
 
             let stolen = try await make(fabrikam, "northwind", key: "shared-key")
-            #expect(stolen.status == 404 && stolen.body["code"] as? String == "unknownTenant" && stolen.body["token"] == nil,
-                    "another tenant's credential gets the tenant's 404, never the kept answer: \(stolen.body)")
+            #expect(
+                stolen.status == 404 && stolen.body["code"] as? String == "unknownTenant" && stolen.body["token"] == nil,
+                "another tenant's credential gets the tenant's 404, never the kept answer: \(stolen.body)"
+            )
             let probe = try await make(fabrikam, "northwind", key: "never-used")
-            #expect(probe.status == stolen.status && probe.body["code"] as? String == stolen.body["code"] as? String, "used and unused keys look alike")
+            #expect(
+                probe.status == stolen.status && probe.body["code"] as? String == stolen.body["code"] as? String,
+                "used and unused keys look alike"
+            )
 
             let own = try await make(fabrikam, "fabrikam", key: "shared-key")
             #expect(own.status == 201 && own.replayed == nil && own.body["token"] is String, "the same key is another caller's own")
@@ -528,9 +718,12 @@ struct IdempotencyKeyTests {
             try await api.createTenant(client, id: "northwind")
             let purchase = #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#
             let replayed = { () async throws -> String? in
-                try await client.execute(uri: "/v1/tenants/northwind/credits/purchases", method: .post,
-                                         headers: [.contentType: "application/json", .init("Idempotency-Key")!: "day"],
-                                         body: ByteBuffer(string: purchase)) { response in
+                try await client.execute(
+                    uri: "/v1/tenants/northwind/credits/purchases",
+                    method: .post,
+                    headers: [.contentType: "application/json", .init("Idempotency-Key")!: "day"],
+                    body: ByteBuffer(string: purchase)
+                ) { response in
                     #expect(response.status == .created)
                     return response.headers[.init("Idempotent-Replayed")!]
                 }
@@ -539,8 +732,10 @@ struct IdempotencyKeyTests {
             #expect(try await replayed() == "true")
             try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-11T10:00:00Z"}"#, expect: .ok)
             #expect(try await replayed() == nil, "forgotten after a day")
-            #expect(try await api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int == 1000,
-                    "the purchase under that key was not bought again")
+            #expect(
+                try await api.send(client, .get, "/v1/tenants/northwind/credits", expect: .ok)["balanceMinor"] as? Int == 1000,
+                "the purchase under that key was not bought again"
+            )
         }
     }
 }

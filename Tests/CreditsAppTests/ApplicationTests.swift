@@ -8,11 +8,13 @@ import Testing
 
 @Suite struct ApplicationTests {
     func reader(database: String, demo: Bool = false) -> ConfigReader {
-        ConfigReader(provider: InMemoryProvider(values: [
-            "database": .init(.string(database), isSecret: false),
-            "demo": .init(.bool(demo), isSecret: false),
-            "auth.passwordCost": .init(.int(4), isSecret: false),
-        ]))
+        ConfigReader(
+            provider: InMemoryProvider(values: [
+                "database": .init(.string(database), isSecret: false),
+                "demo": .init(.bool(demo), isSecret: false),
+                "auth.passwordCost": .init(.int(4), isSecret: false),
+            ])
+        )
     }
 
     func temporaryDatabase() throws -> String {
@@ -49,24 +51,41 @@ import Testing
         let invoices = try await stores.billing.invoices(for: DemoOrganization.tenantId, before: nil, limit: 100)
         #expect(invoices.count == 5 && Set(invoices.map(\.lotId)) == Set(statement.lots.map(\.id)), "each lot bought with its invoice")
         #expect(statement.lots.contains { $0.isExpired(at: now) && $0.forfeitedMinor > 0 }, "one lot already expired")
-        #expect(statement.lots.contains { !$0.isExpired(at: now) && $0.expiresAt < now.adding(days: 30) && $0.freeMinor > 0 },
-                "one lot about to expire")
+        #expect(
+            statement.lots.contains { !$0.isExpired(at: now) && $0.expiresAt < now.adding(days: 30) && $0.freeMinor > 0 },
+            "one lot about to expire"
+        )
         #expect(statement.figures.balanceMinor > 100_00 && statement.figures.heldMinor > 0, "funds left and a call in progress")
         #expect(transactions.contains { $0.receipt.kind == .charge && $0.receipt.occurredAt > now.adding(days: -3) })
-        let records = try await stores.calls.usageRecords(for: DemoOrganization.tenantId, from: now.adding(days: -90), to: now, after: nil, limit: 100_000)
+        let records = try await stores.calls.usageRecords(
+            for: DemoOrganization.tenantId,
+            from: now.adding(days: -90),
+            to: now,
+            after: nil,
+            limit: 100_000
+        )
         #expect(records.count > 200)
-        #expect(Set(records.map(\.capability)).isSuperset(of: [.domesticCallingPlan, .domesticAndInternationalCallingPlan, .conferencingPool,
-                                                               .communicationsCredits, .incoming]), "calls of every kind")
+        #expect(
+            Set(records.map(\.capability)).isSuperset(of: [
+                .domesticCallingPlan, .domesticAndInternationalCallingPlan, .conferencingPool,
+                .communicationsCredits, .incoming,
+            ]),
+            "calls of every kind"
+        )
         #expect(try await store.verify().isConsistent)
 
         _ = try await buildApplication(reader: reader(database: database, demo: true))
-        #expect(try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000).count == transactions.count,
-                "a second start leaves the data as it was")
+        #expect(
+            try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000).count == transactions.count,
+            "a second start leaves the data as it was"
+        )
     }
 
-    @Test(arguments: ["postgres://localhost/credits", "postgres://credits:secret@localhost/credits", "postgres://credits@localhost:99999/credits",
-                      "postgres://credits@localhost/", "postgres://credits@/credits", "mysql://credits@localhost/credits", "sqlite:",
-                      "commscredits.sqlite", ""])
+    @Test(arguments: [
+        "postgres://localhost/credits", "postgres://credits:secret@localhost/credits", "postgres://credits@localhost:99999/credits",
+        "postgres://credits@localhost/", "postgres://credits@/credits", "mysql://credits@localhost/credits", "sqlite:",
+        "commscredits.sqlite", "",
+    ])
     func refusesADatabaseItCannotUse(_ argument: String) async throws {
         #expect(throws: DatabaseLocationError.self) { try DatabaseLocation(argument, environment: [:]) }
     }
@@ -77,14 +96,20 @@ import Testing
             Issue.record("not a PostgreSQL address")
             return
         }
-        #expect([fromVariable.user, fromVariable.host, fromVariable.database, fromVariable.password] == ["credits", "db.example", "ledger", "s3cret"])
+        #expect(
+            [fromVariable.user, fromVariable.host, fromVariable.database, fromVariable.password] == ["credits", "db.example", "ledger", "s3cret"]
+        )
         #expect(fromVariable.port == 6543)
         #expect(fromVariable.description == address, "the password never shows")
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("password-\(UUID().uuidString)")
         try "from-file\n".write(to: file, atomically: true, encoding: .utf8)
-        guard case let .postgres(fromFile) = try DatabaseLocation("postgresql://credits@db.example/ledger",
-                                                                  environment: ["DATABASE_PASSWORD_FILE": file.path]) else {
+        guard
+            case let .postgres(fromFile) = try DatabaseLocation(
+                "postgresql://credits@db.example/ledger",
+                environment: ["DATABASE_PASSWORD_FILE": file.path]
+            )
+        else {
             Issue.record("not a PostgreSQL address")
             return
         }

@@ -12,8 +12,12 @@ struct CallAPITests {
     let api = APITests()
 
     func putSampleDeck(_ client: any TestClientProtocol) async throws {
-        let rows = try await client.execute(uri: "/v1/rate-decks/USD", method: .put, headers: [.contentType: "text/csv"],
-                                            body: ByteBuffer(bytes: SampleRateDeck.csv)) { response in
+        let rows = try await client.execute(
+            uri: "/v1/rate-decks/USD",
+            method: .put,
+            headers: [.contentType: "text/csv"],
+            body: ByteBuffer(bytes: SampleRateDeck.csv)
+        ) { response in
             #expect(response.status == .ok)
             return (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["rows"] as? Int
         }
@@ -24,14 +28,32 @@ struct CallAPITests {
     /// Pay-As-You-Go user and an Audio Conferencing organizer, all with Communications Credits.
     func tailspin(_ client: any TestClientProtocol) async throws {
         try await api.createTenant(client, id: "tailspin")
-        try await api.send(client, .post, "/v1/tenants/tailspin/credits/purchases",
-                           #"{"amountMinor":5000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#, key: "buy", expect: .created)
-        for (name, location, licenses) in [("dom", "US", "MCOEV\",\"MCOPSTN5"), ("intl", "GB", "MCOEV\",\"MCOPSTN2"),
-                                           ("payg", "US", "MCOEV\",\"MCOPSTN_PAYG"), ("conf", "US", "MCOMEETADD")] {
-            try await api.send(client, .post, "/v1/tenants/tailspin/users",
-                               #"{"upn":"\#(name)@tailspin.com","displayName":"\#(name)","usageLocation":"\#(location)","roles":[]}"#, expect: .created)
-            try await api.send(client, .post, "/v1/tenants/tailspin/users/\(name)@tailspin.com/licenses",
-                               #"{"add":["\#(licenses)","MCOPSTNPP"]}"#, expect: .ok)
+        try await api.send(
+            client,
+            .post,
+            "/v1/tenants/tailspin/credits/purchases",
+            #"{"amountMinor":5000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
+            key: "buy",
+            expect: .created
+        )
+        for (name, location, licenses) in [
+            ("dom", "US", "MCOEV\",\"MCOPSTN5"), ("intl", "GB", "MCOEV\",\"MCOPSTN2"),
+            ("payg", "US", "MCOEV\",\"MCOPSTN_PAYG"), ("conf", "US", "MCOMEETADD"),
+        ] {
+            try await api.send(
+                client,
+                .post,
+                "/v1/tenants/tailspin/users",
+                #"{"upn":"\#(name)@tailspin.com","displayName":"\#(name)","usageLocation":"\#(location)","roles":[]}"#,
+                expect: .created
+            )
+            try await api.send(
+                client,
+                .post,
+                "/v1/tenants/tailspin/users/\(name)@tailspin.com/licenses",
+                #"{"add":["\#(licenses)","MCOPSTNPP"]}"#,
+                expect: .ok
+            )
         }
     }
 
@@ -42,13 +64,24 @@ struct CallAPITests {
     /// Starts a call now, ends it after `duration` (asking for more time every 600 s), moves the
     /// clock an hour on from its start; returns the end's answer.
     @discardableResult
-    func call(_ client: any TestClientProtocol, _ session: String, _ type: String = "user_out", by upn: String?, from caller: String = "+14255550100",
-              to callee: String, seconds duration: Int) async throws -> [String: Any] {
+    func call(
+        _ client: any TestClientProtocol,
+        _ session: String,
+        _ type: String = "user_out",
+        by upn: String?,
+        from caller: String = "+14255550100",
+        to callee: String,
+        seconds duration: Int
+    ) async throws -> [String: Any] {
         let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
         let user = upn.map { #""upn":"\#($0)@tailspin.com","# } ?? ""
-        let start = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/start",
-                                       #"{"requestNumber":1,"callType":"\#(type)",\#(user)"callerNumber":"\#(caller)","calleeNumber":"\#(callee)","startTime":"\#(now)"}"#,
-                                       expect: .ok)
+        let start = try await api.send(
+            client,
+            .post,
+            "/v1/tenants/tailspin/calls/\(session)/start",
+            #"{"requestNumber":1,"callType":"\#(type)",\#(user)"callerNumber":"\#(caller)","calleeNumber":"\#(callee)","startTime":"\#(now)"}"#,
+            expect: .ok
+        )
         #expect(start["allowed"] as? Bool == true, "\(session): \(start)")
         let startDate = ISO8601DateFormatter().date(from: now)!
         let at = { (seconds: Int) in ISO8601DateFormatter().string(from: startDate.addingTimeInterval(TimeInterval(seconds))) }
@@ -57,14 +90,24 @@ struct CallAPITests {
         while duration - used > 600 {
             used += 600
             try await advance(client, to: at(used))
-            let more = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/update",
-                                          #"{"requestNumber":\#(number),"usedSeconds":\#(used)}"#, expect: .ok)
+            let more = try await api.send(
+                client,
+                .post,
+                "/v1/tenants/tailspin/calls/\(session)/update",
+                #"{"requestNumber":\#(number),"usedSeconds":\#(used)}"#,
+                expect: .ok
+            )
             #expect(more["allowed"] as? Bool == true, "\(session): \(more)")
             number += 1
         }
         try await advance(client, to: at(duration))
-        let end = try await api.send(client, .post, "/v1/tenants/tailspin/calls/\(session)/end",
-                                     #"{"requestNumber":\#(number),"durationSeconds":\#(duration),"endTime":"\#(at(duration))"}"#, expect: .ok)
+        let end = try await api.send(
+            client,
+            .post,
+            "/v1/tenants/tailspin/calls/\(session)/end",
+            #"{"requestNumber":\#(number),"durationSeconds":\#(duration),"endTime":"\#(at(duration))"}"#,
+            expect: .ok
+        )
         try await advance(client, to: at(max(3600, duration + 1)))
         return end
     }
@@ -83,7 +126,10 @@ struct CallAPITests {
             #expect(try await call(client, "d4", by: "dom", to: "+12065550100", seconds: 600)["chargeMinor"] as? Int == 10)
             #expect(try await call(client, "d5", by: "dom", to: "+442071234567", seconds: 125)["chargeMinor"] as? Int == 6)
             // MCOPSTN2 in the UK: an international 61 s bills 120 s x 5 units; a domestic 30 s bills 60 s x 1.
-            #expect(try await call(client, "i1", by: "intl", from: "+442030000001", to: "+12065550100", seconds: 61)["capability"] as? String == "MCOPSTN2")
+            #expect(
+                try await call(client, "i1", by: "intl", from: "+442030000001", to: "+12065550100", seconds: 61)["capability"] as? String
+                    == "MCOPSTN2"
+            )
             #expect(try await call(client, "i2", by: "intl", from: "+442030000001", to: "+442071234567", seconds: 30)["chargeMinor"] as? Int == 0)
             // Pay-As-You-Go: 45 s to the US bills 60 s, 1 cent; 90 s to Germany, billed by the second at 2 cents a minute, 3 cents.
             #expect(try await call(client, "p1", by: "payg", to: "+12065550100", seconds: 45)["chargeMinor"] as? Int == 1)
@@ -92,12 +138,17 @@ struct CallAPITests {
             // at the 2027 price of 4.5 cents, rounded half up to 5 cents, and
             // 120 s to India, outside Zone A, at 10 cents a minute: 20 cents.
             for (session, seconds) in [("c1", 1800), ("c2", 1900)] {
-                #expect(try await call(client, session, "conf_out", by: "conf", to: "+447700900123", seconds: seconds)["capability"] as? String == "MCOMEETADD")
+                #expect(
+                    try await call(client, session, "conf_out", by: "conf", to: "+447700900123", seconds: seconds)["capability"] as? String
+                        == "MCOMEETADD"
+                )
             }
             #expect(try await call(client, "c3", "conf_out", by: "conf", to: "+447700900123", seconds: 60)["chargeMinor"] as? Int == 5)
             #expect(try await call(client, "c4", "conf_out", by: "conf", to: "+919812345678", seconds: 120)["chargeMinor"] as? Int == 20)
             // A caller rings the tenant's toll-free call queue for 200 s: 240 s at 3 cents a minute, 12 cents.
-            #expect(try await call(client, "t1", "ucap_in", by: nil, from: "+13125550100", to: "+18005550199", seconds: 200)["chargeMinor"] as? Int == 12)
+            #expect(
+                try await call(client, "t1", "ucap_in", by: nil, from: "+13125550100", to: "+18005550199", seconds: 200)["chargeMinor"] as? Int == 12
+            )
 
             let credits = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)
             #expect(credits["balanceMinor"] as? Int == 5000 - (10 + 6 + 1 + 3 + 5 + 20 + 12))
@@ -131,76 +182,130 @@ struct CallAPITests {
             let start = { (session: String, time: String) in
                 #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+12065550100","startTime":"\#(time)","callId":"sip-\#(session)@pbx"}"#
             }
-            let skewed = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/start", start("a", "2027-03-01T10:00:00Z"), expect: .unprocessableContent)
+            let skewed = try await api.send(
+                client,
+                .post,
+                "/v1/tenants/tailspin/calls/a/start",
+                start("a", "2027-03-01T10:00:00Z"),
+                expect: .unprocessableContent
+            )
             #expect(skewed["code"] as? String == "startTimeOutOfRange")
             let started = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/start", start("a", "2027-03-01T08:00:00Z"), expect: .ok)
-            #expect(started["firstIncrementSeconds"] as? Int == 60 && started["connectionFeeMinor"] as? Int == 0
-                    && started["validUntil"] as? String == "2027-03-01T08:20:00Z")
+            #expect(
+                started["firstIncrementSeconds"] as? Int == 60 && started["connectionFeeMinor"] as? Int == 0
+                    && started["validUntil"] as? String == "2027-03-01T08:20:00Z"
+            )
             try await advance(client, to: "2027-03-01T08:00:30Z")
             let answered = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/answer", #"{"requestNumber":2}"#, expect: .ok)
             #expect(answered["grantedSeconds"] as? Int == 600 && answered["validUntil"] as? String == "2027-03-01T08:20:30Z")
             let cancelled = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/cancel", #"{"requestNumber":3}"#, expect: .conflict)
             #expect(cancelled["code"] as? String == "sessionAnswered")
             try await advance(client, to: "2027-03-01T08:01:30Z")
-            let overrun = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/end",
-                                             #"{"requestNumber":3,"durationSeconds":5000,"endTime":"2027-03-01T08:01:30Z"}"#, expect: .ok)
+            let overrun = try await api.send(
+                client,
+                .post,
+                "/v1/tenants/tailspin/calls/a/end",
+                #"{"requestNumber":3,"durationSeconds":5000,"endTime":"2027-03-01T08:01:30Z"}"#,
+                expect: .ok
+            )
             #expect(overrun["durationSeconds"] as? Int == 95, "90 s between start and end, plus the tolerance")
 
             _ = try await api.send(client, .post, "/v1/tenants/tailspin/calls/b/start", start("b", "2027-03-01T08:01:30Z"), expect: .ok)
             let dropped = try await api.send(client, .post, "/v1/tenants/tailspin/calls/b/cancel", #"{"requestNumber":2}"#, expect: .ok)
             #expect(dropped["allowed"] as? Bool == true && dropped["grantedSeconds"] as? Int == 0)
             #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["heldMinor"] as? Int == 0)
-            let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-02", expect: .ok)["records"] as? [[String: Any]]
-            #expect(records?.map { $0["usageId"] as? String } == ["a"] && records?.first?["callId"] as? String == "sip-a@pbx", "the cancelled call left no record")
+            let records =
+                try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-02", expect: .ok)["records"]
+                as? [[String: Any]]
+            #expect(
+                records?.map { $0["usageId"] as? String } == ["a"] && records?.first?["callId"] as? String == "sip-a@pbx",
+                "the cancelled call left no record"
+            )
         }
     }
 
-    @Test("Over HTTP: numbers assigned and imported; a platform token for every tenant starts a call by its number alone and continues it in the tenant the answer names")
+    @Test(
+        "Over HTTP: numbers assigned and imported; a platform token for every tenant starts a call by its number alone and continues it in the tenant the answer names"
+    )
     func callsByNumber() async throws {
         try await TestServer.run(testClock: true) { client, database in
             try await putSampleDeck(client)
             try await tailspin(client)
             try await advance(client, to: "2027-03-01T08:00:00Z")
-            let assigned = try await api.send(client, .put, "/v1/tenants/tailspin/numbers/sip:PAYG@tailspin.com", #"{"upn":"payg@tailspin.com"}"#, expect: .ok)
+            let assigned = try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/numbers/sip:PAYG@tailspin.com",
+                #"{"upn":"payg@tailspin.com"}"#,
+                expect: .ok
+            )
             #expect(assigned["number"] as? String == "sip:payg@tailspin.com" && assigned["upn"] as? String == "payg@tailspin.com")
-            let imported = try await client.execute(uri: "/v1/tenants/tailspin/numbers/import", method: .post, headers: [.contentType: "text/csv"],
-                                                    body: ByteBuffer(string: "number,upn,resourceAccount\n+14255550142,payg@tailspin.com,\n+18005550100,,Support line\n")) {
+            let imported = try await client.execute(
+                uri: "/v1/tenants/tailspin/numbers/import",
+                method: .post,
+                headers: [.contentType: "text/csv"],
+                body: ByteBuffer(string: "number,upn,resourceAccount\n+14255550142,payg@tailspin.com,\n+18005550100,,Support line\n")
+            ) {
                 (response: TestResponse) in (response.status, String(buffer: response.body))
             }
             #expect(imported.0 == .ok && imported.1.contains(#""assigned":2"#), "\(imported)")
-            let badFile = try await client.execute(uri: "/v1/tenants/tailspin/numbers/import", method: .post, headers: [.contentType: "text/csv"],
-                                                   body: ByteBuffer(string: "number,upn\n+14255550143,nobody@tailspin.com\nsip:bad,payg@tailspin.com\n")) {
+            let badFile = try await client.execute(
+                uri: "/v1/tenants/tailspin/numbers/import",
+                method: .post,
+                headers: [.contentType: "text/csv"],
+                body: ByteBuffer(string: "number,upn\n+14255550143,nobody@tailspin.com\nsip:bad,payg@tailspin.com\n")
+            ) {
                 (response: TestResponse) in response.status
             }
             #expect(badFile == .unprocessableContent)
-            let listed = try await api.send(client, .get, "/v1/tenants/tailspin/numbers?upn=payg@tailspin.com", expect: .ok)["numbers"] as? [[String: Any]]
+            let listed =
+                try await api.send(client, .get, "/v1/tenants/tailspin/numbers?upn=payg@tailspin.com", expect: .ok)["numbers"] as? [[String: Any]]
             #expect(listed?.map { $0["number"] as? String } == ["+14255550142", "sip:payg@tailspin.com"], "nothing of the bad file was assigned")
-            let encoded = try await api.send(client, .put, "/v1/tenants/tailspin/numbers/%2B14255550144", #"{"upn":"nobody@tailspin.com"}"#,
-                                             expect: .notFound)
+            let encoded = try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/numbers/%2B14255550144",
+                #"{"upn":"nobody@tailspin.com"}"#,
+                expect: .notFound
+            )
             #expect(encoded["code"] as? String == "unknownUser")
 
             let platform = try await database.token(Scope.platform)
             let now = "2027-03-01T08:00:00Z"
             let start = { (session: String, party: String) in
-                try await client.execute(uri: "/v1/calls/\(session)/start", method: .post,
-                                         headers: [.authorization: "Bearer \(platform)", .contentType: "application/json"],
-                                         body: ByteBuffer(string: #"{"requestNumber":1,"callType":"user_out",\#(party),"calleeNumber":"+12065550100","startTime":"\#(now)","callId":"\#(session)@proxy"}"#)) {
-                    (response: TestResponse) in (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+                try await client.execute(
+                    uri: "/v1/calls/\(session)/start",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(platform)", .contentType: "application/json"],
+                    body: ByteBuffer(
+                        string:
+                            #"{"requestNumber":1,"callType":"user_out",\#(party),"calleeNumber":"+12065550100","startTime":"\#(now)","callId":"\#(session)@proxy"}"#
+                    )
+                ) {
+                    (response: TestResponse) in
+                    (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
                 }
             }
             let started = try await start("by-uri", #""callerUri":"sip:payg@tailspin.com""#)
             #expect(started.0 == .ok && started.1["allowed"] as? Bool == true && started.1["tenantId"] as? String == "tailspin", "\(started)")
             let unknown = try await start("unknown", #""callerUri":"sip:nobody@tailspin.com""#)
             #expect(unknown.0 == .notFound && unknown.1["code"] as? String == "unknownNumber", "\(unknown)")
-            let ended = try await client.execute(uri: "/v1/tenants/tailspin/calls/by-uri/end", method: .post,
-                                                 headers: [.authorization: "Bearer \(platform)", .contentType: "application/json"],
-                                                 body: ByteBuffer(string: #"{"requestNumber":2,"durationSeconds":0,"endTime":"\#(now)"}"#)) {
+            let ended = try await client.execute(
+                uri: "/v1/tenants/tailspin/calls/by-uri/end",
+                method: .post,
+                headers: [.authorization: "Bearer \(platform)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"requestNumber":2,"durationSeconds":0,"endTime":"\#(now)"}"#)
+            ) {
                 (response: TestResponse) in response.status
             }
             #expect(ended == .ok)
-            let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-02", expect: .ok)["records"] as? [[String: Any]]
-            #expect(records?.first?["callerNumber"] as? String == "+14255550142" && records?.first?["upn"] as? String == "payg@tailspin.com",
-                    "the record shows the user and the number the directory gave: \(records ?? [])")
+            let records =
+                try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-02", expect: .ok)["records"]
+                as? [[String: Any]]
+            #expect(
+                records?.first?["callerNumber"] as? String == "+14255550142" && records?.first?["upn"] as? String == "payg@tailspin.com",
+                "the record shows the user and the number the directory gave: \(records ?? [])"
+            )
         }
     }
 
@@ -218,11 +323,18 @@ struct CallAPITests {
                     group.addTask {
                         let connection = TestClient(host: "localhost", port: port)
                         connection.connect()
-                        let response = try await connection.execute(TestClient.Request(
-                            "/v1/tenants/tailspin/calls/burst\(index)/start", method: .post,
-                            headers: [.contentType: "application/json", .authorization: "Bearer \(token)"], body: ByteBuffer(string: """
-                                {"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+12065550100","startTime":"\(now)"}
-                                """)))
+                        let response = try await connection.execute(
+                            TestClient.Request(
+                                "/v1/tenants/tailspin/calls/burst\(index)/start",
+                                method: .post,
+                                headers: [.contentType: "application/json", .authorization: "Bearer \(token)"],
+                                body: ByteBuffer(
+                                    string: """
+                                        {"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+12065550100","startTime":"\(now)"}
+                                        """
+                                )
+                            )
+                        )
                         try await connection.shutdown()
                         let body = response.body.map { Data(buffer: $0) } ?? Data()
                         let code = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["code"] as? String
@@ -235,8 +347,13 @@ struct CallAPITests {
             #expect(answers.allSatisfy { $0.1 == .ok || ($0.1 == .serviceUnavailable && $0.2 == "overloaded" && $0.3 == "1") })
             #expect(!overloaded.isEmpty, "48 starts at once with room for one")
             for (index, _, _, _) in overloaded.prefix(5) {
-                let end = try await api.send(client, .post, "/v1/tenants/tailspin/calls/burst\(index)/end",
-                                             #"{"requestNumber":2,"durationSeconds":10,"endTime":"\#(now)"}"#, expect: .notFound)
+                let end = try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/tailspin/calls/burst\(index)/end",
+                    #"{"requestNumber":2,"durationSeconds":10,"endTime":"\#(now)"}"#,
+                    expect: .notFound
+                )
                 #expect(end["code"] as? String == "unknownSession", "a refused start leaves no session")
             }
             let held = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["heldMinor"] as? Int
@@ -247,9 +364,14 @@ struct CallAPITests {
     @Test("Refusals and repeats over HTTP: bad deck lines, unknown numbers, bad bodies, unknown sessions, a silent call timing out, uploads")
     func refusalsAndRepeats() async throws {
         try await api.withServer(testClock: true) { client in
-            let badDeck = "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n44,UK,fixed,x,0,60,60,2026-01-01\n"
-            let refused = try await client.execute(uri: "/v1/rate-decks/USD", method: .put, headers: [.contentType: "text/csv"],
-                                                   body: ByteBuffer(string: badDeck)) { response in
+            let badDeck =
+                "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n44,UK,fixed,x,0,60,60,2026-01-01\n"
+            let refused = try await client.execute(
+                uri: "/v1/rate-decks/USD",
+                method: .put,
+                headers: [.contentType: "text/csv"],
+                body: ByteBuffer(string: badDeck)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 return String(buffer: response.body)
             }
@@ -257,44 +379,105 @@ struct CallAPITests {
             try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123", expect: .notFound)
             try await putSampleDeck(client)
             let mobile = try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123&date=2026-06-01", expect: .ok)
-            #expect(mobile["numberType"] as? String == "mobile" && mobile["rateMicrosPerMinute"] as? Int == 50_000 && mobile["country"] as? String == "GB")
-            #expect(try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123&date=2027-02-01", expect: .ok)["rateMicrosPerMinute"] as? Int == 45_000)
-            #expect(try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B8081234", expect: .notFound)["code"] as? String == "unknownDestination")
-            #expect(try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=4477", expect: .unprocessableContent)["code"] as? String == "invalidNumber")
-            #expect(try await api.send(client, .get, "/v1/rate-decks/XYZ/lookup?number=%2B44", expect: .unprocessableContent)["code"] as? String == "invalidCurrency")
+            #expect(
+                mobile["numberType"] as? String == "mobile" && mobile["rateMicrosPerMinute"] as? Int == 50_000 && mobile["country"] as? String == "GB"
+            )
+            #expect(
+                try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123&date=2027-02-01", expect: .ok)[
+                    "rateMicrosPerMinute"
+                ] as? Int == 45_000
+            )
+            #expect(
+                try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B8081234", expect: .notFound)["code"] as? String
+                    == "unknownDestination"
+            )
+            #expect(
+                try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=4477", expect: .unprocessableContent)["code"] as? String
+                    == "invalidNumber"
+            )
+            #expect(
+                try await api.send(client, .get, "/v1/rate-decks/XYZ/lookup?number=%2B44", expect: .unprocessableContent)["code"] as? String
+                    == "invalidCurrency"
+            )
 
             try await tailspin(client)
             try await advance(client, to: "2027-03-01T08:00:00Z")
-            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+8081234","startTime":"2027-03-01T08:00:00Z"}"#
+            let start =
+                #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+8081234","startTime":"2027-03-01T08:00:00Z"}"#
             let unknown = try await api.send(client, .post, "/v1/tenants/tailspin/calls/x1/start", start, expect: .ok)
             #expect(unknown["allowed"] as? Bool == false && unknown["reason"] as? String == "unknownDestination" && unknown["detail"] != nil)
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/x2/start", #"{"requestNumber":1}"#, expect: .badRequest)["code"] != nil)
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/x3/start", start.replacingOccurrences(of: "user_out", with: "user_sideways"),
-                                        expect: .unprocessableContent)["code"] as? String == "invalidCallType")
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/nobody/end", #"{"requestNumber":2,"durationSeconds":5,"endTime":"2027-03-01T08:00:05Z"}"#,
-                                        expect: .notFound)["code"] as? String == "unknownSession")
-            #expect(try await api.send(client, .post, "/v1/tenants/nobody/calls/x4/start", start, expect: .notFound)["code"] as? String == "unknownTenant")
+            #expect(
+                try await api.send(client, .post, "/v1/tenants/tailspin/calls/x2/start", #"{"requestNumber":1}"#, expect: .badRequest)["code"] != nil
+            )
+            #expect(
+                try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/tailspin/calls/x3/start",
+                    start.replacingOccurrences(of: "user_out", with: "user_sideways"),
+                    expect: .unprocessableContent
+                )["code"] as? String == "invalidCallType"
+            )
+            #expect(
+                try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/tailspin/calls/nobody/end",
+                    #"{"requestNumber":2,"durationSeconds":5,"endTime":"2027-03-01T08:00:05Z"}"#,
+                    expect: .notFound
+                )["code"] as? String == "unknownSession"
+            )
+            #expect(
+                try await api.send(client, .post, "/v1/tenants/nobody/calls/x4/start", start, expect: .notFound)["code"] as? String == "unknownTenant"
+            )
 
             // A call whose platform goes silent: charged for the 600 s granted once the clock passes twice that.
             let quiet = start.replacingOccurrences(of: "+8081234", with: "+12065550100")
             #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/start", quiet, expect: .ok)["grantedSeconds"] as? Int == 600)
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/start", quiet, expect: .ok)["grantedSeconds"] as? Int == 600, "a repeat")
+            #expect(
+                try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/start", quiet, expect: .ok)["grantedSeconds"] as? Int == 600,
+                "a repeat"
+            )
             try await advance(client, to: "2027-03-01T08:20:00Z")
             #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int == 4990)
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/update", #"{"requestNumber":2,"usedSeconds":700}"#,
-                                        expect: .conflict)["code"] as? String == "sessionClosed")
+            #expect(
+                try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/tailspin/calls/quiet/update",
+                    #"{"requestNumber":2,"usedSeconds":700}"#,
+                    expect: .conflict
+                )["code"] as? String == "sessionClosed"
+            )
             // Its end arrives late, within the hour: it replaces the time-out's charge, once.
             let lateEnd = #"{"requestNumber":2,"durationSeconds":90,"endTime":"2027-03-01T08:01:30Z"}"#
             let corrected = try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", lateEnd, expect: .ok)
-            #expect(corrected["chargeMinor"] as? Int == 2 && corrected["replacedChargeMinor"] as? Int == 10 && corrected["durationSeconds"] as? Int == 90)
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", lateEnd, expect: .ok)["chargeMinor"] as? Int == 2, "a repeat")
-            #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", #"{"requestNumber":3,"durationSeconds":30,"endTime":"2027-03-01T08:00:30Z"}"#,
-                                        expect: .conflict)["code"] as? String == "sessionClosed")
+            #expect(
+                corrected["chargeMinor"] as? Int == 2 && corrected["replacedChargeMinor"] as? Int == 10 && corrected["durationSeconds"] as? Int == 90
+            )
+            #expect(
+                try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/end", lateEnd, expect: .ok)["chargeMinor"] as? Int == 2,
+                "a repeat"
+            )
+            #expect(
+                try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/tailspin/calls/quiet/end",
+                    #"{"requestNumber":3,"durationSeconds":30,"endTime":"2027-03-01T08:00:30Z"}"#,
+                    expect: .conflict
+                )["code"] as? String == "sessionClosed"
+            )
             #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int == 4998)
-            #expect(try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-01T00:00:00Z"}"#, expect: .conflict)["code"] as? String == "clockCannotGoBack")
+            #expect(
+                try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-01T00:00:00Z"}"#, expect: .conflict)["code"] as? String
+                    == "clockCannotGoBack"
+            )
 
-            let upload = #"{"records":[{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u2","callType":"user_out","callerNumber":"nope","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61}]}"#
-            let results = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", upload, expect: .ok)["results"] as? [[String: Any]] ?? []
+            let upload =
+                #"{"records":[{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u1","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61},{"usageId":"u2","callType":"user_out","callerNumber":"nope","calleeNumber":"+447700900123","startTime":"2027-03-01T09:00:00Z","durationSeconds":61}]}"#
+            let results =
+                try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", upload, expect: .ok)["results"] as? [[String: Any]] ?? []
             #expect(results.map { $0["status"] as? String } == ["charged", "duplicate", "refused"])
             #expect(results.first?["chargeMinor"] as? Int == 9, "120 s at the 2027 price of 4.5 cents a minute")
             #expect(results.last?["code"] as? String == "invalidNumber")
@@ -303,8 +486,14 @@ struct CallAPITests {
             func record(_ id: String, units: Int) -> String {
                 #"{"usageId":"\#(id)","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"2027-03-01T09:30:00Z","durationSeconds":5,"administrativeUnits":"\#(String(repeating: "a", count: units))"}"#
             }
-            let long = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records",
-                                          #"{"records":[\#(record("long", units: 1_025)),\#(record("fits", units: 1_024))]}"#, expect: .ok)["results"] as? [[String: Any]] ?? []
+            let long =
+                try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/tailspin/usage-records",
+                    #"{"records":[\#(record("long", units: 1_025)),\#(record("fits", units: 1_024))]}"#,
+                    expect: .ok
+                )["results"] as? [[String: Any]] ?? []
             #expect(long.map { $0["status"] as? String } == ["refused", "charged"])
             #expect(long.first?["code"] as? String == "invalidAdministrativeUnits")
         }
@@ -319,13 +508,18 @@ struct CallAPITests {
             let lot = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
             let expiresAt = try #require(ISO8601.parse(lot["expiresAt"] as? String ?? ""))
             try await advance(client, to: ISO8601.format(expiresAt.adding(seconds: -60)))
-            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"\#(ISO8601.format(expiresAt.adding(seconds: -60)))"}"#
+            let start =
+                #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"\#(ISO8601.format(expiresAt.adding(seconds: -60)))"}"#
             #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/late/start", start, expect: .ok)["allowed"] as? Bool == true)
-            let live = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
+            let live = try #require(
+                (try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first
+            )
             let held = try #require(live["heldMinor"] as? Int)
             #expect(held > 0 && live["remainingMinor"] as? Int == 5000, "a live lot's remaining includes what is held")
             try await advance(client, to: ISO8601.format(expiresAt.adding(seconds: 10)))
-            let expired = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
+            let expired = try #require(
+                (try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first
+            )
             #expect(expired["expired"] as? Bool == true && expired["heldMinor"] as? Int == held)
             #expect(expired["remainingMinor"] as? Int == held, "an expired lot's remaining is what the call still holds: \(expired)")
         }
@@ -337,16 +531,24 @@ struct CallAPITests {
             try await putSampleDeck(client)
             try await advance(client, to: "2027-03-01T08:00:00Z")
             try await tailspin(client)
-            try await api.send(client, .put, "/v1/tenants/tailspin/credits/auto-recharge",
-                               #"{"enabled":true,"rechargeAmountMinor":1000,"triggerAmountMinor":4990}"#, expect: .ok)
-            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z"}"#
+            try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/credits/auto-recharge",
+                #"{"enabled":true,"rechargeAmountMinor":1000,"triggerAmountMinor":4990}"#,
+                expect: .ok
+            )
+            let start =
+                #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z"}"#
             let answer = try await api.send(client, .post, "/v1/tenants/tailspin/calls/silent/start", start, expect: .ok)
             #expect(answer["grantedSeconds"] as? Int == 600)
             // Silent: the deadline is twice the grant after the start, 08:20; the jump goes two days on.
             try await advance(client, to: "2027-03-03T08:00:00Z")
             let lots = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]] ?? []
-            #expect(lots.count == 2 && lots.last?["purchasedAt"] as? String == "2027-03-01T08:20:00Z",
-                    "the recharge the time-out started is dated at the time-out: \(lots)")
+            #expect(
+                lots.count == 2 && lots.last?["purchasedAt"] as? String == "2027-03-01T08:20:00Z",
+                "the recharge the time-out started is dated at the time-out: \(lots)"
+            )
             let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-03-04", expect: .ok)
             let record = (records["records"] as? [[String: Any]])?.first { $0["usageId"] as? String == "silent" }
             #expect(record?["sourceOfCallDuration"] as? String == "timeout" && record?["endTime"] as? String == "2027-03-01T08:10:00Z")

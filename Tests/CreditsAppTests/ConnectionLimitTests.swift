@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import HummingbirdTesting
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +11,10 @@ import Glibc
 /// bodies that never arrive whole, close the connection.
 @Suite("Connection limits")
 struct ConnectionLimitTests {
-    static let quick: [AbsoluteConfigKey: ConfigValue] = ["http.idleTimeoutSeconds": .init(.int(1), isSecret: false),
-                                                          "http.bodyTimeoutSeconds": .init(.int(1), isSecret: false)]
+    static let quick: [AbsoluteConfigKey: ConfigValue] = [
+        "http.idleTimeoutSeconds": .init(.int(1), isSecret: false),
+        "http.bodyTimeoutSeconds": .init(.int(1), isSecret: false),
+    ]
 
     @Test("Headers sent a byte at a time past the idle time, and a body left unfinished, are cut off; a whole request is answered")
     func slowClientsAreCutOff() async throws {
@@ -30,7 +33,9 @@ struct ConnectionLimitTests {
             #expect(slowHeaders.isClosed(within: 3), "headers that never end")
 
             let unfinished = try RawConnection(port: port)
-            try unfinished.send("POST /v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"upn\":")
+            try unfinished.send(
+                "POST /v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"upn\":"
+            )
             #expect(unfinished.isClosed(within: 4), "a body that never arrives whole")
         }
     }

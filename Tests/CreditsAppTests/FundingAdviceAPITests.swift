@@ -13,25 +13,50 @@ struct FundingAdviceAPITests {
     @Test("Mean, 95th percentile, runway, trigger, recharge and forfeiture, each with its numbers; refusals of bad coverDays")
     func advice() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await fixture.northwind(client)   // 5.00 bought at 2027-01-10T09:00Z
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users",
-                                       #"{"upn":"ann@northwind.com","displayName":"Ann","usageLocation":"US","roles":[]}"#, expect: .created)
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users/ann@northwind.com/licenses",
-                                       #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#, expect: .ok)
+            try await fixture.northwind(client)  // 5.00 bought at 2027-01-10T09:00Z
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"ann@northwind.com","displayName":"Ann","usageLocation":"US","roles":[]}"#,
+                expect: .created
+            )
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users/ann@northwind.com/licenses",
+                #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#,
+                expect: .ok
+            )
             let early = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/funding-advice", expect: .ok)
             #expect(early["ready"] as? Bool == false && (early["detail"] as? String)?.contains("no full day") == true)
 
-            let first = try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records",
-                                                   #"{"records":[\#(call("a", at: "2027-01-10T10:00:00Z"))]}"#, expect: .ok)
+            let first = try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/usage-records",
+                #"{"records":[\#(call("a", at: "2027-01-10T10:00:00Z"))]}"#,
+                expect: .ok
+            )
             let charge = try #require((first["results"] as? [[String: Any]])?.first?["chargeMinor"] as? Int)
             #expect(charge > 0)
             try await fixture.api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-13T09:00:00Z"}"#, expect: .ok)
             let calls = [call("b", at: "2027-01-12T08:00:00Z"), call("c", at: "2027-01-12T09:00:00Z"), call("d", at: "2027-01-12T10:00:00Z")]
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", #"{"records":[\#(calls.joined(separator: ","))]}"#,
-                                       expect: .ok)
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/usage-records",
+                #"{"records":[\#(calls.joined(separator: ","))]}"#,
+                expect: .ok
+            )
             // Today's call does not count: only full days do.
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", #"{"records":[\#(call("e", at: "2027-01-13T08:00:00Z"))]}"#,
-                                       expect: .ok)
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/usage-records",
+                #"{"records":[\#(call("e", at: "2027-01-13T08:00:00Z"))]}"#,
+                expect: .ok
+            )
 
             let advice = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/funding-advice", expect: .ok)
             #expect(advice["ready"] as? Bool == true && advice["currency"] as? String == "USD")

@@ -22,7 +22,10 @@ import Testing
             for step in 0..<Self.steps { try await run.step(step) }
             let kinds = ["upload", "repeat", "conflict", "start", "update", "end", "repeatCall", "repeatEnd", "uploadLive", "advance", "reuse"]
             #expect(kinds.allSatisfy { run.ran[$0, default: 0] > 0 }, "seed \(seed): every kind ran: \(run.ran)")
-            #expect(run.timeOuts > 0 && run.purged > 0 && run.recharges > 0, "seed \(seed): time-outs \(run.timeOuts), purged \(run.purged), recharges \(run.recharges)")
+            #expect(
+                run.timeOuts > 0 && run.purged > 0 && run.recharges > 0,
+                "seed \(seed): time-outs \(run.timeOuts), purged \(run.purged), recharges \(run.recharges)"
+            )
         }
     }
 }
@@ -61,8 +64,13 @@ struct UsageRun {
         try await calls.advance(client, to: "2027-03-01T08:00:00Z")
         try await calls.tailspin(client)
         try await api.send(client, .patch, "/v1/tenants/tailspin", #"{"usageRetentionDays":30}"#, expect: .ok)
-        try await api.send(client, .put, "/v1/tenants/tailspin/credits/auto-recharge",
-                           #"{"enabled":true,"rechargeAmountMinor":100,"triggerAmountMinor":4990}"#, expect: .ok)
+        try await api.send(
+            client,
+            .put,
+            "/v1/tenants/tailspin/credits/auto-recharge",
+            #"{"enabled":true,"rechargeAmountMinor":100,"triggerAmountMinor":4990}"#,
+            expect: .ok
+        )
         now = ISO8601.parse("2027-03-01T08:00:00Z")!
     }
 
@@ -70,7 +78,8 @@ struct UsageRun {
 
     mutating func newRecord(id: String) -> String {
         let start = ISO8601.format(now.adding(seconds: -Int64.random(in: 0...86_400, using: &random)))
-        return #"{"usageId":"\#(id)","callType":"user_out","upn":"\#(pick(Self.users))@tailspin.com","callerNumber":"+14255550100","calleeNumber":"\#(pick(Self.callees))","startTime":"\#(start)","durationSeconds":\#(Int.random(in: 0...900, using: &random))}"#
+        return
+            #"{"usageId":"\#(id)","callType":"user_out","upn":"\#(pick(Self.users))@tailspin.com","callerNumber":"+14255550100","calleeNumber":"\#(pick(Self.callees))","startTime":"\#(start)","durationSeconds":\#(Int.random(in: 0...900, using: &random))}"#
     }
 
     mutating func step(_ step: Int) async throws {
@@ -99,7 +108,8 @@ struct UsageRun {
         case 35..<50:
             nextId += 1
             let session = "c\(nextId)"
-            let start = #"{"requestNumber":1,"callType":"user_out","upn":"\#(pick(Self.users))@tailspin.com","callerNumber":"+14255550100","calleeNumber":"\#(pick(Self.callees))","startTime":"\#(ISO8601.format(now))"}"#
+            let start =
+                #"{"requestNumber":1,"callType":"user_out","upn":"\#(pick(Self.users))@tailspin.com","callerNumber":"+14255550100","calleeNumber":"\#(pick(Self.callees))","startTime":"\#(ISO8601.format(now))"}"#
             let path = "/v1/tenants/tailspin/calls/\(session)/start"
             let sent = try await send(path, start)
             #expect(sent.status == 200, "\(context): \(sent.body)")
@@ -121,7 +131,8 @@ struct UsageRun {
             last[session] = (path, request, answer.body)
             let body = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any] ?? [:]
             let granted = body["grantedSeconds"] as? Int ?? 0
-            open[session] = body["allowed"] as? Bool == true
+            open[session] =
+                body["allowed"] as? Bool == true
                 ? (call.number + 1, max(call.granted, used + granted), now.adding(seconds: Int64(2 * granted)))
                 : (call.number + 1, call.granted, call.deadline)
             ran["update", default: 0] += 1
@@ -167,8 +178,13 @@ struct UsageRun {
 
     /// The statuses of an upload's results.
     mutating func upload(_ records: [String]) async throws -> [String] {
-        let answer = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", #"{"records":[\#(records.joined(separator: ","))]}"#,
-                                        expect: .ok)
+        let answer = try await api.send(
+            client,
+            .post,
+            "/v1/tenants/tailspin/usage-records",
+            #"{"records":[\#(records.joined(separator: ","))]}"#,
+            expect: .ok
+        )
         return (answer["results"] as? [[String: Any]] ?? []).map { $0["status"] as? String ?? "" }
     }
 
@@ -183,12 +199,17 @@ struct UsageRun {
     }
 
     mutating func check(_ context: String) async throws {
-        let from = ISO8601.format(now.adding(days: -40)), to = ISO8601.format(now.adding(days: 2))
+        let from = ISO8601.format(now.adding(days: -40))
+        let to = ISO8601.format(now.adding(days: 2))
         var listed: [[String: Any]] = []
         var after: String?
         repeat {
-            let page = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=\(from)&to=\(to)&limit=1000" + (after.map { "&after=\($0)" } ?? ""),
-                                          expect: .ok)
+            let page = try await api.send(
+                client,
+                .get,
+                "/v1/tenants/tailspin/usage-records?from=\(from)&to=\(to)&limit=1000" + (after.map { "&after=\($0)" } ?? ""),
+                expect: .ok
+            )
             listed += page["records"] as? [[String: Any]] ?? []
             after = page["next"] as? String
         } while after != nil
@@ -205,7 +226,10 @@ struct UsageRun {
         }
         for key in charged.keys where !present.contains(key) && !purgedIds.contains(String(key.prefix { $0 != "@" })) {
             let id = String(key.prefix { $0 != "@" })
-            if !ids.contains(id) { purgedIds.append(id); purged += 1 }
+            if !ids.contains(id) {
+                purgedIds.append(id)
+                purged += 1
+            }
         }
         // A recharge may finish in the background between two reads (its lot is added a moment
         // before it is marked succeeded): read until the recharges stand still around the
@@ -216,18 +240,27 @@ struct UsageRun {
             let before = try await rechargedMinor()
             credits = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)
             let after = try await rechargedMinor()
-            if before == after, after.pending == 0 { recharged = after.amount; recharges = after.count; break }
+            if before == after, after.pending == 0 {
+                recharged = after.amount
+                recharges = after.count
+                break
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         let spent = charged.values.reduce(0, +)
-        #expect(credits["balanceMinor"] as? Int == 5000 + recharged - spent,
-                "\(context): balance \(credits["balanceMinor"] ?? "?") is not 5000 + \(recharged) recharged - \(spent) charged")
+        #expect(
+            credits["balanceMinor"] as? Int == 5000 + recharged - spent,
+            "\(context): balance \(credits["balanceMinor"] ?? "?") is not 5000 + \(recharged) recharged - \(spent) charged"
+        )
     }
 
     func rechargedMinor() async throws -> (amount: Int, count: Int, pending: Int) {
-        let list = try await api.send(client, .get, "/v1/tenants/tailspin/credits/recharges?limit=1000", expect: .ok)["recharges"] as? [[String: Any]] ?? []
-        return (list.filter { $0["state"] as? String == "succeeded" }.reduce(0) { $0 + ($1["amountMinor"] as? Int ?? 0) }, list.count,
-                list.filter { $0["state"] as? String == "pending" }.count)
+        let list =
+            try await api.send(client, .get, "/v1/tenants/tailspin/credits/recharges?limit=1000", expect: .ok)["recharges"] as? [[String: Any]] ?? []
+        return (
+            list.filter { $0["state"] as? String == "succeeded" }.reduce(0) { $0 + ($1["amountMinor"] as? Int ?? 0) }, list.count,
+            list.filter { $0["state"] as? String == "pending" }.count
+        )
     }
 }
 

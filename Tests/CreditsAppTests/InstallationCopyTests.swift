@@ -29,8 +29,11 @@ struct InstallationCopyTests {
         #expect(after.lots == before.lots && after.openHolds == before.openHolds && after.figures == before.figures)
         // The sequences moved past the copied ids: the copy takes new money under new numbers.
         let highest = try await copied.ledger.transactions(for: tenant, before: nil, limit: 1)[0].receipt.transactionId
-        let receipt = try await copied.ledger.execute(LedgerRequest(key: IdempotencyKey("after-copy"), command: .addFunds(source: .purchase, amountMinor: 500)),
-                                                      for: tenant, at: now)
+        let receipt = try await copied.ledger.execute(
+            LedgerRequest(key: IdempotencyKey("after-copy"), command: .addFunds(source: .purchase, amountMinor: 500)),
+            for: tenant,
+            at: now
+        )
         #expect(receipt.transactionId > highest)
         #expect(try await copied.ledger.statement(for: tenant, at: now).figures.balanceMinor == before.figures.balanceMinor + 500)
 

@@ -12,9 +12,11 @@ struct NotificationFixture {
     static let administrators = ["alex@northwind.com", "megan@northwind.com"]
 
     static func relaySettings(port: Int, interval: Int = 1) -> [AbsoluteConfigKey: ConfigValue] {
-        ["smtp.host": .init(.string("127.0.0.1"), isSecret: false), "smtp.port": .init(.int(port), isSecret: false),
-         "smtp.security": .init(.string("none"), isSecret: false), "smtp.from": .init(.string("credits@commscredits.example"), isSecret: false),
-         "notifications.intervalSeconds": .init(.int(interval), isSecret: false)]
+        [
+            "smtp.host": .init(.string("127.0.0.1"), isSecret: false), "smtp.port": .init(.int(port), isSecret: false),
+            "smtp.security": .init(.string("none"), isSecret: false), "smtp.from": .init(.string("credits@commscredits.example"), isSecret: false),
+            "notifications.intervalSeconds": .init(.int(interval), isSecret: false),
+        ]
     }
 
     /// The receivers in these tests listen on loopback over plain HTTP, which only an operator may allow.
@@ -26,22 +28,40 @@ struct NotificationFixture {
     func northwind(_ client: any TestClientProtocol) async throws {
         try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-10T09:00:00Z"}"#, expect: .ok)
         try await api.createTenant(client, id: "northwind")
-        for (upn, roles) in [("megan", #""globalAdministrator""#), ("alex", #""billingAdministrator","teamsAdministrator""#), ("lee", ""), ("payg", "")] {
-            try await api.send(client, .post, "/v1/tenants/northwind/users",
-                               #"{"upn":"\#(upn)@northwind.com","displayName":"\#(upn)","usageLocation":"US","roles":[\#(roles)]}"#, expect: .created)
+        for (upn, roles) in [
+            ("megan", #""globalAdministrator""#), ("alex", #""billingAdministrator","teamsAdministrator""#), ("lee", ""), ("payg", ""),
+        ] {
+            try await api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"\#(upn)@northwind.com","displayName":"\#(upn)","usageLocation":"US","roles":[\#(roles)]}"#,
+                expect: .created
+            )
         }
-        try await api.send(client, .post, "/v1/tenants/northwind/credits/purchases",
-                           #"{"amountMinor":500,"paymentMethod":{"type":"card","token":"tok_visa"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":2000,"triggerAmountMinor":400}}"#,
-                           key: "buy", expect: .created)
-        try await api.send(client, .post, "/v1/tenants/northwind/users/payg@northwind.com/licenses",
-                           #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#, expect: .ok)
+        try await api.send(
+            client,
+            .post,
+            "/v1/tenants/northwind/credits/purchases",
+            #"{"amountMinor":500,"paymentMethod":{"type":"card","token":"tok_visa"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":2000,"triggerAmountMinor":400}}"#,
+            key: "buy",
+            expect: .created
+        )
+        try await api.send(
+            client,
+            .post,
+            "/v1/tenants/northwind/users/payg@northwind.com/licenses",
+            #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#,
+            expect: .ok
+        )
         try await CallAPITests().putSampleDeck(client)
     }
 
     /// A 23-minute call to a UK mobile: enough to take the balance below the trigger.
     func longCall(_ client: any TestClientProtocol, id: String = "u1") async throws {
         let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
-        let upload = #"{"records":[{"usageId":"\#(id)","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"\#(now)","durationSeconds":1380}]}"#
+        let upload =
+            #"{"records":[{"usageId":"\#(id)","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+447700900123","startTime":"\#(now)","durationSeconds":1380}]}"#
         let results = try await api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)["results"] as? [[String: Any]]
         precondition(results?.first?["status"] as? String == "charged", "\(String(describing: results))")
     }

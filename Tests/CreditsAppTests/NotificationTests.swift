@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The outbox end to end: a real server on a test clock, a real SMTP server and a real webhook
 /// receiver on loopback.
@@ -27,8 +28,10 @@ struct NotificationTests {
             for mail in mails {
                 #expect(mail.subject == "Northwind: auto-recharge added $20.00 of Communications Credits")
                 #expect(mail.headers["From"] == "credits@commscredits.example")
-                #expect(mail.text?.contains("The balance is now $\(balance / 100).\(String(format: "%02d", balance % 100)).") == true,
-                        "\(mail.text ?? "")")
+                #expect(
+                    mail.text?.contains("The balance is now $\(balance / 100).\(String(format: "%02d", balance % 100)).") == true,
+                    "\(mail.text ?? "")"
+                )
                 #expect(mail.html?.contains("auto-recharge added $20.00") == true)
             }
             #expect(balance > 2000 && balance < 2400, "5.00 - the call + 20.00")
@@ -43,7 +46,10 @@ struct NotificationTests {
             #expect(deliveries.allSatisfy { $0["state"] as? String == "delivered" && $0["attempts"] as? Int == 1 })
             let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             #expect(metrics.contains("commscredits_notifications_queued 0"))
-            #expect(metrics.contains(#"commscredits_notifications_sent_total{channel="email",outcome="delivered"}"#), "counted (with other tests in this process)")
+            #expect(
+                metrics.contains(#"commscredits_notifications_sent_total{channel="email",outcome="delivered"}"#),
+                "counted (with other tests in this process)"
+            )
         }
         await sink.stop()
     }
@@ -53,8 +59,13 @@ struct NotificationTests {
         let sink = try await SMTPSink()
         try await TestServer.run(testClock: true, settings: NotificationFixture.relaySettings(port: sink.port)) { client, _ in
             try await fixture.northwind(client)
-            try await fixture.api.send(client, .put, "/v1/tenants/northwind/credits/auto-recharge",
-                                       #"{"enabled":false,"rechargeAmountMinor":2000,"triggerAmountMinor":400}"#, expect: .ok)
+            try await fixture.api.send(
+                client,
+                .put,
+                "/v1/tenants/northwind/credits/auto-recharge",
+                #"{"enabled":false,"rechargeAmountMinor":2000,"triggerAmountMinor":400}"#,
+                expect: .ok
+            )
             try await fixture.api.send(client, .patch, "/v1/tenants/northwind", #"{"commerceModel":"nce"}"#, expect: .ok)
             for call in 1...5 { try await fixture.longCall(client, id: "u\(call)") }
             #expect(try await fixture.balanceMinor(client) <= 0)
@@ -76,8 +87,13 @@ struct NotificationTests {
         await probe.stop()
         try await TestServer.run(testClock: true, settings: NotificationFixture.relaySettings(port: port)) { client, _ in
             try await fixture.northwind(client)
-            try await fixture.api.send(client, .put, "/v1/tenants/northwind/credits/payment-method",
-                                       #"{"type":"card","token":"tok_chargeDeclinedExpiredCard"}"#, expect: .ok)
+            try await fixture.api.send(
+                client,
+                .put,
+                "/v1/tenants/northwind/credits/payment-method",
+                #"{"type":"card","token":"tok_chargeDeclinedExpiredCard"}"#,
+                expect: .ok
+            )
             try await fixture.longCall(client)
             let triedOnce = try await NotificationFixture.waitUntil {
                 let deliveries = try await fixture.notifications(client).first?["deliveries"] as? [[String: Any]] ?? []
@@ -111,14 +127,24 @@ struct NotificationTests {
         let router = Router()
         router.post("hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            return Response(status: await inbox.receive(signature: request.headers[.init("CommsCredits-Signature")!] ?? "",
-                                                        eventId: request.headers[.init("CommsCredits-Event-Id")!] ?? "", body: Data(buffer: body)))
+            return Response(
+                status: await inbox.receive(
+                    signature: request.headers[.init("CommsCredits-Signature")!] ?? "",
+                    eventId: request.headers[.init("CommsCredits-Event-Id")!] ?? "",
+                    body: Data(buffer: body)
+                )
+            )
         }
         try await Application(router: router).test(.live) { receiver in
             try await TestServer.run(testClock: true, settings: NotificationFixture.localWebhooks) { client, _ in
                 try await fixture.northwind(client)
-                let webhook = try await fixture.api.send(client, .post, "/v1/tenants/northwind/webhooks",
-                                                         #"{"url":"http://127.0.0.1:\#(receiver.port!)/hook"}"#, expect: .created)
+                let webhook = try await fixture.api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/northwind/webhooks",
+                    #"{"url":"http://127.0.0.1:\#(receiver.port!)/hook"}"#,
+                    expect: .created
+                )
                 let secret = try #require(webhook["secret"] as? String)
                 let listed = try await fixture.api.send(client, .get, "/v1/tenants/northwind/webhooks", expect: .ok)["webhooks"] as? [[String: Any]]
                 #expect(listed?.count == 1 && listed?.first?["secret"] == nil, "the secret is shown once")
@@ -150,8 +176,10 @@ struct NotificationTests {
                 let hook = deliveries.first { $0["channel"] as? String == "webhook" }
                 #expect(hook?["state"] as? String == "delivered" && hook?["attempts"] as? Int == 3)
                 let emails = deliveries.filter { $0["channel"] as? String == "email" }
-                #expect(emails.count == 2 && emails.allSatisfy { $0["state"] as? String == "delivered" && $0["keptInLocalMailbox"] as? Bool == true },
-                        "no relay configured: kept in the local mailbox, said plainly, not retried")
+                #expect(
+                    emails.count == 2 && emails.allSatisfy { $0["state"] as? String == "delivered" && $0["keptInLocalMailbox"] as? Bool == true },
+                    "no relay configured: kept in the local mailbox, said plainly, not retried"
+                )
                 #expect(hook?["keptInLocalMailbox"] as? Bool == false)
             }
         }
@@ -170,11 +198,13 @@ struct NotificationTests {
                 }
                 try await fixture.longCall(client)
                 var errors: [String] = []
-                #expect(try await NotificationFixture.waitUntil {
-                    let deliveries = try await fixture.notifications(client).first?["deliveries"] as? [[String: Any]] ?? []
-                    errors = deliveries.filter { $0["channel"] as? String == "webhook" }.compactMap { $0["lastError"] as? String }
-                    return errors.count == 2
-                })
+                #expect(
+                    try await NotificationFixture.waitUntil {
+                        let deliveries = try await fixture.notifications(client).first?["deliveries"] as? [[String: Any]] ?? []
+                        errors = deliveries.filter { $0["channel"] as? String == "webhook" }.compactMap { $0["lastError"] as? String }
+                        return errors.count == 2
+                    }
+                )
                 #expect(Set(errors) == ["The webhook did not accept the notification (no 2xx answer)."], "\(errors)")
             }
         }
@@ -197,13 +227,27 @@ struct NotificationTests {
     func webhookRefusals() async throws {
         try await TestServer.run { client, _ in
             try await fixture.api.createTenant(client, id: "northwind")
-            for url in ["ftp://example.com/x", "example.com/hook", "https:///nohost", "http://hooks.example.com/", "https://127.0.0.1/",
-                        "https://localhost:8080/", "https://2130706433/", "https://169.254.169.254/latest", "https://user@hooks.example.com/",
-                        "https://[::1]/", "https://10.1.2.3/"] {
-                let refused = try await fixture.api.send(client, .post, "/v1/tenants/northwind/webhooks", #"{"url":"\#(url)"}"#, expect: .unprocessableContent)
+            for url in [
+                "ftp://example.com/x", "example.com/hook", "https:///nohost", "http://hooks.example.com/", "https://127.0.0.1/",
+                "https://localhost:8080/", "https://2130706433/", "https://169.254.169.254/latest", "https://user@hooks.example.com/",
+                "https://[::1]/", "https://10.1.2.3/",
+            ] {
+                let refused = try await fixture.api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/northwind/webhooks",
+                    #"{"url":"\#(url)"}"#,
+                    expect: .unprocessableContent
+                )
                 #expect(refused["code"] as? String == "invalidUrl", "\(url)")
             }
-            let made = try await fixture.api.send(client, .post, "/v1/tenants/northwind/webhooks", #"{"url":"https://hooks.example.com/a"}"#, expect: .created)
+            let made = try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/webhooks",
+                #"{"url":"https://hooks.example.com/a"}"#,
+                expect: .created
+            )
             let id = try #require(made["id"] as? String)
             try await fixture.api.send(client, .delete, "/v1/tenants/northwind/webhooks/\(id)", expect: .noContent)
             let again = try await fixture.api.send(client, .delete, "/v1/tenants/northwind/webhooks/\(id)", expect: .notFound)
@@ -214,10 +258,12 @@ struct NotificationTests {
 
     /// Checks `t=...,v1=...` as a receiver would, with its own HMAC.
     static func verify(_ header: String, body: Data, secret: String) -> Bool {
-        let fields = Dictionary(uniqueKeysWithValues: header.split(separator: ",").compactMap { part -> (String, String)? in
-            let pair = part.split(separator: "=", maxSplits: 1)
-            return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
-        })
+        let fields = Dictionary(
+            uniqueKeysWithValues: header.split(separator: ",").compactMap { part -> (String, String)? in
+                let pair = part.split(separator: "=", maxSplits: 1)
+                return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
+            }
+        )
         guard let timestamp = fields["t"], let signature = fields["v1"] else { return false }
         let code = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).".utf8) + body, using: SymmetricKey(data: Data(secret.utf8)))
         return code.map { String(format: "%02x", $0) }.joined() == signature
@@ -226,7 +272,11 @@ struct NotificationTests {
 
 /// What a webhook receiver got; it answers 500 to the first `failures` requests.
 actor WebhookInbox {
-    struct Delivery { let signature: String; let eventId: String; let body: Data }
+    struct Delivery {
+        let signature: String
+        let eventId: String
+        let body: Data
+    }
     private(set) var received: [Delivery] = []
     private var failures: Int
 

@@ -14,17 +14,24 @@ struct OpenAPIDocumentTests {
     func routesAndDocumentAgree(testClock: Bool) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = try await buildServer(reader: ConfigReader(provider: InMemoryProvider(values: [
-            "database": .init(.string("sqlite:" + directory.appendingPathComponent("api.sqlite").path), isSecret: false),
-            "testClock": .init(.bool(testClock), isSecret: false),
-        ])))
+        let server = try await buildServer(
+            reader: ConfigReader(
+                provider: InMemoryProvider(values: [
+                    "database": .init(.string("sqlite:" + directory.appendingPathComponent("api.sqlite").path), isSecret: false),
+                    "testClock": .init(.bool(testClock), isSecret: false),
+                ])
+            )
+        )
         try server.router.validate()
         // The admin center's pages are for browsers, not part of the API's contract.
         let routes = Set(server.router.routes.filter { !$0.path.description.hasPrefix("/admin") }.map { "\($0.method) \($0.path)" })
         var documented = try OpenAPIOperations.inDocument()
         if !testClock { documented.subtract(["GET /v1/test-clock", "POST /v1/test-clock/advance"]) }
         #expect(routes.count > 30)
-        #expect(routes == documented, "not documented: \(routes.subtracting(documented).sorted()); no such route: \(documented.subtracting(routes).sorted())")
+        #expect(
+            routes == documented,
+            "not documented: \(routes.subtracting(documented).sorted()); no such route: \(documented.subtracting(routes).sorted())"
+        )
     }
 
     @Test("GET /openapi.yaml serves the document without a credential")

@@ -7,15 +7,36 @@ import Testing
 @Suite("Sending mail through a real SMTP server")
 struct SMTPClientTests {
     func message(to recipient: String = "megan@contoso.com", text: String = "Hello", html: String = "<p>Hello</p>") -> MailMessage {
-        MailMessage(from: "credits@contoso.com", to: recipient, subject: "Crédits: test", text: text, html: html,
-                    messageId: "test-\(UUID().uuidString)@contoso.com", date: ISO8601.parse("2026-11-21T09:00:00Z")!)
+        MailMessage(
+            from: "credits@contoso.com",
+            to: recipient,
+            subject: "Crédits: test",
+            text: text,
+            html: html,
+            messageId: "test-\(UUID().uuidString)@contoso.com",
+            date: ISO8601.parse("2026-11-21T09:00:00Z")!
+        )
     }
 
-    func client(port: Int, security: SMTPConfiguration.Security = .none, host: String = "127.0.0.1", credentials: (String, String)? = nil,
-                trust: TestCertificate? = nil) throws -> SMTPClient {
-        try SMTPClient(configuration: SMTPConfiguration(host: host, port: port, security: security, username: credentials?.0,
-                                                        password: credentials?.1, from: "credits@contoso.com",
-                                                        trustedCertificatesFile: trust?.certificate, timeout: .seconds(10)))
+    func client(
+        port: Int,
+        security: SMTPConfiguration.Security = .none,
+        host: String = "127.0.0.1",
+        credentials: (String, String)? = nil,
+        trust: TestCertificate? = nil
+    ) throws -> SMTPClient {
+        try SMTPClient(
+            configuration: SMTPConfiguration(
+                host: host,
+                port: port,
+                security: security,
+                username: credentials?.0,
+                password: credentials?.1,
+                from: "credits@contoso.com",
+                trustedCertificatesFile: trust?.certificate,
+                timeout: .seconds(10)
+            )
+        )
     }
 
     @Test("A plain relay gets the message whole: dots at line starts, both parts, UTF-8 headers")
@@ -27,8 +48,10 @@ struct SMTPClientTests {
         #expect(try sink.messages().count == 1)
         #expect(mail.mailFrom == "credits@contoso.com" && mail.recipients == ["megan@contoso.com"])
         #expect(mail.subject == "Crédits: test")
-        #expect(mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text + "\n" || mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text,
-                "the lone dot did not end the message early: \(mail.text ?? "nil")")
+        #expect(
+            mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text + "\n" || mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text,
+            "the lone dot did not end the message early: \(mail.text ?? "nil")"
+        )
         #expect(mail.html?.contains(".<b>x</b>") == true)
         #expect(!mail.tls && !mail.authenticated)
         await sink.stop()
@@ -39,8 +62,13 @@ struct SMTPClientTests {
         let certificate = try TestCertificate()
         for loginOnly in [false, true] {
             let sink = try await SMTPSink(tls: certificate, auth: "relay-user:relay-secret", loginOnly: loginOnly)
-            try await client(port: sink.port, security: .startTLSRequired, host: "localhost", credentials: ("relay-user", "relay-secret"),
-                             trust: certificate).send(message())
+            try await client(
+                port: sink.port,
+                security: .startTLSRequired,
+                host: "localhost",
+                credentials: ("relay-user", "relay-secret"),
+                trust: certificate
+            ).send(message())
             let mail = try #require(try sink.messages().first, "login only: \(loginOnly)")
             #expect(mail.tls && mail.authenticated)
             await sink.stop()
@@ -52,8 +80,13 @@ struct SMTPClientTests {
         let certificate = try TestCertificate()
         let secured = try await SMTPSink(tls: certificate, auth: "relay-user:relay-secret")
         let wrongPassword = await #expect(throws: SMTPError.self) {
-            try await client(port: secured.port, security: .startTLSRequired, host: "localhost", credentials: ("relay-user", "wrong"),
-                             trust: certificate).send(message())
+            try await client(
+                port: secured.port,
+                security: .startTLSRequired,
+                host: "localhost",
+                credentials: ("relay-user", "wrong"),
+                trust: certificate
+            ).send(message())
         }
         #expect(wrongPassword?.isPermanent == true, "a 535 will not get better by retrying: \(String(describing: wrongPassword))")
         #expect(wrongPassword?.description.contains("535") == true)

@@ -18,8 +18,10 @@ struct SecurityTests {
     /// Extreme and random 64-bit numbers, seeded so that a failure replays.
     struct Numbers {
         var state: UInt64
-        static let extremes: [Int64] = [.max, .min, .max - 1, .min + 1, 1 << 62, -(1 << 62), 1 << 53, 9_007_199_254_740_993, -1, 0,
-                                        604_801, 1_001, 100_000_001, 1_000_000_000_001]
+        static let extremes: [Int64] = [
+            .max, .min, .max - 1, .min + 1, 1 << 62, -(1 << 62), 1 << 53, 9_007_199_254_740_993, -1, 0,
+            604_801, 1_001, 100_000_001, 1_000_000_000_001,
+        ]
 
         mutating func next() -> Int64 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -35,48 +37,76 @@ struct SecurityTests {
             try await calls.tailspin(client)
             try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-03-01T08:00:00Z"}"#, expect: .ok)
             let before = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int
-            let start = #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z"}"#
+            let start =
+                #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z"}"#
             #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/x1/start", start, expect: .ok)["allowed"] as? Bool == true)
             var numbers = Numbers(state: 20)
             let values = Numbers.extremes + (0..<40).map { _ in numbers.next() }
             for (index, value) in values.enumerated() where !(0...604_800).contains(value) {
-                let update = try await client.execute(uri: "/v1/tenants/tailspin/calls/x1/update", method: .post, headers: [.contentType: "application/json"],
-                                                      body: ByteBuffer(string: #"{"requestNumber":\#(index + 2),"usedSeconds":\#(value)}"#)) { $0.status }
+                let update = try await client.execute(
+                    uri: "/v1/tenants/tailspin/calls/x1/update",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"requestNumber":\#(index + 2),"usedSeconds":\#(value)}"#)
+                ) { $0.status }
                 #expect(update == .unprocessableContent || update == .badRequest, "usedSeconds \(value): \(update)")
-                let end = try await client.execute(uri: "/v1/tenants/tailspin/calls/x1/end", method: .post, headers: [.contentType: "application/json"],
-                                                   body: ByteBuffer(string: #"{"requestNumber":\#(index + 2),"durationSeconds":\#(value),"endTime":"2027-03-01T08:10:00Z"}"#)) { $0.status }
+                let end = try await client.execute(
+                    uri: "/v1/tenants/tailspin/calls/x1/end",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"requestNumber":\#(index + 2),"durationSeconds":\#(value),"endTime":"2027-03-01T08:10:00Z"}"#)
+                ) { $0.status }
                 #expect(end == .unprocessableContent || end == .badRequest, "durationSeconds \(value): \(end)")
             }
             for value in values where !(0...1_000).contains(value) {
-                let sms = #"{"records":[{"usageId":"sms-\#(value)","callType":"sms_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":0,"messageUnits":\#(value)}]}"#
-                let results = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", sms, expect: .ok)["results"] as? [[String: Any]] ?? []
+                let sms =
+                    #"{"records":[{"usageId":"sms-\#(value)","callType":"sms_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":0,"messageUnits":\#(value)}]}"#
+                let results =
+                    try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", sms, expect: .ok)["results"] as? [[String: Any]] ?? []
                 #expect(results.count == 1 && results.first?["code"] as? String == "invalidMessageUnits", "messageUnits \(value): \(results)")
             }
             for value in values where !(0...604_800).contains(value) {
-                let call = #"{"usageId":"call-\#(value)","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":\#(value)}"#
-                let results = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", #"{"records":[\#(call)]}"#, expect: .ok)["results"]
+                let call =
+                    #"{"usageId":"call-\#(value)","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":\#(value)}"#
+                let results =
+                    try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", #"{"records":[\#(call)]}"#, expect: .ok)["results"]
                     as? [[String: Any]] ?? []
                 #expect(results.count == 1 && results.first?["code"] as? String == "invalidDurationSeconds", "durationSeconds \(value): \(results)")
             }
             // One record out of bounds is refused alone; the one beside it is charged.
-            let mixed = #"{"records":[{"usageId":"bad","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":-1},{"usageId":"good","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":60}]}"#
-            let mixedResults = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", mixed, expect: .ok)["results"] as? [[String: Any]] ?? []
+            let mixed =
+                #"{"records":[{"usageId":"bad","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":-1},{"usageId":"good","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":60}]}"#
+            let mixedResults =
+                try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", mixed, expect: .ok)["results"] as? [[String: Any]] ?? []
             #expect(mixedResults.map { $0["status"] as? String } == ["refused", "charged"], "\(mixedResults)")
             let charged = mixedResults.last?["chargeMinor"] as? Int ?? 0
-            let accented = #"{"records":[{"usageId":"caf\#u{E9}","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":60}]}"#
-            let accentedResults = try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", accented, expect: .ok)["results"] as? [[String: Any]]
+            let accented =
+                #"{"records":[{"usageId":"caf\#u{E9}","callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"2027-03-01T08:00:00Z","durationSeconds":60}]}"#
+            let accentedResults =
+                try await api.send(client, .post, "/v1/tenants/tailspin/usage-records", accented, expect: .ok)["results"] as? [[String: Any]]
             #expect(accentedResults?.first?["code"] as? String == "invalidSessionId", "an id Unicode could spell two ways is refused")
             for value in values where !(100...10_000_000).contains(value) {
-                let purchase = #"{"amountMinor":\#(value),"paymentMethod":{"type":"card","token":"tok_visa"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":\#(value),"triggerAmountMinor":\#(value)}}"#
+                let purchase =
+                    #"{"amountMinor":\#(value),"paymentMethod":{"type":"card","token":"tok_visa"},"autoRecharge":{"enabled":true,"rechargeAmountMinor":\#(value),"triggerAmountMinor":\#(value)}}"#
                 try await api.send(client, .post, "/v1/tenants/tailspin/credits/purchases", purchase, key: "p\(value)", expect: .unprocessableContent)
-                try await api.send(client, .put, "/v1/tenants/tailspin/credits/auto-recharge",
-                                   #"{"enabled":true,"rechargeAmountMinor":\#(value),"triggerAmountMinor":100}"#, expect: .unprocessableContent)
+                try await api.send(
+                    client,
+                    .put,
+                    "/v1/tenants/tailspin/credits/auto-recharge",
+                    #"{"enabled":true,"rechargeAmountMinor":\#(value),"triggerAmountMinor":100}"#,
+                    expect: .unprocessableContent
+                )
             }
             for value in values where !(0...Rate.maximumMicros).contains(value) {
-                let deck = "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n"
+                let deck =
+                    "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n"
                     + "+99,Test,fixed,\(value),\(value),\(value),\(value),2027-01-01\n"
-                let status = try await client.execute(uri: "/v1/rate-decks/USD", method: .put, headers: [.contentType: "text/csv"],
-                                                      body: ByteBuffer(string: deck)) { $0.status }
+                let status = try await client.execute(
+                    uri: "/v1/rate-decks/USD",
+                    method: .put,
+                    headers: [.contentType: "text/csv"],
+                    body: ByteBuffer(string: deck)
+                ) { $0.status }
                 #expect(status == .unprocessableContent, "rate \(value)")
             }
             #expect(try await client.execute(uri: "/health/live", method: .get) { $0.status } == .ok, "the process still answers")
@@ -96,8 +126,12 @@ struct SecurityTests {
                 for attempt in 0..<40 {
                     let password = attempt == 39 ? TwoTenants.password : "a wrong guess \(attempt)"
                     group.addTask {
-                        try await anonymous.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
-                                                    body: ByteBuffer(string: #"{"upn":"global@northwind.example","password":"\#(password)"}"#)) {
+                        try await anonymous.execute(
+                            uri: "/v1/sessions",
+                            method: .post,
+                            headers: [.contentType: "application/json"],
+                            body: ByteBuffer(string: #"{"upn":"global@northwind.example","password":"\#(password)"}"#)
+                        ) {
                             Int($0.status.code)
                         }
                     }
@@ -116,29 +150,59 @@ struct SecurityTests {
             let world = try await TwoTenants.make(client, database)
             let userAdmin = try await world.signIn(anonymous, client, role: .userAdministrator)
             let global = try await world.session(anonymous, upn: "global@northwind.example")
-            let made = try await AccessAPITests.call(anonymous, .post, "/v1/tenants/northwind/users",
-                                                     #"{"upn":"mallory@northwind.example","displayName":"M","usageLocation":"US","roles":["globalAdministrator"]}"#,
-                                                     userAdmin)
+            let made = try await AccessAPITests.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"mallory@northwind.example","displayName":"M","usageLocation":"US","roles":["globalAdministrator"]}"#,
+                userAdmin
+            )
             #expect(made.status == 403 && made.code == "grantBeyondOwnRights", "\(made)")
-            let imported = try await AccessAPITests.call(anonymous, .post, "/v1/tenants/northwind/users/import",
-                                                         "upn,displayName,usageLocation,roles\nmallory@northwind.example,M,US,Billing Administrator\n", userAdmin)
+            let imported = try await AccessAPITests.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/users/import",
+                "upn,displayName,usageLocation,roles\nmallory@northwind.example,M,US,Billing Administrator\n",
+                userAdmin
+            )
             #expect(imported.status == 403 && imported.code == "grantBeyondOwnRights", "\(imported)")
-            let reset = try await AccessAPITests.call(anonymous, .put, "/v1/tenants/northwind/users/global@northwind.example/password",
-                                                      #"{"password":"mallory's new password"}"#, userAdmin)
+            let reset = try await AccessAPITests.call(
+                anonymous,
+                .put,
+                "/v1/tenants/northwind/users/global@northwind.example/password",
+                #"{"password":"mallory's new password"}"#,
+                userAdmin
+            )
             #expect(reset.status == 403 && reset.code == "grantBeyondOwnRights")
-            let own = try await AccessAPITests.call(anonymous, .post, "/v1/tenants/northwind/users",
-                                                    #"{"upn":"helper@northwind.example","displayName":"H","usageLocation":"US","roles":["licenseAdministrator"]}"#,
-                                                    userAdmin)
+            let own = try await AccessAPITests.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"helper@northwind.example","displayName":"H","usageLocation":"US","roles":["licenseAdministrator"]}"#,
+                userAdmin
+            )
             #expect(own.status == 201, "a role within the User Administrator's own rights: \(own)")
-            let token = try await AccessAPITests.call(anonymous, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["billing"]}"#,
-                                                      [.authorization: "Bearer \(try await database.token([.tenantAdmin], tenant: "northwind"))"])
+            let token = try await AccessAPITests.call(
+                anonymous,
+                .post,
+                "/v1/tenants/northwind/tokens",
+                #"{"scopes":["billing"]}"#,
+                [.authorization: "Bearer \(try await database.token([.tenantAdmin], tenant: "northwind"))"]
+            )
             #expect(token.status == 403 && token.code == "grantBeyondOwnRights", "a tenant.admin token cannot make a billing token")
 
             #expect(try await AccessAPITests.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).status == 200)
-            try await api.send(client, .put, "/v1/tenants/northwind/users/global@northwind.example/password", #"{"password":"a brand new password"}"#,
-                               expect: .noContent)
-            #expect(try await AccessAPITests.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).code == "unauthenticated",
-                    "the old session ended with the reset")
+            try await api.send(
+                client,
+                .put,
+                "/v1/tenants/northwind/users/global@northwind.example/password",
+                #"{"password":"a brand new password"}"#,
+                expect: .noContent
+            )
+            #expect(
+                try await AccessAPITests.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).code == "unauthenticated",
+                "the old session ended with the reset"
+            )
         }
     }
 
@@ -148,18 +212,35 @@ struct SecurityTests {
             let anonymous = (client as! AuthorizedClient).client
             for (tenant, password) in [("northwind", "northwind's own password"), ("fabrikam", "fabrikam's own password")] {
                 try await api.createTenant(client, id: tenant)
-                try await api.send(client, .post, "/v1/tenants/\(tenant)/users",
-                                   #"{"upn":"ann@shared.example","displayName":"Ann","usageLocation":"US","roles":["globalAdministrator"]}"#, expect: .created)
-                try await api.send(client, .put, "/v1/tenants/\(tenant)/users/ann@shared.example/password", #"{"password":"\#(password)"}"#,
-                                   expect: .noContent)
+                try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/\(tenant)/users",
+                    #"{"upn":"ann@shared.example","displayName":"Ann","usageLocation":"US","roles":["globalAdministrator"]}"#,
+                    expect: .created
+                )
+                try await api.send(
+                    client,
+                    .put,
+                    "/v1/tenants/\(tenant)/users/ann@shared.example/password",
+                    #"{"password":"\#(password)"}"#,
+                    expect: .noContent
+                )
             }
             func signIn(_ body: String) async throws -> AccessAPITests.Answer {
                 try await AccessAPITests.call(anonymous, .post, "/v1/sessions", body, [:])
             }
             #expect(try await signIn(#"{"upn":"ann@shared.example","password":"fabrikam's own password"}"#).body["tenantId"] as? String == "fabrikam")
-            #expect(try await signIn(#"{"upn":"ann@shared.example","password":"northwind's own password"}"#).body["tenantId"] as? String == "northwind")
-            try await api.send(client, .put, "/v1/tenants/fabrikam/users/ann@shared.example/password", #"{"password":"northwind's own password"}"#,
-                               expect: .noContent)
+            #expect(
+                try await signIn(#"{"upn":"ann@shared.example","password":"northwind's own password"}"#).body["tenantId"] as? String == "northwind"
+            )
+            try await api.send(
+                client,
+                .put,
+                "/v1/tenants/fabrikam/users/ann@shared.example/password",
+                #"{"password":"northwind's own password"}"#,
+                expect: .noContent
+            )
             let both = try await signIn(#"{"upn":"ann@shared.example","password":"northwind's own password"}"#)
             #expect(both.status == 409 && both.code == "organizationRequired")
             let chosen = try await signIn(#"{"upn":"ann@shared.example","password":"northwind's own password","tenantId":"fabrikam"}"#)
@@ -169,25 +250,36 @@ struct SecurityTests {
 
     @Test("Without a working credential: a 15 MiB sign-in is refused unread, unknown tokens meet a per-address limit, and 413 names no internals")
     func anonymousCallersAreBounded() async throws {
-        let limits: [AbsoluteConfigKey: ConfigValue] = ["limits.anonymousBurst": .init(.double(20), isSecret: false),
-                                                         "limits.anonymousPerSecond": .init(.double(0.1), isSecret: false)]
+        let limits: [AbsoluteConfigKey: ConfigValue] = [
+            "limits.anonymousBurst": .init(.double(20), isSecret: false),
+            "limits.anonymousPerSecond": .init(.double(0.1), isSecret: false),
+        ]
         try await TestServer.run(settings: limits) { client, _ in
             let anonymous = (client as! AuthorizedClient).client
             let huge = #"{"upn":"a@b.example","password":""# + String(repeating: "x", count: 15 << 20) + #""}"#
             let tooLarge = try await AccessAPITests.call(anonymous, .post, "/v1/sessions", huge, [:])
             #expect(tooLarge.status == 413 && tooLarge.code == "bodyTooLarge")
             #expect((tooLarge.body["detail"] as? String)?.contains("NIO") == false, "\(tooLarge.body)")
-            let keyed = try await AccessAPITests.call(client, .post, "/v1/tenants", String(repeating: " ", count: 17 << 20),
-                                                      [.init("Idempotency-Key")!: "big"])
+            let keyed = try await AccessAPITests.call(
+                client,
+                .post,
+                "/v1/tenants",
+                String(repeating: " ", count: 17 << 20),
+                [.init("Idempotency-Key")!: "big"]
+            )
             #expect(keyed.status == 413 && keyed.code == "bodyTooLarge" && (keyed.detail ?? "").contains("NIO") == false, "\(keyed)")
             try await api.send(client, .get, "/v1/tenants", expect: .ok)
             var statuses: [Int] = []
             for attempt in 0..<25 {
-                statuses.append(try await AccessAPITests.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess\(attempt)"]).status)
+                statuses.append(
+                    try await AccessAPITests.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess\(attempt)"]).status
+                )
             }
             #expect(statuses.prefix(19).allSatisfy { $0 == 401 } && statuses.suffix(5).allSatisfy { $0 == 429 }, "\(statuses)")
-            #expect(try await AccessAPITests.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess"]).status == 429,
-                    "an address that used up its tries is answered before any token is looked up")
+            #expect(
+                try await AccessAPITests.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess"]).status == 429,
+                "an address that used up its tries is answered before any token is looked up"
+            )
             #expect(try await api.send(client, .get, "/v1/tenants", expect: .ok).isEmpty == false, "a working credential it knows goes on")
         }
     }
@@ -199,17 +291,41 @@ struct SecurityTests {
             try await api.createTenant(client, id: "northwind")
             let stores = try await DatabaseLocation(database.argument).openStores()
             let past = SystemClock().now().adding(seconds: -10)
-            let expired = AccessToken(id: "tok_old", name: "old", tenantId: TenantId("northwind"), scopes: [.reports], createdAt: past.adding(days: -90),
-                                      expiresAt: past)
+            let expired = AccessToken(
+                id: "tok_old",
+                name: "old",
+                tenantId: TenantId("northwind"),
+                scopes: [.reports],
+                createdAt: past.adding(days: -90),
+                expiresAt: past
+            )
             try await stores.access.createToken(expired, secretHash: Digest.sha256Hex(Array("cc_expired-secret".utf8)))
-            #expect(try await AccessAPITests.call(anonymous, .get, "/v1/tenants/northwind/credits", nil,
-                                                  [.authorization: "Bearer cc_expired-secret"]).code == "unauthenticated")
+            #expect(
+                try await AccessAPITests.call(
+                    anonymous,
+                    .get,
+                    "/v1/tenants/northwind/credits",
+                    nil,
+                    [.authorization: "Bearer cc_expired-secret"]
+                ).code == "unauthenticated"
+            )
             for days in [0, 366, -5] {
-                let refused = try await api.send(client, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["reports"],"expiresInDays":\#(days)}"#,
-                                                 expect: .unprocessableContent)
+                let refused = try await api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/northwind/tokens",
+                    #"{"scopes":["reports"],"expiresInDays":\#(days)}"#,
+                    expect: .unprocessableContent
+                )
                 #expect(refused["code"] as? String == "invalidExpiresInDays")
             }
-            let made = try await api.send(client, .post, "/v1/tenants/northwind/tokens", #"{"scopes":["reports"],"expiresInDays":7}"#, expect: .created)
+            let made = try await api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/tokens",
+                #"{"scopes":["reports"],"expiresInDays":7}"#,
+                expect: .created
+            )
             let expiresAt = try #require(ISO8601.parse(made["expiresAt"] as? String ?? ""))
             let offset = expiresAt.millisecondsSinceEpoch - SystemClock().now().adding(days: 7).millisecondsSinceEpoch
             #expect(abs(offset) < 120_000, "seven days from now")
@@ -228,20 +344,33 @@ struct SecurityTests {
             }
             let token = try #require(form.0.range(of: #"name="formToken" value=""#).map { String(form.0[$0.upperBound...].prefix { $0 != "\"" }) })
             let credentials = "upn=global%40northwind.example&password=\(TwoTenants.password.replacingOccurrences(of: " ", with: "+"))"
-            let forged = try await anonymous.execute(uri: "/admin/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                     body: ByteBuffer(string: credentials)) { $0.status }
+            let forged = try await anonymous.execute(
+                uri: "/admin/sign-in",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: credentials)
+            ) { $0.status }
             #expect(forged == .forbidden, "a form posted from elsewhere, without the token")
-            let signedIn = try await anonymous.execute(uri: "/admin/sign-in", method: .post,
-                                                       headers: [.contentType: "application/x-www-form-urlencoded", .cookie: form.1],
-                                                       body: ByteBuffer(string: credentials + "&formToken=\(token)")) { $0.status }
+            let signedIn = try await anonymous.execute(
+                uri: "/admin/sign-in",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: form.1],
+                body: ByteBuffer(string: credentials + "&formToken=\(token)")
+            ) { $0.status }
             #expect(signedIn == .seeOther || signedIn == .found, "\(signedIn)")
 
             let session = try await world.session(anonymous, upn: "global@northwind.example")
-            let page = try await anonymous.execute(uri: "/admin/users?done=Your+account+is+locked%2C+call+%2B1-555-0100", method: .get,
-                                                   headers: [.cookie: session[.cookie] ?? ""]) { String(buffer: $0.body) }
+            let page = try await anonymous.execute(
+                uri: "/admin/users?done=Your+account+is+locked%2C+call+%2B1-555-0100",
+                method: .get,
+                headers: [.cookie: session[.cookie] ?? ""]
+            ) { String(buffer: $0.body) }
             #expect(!page.contains("locked") && !page.contains("555-0100"), "the banner is not the address's text")
-            let banner = try await anonymous.execute(uri: "/admin/users?assigned=MCOEV&count=3", method: .get,
-                                                     headers: [.cookie: session[.cookie] ?? ""]) { String(buffer: $0.body) }
+            let banner = try await anonymous.execute(
+                uri: "/admin/users?assigned=MCOEV&count=3",
+                method: .get,
+                headers: [.cookie: session[.cookie] ?? ""]
+            ) { String(buffer: $0.body) }
             #expect(banner.contains("Phone System assigned to 3 users."))
         }
     }

@@ -23,8 +23,12 @@ enum TestServer {
     }
 
     /// `settings` are further configuration keys, as `buildApplication` reads them.
-    static func run(testClock: Bool = false, limits: (perSecond: Double, burst: Double)? = nil, settings: [AbsoluteConfigKey: ConfigValue] = [:],
-                    _ body: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void) async throws {
+    static func run(
+        testClock: Bool = false,
+        limits: (perSecond: Double, burst: Double)? = nil,
+        settings: [AbsoluteConfigKey: ConfigValue] = [:],
+        _ body: @escaping @Sendable (any TestClientProtocol, Database) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = Database(argument: "sqlite:" + directory.appendingPathComponent("api.sqlite").path)

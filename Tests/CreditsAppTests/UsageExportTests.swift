@@ -16,18 +16,35 @@ struct UsageExportTests {
     func formulasAreNeutralized() async throws {
         try await TestServer.run(testClock: true) { client, _ in
             try await fixture.northwind(client)
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users",
-                                       #"{"upn":"eve@northwind.com","displayName":"=HYPERLINK(\"http://evil.example\",\"Click\")","usageLocation":"US","roles":[]}"#,
-                                       expect: .created)
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users/eve@northwind.com/licenses",
-                                       #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#, expect: .ok)
-            let upload = #"{"records":[{"usageId":"f1","callId":"-2+3+cmd|' /C calc'!A0","conferenceId":"+cmd|calc","callType":"user_out","upn":"eve@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-10T08:00:00Z","durationSeconds":61,"administrativeUnits":"@SUM(1+1)","userObjectId":"\tTab"}]}"#
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"eve@northwind.com","displayName":"=HYPERLINK(\"http://evil.example\",\"Click\")","usageLocation":"US","roles":[]}"#,
+                expect: .created
+            )
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users/eve@northwind.com/licenses",
+                #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#,
+                expect: .ok
+            )
+            let upload =
+                #"{"records":[{"usageId":"f1","callId":"-2+3+cmd|' /C calc'!A0","conferenceId":"+cmd|calc","callType":"user_out","upn":"eve@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-10T08:00:00Z","durationSeconds":61,"administrativeUnits":"@SUM(1+1)","userObjectId":"\tTab"}]}"#
             try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)
-            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get) {
+            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get)
+            {
                 Data(buffer: $0.body)
             }
-            let rows = try Array(CSVReader(string: String(decoding: try Self.entry("pstn-usage.csv", of: Archive(data: download, accessMode: .read)),
-                                                          as: UTF8.self)))
+            let rows = try Array(
+                CSVReader(
+                    string: String(
+                        decoding: try Self.entry("pstn-usage.csv", of: Archive(data: download, accessMode: .read)),
+                        as: UTF8.self
+                    )
+                )
+            )
             let row = Dictionary(uniqueKeysWithValues: zip(UsageReportRow.columns, try #require(rows.last)))
             #expect(row["User Display Name"] == "'=HYPERLINK(\"http://evil.example\",\"Click\")")
             #expect(row["Call ID"] == "'-2+3+cmd|' /C calc'!A0")
@@ -43,15 +60,26 @@ struct UsageExportTests {
     func exportRoundTrips() async throws {
         try await TestServer.run(testClock: true) { client, _ in
             try await fixture.northwind(client)
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users",
-                                       #"{"upn":"quote@northwind.com","displayName":"Quinn \"Q\", Jr.","usageLocation":"US","roles":[]}"#,
-                                       expect: .created)
-            try await fixture.api.send(client, .post, "/v1/tenants/northwind/users/quote@northwind.com/licenses",
-                                       #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#, expect: .ok)
-            let upload = #"{"records":[{"usageId":"u1","callType":"user_out","upn":"quote@northwind.com","callerNumber":"+14255550100","calleeNumber":"+4915112345678","startTime":"2027-01-10T08:00:00Z","durationSeconds":61,"administrativeUnits":"Sales, \"EMEA\"\nSecond line"},{"usageId":"u2","callType":"user_in","upn":"payg@northwind.com","callerNumber":"+33612345678","calleeNumber":"+14255550100","startTime":"2027-01-10T08:30:00Z","durationSeconds":30}]}"#
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users",
+                #"{"upn":"quote@northwind.com","displayName":"Quinn \"Q\", Jr.","usageLocation":"US","roles":[]}"#,
+                expect: .created
+            )
+            try await fixture.api.send(
+                client,
+                .post,
+                "/v1/tenants/northwind/users/quote@northwind.com/licenses",
+                #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#,
+                expect: .ok
+            )
+            let upload =
+                #"{"records":[{"usageId":"u1","callType":"user_out","upn":"quote@northwind.com","callerNumber":"+14255550100","calleeNumber":"+4915112345678","startTime":"2027-01-10T08:00:00Z","durationSeconds":61,"administrativeUnits":"Sales, \"EMEA\"\nSecond line"},{"usageId":"u2","callType":"user_in","upn":"payg@northwind.com","callerNumber":"+33612345678","calleeNumber":"+14255550100","startTime":"2027-01-10T08:30:00Z","durationSeconds":30}]}"#
             try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)
 
-            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get) { response in
+            let download = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=csv", method: .get)
+            { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/zip")
                 return Data(buffer: response.body)
@@ -61,7 +89,9 @@ struct UsageExportTests {
             let rows = try Array(CSVReader(string: String(decoding: csvText, as: UTF8.self)))
             #expect(rows.first == UsageReportRow.columns, "the header, exactly")
             #expect(rows.count == 3)
-            let byId = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(UsageReportRow.columns, $0))) })
+            let byId = Dictionary(
+                uniqueKeysWithValues: rows.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(UsageReportRow.columns, $0))) }
+            )
             #expect(byId["u1"]?["User Display Name"] == "Quinn \"Q\", Jr.", "a comma and quotes survive the round trip")
             #expect(byId["u1"]?["Administrative Units"] == "Sales, \"EMEA\"\nSecond line", "and a line break inside a value")
             #expect(byId["u1"]?["Destination Number"] == "+4915112345***", "Germany masks the last 3 digits")
@@ -78,21 +108,32 @@ struct UsageExportTests {
             let old = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2020-01-01&to=2027-01-11&format=csv", method: .get) {
                 Data(buffer: $0.body)
             }
-            let clamped = try JSONSerialization.jsonObject(with: Self.entry("parameters.json", of: Archive(data: old, accessMode: .read))) as? [String: Any]
+            let clamped =
+                try JSONSerialization.jsonObject(with: Self.entry("parameters.json", of: Archive(data: old, accessMode: .read))) as? [String: Any]
             #expect(clamped?["from"] as? String == "2026-01-10T09:00:00Z")
-            let refused = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2027-02-01&to=2027-01-01",
-                                                     expect: .badRequest)
+            let refused = try await fixture.api.send(
+                client,
+                .get,
+                "/v1/tenants/northwind/reports/pstn?from=2027-02-01&to=2027-01-01",
+                expect: .badRequest
+            )
             #expect(refused["detail"] as? String == "from must come before to.")
 
             // The same as a workbook: a header of inline strings, times as date serials, money as numbers.
-            let workbook = try await client.execute(uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=xlsx",
-                                                    method: .get) { response in
+            let workbook = try await client.execute(
+                uri: "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&format=xlsx",
+                method: .get
+            ) { response in
                 #expect(response.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
                 return Data(buffer: response.body)
             }
             let xlsx = try Archive(data: workbook, accessMode: .read)
-            #expect(Set(xlsx.map(\.path)) == ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-                                               "xl/worksheets/sheet1.xml"])
+            #expect(
+                Set(xlsx.map(\.path)) == [
+                    "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                    "xl/worksheets/sheet1.xml",
+                ]
+            )
             let sheet = String(decoding: try Self.entry("xl/worksheets/sheet1.xml", of: xlsx), as: UTF8.self)
             let header = sheet.components(separatedBy: "</row>")[0]
             #expect(header.components(separatedBy: "<c t=\"inlineStr\">").count - 1 == 25)
@@ -107,13 +148,21 @@ struct UsageExportTests {
             #expect(try Array(CSVReader(string: shown)) == rows, "LibreOffice showed:\n\(shown)")
 
             // JSON: the same rows a page at a time, in the columns' order.
-            let first = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&limit=1",
-                                                   expect: .ok)
+            let first = try await fixture.api.send(
+                client,
+                .get,
+                "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&limit=1",
+                expect: .ok
+            )
             #expect(first["columns"] as? [String] == UsageReportRow.columns)
             #expect(first["rows"] as? [[String]] == [rows[1]])
             let next = try #require(first["next"] as? String)
-            let second = try await fixture.api.send(client, .get, "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&limit=1&after=\(next)",
-                                                    expect: .ok)
+            let second = try await fixture.api.send(
+                client,
+                .get,
+                "/v1/tenants/northwind/reports/pstn?from=2027-01-01&to=2027-01-11&limit=1&after=\(next)",
+                expect: .ok
+            )
             #expect(second["rows"] as? [[String]] == [rows[2]])
         }
     }
@@ -124,12 +173,18 @@ struct UsageExportTests {
             try await fixture.northwind(client)
             let tenant = try await fixture.api.send(client, .patch, "/v1/tenants/northwind", #"{"usageRetentionDays":30}"#, expect: .ok)
             #expect(tenant["usageRetentionDays"] as? Int == 30)
-            let tooShort = try await fixture.api.send(client, .patch, "/v1/tenants/northwind", #"{"usageRetentionDays":29}"#,
-                                                     expect: .unprocessableContent)
+            let tooShort = try await fixture.api.send(
+                client,
+                .patch,
+                "/v1/tenants/northwind",
+                #"{"usageRetentionDays":29}"#,
+                expect: .unprocessableContent
+            )
             #expect((tooShort["detail"] as? String)?.contains("30 to 365 days") == true)
 
             // The test clock stands at 2027-01-10T09:00Z: 26 and 5 days back, then one 40 days back, too old to take.
-            let upload = #"{"records":[{"usageId":"old","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-12-15T08:00:00Z","durationSeconds":60},{"usageId":"recent","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-05T08:00:00Z","durationSeconds":60},{"usageId":"ancient","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-12-01T08:00:00Z","durationSeconds":60}]}"#
+            let upload =
+                #"{"records":[{"usageId":"old","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-12-15T08:00:00Z","durationSeconds":60},{"usageId":"recent","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-05T08:00:00Z","durationSeconds":60},{"usageId":"ancient","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2026-12-01T08:00:00Z","durationSeconds":60}]}"#
             let results = try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", upload, expect: .ok)
             let outcomes = (results["results"] as? [[String: Any]])?.map { $0["status"] as? String }
             #expect(outcomes == ["charged", "charged", "refused"])
@@ -155,7 +210,8 @@ struct UsageExportTests {
             #expect(before != nil && after == before)
 
             // A purged usage id may be used again: it is a new record, charged, and the one beside it too.
-            let again = #"{"records":[{"usageId":"old","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-19T08:00:00Z","durationSeconds":60},{"usageId":"fresh","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-19T09:00:00Z","durationSeconds":60}]}"#
+            let again =
+                #"{"records":[{"usageId":"old","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-19T08:00:00Z","durationSeconds":60},{"usageId":"fresh","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-19T09:00:00Z","durationSeconds":60}]}"#
             let reused = try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", again, expect: .ok)
             let charges = (reused["results"] as? [[String: Any]])?.map { ($0["status"] as? String ?? "", $0["chargeMinor"] as? Int ?? 0) } ?? []
             #expect(charges.map(\.0) == ["charged", "charged"], "\(reused)")
@@ -185,8 +241,13 @@ struct UsageExportTests {
                 let records = (0..<count).map { index in
                     #"{"usageId":"r\#(number)-\#(index)","callType":"user_out","upn":"payg@northwind.com","callerNumber":"+14255550100","calleeNumber":"+14255550199","startTime":"2027-01-0\#(number + index)T08:00:00Z","durationSeconds":60}"#
                 }
-                try await fixture.api.send(client, .post, "/v1/tenants/northwind/usage-records", #"{"records":[\#(records.joined(separator: ","))]}"#,
-                                           expect: .ok)
+                try await fixture.api.send(
+                    client,
+                    .post,
+                    "/v1/tenants/northwind/usage-records",
+                    #"{"records":[\#(records.joined(separator: ","))]}"#,
+                    expect: .ok
+                )
                 expected += (0..<count).map { "r\(number)-\($0)" }
                 let rows = try await export()
                 #expect(rows.first == UsageReportRow.columns && rows.dropFirst().map(\.[0]) == expected.sorted { $0 < $1 }, "\(rows.map(\.[0]))")
@@ -216,8 +277,10 @@ enum LibreOffice {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Comma, double quote, UTF-8 (76), starting at row 1, every cell as shown; a profile of its own.
-        process.arguments = ["soffice", "-env:UserInstallation=\(folder.appendingPathComponent("profile").absoluteString)", "--headless",
-                             "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true", "--outdir", folder.path, input.path]
+        process.arguments = [
+            "soffice", "-env:UserInstallation=\(folder.appendingPathComponent("profile").absoluteString)", "--headless",
+            "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true", "--outdir", folder.path, input.path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in

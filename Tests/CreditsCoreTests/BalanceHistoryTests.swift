@@ -4,9 +4,21 @@ import Testing
 /// The days the product page draws: the balance at each day's end and what was spent that day.
 @Suite struct BalanceHistoryTests {
     func receipt(_ id: Int64, _ kind: TransactionKind, at text: String, consumed: Int64 = 0, debt: Int64 = 0, balanceAfter: Int64) -> LedgerReceipt {
-        LedgerReceipt(transactionId: TransactionId(id), kind: kind, occurredAt: ISO8601.parse(text)!, amountMinor: 0, consumedMinor: consumed,
-                      debtIncurredMinor: debt, debtRepaidMinor: 0, releasedMinor: 0, forfeitedMinor: 0, lotId: nil, holdId: nil,
-                      balanceAfterMinor: balanceAfter, availableAfterMinor: balanceAfter)
+        LedgerReceipt(
+            transactionId: TransactionId(id),
+            kind: kind,
+            occurredAt: ISO8601.parse(text)!,
+            amountMinor: 0,
+            consumedMinor: consumed,
+            debtIncurredMinor: debt,
+            debtRepaidMinor: 0,
+            releasedMinor: 0,
+            forfeitedMinor: 0,
+            lotId: nil,
+            holdId: nil,
+            balanceAfterMinor: balanceAfter,
+            availableAfterMinor: balanceAfter
+        )
     }
 
     @Test func eachDayEndsWithItsLastBalanceAndCountsWhatCallsSpent() {

@@ -7,9 +7,21 @@ import Testing
 
     func receipts(_ balances: [Int64]) -> [LedgerReceipt] {
         balances.enumerated().map { index, balance in
-            LedgerReceipt(transactionId: TransactionId(Int64(index) + 1), kind: .charge, occurredAt: now, amountMinor: 0, consumedMinor: 0,
-                          debtIncurredMinor: 0, debtRepaidMinor: 0, releasedMinor: 0, forfeitedMinor: 0, lotId: nil, holdId: nil,
-                          balanceAfterMinor: balance, availableAfterMinor: balance)
+            LedgerReceipt(
+                transactionId: TransactionId(Int64(index) + 1),
+                kind: .charge,
+                occurredAt: now,
+                amountMinor: 0,
+                consumedMinor: 0,
+                debtIncurredMinor: 0,
+                debtRepaidMinor: 0,
+                releasedMinor: 0,
+                forfeitedMinor: 0,
+                lotId: nil,
+                holdId: nil,
+                balanceAfterMinor: balance,
+                availableAfterMinor: balance
+            )
         }
     }
 
@@ -21,20 +33,30 @@ import Testing
         #expect(events(from: 500, [200, 0, 0, -50]) == [.balanceExhausted(transactionId: TransactionId(2))])
         #expect(events(from: 500, [-30]) == [.balanceExhausted(transactionId: TransactionId(1))])
         #expect(events(from: 0, [-30, -60]) == [], "already used up: nothing new to tell")
-        #expect(events(from: 100, [0, 2000, 0]) == [.balanceExhausted(transactionId: TransactionId(1)), .balanceExhausted(transactionId: TransactionId(3))],
-                "refilled and used up again is a new event")
+        #expect(
+            events(from: 100, [0, 2000, 0]) == [
+                .balanceExhausted(transactionId: TransactionId(1)), .balanceExhausted(transactionId: TransactionId(3)),
+            ],
+            "refilled and used up again is a new event"
+        )
         #expect(events(from: 100, [150]) == [])
     }
 
     @Test func fallingBelowTheTriggerIsToldOnlyWhileAutoRechargeIsOff() {
         let off = AutoRechargeSettings(unchecked: false, rechargeAmountMinor: 2000, triggerAmountMinor: 1000)
         let on = AutoRechargeSettings(unchecked: true, rechargeAmountMinor: 2000, triggerAmountMinor: 1000)
-        #expect(events(from: 1500, [1200, 999, 500], autoRecharge: off) == [.balanceBelowTrigger(transactionId: TransactionId(2), triggerMinor: 1000)])
-        #expect(events(from: 1000, [999], autoRecharge: off) == [.balanceBelowTrigger(transactionId: TransactionId(1), triggerMinor: 1000)],
-                "at the trigger is not below it; one unit less is")
+        #expect(
+            events(from: 1500, [1200, 999, 500], autoRecharge: off) == [.balanceBelowTrigger(transactionId: TransactionId(2), triggerMinor: 1000)]
+        )
+        #expect(
+            events(from: 1000, [999], autoRecharge: off) == [.balanceBelowTrigger(transactionId: TransactionId(1), triggerMinor: 1000)],
+            "at the trigger is not below it; one unit less is"
+        )
         #expect(events(from: 1500, [999], autoRecharge: on) == [], "auto-recharge will refill it")
-        #expect(events(from: 1500, [0], autoRecharge: off) == [.balanceExhausted(transactionId: TransactionId(1))],
-                "straight to zero says that, not both")
+        #expect(
+            events(from: 1500, [0], autoRecharge: off) == [.balanceExhausted(transactionId: TransactionId(1))],
+            "straight to zero says that, not both"
+        )
         #expect(events(from: 1500, [500], autoRecharge: .off) == [], "no trigger set")
     }
 
@@ -67,9 +89,18 @@ import Testing
 
     @Test func everyAdministratorWithARoleIsARecipientOnce() throws {
         let users = [
-            try User(upn: UserPrincipalName("megan@contoso.com"), displayName: "Megan", usageLocation: CountryCode("US")!, roles: [.globalAdministrator]),
-            try User(upn: UserPrincipalName("alex@contoso.com"), displayName: "Alex", usageLocation: CountryCode("US")!,
-                     roles: [.billingAdministrator, .teamsAdministrator]),
+            try User(
+                upn: UserPrincipalName("megan@contoso.com"),
+                displayName: "Megan",
+                usageLocation: CountryCode("US")!,
+                roles: [.globalAdministrator]
+            ),
+            try User(
+                upn: UserPrincipalName("alex@contoso.com"),
+                displayName: "Alex",
+                usageLocation: CountryCode("US")!,
+                roles: [.billingAdministrator, .teamsAdministrator]
+            ),
             try User(upn: UserPrincipalName("lee@contoso.com"), displayName: "Lee", usageLocation: CountryCode("US")!),
         ]
         #expect(NotificationRecipients.emailAddresses(of: users) == ["alex@contoso.com", "megan@contoso.com"])
@@ -79,7 +110,8 @@ import Testing
         let events: [CreditEvent] = [
             .rechargeSucceeded(rechargeId: 1, amountMinor: 100), .rechargeFailed(rechargeId: 1, amountMinor: 100, reason: .cardExpired),
             .rechargeStopped(rechargeId: 1, amountMinor: 100), .balanceExhausted(transactionId: TransactionId(1)),
-            .balanceBelowTrigger(transactionId: TransactionId(1), triggerMinor: 5), .lotExpiring(lotId: LotId(1), remainingMinor: 1, expiresAt: now, daysAhead: 30),
+            .balanceBelowTrigger(transactionId: TransactionId(1), triggerMinor: 5),
+            .lotExpiring(lotId: LotId(1), remainingMinor: 1, expiresAt: now, daysAhead: 30),
             .lotExpiring(lotId: LotId(1), remainingMinor: 1, expiresAt: now, daysAhead: 7),
             .conferencingPoolUsed(month: CalendarMonth(of: now), percent: 80), .conferencingPoolUsed(month: CalendarMonth(of: now), percent: 100),
             .postUsageInvoiceIssued(invoiceId: 1, amountMinor: 5, month: CalendarMonth(of: now)),

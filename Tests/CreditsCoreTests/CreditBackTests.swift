@@ -40,7 +40,10 @@ struct CreditBackTests {
         let receipt = try ledger.run(.creditBack(holdId: hold, amountMinor: 120), at: start.adding(days: 2)).get()
         #expect(receipt.kind == .creditBack && receipt.consumedMinor == -120 && receipt.balanceAfterMinor == 170)
         #expect(ledger.free == [1: 70, 2: 100])
-        #expect(ledger.run(.creditBack(holdId: hold, amountMinor: 31), at: start.adding(days: 2)) == .failure(.creditBackExceedsSpent(hold, spentMinor: 30)))
+        #expect(
+            ledger.run(.creditBack(holdId: hold, amountMinor: 31), at: start.adding(days: 2))
+                == .failure(.creditBackExceedsSpent(hold, spentMinor: 30))
+        )
         #expect(ledger.account.figures.balanceMinor == 170, "a refusal changes nothing")
     }
 
@@ -64,9 +67,21 @@ struct CreditBackTests {
         reloaded.account = CreditAccount(tenantId: TenantId("t"), currency: .usd, liveLots: before.account.liveLots, holds: [settled], debtMinor: 0)
         reloaded.ids = before.ids
         #expect(reloaded.account.lotsToLoad(forCreditBackOf: hold) == [LotId(1)])
-        #expect(reloaded.run(.creditBack(holdId: hold, amountMinor: 80), at: start.adding(days: 2)) == .failure(.creditBackExceedsSpent(hold, spentMinor: 150)))
-        let spentLot = Lot(id: LotId(1), source: .purchase, amountMinor: 100, freeMinor: 0, heldMinor: 0, forfeitedMinor: 0, refundedMinor: 0,
-                           purchasedAt: start, expiresAt: start.adding(months: 12))
+        #expect(
+            reloaded.run(.creditBack(holdId: hold, amountMinor: 80), at: start.adding(days: 2))
+                == .failure(.creditBackExceedsSpent(hold, spentMinor: 150))
+        )
+        let spentLot = Lot(
+            id: LotId(1),
+            source: .purchase,
+            amountMinor: 100,
+            freeMinor: 0,
+            heldMinor: 0,
+            forfeitedMinor: 0,
+            refundedMinor: 0,
+            purchasedAt: start,
+            expiresAt: start.adding(months: 12)
+        )
         reloaded.account.know(lots: [spentLot])
         _ = try reloaded.run(.creditBack(holdId: hold, amountMinor: 80), at: start.adding(days: 2)).get()
         #expect(reloaded.free == [1: 30, 2: 100])
@@ -89,7 +104,9 @@ struct CreditBackTests {
         #expect(ledger.account.debtMinor == 50)
         let receipt = try ledger.run(.creditBack(holdId: hold, amountMinor: 60), at: start).get()
         #expect(receipt.debtRepaidMinor == 50 && ledger.account.debtMinor == 0 && ledger.free == [1: 10])
-        #expect(ledger.run(.creditBack(holdId: hold, amountMinor: 41), at: start) == .failure(.creditBackExceedsSpent(hold, spentMinor: 40)),
-                "only what was spent from the lots can go back, not the debt")
+        #expect(
+            ledger.run(.creditBack(holdId: hold, amountMinor: 41), at: start) == .failure(.creditBackExceedsSpent(hold, spentMinor: 40)),
+            "only what was spent from the lots can go back, not the debt"
+        )
     }
 }

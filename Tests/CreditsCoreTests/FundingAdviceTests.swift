@@ -6,8 +6,17 @@ import Testing
     let now = ISO8601.parse("2027-03-01T12:00:00Z")!
 
     func lot(_ id: Int64, free: Int64, purchased: Instant) -> Lot {
-        Lot(id: LotId(id), source: .purchase, amountMinor: max(free, 1), freeMinor: free, heldMinor: 0, forfeitedMinor: 0, refundedMinor: 0,
-            purchasedAt: purchased, expiresAt: purchased.adding(months: 12))
+        Lot(
+            id: LotId(id),
+            source: .purchase,
+            amountMinor: max(free, 1),
+            freeMinor: free,
+            heldMinor: 0,
+            forfeitedMinor: 0,
+            refundedMinor: 0,
+            purchasedAt: purchased,
+            expiresAt: purchased.adding(months: 12)
+        )
     }
 
     func statement(_ lots: [Lot]) -> CreditStatement {
@@ -16,15 +25,23 @@ import Testing
 
     /// `spend` for the days ending yesterday, oldest first.
     func daily(_ spend: [Int64]) -> [CivilDate: Int64] {
-        Dictionary(uniqueKeysWithValues: spend.enumerated().map { offset, minor in
-            (now.adding(days: Int64(offset - spend.count)).civilDateAndTime.date, minor)
-        })
+        Dictionary(
+            uniqueKeysWithValues: spend.enumerated().map { offset, minor in
+                (now.adding(days: Int64(offset - spend.count)).civilDateAndTime.date, minor)
+            }
+        )
     }
 
     @Test func tenDaysOfSpendGiveMeanPercentileRunwayTriggerAndRecharge() throws {
         let bought = ISO8601.parse("2027-02-19T12:00:00Z")!
-        let advice = try #require(FundingAdvice(statement: statement([lot(1, free: 8_000, purchased: bought)]),
-                                                daily: daily([100, 200, 100, 100, 0, 300, 100, 100, 100, 900]), firstPurchase: bought, at: now))
+        let advice = try #require(
+            FundingAdvice(
+                statement: statement([lot(1, free: 8_000, purchased: bought)]),
+                daily: daily([100, 200, 100, 100, 0, 300, 100, 100, 100, 900]),
+                firstPurchase: bought,
+                at: now
+            )
+        )
         #expect(advice.spend.days == 10, "full days since the purchase day: 19 to 28 February")
         #expect(advice.spend.firstDay == CivilDate(year: 2027, month: 2, day: 19) && advice.spend.lastDay == CivilDate(year: 2027, month: 2, day: 28))
         #expect(advice.spend.totalMinor == 2_000 && advice.spend.meanMinor == 200)
@@ -42,10 +59,16 @@ import Testing
     @Test func slowSpendForfeitsWhatCannotBeSpentAndCapsTheRecharge() throws {
         let start = now.adding(days: -10)
         // 1.00 spent in ten days, all on the last: p95 is 1.00, the mean 0.10 a day.
-        let early = lot(1, free: 1_000, purchased: now.adding(days: -265))   // expires in 100 days
-        let late = lot(2, free: 50, purchased: now.adding(days: -165))       // expires in 200 days
-        let advice = try #require(FundingAdvice(statement: statement([late, early]), daily: daily([0, 0, 0, 0, 0, 0, 0, 0, 0, 100]),
-                                                firstPurchase: start, at: now))
+        let early = lot(1, free: 1_000, purchased: now.adding(days: -265))  // expires in 100 days
+        let late = lot(2, free: 50, purchased: now.adding(days: -165))  // expires in 200 days
+        let advice = try #require(
+            FundingAdvice(
+                statement: statement([late, early]),
+                daily: daily([0, 0, 0, 0, 0, 0, 0, 0, 0, 100]),
+                firstPurchase: start,
+                at: now
+            )
+        )
         #expect(advice.spend.meanMinor == 10 && advice.spend.p95Minor == 100)
         // The older lot first: 100 days at 0.10 a day spend all its 10.00.
         #expect(advice.lots.map(\.lotId) == [LotId(1), LotId(2)], "in the order of use")
@@ -60,9 +83,15 @@ import Testing
     }
 
     @Test func aLotTooBigForItsTimeForfeitsTheRest() throws {
-        let big = lot(1, free: 5_000, purchased: now.adding(days: -265))   // 100 days left
-        let advice = try #require(FundingAdvice(statement: statement([big]), daily: daily(Array(repeating: 10, count: 10)),
-                                                firstPurchase: now.adding(days: -265), at: now))
+        let big = lot(1, free: 5_000, purchased: now.adding(days: -265))  // 100 days left
+        let advice = try #require(
+            FundingAdvice(
+                statement: statement([big]),
+                daily: daily(Array(repeating: 10, count: 10)),
+                firstPurchase: now.adding(days: -265),
+                at: now
+            )
+        )
         #expect(advice.spend.days == 90, "no more than 90 days of history")
         #expect(advice.spend.totalMinor == 100 && advice.spend.meanMinor == 1, "ten days of 0.10 in ninety")
         // 100 days at 1.00 per 90 days spend 1.11 (rounded down) of the 50.00.
@@ -72,7 +101,9 @@ import Testing
 
     @Test func withoutSpendNothingRunsOutEverythingIsForfeitedAndAmountsAreTheSmallestPurchase() throws {
         let bought = now.adding(days: -3)
-        let advice = try #require(FundingAdvice(statement: statement([lot(1, free: 2_000, purchased: bought)]), daily: [:], firstPurchase: bought, at: now))
+        let advice = try #require(
+            FundingAdvice(statement: statement([lot(1, free: 2_000, purchased: bought)]), daily: [:], firstPurchase: bought, at: now)
+        )
         #expect(advice.runway.days == nil && advice.runway.runsOutOn == nil)
         #expect(advice.trigger.amountMinor == 100 && advice.trigger.neededMinor == 0)
         #expect(advice.recharge.amountMinor == 100 && advice.recharge.limitedBy == .minimumPurchase)

@@ -1,11 +1,25 @@
 import CreditsCore
 import Testing
 
-func rate(_ prefix: String, _ type: NumberType = .fixed, micros: Int64, fee: Int64 = 0, first: Int64 = 60, next: Int64 = 60,
-          from date: String = "2026-01-01") -> Rate {
-    try! Rate(prefix: DialPrefix(prefix), destination: "Destination \(prefix)", numberType: type, rateMicrosPerMinute: micros,
-              connectionFeeMicros: fee, firstIncrementSeconds: first, nextIncrementSeconds: next,
-              effectiveFrom: ISO8601.parse(date)!.civilDateAndTime.date)
+func rate(
+    _ prefix: String,
+    _ type: NumberType = .fixed,
+    micros: Int64,
+    fee: Int64 = 0,
+    first: Int64 = 60,
+    next: Int64 = 60,
+    from date: String = "2026-01-01"
+) -> Rate {
+    try! Rate(
+        prefix: DialPrefix(prefix),
+        destination: "Destination \(prefix)",
+        numberType: type,
+        rateMicrosPerMinute: micros,
+        connectionFeeMicros: fee,
+        firstIncrementSeconds: first,
+        nextIncrementSeconds: next,
+        effectiveFrom: ISO8601.parse(date)!.civilDateAndTime.date
+    )
 }
 
 func number(_ text: String) -> PhoneNumber { try! PhoneNumber(text) }
@@ -13,9 +27,13 @@ func day(_ text: String) -> CivilDate { ISO8601.parse(text)!.civilDateAndTime.da
 
 @Suite("Rating a call")
 struct RatingTests {
-    @Test("Billed seconds: up to the first increment, then whole next increments; zero stays zero",
-          arguments: [(60, 60, 0, 0), (60, 60, 1, 60), (60, 60, 60, 60), (60, 60, 61, 120), (30, 6, 1, 30), (30, 6, 31, 36),
-                      (30, 6, 36, 36), (30, 6, 37, 42), (1, 1, 59, 59)] as [(Int64, Int64, Int64, Int64)])
+    @Test(
+        "Billed seconds: up to the first increment, then whole next increments; zero stays zero",
+        arguments: [
+            (60, 60, 0, 0), (60, 60, 1, 60), (60, 60, 60, 60), (60, 60, 61, 120), (30, 6, 1, 30), (30, 6, 31, 36),
+            (30, 6, 36, 36), (30, 6, 37, 42), (1, 1, 59, 59),
+        ] as [(Int64, Int64, Int64, Int64)]
+    )
     func billedSeconds(first: Int64, next: Int64, duration: Int64, billed: Int64) {
         #expect(rate("44", micros: 10_000, first: first, next: next).billedSeconds(forDuration: duration) == billed)
     }
@@ -64,13 +82,21 @@ struct RatingTests {
             try Rate(prefix: DialPrefix("44"), destination: "UK", numberType: .fixed, rateMicrosPerMinute: -1, effectiveFrom: day("2026-01-01"))
         } throws: { ($0 as? BillingError)?.code == "invalidRateMicrosPerMinute" }
         #expect {
-            try Rate(prefix: DialPrefix("44"), destination: "UK", numberType: .fixed, rateMicrosPerMinute: 1, firstIncrementSeconds: 0,
-                     effectiveFrom: day("2026-01-01"))
+            try Rate(
+                prefix: DialPrefix("44"),
+                destination: "UK",
+                numberType: .fixed,
+                rateMicrosPerMinute: 1,
+                firstIncrementSeconds: 0,
+                effectiveFrom: day("2026-01-01")
+            )
         } throws: { ($0 as? BillingError)?.code == "invalidFirstIncrementSeconds" }
     }
 
-    @Test("E.164 numbers: a plus and 1 to 15 digits, nothing else",
-          arguments: ["+447700900123", "+1", "+123456789012345"])
+    @Test(
+        "E.164 numbers: a plus and 1 to 15 digits, nothing else",
+        arguments: ["+447700900123", "+1", "+123456789012345"]
+    )
     func goodNumbers(_ text: String) throws {
         #expect(try PhoneNumber(text).description == text)
     }
@@ -95,10 +121,13 @@ struct RatingTests {
 
 @Suite("Rate decks")
 struct RateDeckTests {
-    let deck = try! RateDeck(currency: .usd, rates: [
-        rate("44", micros: 20_000), rate("447", .mobile, micros: 50_000), rate("447", .mobile, micros: 45_000, from: "2027-01-01"),
-        rate("44800", .tollFree, micros: 60_000), rate("1", micros: 10_000, from: "2026-06-01"),
-    ])
+    let deck = try! RateDeck(
+        currency: .usd,
+        rates: [
+            rate("44", micros: 20_000), rate("447", .mobile, micros: 50_000), rate("447", .mobile, micros: 45_000, from: "2027-01-01"),
+            rate("44800", .tollFree, micros: 60_000), rate("1", micros: 10_000, from: "2026-06-01"),
+        ]
+    )
 
     @Test("The longest prefix in effect on the call's date wins")
     func longestPrefix() {
@@ -113,10 +142,13 @@ struct RateDeckTests {
 
     @Test("The published rates: the one in effect for each prefix and those to come, not those replaced")
     func published() throws {
-        let deck = try RateDeck(currency: .usd, rates: [
-            rate("44", micros: 30_000), rate("44", micros: 31_000, from: "2026-06-01"), rate("44", micros: 32_000, from: "2027-01-01"),
-            rate("33", micros: 20_000, from: "2026-09-01"),
-        ])
+        let deck = try RateDeck(
+            currency: .usd,
+            rates: [
+                rate("44", micros: 30_000), rate("44", micros: 31_000, from: "2026-06-01"), rate("44", micros: 32_000, from: "2027-01-01"),
+                rate("33", micros: 20_000, from: "2026-09-01"),
+            ]
+        )
         let published = { (date: String) in deck.published(on: day(date)).map { "\($0.prefix)@\($0.rateMicrosPerMinute)" } }
         #expect(published("2026-03-01") == ["33@20000", "44@30000", "44@31000", "44@32000"])
         #expect(published("2026-06-01") == ["33@20000", "44@31000", "44@32000"], "a rate is replaced on the day its successor takes effect")
@@ -129,12 +161,16 @@ struct RateDeckTests {
         var rates: [String: Rate] = [:]
         while rates.count < 2000 {
             let length = Int.random(in: 1...6, using: &generator)
-            let prefix = String(Int.random(in: 1...9, using: &generator)) + String((1..<length).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+            let prefix =
+                String(Int.random(in: 1...9, using: &generator))
+                + String((1..<length).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
             rates[prefix] = rate(prefix, micros: Int64.random(in: 0...1_000_000, using: &generator))
         }
         let deck = try RateDeck(currency: .usd, rates: rates.values)
         for _ in 0..<5000 {
-            let digits = String(Int.random(in: 1...9, using: &generator)) + String((0..<10).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+            let digits =
+                String(Int.random(in: 1...9, using: &generator))
+                + String((0..<10).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
             let scanned = rates.keys.filter { digits.hasPrefix($0) }.max { $0.count < $1.count }.map { rates[$0]! }
             #expect(deck.rate(for: number("+" + digits), on: day("2026-06-01")) == scanned)
         }
@@ -147,19 +183,31 @@ struct RateDeckTests {
 
     @Test("A deck file names every bad line and gives nothing when one is wrong")
     func file() throws {
-        let good = "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n"
+        let good =
+            "prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom\n"
             + "44,\"United Kingdom, Fixed\",fixed,20000,0,60,60,2026-01-01\n447,United Kingdom - Mobile,mobile,50000,0,60,60,2026-01-01\n"
         let rates = try RateDeckFile.rates(Array(good.utf8)).get()
         #expect(rates.map(\.destination) == ["United Kingdom, Fixed", "United Kingdom - Mobile"])
         #expect(try RateDeckFile.rates(Array(RateDeckFile.csv(rates).utf8)).get() == rates, "the CSV form reads back the same")
 
-        let bad = good + "0044,X,fixed,1,0,60,60,2026-01-01\n33,France,landline,1,0,60,60,2026-01-01\n34,Spain,fixed,-5,0,60,60,2026-01-01\n"
+        let bad =
+            good + "0044,X,fixed,1,0,60,60,2026-01-01\n33,France,landline,1,0,60,60,2026-01-01\n34,Spain,fixed,-5,0,60,60,2026-01-01\n"
             + "35,Y,fixed,1,0,0,60,2026-01-01\n36,Z,fixed,1,0,60,60,2026-13-01\n44,Again,fixed,1,0,60,60,2026-01-01\n"
-        guard case let .failure(refused) = RateDeckFile.rates(Array(bad.utf8)) else { Issue.record("a bad file was taken"); return }
+        guard case let .failure(refused) = RateDeckFile.rates(Array(bad.utf8)) else {
+            Issue.record("a bad file was taken")
+            return
+        }
         #expect(refused.lines.map(\.line) == [4, 5, 6, 7, 8, 9])
-        #expect(refused.lines.map(\.error.code) == ["invalidPrefix", "invalidNumberType", "invalidRateMicrosPerMinute",
-                                                    "invalidFirstIncrementSeconds", "invalidEffectiveFrom", "duplicateRate"])
-        guard case let .failure(noColumn) = RateDeckFile.rates(Array("prefix,destination\n44,UK\n".utf8)) else { Issue.record("taken"); return }
+        #expect(
+            refused.lines.map(\.error.code) == [
+                "invalidPrefix", "invalidNumberType", "invalidRateMicrosPerMinute",
+                "invalidFirstIncrementSeconds", "invalidEffectiveFrom", "duplicateRate",
+            ]
+        )
+        guard case let .failure(noColumn) = RateDeckFile.rates(Array("prefix,destination\n44,UK\n".utf8)) else {
+            Issue.record("taken")
+            return
+        }
         #expect(noColumn.lines.map(\.line) == [1])
     }
 }

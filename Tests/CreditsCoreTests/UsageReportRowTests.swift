@@ -4,13 +4,35 @@ import Testing
 /// The export's columns and values (`DOMAIN.md` section 10).
 @Suite struct UsageReportRowTests {
     func record(_ type: CallType, caller: String, callee: String, external: String?) throws -> UsageRecord {
-        UsageRecord(usageId: "u1", callId: "c1", conferenceId: nil, userLocation: CountryCode("US"), userObjectId: nil,
-                    upn: try UserPrincipalName("ann@contoso.com"), userDisplayName: "Ann, \"the\" Caller", callerNumber: try PhoneNumber(caller),
-                    callType: type, numberType: .mobile, isDomestic: false, destinationName: "Germany - Mobile", destinationNumber: try PhoneNumber(callee),
-                    externalCountry: external.flatMap(CountryCode.init), startTime: ISO8601.parse("2027-03-01T09:00:00Z")!,
-                    endTime: ISO8601.parse("2027-03-01T09:01:01Z")!, durationSeconds: 61, billedSeconds: 120, messageUnits: 0,
-                    connectionFeeMinor: 5, chargeMinor: 1234, currency: .usd, capability: .communicationsCredits, pool: nil, poolUnits: 0,
-                    source: .upload, administrativeUnits: nil)
+        UsageRecord(
+            usageId: "u1",
+            callId: "c1",
+            conferenceId: nil,
+            userLocation: CountryCode("US"),
+            userObjectId: nil,
+            upn: try UserPrincipalName("ann@contoso.com"),
+            userDisplayName: "Ann, \"the\" Caller",
+            callerNumber: try PhoneNumber(caller),
+            callType: type,
+            numberType: .mobile,
+            isDomestic: false,
+            destinationName: "Germany - Mobile",
+            destinationNumber: try PhoneNumber(callee),
+            externalCountry: external.flatMap(CountryCode.init),
+            startTime: ISO8601.parse("2027-03-01T09:00:00Z")!,
+            endTime: ISO8601.parse("2027-03-01T09:01:01Z")!,
+            durationSeconds: 61,
+            billedSeconds: 120,
+            messageUnits: 0,
+            connectionFeeMinor: 5,
+            chargeMinor: 1234,
+            currency: .usd,
+            capability: .communicationsCredits,
+            pool: nil,
+            poolUnits: 0,
+            source: .upload,
+            administrativeUnits: nil
+        )
     }
 
     @Test func theColumnsAreTheTwentyFiveOfTheDomainInOrder() {
@@ -70,6 +92,8 @@ import Testing
         #expect(retention.clamp(ISO8601.parse("2026-01-01")!, at: now) == horizon)
         #expect(retention.clamp(ISO8601.parse("2027-02-01")!, at: now) == ISO8601.parse("2027-02-01")!)
         try retention.check(startTime: horizon, at: now)
-        #expect(throws: BillingError.self) { try retention.check(startTime: Instant(millisecondsSinceEpoch: horizon.millisecondsSinceEpoch - 1), at: now) }
+        #expect(throws: BillingError.self) {
+            try retention.check(startTime: Instant(millisecondsSinceEpoch: horizon.millisecondsSinceEpoch - 1), at: now)
+        }
     }
 }

@@ -16,11 +16,14 @@ struct UserFileTests {
         #expect(all[3].fields == ["last"])
     }
 
-    @Test("Malformed quoting is refused with the line it is on", arguments: [
-        ("upn\n\"a@f.com\n", 2, "never closed"),
-        ("upn\na\"b@f.com\n", 2, "inside an unquoted field"),
-        ("upn\nok@f.com\n\"a@f.com\"x\n", 3, "after a closing quote"),
-    ])
+    @Test(
+        "Malformed quoting is refused with the line it is on",
+        arguments: [
+            ("upn\n\"a@f.com\n", 2, "never closed"),
+            ("upn\na\"b@f.com\n", 2, "inside an unquoted field"),
+            ("upn\nok@f.com\n\"a@f.com\"x\n", 3, "after a closing quote"),
+        ]
+    )
     func malformed(text: String, line: Int, reason: String) throws {
         guard case let .failure(refused) = UserFiles.principalNames(Array(text.utf8)) else {
             Issue.record("expected a refusal")
@@ -47,7 +50,11 @@ struct UserFileTests {
             return
         }
         #expect(refused.lines.map(\.line) == [3, 4, 5, 6, 7, 8])
-        #expect(refused.lines.map(\.error.code) == ["malformedFile", "invalidUpn", "invalidUsageLocation", "unknownRole", "unknownLicense", "duplicateUser"])
+        #expect(
+            refused.lines.map(\.error.code) == [
+                "malformedFile", "invalidUpn", "invalidUsageLocation", "unknownRole", "unknownLicense", "duplicateUser",
+            ]
+        )
         #expect(refused.description.hasPrefix("Nothing was changed; 6 lines are wrong:\nline 3:"))
     }
 

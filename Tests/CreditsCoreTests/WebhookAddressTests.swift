@@ -6,8 +6,10 @@ import Testing
 @Suite struct WebhookAddressTests {
     let strict = WebhookAddress.Policy()
 
-    @Test(arguments: ["https://hooks.example.com/credits?x=1", "https://hooks.example.com:8443/a", "https://93.184.216.34/hook",
-                      "https://[2606:2800:220:1:248:1893:25c8:1946]/hook", "HTTPS://Hooks.Example.COM/"])
+    @Test(arguments: [
+        "https://hooks.example.com/credits?x=1", "https://hooks.example.com:8443/a", "https://93.184.216.34/hook",
+        "https://[2606:2800:220:1:248:1893:25c8:1946]/hook", "HTTPS://Hooks.Example.COM/",
+    ])
     func publicHTTPSAddressesAreAccepted(_ url: String) throws {
         _ = try WebhookAddress.parse(url, policy: strict)
     }
@@ -32,7 +34,9 @@ import Testing
         let beside = WebhookAddress.Policy(allowsPlainHTTP: true, allowsPrivateAddresses: true)
         let address = try WebhookAddress.parse("http://127.0.0.1:8081/hook", policy: beside)
         #expect(address.host == "127.0.0.1" && address.port == 8081 && address.literal == [127, 0, 0, 1])
-        #expect(throws: BillingError.self) { try WebhookAddress.parse("http://127.0.0.1:8081/hook", policy: WebhookAddress.Policy(allowsPlainHTTP: true)) }
+        #expect(throws: BillingError.self) {
+            try WebhookAddress.parse("http://127.0.0.1:8081/hook", policy: WebhookAddress.Policy(allowsPlainHTTP: true))
+        }
         #expect(throws: BillingError.self, "a user name is never allowed") {
             try WebhookAddress.parse("http://a@127.0.0.1/", policy: beside)
         }

@@ -57,10 +57,20 @@ struct AutoRechargeTests {
         // The gateway charged but its answer was lost, and the funds were added to the ledger;
         // then the process died before the recharge was marked done.
         await billing.gateway.loseAnswers(1)
-        _ = try? await billing.gateway.charge(ChargeRequest(idempotencyKey: pending.gatewayKey, token: "tok_visa",
-                                                            amountMinor: pending.amountMinor, currency: .usd, description: ""))
-        _ = try await billing.stores.ledger.execute(LedgerRequest(key: pending.ledgerKey, command: .addFunds(source: .recharge, amountMinor: 50_00)),
-                                                    for: billing.tenant, at: billing.clock.now())
+        _ = try? await billing.gateway.charge(
+            ChargeRequest(
+                idempotencyKey: pending.gatewayKey,
+                token: "tok_visa",
+                amountMinor: pending.amountMinor,
+                currency: .usd,
+                description: ""
+            )
+        )
+        _ = try await billing.stores.ledger.execute(
+            LedgerRequest(key: pending.ledgerKey, command: .addFunds(source: .recharge, amountMinor: 50_00)),
+            for: billing.tenant,
+            at: billing.clock.now()
+        )
         let restarted = try await billing.restarted()
         // Charges after the restart do not start a second one while the first is in flight.
         _ = try await charge(restarted, 1, "b")
@@ -94,7 +104,9 @@ struct AutoRechargeTests {
         #expect(history.map(\.state) == [.succeeded, .failed])
     }
 
-    @Test("A gateway that never answers leaves the recharge pending, tried again under its key, and failed as unreachable after a day; nothing is charged")
+    @Test(
+        "A gateway that never answers leaves the recharge pending, tried again under its key, and failed as unreachable after a day; nothing is charged"
+    )
     func unreachableGateway() async throws {
         let billing = try await funded()
         _ = try await billing.service.setPaymentMethod(.card(token: "tok_gatewayTimeout"), for: billing.tenant)
@@ -170,8 +182,15 @@ struct AutoRechargeTests {
     func agreementRecharge() async throws {
         let billing = try await Billing(channel: .volumeLicensing, agreements: [("EA-1", "US")])
         let autoRecharge = billing.autoRecharge(50_00, below: 20_00)
-        _ = try await billing.service.purchase(PurchaseOrder(amountMinor: 30_00, payment: .agreement(number: "EA-1", purchaseOrder: nil),
-                                                             autoRecharge: autoRecharge), for: billing.tenant, key: billing.key("a"))
+        _ = try await billing.service.purchase(
+            PurchaseOrder(
+                amountMinor: 30_00,
+                payment: .agreement(number: "EA-1", purchaseOrder: nil),
+                autoRecharge: autoRecharge
+            ),
+            for: billing.tenant,
+            key: billing.key("a")
+        )
         _ = try await charge(billing, 20_00, "b")
         let finished = try await billing.service.runPendingRecharges()
         #expect(finished.map(\.state) == [.succeeded])

@@ -43,20 +43,42 @@ struct Billing {
     let wakeUps = Counter()
     let tenant = TenantId("fabrikam")
 
-    init(channel: SalesChannel = .webDirect, commerceModel: CommerceModel = .classic, country: String = "US",
-         agreements: [(String, String)] = [], database: Database? = nil, gateway: SandboxPaymentGateway = SandboxPaymentGateway()) async throws {
+    init(
+        channel: SalesChannel = .webDirect,
+        commerceModel: CommerceModel = .classic,
+        country: String = "US",
+        agreements: [(String, String)] = [],
+        database: Database? = nil,
+        gateway: SandboxPaymentGateway = SandboxPaymentGateway()
+    ) async throws {
         let opened = if let database { database } else { try await Database.fresh() }
         self.database = opened
         self.gateway = gateway
         stores = try await opened.open()
         let wakeUps = wakeUps
-        service = BillingService(stores: stores, gateway: gateway, clock: clock, logger: Logger(label: "test"),
-                                 rechargeStarted: { wakeUps.increment() })
+        service = BillingService(
+            stores: stores,
+            gateway: gateway,
+            clock: clock,
+            logger: Logger(label: "test"),
+            rechargeStarted: { wakeUps.increment() }
+        )
         guard database == nil else { return }
-        let account = try BillingAccount(channel: channel, commerceModel: commerceModel,
-                                         agreements: agreements.map { try EnterpriseAgreement(number: $0.0, billingCountry: CountryCode($0.1)!) })
-        try await directoryService.createTenant(Tenant(id: tenant, name: "Fabrikam", country: CountryCode(country)!, currency: .usd,
-                                                       billingAccount: account, createdAt: clock.now()))
+        let account = try BillingAccount(
+            channel: channel,
+            commerceModel: commerceModel,
+            agreements: agreements.map { try EnterpriseAgreement(number: $0.0, billingCountry: CountryCode($0.1)!) }
+        )
+        try await directoryService.createTenant(
+            Tenant(
+                id: tenant,
+                name: "Fabrikam",
+                country: CountryCode(country)!,
+                currency: .usd,
+                billingAccount: account,
+                createdAt: clock.now()
+            )
+        )
     }
 
     /// The same database and gateway, as after a restart of the service.
@@ -69,10 +91,17 @@ struct Billing {
     func key(_ text: String) -> IdempotencyKey { try! IdempotencyKey(text) }
 
     @discardableResult
-    func buy(_ amountMinor: Int64, token: String = "tok_visa", key: String = UUID().uuidString,
-             autoRecharge: AutoRechargeSettings? = nil) async throws -> PurchaseRecord {
-        try await service.purchase(PurchaseOrder(amountMinor: amountMinor, payment: .card(token: token), autoRecharge: autoRecharge),
-                                   for: tenant, key: self.key(key))
+    func buy(
+        _ amountMinor: Int64,
+        token: String = "tok_visa",
+        key: String = UUID().uuidString,
+        autoRecharge: AutoRechargeSettings? = nil
+    ) async throws -> PurchaseRecord {
+        try await service.purchase(
+            PurchaseOrder(amountMinor: amountMinor, payment: .card(token: token), autoRecharge: autoRecharge),
+            for: tenant,
+            key: self.key(key)
+        )
     }
 
     func balance() async throws -> CreditFigures {
@@ -90,8 +119,11 @@ struct Billing {
 
 /// Runs `operation`, expecting the refusal with `code`; returns it.
 @discardableResult
-func expectRefusal(_ code: String, sourceLocation: SourceLocation = #_sourceLocation,
-                   _ operation: () async throws -> some Any) async -> BillingError? {
+func expectRefusal(
+    _ code: String,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ operation: () async throws -> some Any
+) async -> BillingError? {
     do {
         _ = try await operation()
         Issue.record("expected the refusal \(code), but it succeeded", sourceLocation: sourceLocation)

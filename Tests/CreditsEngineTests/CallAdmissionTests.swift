@@ -4,11 +4,16 @@ import Testing
 
 @Suite("Bounded call and usage requests in progress")
 struct CallAdmissionTests {
-    @Test("Past the bound per tenant or in all, a request is refused at once with overloaded and Retry-After; once one finishes, the next is admitted")
+    @Test(
+        "Past the bound per tenant or in all, a request is refused at once with overloaded and Retry-After; once one finishes, the next is admitted"
+    )
     func boundsPerTenantAndInAll() async throws {
         let admission = CallAdmission(limits: CallAdmission.Limits(inProgress: 3, inProgressPerTenant: 2))
-        let entered = Counter(), opened = Counter()
-        let a = TenantId("a"), b = TenantId("b"), c = TenantId("c")
+        let entered = Counter()
+        let opened = Counter()
+        let a = TenantId("a")
+        let b = TenantId("b")
+        let c = TenantId("c")
         let held = [a, a, b].map { tenant in
             Task {
                 try await admission.admit(tenant, step: "start") {

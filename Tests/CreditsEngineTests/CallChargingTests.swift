@@ -17,9 +17,19 @@ struct CallChargingTests {
     func startUpdateEnd() async throws {
         let calls = try await funded()
         let started = try await calls.start("s1", by: "nestor", to: "+12065550100")
-        #expect(started == CallAnswer(allowed: true, capability: .communicationsCredits, rateMicrosPerMinute: 10_000, grantedSeconds: 600,
-                                      connectionFeeMinor: 0, firstIncrementSeconds: 60, nextIncrementSeconds: 60,
-                                      validUntil: calls.clock.now().adding(seconds: 1_200)))
+        #expect(
+            started
+                == CallAnswer(
+                    allowed: true,
+                    capability: .communicationsCredits,
+                    rateMicrosPerMinute: 10_000,
+                    grantedSeconds: 600,
+                    connectionFeeMinor: 0,
+                    firstIncrementSeconds: 60,
+                    nextIncrementSeconds: 60,
+                    validUntil: calls.clock.now().adding(seconds: 1_200)
+                )
+        )
         #expect(try await calls.billing.balance().heldMinor == 10, "600 s at 1 cent a minute")
         let updated = try await calls.update("s1", number: 2, used: 300)
         #expect(updated.allowed && updated.grantedSeconds == 600 && !started.finalGrant && !updated.finalGrant)
@@ -74,14 +84,23 @@ struct CallChargingTests {
         #expect(try await calls.billing.balance().balanceMinor == 1_00, "holds only; nothing charged")
     }
 
-    @Test("The grant is what the available balance covers, in whole increments; a call that runs over is charged up to its grant and the tolerance, into debt")
+    @Test(
+        "The grant is what the available balance covers, in whole increments; a call that runs over is charged up to its grant and the tolerance, into debt"
+    )
     func grantLimitedByBalance() async throws {
         let calls = try await funded(1_00)
         _ = try await calls.billing.service.charge(95, coverage: .availableOnly, to: calls.tenant, key: calls.billing.key("spend"))
         let answer = try await calls.start("s", by: "nestor", to: "+12065550100")
         #expect(answer.grantedSeconds == 300 && answer.finalGrant, "5 cents at 1 cent a minute: the balance cut the grant short")
-        #expect(try await calls.update("s", number: 2, used: 300) == CallAnswer(allowed: false, reason: .insufficientBalance,
-                                                                                    capability: .communicationsCredits, grantedSeconds: 0))
+        #expect(
+            try await calls.update("s", number: 2, used: 300)
+                == CallAnswer(
+                    allowed: false,
+                    reason: .insufficientBalance,
+                    capability: .communicationsCredits,
+                    grantedSeconds: 0
+                )
+        )
         let ended = try await calls.end("s", number: 3, duration: 600)
         #expect(ended.durationSeconds == 300 + CallLimits.grantToleranceSeconds && ended.chargeMinor == 6, "305 s: six started minutes")
         let figures = try await calls.billing.balance()
@@ -123,8 +142,10 @@ struct CallChargingTests {
         let calls = try await funded(1_00)
         _ = try await calls.start("live", by: "nestor", to: "+447700900123")
         #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 50, heldMinor: 50, debtMinor: 0), "600 s at 5 cents a minute held")
-        let late = [try calls.upload("late-1", by: "nestor", to: "+447700900123", duration: 600),
-                    try calls.upload("late-2", by: "nestor", to: "+12065550100", duration: 60)]
+        let late = [
+            try calls.upload("late-1", by: "nestor", to: "+447700900123", duration: 600),
+            try calls.upload("late-2", by: "nestor", to: "+12065550100", duration: 60),
+        ]
         #expect(try await calls.service.record(late, for: calls.tenant).count == 2)
         #expect(try await calls.billing.balance().availableMinor == -1, "51 cents of records against 50 free: a cent of debt")
         // The hold covers 9 minutes with nothing more reserved: only its deadline moves, which needs no funds.
@@ -143,8 +164,10 @@ struct CallChargingTests {
         _ = try await calls.start("a", by: "dana", to: "+442071234567", from: "+442030000001")
         _ = try await calls.endLongCall("a", duration: 7_000)
         #expect(try await calls.pool("MCOPSTN5/GB")?.used == 7_020)
-        #expect(try await calls.start("b", by: "dana", to: "+442071234567", from: "+442030000001").capability == .domesticCallingPlan120,
-                "180 s left pay for the whole call")
+        #expect(
+            try await calls.start("b", by: "dana", to: "+442071234567", from: "+442030000001").capability == .domesticCallingPlan120,
+            "180 s left pay for the whole call"
+        )
         _ = try await calls.end("b", number: 2, duration: 600)
         #expect(try await calls.pool("MCOPSTN5/GB")?.used == 7_620)
         #expect(try await calls.start("c", by: "dana", to: "+442071234567", from: "+442030000001").capability == .communicationsCredits)
@@ -158,7 +181,9 @@ struct CallChargingTests {
         let calls = try await funded()
         try await calls.user("adele", in: "GB", [.phoneSystem, .domesticAndInternationalCallingPlan])
         try await calls.user("megan", [.enterpriseE5, .communicationsCredits])
-        #expect(try await calls.start("intl", by: "adele", to: "+12065550100", from: "+442030000003").capability == .domesticAndInternationalCallingPlan)
+        #expect(
+            try await calls.start("intl", by: "adele", to: "+12065550100", from: "+442030000003").capability == .domesticAndInternationalCallingPlan
+        )
         _ = try await calls.end("intl", number: 2, duration: 61)
         #expect(try await calls.pool("MCOPSTN2/GB")?.used == 600)
         #expect(try await calls.start("conf", .conferenceOut, by: "megan", to: "+447700900123").capability == .conferencingPool)
@@ -190,14 +215,24 @@ struct CallChargingTests {
         // Straight to the store, as if the service died as soon as the store answered.
         calls.clock.advance(seconds: 601)
         let outcome = try await calls.billing.stores.calls.continueCall(
-            CallSessionId("s"), requestNumber: 2, step: .end(durationSeconds: 601, endTime: calls.clock.now()),
-            settings: calls.service.settings, for: calls.tenant, at: calls.clock.now())
+            CallSessionId("s"),
+            requestNumber: 2,
+            step: .end(durationSeconds: 601, endTime: calls.clock.now()),
+            settings: calls.service.settings,
+            for: calls.tenant,
+            at: calls.clock.now()
+        )
         #expect(outcome.recharge?.decision == .start(amountMinor: 10_00))
         #expect(try await calls.billing.stores.billing.pendingRecharges().map(\.amountMinor) == [10_00])
         #expect(calls.billing.wakeUps.value == 0, "nothing ran it yet: the next round of pending recharges will")
         let repeated = try await calls.billing.stores.calls.continueCall(
-            CallSessionId("s"), requestNumber: 2, step: .end(durationSeconds: 601, endTime: calls.clock.now()),
-            settings: calls.service.settings, for: calls.tenant, at: calls.clock.now())
+            CallSessionId("s"),
+            requestNumber: 2,
+            step: .end(durationSeconds: 601, endTime: calls.clock.now()),
+            settings: calls.service.settings,
+            for: calls.tenant,
+            at: calls.clock.now()
+        )
         #expect(repeated.recharge == nil && repeated.balanceMinor == nil, "a repeat charges nothing and judges nothing")
         #expect(try await calls.billing.stores.billing.pendingRecharges().count == 1)
     }
@@ -215,9 +250,13 @@ struct CallChargingTests {
                     group.addTask {
                         let onPlan = index % 2 == 0
                         // Started three minutes ago, so that no end needs the clock to move.
-                        let start = try await calls.start("c\(index)", by: onPlan ? "plan\(index % 4)" : "nestor",
-                                                          to: onPlan ? "+442071234567" : "+12065550100", from: onPlan ? "+442030000009" : "+12065550111",
-                                                          at: calls.clock.now().adding(seconds: -180))
+                        let start = try await calls.start(
+                            "c\(index)",
+                            by: onPlan ? "plan\(index % 4)" : "nestor",
+                            to: onPlan ? "+442071234567" : "+12065550100",
+                            from: onPlan ? "+442030000009" : "+12065550111",
+                            at: calls.clock.now().adding(seconds: -180)
+                        )
                         guard start.allowed else { return start }
                         return try await calls.end("c\(index)", number: 2, duration: Int64(1 + index % 180), elapsed: 0)
                     }
@@ -230,8 +269,10 @@ struct CallChargingTests {
         let poolRecords = records.filter { $0.pool != nil }
         #expect(try await calls.pool("MCOPSTN5/GB")?.used == poolRecords.reduce(0) { $0 + $1.poolUnits })
         #expect(poolRecords.reduce(0) { $0 + $1.billedSeconds } == poolRecords.reduce(0) { $0 + $1.poolUnits })
-        #expect(records.contains { $0.capability == .communicationsCredits && $0.upn?.rawValue.hasPrefix("plan") == true },
-                "the pool ran out and credits took over")
+        #expect(
+            records.contains { $0.capability == .communicationsCredits && $0.upn?.rawValue.hasPrefix("plan") == true },
+            "the pool ran out and credits took over"
+        )
         try await calls.expectConserved()
         #expect(try await calls.billing.balance().heldMinor == 0)
     }

@@ -23,8 +23,12 @@ struct Calls {
 
     init(commerceModel: CommerceModel = .classic, quotaSeconds: Int64 = 600) async throws {
         billing = try await Billing(commerceModel: commerceModel)
-        service = CallService(stores: billing.stores, billing: billing.service, clock: billing.clock,
-                              settings: CallDesk.Settings(quotaSeconds: quotaSeconds))
+        service = CallService(
+            stores: billing.stores,
+            billing: billing.service,
+            clock: billing.clock,
+            settings: CallDesk.Settings(quotaSeconds: quotaSeconds)
+        )
         _ = try await service.importRates(Array(Self.rates.utf8), currency: .usd)
     }
 
@@ -45,11 +49,27 @@ struct Calls {
         return upn
     }
 
-    func start(_ session: String, _ type: CallType = .userOut, by user: String?, to callee: String, number: Int64 = 1,
-               from caller: String = "+12065550111", at startTime: Instant? = nil) async throws -> CallAnswer {
-        try await service.start(CallStart(sessionId: CallSessionId(session), requestNumber: number, callType: type,
-                                          upn: user.map { try UserPrincipalName("\($0)@fabrikam.com") }, caller: PhoneNumber(caller),
-                                          callee: PhoneNumber(callee), startTime: startTime ?? clock.now()), for: tenant)
+    func start(
+        _ session: String,
+        _ type: CallType = .userOut,
+        by user: String?,
+        to callee: String,
+        number: Int64 = 1,
+        from caller: String = "+12065550111",
+        at startTime: Instant? = nil
+    ) async throws -> CallAnswer {
+        try await service.start(
+            CallStart(
+                sessionId: CallSessionId(session),
+                requestNumber: number,
+                callType: type,
+                upn: user.map { try UserPrincipalName("\($0)@fabrikam.com") },
+                caller: PhoneNumber(caller),
+                callee: PhoneNumber(callee),
+                startTime: startTime ?? clock.now()
+            ),
+            for: tenant
+        )
     }
 
     func update(_ session: String, number: Int64, used: Int64) async throws -> CallAnswer {
@@ -78,17 +98,40 @@ struct Calls {
         return try await end(session, number: number, duration: duration, elapsed: duration - used)
     }
 
-    func upload(_ id: String, _ type: CallType = .userOut, by user: String?, to callee: String, duration: Int64,
-                from caller: String = "+12065550111", at startTime: Instant? = nil, units: Int64 = 0) throws -> UsageUpload {
-        UsageUpload(usageId: try CallSessionId(id), callId: nil, conferenceId: nil, callType: type,
-                    upn: try user.map { try UserPrincipalName("\($0)@fabrikam.com") }, caller: try PhoneNumber(caller),
-                    callee: try PhoneNumber(callee), startTime: startTime ?? clock.now(), durationSeconds: duration, messageUnits: units,
-                    userObjectId: nil, administrativeUnits: nil)
+    func upload(
+        _ id: String,
+        _ type: CallType = .userOut,
+        by user: String?,
+        to callee: String,
+        duration: Int64,
+        from caller: String = "+12065550111",
+        at startTime: Instant? = nil,
+        units: Int64 = 0
+    ) throws -> UsageUpload {
+        UsageUpload(
+            usageId: try CallSessionId(id),
+            callId: nil,
+            conferenceId: nil,
+            callType: type,
+            upn: try user.map { try UserPrincipalName("\($0)@fabrikam.com") },
+            caller: try PhoneNumber(caller),
+            callee: try PhoneNumber(callee),
+            startTime: startTime ?? clock.now(),
+            durationSeconds: duration,
+            messageUnits: units,
+            userObjectId: nil,
+            administrativeUnits: nil
+        )
     }
 
     func records() async throws -> [UsageRecord] {
-        try await billing.stores.calls.usageRecords(for: tenant, from: Instant(millisecondsSinceEpoch: 0),
-                                                    to: clock.now().adding(days: 400), after: nil, limit: 100_000)
+        try await billing.stores.calls.usageRecords(
+            for: tenant,
+            from: Instant(millisecondsSinceEpoch: 0),
+            to: clock.now().adding(days: 400),
+            after: nil,
+            limit: 100_000
+        )
     }
 
     func pool(_ key: String, month: Instant? = nil) async throws -> PoolBalance? {
@@ -102,8 +145,11 @@ struct Calls {
         let bought = statement.lots.reduce(0) { $0 + $1.amountMinor }
         let forfeited = statement.lots.reduce(0) { $0 + $1.forfeitedMinor }
         let charged = try await records().filter(\.capability.isCredits).reduce(otherChargesMinor) { $0 + $1.chargeMinor }
-        #expect(bought - forfeited - charged == statement.figures.balanceMinor, "bought = charged + forfeited + balance",
-                sourceLocation: sourceLocation)
+        #expect(
+            bought - forfeited - charged == statement.figures.balanceMinor,
+            "bought = charged + forfeited + balance",
+            sourceLocation: sourceLocation
+        )
         #expect(try await billing.stores.ledger.verify().isConsistent, sourceLocation: sourceLocation)
     }
 }

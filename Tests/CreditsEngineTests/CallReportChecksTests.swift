@@ -118,9 +118,16 @@ struct CallReportChecksTests {
     @Test("The start answers the rate's increments and connection fee; the platform's call id is kept apart and shown in the record")
     func startFactsAndCallId() async throws {
         let calls = try await funded()
-        let start = CallStart(sessionId: try CallSessionId("s"), requestNumber: 1, callType: .userOut, upn: try UserPrincipalName("nestor@fabrikam.com"),
-                              caller: try PhoneNumber("+12065550111"), callee: try PhoneNumber("+449012345678"), startTime: calls.clock.now(),
-                              callId: "a84b4c76e66710@pc33.atlanta.example.com")
+        let start = CallStart(
+            sessionId: try CallSessionId("s"),
+            requestNumber: 1,
+            callType: .userOut,
+            upn: try UserPrincipalName("nestor@fabrikam.com"),
+            caller: try PhoneNumber("+12065550111"),
+            callee: try PhoneNumber("+449012345678"),
+            startTime: calls.clock.now(),
+            callId: "a84b4c76e66710@pc33.atlanta.example.com"
+        )
         let answer = try await calls.service.start(start, for: calls.tenant)
         #expect(answer.connectionFeeMinor == 10 && answer.firstIncrementSeconds == 60 && answer.nextIncrementSeconds == 60)
         _ = try await calls.end("s", number: 2, duration: 30)

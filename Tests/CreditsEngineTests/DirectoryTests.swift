@@ -19,13 +19,25 @@ struct DirectoryTests {
         let directory = billing.directoryService
         let account = try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: [])
         await expectRefusal("tenantExists") {
-            try await directory.createTenant(Tenant(id: billing.tenant, name: "Again", country: CountryCode("US")!, currency: .eur,
-                                                    billingAccount: account, createdAt: billing.clock.now()))
+            try await directory.createTenant(
+                Tenant(
+                    id: billing.tenant,
+                    name: "Again",
+                    country: CountryCode("US")!,
+                    currency: .eur,
+                    billingAccount: account,
+                    createdAt: billing.clock.now()
+                )
+            )
         }
         #expect(try await directory.tenant(billing.tenant).currency == .usd)
         #expect(throws: BillingError.self) { try BillingAccount(channel: .volumeLicensing, commerceModel: .classic, agreements: []) }
         #expect(throws: BillingError.self) {
-            try BillingAccount(channel: .csp, commerceModel: .classic, agreements: [EnterpriseAgreement(number: "1", billingCountry: CountryCode("US")!)])
+            try BillingAccount(
+                channel: .csp,
+                commerceModel: .classic,
+                agreements: [EnterpriseAgreement(number: "1", billingCountry: CountryCode("US")!)]
+            )
         }
         #expect(throws: BillingError.self) { try Tenant.checkId(TenantId("has space")) }
         #expect(CountryCode("XX") == nil)
@@ -51,12 +63,20 @@ struct DirectoryTests {
         }
         #expect(refusal?.remedy?.contains("calling plan") == true)
         #expect(try await directory.user(ada, in: billing.tenant).licenses == [.phoneSystem])
-        let changed = try await directory.changeLicenses(of: ada, in: billing.tenant, LicenseChange(add: [.communicationsCredits, .domesticCallingPlan]))
+        let changed = try await directory.changeLicenses(
+            of: ada,
+            in: billing.tenant,
+            LicenseChange(add: [.communicationsCredits, .domesticCallingPlan])
+        )
         #expect(changed.licenses == [.phoneSystem, .domesticCallingPlan, .communicationsCredits])
         await expectRefusal("licensePrerequisiteMissing") {
             try await directory.changeLicenses(of: ada, in: billing.tenant, LicenseChange(remove: [.domesticCallingPlan]))
         }
-        let removed = try await directory.changeLicenses(of: ada, in: billing.tenant, LicenseChange(remove: [.domesticCallingPlan, .communicationsCredits]))
+        let removed = try await directory.changeLicenses(
+            of: ada,
+            in: billing.tenant,
+            LicenseChange(remove: [.domesticCallingPlan, .communicationsCredits])
+        )
         #expect(removed.licenses == [.phoneSystem])
         await expectRefusal("unknownUser") {
             try await directory.changeLicenses(of: UserPrincipalName("nobody@fabrikam.com"), in: billing.tenant, LicenseChange(add: [.phoneSystem]))
@@ -65,14 +85,18 @@ struct DirectoryTests {
 
     @Test("Each prerequisite alone is enough: Audio Conferencing, E5, or Phone System with any calling plan")
     func prerequisites() {
-        for licenses: Set<LicenseSku> in [[.audioConferencing], [.enterpriseE5], [.phoneSystem, .payAsYouGoCallingPlan],
-                                          [.phoneSystem, .domesticAndInternationalCallingPlan], [.enterpriseE5, .domesticCallingPlan120]] {
+        for licenses: Set<LicenseSku> in [
+            [.audioConferencing], [.enterpriseE5], [.phoneSystem, .payAsYouGoCallingPlan],
+            [.phoneSystem, .domesticAndInternationalCallingPlan], [.enterpriseE5, .domesticCallingPlan120],
+        ] {
             #expect((try? LicenseRules.apply(LicenseChange(add: [.communicationsCredits]), to: licenses, creditsLicenseAvailable: true).get()) != nil)
         }
         for licenses: Set<LicenseSku> in [[], [.phoneSystem], [.domesticCallingPlan], [.audioConferencingPayPerMinute]] {
             #expect((try? LicenseRules.apply(LicenseChange(add: [.communicationsCredits]), to: licenses, creditsLicenseAvailable: true).get()) == nil)
         }
-        #expect((try? LicenseRules.apply(LicenseChange(add: [.phoneSystem], remove: [.phoneSystem]), to: [], creditsLicenseAvailable: true).get()) == nil)
+        #expect(
+            (try? LicenseRules.apply(LicenseChange(add: [.phoneSystem], remove: [.phoneSystem]), to: [], creditsLicenseAvailable: true).get()) == nil
+        )
     }
 
     @Test("A bulk change names every bad line and changes nothing; a good one changes every user")
@@ -80,21 +104,36 @@ struct DirectoryTests {
         let billing = try await Billing()
         try await billing.buy(10_00)
         let directory = billing.directoryService
-        try await directory.addUsers([NumberedLine(line: 2, value: user("a@f.com", [.audioConferencing])),
-                                      NumberedLine(line: 3, value: user("b@f.com", [.phoneSystem])),
-                                      NumberedLine(line: 4, value: user("c@f.com", [.enterpriseE5]))], to: billing.tenant)
+        try await directory.addUsers(
+            [
+                NumberedLine(line: 2, value: user("a@f.com", [.audioConferencing])),
+                NumberedLine(line: 3, value: user("b@f.com", [.phoneSystem])),
+                NumberedLine(line: 4, value: user("c@f.com", [.enterpriseE5])),
+            ],
+            to: billing.tenant
+        )
         do {
-            _ = try await directory.changeLicenses([change("a@f.com", add: [.communicationsCredits], line: 2),
-                                                    change("b@f.com", add: [.communicationsCredits], line: 3),
-                                                    change("x@f.com", add: [.communicationsCredits], line: 4)], in: billing.tenant)
+            _ = try await directory.changeLicenses(
+                [
+                    change("a@f.com", add: [.communicationsCredits], line: 2),
+                    change("b@f.com", add: [.communicationsCredits], line: 3),
+                    change("x@f.com", add: [.communicationsCredits], line: 4),
+                ],
+                in: billing.tenant
+            )
             Issue.record("expected refused lines")
         } catch let refused as RefusedLines {
             #expect(refused.lines.map(\.line) == [3, 4])
             #expect(refused.lines.map(\.error.code) == ["licensePrerequisiteMissing", "unknownUser"])
         }
         #expect(try await directory.user(UserPrincipalName("a@f.com"), in: billing.tenant).licenses == [.audioConferencing])
-        let changed = try await directory.changeLicenses([change("a@f.com", add: [.communicationsCredits]),
-                                                          change("c@f.com", add: [.communicationsCredits])], in: billing.tenant)
+        let changed = try await directory.changeLicenses(
+            [
+                change("a@f.com", add: [.communicationsCredits]),
+                change("c@f.com", add: [.communicationsCredits]),
+            ],
+            in: billing.tenant
+        )
         #expect(changed.count == 2)
         #expect(try await directory.user(UserPrincipalName("c@f.com"), in: billing.tenant).licenses == [.enterpriseE5, .communicationsCredits])
     }
@@ -105,8 +144,10 @@ struct DirectoryTests {
         let directory = billing.directoryService
         try await directory.addUser(user("a@f.com"), to: billing.tenant)
         do {
-            try await directory.addUsers([NumberedLine(line: 2, value: user("new@f.com")), NumberedLine(line: 3, value: user("A@F.com"))],
-                                         to: billing.tenant)
+            try await directory.addUsers(
+                [NumberedLine(line: 2, value: user("new@f.com")), NumberedLine(line: 3, value: user("A@F.com"))],
+                to: billing.tenant
+            )
             Issue.record("expected refused lines")
         } catch let refused as RefusedLines {
             #expect(refused.lines.map(\.line) == [3])

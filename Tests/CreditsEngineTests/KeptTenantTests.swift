@@ -33,8 +33,11 @@ struct KeptTenantTests {
 
         // A second connection pool on the same file, as a separate process has.
         let other = try await calls.billing.restarted()
-        _ = try await other.directoryService.changeLicenses(of: UserPrincipalName("pat@fabrikam.com"), in: calls.tenant,
-                                                            LicenseChange(add: [.communicationsCredits]))
+        _ = try await other.directoryService.changeLicenses(
+            of: UserPrincipalName("pat@fabrikam.com"),
+            in: calls.tenant,
+            LicenseChange(add: [.communicationsCredits])
+        )
         let afterLicense = try await calls.start("b", by: "pat", to: "+12065550100")
         #expect(afterLicense.allowed && afterLicense.grantedSeconds == 600, "the license counts")
         #expect(try await calls.start("c", by: "pat", to: "+449000000001").reason == .insufficientBalance, "90 cents buy no premium minute")
@@ -45,7 +48,12 @@ struct KeptTenantTests {
 
         // The other writer ends a call the first one started: the first sees it closed.
         _ = try await CallService(stores: other.stores, billing: other.service, clock: calls.clock).end(
-            CallSessionId("b"), requestNumber: 2, durationSeconds: 60, endTime: calls.clock.now().adding(seconds: 60), for: calls.tenant)
+            CallSessionId("b"),
+            requestNumber: 2,
+            durationSeconds: 60,
+            endTime: calls.clock.now().adding(seconds: 60),
+            for: calls.tenant
+        )
         await expectRefusal("sessionClosed") { try await calls.end("b", number: 3, duration: 60) }
         #expect(try await calls.records().map(\.usageId) == ["b"])
         try await calls.expectConserved()

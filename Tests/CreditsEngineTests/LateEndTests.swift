@@ -8,8 +8,13 @@ import Testing
 @Suite("Late ends correct a time-out's charge")
 struct LateEndTests {
     func end(_ calls: Calls, _ session: String, number: Int64, duration: Int64) async throws -> CallAnswer {
-        try await calls.service.end(CallSessionId(session), requestNumber: number, durationSeconds: duration, endTime: calls.clock.now(),
-                                    for: calls.tenant)
+        try await calls.service.end(
+            CallSessionId(session),
+            requestNumber: number,
+            durationSeconds: duration,
+            endTime: calls.clock.now(),
+            for: calls.tenant
+        )
     }
 
     /// Starts a call and lets it go silent until its time-out charges the whole grant.

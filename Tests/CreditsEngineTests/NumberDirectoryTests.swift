@@ -15,10 +15,24 @@ struct NumberDirectoryTests {
     /// A second tenant beside the fixture's, with one user.
     func addOtherTenant(_ calls: Calls) async throws {
         let account = try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: [])
-        try await calls.billing.directoryService.createTenant(Tenant(id: Self.other, name: "Contoso", country: CountryCode("US")!, currency: .usd,
-                                                                     billingAccount: account, createdAt: calls.clock.now()))
-        try await calls.billing.directoryService.addUser(User(upn: UserPrincipalName("eve@contoso.com"), displayName: "Eve",
-                                                              usageLocation: CountryCode("US")!), to: Self.other)
+        try await calls.billing.directoryService.createTenant(
+            Tenant(
+                id: Self.other,
+                name: "Contoso",
+                country: CountryCode("US")!,
+                currency: .usd,
+                billingAccount: account,
+                createdAt: calls.clock.now()
+            )
+        )
+        try await calls.billing.directoryService.addUser(
+            User(
+                upn: UserPrincipalName("eve@contoso.com"),
+                displayName: "Eve",
+                usageLocation: CountryCode("US")!
+            ),
+            to: Self.other
+        )
     }
 
     @Test("A number is held by one tenant: assigning moves it within the tenant, another tenant is refused, a bulk file is all or nothing")
@@ -33,8 +47,10 @@ struct NumberDirectoryTests {
         _ = try await directory.assign(DirectoryIdentity("sip:Ann@Fabrikam.com"), to: .user(ann), in: calls.tenant)
         _ = try await directory.assign(DirectoryIdentity("+14255550100"), to: .user(bob), in: calls.tenant)
         #expect(try await calls.billing.stores.directory.assignment(of: DirectoryIdentity("+14255550100"))?.holder == .user(bob), "moved to Bob")
-        #expect(try await calls.billing.stores.directory.assignment(of: DirectoryIdentity("sip:ann@fabrikam.com"))?.holder == .user(ann),
-                "SIP addresses compare without case")
+        #expect(
+            try await calls.billing.stores.directory.assignment(of: DirectoryIdentity("sip:ann@fabrikam.com"))?.holder == .user(ann),
+            "SIP addresses compare without case"
+        )
 
         await expectRefusal("numberHeldElsewhere") {
             _ = try await directory.assign(DirectoryIdentity("+14255550100"), to: .user(UserPrincipalName("eve@contoso.com")), in: Self.other)
@@ -43,11 +59,19 @@ struct NumberDirectoryTests {
             _ = try await directory.assign(DirectoryIdentity("+14255550199"), to: .user(UserPrincipalName("nobody@fabrikam.com")), in: calls.tenant)
         }
         let refused = await #expect(throws: RefusedLines.self) {
-            try await directory.assign([self.line("+18005550100", .resourceAccount("Support line"), in: Self.other, line: 2),
-                                        self.line("+14255550100", .resourceAccount("Taken"), in: Self.other, line: 3)], in: Self.other)
+            try await directory.assign(
+                [
+                    self.line("+18005550100", .resourceAccount("Support line"), in: Self.other, line: 2),
+                    self.line("+14255550100", .resourceAccount("Taken"), in: Self.other, line: 3),
+                ],
+                in: Self.other
+            )
         }
         #expect(refused?.lines.map(\.line) == [3])
-        #expect(try await calls.billing.stores.directory.assignment(of: DirectoryIdentity("+18005550100")) == nil, "nothing of a refused file is written")
+        #expect(
+            try await calls.billing.stores.directory.assignment(of: DirectoryIdentity("+18005550100")) == nil,
+            "nothing of a refused file is written"
+        )
 
         await expectRefusal("unknownNumber") { try await directory.unassign(DirectoryIdentity("+14255550100"), in: Self.other) }
         try await directory.unassign(DirectoryIdentity("+14255550100"), in: calls.tenant)
@@ -80,7 +104,9 @@ struct NumberDirectoryTests {
         #expect(repeated == bySIP, "a repeat gets the first answer")
     }
 
-    @Test("A start by number alone finds its tenant: a toll-free number of a resource account is charged to its tenant; a number of a tenant the caller does not reach is unknown")
+    @Test(
+        "A start by number alone finds its tenant: a toll-free number of a resource account is charged to its tenant; a number of a tenant the caller does not reach is unknown"
+    )
     func startFindsTheTenant() async throws {
         let calls = try await Calls()
         try await calls.billing.buy(10_00)
@@ -96,16 +122,32 @@ struct NumberDirectoryTests {
         let contosoOnly = Principal(credential: .token(id: "tok_contoso"), tenantId: Self.other, permissions: Scope.calls.permissions)
         await expectRefusal("unknownNumber") { _ = try await calls.service.start(inbound, by: contosoOnly) }
         await expectRefusal("unknownNumber") {
-            _ = try await calls.service.start(try request("nobody", .resourceAccountIn, callerNumber: "+442071234567", callee: "+18005550111"), by: platform)
+            _ = try await calls.service.start(
+                try request("nobody", .resourceAccountIn, callerNumber: "+442071234567", callee: "+18005550111"),
+                by: platform
+            )
         }
         let reports = Principal(credential: .token(id: "tok_reports"), tenantId: nil, permissions: Scope.reports.permissions)
         await expectRefusal("forbidden") { _ = try await calls.service.start(inbound, by: reports) }
     }
 
-    func request(_ session: String, _ type: CallType = .userOut, callerUri: String? = nil, callerNumber: String? = nil,
-                 callee: String = "+12065550111") throws -> CallStartRequest {
-        try CallStartRequest(sessionId: CallSessionId(session), requestNumber: 1, callType: type, upn: nil,
-                             callerAddress: callerUri.map { try SIPAddress($0) }, callerNumber: callerNumber.map { try PhoneNumber($0) },
-                             callee: PhoneNumber(callee), startTime: Billing.start, callId: nil)
+    func request(
+        _ session: String,
+        _ type: CallType = .userOut,
+        callerUri: String? = nil,
+        callerNumber: String? = nil,
+        callee: String = "+12065550111"
+    ) throws -> CallStartRequest {
+        try CallStartRequest(
+            sessionId: CallSessionId(session),
+            requestNumber: 1,
+            callType: type,
+            upn: nil,
+            callerAddress: callerUri.map { try SIPAddress($0) },
+            callerNumber: callerNumber.map { try PhoneNumber($0) },
+            callee: PhoneNumber(callee),
+            startTime: Billing.start,
+            callId: nil
+        )
     }
 }

@@ -12,15 +12,24 @@ import Testing
     @Test("The balance falling below the trigger and reaching zero are noted once each, even when a charge is sent again")
     func balanceAlertsOnce() async throws {
         let billing = try await Billing()
-        try await billing.buy(1000, autoRecharge: try AutoRechargeSettings(enabled: false, rechargeAmountMinor: 2000, triggerAmountMinor: 500, currency: .usd))
+        try await billing.buy(
+            1000,
+            autoRecharge: try AutoRechargeSettings(enabled: false, rechargeAmountMinor: 2000, triggerAmountMinor: 500, currency: .usd)
+        )
         let first = try await billing.service.charge(600, coverage: .availableOnly, to: billing.tenant, key: billing.key("c1"))
         _ = try await billing.service.charge(600, coverage: .availableOnly, to: billing.tenant, key: billing.key("c1"))
         _ = try await billing.service.charge(100, coverage: .availableOnly, to: billing.tenant, key: billing.key("c2"))
-        await expectRefusal("insufficientBalance") { try await billing.service.charge(900, coverage: .availableOnly, to: billing.tenant, key: billing.key("c3")) }
+        await expectRefusal("insufficientBalance") {
+            try await billing.service.charge(900, coverage: .availableOnly, to: billing.tenant, key: billing.key("c3"))
+        }
         let last = try await billing.service.charge(300, coverage: .availableOnly, to: billing.tenant, key: billing.key("c4"))
         _ = try await billing.service.charge(300, coverage: .availableOnly, to: billing.tenant, key: billing.key("c4"))
-        #expect(try await events(billing) == [.balanceBelowTrigger(transactionId: first.transactionId, triggerMinor: 500),
-                                              .balanceExhausted(transactionId: last.transactionId)])
+        #expect(
+            try await events(billing) == [
+                .balanceBelowTrigger(transactionId: first.transactionId, triggerMinor: 500),
+                .balanceExhausted(transactionId: last.transactionId),
+            ]
+        )
         let notifications = try await billing.stores.notifications.unaddressed(limit: 10)
         #expect(notifications.map(\.balanceMinor) == [400, 0], "each with the balance it left")
         #expect(notifications.allSatisfy { $0.currency == .usd && $0.tenantId == billing.tenant })
@@ -54,8 +63,12 @@ import Testing
         }
         billing.clock.advance(to: expiresAt)
         #expect(try await billing.stores.notifications.noteExpiringLots(at: billing.clock.now()) == 0)
-        #expect(try await events(billing) == [.lotExpiring(lotId: lot, remainingMinor: 1500, expiresAt: expiresAt, daysAhead: 30),
-                                              .lotExpiring(lotId: lot, remainingMinor: 1500, expiresAt: expiresAt, daysAhead: 7)])
+        #expect(
+            try await events(billing) == [
+                .lotExpiring(lotId: lot, remainingMinor: 1500, expiresAt: expiresAt, daysAhead: 30),
+                .lotExpiring(lotId: lot, remainingMinor: 1500, expiresAt: expiresAt, daysAhead: 7),
+            ]
+        )
     }
 
     @Test("The conferencing pool is noted at 80 and 100 percent, in the charge's transaction")
@@ -70,7 +83,9 @@ import Testing
         _ = try await calls.service.record([calls.upload("c3", .conferenceOut, by: "megan", to: "+447700900123", duration: 60)], for: calls.tenant)
         _ = try await calls.service.record([calls.upload("c4", .conferenceOut, by: "megan", to: "+447700900123", duration: 900)], for: calls.tenant)
         _ = try await calls.service.record([calls.upload("c4", .conferenceOut, by: "megan", to: "+447700900123", duration: 900)], for: calls.tenant)
-        #expect(try await events(calls.billing) == [.conferencingPoolUsed(month: month, percent: 80), .conferencingPoolUsed(month: month, percent: 100)])
+        #expect(
+            try await events(calls.billing) == [.conferencingPoolUsed(month: month, percent: 80), .conferencingPoolUsed(month: month, percent: 100)]
+        )
     }
 
     @Test("A delivery is taken by one sender at a time, comes back when its sender dies, and ends delivered or failed")
@@ -115,7 +130,10 @@ import Testing
         try await outbox.keepInMailbox(delivery.id, message: message, at: billing.clock.now())
         try await outbox.keepInMailbox(delivery.id, message: MailboxMessage(subject: "again", text: "", html: ""), at: billing.clock.now())
         let kept = try await outbox.mailbox(of: billing.tenant, deliveryIds: [delivery.id, delivery.id + 1000])
-        #expect(kept == [delivery.id: KeptMail(recipient: "a@fabrikam.com", keptAt: billing.clock.now(), message: message)], "the first message, once")
+        #expect(
+            kept == [delivery.id: KeptMail(recipient: "a@fabrikam.com", keptAt: billing.clock.now(), message: message)],
+            "the first message, once"
+        )
         #expect(try await outbox.mailbox(of: TenantId("contoso"), deliveryIds: [delivery.id]).isEmpty, "another tenant reads nothing")
         #expect(try await outbox.mailbox(of: billing.tenant, deliveryIds: []).isEmpty)
         #expect(try await outbox.notifications(for: billing.tenant, before: nil, limit: 10).first?.deliveries.map(\.state) == [.delivered])

@@ -42,8 +42,10 @@ struct PurchaseTests {
         #expect(await billing.gateway.charges.count == 1)
     }
 
-    @Test("Declined and expired cards add nothing, and a repeat gets the same answer without charging again",
-          arguments: [("tok_chargeDeclined", "paymentDeclined"), ("tok_chargeDeclinedExpiredCard", "paymentCardExpired")])
+    @Test(
+        "Declined and expired cards add nothing, and a repeat gets the same answer without charging again",
+        arguments: [("tok_chargeDeclined", "paymentDeclined"), ("tok_chargeDeclinedExpiredCard", "paymentCardExpired")]
+    )
     func refusedCards(token: String, code: String) async throws {
         let billing = try await Billing()
         await expectRefusal(code) { try await billing.buy(100_00, token: token, key: "k") }
@@ -74,7 +76,9 @@ struct PurchaseTests {
         #expect(try await billing.lots().count == 1)
     }
 
-    @Test("Every answer lost after the provider charged: the purchase stays pending, not failed, and the due work finishes it under the same key: one charge, one lot")
+    @Test(
+        "Every answer lost after the provider charged: the purchase stays pending, not failed, and the due work finishes it under the same key: one charge, one lot"
+    )
     func everyAnswerLost() async throws {
         let billing = try await Billing()
         await billing.gateway.loseAnswers(3)
@@ -116,7 +120,8 @@ struct PurchaseTests {
     @Test("The sandbox provider refuses a charge under a key closed with nothing charged, and answers a closed charged key with its charge")
     func sandboxClosesKeys() async throws {
         let gateway = SandboxPaymentGateway()
-        let request = { (key: String) in ChargeRequest(idempotencyKey: key, token: "tok_visa", amountMinor: 5_00, currency: .usd, description: "test") }
+        let request = { (key: String) in ChargeRequest(idempotencyKey: key, token: "tok_visa", amountMinor: 5_00, currency: .usd, description: "test")
+        }
         #expect(try await gateway.close(idempotencyKey: "never") == nil)
         await #expect(throws: PaymentGatewayError.refused(.gatewayUnavailable)) { try await gateway.charge(request("never")) }
         let receipt = try await gateway.charge(request("paid"))
@@ -142,9 +147,11 @@ struct PurchaseTests {
 
     @Test("Post-usage and CSP tenants cannot buy; each refusal says what to do")
     func ineligibleTenants() async throws {
-        for (channel, model, code) in [(SalesChannel.webDirect, CommerceModel.nce, "purchaseNotAllowedPostUsage"),
-                                       (.webDirect, .mca, "purchaseNotAllowedPostUsage"),
-                                       (.csp, .classic, "purchaseNotAllowedCsp")] {
+        for (channel, model, code) in [
+            (SalesChannel.webDirect, CommerceModel.nce, "purchaseNotAllowedPostUsage"),
+            (.webDirect, .mca, "purchaseNotAllowedPostUsage"),
+            (.csp, .classic, "purchaseNotAllowedCsp"),
+        ] {
             let billing = try await Billing(channel: channel, commerceModel: model)
             let refusal = await expectRefusal(code) { try await billing.buy(100_00) }
             #expect(refusal?.remedy?.isEmpty == false)
@@ -189,11 +196,26 @@ struct PurchaseTests {
     func interruptedPurchase() async throws {
         let billing = try await Billing()
         // The purchase is recorded and the card charged, then the process dies.
-        let record = try await billing.stores.billing.beginPurchase(NewPurchase(
-            tenantId: billing.tenant, idempotencyKey: billing.key("k"), fingerprint: "f", amountMinor: 100_00,
-            paymentMethod: .card(try await billing.gateway.card(forToken: "tok_visa")), autoRecharge: nil, createdAt: billing.clock.now()))
-        _ = try await billing.gateway.charge(ChargeRequest(idempotencyKey: record.gatewayKey, token: "tok_visa", amountMinor: 100_00,
-                                                           currency: .usd, description: ""))
+        let record = try await billing.stores.billing.beginPurchase(
+            NewPurchase(
+                tenantId: billing.tenant,
+                idempotencyKey: billing.key("k"),
+                fingerprint: "f",
+                amountMinor: 100_00,
+                paymentMethod: .card(try await billing.gateway.card(forToken: "tok_visa")),
+                autoRecharge: nil,
+                createdAt: billing.clock.now()
+            )
+        )
+        _ = try await billing.gateway.charge(
+            ChargeRequest(
+                idempotencyKey: record.gatewayKey,
+                token: "tok_visa",
+                amountMinor: 100_00,
+                currency: .usd,
+                description: ""
+            )
+        )
         let restarted = try await billing.restarted()
         #expect(try await restarted.service.resumeInterruptedPurchases().isEmpty)  // not yet stale: may still be running
         restarted.clock.advance(seconds: 120)

@@ -27,8 +27,13 @@ struct UsageRecordTests {
         #expect(results.map(Self.status) == ["charged 2", "charged 5", "charged 15", "refused unknownUser", "charged 0", "duplicate 2"])
         #expect(try await calls.records().first { $0.usageId == "u5" }?.capability == .freeCall, "no rate: recorded, not priced")
         #expect(try await calls.billing.balance().balanceMinor == 10_00 - 22)
-        let again = try await calls.service.record([calls.upload("u1", by: "nestor", to: "+12065550100", duration: 61),
-                                                    calls.upload("u2", by: "nestor", to: "+447700900123", duration: 999)], for: calls.tenant)
+        let again = try await calls.service.record(
+            [
+                calls.upload("u1", by: "nestor", to: "+12065550100", duration: 61),
+                calls.upload("u2", by: "nestor", to: "+447700900123", duration: 999),
+            ],
+            for: calls.tenant
+        )
         #expect(again.map(Self.status) == ["duplicate 2", "refused usageConflict"])
         #expect(try await calls.billing.balance().balanceMinor == 10_00 - 22, "nothing charged twice")
         try await calls.expectConserved()
@@ -39,11 +44,14 @@ struct UsageRecordTests {
         let calls = try await funded()
         try await calls.user("plain", [.phoneSystem, .payAsYouGoCallingPlan])
         try await calls.user("noplan", [])
-        let results = try await calls.service.record([
-            calls.upload("n1", by: "plain", to: "+12065550100", duration: 60),
-            calls.upload("n2", by: "noplan", to: "+12065550100", duration: 60),
-            calls.upload("n3", by: "nestor", to: "+12065550100", duration: 60),
-        ], for: calls.tenant)
+        let results = try await calls.service.record(
+            [
+                calls.upload("n1", by: "plain", to: "+12065550100", duration: 60),
+                calls.upload("n2", by: "noplan", to: "+12065550100", duration: 60),
+                calls.upload("n3", by: "nestor", to: "+12065550100", duration: 60),
+            ],
+            for: calls.tenant
+        )
         #expect(results.map(Self.status) == ["charged 1", "charged 1", "charged 1"])
         let records = Dictionary(uniqueKeysWithValues: try await calls.records().map { ($0.usageId, $0) })
         #expect(records["n1"]?.unlicensedUse == true && records["n2"]?.unlicensedUse == true && records["n3"]?.unlicensedUse == false)
@@ -74,8 +82,10 @@ struct UsageRecordTests {
         let calls = try await funded()
         _ = try await calls.start("rt", by: "nestor", to: "+12065550100")
         _ = try await calls.end("rt", number: 2, duration: 60)
-        #expect(try await calls.service.record([calls.upload("rt", by: "nestor", to: "+12065550100", duration: 60)], for: calls.tenant)
-            .map(Self.status) == ["duplicate 1"])
+        #expect(
+            try await calls.service.record([calls.upload("rt", by: "nestor", to: "+12065550100", duration: 60)], for: calls.tenant)
+                .map(Self.status) == ["duplicate 1"]
+        )
         // Uploaded first, then ended: the uploaded record stands and the hold is released.
         _ = try await calls.start("up", by: "nestor", to: "+447700900123")
         _ = try await calls.service.record([calls.upload("up", by: "nestor", to: "+447700900123", duration: 120)], for: calls.tenant)

@@ -22,8 +22,11 @@ import Testing
 
     func buy(_ count: Range<Int>, into stores: SQLiteStores) async throws {
         for index in count {
-            _ = try await stores.ledger.execute(LedgerRequest(key: try IdempotencyKey("buy-\(index)"), command: .addFunds(source: .purchase, amountMinor: 100)),
-                                                for: tenant, at: now)
+            _ = try await stores.ledger.execute(
+                LedgerRequest(key: try IdempotencyKey("buy-\(index)"), command: .addFunds(source: .purchase, amountMinor: 100)),
+                for: tenant,
+                at: now
+            )
         }
     }
 
@@ -70,7 +73,9 @@ import Testing
         let other = try DatabaseQueue(path: path("other.sqlite"))
         try await other.write { try $0.execute(sql: "CREATE TABLE note (text TEXT)") }
         try other.close()
-        #expect(throws: SQLiteBackup.Refused.self) { try SQLiteBackup.restore(from: path("other.sqlite"), to: path("target.sqlite"), replacing: true) }
+        #expect(throws: SQLiteBackup.Refused.self) {
+            try SQLiteBackup.restore(from: path("other.sqlite"), to: path("target.sqlite"), replacing: true)
+        }
 
         try SQLiteBackup.restore(from: path("copy.sqlite"), to: path("live.sqlite"), replacing: true)
         #expect(try await SQLiteStores(path: path("live.sqlite")).ledger.statement(for: tenant, at: now).lots.count == 3)

@@ -12,8 +12,15 @@ import Testing
         let results = try await withThrowingTaskGroup(of: Result<LedgerReceipt, LedgerError>.self) { group in
             for call in 0..<120 {
                 group.addTask {
-                    try await ledger.run("call-\(call)", .reserve(holdId: HoldId("call-\(call)"), amountMinor: 100,
-                                                                  expiresAt: Ledger.start.adding(seconds: 600)), at: Ledger.start)
+                    try await ledger.run(
+                        "call-\(call)",
+                        .reserve(
+                            holdId: HoldId("call-\(call)"),
+                            amountMinor: 100,
+                            expiresAt: Ledger.start.adding(seconds: 600)
+                        ),
+                        at: Ledger.start
+                    )
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -30,22 +37,31 @@ import Testing
         let other = TenantId("fabrikam")
         try await ledger.store.openAccount(other, currency: .eur, at: Ledger.start)
         try await ledger.ok("buy", .addFunds(source: .purchase, amountMinor: 100_000))
-        _ = try await ledger.store.execute(LedgerRequest(key: IdempotencyKey("buy"), command: .addFunds(source: .purchase, amountMinor: 100_000)),
-                                           for: other, at: Ledger.start)
+        _ = try await ledger.store.execute(
+            LedgerRequest(key: IdempotencyKey("buy"), command: .addFunds(source: .purchase, amountMinor: 100_000)),
+            for: other,
+            at: Ledger.start
+        )
         let store = ledger.store
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
                 group.addTask {
                     let tenant = index.isMultiple(of: 2) ? TenantId("contoso") : other
                     // Every request twice, as a retrying client would send it.
-                    let request = LedgerRequest(key: try IdempotencyKey("charge-\(index / 4)"), command: .charge(amountMinor: 10, coverage: .availableOnly))
+                    let request = LedgerRequest(
+                        key: try IdempotencyKey("charge-\(index / 4)"),
+                        command: .charge(amountMinor: 10, coverage: .availableOnly)
+                    )
                     _ = try await store.execute(request, for: tenant, at: Ledger.start)
                 }
                 group.addTask {
                     // A caller naming an account that does not exist fails alone.
                     await #expect(throws: LedgerError.unknownAccount(TenantId("nobody"))) {
-                        try await store.execute(LedgerRequest(key: IdempotencyKey("x"), command: .charge(amountMinor: 1, coverage: .availableOnly)),
-                                                for: TenantId("nobody"), at: Ledger.start)
+                        try await store.execute(
+                            LedgerRequest(key: IdempotencyKey("x"), command: .charge(amountMinor: 1, coverage: .availableOnly)),
+                            for: TenantId("nobody"),
+                            at: Ledger.start
+                        )
                     }
                 }
             }

@@ -67,13 +67,27 @@ struct GeneratedRun {
         case 34..<50:
             let ceiling = max(1, statement.figures.availableMinor + statement.figures.availableMinor / 10 + 10)
             let expiresAt = now.adding(seconds: .random(in: 30...1_200, using: &random))
-            try await apply(key, .reserve(holdId: HoldId("call-\(step)"), amountMinor: .random(in: 1...ceiling, using: &random),
-                                          expiresAt: expiresAt), statement)
+            try await apply(
+                key,
+                .reserve(
+                    holdId: HoldId("call-\(step)"),
+                    amountMinor: .random(in: 1...ceiling, using: &random),
+                    expiresAt: expiresAt
+                ),
+                statement
+            )
         case 50..<55:
             guard let hold = statement.openHolds.randomElement(using: &random) else { return }
             let additional = Int64.random(in: 0...max(0, statement.figures.availableMinor / 4), using: &random)
-            try await apply(key, .extendHold(holdId: hold.id, additionalMinor: additional,
-                                             expiresAt: now.adding(seconds: .random(in: 1...900, using: &random))), statement)
+            try await apply(
+                key,
+                .extendHold(
+                    holdId: hold.id,
+                    additionalMinor: additional,
+                    expiresAt: now.adding(seconds: .random(in: 1...900, using: &random))
+                ),
+                statement
+            )
         case 55..<67:
             guard let hold = statement.openHolds.randomElement(using: &random) else { return }
             let amount = Int64.random(in: 0...(hold.openMinor * 3 / 2), using: &random)
@@ -121,8 +135,10 @@ struct GeneratedRun {
         case .charge, .reserve:
             let drawn = own.entries.filter { $0.account == .lotFree && $0.amountMinor < 0 }.map { ($0.lotId!, -$0.amountMinor) }
             let expected = Self.oldestFirst(taking: min(receipt.amountMinor, max(0, before.figures.availableMinor)), from: before.lots, at: now)
-            #expect(drawn.map(\.0) == expected.map(\.0) && drawn.map(\.1) == expected.map(\.1),
-                    "seed \(seed): \(command) drew \(drawn), expected \(expected)")
+            #expect(
+                drawn.map(\.0) == expected.map(\.0) && drawn.map(\.1) == expected.map(\.1),
+                "seed \(seed): \(command) drew \(drawn), expected \(expected)"
+            )
         default:
             break
         }
@@ -160,12 +176,13 @@ struct GeneratedRun {
     }
 
     mutating func advanceClock() {
-        let seconds: Int64 = switch Int.random(in: 0..<100, using: &random) {
-        case 0..<70: .random(in: 0...900, using: &random)
-        case 70..<90: .random(in: 3_600...5 * 86_400, using: &random)
-        case 90..<98: .random(in: 20 * 86_400...70 * 86_400, using: &random)
-        default: .random(in: 180 * 86_400...400 * 86_400, using: &random)
-        }
+        let seconds: Int64 =
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<70: .random(in: 0...900, using: &random)
+            case 70..<90: .random(in: 3_600...5 * 86_400, using: &random)
+            case 90..<98: .random(in: 20 * 86_400...70 * 86_400, using: &random)
+            default: .random(in: 180 * 86_400...400 * 86_400, using: &random)
+            }
         now = now.adding(seconds: seconds)
         if !boughtLeapDayLot, now >= leapDay {
             // Once, exactly on 29 February: that lot must expire on 28 February.
@@ -188,7 +205,7 @@ struct GeneratedRun {
                 totals.boughtMinor += receipt.amountMinor
                 let lot = try await ledger.lot(receipt.lotId, at: now)
                 #expect(lot.expiresAt == receipt.occurredAt.adding(months: 12), "seed \(seed): a lot lasts 12 months")
-                        if receipt.occurredAt == leapDay { #expect(lot.expiresAt == .at("2029-02-28T12:00:00Z")) }
+                if receipt.occurredAt == leapDay { #expect(lot.expiresAt == .at("2029-02-28T12:00:00Z")) }
             case .refund: totals.refundedMinor += receipt.amountMinor
             default: break
             }
@@ -199,15 +216,21 @@ struct GeneratedRun {
         let statement = try await ledger.statement(at: now)
         let free = statement.lots.reduce(0) { $0 + $1.freeMinor }
         let held = statement.lots.reduce(0) { $0 + $1.heldMinor }
-        #expect(totals.boughtMinor - totals.refundedMinor
-                    == totals.consumedMinor + totals.forfeitedMinor + free + held - statement.figures.debtMinor,
-                "seed \(seed): money is conserved after \(name)")
+        #expect(
+            totals.boughtMinor - totals.refundedMinor
+                == totals.consumedMinor + totals.forfeitedMinor + free + held - statement.figures.debtMinor,
+            "seed \(seed): money is conserved after \(name)"
+        )
         for lot in statement.lots {
-            #expect(lot.freeMinor >= 0 && lot.heldMinor >= 0 && lot.consumedMinor >= 0 && lot.forfeitedMinor >= 0,
-                    "seed \(seed): lot \(lot.id) below zero after \(name)")
+            #expect(
+                lot.freeMinor >= 0 && lot.heldMinor >= 0 && lot.consumedMinor >= 0 && lot.forfeitedMinor >= 0,
+                "seed \(seed): lot \(lot.id) below zero after \(name)"
+            )
         }
-        #expect(statement.figures.debtMinor == 0 || statement.lots.allSatisfy { $0.freeMinor == 0 },
-                "seed \(seed): debt is repaid before funds stay free")
+        #expect(
+            statement.figures.debtMinor == 0 || statement.lots.allSatisfy { $0.freeMinor == 0 },
+            "seed \(seed): debt is repaid before funds stay free"
+        )
         #expect(statement.openHolds.reduce(0) { $0 + $1.openMinor } == held, "seed \(seed): holds and lots agree")
         return Array(fresh)
     }

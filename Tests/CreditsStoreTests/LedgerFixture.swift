@@ -59,8 +59,12 @@ struct Ledger {
     }
 
     @discardableResult
-    func ok(_ key: String, _ command: LedgerCommand, at now: Instant = start,
-            sourceLocation: SourceLocation = #_sourceLocation) async throws -> LedgerReceipt {
+    func ok(
+        _ key: String,
+        _ command: LedgerCommand,
+        at now: Instant = start,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> LedgerReceipt {
         let result = try await run(key, command, at: now)
         guard case let .success(receipt) = result else {
             Issue.record("expected success, got \(result)", sourceLocation: sourceLocation)
@@ -70,8 +74,12 @@ struct Ledger {
     }
 
     /// Runs a request that must be refused, and checks that it changed nothing.
-    func refused(_ key: String, _ command: LedgerCommand, at now: Instant = start,
-                 sourceLocation: SourceLocation = #_sourceLocation) async throws -> LedgerError? {
+    func refused(
+        _ key: String,
+        _ command: LedgerCommand,
+        at now: Instant = start,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> LedgerError? {
         let before = try await snapshot(at: now)
         let result = try await run(key, command, at: now)
         guard case let .failure(error) = result else {
@@ -113,8 +121,12 @@ struct Ledger {
     /// Everything observable: figures, lots, open holds and the newest transactions.
     func snapshot(at now: Instant) async throws -> Snapshot {
         let statement = try await statement(at: now)
-        return Snapshot(figures: statement.figures, lots: statement.lots, openHolds: statement.openHolds.sorted { $0.id < $1.id },
-                        journal: try await store.transactions(for: tenant, before: nil, limit: 3))
+        return Snapshot(
+            figures: statement.figures,
+            lots: statement.lots,
+            openHolds: statement.openHolds.sorted { $0.id < $1.id },
+            journal: try await store.transactions(for: tenant, before: nil, limit: 3)
+        )
     }
 
     struct Snapshot: Equatable {

@@ -71,8 +71,10 @@ import Testing
         #expect(late.consumedMinor == 1_500 && late.debtIncurredMinor == 500 && late.balanceAfterMinor == -500)
         #expect(try await ledger.figures() == CreditFigures(freeMinor: 0, heldMinor: 0, debtMinor: 500))
         #expect(try await ledger.refused("c", .charge(amountMinor: 1, coverage: .availableOnly)) == .insufficientBalance(availableMinor: -500))
-        #expect(try await ledger.refused("h", .reserve(holdId: HoldId("call"), amountMinor: 1, expiresAt: t0.adding(seconds: 60)))
-            == .insufficientBalance(availableMinor: -500))
+        #expect(
+            try await ledger.refused("h", .reserve(holdId: HoldId("call"), amountMinor: 1, expiresAt: t0.adding(seconds: 60)))
+                == .insufficientBalance(availableMinor: -500)
+        )
         let refill = try await ledger.ok("refill", .addFunds(source: .recharge, amountMinor: 2_000))
         #expect(refill.debtRepaidMinor == 500 && refill.balanceAfterMinor == 1_500)
         #expect(try await ledger.lot(refill.lotId).freeMinor == 1_500)
@@ -95,8 +97,10 @@ import Testing
         let expiry = t0.adding(seconds: 1200)
         try await ledger.ok("a", .reserve(holdId: HoldId("call-a"), amountMinor: 600, expiresAt: expiry))
         #expect(try await ledger.figures() == CreditFigures(freeMinor: 400, heldMinor: 600, debtMinor: 0))
-        #expect(try await ledger.refused("b", .reserve(holdId: HoldId("call-b"), amountMinor: 600, expiresAt: expiry))
-            == .insufficientBalance(availableMinor: 400))
+        #expect(
+            try await ledger.refused("b", .reserve(holdId: HoldId("call-b"), amountMinor: 600, expiresAt: expiry))
+                == .insufficientBalance(availableMinor: 400)
+        )
         try await ledger.ok("b2", .reserve(holdId: HoldId("call-b"), amountMinor: 400, expiresAt: expiry))
         #expect(try await ledger.figures().availableMinor == 0)
         #expect(try await ledger.figures().balanceMinor == 1_000)
@@ -120,8 +124,10 @@ import Testing
         let ledger = try await Ledger(kind)
         try await ledger.ok("buy", .addFunds(source: .purchase, amountMinor: 1_000))
         try await ledger.ok("r", .reserve(holdId: HoldId("call"), amountMinor: 300, expiresAt: t0.adding(seconds: 600)))
-        #expect(try await ledger.refused("x", .extendHold(holdId: HoldId("call"), additionalMinor: 701, expiresAt: t0.adding(seconds: 1200)))
-            == .insufficientBalance(availableMinor: 700))
+        #expect(
+            try await ledger.refused("x", .extendHold(holdId: HoldId("call"), additionalMinor: 701, expiresAt: t0.adding(seconds: 1200)))
+                == .insufficientBalance(availableMinor: 700)
+        )
         try await ledger.ok("e", .extendHold(holdId: HoldId("call"), additionalMinor: 200, expiresAt: t0.adding(seconds: 1200)))
         let hold = try #require(try await ledger.statement().openHolds.first)
         #expect(hold.openMinor == 500 && hold.reservedMinor == 500 && hold.expiresAt == t0.adding(seconds: 1200))
@@ -129,8 +135,10 @@ import Testing
         #expect(try await ledger.store.settleDue(at: t0.adding(seconds: 900)) == 0)
         // In debt, a hold still has its deadline moved (that spends nothing), but gets no more.
         try await ledger.ok("debt", .charge(amountMinor: 900, coverage: .mayIncurDebt))
-        #expect(try await ledger.refused("x2", .extendHold(holdId: HoldId("call"), additionalMinor: 1, expiresAt: t0.adding(seconds: 1800)))
-            == .insufficientBalance(availableMinor: -400))
+        #expect(
+            try await ledger.refused("x2", .extendHold(holdId: HoldId("call"), additionalMinor: 1, expiresAt: t0.adding(seconds: 1800)))
+                == .insufficientBalance(availableMinor: -400)
+        )
         try await ledger.ok("e2", .extendHold(holdId: HoldId("call"), additionalMinor: 0, expiresAt: t0.adding(seconds: 1800)))
         #expect(try await ledger.statement().openHolds.first?.expiresAt == t0.adding(seconds: 1800))
     }
@@ -154,8 +162,10 @@ import Testing
         let void = try await ledger.ok("v", .voidHold(holdId: HoldId("call")))
         #expect(void.releasedMinor == 600 && void.consumedMinor == 0 && void.availableAfterMinor == 1_000)
         #expect(try await ledger.refused("v2", .voidHold(holdId: HoldId("call"))) == .holdNotOpen(HoldId("call"), .voided))
-        #expect(try await ledger.refused("r2", .reserve(holdId: HoldId("call"), amountMinor: 1, expiresAt: t0.adding(seconds: 60)))
-            == .holdAlreadyExists(HoldId("call")))
+        #expect(
+            try await ledger.refused("r2", .reserve(holdId: HoldId("call"), amountMinor: 1, expiresAt: t0.adding(seconds: 60)))
+                == .holdAlreadyExists(HoldId("call"))
+        )
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -181,8 +191,10 @@ import Testing
         let timeout = try await ledger.store.transactions(for: ledger.tenant, before: nil, limit: 1)[0].receipt
         #expect(timeout.kind == .holdTimeout && timeout.consumedMinor == 600 && timeout.occurredAt == t0.adding(seconds: 120))
         #expect(try await ledger.figures(at: t0.adding(seconds: 200)) == CreditFigures(freeMinor: 400, heldMinor: 0, debtMinor: 0))
-        #expect(try await ledger.refused("p", .postHold(holdId: HoldId("call"), amountMinor: 10), at: t0.adding(seconds: 130))
-            == .holdNotOpen(HoldId("call"), .timedOut))
+        #expect(
+            try await ledger.refused("p", .postHold(holdId: HoldId("call"), amountMinor: 10), at: t0.adding(seconds: 130))
+                == .holdNotOpen(HoldId("call"), .timedOut)
+        )
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -210,8 +222,10 @@ import Testing
         #expect(Set(forfeiture.entries.map(\.account)) == [.lotFree, .forfeiture])
         let expired = try await ledger.lot(lot.lotId, at: expiry)
         #expect(expired.forfeitedMinor == 700 && expired.freeMinor == 0 && expired.consumedMinor == 300)
-        #expect(try await ledger.refused("c2", .charge(amountMinor: 1, coverage: .availableOnly), at: expiry)
-            == .insufficientBalance(availableMinor: 0))
+        #expect(
+            try await ledger.refused("c2", .charge(amountMinor: 1, coverage: .availableOnly), at: expiry)
+                == .insufficientBalance(availableMinor: 0)
+        )
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -219,8 +233,11 @@ import Testing
         let ledger = try await Ledger(kind)
         let lot = try await ledger.ok("buy", .addFunds(source: .purchase, amountMinor: 1_000))
         let expiry = t0.adding(months: 12)
-        try await ledger.ok("r", .reserve(holdId: HoldId("call"), amountMinor: 400, expiresAt: expiry.adding(seconds: 600)),
-                            at: expiry.adding(seconds: -60))
+        try await ledger.ok(
+            "r",
+            .reserve(holdId: HoldId("call"), amountMinor: 400, expiresAt: expiry.adding(seconds: 600)),
+            at: expiry.adding(seconds: -60)
+        )
         #expect(try await ledger.store.settleDue(at: expiry) == 1)
         #expect(try await ledger.figures(at: expiry) == CreditFigures(freeMinor: 0, heldMinor: 400, debtMinor: 0))
         let post = try await ledger.ok("p", .postHold(holdId: HoldId("call"), amountMinor: 100), at: expiry.adding(seconds: 30))
@@ -238,10 +255,14 @@ import Testing
         #expect(try await ledger.ok("charge-1", .charge(amountMinor: 100, coverage: .availableOnly), at: t0.adding(days: 1)) == charge)
         #expect(try await ledger.ok("buy", .addFunds(source: .purchase, amountMinor: 1_000), at: t0.adding(days: 1)) == first)
         #expect(try await ledger.snapshot(at: t0.adding(days: 1)) == before)
-        #expect(try await ledger.refused("charge-1", .charge(amountMinor: 101, coverage: .availableOnly))
-            == .idempotencyConflict(try IdempotencyKey("charge-1")))
-        #expect(try await ledger.refused("charge-1", .charge(amountMinor: 100, coverage: .mayIncurDebt))
-            == .idempotencyConflict(try IdempotencyKey("charge-1")))
+        #expect(
+            try await ledger.refused("charge-1", .charge(amountMinor: 101, coverage: .availableOnly))
+                == .idempotencyConflict(try IdempotencyKey("charge-1"))
+        )
+        #expect(
+            try await ledger.refused("charge-1", .charge(amountMinor: 100, coverage: .mayIncurDebt))
+                == .idempotencyConflict(try IdempotencyKey("charge-1"))
+        )
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -289,16 +310,24 @@ import Testing
         for amount in [0, -1, Int64.min, tooMuch, Int64.max] {
             #expect(try await ledger.refused("a\(amount)", .addFunds(source: .purchase, amountMinor: amount)) == bounds)
             #expect(try await ledger.refused("c\(amount)", .charge(amountMinor: amount, coverage: .mayIncurDebt)) == bounds)
-            #expect(try await ledger.refused("r\(amount)", .reserve(holdId: HoldId("h"), amountMinor: amount, expiresAt: t0.adding(seconds: 9))) == bounds)
+            #expect(
+                try await ledger.refused("r\(amount)", .reserve(holdId: HoldId("h"), amountMinor: amount, expiresAt: t0.adding(seconds: 9))) == bounds
+            )
         }
         try await ledger.ok("h", .reserve(holdId: HoldId("h"), amountMinor: 10, expiresAt: t0.adding(seconds: 60)))
-        #expect(try await ledger.refused("p", .postHold(holdId: HoldId("h"), amountMinor: -1))
-            == .invalidAmount(minimumMinor: 0, maximumMinor: LedgerLimits.maximumAmountMinor))
+        #expect(
+            try await ledger.refused("p", .postHold(holdId: HoldId("h"), amountMinor: -1))
+                == .invalidAmount(minimumMinor: 0, maximumMinor: LedgerLimits.maximumAmountMinor)
+        )
         #expect(try await ledger.refused("u", .postHold(holdId: HoldId("nobody"), amountMinor: 1)) == .unknownHold(HoldId("nobody")))
         #expect(try await ledger.refused("u2", .voidHold(holdId: HoldId("nobody"))) == .unknownHold(HoldId("nobody")))
-        #expect(try await ledger.refused("e", .reserve(holdId: HoldId("late"), amountMinor: 1, expiresAt: t0)) == .holdExpiryNotInFuture(HoldId("late")))
-        #expect(try await ledger.refused("e2", .extendHold(holdId: HoldId("h"), additionalMinor: 1, expiresAt: t0.adding(seconds: -1)))
-            == .holdExpiryNotInFuture(HoldId("h")))
+        #expect(
+            try await ledger.refused("e", .reserve(holdId: HoldId("late"), amountMinor: 1, expiresAt: t0)) == .holdExpiryNotInFuture(HoldId("late"))
+        )
+        #expect(
+            try await ledger.refused("e2", .extendHold(holdId: HoldId("h"), additionalMinor: 1, expiresAt: t0.adding(seconds: -1)))
+                == .holdExpiryNotInFuture(HoldId("h"))
+        )
         for key in ["", "~mine", String(repeating: "k", count: IdempotencyKey.maximumLength + 1), "tab\there"] {
             #expect(throws: LedgerError.invalidIdempotencyKey) { try IdempotencyKey(key) }
         }
@@ -312,12 +341,18 @@ import Testing
             try await ledger.store.openAccount(ledger.tenant, currency: .eur, at: t0)
         }
         await #expect(throws: LedgerError.unknownAccount(TenantId("fabrikam"))) {
-            try await ledger.store.execute(LedgerRequest(key: IdempotencyKey("k"), command: .addFunds(source: .purchase, amountMinor: 1)),
-                                           for: TenantId("fabrikam"), at: t0)
+            try await ledger.store.execute(
+                LedgerRequest(key: IdempotencyKey("k"), command: .addFunds(source: .purchase, amountMinor: 1)),
+                for: TenantId("fabrikam"),
+                at: t0
+            )
         }
         try await ledger.store.openAccount(TenantId("fabrikam"), currency: .jpy, at: t0)
-        _ = try await ledger.store.execute(LedgerRequest(key: IdempotencyKey("buy"), command: .addFunds(source: .purchase, amountMinor: 5)),
-                                       for: TenantId("fabrikam"), at: t0)
+        _ = try await ledger.store.execute(
+            LedgerRequest(key: IdempotencyKey("buy"), command: .addFunds(source: .purchase, amountMinor: 5)),
+            for: TenantId("fabrikam"),
+            at: t0
+        )
         // The same key in another tenant is another request.
         let own = try await ledger.ok("buy", .addFunds(source: .purchase, amountMinor: 7))
         #expect(own.balanceAfterMinor == 7)

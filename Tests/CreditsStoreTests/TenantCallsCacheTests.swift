@@ -7,11 +7,23 @@ struct TenantCallsCacheTests {
     private func calls(_ tenant: String) throws -> TenantCalls {
         let id = TenantId(tenant)
         let account = CreditAccount(tenantId: id, currency: .usd, liveLots: [], holds: [], debtMinor: 0)
-        let record = try Tenant(id: id, name: tenant, country: CountryCode("US")!, currency: .usd,
-                            billingAccount: try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
-                            createdAt: Instant(millisecondsSinceEpoch: 0))
-        return TenantCalls(desk: CallDesk(account: account, ids: LedgerIdAllocator(nextLotId: 1, nextTransactionId: 1), tenant: record,
-                                          autoRecharge: .off, settings: CallDesk.Settings()))
+        let record = try Tenant(
+            id: id,
+            name: tenant,
+            country: CountryCode("US")!,
+            currency: .usd,
+            billingAccount: try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: []),
+            createdAt: Instant(millisecondsSinceEpoch: 0)
+        )
+        return TenantCalls(
+            desk: CallDesk(
+                account: account,
+                ids: LedgerIdAllocator(nextLotId: 1, nextTransactionId: 1),
+                tenant: record,
+                autoRecharge: .off,
+                settings: CallDesk.Settings()
+            )
+        )
     }
 
     @Test("A state comes back only at the version it was kept at, and only once: it is out of the cache while in use; a stale one is dropped")
@@ -27,7 +39,9 @@ struct TenantCallsCacheTests {
         #expect(cache.figures.tenants == 0 && cache.figures.bytes == 0 && cache.figures.hits == 1 && cache.figures.misses == 3)
     }
 
-    @Test("Past the bound on tenants the least recently used go first, down to nine tenths; nothing is kept with a bound of zero or beyond the byte bound")
+    @Test(
+        "Past the bound on tenants the least recently used go first, down to nine tenths; nothing is kept with a bound of zero or beyond the byte bound"
+    )
     func bounds() throws {
         let cache = TenantCallsCache(limits: TenantCallsCache.Limits(tenants: 10, bytes: 1 << 20))
         for index in 0..<10 { cache.keep(try calls("t\(index)"), for: TenantId("t\(index)"), at: 1) }

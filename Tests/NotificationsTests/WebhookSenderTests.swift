@@ -5,8 +5,14 @@ import Testing
 
 /// The sender checks a webhook's address again as its name resolves when it sends.
 @Suite struct WebhookSenderTests {
-    let notification = CreditNotification(id: 1, tenantId: TenantId("northwind"), event: .rechargeSucceeded(rechargeId: 1, amountMinor: 100),
-                                          occurredAt: Instant(millisecondsSinceEpoch: 0), currency: Currency(code: "USD")!, balanceMinor: 100)
+    let notification = CreditNotification(
+        id: 1,
+        tenantId: TenantId("northwind"),
+        event: .rechargeSucceeded(rechargeId: 1, amountMinor: 100),
+        occurredAt: Instant(millisecondsSinceEpoch: 0),
+        currency: Currency(code: "USD")!,
+        balanceMinor: 100
+    )
 
     func webhook(_ url: String) -> Webhook {
         Webhook(id: "whk_1", tenantId: TenantId("northwind"), url: url, secret: "whsec_test", createdAt: Instant(millisecondsSinceEpoch: 0))
@@ -23,7 +29,8 @@ import Testing
         let name = ProcessInfo.processInfo.hostName
         let resolved = try await HostResolver.addresses(of: name)
         guard !resolved.isEmpty, !resolved.contains(where: IPAddress.isPublic),
-              (try? WebhookAddress.parse("https://\(name)/hook", policy: WebhookAddress.Policy())) != nil else { return }
+            (try? WebhookAddress.parse("https://\(name)/hook", policy: WebhookAddress.Policy())) != nil
+        else { return }
         do {
             try await sender.post(notification, summary: "", to: webhook("https://\(name)/hook"), at: Instant(millisecondsSinceEpoch: 0))
             Issue.record("\(name) resolves to \(resolved), yet it was sent to")

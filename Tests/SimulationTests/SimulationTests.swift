@@ -17,8 +17,10 @@ import Testing
             events.merge(report.events, uniquingKeysWith: +)
             copies += report.notificationCopies
         }
-        let everyOperation = ["purchase", "repeatPurchase", "autoRecharge", "startCall", "continueCall", "upload", "changeLicenses",
-                              "switchModel", "createTenant", "advanceClock", "advanceMonths", "crash", "crashed", "dueWork", "refused"]
+        let everyOperation = [
+            "purchase", "repeatPurchase", "autoRecharge", "startCall", "continueCall", "upload", "changeLicenses",
+            "switchModel", "createTenant", "advanceClock", "advanceMonths", "crash", "crashed", "dueWork", "refused",
+        ]
         #expect(everyOperation.filter { operations[$0, default: 0] == 0 }.isEmpty, "every operation ran: \(operations)")
         let everyEvent = ["lotExpiry", "holdTimeout", "recharge", "silentCallRecord", "postUsageRecord", "leapDayLot"]
         #expect(everyEvent.filter { events[$0, default: 0] == 0 }.isEmpty, "the runs went through every kind of event: \(events)")

@@ -8,7 +8,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     if let number = try? PhoneNumber(text) {
         guard (1...PhoneNumber.maximumDigits).contains(number.digits.count), number.digits.first != 0,
-              (try? PhoneNumber(number.description)) == number else { fatalError("the number \(number) is not what was read") }
+            (try? PhoneNumber(number.description)) == number
+        else { fatalError("the number \(number) is not what was read") }
         _ = NumberingPlan.country(of: number)
     }
     if let prefix = try? DialPrefix(text), (try? DialPrefix(prefix.description)) != prefix {

@@ -10,8 +10,15 @@ public struct AccessToken: Hashable, Sendable {
     public let expiresAt: Instant
     public var revokedAt: Instant?
 
-    public init(id: String, name: String, tenantId: TenantId?, scopes: Set<Scope>, createdAt: Instant, expiresAt: Instant,
-                revokedAt: Instant? = nil) {
+    public init(
+        id: String,
+        name: String,
+        tenantId: TenantId?,
+        scopes: Set<Scope>,
+        createdAt: Instant,
+        expiresAt: Instant,
+        revokedAt: Instant? = nil
+    ) {
         self.id = id
         self.name = name
         self.tenantId = tenantId
@@ -51,7 +58,10 @@ public struct AccessToken: Hashable, Sendable {
             }
         } else if tenantId == nil {
             guard scopes.isSubset(of: Scope.platform) else {
-                throw BillingError.invalid("tenant", "Name the tenant this token is for (only operator tokens and a telephony platform's calls and usage tokens reach every tenant).")
+                throw BillingError.invalid(
+                    "tenant",
+                    "Name the tenant this token is for (only operator tokens and a telephony platform's calls and usage tokens reach every tenant)."
+                )
             }
             if let maker, maker.tenantId != nil || !maker.permissions.contains(.operate) { throw BillingError.forbidden(.operate) }
         }

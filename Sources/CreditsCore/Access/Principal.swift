@@ -20,13 +20,19 @@ public struct Principal: Hashable, Sendable {
     }
 
     public init(token: AccessToken) {
-        self.init(credential: .token(id: token.id), tenantId: token.tenantId,
-                  permissions: token.scopes.reduce(into: []) { $0.formUnion($1.permissions) })
+        self.init(
+            credential: .token(id: token.id),
+            tenantId: token.tenantId,
+            permissions: token.scopes.reduce(into: []) { $0.formUnion($1.permissions) }
+        )
     }
 
     public init(administrator user: User, of tenantId: TenantId) {
-        self.init(credential: .session(user.upn), tenantId: tenantId,
-                  permissions: user.roles.reduce(into: []) { $0.formUnion($1.permissions) })
+        self.init(
+            credential: .session(user.upn),
+            tenantId: tenantId,
+            permissions: user.roles.reduce(into: []) { $0.formUnion($1.permissions) }
+        )
     }
 
     /// Whether this caller sees `tenant` at all. Another tenant's things are answered as unknown
@@ -72,25 +78,31 @@ public struct Principal: Hashable, Sendable {
 
 extension BillingError {
     public static func forbidden(_ permission: Permission) -> BillingError {
-        let who: String = switch permission {
-        case .operate: "an operator token"
-        case .administerTenant: "a Global Administrator or a token with the tenant.admin scope"
-        case .manageUsers: "a Global or User Administrator or a token with the tenant.admin scope"
-        case .buy: "a Global or Billing Administrator or a token with the billing scope"
-        case .assignLicenses: "a Global, License or User Administrator or a token with the licenses scope"
-        case .readBilling: "a Global, Billing, License, User, Teams or Teams Communications Administrator, or a token with the reports or billing scope"
-        case .chargeCalls: "a token with the calls scope (the telephony platform)"
-        case .uploadUsage: "a token with the usage scope"
-        }
+        let who: String =
+            switch permission {
+            case .operate: "an operator token"
+            case .administerTenant: "a Global Administrator or a token with the tenant.admin scope"
+            case .manageUsers: "a Global or User Administrator or a token with the tenant.admin scope"
+            case .buy: "a Global or Billing Administrator or a token with the billing scope"
+            case .assignLicenses: "a Global, License or User Administrator or a token with the licenses scope"
+            case .readBilling:
+                "a Global, Billing, License, User, Teams or Teams Communications Administrator, or a token with the reports or billing scope"
+            case .chargeCalls: "a token with the calls scope (the telephony platform)"
+            case .uploadUsage: "a token with the usage scope"
+            }
         return BillingError(.notAllowed, code: "forbidden", detail: "This needs \(who).")
     }
 
     public static let grantBeyondOwnRights = BillingError(
-        .notAllowed, code: "grantBeyondOwnRights",
+        .notAllowed,
+        code: "grantBeyondOwnRights",
         detail: "Nobody may give rights they do not hold, or set the password of, or change, an administrator with more rights.",
-        remedy: "Ask a Global Administrator.")
+        remedy: "Ask a Global Administrator."
+    )
 
     public static let unauthenticated = BillingError(
-        .unauthenticated, code: "unauthenticated",
-        detail: "Sign in, or send Authorization: Bearer <token> with a token from `commscredits tokens create`.")
+        .unauthenticated,
+        code: "unauthenticated",
+        detail: "Sign in, or send Authorization: Bearer <token> with a token from `commscredits tokens create`."
+    )
 }

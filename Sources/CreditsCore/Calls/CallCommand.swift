@@ -137,7 +137,6 @@ public struct UsageBatchOutcome: Hashable, Sendable {
     }
 }
 
-
 extension BillingError {
     public static func unknownSession(_ id: CallSessionId) -> BillingError {
         BillingError(.notFound, code: "unknownSession", detail: "No call session '\(id)' was started in this tenant.")
@@ -160,17 +159,28 @@ extension BillingError {
     }
 
     public static func sessionAnswered(_ id: CallSessionId, step: String) -> BillingError {
-        BillingError(.conflict, code: "sessionAnswered", detail: "Call session '\(id)' was answered (or reported seconds used); it cannot be \(step).",
-                     remedy: "Send end with the call's duration.")
+        BillingError(
+            .conflict,
+            code: "sessionAnswered",
+            detail: "Call session '\(id)' was answered (or reported seconds used); it cannot be \(step).",
+            remedy: "Send end with the call's duration."
+        )
     }
 
     public static func lateEndUncorrectable(_ id: CallSessionId, _ error: LedgerError) -> BillingError {
-        BillingError(.conflict, code: "lateEndUncorrectable",
-                     detail: "Call session '\(id)' was charged by its time-out, and that charge cannot be given back: \(error.description)",
-                     remedy: "The time-out's charge stands.")
+        BillingError(
+            .conflict,
+            code: "lateEndUncorrectable",
+            detail: "Call session '\(id)' was charged by its time-out, and that charge cannot be given back: \(error.description)",
+            remedy: "The time-out's charge stands."
+        )
     }
 
     public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
-        BillingError(.conflict, code: "requestOutOfOrder", detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase.")
+        BillingError(
+            .conflict,
+            code: "requestOutOfOrder",
+            detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase."
+        )
     }
 }

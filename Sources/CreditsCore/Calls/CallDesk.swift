@@ -172,8 +172,19 @@ public struct CallDesk: Sendable {
         let route = CallRoute.of(facts)
         let month = CalendarMonth(of: request.startTime)
         let rate = facts.rate
-        var session = CallSession(id: request.sessionId, start: request, facts: facts, capability: nil, pool: nil, state: .refused,
-                                  grantedSeconds: 0, usedSeconds: 0, heldMinor: 0, expiresAt: now, lastRequestNumber: request.requestNumber)
+        var session = CallSession(
+            id: request.sessionId,
+            start: request,
+            facts: facts,
+            capability: nil,
+            pool: nil,
+            state: .refused,
+            grantedSeconds: 0,
+            usedSeconds: 0,
+            heldMinor: 0,
+            expiresAt: now,
+            lastRequestNumber: request.requestNumber
+        )
         let payer: Payer
         switch self.payer(route, user: facts.user, month: month, balanceMinor: account.figures.balanceMinor) {
         case let .success(chosen): payer = chosen
@@ -190,15 +201,35 @@ public struct CallDesk: Sendable {
         let capability = Self.capability(of: payer)
         var pool: PoolDraw?
         if case let .pool(draw, _) = payer { pool = draw }
-        session = CallSession(id: request.sessionId, start: request, facts: facts, capability: capability, pool: pool, state: .open,
-                              grantedSeconds: grant, usedSeconds: 0, heldMinor: 0, expiresAt: now.adding(seconds: 2 * grant),
-                              lastRequestNumber: request.requestNumber)
+        session = CallSession(
+            id: request.sessionId,
+            start: request,
+            facts: facts,
+            capability: capability,
+            pool: pool,
+            state: .open,
+            grantedSeconds: grant,
+            usedSeconds: 0,
+            heldMinor: 0,
+            expiresAt: now.adding(seconds: 2 * grant),
+            lastRequestNumber: request.requestNumber
+        )
         if hold > 0 { reserve(hold, on: &session, requestNumber: request.requestNumber, at: now) }
         let paid = capability.isCredits || capability == .postUsage
-        return (session, CallAnswer(allowed: true, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute, grantedSeconds: grant,
-                                    connectionFeeMinor: paid ? rate?.connectionFeeMinor(in: tenant.currency) : nil,
-                                    firstIncrementSeconds: rate?.firstIncrementSeconds, nextIncrementSeconds: rate?.nextIncrementSeconds,
-                                    validUntil: session.expiresAt, finalGrant: capability.isCredits && grant < settings.quotaSeconds))
+        return (
+            session,
+            CallAnswer(
+                allowed: true,
+                capability: capability,
+                rateMicrosPerMinute: rate?.rateMicrosPerMinute,
+                grantedSeconds: grant,
+                connectionFeeMinor: paid ? rate?.connectionFeeMinor(in: tenant.currency) : nil,
+                firstIncrementSeconds: rate?.firstIncrementSeconds,
+                nextIncrementSeconds: rate?.nextIncrementSeconds,
+                validUntil: session.expiresAt,
+                finalGrant: capability.isCredits && grant < settings.quotaSeconds
+            )
+        )
     }
 
     /// *answer*: the callee answered. What is left of the grant counts from now, and so does the
@@ -248,23 +279,41 @@ public struct CallDesk: Sendable {
         } else {
             extendBackstop(of: session, requestNumber: requestNumber, at: now)
         }
-        return CallAnswer(allowed: true, capability: session.capability, grantedSeconds: grant, validUntil: session.expiresAt,
-                          finalGrant: total < limit)
+        return CallAnswer(
+            allowed: true,
+            capability: session.capability,
+            grantedSeconds: grant,
+            validUntil: session.expiresAt,
+            finalGrant: total < limit
+        )
     }
 
     /// *end*: charges the final duration (as `CallLimits.chargedSeconds` bounds it), releases
     /// the rest of the hold, writes the record. When the platform already uploaded a record
     /// under this usage id, that one stands and the hold is released.
-    public mutating func end(_ session: inout CallSession, requestNumber: Int64, durationSeconds: Int64, endTime: Instant,
-                             recorded: UsageRecord?, at now: Instant) -> CallAnswer {
+    public mutating func end(
+        _ session: inout CallSession,
+        requestNumber: Int64,
+        durationSeconds: Int64,
+        endTime: Instant,
+        recorded: UsageRecord?,
+        at now: Instant
+    ) -> CallAnswer {
         session.lastRequestNumber = requestNumber
         let record = recorded ?? close(&session, durationSeconds: durationSeconds, endTime: endTime, source: .realTime, at: now)
         if recorded != nil {
             settleHold(of: session, chargeMinor: 0, at: now)
             session.state = .ended
         }
-        return CallAnswer(allowed: true, capability: record.capability, grantedSeconds: 0, chargeMinor: record.chargeMinor,
-                          connectionFeeMinor: record.connectionFeeMinor, usageId: record.usageId, durationSeconds: record.durationSeconds)
+        return CallAnswer(
+            allowed: true,
+            capability: record.capability,
+            grantedSeconds: 0,
+            chargeMinor: record.chargeMinor,
+            connectionFeeMinor: record.connectionFeeMinor,
+            usageId: record.usageId,
+            durationSeconds: record.durationSeconds
+        )
     }
 
     /// A late *end* of a session its time-out charged (`DOMAIN.md` section 7): the call's real
@@ -272,13 +321,21 @@ public struct CallDesk: Sendable {
     /// beyond the real charge goes back to the lots it was spent from; a pool gets its units
     /// back. Refused, changing nothing, when the ledger cannot give the difference back (a hold
     /// settled before settled holds kept what they spent).
-    public mutating func correct(_ session: inout CallSession, requestNumber: Int64, durationSeconds: Int64, endTime: Instant,
-                                 replacing timedOut: UsageRecord, at now: Instant) throws(BillingError) -> CallAnswer {
+    public mutating func correct(
+        _ session: inout CallSession,
+        requestNumber: Int64,
+        durationSeconds: Int64,
+        endTime: Instant,
+        replacing timedOut: UsageRecord,
+        at now: Instant
+    ) throws(BillingError) -> CallAnswer {
         let capability = session.capability!
         let (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
         if capability.isCredits, timedOut.chargeMinor > charge {
-            let request = LedgerRequest(key: IdempotencyKey(system: "call/\(session.id)/lateEnd"),
-                                        command: .creditBack(holdId: session.holdId, amountMinor: timedOut.chargeMinor - charge))
+            let request = LedgerRequest(
+                key: IdempotencyKey(system: "call/\(session.id)/lateEnd"),
+                command: .creditBack(holdId: session.holdId, amountMinor: timedOut.chargeMinor - charge)
+            )
             if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
                 throw BillingError.lateEndUncorrectable(session.id, error)
             }
@@ -287,14 +344,36 @@ public struct CallDesk: Sendable {
         session.lastRequestNumber = requestNumber
         session.state = .ended
         session.usedSeconds = durationSeconds
-        let record = usageRecord(usageId: session.id.rawValue, callId: timedOut.callId, conferenceId: nil, facts: session.facts,
-                                 startTime: session.start.startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billed,
-                                 messageUnits: 0, feeMinor: fee, chargeMinor: capability.isCredits ? min(charge, timedOut.chargeMinor) : charge,
-                                 capability: capability, pool: session.pool, source: .lateEnd, objectId: nil, administrativeUnits: nil)
+        let record = usageRecord(
+            usageId: session.id.rawValue,
+            callId: timedOut.callId,
+            conferenceId: nil,
+            facts: session.facts,
+            startTime: session.start.startTime,
+            endTime: endTime,
+            durationSeconds: durationSeconds,
+            billedSeconds: billed,
+            messageUnits: 0,
+            feeMinor: fee,
+            chargeMinor: capability.isCredits ? min(charge, timedOut.chargeMinor) : charge,
+            capability: capability,
+            pool: session.pool,
+            source: .lateEnd,
+            objectId: nil,
+            administrativeUnits: nil
+        )
         records.append(record)
         replacedRecords.append(record.usageId)
-        return CallAnswer(allowed: true, capability: capability, grantedSeconds: 0, chargeMinor: record.chargeMinor, connectionFeeMinor: fee,
-                          usageId: record.usageId, durationSeconds: durationSeconds, replacedChargeMinor: timedOut.chargeMinor)
+        return CallAnswer(
+            allowed: true,
+            capability: capability,
+            grantedSeconds: 0,
+            chargeMinor: record.chargeMinor,
+            connectionFeeMinor: fee,
+            usageId: record.usageId,
+            durationSeconds: durationSeconds,
+            replacedChargeMinor: timedOut.chargeMinor
+        )
     }
 
     /// A session whose platform went silent past its deadline: charged for the time granted.
@@ -303,22 +382,47 @@ public struct CallDesk: Sendable {
             settleHold(of: session, chargeMinor: 0, at: now)
             session.state = .expired
         } else {
-            _ = close(&session, durationSeconds: session.grantedSeconds, endTime: session.start.startTime.adding(seconds: session.grantedSeconds),
-                      source: .timeout, at: now)
+            _ = close(
+                &session,
+                durationSeconds: session.grantedSeconds,
+                endTime: session.start.startTime.adding(seconds: session.grantedSeconds),
+                source: .timeout,
+                at: now
+            )
         }
     }
 
-    private mutating func close(_ session: inout CallSession, durationSeconds: Int64, endTime: Instant, source: UsageRecord.Source, at now: Instant) -> UsageRecord {
+    private mutating func close(
+        _ session: inout CallSession,
+        durationSeconds: Int64,
+        endTime: Instant,
+        source: UsageRecord.Source,
+        at now: Instant
+    ) -> UsageRecord {
         let capability = session.capability!
         var (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
         if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed) }
         if capability.isCredits { charge = settleHold(of: session, chargeMinor: charge, at: now) }
         session.state = source == .timeout ? .expired : .ended
         session.usedSeconds = durationSeconds
-        let record = usageRecord(usageId: session.id.rawValue, callId: session.start.callId ?? session.id.rawValue, conferenceId: nil, facts: session.facts,
-                                 startTime: session.start.startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billed,
-                                 messageUnits: 0, feeMinor: fee, chargeMinor: charge, capability: capability, pool: session.pool,
-                                 source: source, objectId: nil, administrativeUnits: nil)
+        let record = usageRecord(
+            usageId: session.id.rawValue,
+            callId: session.start.callId ?? session.id.rawValue,
+            conferenceId: nil,
+            facts: session.facts,
+            startTime: session.start.startTime,
+            endTime: endTime,
+            durationSeconds: durationSeconds,
+            billedSeconds: billed,
+            messageUnits: 0,
+            feeMinor: fee,
+            chargeMinor: charge,
+            capability: capability,
+            pool: session.pool,
+            source: source,
+            objectId: nil,
+            administrativeUnits: nil
+        )
         records.append(record)
         return record
     }
@@ -350,9 +454,13 @@ public struct CallDesk: Sendable {
         }
         let (billed, charge, fee) = price(facts, capability: capability, durationSeconds: upload.durationSeconds, messageUnits: upload.messageUnits)
         if capability.isCredits, balance - charge < -CallLimits.maximumDebtMinor || uploadCreditsMinor + charge > LedgerLimits.maximumAmountMinor {
-            throw BillingError(.notAllowed, code: "debtLimitReached",
-                               detail: "Record \(upload.usageId) would take the batch's charge or the tenant's debt beyond \(CallLimits.maximumDebtMinor) minor units.",
-                               remedy: "Check the rate deck and the record's duration and message units.")
+            throw BillingError(
+                .notAllowed,
+                code: "debtLimitReached",
+                detail:
+                    "Record \(upload.usageId) would take the batch's charge or the tenant's debt beyond \(CallLimits.maximumDebtMinor) minor units.",
+                remedy: "Check the rate deck and the record's duration and message units."
+            )
         }
         if let pool { use(pool, month: month, billedSeconds: billed) }
         if capability.isCredits, charge > 0 {
@@ -361,11 +469,25 @@ public struct CallDesk: Sendable {
         }
         if unlicensed, firstUnlicensedUpload == nil { firstUnlicensedUpload = upload.usageId.rawValue }
         let end = upload.startTime.adding(seconds: upload.durationSeconds)
-        let record = usageRecord(usageId: upload.usageId.rawValue, callId: upload.callId ?? upload.usageId.rawValue, conferenceId: upload.conferenceId,
-                                 facts: facts, startTime: upload.startTime, endTime: end, durationSeconds: upload.durationSeconds,
-                                 billedSeconds: billed, messageUnits: facts.callType.isSMS ? upload.messageUnits : 0, feeMinor: fee,
-                                 chargeMinor: charge, capability: capability, pool: pool, source: .upload,
-                                 objectId: upload.userObjectId, administrativeUnits: upload.administrativeUnits, unlicensedUse: unlicensed)
+        let record = usageRecord(
+            usageId: upload.usageId.rawValue,
+            callId: upload.callId ?? upload.usageId.rawValue,
+            conferenceId: upload.conferenceId,
+            facts: facts,
+            startTime: upload.startTime,
+            endTime: end,
+            durationSeconds: upload.durationSeconds,
+            billedSeconds: billed,
+            messageUnits: facts.callType.isSMS ? upload.messageUnits : 0,
+            feeMinor: fee,
+            chargeMinor: charge,
+            capability: capability,
+            pool: pool,
+            source: .upload,
+            objectId: upload.userObjectId,
+            administrativeUnits: upload.administrativeUnits,
+            unlicensedUse: unlicensed
+        )
         records.append(record)
         return record
     }
@@ -381,8 +503,10 @@ public struct CallDesk: Sendable {
             firstUnlicensedUpload = nil
         }
         guard uploadCreditsMinor > 0, let first = firstChargedUpload else { return }
-        let request = LedgerRequest(key: IdempotencyKey(system: "usage/\(first)/\(now.millisecondsSinceEpoch)"),
-                                    command: .charge(amountMinor: uploadCreditsMinor, coverage: .mayIncurDebt))
+        let request = LedgerRequest(
+            key: IdempotencyKey(system: "usage/\(first)/\(now.millisecondsSinceEpoch)"),
+            command: .charge(amountMinor: uploadCreditsMinor, coverage: .mayIncurDebt)
+        )
         let charged = account.execute(request, at: now, ids: &ids, recorded: [:])
         // `record` keeps the amount within what one charge may be, so this cannot be refused.
         if case let .failure(error) = charged { preconditionFailure("the uploads' charge was refused: \(error)") }
@@ -395,12 +519,19 @@ public struct CallDesk: Sendable {
 
     /// Billed seconds, charge and connection fee of a call paid by `capability`. Only credits
     /// and post-usage calls cost anything; an SMS costs its message units times the rate.
-    private func price(_ facts: CallFacts, capability: Capability, durationSeconds: Int64, messageUnits: Int64) -> (billed: Int64, charge: Int64, fee: Int64) {
+    private func price(
+        _ facts: CallFacts,
+        capability: Capability,
+        durationSeconds: Int64,
+        messageUnits: Int64
+    ) -> (billed: Int64, charge: Int64, fee: Int64) {
         guard let rate = facts.rate else { return (durationSeconds, 0, 0) }
         if facts.callType.isSMS {
             precondition(messageUnits <= CallLimits.maximumMessageUnits, "message units are bounded by CallLimits")
             let paid = capability.isCredits || capability == .postUsage
-            return (0, paid ? Rate.roundHalfUp(rate.rateMicrosPerMinute * max(messageUnits, 0), over: Rate.microsPerMinorUnit(tenant.currency)) : 0, 0)
+            return (
+                0, paid ? Rate.roundHalfUp(rate.rateMicrosPerMinute * max(messageUnits, 0), over: Rate.microsPerMinorUnit(tenant.currency)) : 0, 0
+            )
         }
         let billed = rate.billedSeconds(forDuration: durationSeconds)
         guard capability.isCredits || capability == .postUsage, billed > 0 else { return (billed, 0, 0) }
@@ -413,7 +544,8 @@ public struct CallDesk: Sendable {
 
     private mutating func reserve(_ amountMinor: Int64, on session: inout CallSession, requestNumber: Int64, at now: Instant) {
         let expiresAt = session.expiresAt.adding(seconds: settings.holdBackstopSeconds)
-        let command: LedgerCommand = session.heldMinor == 0
+        let command: LedgerCommand =
+            session.heldMinor == 0
             ? .reserve(holdId: session.holdId, amountMinor: amountMinor, expiresAt: expiresAt)
             : .extendHold(holdId: session.holdId, additionalMinor: amountMinor, expiresAt: expiresAt)
         let key = IdempotencyKey(system: "call/\(session.id)/\(requestNumber)")
@@ -428,8 +560,14 @@ public struct CallDesk: Sendable {
     private mutating func extendBackstop(of session: CallSession, requestNumber: Int64, at now: Instant) {
         guard session.heldMinor > 0, holdIsOpen(session, at: now) else { return }
         let key = IdempotencyKey(system: "call/\(session.id)/\(requestNumber)/deadline")
-        let request = LedgerRequest(key: key, command: .extendHold(holdId: session.holdId, additionalMinor: 0,
-                                                                   expiresAt: session.expiresAt.adding(seconds: settings.holdBackstopSeconds)))
+        let request = LedgerRequest(
+            key: key,
+            command: .extendHold(
+                holdId: session.holdId,
+                additionalMinor: 0,
+                expiresAt: session.expiresAt.adding(seconds: settings.holdBackstopSeconds)
+            )
+        )
         if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
             preconditionFailure("moving the call's hold deadline was refused: \(error)")
         }
@@ -477,17 +615,54 @@ public struct CallDesk: Sendable {
         }
     }
 
-    private func usageRecord(usageId: String, callId: String, conferenceId: String?, facts: CallFacts, startTime: Instant, endTime: Instant,
-                             durationSeconds: Int64, billedSeconds: Int64, messageUnits: Int64, feeMinor: Int64, chargeMinor: Int64,
-                             capability: Capability, pool: PoolDraw?, source: UsageRecord.Source, objectId: String?,
-                             administrativeUnits: String?, unlicensedUse: Bool = false) -> UsageRecord {
-        UsageRecord(usageId: usageId, callId: callId, conferenceId: conferenceId, userLocation: facts.user?.usageLocation,
-                    userObjectId: objectId, upn: facts.user?.upn, userDisplayName: facts.user?.displayName, callerNumber: facts.caller,
-                    callType: facts.callType, numberType: facts.rate?.numberType, isDomestic: facts.isDomestic,
-                    destinationName: facts.rate?.destination, destinationNumber: facts.callee, externalCountry: facts.externalCountry,
-                    startTime: startTime, endTime: endTime, durationSeconds: durationSeconds, billedSeconds: billedSeconds,
-                    messageUnits: messageUnits, connectionFeeMinor: feeMinor, chargeMinor: chargeMinor, currency: tenant.currency,
-                    capability: capability, pool: pool?.key, poolUnits: pool.map { billedSeconds * $0.unitsPerSecond } ?? 0,
-                    source: source, administrativeUnits: administrativeUnits, unlicensedUse: unlicensedUse)
+    private func usageRecord(
+        usageId: String,
+        callId: String,
+        conferenceId: String?,
+        facts: CallFacts,
+        startTime: Instant,
+        endTime: Instant,
+        durationSeconds: Int64,
+        billedSeconds: Int64,
+        messageUnits: Int64,
+        feeMinor: Int64,
+        chargeMinor: Int64,
+        capability: Capability,
+        pool: PoolDraw?,
+        source: UsageRecord.Source,
+        objectId: String?,
+        administrativeUnits: String?,
+        unlicensedUse: Bool = false
+    ) -> UsageRecord {
+        UsageRecord(
+            usageId: usageId,
+            callId: callId,
+            conferenceId: conferenceId,
+            userLocation: facts.user?.usageLocation,
+            userObjectId: objectId,
+            upn: facts.user?.upn,
+            userDisplayName: facts.user?.displayName,
+            callerNumber: facts.caller,
+            callType: facts.callType,
+            numberType: facts.rate?.numberType,
+            isDomestic: facts.isDomestic,
+            destinationName: facts.rate?.destination,
+            destinationNumber: facts.callee,
+            externalCountry: facts.externalCountry,
+            startTime: startTime,
+            endTime: endTime,
+            durationSeconds: durationSeconds,
+            billedSeconds: billedSeconds,
+            messageUnits: messageUnits,
+            connectionFeeMinor: feeMinor,
+            chargeMinor: chargeMinor,
+            currency: tenant.currency,
+            capability: capability,
+            pool: pool?.key,
+            poolUnits: pool.map { billedSeconds * $0.unitsPerSecond } ?? 0,
+            source: source,
+            administrativeUnits: administrativeUnits,
+            unlicensedUse: unlicensedUse
+        )
     }
 }

@@ -50,27 +50,37 @@ public enum CallLimits {
         let closesAt = session.expiresAt.adding(seconds: lateEndWindowSeconds)
         let invoiced = session.capability == .postUsage && CalendarMonth(of: now) != CalendarMonth(of: session.start.startTime)
         guard now < closesAt, !invoiced else {
-            throw BillingError(.conflict, code: "lateEndWindowClosed",
-                               detail: "Call session '\(session.id)' was charged by its time-out at \(session.expiresAt); an end may replace that charge until \(invoiced ? "its month ends" : "\(closesAt)").",
-                               remedy: "The time-out's charge stands; send ends within \(lateEndWindowSeconds / 60) minutes of a call's deadline.")
+            throw BillingError(
+                .conflict,
+                code: "lateEndWindowClosed",
+                detail:
+                    "Call session '\(session.id)' was charged by its time-out at \(session.expiresAt); an end may replace that charge until \(invoiced ? "its month ends" : "\(closesAt)").",
+                remedy: "The time-out's charge stands; send ends within \(lateEndWindowSeconds / 60) minutes of a call's deadline."
+            )
         }
     }
 
     /// A *start* dated within `maximumClockSkewSeconds` of the service's clock; a refusal otherwise.
     public static func checkStartTime(_ startTime: Instant, at now: Instant) throws(BillingError) {
         guard abs(startTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch) <= maximumClockSkewSeconds * 1_000 else {
-            throw BillingError(.invalid, code: "startTimeOutOfRange",
-                               detail: "startTime \(startTime) is more than \(maximumClockSkewSeconds) seconds from the service's clock (\(now)).",
-                               remedy: "Check the platform's clock (NTP), or send the start when the call starts.")
+            throw BillingError(
+                .invalid,
+                code: "startTimeOutOfRange",
+                detail: "startTime \(startTime) is more than \(maximumClockSkewSeconds) seconds from the service's clock (\(now)).",
+                remedy: "Check the platform's clock (NTP), or send the start when the call starts."
+            )
         }
     }
 
     /// An *update*'s seconds used, within the grant and its tolerance; a refusal otherwise.
     public static func checkUsedSeconds(_ used: Int64, granted: Int64) throws(BillingError) {
         guard used <= granted + grantToleranceSeconds else {
-            throw BillingError(.invalid, code: "usedBeyondGrant",
-                               detail: "usedSeconds \(used) is more than the \(granted) seconds granted (plus \(grantToleranceSeconds)).",
-                               remedy: "End the call when its grant runs out, or ask for more before it does.")
+            throw BillingError(
+                .invalid,
+                code: "usedBeyondGrant",
+                detail: "usedSeconds \(used) is more than the \(granted) seconds granted (plus \(grantToleranceSeconds)).",
+                remedy: "End the call when its grant runs out, or ask for more before it does."
+            )
         }
     }
 
@@ -80,15 +90,28 @@ public enum CallLimits {
     /// charged its whole grant at its time-out), and the customer never pays for time the
     /// service did not grant. An end before its start, or dated ahead of the service's clock,
     /// is refused: it cannot be a call's end.
-    public static func chargedSeconds(reported: Int64, granted: Int64, startTime: Instant, endTime: Instant, at now: Instant) throws(BillingError) -> Int64 {
+    public static func chargedSeconds(
+        reported: Int64,
+        granted: Int64,
+        startTime: Instant,
+        endTime: Instant,
+        at now: Instant
+    ) throws(BillingError) -> Int64 {
         guard endTime >= startTime else {
-            throw BillingError(.invalid, code: "endBeforeStart", detail: "endTime \(endTime) comes before the call's start (\(startTime)).",
-                               remedy: "Send the end time the call really ended, by the platform's clock.")
+            throw BillingError(
+                .invalid,
+                code: "endBeforeStart",
+                detail: "endTime \(endTime) comes before the call's start (\(startTime)).",
+                remedy: "Send the end time the call really ended, by the platform's clock."
+            )
         }
         guard endTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch <= maximumClockSkewSeconds * 1_000 else {
-            throw BillingError(.invalid, code: "endTimeOutOfRange",
-                               detail: "endTime \(endTime) is more than \(maximumClockSkewSeconds) seconds ahead of the service's clock (\(now)).",
-                               remedy: "Check the platform's clock (NTP).")
+            throw BillingError(
+                .invalid,
+                code: "endTimeOutOfRange",
+                detail: "endTime \(endTime) is more than \(maximumClockSkewSeconds) seconds ahead of the service's clock (\(now)).",
+                remedy: "Check the platform's clock (NTP)."
+            )
         }
         let wallSeconds = (endTime.millisecondsSinceEpoch - startTime.millisecondsSinceEpoch + 999) / 1_000
         return min(reported, min(granted, wallSeconds) + grantToleranceSeconds)

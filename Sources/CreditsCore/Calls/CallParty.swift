@@ -12,10 +12,22 @@ public struct CallStartRequest: Hashable, Sendable {
     public let startTime: Instant
     public let callId: String?
 
-    public init(sessionId: CallSessionId, requestNumber: Int64, callType: CallType, upn: UserPrincipalName?, callerAddress: SIPAddress?,
-                callerNumber: PhoneNumber?, callee: PhoneNumber, startTime: Instant, callId: String?) throws(BillingError) {
+    public init(
+        sessionId: CallSessionId,
+        requestNumber: Int64,
+        callType: CallType,
+        upn: UserPrincipalName?,
+        callerAddress: SIPAddress?,
+        callerNumber: PhoneNumber?,
+        callee: PhoneNumber,
+        startTime: Instant,
+        callId: String?
+    ) throws(BillingError) {
         guard callerAddress == nil || !callType.isIncoming else {
-            throw BillingError.invalid("callerUri", "callerUri names the tenant's own caller of an outgoing call; an incoming call is found by its calleeNumber.")
+            throw BillingError.invalid(
+                "callerUri",
+                "callerUri names the tenant's own caller of an outgoing call; an incoming call is found by its calleeNumber."
+            )
         }
         guard callerNumber != nil || callerAddress != nil else {
             throw BillingError.invalid("callerNumber", "Give callerNumber (or, for an outgoing call, the caller's callerUri).")
@@ -52,7 +64,15 @@ public struct CallStartRequest: Hashable, Sendable {
             guard assignment != nil else { throw BillingError.unknownNumber(ownParty) }
             throw BillingError.invalid("callerNumber", "\(ownParty) has no phone number in the directory; give callerNumber.")
         }
-        return CallStart(sessionId: sessionId, requestNumber: requestNumber, callType: callType, upn: upn ?? assignment?.holder.upn,
-                         caller: caller, callee: callee, startTime: startTime, callId: callId)
+        return CallStart(
+            sessionId: sessionId,
+            requestNumber: requestNumber,
+            callType: callType,
+            upn: upn ?? assignment?.holder.upn,
+            caller: caller,
+            callee: callee,
+            startTime: startTime,
+            callId: callId
+        )
     }
 }

@@ -72,8 +72,10 @@ public struct CallRoute: Hashable, Sendable {
         case .conferenceOut:
             let hasConferencing = licenses.contains(.audioConferencing) || licenses.contains(.enterpriseE5)
             let inZoneA = call.externalCountry.map(NumberingPlan.zoneA.contains) ?? false
-            route = CallRoute(pools: hasConferencing && inZoneA ? [PoolDraw(key: .conferencing)] : [],
-                              .credits(.communicationsCredits, licenseRequired: true))
+            route = CallRoute(
+                pools: hasConferencing && inZoneA ? [PoolDraw(key: .conferencing)] : [],
+                .credits(.communicationsCredits, licenseRequired: true)
+            )
         case .resourceAccountOut, .resourceAccountOutConference:
             route = CallRoute(.credits(.communicationsCredits, licenseRequired: false))
         case .smsOut:
@@ -93,7 +95,8 @@ public struct CallRoute: Hashable, Sendable {
         let plans: [Capability] = [.domesticAndInternationalCallingPlan, .domesticCallingPlan, .domesticCallingPlan240, .domesticCallingPlan120]
             .filter { licenses.contains(LicenseSku(rawValue: $0.rawValue)!) }
         guard !plans.isEmpty || licenses.contains(.payAsYouGoCallingPlan) else { return CallRoute(.refused(.noCallingPlan)) }
-        let pools: [PoolDraw] = call.isDomestic
+        let pools: [PoolDraw] =
+            call.isDomestic
             ? plans.map { PoolDraw(key: PoolKey(capability: $0, country: country)) }
             : plans.filter { $0 == .domesticAndInternationalCallingPlan }
                 .map { PoolDraw(key: PoolKey(capability: $0, country: country), unitsPerSecond: 5) }

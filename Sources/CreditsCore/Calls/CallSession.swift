@@ -9,9 +9,12 @@ public struct CallSessionId: Hashable, Comparable, Sendable, CustomStringConvert
     /// twice across batches, where the database compares bytes.
     public init(_ text: String) throws(BillingError) {
         guard !text.isEmpty, text.utf8.count <= Self.maximumLength, !text.hasPrefix("~"),
-              text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") })
+            text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") })
         else {
-            throw BillingError.invalid("sessionId", "A session or usage id is 1 to \(Self.maximumLength) visible ASCII characters, without '/' or a leading '~'.")
+            throw BillingError.invalid(
+                "sessionId",
+                "A session or usage id is 1 to \(Self.maximumLength) visible ASCII characters, without '/' or a leading '~'."
+            )
         }
         rawValue = text
     }
@@ -34,8 +37,16 @@ public struct CallStart: Hashable, Sendable {
     /// id when it has none.
     public let callId: String?
 
-    public init(sessionId: CallSessionId, requestNumber: Int64, callType: CallType, upn: UserPrincipalName?,
-                caller: PhoneNumber, callee: PhoneNumber, startTime: Instant, callId: String? = nil) {
+    public init(
+        sessionId: CallSessionId,
+        requestNumber: Int64,
+        callType: CallType,
+        upn: UserPrincipalName?,
+        caller: PhoneNumber,
+        callee: PhoneNumber,
+        startTime: Instant,
+        callId: String? = nil
+    ) {
         self.sessionId = sessionId
         self.requestNumber = requestNumber
         self.callType = callType
@@ -99,10 +110,22 @@ public struct CallAnswer: Hashable, Sendable {
     /// ask again shortly before then rather than take it as final.
     public var finalGrant: Bool
 
-    public init(allowed: Bool, reason: CallRefusal? = nil, capability: Capability? = nil, rateMicrosPerMinute: Int64? = nil,
-                grantedSeconds: Int64 = 0, chargeMinor: Int64? = nil, connectionFeeMinor: Int64? = nil, usageId: String? = nil,
-                firstIncrementSeconds: Int64? = nil, nextIncrementSeconds: Int64? = nil, validUntil: Instant? = nil, durationSeconds: Int64? = nil,
-                replacedChargeMinor: Int64? = nil, finalGrant: Bool = false) {
+    public init(
+        allowed: Bool,
+        reason: CallRefusal? = nil,
+        capability: Capability? = nil,
+        rateMicrosPerMinute: Int64? = nil,
+        grantedSeconds: Int64 = 0,
+        chargeMinor: Int64? = nil,
+        connectionFeeMinor: Int64? = nil,
+        usageId: String? = nil,
+        firstIncrementSeconds: Int64? = nil,
+        nextIncrementSeconds: Int64? = nil,
+        validUntil: Instant? = nil,
+        durationSeconds: Int64? = nil,
+        replacedChargeMinor: Int64? = nil,
+        finalGrant: Bool = false
+    ) {
         self.allowed = allowed
         self.reason = reason
         self.capability = capability
@@ -154,9 +177,20 @@ public struct CallSession: Hashable, Sendable {
     /// When the platform said the callee answered, by the service's clock; nil until then.
     public internal(set) var answeredAt: Instant?
 
-    public init(id: CallSessionId, start: CallStart, facts: CallFacts, capability: Capability?, pool: PoolDraw?, state: State,
-                grantedSeconds: Int64, usedSeconds: Int64, heldMinor: Int64, expiresAt: Instant, lastRequestNumber: Int64,
-                answeredAt: Instant? = nil) {
+    public init(
+        id: CallSessionId,
+        start: CallStart,
+        facts: CallFacts,
+        capability: Capability?,
+        pool: PoolDraw?,
+        state: State,
+        grantedSeconds: Int64,
+        usedSeconds: Int64,
+        heldMinor: Int64,
+        expiresAt: Instant,
+        lastRequestNumber: Int64,
+        answeredAt: Instant? = nil
+    ) {
         self.id = id
         self.start = start
         self.facts = facts
@@ -191,9 +225,20 @@ public struct UsageUpload: Hashable, Sendable {
     public let userObjectId: String?
     public let administrativeUnits: String?
 
-    public init(usageId: CallSessionId, callId: String?, conferenceId: String?, callType: CallType, upn: UserPrincipalName?,
-                caller: PhoneNumber, callee: PhoneNumber, startTime: Instant, durationSeconds: Int64, messageUnits: Int64,
-                userObjectId: String?, administrativeUnits: String?) {
+    public init(
+        usageId: CallSessionId,
+        callId: String?,
+        conferenceId: String?,
+        callType: CallType,
+        upn: UserPrincipalName?,
+        caller: PhoneNumber,
+        callee: PhoneNumber,
+        startTime: Instant,
+        durationSeconds: Int64,
+        messageUnits: Int64,
+        userObjectId: String?,
+        administrativeUnits: String?
+    ) {
         self.usageId = usageId
         self.callId = callId
         self.conferenceId = conferenceId

@@ -81,9 +81,11 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
 
     public var detail: String {
         switch self {
-        case .creditsLicenseMissing: "Communications Credits would pay for this call, and the user does not hold the Communications Credits license (MCOPSTNPP)."
+        case .creditsLicenseMissing:
+            "Communications Credits would pay for this call, and the user does not hold the Communications Credits license (MCOPSTNPP)."
         case .insufficientBalance: "The Communications Credits balance available for calls is used up."
-        case .poolExhausted: "This month's minutes of the user's calling plan are used up, and nothing else may pay for the call until the pool resets on the first of the month."
+        case .poolExhausted:
+            "This month's minutes of the user's calling plan are used up, and nothing else may pay for the call until the pool resets on the first of the month."
         case .unknownDestination: "No rate is known for the number dialled."
         case .noCallingPlan: "The user has no calling plan, so outgoing calls cannot reach the telephone network."
         case .unknownUser: "The call names a user this tenant does not have, or a caller its directory does not know."

@@ -19,16 +19,20 @@ public enum NumberingPlan {
     /// a network routes them, and the national ones of the Zone A countries. A call to one is
     /// always allowed and never charged (`DOMAIN.md` section 7); a platform that does not say
     /// the call type (a Diameter client) is known by the number.
-    public static let emergencyShortCodes: Set<String> = ["112", "911", "999", "000", "110", "119", "118", "100", "101", "102", "108",
-                                                          "15", "17", "18", "113", "117", "144", "133", "061", "062"]
+    public static let emergencyShortCodes: Set<String> = [
+        "112", "911", "999", "000", "110", "119", "118", "100", "101", "102", "108",
+        "15", "17", "18", "113", "117", "144", "133", "061", "062",
+    ]
 
     /// The Audio Conferencing dial-out Zone A: 44 countries and regions whose numbers the
     /// conferencing pool pays for.
-    public static let zoneA: Set<CountryCode> = Set([
-        "AU", "AT", "BE", "BR", "BG", "CA", "CN", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR",
-        "HK", "HU", "IE", "IL", "IT", "JP", "LV", "LT", "LU", "MY", "NL", "NZ", "NO", "PL", "PT", "PR",
-        "RO", "SG", "SK", "SI", "ZA", "KR", "ES", "SE", "CH", "TW", "GB", "US",
-    ].map { CountryCode($0)! })
+    public static let zoneA: Set<CountryCode> = Set(
+        [
+            "AU", "AT", "BE", "BR", "BG", "CA", "CN", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR",
+            "HK", "HU", "IE", "IL", "IT", "JP", "LV", "LT", "LU", "MY", "NL", "NZ", "NO", "PL", "PT", "PR",
+            "RO", "SG", "SK", "SI", "ZA", "KR", "ES", "SE", "CH", "TW", "GB", "US",
+        ].map { CountryCode($0)! }
+    )
 
     private static let countryByCode: [Int: CountryCode] = {
         var table: [Int: CountryCode] = [:]

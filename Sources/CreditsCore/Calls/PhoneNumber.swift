@@ -24,8 +24,11 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func invalid(_ text: String) -> BillingError {
-        BillingError(.invalid, code: "invalidNumber",
-                     detail: "'\(text.prefix(40))' is not an E.164 number: '+' then 1 to \(maximumDigits) digits, the first not 0, with nothing else.")
+        BillingError(
+            .invalid,
+            code: "invalidNumber",
+            detail: "'\(text.prefix(40))' is not an E.164 number: '+' then 1 to \(maximumDigits) digits, the first not 0, with nothing else."
+        )
     }
 }
 
@@ -36,10 +39,14 @@ public struct DialPrefix: Hashable, Comparable, Sendable, CustomStringConvertibl
     public init(_ text: String) throws(BillingError) {
         let body = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !body.isEmpty, body.utf8.count <= PhoneNumber.maximumDigits,
-              body.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), body.utf8.first != UInt8(ascii: "0")
+            body.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), body.utf8.first != UInt8(ascii: "0")
         else {
-            throw BillingError(.invalid, code: "invalidPrefix",
-                               detail: "'\(text.prefix(40))' is not a destination prefix: 1 to \(PhoneNumber.maximumDigits) digits of an E.164 number, the first not 0.")
+            throw BillingError(
+                .invalid,
+                code: "invalidPrefix",
+                detail:
+                    "'\(text.prefix(40))' is not a destination prefix: 1 to \(PhoneNumber.maximumDigits) digits of an E.164 number, the first not 0."
+            )
         }
         digits = body.utf8.map { $0 - UInt8(ascii: "0") }
     }

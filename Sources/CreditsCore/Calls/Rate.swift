@@ -23,9 +23,16 @@ public struct Rate: Hashable, Sendable {
     public let nextIncrementSeconds: Int64
     public let effectiveFrom: CivilDate
 
-    public init(prefix: DialPrefix, destination: String, numberType: NumberType, rateMicrosPerMinute: Int64,
-                connectionFeeMicros: Int64 = 0, firstIncrementSeconds: Int64 = defaultIncrementSeconds,
-                nextIncrementSeconds: Int64 = defaultIncrementSeconds, effectiveFrom: CivilDate) throws(BillingError) {
+    public init(
+        prefix: DialPrefix,
+        destination: String,
+        numberType: NumberType,
+        rateMicrosPerMinute: Int64,
+        connectionFeeMicros: Int64 = 0,
+        firstIncrementSeconds: Int64 = defaultIncrementSeconds,
+        nextIncrementSeconds: Int64 = defaultIncrementSeconds,
+        effectiveFrom: CivilDate
+    ) throws(BillingError) {
         let name = destination.trimmingWhitespace
         guard !name.isEmpty, name.count <= 100, !name.hasControlCharacters else {
             throw BillingError.invalid("destination", "A destination name is 1 to 100 characters.")
@@ -91,7 +98,9 @@ public struct Rate: Hashable, Sendable {
     /// by doubling then halving: charges grow with duration, so the search is exact.
     static func longestAffordable(limit: Int64, firstIncrement: Int64, nextIncrement: Int64, _ affordable: (Int64) -> Bool) -> Int64 {
         guard limit > 0 else { return 0 }
-        let billedLimit = limit <= firstIncrement ? firstIncrement
+        let billedLimit =
+            limit <= firstIncrement
+            ? firstIncrement
             : firstIncrement + (limit - firstIncrement + nextIncrement - 1) / nextIncrement * nextIncrement
         if affordable(billedLimit) { return limit }
         guard affordable(firstIncrement) else { return 0 }

@@ -19,8 +19,11 @@ public struct RateDeck: Sendable {
     public init(currency: Currency, rates: some Sequence<Rate>) throws(BillingError) {
         let sorted = rates.sorted { ($0.prefix, $0.effectiveFrom) < ($1.prefix, $1.effectiveFrom) }
         for (earlier, later) in zip(sorted, sorted.dropFirst()) where earlier.prefix == later.prefix && earlier.effectiveFrom == later.effectiveFrom {
-            throw BillingError(.conflict, code: "duplicateRate",
-                               detail: "Prefix \(later.prefix) has two rates taking effect on \(ISO8601.formatDate(later.effectiveFrom)).")
+            throw BillingError(
+                .conflict,
+                code: "duplicateRate",
+                detail: "Prefix \(later.prefix) has two rates taking effect on \(ISO8601.formatDate(later.effectiveFrom))."
+            )
         }
         self.currency = currency
         self.rates = sorted

@@ -2,8 +2,10 @@
 /// `prefix,destination,numberType,rateMicrosPerMinute,connectionFeeMicros,firstIncrementSeconds,nextIncrementSeconds,effectiveFrom`.
 /// Every bad line is named; the file is taken whole or not at all.
 public enum RateDeckFile {
-    public static let columns = ["prefix", "destination", "numberType", "rateMicrosPerMinute", "connectionFeeMicros",
-                                 "firstIncrementSeconds", "nextIncrementSeconds", "effectiveFrom"]
+    public static let columns = [
+        "prefix", "destination", "numberType", "rateMicrosPerMinute", "connectionFeeMicros",
+        "firstIncrementSeconds", "nextIncrementSeconds", "effectiveFrom",
+    ]
     public static let maximumRows = 1_000_000
 
     public static func rates(_ text: some Sequence<UInt8>) -> Result<[Rate], RefusedLines> {
@@ -24,16 +26,22 @@ public enum RateDeckFile {
                     throw BillingError.invalid("effectiveFrom", "effectiveFrom is a date, YYYY-MM-DD, not '\(effective.prefix(40))'.")
                 }
                 let rate = try Rate(
-                    prefix: DialPrefix(field("prefix")), destination: field("destination"),
+                    prefix: DialPrefix(field("prefix")),
+                    destination: field("destination"),
                     numberType: NumberType.parse(field("numberType"), field: "numberType"),
                     rateMicrosPerMinute: integer(field("rateMicrosPerMinute"), "rateMicrosPerMinute"),
                     connectionFeeMicros: integer(field("connectionFeeMicros"), "connectionFeeMicros"),
                     firstIncrementSeconds: integer(field("firstIncrementSeconds"), "firstIncrementSeconds"),
                     nextIncrementSeconds: integer(field("nextIncrementSeconds"), "nextIncrementSeconds"),
-                    effectiveFrom: day.civilDateAndTime.date)
+                    effectiveFrom: day.civilDateAndTime.date
+                )
                 let identity = "\(rate.prefix) \(effective)"
                 if let first = lineOfRate[identity] {
-                    throw BillingError(.conflict, code: "duplicateRate", detail: "Prefix \(rate.prefix) from \(effective) already has a rate on line \(first).")
+                    throw BillingError(
+                        .conflict,
+                        code: "duplicateRate",
+                        detail: "Prefix \(rate.prefix) from \(effective) already has a rate on line \(first)."
+                    )
                 }
                 lineOfRate[identity] = row.line
                 rates.append(rate)
@@ -57,7 +65,8 @@ public enum RateDeckFile {
     public static func csv(_ rates: [Rate]) -> String {
         var text = columns.joined(separator: ",") + "\r\n"
         for rate in rates {
-            let destination = rate.destination.contains(where: { $0 == "," || $0 == "\"" })
+            let destination =
+                rate.destination.contains(where: { $0 == "," || $0 == "\"" })
                 ? "\"" + rate.destination.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : rate.destination
             text += "\(rate.prefix),\(destination),\(rate.numberType.rawValue),\(rate.rateMicrosPerMinute),\(rate.connectionFeeMicros),"
             text += "\(rate.firstIncrementSeconds),\(rate.nextIncrementSeconds),\(ISO8601.formatDate(rate.effectiveFrom))\r\n"

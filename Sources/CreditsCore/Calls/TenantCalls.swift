@@ -103,8 +103,15 @@ public struct TenantCalls: Sendable {
     }
 
     /// The call's user; once it is known, the pools that might pay for the call.
-    private func lookUpUserAndPools(_ callType: CallType, upn: UserPrincipalName?, _ caller: PhoneNumber, _ callee: PhoneNumber,
-                                    _ startTime: Instant, _ rates: RateBook, into missing: inout Lookups) {
+    private func lookUpUserAndPools(
+        _ callType: CallType,
+        upn: UserPrincipalName?,
+        _ caller: PhoneNumber,
+        _ callee: PhoneNumber,
+        _ startTime: Instant,
+        _ rates: RateBook,
+        into missing: inout Lookups
+    ) {
         if let upn, users[upn] == nil {
             missing.users.insert(upn)
             return
@@ -173,8 +180,16 @@ public struct TenantCalls: Sendable {
         case let .expireSilent(sessionIds): outcome = .success(.expired(balanceMinor: expire(sessionIds, at: now), recharge: nil))
         }
         guard case let .success(.call(call)) = outcome, desk.creditsChargedMinor > chargedBefore else { return outcome }
-        return .success(.call(CallOutcome(answer: call.answer, balanceMinor: desk.balanceForRechargeJudgement(chargedBefore: chargedBefore),
-                                          currency: call.currency, chargedCredits: true)))
+        return .success(
+            .call(
+                CallOutcome(
+                    answer: call.answer,
+                    balanceMinor: desk.balanceForRechargeJudgement(chargedBefore: chargedBefore),
+                    currency: call.currency,
+                    chargedCredits: true
+                )
+            )
+        )
     }
 
     private mutating func start(_ request: CallStart, rates: RateBook, at now: Instant) -> Result<CallOutcome, BillingError> {
@@ -192,7 +207,12 @@ public struct TenantCalls: Sendable {
         return .success(CallOutcome(answer: answer, balanceMinor: nil, currency: tenant.currency))
     }
 
-    private mutating func continueCall(_ sessionId: CallSessionId, _ number: Int64, _ step: CallStep, at now: Instant) -> Result<CallOutcome, BillingError> {
+    private mutating func continueCall(
+        _ sessionId: CallSessionId,
+        _ number: Int64,
+        _ step: CallStep,
+        at now: Instant
+    ) -> Result<CallOutcome, BillingError> {
         let key = CallAnswerKey(sessionId: sessionId, requestNumber: number)
         if let repeated = repeatedAnswer(key, step.fingerprint) { return repeated }
         guard var session = sessions[sessionId] else { return .failure(.unknownSession(sessionId)) }
@@ -212,12 +232,19 @@ public struct TenantCalls: Sendable {
         case let .end(reported, endTime):
             let charged: Int64
             do throws(BillingError) {
-                charged = try CallLimits.chargedSeconds(reported: reported, granted: session.grantedSeconds, startTime: session.start.startTime,
-                                                        endTime: endTime, at: now)
+                charged = try CallLimits.chargedSeconds(
+                    reported: reported,
+                    granted: session.grantedSeconds,
+                    startTime: session.start.startTime,
+                    endTime: endTime,
+                    at: now
+                )
             } catch { return .failure(error) }
             let recorded = recordLookedUp(sessionId.rawValue)
             answer = desk.end(&session, requestNumber: number, durationSeconds: charged, endTime: endTime, recorded: recorded?.record, at: now)
-            if recorded == nil { records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!) }
+            if recorded == nil {
+                records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!)
+            }
         case .cancel:
             guard session.answeredAt == nil, session.usedSeconds == 0 else { return .failure(.sessionAnswered(sessionId, step: "cancelled")) }
             answer = desk.cancel(&session, requestNumber: number, at: now)
@@ -229,18 +256,35 @@ public struct TenantCalls: Sendable {
 
     /// The *end* of a session its time-out charged: within the window, it replaces that
     /// charge with the real duration's, at most the time-out's (`CallLimits.checkLateEnd`).
-    private mutating func lateEnd(_ session: inout CallSession, _ number: Int64, reported: Int64, endTime: Instant, fingerprint: String,
-                                  at now: Instant) -> Result<CallOutcome, BillingError> {
+    private mutating func lateEnd(
+        _ session: inout CallSession,
+        _ number: Int64,
+        reported: Int64,
+        endTime: Instant,
+        fingerprint: String,
+        at now: Instant
+    ) -> Result<CallOutcome, BillingError> {
         guard let timedOut = recordLookedUp(session.id.rawValue)?.record, timedOut.source == .timeout else {
             return .failure(.sessionClosed(session.id, session.state))
         }
         let answer: CallAnswer
         do throws(BillingError) {
             try CallLimits.checkLateEnd(of: session, at: now)
-            let charged = try CallLimits.chargedSeconds(reported: reported, granted: session.grantedSeconds, startTime: session.start.startTime,
-                                                        endTime: endTime, at: now)
-            answer = try desk.correct(&session, requestNumber: number, durationSeconds: min(charged, timedOut.durationSeconds), endTime: endTime,
-                                      replacing: timedOut, at: now)
+            let charged = try CallLimits.chargedSeconds(
+                reported: reported,
+                granted: session.grantedSeconds,
+                startTime: session.start.startTime,
+                endTime: endTime,
+                at: now
+            )
+            answer = try desk.correct(
+                &session,
+                requestNumber: number,
+                durationSeconds: min(charged, timedOut.durationSeconds),
+                endTime: endTime,
+                replacing: timedOut,
+                at: now
+            )
         } catch { return .failure(error) }
         records[session.id.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!)
         changed(session)
@@ -255,7 +299,9 @@ public struct TenantCalls: Sendable {
             guard var session = sessions[sessionId], session.state == .open, session.expiresAt <= now else { continue }
             let recorded = recordLookedUp(sessionId.rawValue)
             desk.expire(&session, recorded: recorded?.record, at: now)
-            if recorded == nil { records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!) }
+            if recorded == nil {
+                records[sessionId.rawValue] = KeptUsageRecord(fingerprint: KeptUsageRecord.realTimeFingerprint, record: desk.records.last!)
+            }
             changed(session)
         }
         return desk.balanceForRechargeJudgement(chargedBefore: chargedBefore)
@@ -303,7 +349,8 @@ public struct TenantCalls: Sendable {
             records: deskChanges.records.map { record in
                 KeptUsageRecord(fingerprint: records[record.usageId]??.fingerprint ?? KeptUsageRecord.realTimeFingerprint, record: record)
             },
-            balanceMinor: desk.account.figures.balanceMinor)
+            balanceMinor: desk.account.figures.balanceMinor
+        )
         for (sessionId, session) in sessions where session.state != .open { forget(sessionId) }
         absentSessions.removeAll()
         records.removeAll(keepingCapacity: true)
@@ -351,10 +398,22 @@ public struct TenantCalls: Sendable {
     }
 
     /// The user (looked up), the callee's rate on the call's date in the tenant's currency.
-    private func facts(_ callType: CallType, upn: UserPrincipalName?, _ caller: PhoneNumber, _ callee: PhoneNumber,
-                       _ startTime: Instant, _ rates: RateBook) -> CallFacts {
+    private func facts(
+        _ callType: CallType,
+        upn: UserPrincipalName?,
+        _ caller: PhoneNumber,
+        _ callee: PhoneNumber,
+        _ startTime: Instant,
+        _ rates: RateBook
+    ) -> CallFacts {
         let rate = rates.deck(for: tenant.currency)?.rate(for: callee, on: startTime.civilDateAndTime.date)
-        return CallFacts(callType: callType, user: upn.flatMap { users[$0] ?? nil }, caller: caller, callee: callee, rate: rate,
-                         tenantCountry: tenant.country)
+        return CallFacts(
+            callType: callType,
+            user: upn.flatMap { users[$0] ?? nil },
+            caller: caller,
+            callee: callee,
+            rate: rate,
+            tenantCountry: tenant.country
+        )
     }
 }

@@ -49,12 +49,36 @@ public struct UsageRecord: Hashable, Sendable {
     /// (`DOMAIN.md` section 7).
     public let unlicensedUse: Bool
 
-    public init(usageId: String, callId: String, conferenceId: String?, userLocation: CountryCode?, userObjectId: String?,
-                upn: UserPrincipalName?, userDisplayName: String?, callerNumber: PhoneNumber, callType: CallType,
-                numberType: NumberType?, isDomestic: Bool, destinationName: String?, destinationNumber: PhoneNumber,
-                externalCountry: CountryCode?, startTime: Instant, endTime: Instant, durationSeconds: Int64, billedSeconds: Int64,
-                messageUnits: Int64, connectionFeeMinor: Int64, chargeMinor: Int64, currency: Currency, capability: Capability,
-                pool: PoolKey?, poolUnits: Int64, source: Source, administrativeUnits: String?, unlicensedUse: Bool = false) {
+    public init(
+        usageId: String,
+        callId: String,
+        conferenceId: String?,
+        userLocation: CountryCode?,
+        userObjectId: String?,
+        upn: UserPrincipalName?,
+        userDisplayName: String?,
+        callerNumber: PhoneNumber,
+        callType: CallType,
+        numberType: NumberType?,
+        isDomestic: Bool,
+        destinationName: String?,
+        destinationNumber: PhoneNumber,
+        externalCountry: CountryCode?,
+        startTime: Instant,
+        endTime: Instant,
+        durationSeconds: Int64,
+        billedSeconds: Int64,
+        messageUnits: Int64,
+        connectionFeeMinor: Int64,
+        chargeMinor: Int64,
+        currency: Currency,
+        capability: Capability,
+        pool: PoolKey?,
+        poolUnits: Int64,
+        source: Source,
+        administrativeUnits: String?,
+        unlicensedUse: Bool = false
+    ) {
         self.usageId = usageId
         self.callId = callId
         self.conferenceId = conferenceId

@@ -11,8 +11,10 @@ public struct UsageRetention: Hashable, Sendable {
 
     public init(days: Int64) throws(BillingError) {
         guard Self.allowedDays.contains(days) else {
-            throw BillingError.invalid("usageRetentionDays",
-                                       "Usage records are kept \(Self.allowedDays.lowerBound) to \(Self.allowedDays.upperBound) days.")
+            throw BillingError.invalid(
+                "usageRetentionDays",
+                "Usage records are kept \(Self.allowedDays.lowerBound) to \(Self.allowedDays.upperBound) days."
+            )
         }
         self.days = days
     }

@@ -4,8 +4,11 @@
 public enum CreditAlerts {
     /// Events for a ledger write: `openingBalanceMinor` is the balance before the first of
     /// `transactions`, each of which carries the balance after it.
-    public static func balanceEvents(openingBalanceMinor: Int64, transactions: [LedgerReceipt],
-                                     autoRecharge: AutoRechargeSettings) -> [CreditEvent] {
+    public static func balanceEvents(
+        openingBalanceMinor: Int64,
+        transactions: [LedgerReceipt],
+        autoRecharge: AutoRechargeSettings
+    ) -> [CreditEvent] {
         var events: [CreditEvent] = []
         var before = openingBalanceMinor
         for receipt in transactions {

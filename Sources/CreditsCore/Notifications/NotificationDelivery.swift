@@ -62,8 +62,15 @@ public struct NotificationDelivery: Hashable, Sendable {
     public let lastError: String?
     public let finishedAt: Instant?
 
-    public init(id: Int64, notification: CreditNotification, recipient: NotificationRecipient, state: State, attempts: Int64,
-                lastError: String?, finishedAt: Instant?) {
+    public init(
+        id: Int64,
+        notification: CreditNotification,
+        recipient: NotificationRecipient,
+        state: State,
+        attempts: Int64,
+        lastError: String?,
+        finishedAt: Instant?
+    ) {
         self.id = id
         self.notification = notification
         self.recipient = recipient

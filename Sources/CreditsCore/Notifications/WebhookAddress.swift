@@ -27,8 +27,10 @@ public struct WebhookAddress: Hashable, Sendable {
     /// The address of `text`, or a refusal saying what the rule wants.
     public static func parse(_ text: String, policy: Policy) throws(BillingError) -> WebhookAddress {
         let refusal = BillingError.invalid(
-            "url", "The webhook URL must be an https:// address with a host name or public IP address, at most \(maximumLength) characters, "
-                + "with no user name and no private, loopback or link-local address.")
+            "url",
+            "The webhook URL must be an https:// address with a host name or public IP address, at most \(maximumLength) characters, "
+                + "with no user name and no private, loopback or link-local address."
+        )
         guard text.utf8.count <= maximumLength, !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F || $0 == "\\" }) else {
             throw refusal
         }
@@ -75,7 +77,8 @@ public struct WebhookAddress: Hashable, Sendable {
     }
 
     private static func port(_ text: Substring) -> Int? {
-        guard (1...5).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(text), (1...65_535).contains(number) else {
+        guard (1...5).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(text), (1...65_535).contains(number)
+        else {
             return nil
         }
         return number
@@ -86,10 +89,11 @@ public struct WebhookAddress: Hashable, Sendable {
     private static func isHostName(_ host: Substring) -> Bool {
         let name = host.hasSuffix(".") ? host.dropLast() : host
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        return name.utf8.count <= 253 && name.contains(where: \.isLetter) && labels.allSatisfy { label in
-            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
+        return name.utf8.count <= 253 && name.contains(where: \.isLetter)
+            && labels.allSatisfy { label in
+                (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
     }
 }
 
@@ -102,7 +106,8 @@ public enum IPAddress {
         var bytes: [UInt8] = []
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), part == "0" || !part.hasPrefix("0"),
-                  let value = UInt8(part) else { return nil }
+                let value = UInt8(part)
+            else { return nil }
             bytes.append(value)
         }
         return bytes

@@ -60,7 +60,10 @@ public struct SMTPClient: Sendable {
                 let host = configuration.host
                 try await channel.eventLoop.submit {
                     let serverName = host.first?.isNumber == true || host.contains(":") ? nil : host
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: serverName),
+                        position: .first
+                    )
                 }.get()
                 capabilities = try await session.hello(configuration.heloName)
             } else if configuration.security == .startTLSRequired {
@@ -130,7 +133,9 @@ struct SMTPSession {
             let words = line.uppercased().split(whereSeparator: { $0 == " " || $0 == "=" }).map(String.init)
             guard let keyword = words.first else { continue }
             capabilities.insert(keyword)
-            if keyword == "AUTH" { words.dropFirst().forEach { capabilities.insert("AUTH \($0)") } }
+            if keyword == "AUTH" {
+                for mechanism in words.dropFirst() { capabilities.insert("AUTH \(mechanism)") }
+            }
         }
         return capabilities
     }

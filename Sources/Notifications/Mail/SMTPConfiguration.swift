@@ -23,8 +23,17 @@ public struct SMTPConfiguration: Sendable {
     /// The longest one message may take, connection to QUIT.
     public var timeout: Duration
 
-    public init(host: String, port: Int = 25, security: Security = .startTLSWhenOffered, username: String? = nil, password: String? = nil,
-                from: String, heloName: String = "localhost", trustedCertificatesFile: String? = nil, timeout: Duration = .seconds(30)) {
+    public init(
+        host: String,
+        port: Int = 25,
+        security: Security = .startTLSWhenOffered,
+        username: String? = nil,
+        password: String? = nil,
+        from: String,
+        heloName: String = "localhost",
+        trustedCertificatesFile: String? = nil,
+        timeout: Duration = .seconds(30)
+    ) {
         self.host = host
         self.port = port
         self.security = security
@@ -43,8 +52,10 @@ public struct SMTPError: Error, Hashable, Sendable, CustomStringConvertible {
     public let isPermanent: Bool
 
     static func rejected(_ command: String, _ reply: SMTPReply) -> SMTPError {
-        SMTPError(description: "The relay answered \(command) with \(reply.code) \(reply.lines.joined(separator: " "))",
-                  isPermanent: reply.isPermanentFailure)
+        SMTPError(
+            description: "The relay answered \(command) with \(reply.code) \(reply.lines.joined(separator: " "))",
+            isPermanent: reply.isPermanentFailure
+        )
     }
 
     static func failed(_ description: String, permanent: Bool = false) -> SMTPError {

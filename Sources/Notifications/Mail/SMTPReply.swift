@@ -22,7 +22,10 @@ package struct SMTPReplyReader {
     /// A server that never ends its reply is cut off here.
     package static let maximumReplyBytes = 64 * 1024
 
-    package enum Failure: Error, Equatable { case malformed(String), tooLong }
+    package enum Failure: Error, Equatable {
+        case malformed(String)
+        case tooLong
+    }
 
     package init() {}
 
