@@ -2,6 +2,7 @@ import CreditsAPI
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import Foundation
 import Hummingbird
 import Reports
 

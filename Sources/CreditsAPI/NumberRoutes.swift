@@ -1,5 +1,6 @@
 import CreditsCore
 import CreditsEngine
+import Foundation
 import Hummingbird
 
 /// The numbers and SIP addresses of a tenant's directory (`/v1/tenants/{tenantId}/numbers`):

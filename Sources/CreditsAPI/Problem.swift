@@ -1,6 +1,7 @@
-import CreditsCore
+public import CreditsCore
 import Foundation
 public import Hummingbird
+import NIOFoundationCompat
 
 /// An error answer as RFC 9457 `application/problem+json`: a stable `code`, a `detail` a
 /// person can act on, the `remedy` where one exists, and for uploads every bad `lines` entry.

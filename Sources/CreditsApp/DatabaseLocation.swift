@@ -1,7 +1,7 @@
 public import CreditsStore
-import CreditsStorePostgres
+public import CreditsStorePostgres
 import CreditsStoreSQLite
-import Foundation
+public import Foundation
 
 /// Where the data lives, as given by `--database`: `sqlite:PATH` (a file, created and
 /// migrated on first use) or `postgres://USER@HOST:PORT/DATABASE`, whose password comes from

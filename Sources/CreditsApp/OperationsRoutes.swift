@@ -2,6 +2,7 @@ import CreditsAPI
 import CreditsStore
 import Foundation
 import Hummingbird
+import Logging
 import Metrics
 import Prometheus
 

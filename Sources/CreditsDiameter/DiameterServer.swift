@@ -1,8 +1,8 @@
 public import CreditsEngine
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// The Diameter credit-control server over TCP (RFC 6733, RFC 8506): capability exchange with

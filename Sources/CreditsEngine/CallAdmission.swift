@@ -1,4 +1,4 @@
-import CreditsCore
+public import CreditsCore
 import Metrics
 import Synchronization
 

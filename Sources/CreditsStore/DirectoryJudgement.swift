@@ -1,4 +1,4 @@
-import CreditsCore
+package import CreditsCore
 
 /// How a directory store judges a bulk change, inside the transaction that would write it:
 /// every line first, and any refusal refuses the whole change (`RefusedLines`, each line named).

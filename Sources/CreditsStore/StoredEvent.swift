@@ -1,4 +1,4 @@
-import CreditsCore
+package import CreditsCore
 
 /// A notification's event as the outbox keeps it: its kind and its facts in generic columns,
 /// read back by kind. One format for every database.

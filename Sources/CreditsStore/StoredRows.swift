@@ -1,4 +1,4 @@
-import CreditsCore
+package import CreditsCore
 
 /// The rows that every database writes alike, column by column: one layout for SQLite and
 /// PostgreSQL.

@@ -1,4 +1,4 @@
-import CreditsCore
+package import CreditsCore
 import Foundation
 
 /// How the stores write the values they keep as text (JSON, or tab-separated where every call

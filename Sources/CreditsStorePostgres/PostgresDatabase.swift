@@ -1,6 +1,6 @@
 import CreditsCore
 import Foundation
-import Logging
+public import Logging
 import PostgresNIO
 import Synchronization
 

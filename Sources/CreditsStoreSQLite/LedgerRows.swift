@@ -1,4 +1,5 @@
 import CreditsCore
+import CreditsStore
 import GRDB
 
 /// Reading and writing the ledger's rows; every function runs inside the caller's transaction.

@@ -1,4 +1,4 @@
-import CreditsCore
+public import CreditsCore
 public import CreditsEngine
 public import CreditsStore
 public import Logging

@@ -1,4 +1,4 @@
-import CreditsCore
+public import CreditsCore
 
 /// What a notification says, for a person: what happened, where the balance stands, and what
 /// to do. The same paragraphs make the plain-text and the HTML body.

@@ -1,8 +1,9 @@
 import AsyncHTTPClient
-import CreditsCore
+public import CreditsCore
 import CreditsEngine
-import Foundation
-import NIOCore
+public import Foundation
+public import NIOCore
+import NIOHTTP1
 
 /// POSTs a notification to a webhook as JSON, signed so that the receiver can tell it came from
 /// here and was not replayed: `CommsCredits-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of

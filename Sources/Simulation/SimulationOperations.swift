@@ -1,6 +1,7 @@
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import Foundation
 import Payments
 
 /// The operations a simulation draws: what administrators, the telephony platform and time do.

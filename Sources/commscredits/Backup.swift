@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditsApp
+import CreditsCore
 import CreditsStoreSQLite
 
 struct Backup: AsyncParsableCommand {

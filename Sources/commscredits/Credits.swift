@@ -2,6 +2,7 @@ import ArgumentParser
 import CreditsApp
 import CreditsCore
 import CreditsEngine
+import CreditsStore
 
 struct Credits: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditsCore
+import CreditsEngine
 import Foundation
 
 struct Numbers: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CreditsApp
 import CreditsCore
 import CreditsEngine
+import CreditsStore
 import Foundation
 import Reports
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CreditsApp
+import CreditsCore
+import CreditsStore
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// The API through the real server: started on a free port over a fresh SQLite file.

@@ -1,8 +1,10 @@
 import CreditsCore
+import CreditsEngine
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// Who may call what: every route of the API with every kind of credential, including another

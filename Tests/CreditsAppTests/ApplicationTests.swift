@@ -2,7 +2,10 @@ import Configuration
 import CreditsApp
 import CreditsCore
 import CreditsEngine
+import CreditsStore
+import CreditsStorePostgres
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 

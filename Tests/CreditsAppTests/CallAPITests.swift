@@ -1,9 +1,11 @@
+import Configuration
 import CreditsApp
 import CreditsCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// Calls through the real server on a test clock, priced by the sample deck.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 
 /// The funding advisor through the real server, from usage uploaded over three days.

@@ -7,6 +7,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import NIOFoundationCompat
 #endif
 
 /// The outbox end to end: a real server on a test clock, a real SMTP server and a real webhook

@@ -2,6 +2,7 @@ import Configuration
 import CreditsApp
 import CreditsCore
 import CreditsEngine
+import CreditsStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting

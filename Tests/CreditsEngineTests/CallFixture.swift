@@ -1,6 +1,7 @@
 import CreditsCore
 import CreditsEngine
 import CreditsStore
+import Foundation
 import Testing
 
 /// A `Billing` tenant with the call service over the same SQLite file, a small US-dollar deck,

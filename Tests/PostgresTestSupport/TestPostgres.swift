@@ -1,4 +1,4 @@
-import CreditsStorePostgres
+public import CreditsStorePostgres
 import Foundation
 
 /// The PostgreSQL server the conformance suite runs on, when `COMMSCREDITS_TEST_POSTGRES` names

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One SMTP reply: a three-digit code and its lines (RFC 5321 section 4.2), the last line
 /// written `250 text`, the ones before it `250-text`.
 public struct SMTPReply: Hashable, Sendable {
