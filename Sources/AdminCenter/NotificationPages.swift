@@ -47,7 +47,7 @@ struct NotificationPages {
             let tenant = try await directory.tenant(tenantId)
             let records = try await stores.notifications.notifications(for: tenantId, before: nil, limit: 100)
             let kept = try await stores.notifications.mailbox(of: tenantId, deliveryIds: records.flatMap { $0.deliveries.map(\.id) })
-            let recipients = NotificationRecipients.emailAddresses(of: try await stores.directory.users(in: tenantId, after: nil, limit: 1000))
+            let recipients = NotificationRecipients.emailAddresses(of: try await stores.directory.allUsers(in: tenantId))
             let frame = PageFrame(context, tenantName: tenant.name)
             return pages.render(
                 "notifications",

@@ -58,3 +58,15 @@ extension BillingError {
         BillingError(.conflict, code: "userExists", detail: "A user signing in as \(upn) already exists in this tenant.")
     }
 }
+
+extension DirectoryStore {
+    /// Every user of the tenant, read a thousand at a time.
+    public func allUsers(in tenantId: TenantId) async throws -> [User] {
+        var users: [User] = []
+        while true {
+            let page = try await self.users(in: tenantId, after: users.last?.upn, limit: 1000)
+            users += page
+            if page.count < 1000 { return users }
+        }
+    }
+}

@@ -95,12 +95,7 @@ public struct NotificationDispatcher: Sendable {
 
     private func addressNew() async throws {
         for notification in try await stores.notifications.unaddressed(limit: Self.batchSize) {
-            var users: [User] = []
-            while true {
-                let page = try await stores.directory.users(in: notification.tenantId, after: users.last?.upn, limit: 1000)
-                users += page
-                if page.count < 1000 { break }
-            }
+            let users = try await stores.directory.allUsers(in: notification.tenantId)
             let emails = NotificationRecipients.emailAddresses(of: users).map(NotificationRecipient.email)
             let hooks = try await stores.notifications.webhooks(of: notification.tenantId).map { NotificationRecipient.webhook(id: $0.id) }
             try await stores.notifications.address(notification.id, to: emails + hooks, at: clock.now())
