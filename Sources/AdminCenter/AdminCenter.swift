@@ -55,11 +55,13 @@ public struct AdminCenter: Sendable {
         CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock, supportURL: supportURL).add(to: signedIn)
         PaymentMethodPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        UserPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
+        let controls = CallControlService(stores: stores, clock: clock)
+        UserPages(pages: pages, directory: directory, stores: stores, controls: controls).add(to: signedIn)
         UsagePages(pages: pages, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
         RatePages(pages: pages, calls: calls, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         InvoicePages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
+        ControlPages(pages: pages, controls: controls, directory: directory).add(to: signedIn)
     }
 }
 

@@ -11,6 +11,7 @@ struct UserPages {
     let pages: PageRenderer
     let directory: DirectoryService
     let stores: Stores
+    let controls: CallControlService
 
     struct SkuOption {
         let code: String
@@ -52,6 +53,8 @@ struct UserPages {
         var skus: [SkuToggle]
         var saved = false
         let userUpn: String
+        /// Where the user's calls may go, in a sentence.
+        var destinationRules = ""
     }
 
     /// The most users the list shows (our bound; the API pages through any number).
@@ -105,6 +108,7 @@ struct UserPages {
             let user = try await directory.user(UserPrincipalName(try context.parameters.require("upn")), in: tenantId)
             var page = Self.userPage(user, frame, refusal: nil)
             page.saved = request.uri.queryParameters.get("saved") != nil
+            page.destinationRules = try await destinationRules(of: user.upn, in: tenantId)
             return pages.render("user", page)
         }
         router.post("users/:upn") { request, context -> Response in
@@ -125,6 +129,7 @@ struct UserPages {
                 page.skus = page.skus.map {
                     SkuToggle(code: $0.code, name: $0.name, held: wanted.contains(LicenseSku(rawValue: $0.code)!), refusal: $0.refusal)
                 }
+                page.destinationRules = try await destinationRules(of: user.upn, in: tenantId)
                 return pages.render("user", page, status: .unprocessableContent)
             }
         }
@@ -136,6 +141,13 @@ struct UserPages {
         let change = assigned.map { ($0, "assigned to") } ?? removed.map { ($0, "removed from") }
         guard let (code, verb) = change, let sku = LicenseSku(rawValue: code), let count = count.flatMap({ Int($0) }), count > 0 else { return nil }
         return "\(sku.displayName) \(verb) \(count) user\(count == 1 ? "" : "s")."
+    }
+
+    private func destinationRules(of upn: UserPrincipalName, in tenantId: TenantId) async throws -> String {
+        let controls = try await self.controls.controls(of: tenantId)
+        let tenant = "The tenant's rules: " + ControlPages.sentence(controls.destinations)
+        guard let own = controls.userDestinations[upn] else { return tenant }
+        return tenant + " Their own rules apply as well: " + ControlPages.sentence(own)
     }
 
     private func caller(_ context: APIRequestContext) async throws -> (TenantId, PageFrame) {

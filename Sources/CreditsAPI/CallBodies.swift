@@ -9,6 +9,8 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
     let allowed: Bool
     let reason: String?
     let detail: String?
+    /// The destination rule that refused the call: `numberType:premium`, `destination:+882`, `allowList`.
+    let rule: String?
     let capability: String?
     let rateMicrosPerMinute: Int64?
     let grantedSeconds: Int64
@@ -25,7 +27,8 @@ struct CallAnswerBody: Encodable, ResponseEncodable {
         self.tenantId = tenantId?.rawValue
         allowed = answer.allowed
         reason = answer.reason?.rawValue
-        detail = answer.reason?.detail
+        detail = answer.refusalDetail
+        rule = answer.refusedBy?.description
         capability = answer.capability?.rawValue
         rateMicrosPerMinute = answer.rateMicrosPerMinute
         grantedSeconds = answer.grantedSeconds

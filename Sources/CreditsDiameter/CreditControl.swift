@@ -262,7 +262,7 @@ extension DiameterResultCode {
         self =
             switch refusal {
             case .insufficientBalance: .creditLimitReached
-            case .creditsLicenseMissing, .noCallingPlan, .poolExhausted: .endUserServiceDenied
+            case .creditsLicenseMissing, .noCallingPlan, .poolExhausted, .destinationBlocked: .endUserServiceDenied
             case .unknownUser: .userUnknown
             case .unknownDestination: .ratingFailed
             }

@@ -4,7 +4,7 @@ public import CreditsCore
 /// batch of records is written in one transaction with the ledger changes it makes, judged by
 /// `TenantCalls`, and with the auto-recharge judgement it calls for (`RechargePolicy`):
 /// a pool minute or a unit of credit is never spent twice, and a repeat gets the first answer.
-public protocol CallStore: Sendable {
+public protocol CallStore: CallControlStore {
     /// Adds rates to the currency's deck, a rate for the same prefix and date replacing the old
     /// one; all or nothing. Returns the whole deck.
     func saveRates(_ rates: [Rate], currency: Currency) async throws -> RateDeck

@@ -104,7 +104,7 @@ package enum StoredValues {
     }
 
     /// `allowed reason capability rate granted charge fee usageId firstIncrement nextIncrement
-    /// validUntil duration replacedCharge finalGrant`, tab-separated, empty for none.
+    /// validUntil duration replacedCharge finalGrant refusedBy`, tab-separated, empty for none.
     package static func text(_ answer: CallAnswer) -> String {
         let number = { (value: Int64?) -> String in value.map(String.init) ?? "" }
         let fields: [String] = [
@@ -112,6 +112,7 @@ package enum StoredValues {
             String(answer.grantedSeconds), number(answer.chargeMinor), number(answer.connectionFeeMinor), answer.usageId ?? "",
             number(answer.firstIncrementSeconds), number(answer.nextIncrementSeconds), number(answer.validUntil?.millisecondsSinceEpoch),
             number(answer.durationSeconds), number(answer.replacedChargeMinor), answer.finalGrant ? "1" : "",
+            answer.refusedBy?.description ?? "",
         ]
         return fields.joined(separator: "\t")
     }
@@ -134,7 +135,53 @@ package enum StoredValues {
             validUntil: later(10).map(Instant.init(millisecondsSinceEpoch:)),
             durationSeconds: later(11),
             replacedChargeMinor: later(12),
-            finalGrant: parts.count > 13 && parts[13] == "1"
+            finalGrant: parts.count > 13 && parts[13] == "1",
+            refusedBy: parts.count > 14 ? DestinationRule(parts[14]) : nil
+        )
+    }
+
+    private struct DestinationRulesJSON: Codable {
+        var blockedNumberTypes: [String]
+        var mode: String
+        var destinations: [String]
+    }
+
+    private struct CallControlsJSON: Codable {
+        var destinations: DestinationRulesJSON
+        var userDestinations: [String: DestinationRulesJSON]
+    }
+
+    package static func json(_ controls: CallControls) -> String {
+        encode(
+            CallControlsJSON(
+                destinations: json(controls.destinations),
+                userDestinations: Dictionary(uniqueKeysWithValues: controls.userDestinations.map { ($0.key.rawValue, json($0.value)) })
+            )
+        )
+    }
+
+    package static func controls(_ text: String) -> CallControls {
+        let stored = decode(CallControlsJSON.self, text)
+        return CallControls(
+            destinations: rules(stored.destinations),
+            userDestinations: Dictionary(uniqueKeysWithValues: stored.userDestinations.map { (UserPrincipalName(stored: $0.key), rules($0.value)) })
+        )
+    }
+
+    private static func json(_ rules: DestinationRules) -> DestinationRulesJSON {
+        DestinationRulesJSON(
+            blockedNumberTypes: rules.blockedNumberTypes.map(\.rawValue).sorted(),
+            mode: rules.mode.rawValue,
+            destinations: rules.destinations.map(\.description)
+        )
+    }
+
+    /// Written by `json(_:)` from rules that were checked, so they check again.
+    private static func rules(_ stored: DestinationRulesJSON) -> DestinationRules {
+        try! DestinationRules(
+            blockedNumberTypes: Set(stored.blockedNumberTypes.map { NumberType(rawValue: $0)! }),
+            mode: DestinationRules.Mode(rawValue: stored.mode)!,
+            destinations: stored.destinations.map { try CallDestination($0) }
         )
     }
 

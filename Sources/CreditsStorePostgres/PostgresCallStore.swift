@@ -216,7 +216,7 @@ public final class PostgresCallStore: CallStore {
     }
 
     /// The tenant's state as stored: the tenant, its account with every open hold (under the
-    /// tenant's lock) and its auto-recharge settings; sessions, users and pools as commands name them.
+    /// tenant's lock), its auto-recharge settings and call controls; sessions, users and pools as commands name them.
     private static func calls(
         of tenantId: TenantId,
         settings: CallDesk.Settings,
@@ -232,6 +232,7 @@ public final class PostgresCallStore: CallStore {
                 ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []),
                 tenant: tenant,
                 autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger),
+                controls: try await Self.controls(tenantId, c, logger),
                 settings: settings
             )
         )

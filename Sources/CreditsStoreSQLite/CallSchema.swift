@@ -152,6 +152,29 @@ enum CallSchema {
             )
             for trigger in tenantVersionTriggers where trigger.table == "call_session" { try createVersionTriggers(trigger, db) }
         }
+        // Call controls, one document per tenant that its calls are judged on, and the audit
+        // trail of their changes.
+        migrator.registerMigration("calls-5") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE call_controls (
+                        tenant_id TEXT PRIMARY KEY NOT NULL REFERENCES tenant(id),
+                        document TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE control_change (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        before TEXT NOT NULL,
+                        after TEXT NOT NULL
+                    );
+                    CREATE INDEX control_change_by_tenant ON control_change(tenant_id, id);
+                    """
+            )
+            try createVersionTriggers(("call_controls", "tenant_id", ["INSERT", "UPDATE"]), db)
+        }
     }
 
     /// The triggers that count every write of `table` in its tenant's version.

@@ -263,7 +263,7 @@ public final class SQLiteCallStore: CallStore {
     // MARK: Loading and writing a tenant's calls
 
     /// The kept state when nobody wrote the tenant since, else the state as stored: the tenant,
-    /// its account with every open hold, its auto-recharge settings, its open sessions and their answers.
+    /// its account with every open hold, its auto-recharge settings and call controls, its open sessions and their answers.
     private static func calls(
         of tenantId: TenantId,
         settings: CallDesk.Settings,
@@ -278,6 +278,7 @@ public final class SQLiteCallStore: CallStore {
             ids: try LedgerRows.nextIds(db),
             tenant: tenant,
             autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db),
+            controls: try Self.controls(tenantId, db),
             settings: settings
         )
         let open = try CallRows.openSessions(of: tenant, db)

@@ -24,6 +24,7 @@ struct SimulatedProcess {
     let directory: DirectoryService
     let billing: BillingService
     let calls: CallService
+    let controls: CallControlService
     let dueWork: DueWork
 
     static let callSettings = CallDesk.Settings(quotaSeconds: 600)
@@ -57,6 +58,7 @@ struct SimulatedProcess {
         directory = DirectoryService(stores: stores, clock: world.clock)
         billing = BillingService(stores: stores, gateway: world.gateway, clock: world.clock, logger: logger)
         calls = CallService(stores: stores, billing: billing, clock: world.clock, settings: Self.callSettings)
+        controls = CallControlService(stores: stores, clock: world.clock)
         let dispatcher = NotificationDispatcher(stores: stores, courier: world.courier, clock: world.clock, logger: logger)
         dueWork = DueWork(
             stores: stores,

@@ -170,6 +170,11 @@ struct SimulationChecks {
         }
     }
 
+    /// A call the destination rules refused, as the driver judged them too.
+    mutating func refusedByDestination() {
+        events["destinationRefusal", default: 0] += 1
+    }
+
     /// Every acknowledged record is there, once; the credits spent are what the records
     /// charged; each pool's minutes used are what its records drew. Records are read again when
     /// their count moved or old ones may have been purged (`afterDueWork`), and kept (with

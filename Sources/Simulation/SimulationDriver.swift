@@ -175,6 +175,9 @@ struct SimulationDriver {
                 world.lifeline.kill()
                 report.crashes += 1
                 try await restart()
+            case 88..<90:
+                name = "setDestinationRules"
+                try await setDestinationRules()
             default:
                 name = "dueWork"
                 touched = Set(tenants)

@@ -163,18 +163,21 @@ extension SimulationDriver {
         let caller = ["ana", "ben", "cho"].randomElement(using: &random)!
         let type: CallType = caller == "cho" ? .conferenceOut : .userOut
         let session = try CallSessionId("call-\(step)")
+        let user = try UserPrincipalName("\(caller)@\(tenant.rawValue).example")
+        let callee = Self.callees.randomElement(using: &random)!
         let answer = try await process.calls.start(
             CallStart(
                 sessionId: session,
                 requestNumber: 1,
                 callType: type,
-                upn: try UserPrincipalName("\(caller)@\(tenant.rawValue).example"),
+                upn: user,
                 caller: try PhoneNumber("+12065550111"),
-                callee: try PhoneNumber(Self.callees.randomElement(using: &random)!),
+                callee: try PhoneNumber(callee),
                 startTime: world.clock.now()
             ),
             for: tenant
         )
+        try await checkDestination(of: answer, callee: callee, user: user, in: tenant)
         if answer.allowed {
             openCalls.append(
                 OpenCall(tenant: tenant, session: session, startedAt: world.clock.now(), requestNumber: 1, granted: answer.grantedSeconds)
@@ -296,5 +299,53 @@ extension SimulationDriver {
     mutating func advanceMonths() async throws {
         world.clock.advance(to: world.clock.now().adding(months: Int.random(in: 1...6, using: &random)))
         try await process.dueWork.run()
+    }
+}
+
+// MARK: Call controls
+
+extension SimulationDriver {
+    /// What the simulation's callees are, for judging rules without the product's own code:
+    /// the country each is in and its number type by the deck.
+    static let calleeFacts: [String: (country: String, type: NumberType)] = [
+        "+12065550123": ("US", .fixed), "+442071234567": ("GB", .fixed), "+447700900123": ("GB", .mobile),
+        "+4930123456": ("DE", .fixed), "+18885550100": ("US", .fixed),
+    ]
+
+    /// An administrator replaces the destination rules of a tenant or of one of its users: some
+    /// blocked, an allow list, or none.
+    mutating func setDestinationRules() async throws {
+        let tenant = anyTenant()
+        let listed = ["GB", "DE", "US", "+4477", "+1888", "+49"].filter { _ in Int.random(in: 0..<3, using: &random) == 0 }
+        let types: Set<NumberType> = Bool.random(using: &random) ? [.mobile] : []
+        let mode: DestinationRules.Mode = !listed.isEmpty && Int.random(in: 0..<3, using: &random) == 0 ? .allowListedOnly : .blockListed
+        let rules = try DestinationRules(blockedNumberTypes: types, mode: mode, destinations: listed.map { try CallDestination($0) })
+        let user =
+            Bool.random(using: &random)
+            ? try UserPrincipalName("\(["ana", "ben", "cho"].randomElement(using: &random)!)@\(tenant.rawValue).example") : nil
+        try await process.controls.setDestinationRules(rules, of: tenant, user: user, by: "simulation")
+    }
+
+    /// The invariant: a call is allowed only when the rules stored for its tenant let it through,
+    /// and refused as `destinationBlocked` only when they do not; judged here from the rules'
+    /// plain meaning.
+    mutating func checkDestination(of answer: CallAnswer, callee: String, user: UserPrincipalName, in tenant: TenantId) async throws {
+        let controls = try await process.stores.calls.controls(of: tenant)
+        let (country, type) = Self.calleeFacts[callee]!
+        let passes = { (rules: DestinationRules) -> Bool in
+            if rules.blockedNumberTypes.contains(type) { return false }
+            let listed = rules.destinations.contains { "\($0)" == country || callee.hasPrefix("\($0)") && "\($0)".hasPrefix("+") }
+            return rules.mode == .blockListed ? !listed : listed
+        }
+        let allowedByRules = passes(controls.destinations) && controls.userDestinations[user].map(passes) ?? true
+        if answer.allowed, !allowedByRules {
+            throw SimulationChecks.Problem(
+                "a call to \(callee) by \(user) was allowed past the destination rules (the tenant: \(controls.destinations); the user: \(controls.userDestinations[user]?.description ?? "none"))"
+            )
+        }
+        if answer.reason == .destinationBlocked, allowedByRules {
+            throw SimulationChecks.Problem("a call to \(callee) by \(user) was refused by destination rules that allow it")
+        }
+        if answer.reason == .destinationBlocked { checks.refusedByDestination() }
     }
 }

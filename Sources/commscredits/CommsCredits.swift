@@ -6,7 +6,8 @@ struct CommsCredits: AsyncParsableCommand {
         commandName: "commscredits",
         abstract: "Prepaid Communications Credits for an organization's calls and conference dial-out.",
         subcommands: [
-            Serve.self, Tenants.self, Users.self, Numbers.self, Licenses.self, Credits.self, Report.self, Tokens.self, Verify.self, Backup.self,
+            Serve.self, Tenants.self, Users.self, Numbers.self, Licenses.self, Credits.self, Report.self, Tokens.self, Controls.self, Verify.self,
+            Backup.self,
             Restore.self, Simulate.self, Migrate.self, Copy.self,
             Bench.self,
         ]

@@ -37,7 +37,8 @@ PASSWORD = "contoso-demo-password"
 SUPPORT_URL = "https://support.example.net/new-ticket"
 NARROW_PAGES = ["/admin/billing/credits", "/admin/billing/purchase-services", "/admin/billing/purchase-services/communications-credits",
                 "/admin/billing/checkout/communications-credits", "/admin/billing/payment-methods", "/admin/billing/invoices", "/admin/users",
-                "/admin/users/alex@contoso.com", "/admin/reports/pstn-usage?range=28", "/admin/rates", "/admin/rates?q=%2B4420", "/admin/notifications"]
+                "/admin/users/alex@contoso.com", "/admin/reports/pstn-usage?range=28", "/admin/rates", "/admin/rates?q=%2B4420", "/admin/notifications",
+                "/admin/billing/spend-controls"]
 
 
 class PageCheck(html.parser.HTMLParser):
@@ -580,6 +581,48 @@ def invoices_and_transactions(browser):
     browser.go("a[href='/admin/billing/credits#transactions']")
 
 
+def spend_controls(browser):
+    """Billing > Spend controls: destination rules saved and said in a sentence, a refusal that
+    changes nothing, a user's own rules added and removed, and each change in the trail."""
+    browser.go("nav a[href='/admin/billing/spend-controls']")
+    assert browser.find("h1").text == "Spend controls"
+    assert browser.find("#tenant-rules-summary").text == "Every destination is allowed."
+    browser.page("spend-controls")
+    browser.find("#tenant-premium").click()
+    browser.find("#tenant-sharedCost").click()
+    browser.find("#destinations").send_keys("CU\n+882")
+    browser.go("form[action='/admin/billing/spend-controls/destinations'] button[type=submit]")
+    assert "The tenant's rules are saved." in browser.find(".banner.ok").text
+    summary = browser.find("#tenant-rules-summary").text
+    assert summary == "Blocks premium and shared-cost numbers; blocks calls to Cuba (CU) and numbers starting +882.", summary
+    assert browser.find("#tenant-premium").is_selected() and browser.find("#destinations").get_attribute("value") == "CU\n+882"
+    browser.page("spend-controls-saved")
+
+    browser.find("#destinations").send_keys("\nAtlantis")
+    browser.go("form[action='/admin/billing/spend-controls/destinations'] button[type=submit]")
+    assert "'Atlantis' is neither a country" in browser.find("#tenant-rules-error").text, browser.find("#tenant-rules-error").text
+    assert browser.find("#tenant-rules-summary").text == summary, "nothing was saved"
+    browser.page("spend-controls-refused")
+
+    browser.open("/admin/billing/spend-controls")
+    browser.find("#upn").send_keys("alex@contoso.com")
+    browser.find("#user-allow").click()
+    browser.find("#user-destinations").send_keys("US")
+    browser.go("form[action='/admin/billing/spend-controls/user-destinations'] button[type=submit]")
+    users = browser.texts("#user-rules tbody tr")
+    assert len(users) == 1 and users[0].startswith("alex@contoso.com Allows calls only to United States (US)."), users
+    changes = browser.texts("#control-changes tbody tr")
+    assert len(changes) == 2 and "megan@contoso.com Destination rules of alex@contoso.com blocks nothing allows only US" in changes[0], changes
+    browser.page("spend-controls-user")
+    browser.open("/admin/users/alex@contoso.com")
+    rules = browser.find("#user-destination-rules").text
+    assert rules.startswith("The tenant's rules: Blocks premium") and rules.endswith("Their own rules apply as well: Allows calls only to United States (US)."), rules
+    browser.open("/admin/billing/spend-controls")
+    browser.go("#user-rules button")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#user-rules"), "the user's rules were taken away"
+    assert len(browser.texts("#control-changes tbody tr")) == 3
+
+
 def run(browser):
     # Signing in: a page asked for without a session leads to the sign-in page; a wrong
     # password is refused plainly.
@@ -653,6 +696,7 @@ def run(browser):
     usage_report(browser)
     rates_page(browser)
     invoices_and_transactions(browser)
+    spend_controls(browser)
 
     # Notifications: what was sent, to whom, and what became of it.
     browser.go("nav a[href='/admin/notifications']")
@@ -702,6 +746,9 @@ def run(browser):
     assert "Billing or Global Administrator can buy" in browser.find("main").text
     browser.open("/admin/billing/payment-methods")
     assert browser.find("#payment-on-file").text.startswith("Visa ending 4242") and not browser.driver.find_elements(By.CSS_SELECTOR, "#cardNumber")
+    browser.open("/admin/billing/spend-controls")
+    assert browser.find("#tenant-rules-summary").text.startswith("Blocks premium") and not browser.driver.find_elements(By.CSS_SELECTOR, "#destinations")
+    assert "Billing or Global Administrator can change them" in browser.find("main").text
     browser.sign_out()
     buy_with_an_agreement(browser)
     refusals_before_any_form(browser)

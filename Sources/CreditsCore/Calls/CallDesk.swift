@@ -29,6 +29,7 @@ public struct CallDesk: Sendable {
     public private(set) var ids: LedgerIdAllocator
     public let tenant: Tenant
     public let autoRecharge: AutoRechargeSettings
+    public let controls: CallControls
     public let settings: Settings
     /// The pools known to this desk, with what the requests so far used of them.
     public private(set) var pools: [PoolSlot: PoolBalance] = [:]
@@ -41,11 +42,19 @@ public struct CallDesk: Sendable {
     private var uploadCreditsMinor: Int64 = 0
     private var firstChargedUpload: String?
 
-    public init(account: CreditAccount, ids: LedgerIdAllocator, tenant: Tenant, autoRecharge: AutoRechargeSettings, settings: Settings) {
+    public init(
+        account: CreditAccount,
+        ids: LedgerIdAllocator,
+        tenant: Tenant,
+        autoRecharge: AutoRechargeSettings,
+        controls: CallControls = .none,
+        settings: Settings
+    ) {
         self.account = account
         self.ids = ids
         self.tenant = tenant
         self.autoRecharge = autoRecharge
+        self.controls = controls
         self.settings = settings
     }
 
@@ -167,7 +176,8 @@ public struct CallDesk: Sendable {
 
     // MARK: Real time
 
-    /// Rates the call, picks the payer, grants seconds and reserves their charge.
+    /// Rates the call, judges it by the destination rules, picks the payer, grants seconds and
+    /// reserves their charge.
     public mutating func start(_ request: CallStart, facts: CallFacts, at now: Instant) -> (CallSession, CallAnswer) {
         let route = CallRoute.of(facts)
         let month = CalendarMonth(of: request.startTime)
@@ -185,6 +195,9 @@ public struct CallDesk: Sendable {
             expiresAt: now,
             lastRequestNumber: request.requestNumber
         )
+        if let rule = controls.destinationRefusal(facts) {
+            return (session, CallAnswer(allowed: false, reason: .destinationBlocked, rateMicrosPerMinute: rate?.rateMicrosPerMinute, refusedBy: rule))
+        }
         let payer: Payer
         switch self.payer(route, user: facts.user, month: month, balanceMinor: account.figures.balanceMinor) {
         case let .success(chosen): payer = chosen

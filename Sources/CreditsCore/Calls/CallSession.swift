@@ -109,6 +109,8 @@ public struct CallAnswer: Hashable, Sendable {
     /// auto-recharge, another call's hold released) before it runs out, so the platform should
     /// ask again shortly before then rather than take it as final.
     public var finalGrant: Bool
+    /// The destination rule that refused the call (`destinationBlocked`).
+    public var refusedBy: DestinationRule?
 
     public init(
         allowed: Bool,
@@ -124,7 +126,8 @@ public struct CallAnswer: Hashable, Sendable {
         validUntil: Instant? = nil,
         durationSeconds: Int64? = nil,
         replacedChargeMinor: Int64? = nil,
-        finalGrant: Bool = false
+        finalGrant: Bool = false,
+        refusedBy: DestinationRule? = nil
     ) {
         self.allowed = allowed
         self.reason = reason
@@ -140,7 +143,11 @@ public struct CallAnswer: Hashable, Sendable {
         self.durationSeconds = durationSeconds
         self.replacedChargeMinor = replacedChargeMinor
         self.finalGrant = finalGrant
+        self.refusedBy = refusedBy
     }
+
+    /// Why the call was refused, in words; nil when it was not.
+    public var refusalDetail: String? { refusedBy?.detail ?? reason?.detail }
 
     static func refused(_ reason: CallRefusal, capability: Capability? = nil, rate: Rate? = nil) -> CallAnswer {
         CallAnswer(allowed: false, reason: reason, capability: capability, rateMicrosPerMinute: rate?.rateMicrosPerMinute)

@@ -78,6 +78,9 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
     case noCallingPlan
     /// The call names a user the tenant does not have.
     case unknownUser
+    /// The tenant's destination rules (or the user's own) block the number dialled; the answer
+    /// names the rule (`CallAnswer.refusedBy`).
+    case destinationBlocked
 
     public var detail: String {
         switch self {
@@ -89,6 +92,7 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
         case .unknownDestination: "No rate is known for the number dialled."
         case .noCallingPlan: "The user has no calling plan, so outgoing calls cannot reach the telephone network."
         case .unknownUser: "The call names a user this tenant does not have, or a caller its directory does not know."
+        case .destinationBlocked: "The destination rules block the number dialled."
         }
     }
 }

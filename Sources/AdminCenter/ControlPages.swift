@@ -1,0 +1,183 @@
+import CreditsAPI
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Foundation
+import Hummingbird
+
+/// Billing > Spend controls: where the tenant's calls may go (number types and destinations
+/// blocked, or an allow list), a user's own rules on top, and who changed what. A guard against
+/// toll fraud: a compromised phone dialling premium or far-away numbers is refused at once.
+struct ControlPages {
+    let pages: PageRenderer
+    let controls: CallControlService
+    let directory: DirectoryService
+
+    struct TypeChoice {
+        let value, label: String
+        let checked: Bool
+    }
+
+    struct UserRow {
+        let upn, rules: String
+    }
+
+    struct ChangeRow {
+        let at, actor, subject, before, after: String
+    }
+
+    /// The form of one set of rules, as shown or as sent back with its error.
+    struct RulesForm {
+        let types: [TypeChoice]
+        let allowOnly: Bool
+        let destinations: String
+
+        init(_ rules: DestinationRules) {
+            types = NumberType.allCases.map { TypeChoice(value: $0.rawValue, label: Self.label($0), checked: rules.blockedNumberTypes.contains($0)) }
+            allowOnly = rules.mode == .allowListedOnly
+            destinations = rules.destinations.map(\.description).joined(separator: "\n")
+        }
+
+        init(_ form: FormFields) {
+            types = NumberType.allCases.map { TypeChoice(value: $0.rawValue, label: Self.label($0), checked: form["block-\($0.rawValue)"] != nil) }
+            allowOnly = form["mode"] == DestinationRules.Mode.allowListedOnly.rawValue
+            destinations = form["destinations"] ?? ""
+        }
+
+        /// "Shared-cost" as a checkbox says it.
+        static func label(_ type: NumberType) -> String { type.words.prefix(1).uppercased() + type.words.dropFirst() }
+
+        func rules() throws(BillingError) -> DestinationRules {
+            let listed = destinations.split(whereSeparator: { $0.isNewline || $0 == "," }).map(String.init)
+                .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            guard listed.count <= DestinationRules.maximumDestinations else {
+                throw BillingError.invalid("destinations", "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
+            }
+            return try DestinationRules(
+                blockedNumberTypes: Set(types.filter(\.checked).compactMap { NumberType(rawValue: $0.value) }),
+                mode: allowOnly ? .allowListedOnly : .blockListed,
+                destinations: listed.map { text throws(BillingError) in try CallDestination(text) }
+            )
+        }
+    }
+
+    struct Page {
+        let upn, tenantName, csrfToken: String
+        let onControls = true
+        let canChange: Bool
+        var saved: String?
+        var error: String?
+        var userError: String?
+        var tenantRules: RulesForm
+        let summary: String
+        var userRules: RulesForm
+        var userName = ""
+        let users: [UserRow]
+        let hasUsers: Bool
+        let changes: [ChangeRow]
+        let hasChanges: Bool
+    }
+
+    func add(to router: some RouterMethods<APIRequestContext>) {
+        router.get("billing/spend-controls") { request, context in
+            var page = try await page(context)
+            page.saved = request.uri.queryParameters.get("saved").map {
+                $0 == "user" ? "The user's rules are saved." : "The tenant's rules are saved."
+            }
+            return pages.render("spend-controls", page)
+        }
+        router.post("billing/spend-controls/destinations") { request, context -> Response in
+            var request = request
+            let form = try await FormFields(request: &request, context: context)
+            let (principal, tenantId) = try context.administrator(may: .buy)
+            var page = try await page(context)
+            page.tenantRules = RulesForm(form)
+            do {
+                try await controls.setDestinationRules(page.tenantRules.rules(), of: tenantId, by: principal.actor)
+                return Response.redirect(to: "/admin/billing/spend-controls?saved=tenant", type: .normal)
+            } catch let error as BillingError {
+                page.error = error.inWords
+                return pages.render("spend-controls", page, status: .unprocessableContent)
+            }
+        }
+        router.post("billing/spend-controls/user-destinations") { request, context -> Response in
+            var request = request
+            let form = try await FormFields(request: &request, context: context)
+            let (principal, tenantId) = try context.administrator(may: .buy)
+            var page = try await page(context)
+            page.userRules = RulesForm(form)
+            page.userName = form["upn"] ?? ""
+            do {
+                let upn = try UserPrincipalName(page.userName.trimmingCharacters(in: .whitespaces))
+                let rules = form["remove"] != nil ? nil : try page.userRules.rules()
+                try await controls.setDestinationRules(rules, of: tenantId, user: upn, by: principal.actor)
+                return Response.redirect(to: "/admin/billing/spend-controls?saved=user", type: .normal)
+            } catch let error as BillingError {
+                page.userError = error.inWords
+                return pages.render("spend-controls", page, status: .unprocessableContent)
+            }
+        }
+    }
+
+    private func page(_ context: APIRequestContext) async throws -> Page {
+        let (principal, tenantId) = try context.administrator(may: .readBilling)
+        let tenant = try await directory.tenant(tenantId)
+        let current = try await controls.controls(of: tenantId)
+        let changes = try await controls.changes(of: tenantId, limit: 20)
+        let frame = PageFrame(context, tenantName: tenant.name)
+        let users = current.userDestinations.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            UserRow(upn: $0.key.rawValue, rules: Self.sentence($0.value))
+        }
+        return Page(
+            upn: frame.upn,
+            tenantName: frame.tenantName,
+            csrfToken: frame.csrfToken,
+            canChange: principal.permissions.contains(.buy),
+            tenantRules: RulesForm(current.destinations),
+            summary: Self.sentence(current.destinations),
+            userRules: RulesForm(.open),
+            users: users,
+            hasUsers: !users.isEmpty,
+            changes: changes.map {
+                ChangeRow(
+                    at: ReadableDate.minute($0.change.at),
+                    actor: $0.change.actor,
+                    subject: $0.change.subject,
+                    before: $0.change.before,
+                    after: $0.change.after
+                )
+            },
+            hasChanges: !changes.isEmpty
+        )
+    }
+
+    /// The rules as an administrator reads them.
+    static func sentence(_ rules: DestinationRules) -> String {
+        let countries = { (list: [CallDestination]) in
+            list.map { destination in
+                switch destination {
+                case let .country(country): "\(country.name) (\(country.rawValue))"
+                case let .prefix(prefix): "numbers starting +\(prefix)"
+                }
+            }
+        }
+        var parts: [String] = []
+        if !rules.blockedNumberTypes.isEmpty {
+            parts.append("Blocks " + Self.list(NumberType.allCases.filter(rules.blockedNumberTypes.contains).map(\.words)) + " numbers")
+        }
+        switch rules.mode {
+        case .blockListed where !rules.destinations.isEmpty: parts.append("blocks calls to " + Self.list(countries(rules.destinations)))
+        case .blockListed: break
+        case .allowListedOnly: parts.append("allows calls only to " + Self.list(countries(rules.destinations)))
+        }
+        guard !parts.isEmpty else { return "Every destination is allowed." }
+        let text = parts.joined(separator: "; ")
+        return text.prefix(1).uppercased() + text.dropFirst() + "."
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func list(_ items: [String]) -> String {
+        guard let last = items.last, items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " and " + last
+    }
+}

@@ -1,0 +1,126 @@
+import CreditsCore
+import CreditsEngine
+import CreditsStore
+import Hummingbird
+
+/// `/v1/tenants/{tenantId}/call-controls` and a user's own `destination-rules`: where calls may
+/// go, and the audit trail of who changed the controls. Billing and Global Administrators change
+/// them (`buy`); whoever reads billing reads them.
+struct ControlRoutes {
+    let controls: CallControlService
+
+    func add(to router: some RouterMethods<APIRequestContext>) {
+        let tenant = router.group("v1/tenants/:tenantId")
+        tenant.get("call-controls/destination-rules") { _, context in
+            DestinationRulesBody(try await controls.controls(of: context.tenantId(for: .readBilling)).destinations)
+        }
+        tenant.put("call-controls/destination-rules") { request, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let rules = try await request.decodeJSON(DestinationRulesBody.self, context: context).rules()
+            let changed = try await controls.setDestinationRules(rules, of: tenantId, by: context.caller().actor)
+            return DestinationRulesBody(changed.destinations)
+        }
+        tenant.get("users/:upn/destination-rules") { _, context in
+            let tenantId = try context.tenantId(for: .readBilling)
+            let upn = try context.userName()
+            return UserDestinationRulesBody(upn, try await controls.controls(of: tenantId))
+        }
+        tenant.put("users/:upn/destination-rules") { request, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let upn = try context.userName()
+            let rules = try await request.decodeJSON(DestinationRulesBody.self, context: context).rules()
+            return UserDestinationRulesBody(upn, try await controls.setDestinationRules(rules, of: tenantId, user: upn, by: context.caller().actor))
+        }
+        tenant.delete("users/:upn/destination-rules") { _, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let upn = try context.userName()
+            return UserDestinationRulesBody(upn, try await controls.setDestinationRules(nil, of: tenantId, user: upn, by: context.caller().actor))
+        }
+        tenant.get("call-controls/changes") { request, context in
+            let limit = try request.limit()
+            let changes = try await controls.changes(of: context.tenantId(for: .readBilling), before: request.beforeCursor(), limit: limit)
+            return ControlChangeList(changes, limit: limit)
+        }
+    }
+}
+
+/// `{blockedNumberTypes, mode, destinations}`: number types blocked, then countries (`CU`) and
+/// prefixes (`+882`) that are blocked (`blockListed`) or the only ones allowed (`allowListedOnly`).
+struct DestinationRulesBody: Codable, ResponseEncodable {
+    var blockedNumberTypes: [String]?
+    var mode: String?
+    var destinations: [String]?
+
+    init(_ rules: DestinationRules) {
+        blockedNumberTypes = rules.blockedNumberTypes.map(\.rawValue).sorted()
+        mode = rules.mode.rawValue
+        destinations = rules.destinations.map(\.description)
+    }
+
+    func rules() throws -> DestinationRules {
+        let types = try (blockedNumberTypes ?? []).map { name throws(BillingError) in
+            guard let type = NumberType(rawValue: name) else {
+                let known = NumberType.allCases.map(\.rawValue).joined(separator: ", ")
+                throw BillingError.invalid("blockedNumberTypes", "'\(name.prefix(40))' is not a number type: \(known).")
+            }
+            return type
+        }
+        let mode = try mode.map { name throws(BillingError) in
+            guard let mode = DestinationRules.Mode(rawValue: name) else {
+                throw BillingError.invalid("mode", "The mode is blockListed (every destination but those listed) or allowListedOnly.")
+            }
+            return mode
+        }
+        let listed = destinations ?? []
+        guard listed.count <= DestinationRules.maximumDestinations else {
+            throw BillingError.invalid("destinations", "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
+        }
+        return try DestinationRules(
+            blockedNumberTypes: Set(types),
+            mode: mode ?? .blockListed,
+            destinations: listed.map { text throws(BillingError) in try CallDestination(text) }
+        )
+    }
+}
+
+/// A user's own rules, which apply as well as the tenant's; `ownRules` is false when the user has none.
+struct UserDestinationRulesBody: ResponseEncodable {
+    let upn: String
+    let ownRules: Bool
+    let rules: DestinationRulesBody
+
+    init(_ upn: UserPrincipalName, _ controls: CallControls) {
+        self.upn = upn.rawValue
+        let own = controls.userDestinations[upn]
+        ownRules = own != nil
+        rules = DestinationRulesBody(own ?? .open)
+    }
+}
+
+struct ControlChangeList: ResponseEncodable {
+    struct ChangeBody: Encodable {
+        let id: Int64
+        let at: String
+        let actor: String
+        let subject: String
+        let before: String
+        let after: String
+    }
+
+    let changes: [ChangeBody]
+    let next: Int64?
+
+    init(_ changes: [NumberedControlChange], limit: Int) {
+        self.changes = changes.map {
+            ChangeBody(
+                id: $0.id,
+                at: ISO8601.format($0.change.at),
+                actor: $0.change.actor,
+                subject: $0.change.subject,
+                before: $0.change.before,
+                after: $0.change.after
+            )
+        }
+        next = changes.count == limit ? changes.last?.id : nil
+    }
+}

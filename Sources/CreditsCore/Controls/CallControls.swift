@@ -1,0 +1,90 @@
+/// What a tenant's administrators set to keep its credits from being spent where they should
+/// not be: destination rules for the whole tenant and, on top of them, for single users.
+public struct CallControls: Hashable, Sendable {
+    public var destinations: DestinationRules
+    /// A user's own rules apply as well as the tenant's: a call passes both.
+    public var userDestinations: [UserPrincipalName: DestinationRules]
+
+    public static let maximumUsersWithOwnRules = 10_000
+    public static let none = CallControls(destinations: .open, userDestinations: [:])
+
+    public init(destinations: DestinationRules, userDestinations: [UserPrincipalName: DestinationRules]) {
+        self.destinations = destinations
+        self.userDestinations = userDestinations.filter { !$0.value.isOpen }
+    }
+
+    /// Gives `upn` its own rules, or takes them away (`nil`, or rules that block nothing).
+    public mutating func setDestinations(_ rules: DestinationRules?, of upn: UserPrincipalName) throws(BillingError) {
+        guard let rules, !rules.isOpen else {
+            userDestinations[upn] = nil
+            return
+        }
+        if userDestinations[upn] == nil, userDestinations.count >= Self.maximumUsersWithOwnRules {
+            throw BillingError.invalid("destinations", "At most \(Self.maximumUsersWithOwnRules) users may have rules of their own.")
+        }
+        userDestinations[upn] = rules
+    }
+
+    /// The rule that refuses this call, the tenant's before the user's; nil when it may go on.
+    /// Only calls out to the telephone network are judged: never an incoming or emergency call.
+    public func destinationRefusal(_ call: CallFacts) -> DestinationRule? {
+        guard call.callType.isJudgedByDestination else { return nil }
+        let number = call.externalNumber
+        let country = call.externalCountry
+        let type = call.rate?.numberType
+        if let rule = destinations.refusingRule(number: number, numberType: type, country: country) { return rule }
+        guard let upn = call.user?.upn, let own = userDestinations[upn] else { return nil }
+        return own.refusingRule(number: number, numberType: type, country: country)
+    }
+}
+
+extension CallType {
+    /// Calls out to a number the tenant's destination rules judge: every outgoing call but an
+    /// emergency one.
+    public var isJudgedByDestination: Bool { !isIncoming && self != .emergencyOut }
+}
+
+/// One change of a tenant's call controls, for its audit trail: who, when, what.
+public struct ControlChange: Hashable, Sendable {
+    public let tenantId: TenantId
+    public let at: Instant
+    /// The administrator's sign-in name or the token's id, as `Principal.actor` says it.
+    public let actor: String
+    /// What changed, in words ("Destination rules of the tenant", "Destination rules of amy@contoso.com").
+    public let subject: String
+    public let before: String
+    public let after: String
+
+    public init(tenantId: TenantId, at: Instant, actor: String, subject: String, before: String, after: String) {
+        self.tenantId = tenantId
+        self.at = at
+        self.actor = actor
+        self.subject = subject
+        self.before = before
+        self.after = after
+    }
+}
+
+extension DestinationRules: CustomStringConvertible {
+    /// One line an administrator can read: "blocks premium, sharedCost; blocks CU, +882".
+    public var description: String {
+        var parts: [String] = []
+        if !blockedNumberTypes.isEmpty { parts.append("blocks " + blockedNumberTypes.map(\.rawValue).sorted().joined(separator: ", ")) }
+        switch mode {
+        case .blockListed where !destinations.isEmpty: parts.append("blocks " + destinations.map(\.description).joined(separator: ", "))
+        case .blockListed: break
+        case .allowListedOnly: parts.append("allows only " + destinations.map(\.description).joined(separator: ", "))
+        }
+        return parts.isEmpty ? "blocks nothing" : parts.joined(separator: "; ")
+    }
+}
+
+extension Principal {
+    /// Who this caller is, as an audit trail names it.
+    public var actor: String {
+        switch credential {
+        case let .token(id): "token \(id)"
+        case let .session(upn): upn.rawValue
+        }
+    }
+}

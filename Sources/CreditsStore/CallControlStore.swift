@@ -1,0 +1,27 @@
+public import CreditsCore
+
+/// Where a tenant's call controls live, with the audit trail of their changes. The calls judged
+/// after a change see it: a change counts in the tenant's version (`TenantCallsCache`).
+public protocol CallControlStore: Sendable {
+    /// `CallControls.none` for a tenant that never set any.
+    func controls(of tenantId: TenantId) async throws -> CallControls
+    /// Reads the controls, lets `change` edit them, writes them and the audit line it returns,
+    /// in one transaction; nothing is written when `change` throws or changes nothing.
+    func changeControls(
+        of tenantId: TenantId,
+        _ change: @Sendable (inout CallControls) throws -> ControlChange
+    ) async throws -> CallControls
+    /// The tenant's changes, newest first, before `before` (a change's number) when given.
+    func controlChanges(of tenantId: TenantId, before: Int64?, limit: Int) async throws -> [NumberedControlChange]
+}
+
+/// A change with its number in the audit trail.
+public struct NumberedControlChange: Hashable, Sendable {
+    public let id: Int64
+    public let change: ControlChange
+
+    public init(id: Int64, change: ControlChange) {
+        self.id = id
+        self.change = change
+    }
+}

@@ -1,0 +1,75 @@
+public import CreditsCore
+public import CreditsStore
+import Logging
+import PostgresNIO
+
+extension PostgresCallStore {
+    public func controls(of tenantId: TenantId) async throws -> CallControls {
+        let logger = database.logger
+        return try await database.read { c in try await Self.controls(tenantId, c, logger) }
+    }
+
+    /// Under the tenant's lock, so that two changes at once both count.
+    public func changeControls(
+        of tenantId: TenantId,
+        _ change: @Sendable (inout CallControls) throws -> ControlChange
+    ) async throws -> CallControls {
+        let logger = database.logger
+        return try await database.transaction { c in
+            _ = try await LedgerRows.lockTenant(tenantId, c, logger)
+            let before = try await Self.controls(tenantId, c, logger)
+            var controls = before
+            let line = try change(&controls)
+            guard controls != before else { return controls }
+            try await c.run(
+                """
+                INSERT INTO call_controls (tenant_id, document) VALUES (\(tenantId.rawValue), \(StoredValues.json(controls)))
+                ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document
+                """,
+                logger: logger
+            )
+            try await c.run(
+                """
+                INSERT INTO control_change (tenant_id, at, actor, subject, before, after)
+                VALUES (\(tenantId.rawValue), \(line.at.millisecondsSinceEpoch), \(line.actor), \(line.subject), \(line.before), \(line.after))
+                """,
+                logger: logger
+            )
+            return controls
+        }
+    }
+
+    public func controlChanges(of tenantId: TenantId, before: Int64?, limit: Int) async throws -> [NumberedControlChange] {
+        let logger = database.logger
+        return try await database.read { c in
+            var changes: [NumberedControlChange] = []
+            for try await (id, at, actor, subject, before, after) in try await c.query(
+                """
+                SELECT id, at, actor, subject, before, after FROM control_change
+                WHERE tenant_id = \(tenantId.rawValue) AND id < \(before ?? Int64.max) ORDER BY id DESC LIMIT \(Int64(limit))
+                """,
+                logger: logger
+            ).decode((Int64, Int64, String, String, String, String).self) {
+                changes.append(
+                    NumberedControlChange(
+                        id: id,
+                        change: ControlChange(
+                            tenantId: tenantId,
+                            at: Instant(millisecondsSinceEpoch: at),
+                            actor: actor,
+                            subject: subject,
+                            before: before,
+                            after: after
+                        )
+                    )
+                )
+            }
+            return changes
+        }
+    }
+
+    static func controls(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> CallControls {
+        let document = try await c.row("SELECT document FROM call_controls WHERE tenant_id = \(tenantId.rawValue)", as: String.self, logger: logger)
+        return document.map(StoredValues.controls) ?? .none
+    }
+}

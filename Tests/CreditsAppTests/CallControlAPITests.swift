@@ -1,0 +1,113 @@
+import CreditsCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Destination rules through the real server: set, judged on the call path, guarded by role and
+/// tenant, and written in the audit trail.
+@Suite("The HTTP API for call controls")
+struct CallControlAPITests {
+    let api = APITests()
+    let calls = CallAPITests()
+
+    func start(_ client: any TestClientProtocol, _ session: String, by upn: String, to callee: String) async throws -> [String: Any] {
+        try await api.send(
+            client,
+            .post,
+            "/v1/tenants/tailspin/calls/\(session)/start",
+            #"{"requestNumber":1,"callType":"user_out","upn":"\#(upn)@tailspin.com","callerNumber":"+14255550100","calleeNumber":"\#(callee)","startTime":"2027-03-01T08:00:00Z"}"#,
+            expect: .ok
+        )
+    }
+
+    @Test("Rules set over HTTP refuse the calls they name, with the rule; a user's own rules add to them; every change is in the trail")
+    func rulesOnTheCallPath() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await calls.putSampleDeck(client)
+            try await calls.tailspin(client)
+            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            let set = try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/call-controls/destination-rules",
+                #"{"blockedNumberTypes":["premium","sharedCost"],"destinations":["cu","+882"]}"#,
+                expect: .ok
+            )
+            #expect(set["mode"] as? String == "blockListed" && set["destinations"] as? [String] == ["CU", "+882"])
+            #expect(set["blockedNumberTypes"] as? [String] == ["premium", "sharedCost"])
+
+            let premium = try await start(client, "p1", by: "payg", to: "+449012345678")
+            #expect(premium["allowed"] as? Bool == false && premium["reason"] as? String == "destinationBlocked")
+            #expect(premium["rule"] as? String == "numberType:premium")
+            #expect(premium["detail"] as? String == "Calls to premium numbers are blocked by the destination rules.")
+            #expect(try await start(client, "g1", by: "payg", to: "+442071234567")["allowed"] as? Bool == true)
+
+            let own = try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/users/payg@tailspin.com/destination-rules",
+                #"{"mode":"allowListedOnly","destinations":["US"]}"#,
+                expect: .ok
+            )
+            #expect(own["ownRules"] as? Bool == true)
+            #expect(try await start(client, "g2", by: "payg", to: "+442071234567")["rule"] as? String == "allowList")
+            #expect(try await start(client, "g3", by: "dom", to: "+442071234567")["allowed"] as? Bool == true, "only payg has the allow list")
+            let removed = try await api.send(client, .delete, "/v1/tenants/tailspin/users/payg@tailspin.com/destination-rules", expect: .ok)
+            #expect(removed["ownRules"] as? Bool == false)
+            #expect(try await start(client, "g4", by: "payg", to: "+442071234567")["allowed"] as? Bool == true)
+
+            let trail = try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes?limit=2", expect: .ok)
+            let changes = trail["changes"] as? [[String: Any]] ?? []
+            #expect(changes.map { $0["subject"] as? String } == ["Destination rules of payg@tailspin.com", "Destination rules of payg@tailspin.com"])
+            #expect(changes.first?["before"] as? String == "allows only US" && changes.first?["after"] as? String == "blocks nothing")
+            #expect((changes.first?["actor"] as? String)?.hasPrefix("token ") == true)
+            let next = try #require(trail["next"] as? Int)
+            let older = try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes?before=\(next)", expect: .ok)
+            #expect((older["changes"] as? [[String: Any]])?.map { $0["after"] as? String } == ["blocks premium, sharedCost; blocks CU, +882"])
+        }
+    }
+
+    @Test("Bad rules are a clear 4xx that changes nothing; a reader may not change them; another tenant's token sees no such tenant")
+    func refusals() async throws {
+        try await TestServer.run { client, database in
+            try await api.createTenant(client, id: "tailspin")
+            try await api.createTenant(client, id: "contoso")
+            let path = "/v1/tenants/tailspin/call-controls/destination-rules"
+            for (body, status, code) in [
+                (#"{"blockedNumberTypes":["gold"]}"#, 422, "invalidBlockedNumberTypes"),
+                (#"{"destinations":["Cuba"]}"#, 422, "invalidDestinations"),
+                (#"{"destinations":["+0882"]}"#, 422, "invalidPrefix"),
+                (#"{"mode":"allowListedOnly"}"#, 422, "invalidDestinations"),
+                (#"{"mode":"everything"}"#, 422, "invalidMode"),
+                (#"{"destinations":"CU"}"#, 400, "invalidRequest"),
+                (#"{"destinations":[\#((0...500).map { "\"+\(1000 + $0)\"" }.joined(separator: ","))]}"#, 422, "invalidDestinations"),
+            ] {
+                let problem = try await api.send(client, .put, path, body, expect: .init(code: status))
+                #expect(problem["code"] as? String == code, "\(body.prefix(60))")
+            }
+            let unchanged = try await api.send(client, .get, path, expect: .ok)
+            #expect(unchanged["destinations"] as? [String] == [] && unchanged["blockedNumberTypes"] as? [String] == [])
+            try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/users/nobody@tailspin.com/destination-rules",
+                #"{"blockedNumberTypes":["premium"]}"#,
+                expect: .notFound
+            )
+
+            let reader = try await database.token([.reports], tenant: "tailspin")
+            let other = try await database.token([.billing], tenant: "contoso")
+            for (token, method, status) in [(reader, HTTPRequest.Method.get, 200), (reader, .put, 403), (other, .get, 404), (other, .put, 404)] {
+                try await client.execute(
+                    uri: path,
+                    method: method,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"blockedNumberTypes":["premium"]}"#)
+                ) { response in #expect(response.status.code == status, "\(method) with \(token.prefix(8))") }
+            }
+            let trail = try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes", expect: .ok)
+            #expect((trail["changes"] as? [Any])?.isEmpty == true, "nothing refused was written")
+        }
+    }
+}
