@@ -28,6 +28,12 @@ extension Bench {
         @Option(help: "Batches of \(LedgerLimits.maximumBatchSize) usage records, each batch one durable transaction.")
         var batches = 25
 
+        @Option(help: "Users of each tenant the pairs take turns with.")
+        var users = 1
+
+        @Flag(help: "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types, and rules of their own for every user.")
+        var controls = false
+
         @Option(help: "Tenants whose call state stays in memory (CALLS_CACHE_TENANTS).")
         var cacheTenants = TenantCallsCache.Limits().tenants
 
@@ -47,7 +53,9 @@ extension Bench {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for lane in 0..<min(64, spread.count) {
                     group.addTask {
-                        for index in stride(from: lane, to: spread.count, by: 64) { _ = try await Self.prepare(stores, spread[index], clock) }
+                        for index in stride(from: lane, to: spread.count, by: 64) {
+                            _ = try await Self.prepare(stores, spread[index], clock, users: users, controls: controls)
+                        }
                     }
                 }
                 try await group.waitForAll()
@@ -120,8 +128,10 @@ extension Bench {
             )
         }
 
-        /// A funded tenant with one Pay-As-You-Go user holding the credits license.
-        static func prepare(_ stores: Stores, _ tenant: TenantId, _ clock: ManualClock) async throws -> TenantId {
+        /// A funded tenant with `users` Pay-As-You-Go users holding the credits license (the first
+        /// `caller@bench.example`, then `caller-N@bench.example`); with `controls`, destination rules
+        /// that the bench's calls to the UK pass after judging them all.
+        static func prepare(_ stores: Stores, _ tenant: TenantId, _ clock: ManualClock, users: Int = 1, controls: Bool = false) async throws -> TenantId {
             try await DirectoryService(stores: stores, clock: clock).createTenant(
                 Tenant(
                     id: tenant,
@@ -138,27 +148,42 @@ extension Bench {
                 at: clock.now()
             )
             try await stores.directory.addUsers(
-                [
+                try (0..<max(1, users)).map { index in
                     NumberedLine(
-                        line: 1,
+                        line: index + 1,
                         value: try User(
-                            upn: UserPrincipalName("caller@bench.example"),
+                            upn: caller(index),
                             displayName: "Caller",
                             usageLocation: CountryCode("US")!,
                             licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]
                         )
                     )
-                ],
+                },
                 to: tenant,
                 creditsLicenseAvailable: true
             )
+            guard controls else { return tenant }
+            let service = CallControlService(stores: stores, clock: clock)
+            let blocked = try (0..<50).map { try CallDestination("+\(880 + $0)") }
+            try await service.setDestinationRules(
+                DestinationRules(blockedNumberTypes: [.premium, .sharedCost], mode: .blockListed, destinations: blocked),
+                of: tenant,
+                by: "bench"
+            )
+            let own = try DestinationRules(blockedNumberTypes: [.premium], mode: .blockListed, destinations: ["CU", "IR", "KP", "+881", "+882"].map(CallDestination.init))
+            for index in 0..<max(1, users) { try await service.setDestinationRules(own, of: tenant, user: caller(index), by: "bench") }
             return tenant
+        }
+
+        /// The bench's user number `index` of a tenant.
+        static func caller(_ index: Int) throws -> UserPrincipalName {
+            try UserPrincipalName(index == 0 ? "caller@bench.example" : "caller-\(index)@bench.example")
         }
 
         /// Pay-As-You-Go calls to the UK: each start reserves a hold, each end posts it and writes the record.
         func startEndPairs(_ calls: CallService, _ tenants: [TenantId], _ clock: ManualClock) async throws {
             let callers = 64
-            let upn = try UserPrincipalName("caller@bench.example")
+            let upns = try (0..<max(1, users)).map(Self.caller)
             let (caller, callee) = (try PhoneNumber("+12065550100"), try PhoneNumber("+442071234567"))
             let now = clock.now()
             let elapsed = try await ContinuousClock().measure {
@@ -173,7 +198,7 @@ extension Bench {
                                         sessionId: session,
                                         requestNumber: 1,
                                         callType: .userOut,
-                                        upn: upn,
+                                        upn: upns[index % upns.count],
                                         caller: caller,
                                         callee: callee,
                                         startTime: now
@@ -188,7 +213,7 @@ extension Bench {
                     try await group.waitForAll()
                 }
             }
-            let spread = tenants.count == 1 ? "" : "_\(tenants.count)_tenants"
+            let spread = (tenants.count == 1 ? "" : "_\(tenants.count)_tenants") + (users == 1 ? "" : "_\(users)_users") + (controls ? "_controls" : "")
             report("call_start_end_pairs_\(callers)_callers\(spread)_per_second", Double(pairs) / seconds(elapsed), "pairs/s")
         }
 
