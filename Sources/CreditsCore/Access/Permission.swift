@@ -7,7 +7,7 @@ public enum Permission: String, Hashable, Sendable, CaseIterable {
     case administerTenant
     /// Add and import users, set their passwords.
     case manageUsers
-    /// Buy credits, change auto-recharge and the payment method.
+    /// Buy credits, change auto-recharge, the payment method and the spend controls.
     case buy
     /// Assign and remove licenses.
     case assignLicenses
