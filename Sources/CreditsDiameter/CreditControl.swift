@@ -261,7 +261,7 @@ extension DiameterResultCode {
     init(_ refusal: CallRefusal) {
         self =
             switch refusal {
-            case .insufficientBalance: .creditLimitReached
+            case .insufficientBalance, .spendLimitReached: .creditLimitReached
             case .creditsLicenseMissing, .noCallingPlan, .poolExhausted, .destinationBlocked: .endUserServiceDenied
             case .unknownUser: .userUnknown
             case .unknownDestination: .ratingFailed

@@ -46,6 +46,48 @@ public struct CallControlService: Sendable {
         }
     }
 
+    /// Sets `user`'s monthly credit spend limit (`nil`: takes it away). A limit lowered under a
+    /// call in progress lets it finish its grant; it gets no more.
+    @discardableResult
+    public func setSpendLimit(_ limitMinor: Int64?, of tenantId: TenantId, user: UserPrincipalName, by actor: String) async throws -> CallControls {
+        let tenant = try await stores.directory.tenant(tenantId)
+        guard let tenant else { throw BillingError.unknownTenant(tenantId) }
+        guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
+        let now = clock.now()
+        let describe: @Sendable (Int64?) -> String = { limit in limit.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no limit" }
+        return try await stores.calls.changeControls(of: tenantId) { controls in
+            let before = controls.userSpendLimits[user]
+            try controls.setSpendLimit(limitMinor, of: user)
+            return ControlChange(
+                tenantId: tenantId,
+                at: now,
+                actor: actor,
+                subject: "Spend limit of \(user)",
+                before: describe(before),
+                after: describe(limitMinor)
+            )
+        }
+    }
+
+    /// Every user with a limit, with this month's spend and what is left.
+    public func spendLimits(of tenantId: TenantId) async throws -> [UserSpendLimit] {
+        let controls = try await controls(of: tenantId)
+        let month = CalendarMonth(of: clock.now())
+        let spends = Dictionary(uniqueKeysWithValues: try await stores.calls.userSpends(of: tenantId, month: month).map { ($0.slot.upn, $0) })
+        return controls.userSpendLimits.sorted { $0.key.rawValue < $1.key.rawValue }.map { upn, limit in
+            UserSpendLimit(limitMinor: limit, spend: spends[upn] ?? UserSpend(slot: UserSpend.Slot(upn: upn, month: month)))
+        }
+    }
+
+    /// One user's limit (nil when none) and this month's spend.
+    public func spendLimit(of tenantId: TenantId, user: UserPrincipalName) async throws -> (limitMinor: Int64?, spend: UserSpend) {
+        let controls = try await controls(of: tenantId)
+        guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
+        let month = CalendarMonth(of: clock.now())
+        let spend = try await stores.calls.userSpends(of: tenantId, month: month).first { $0.slot.upn == user }
+        return (controls.userSpendLimits[user], spend ?? UserSpend(slot: UserSpend.Slot(upn: user, month: month)))
+    }
+
     /// The audit trail, newest first.
     public func changes(of tenantId: TenantId, before: Int64? = nil, limit: Int) async throws -> [NumberedControlChange] {
         try await checkTenant(tenantId)
@@ -55,4 +97,12 @@ public struct CallControlService: Sendable {
     private func checkTenant(_ tenantId: TenantId) async throws {
         guard try await stores.directory.tenant(tenantId) != nil else { throw BillingError.unknownTenant(tenantId) }
     }
+}
+
+/// A user's monthly limit with what this month's calls spent and hold of it.
+public struct UserSpendLimit: Hashable, Sendable {
+    public let limitMinor: Int64
+    public let spend: UserSpend
+
+    public var leftMinor: Int64 { spend.leftMinor(under: limitMinor) }
 }

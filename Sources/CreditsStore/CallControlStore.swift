@@ -11,6 +11,8 @@ public protocol CallControlStore: Sendable {
         of tenantId: TenantId,
         _ change: @Sendable (inout CallControls) throws -> ControlChange
     ) async throws -> CallControls
+    /// Every user's credit spend of `month` as far as any call counted it, by sign-in name.
+    func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend]
     /// The tenant's changes, newest first, before `before` (a change's number) when given.
     func controlChanges(of tenantId: TenantId, before: Int64?, limit: Int) async throws -> [NumberedControlChange]
 }

@@ -35,6 +35,8 @@ package struct StoredEvent: Sendable {
             self.init(reference: String(invoice), amountMinor: amount, detail: month.description)
         case let .unlicensedUse(day, usageId):
             self.init(reference: usageId, dueAt: day.instant().millisecondsSinceEpoch)
+        case let .spendLimitUsed(upn, month, percent, limit):
+            self.init(reference: upn.rawValue, amountMinor: limit, quantity: percent, detail: month.description)
         }
     }
 
@@ -57,6 +59,8 @@ package struct StoredEvent: Sendable {
         case .conferencingPoolUsed: .conferencingPoolUsed(month: CalendarMonth(reference)!, percent: quantity!)
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued(invoiceId: Int64(reference)!, amountMinor: amountMinor!, month: CalendarMonth(detail!)!)
         case .unlicensedUse: .unlicensedUse(day: Instant(millisecondsSinceEpoch: dueAt!).civilDateAndTime.date, usageId: reference)
+        case .spendLimitUsed:
+            .spendLimitUsed(upn: UserPrincipalName(stored: reference), month: CalendarMonth(detail!)!, percent: quantity!, limitMinor: amountMinor!)
         }
     }
 }

@@ -149,13 +149,15 @@ package enum StoredValues {
     private struct CallControlsJSON: Codable {
         var destinations: DestinationRulesJSON
         var userDestinations: [String: DestinationRulesJSON]
+        var userSpendLimits: [String: Int64]?
     }
 
     package static func json(_ controls: CallControls) -> String {
         encode(
             CallControlsJSON(
                 destinations: json(controls.destinations),
-                userDestinations: Dictionary(uniqueKeysWithValues: controls.userDestinations.map { ($0.key.rawValue, json($0.value)) })
+                userDestinations: Dictionary(uniqueKeysWithValues: controls.userDestinations.map { ($0.key.rawValue, json($0.value)) }),
+                userSpendLimits: Dictionary(uniqueKeysWithValues: controls.userSpendLimits.map { ($0.key.rawValue, $0.value) })
             )
         )
     }
@@ -164,7 +166,8 @@ package enum StoredValues {
         let stored = decode(CallControlsJSON.self, text)
         return CallControls(
             destinations: rules(stored.destinations),
-            userDestinations: Dictionary(uniqueKeysWithValues: stored.userDestinations.map { (UserPrincipalName(stored: $0.key), rules($0.value)) })
+            userDestinations: Dictionary(uniqueKeysWithValues: stored.userDestinations.map { (UserPrincipalName(stored: $0.key), rules($0.value)) }),
+            userSpendLimits: Dictionary(uniqueKeysWithValues: (stored.userSpendLimits ?? [:]).map { (UserPrincipalName(stored: $0.key), $0.value) })
         )
     }
 

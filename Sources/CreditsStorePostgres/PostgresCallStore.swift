@@ -377,6 +377,7 @@ public final class PostgresCallStore: CallStore {
             )
         }
         for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c, logger)) }
+        for slot in missing.spends { calls.know(try await Self.spend(slot, of: tenant.id, c, logger)) }
     }
 
     private static func write(
@@ -394,6 +395,7 @@ public final class PostgresCallStore: CallStore {
         try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c, logger)
         try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c, logger)
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
+        try await Self.addSpend(changes.desk.spendChanges, of: tenantId, c, logger)
         for event in changes.desk.events {
             try await NotificationRows.note(
                 event,

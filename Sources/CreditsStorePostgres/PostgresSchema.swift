@@ -433,6 +433,25 @@ enum PostgresSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_version();
             """
         ),
+        // What each user's calls spent of the credits in a month, and what their calls in
+        // progress hold: what a monthly spend limit is judged on.
+        (
+            "9-user-spend",
+            """
+            CREATE TABLE user_spend (
+                tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenant(id),
+                upn TEXT COLLATE "C" NOT NULL,
+                month TEXT COLLATE "C" NOT NULL,
+                spent_minor BIGINT NOT NULL,
+                held_minor BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, month, upn)
+            );
+            CREATE TRIGGER user_spend_insert_version AFTER INSERT ON user_spend REFERENCING NEW TABLE AS changed_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_version();
+            CREATE TRIGGER user_spend_update_version AFTER UPDATE ON user_spend REFERENCING NEW TABLE AS changed_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_version();
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -465,6 +484,6 @@ enum PostgresSchema {
         ("call_session", nil), ("call_answer", nil), ("minute_pool", nil), ("usage_record", nil), ("post_usage_invoice", "post_usage_invoice"),
         ("access_token", nil), ("admin_password", nil), ("admin_session", nil), ("idempotent_answer", nil), ("notification", "notification"),
         ("notification_delivery", "notification_delivery"), ("mailbox_message", nil), ("webhook", nil),
-        ("call_controls", nil), ("control_change", "control_change"),
+        ("call_controls", nil), ("control_change", "control_change"), ("user_spend", nil),
     ]
 }

@@ -175,6 +175,23 @@ enum CallSchema {
             )
             try createVersionTriggers(("call_controls", "tenant_id", ["INSERT", "UPDATE"]), db)
         }
+        // What each user's calls spent of the credits in a month, and what their calls in
+        // progress hold: what a monthly spend limit is judged on.
+        migrator.registerMigration("calls-6") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_spend (
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                        upn TEXT NOT NULL,
+                        month TEXT NOT NULL,
+                        spent_minor INTEGER NOT NULL,
+                        held_minor INTEGER NOT NULL,
+                        PRIMARY KEY (tenant_id, month, upn)
+                    ) WITHOUT ROWID
+                    """
+            )
+            try createVersionTriggers(("user_spend", "tenant_id", ["INSERT", "UPDATE"]), db)
+        }
     }
 
     /// The triggers that count every write of `table` in its tenant's version.

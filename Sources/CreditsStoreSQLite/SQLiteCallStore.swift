@@ -322,6 +322,7 @@ public final class SQLiteCallStore: CallStore {
             )
         }
         for slot in missing.pools { calls.know(try CallRows.pool(slot, of: tenant.id, db)) }
+        for slot in missing.spends { calls.know(try Self.spend(slot, of: tenant.id, db)) }
     }
 
     private static func write(_ changes: TenantCalls.Changes, of calls: TenantCalls, at now: Instant, _ db: Database) throws {
@@ -335,6 +336,7 @@ public final class SQLiteCallStore: CallStore {
         for kept in changes.records { try UsageRows.insert(kept.record, fingerprint: kept.fingerprint, of: tenantId, db) }
         try LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, db)
         try CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, db)
+        try Self.addSpend(changes.desk.spendChanges, of: tenantId, db)
         for event in changes.desk.events {
             try NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, db)
         }

@@ -82,6 +82,15 @@ public struct NotificationText: Hashable, Sendable {
                 balance,
                 "What to do: assign the missing licenses under Users > Active users, or find out why these users could place such calls.",
             ]
+        case let .spendLimitUsed(upn, month, percent, limit):
+            subject = "\(tenantName): \(upn) has used \(percent) % of their monthly spend limit"
+            paragraphs = [
+                "The calls of \(upn) have used \(percent) % of their Communications Credits spend limit of \(money(limit)) for \(ReadableDate.month(month)).",
+                percent >= 100
+                    ? "Their calls that credits pay for are now refused until the limit resets on the first of next month (UTC); calls a calling plan pays for, and emergency calls, go on. \(balance)"
+                    : "Once the limit is reached, their calls that credits pay for are refused until the first of next month. \(balance)",
+                "What to do: nothing if this is expected; otherwise raise the limit under Billing > Spend controls, or find out who is making these calls.",
+            ]
         }
     }
 

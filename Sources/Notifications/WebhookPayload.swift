@@ -27,6 +27,8 @@ struct WebhookPayload: Encodable {
         var invoiceId: Int64?
         var day: String?
         var usageId: String?
+        var upn: String?
+        var limitMinor: Int64?
     }
 
     init(_ notification: CreditNotification, summary: String) {
@@ -55,6 +57,8 @@ struct WebhookPayload: Encodable {
             (data.invoiceId, data.amountMinor, data.month) = (invoice, amount, month.description)
         case let .unlicensedUse(day, usageId):
             (data.day, data.usageId) = (ISO8601.formatDate(day.instant()), usageId)
+        case let .spendLimitUsed(upn, month, percent, limit):
+            (data.upn, data.month, data.percent, data.limitMinor) = (upn.rawValue, month.description, percent, limit)
         }
         self.data = data
     }

@@ -34,6 +34,11 @@ public struct CallDesk: Sendable {
     /// The pools known to this desk, with what the requests so far used of them.
     public private(set) var pools: [PoolSlot: PoolBalance] = [:]
     private var loadedPoolUse: [PoolSlot: Int64] = [:]
+    /// Users' credit spend by month, known to this desk, with what the requests so far changed.
+    public private(set) var spends: [UserSpend.Slot: UserSpend] = [:]
+    private var loadedSpends: [UserSpend.Slot: UserSpend] = [:]
+    /// Users a start was refused for their spend limit, since the last changes.
+    private var limitRefusals: Set<UserSpend.Slot> = []
     /// Records written by the requests so far, in order.
     public private(set) var records: [UsageRecord] = []
     /// Usage ids whose stored record a record of `records` replaces (a late end's).
@@ -61,11 +66,20 @@ public struct CallDesk: Sendable {
     /// What the requests since the last call changed, for the store to write; the desk goes
     /// on from there (its pools' use so far becomes the baseline of the next changes).
     public mutating func takeChanges() -> Changes {
-        let changes = Changes(ledger: account.takeChanges(), records: records, replacedRecords: replacedRecords, poolUse: poolUse, events: events)
+        let changes = Changes(
+            ledger: account.takeChanges(),
+            records: records,
+            replacedRecords: replacedRecords,
+            poolUse: poolUse,
+            spendChanges: spendChanges,
+            events: events
+        )
         account.forgetSettledHolds()
         records.removeAll(keepingCapacity: true)
         replacedRecords.removeAll()
         loadedPoolUse = pools.mapValues(\.used)
+        loadedSpends = spends
+        limitRefusals.removeAll()
         unlicensedUseEvents.removeAll()
         creditsChargedMinor = 0
         return changes
@@ -79,6 +93,8 @@ public struct CallDesk: Sendable {
         public let replacedRecords: [String]
         /// Units each pool gained, for the store to add.
         public let poolUse: [PoolSlot: Int64]
+        /// What each user's spend and holds of a month changed by, for the store to add.
+        public let spendChanges: [UserSpend]
         public let events: [CreditEvent]
     }
 
@@ -120,6 +136,40 @@ public struct CallDesk: Sendable {
         loadedPoolUse[slot] = balance.used
     }
 
+    public func knows(_ slot: UserSpend.Slot) -> Bool { spends[slot] != nil }
+
+    /// A user's spend of a month as stored (none yet: zero).
+    public mutating func know(_ spend: UserSpend) {
+        guard spends[spend.slot] == nil else { return }
+        spends[spend.slot] = spend
+        loadedSpends[spend.slot] = spend
+    }
+
+    private var spendChanges: [UserSpend] {
+        spends.values.compactMap { spend in
+            let loaded = loadedSpends[spend.slot]!
+            let change = UserSpend(slot: spend.slot, spentMinor: spend.spentMinor - loaded.spentMinor, heldMinor: spend.heldMinor - loaded.heldMinor)
+            return change.spentMinor == 0 && change.heldMinor == 0 ? nil : change
+        }
+    }
+
+    /// The slot a call's credits count in: its user's, in the month it started; nil without a user.
+    private func spendSlot(_ facts: CallFacts, startTime: Instant) -> UserSpend.Slot? {
+        facts.user.map { UserSpend.Slot(upn: $0.upn, month: CalendarMonth(of: startTime)) }
+    }
+
+    /// What the user's monthly limit leaves for more calls; nil when the user has none.
+    private func spendLeft(_ slot: UserSpend.Slot?) -> Int64? {
+        guard let slot, let limit = controls.userSpendLimits[slot.upn] else { return nil }
+        return spends[slot]!.leftMinor(under: limit)
+    }
+
+    private mutating func addSpend(_ slot: UserSpend.Slot?, spent: Int64 = 0, held: Int64 = 0) {
+        guard let slot else { return }
+        spends[slot]!.spentMinor += spent
+        spends[slot]!.heldMinor += held
+    }
+
     /// Units each pool gained since it was loaded or last written.
     private var poolUse: [PoolSlot: Int64] {
         pools.compactMapValues { balance in
@@ -130,7 +180,23 @@ public struct CallDesk: Sendable {
 
     /// What the administrators hear of the requests so far: the conferencing pool thresholds
     /// they took its use across, and records charged for unlicensed use.
-    private var events: [CreditEvent] { poolEvents + unlicensedUseEvents }
+    private var events: [CreditEvent] { poolEvents + unlicensedUseEvents + spendEvents }
+
+    /// Users whose spend crossed 80 % or 100 % of their limit, or who were refused for it.
+    private var spendEvents: [CreditEvent] {
+        var events: [CreditEvent] = []
+        for spend in spends.values {
+            guard let limit = controls.userSpendLimits[spend.slot.upn] else { continue }
+            var percents = CreditAlerts.spendPercentagesReached(
+                limitMinor: limit,
+                before: loadedSpends[spend.slot]!.spentMinor,
+                after: spend.spentMinor
+            )
+            if limitRefusals.contains(spend.slot), !percents.contains(100) { percents.append(100) }
+            events += percents.map { .spendLimitUsed(upn: spend.slot.upn, month: spend.slot.month, percent: $0, limitMinor: limit) }
+        }
+        return events.sorted { $0.key < $1.key }
+    }
 
     /// Records of unlicensed use charged by `finishUploads`, one event a day (its key names the day).
     private var unlicensedUseEvents: [CreditEvent] = []
@@ -205,10 +271,17 @@ public struct CallDesk: Sendable {
         }
         var grant = settings.quotaSeconds
         var hold: Int64 = 0
+        let slot = spendSlot(facts, startTime: request.startTime)
         if case let .credits(capability) = payer {
-            let available = account.figures.availableMinor
+            let balance = account.figures.availableMinor
+            let left = spendLeft(slot)
+            let available = min(balance, left ?? .max)
             grant = available > 0 ? rate!.longestAffordableSeconds(availableMinor: available, limit: grant, in: tenant.currency) : 0
-            guard grant > 0 else { return (session, .refused(.insufficientBalance, capability: capability, rate: rate)) }
+            guard grant > 0 else {
+                guard let left, left < balance else { return (session, .refused(.insufficientBalance, capability: capability, rate: rate)) }
+                limitRefusals.insert(slot!)
+                return (session, .refused(.spendLimitReached, capability: capability, rate: rate))
+            }
             hold = rate!.chargeMinor(forDuration: grant, in: tenant.currency)
         }
         let capability = Self.capability(of: payer)
@@ -274,13 +347,16 @@ public struct CallDesk: Sendable {
         var total = limit
         var more: Int64 = 0
         if session.capability?.isCredits == true, let rate = session.facts.rate {
-            let available = account.figures.availableMinor
+            let balance = account.figures.availableMinor
+            let left = spendLeft(spendSlot(session.facts, startTime: session.start.startTime))
+            let available = min(balance, left ?? .max)
             let held = session.heldMinor
             total = Rate.longestAffordable(limit: limit, firstIncrement: rate.firstIncrementSeconds, nextIncrement: rate.nextIncrementSeconds) {
                 rate.chargeMinor(billedSeconds: $0, in: tenant.currency) - held <= available
             }
             guard total > used else {
-                return CallAnswer(allowed: false, reason: .insufficientBalance, capability: session.capability, grantedSeconds: 0)
+                let reason: CallRefusal = left.map { $0 < balance } == true ? .spendLimitReached : .insufficientBalance
+                return CallAnswer(allowed: false, reason: reason, capability: session.capability, grantedSeconds: 0)
             }
             more = rate.chargeMinor(forDuration: total, in: tenant.currency) - held
         }
@@ -352,6 +428,7 @@ public struct CallDesk: Sendable {
             if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
                 throw BillingError.lateEndUncorrectable(session.id, error)
             }
+            addSpend(spendSlot(session.facts, startTime: session.start.startTime), spent: charge - timedOut.chargeMinor)
         }
         if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed - timedOut.billedSeconds) }
         session.lastRequestNumber = requestNumber
@@ -477,6 +554,7 @@ public struct CallDesk: Sendable {
         }
         if let pool { use(pool, month: month, billedSeconds: billed) }
         if capability.isCredits, charge > 0 {
+            addSpend(spendSlot(facts, startTime: upload.startTime), spent: charge)
             uploadCreditsMinor += charge
             if firstChargedUpload == nil { firstChargedUpload = upload.usageId.rawValue }
         }
@@ -567,6 +645,7 @@ public struct CallDesk: Sendable {
             preconditionFailure("the call's hold was refused: \(error)")
         }
         session.heldMinor += amountMinor
+        addSpend(spendSlot(session.facts, startTime: session.start.startTime), held: amountMinor)
     }
 
     /// Moves the ledger's backstop along with the session's new deadline.
@@ -600,10 +679,12 @@ public struct CallDesk: Sendable {
     @discardableResult
     private mutating func settleHold(of session: CallSession, chargeMinor: Int64, at now: Instant) -> Int64 {
         let key = IdempotencyKey(system: "call/\(session.id)/end")
+        let slot = spendSlot(session.facts, startTime: session.start.startTime)
         let command: LedgerCommand
         if session.heldMinor > 0 {
             guard holdIsOpen(session, at: now) else {
                 creditsChargedMinor += session.heldMinor
+                addSpend(slot, spent: session.heldMinor, held: -session.heldMinor)
                 return session.heldMinor
             }
             command = .postHold(holdId: session.holdId, amountMinor: chargeMinor)
@@ -617,6 +698,7 @@ public struct CallDesk: Sendable {
             preconditionFailure("the call's charge was refused: \(error)")
         }
         creditsChargedMinor += chargeMinor
+        addSpend(slot, spent: chargeMinor, held: -session.heldMinor)
         return chargeMinor
     }
 

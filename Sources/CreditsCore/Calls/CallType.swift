@@ -81,6 +81,8 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
     /// The tenant's destination rules (or the user's own) block the number dialled; the answer
     /// names the rule (`CallAnswer.refusedBy`).
     case destinationBlocked
+    /// Credits would pay, and the user's monthly spend limit leaves too little for the call.
+    case spendLimitReached
 
     public var detail: String {
         switch self {
@@ -93,6 +95,8 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
         case .noCallingPlan: "The user has no calling plan, so outgoing calls cannot reach the telephone network."
         case .unknownUser: "The call names a user this tenant does not have, or a caller its directory does not know."
         case .destinationBlocked: "The destination rules block the number dialled."
+        case .spendLimitReached:
+            "The user's monthly Communications Credits spend limit is reached; credit-paid calls are refused until the first of next month (UTC) or until the limit is raised."
         }
     }
 }

@@ -18,8 +18,12 @@ public struct TenantCalls: Sendable {
         /// Lots a late end gives funds back to that the account does not have.
         public var lots: Set<LotId> = []
         public var pools: Set<CallDesk.PoolSlot> = []
+        /// Users' spend of a month, for every call that names a user (absent ones are zero).
+        public var spends: Set<UserSpend.Slot> = []
 
-        public var isEmpty: Bool { sessions.isEmpty && usageIds.isEmpty && users.isEmpty && holds.isEmpty && lots.isEmpty && pools.isEmpty }
+        public var isEmpty: Bool {
+            sessions.isEmpty && usageIds.isEmpty && users.isEmpty && holds.isEmpty && lots.isEmpty && pools.isEmpty && spends.isEmpty
+        }
     }
 
     /// Everything the commands since the last call changed, for the store to write in one transaction.
@@ -75,6 +79,7 @@ public struct TenantCalls: Sendable {
                 lookUpUserAndPools(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates, into: &missing)
             case let .step(sessionId, _, step):
                 lookUp(sessionId, into: &missing)
+                if let session = sessions[sessionId] { lookUpSpend(session.facts.user?.upn, session.start.startTime, into: &missing) }
                 if case .end = step, let session = sessions[sessionId], session.state == .open || session.state == .expired {
                     lookUpRecordAndPool(of: session, into: &missing)
                     if session.state == .expired, session.heldMinor > 0 { lookUpCreditBack(of: session, into: &missing) }
@@ -87,7 +92,10 @@ public struct TenantCalls: Sendable {
             case let .expireSilent(sessionIds):
                 for sessionId in sessionIds {
                     lookUp(sessionId, into: &missing)
-                    if let session = sessions[sessionId], session.state == .open { lookUpRecordAndPool(of: session, into: &missing) }
+                    if let session = sessions[sessionId], session.state == .open {
+                        lookUpRecordAndPool(of: session, into: &missing)
+                        lookUpSpend(session.facts.user?.upn, session.start.startTime, into: &missing)
+                    }
                 }
             }
         }
@@ -118,6 +126,13 @@ public struct TenantCalls: Sendable {
         }
         let facts = facts(callType, upn: upn, caller, callee, startTime, rates)
         lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: startTime), into: &missing)
+        lookUpSpend(facts.user?.upn, startTime, into: &missing)
+    }
+
+    private func lookUpSpend(_ upn: UserPrincipalName?, _ startTime: Instant, into missing: inout Lookups) {
+        guard let upn else { return }
+        let slot = UserSpend.Slot(upn: upn, month: CalendarMonth(of: startTime))
+        if !desk.knows(slot) { missing.spends.insert(slot) }
     }
 
     private func lookUpRecordAndPool(of session: CallSession, into missing: inout Lookups) {
@@ -165,6 +180,7 @@ public struct TenantCalls: Sendable {
     /// The ledger numbers this transaction hands out (`CallDesk.use`).
     public mutating func use(_ ids: LedgerIdAllocator) { desk.use(ids) }
     public mutating func know(_ pool: PoolBalance) { desk.know(pool) }
+    public mutating func know(_ spend: UserSpend) { desk.know(spend) }
 
     // MARK: Applying
 
@@ -364,7 +380,7 @@ public struct TenantCalls: Sendable {
     /// A rough count of the bytes this state holds, for the cache's bound.
     public var approximateBytes: Int {
         1_024 + desk.account.liveLots.count * 160 + desk.account.openHolds.count * 320 + sessions.count * 900
-            + answers.values.reduce(0) { $0 + $1.count } * 200 + users.count * 400
+            + answers.values.reduce(0) { $0 + $1.count } * 200 + users.count * 400 + desk.spends.count * 120
     }
 
     // MARK: Steps shared by the commands

@@ -1,16 +1,39 @@
 /// What a tenant's administrators set to keep its credits from being spent where they should
-/// not be: destination rules for the whole tenant and, on top of them, for single users.
+/// not be: destination rules for the whole tenant and, on top of them, for single users; and
+/// monthly spend limits of single users.
 public struct CallControls: Hashable, Sendable {
     public var destinations: DestinationRules
     /// A user's own rules apply as well as the tenant's: a call passes both.
     public var userDestinations: [UserPrincipalName: DestinationRules]
+    /// The most credits a user's calls may spend in a calendar month (UTC), in minor units.
+    public private(set) var userSpendLimits: [UserPrincipalName: Int64]
 
     public static let maximumUsersWithOwnRules = 10_000
     public static let none = CallControls(destinations: .open, userDestinations: [:])
 
-    public init(destinations: DestinationRules, userDestinations: [UserPrincipalName: DestinationRules]) {
+    public init(
+        destinations: DestinationRules,
+        userDestinations: [UserPrincipalName: DestinationRules],
+        userSpendLimits: [UserPrincipalName: Int64] = [:]
+    ) {
         self.destinations = destinations
         self.userDestinations = userDestinations.filter { !$0.value.isOpen }
+        self.userSpendLimits = userSpendLimits
+    }
+
+    /// Sets `upn`'s monthly limit (0: none of the user's calls may spend credits), or takes it away.
+    public mutating func setSpendLimit(_ limitMinor: Int64?, of upn: UserPrincipalName) throws(BillingError) {
+        guard let limitMinor else {
+            userSpendLimits[upn] = nil
+            return
+        }
+        guard (0...LedgerLimits.maximumAmountMinor).contains(limitMinor) else {
+            throw BillingError.invalid("monthlyLimitMinor", "A monthly limit is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
+        }
+        if userSpendLimits[upn] == nil, userSpendLimits.count >= Self.maximumUsersWithOwnRules {
+            throw BillingError.invalid("monthlyLimitMinor", "At most \(Self.maximumUsersWithOwnRules) users may have a spend limit.")
+        }
+        userSpendLimits[upn] = limitMinor
     }
 
     /// Gives `upn` its own rules, or takes them away (`nil`, or rules that block nothing).

@@ -15,10 +15,12 @@ public enum CreditEvent: Hashable, Sendable {
     /// Records of users without the license or calling plan their calls needed were charged;
     /// told once a day at most, naming the first record of that day.
     case unlicensedUse(day: CivilDate, usageId: String)
+    /// A user's credit spend this month reached `percent` (80 or 100) of the monthly limit.
+    case spendLimitUsed(upn: UserPrincipalName, month: CalendarMonth, percent: Int64, limitMinor: Int64)
 
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         case rechargeSucceeded, rechargeFailed, rechargeStopped, balanceExhausted, balanceBelowTrigger, lotExpiring
-        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse
+        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed
     }
 
     public var kind: Kind {
@@ -32,6 +34,7 @@ public enum CreditEvent: Hashable, Sendable {
         case .conferencingPoolUsed: .conferencingPoolUsed
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued
         case .unlicensedUse: .unlicensedUse
+        case .spendLimitUsed: .spendLimitUsed
         }
     }
 
@@ -48,6 +51,7 @@ public enum CreditEvent: Hashable, Sendable {
         case let .conferencingPoolUsed(month, percent): "conferencing-pool-\(month)-\(percent)pct"
         case let .postUsageInvoiceIssued(invoice, _, _): "post-usage-invoice-\(invoice)"
         case let .unlicensedUse(day, _): "unlicensed-use-\(ISO8601.formatDate(day.instant()))"
+        case let .spendLimitUsed(upn, month, percent, _): "spend-limit-\(upn)-\(month)-\(percent)pct"
         }
     }
 }
