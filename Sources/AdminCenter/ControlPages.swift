@@ -22,6 +22,11 @@ struct ControlPages {
         let upn, rules: String
     }
 
+    struct LimitRow {
+        let upn, limit, spent, held, left: String
+        let reached: Bool
+    }
+
     struct ChangeRow {
         let at, actor, subject, before, after: String
     }
@@ -74,6 +79,13 @@ struct ControlPages {
         var userName = ""
         let users: [UserRow]
         let hasUsers: Bool
+        let currency: String
+        let month: String
+        let limits: [LimitRow]
+        let hasLimits: Bool
+        var limitError: String?
+        var limitUser = ""
+        var limitAmount = ""
         let changes: [ChangeRow]
         let hasChanges: Bool
     }
@@ -82,7 +94,11 @@ struct ControlPages {
         router.get("billing/spend-controls") { request, context in
             var page = try await page(context)
             page.saved = request.uri.queryParameters.get("saved").map {
-                $0 == "user" ? "The user's rules are saved." : "The tenant's rules are saved."
+                switch $0 {
+                case "user": "The user's rules are saved."
+                case "limit": "The spend limit is saved."
+                default: "The tenant's rules are saved."
+                }
             }
             return pages.render("spend-controls", page)
         }
@@ -97,6 +113,31 @@ struct ControlPages {
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=tenant", type: .normal)
             } catch let error as BillingError {
                 page.error = error.inWords
+                return pages.render("spend-controls", page, status: .unprocessableContent)
+            }
+        }
+        router.post("billing/spend-controls/spend-limit") { request, context -> Response in
+            var request = request
+            let form = try await FormFields(request: &request, context: context)
+            let (principal, tenantId) = try context.administrator(may: .buy)
+            var page = try await page(context)
+            page.limitUser = form["upn"] ?? ""
+            page.limitAmount = form["amount"] ?? ""
+            do {
+                let upn = try UserPrincipalName(page.limitUser.trimmingCharacters(in: .whitespaces))
+                var limit: Int64?
+                if form["remove"] == nil {
+                    let currency = try await directory.tenant(tenantId).currency
+                    let amount = page.limitAmount.trimmingCharacters(in: .whitespaces)
+                    guard let minor = MoneyText.parseMinor(amount, currency) else {
+                        throw BillingError.invalid("amount", "'\(amount.prefix(40))' is not an amount in \(currency.code); write it like 50.00.")
+                    }
+                    limit = minor
+                }
+                try await controls.setSpendLimit(limit, of: tenantId, user: upn, by: principal.actor)
+                return Response.redirect(to: "/admin/billing/spend-controls?saved=limit", type: .normal)
+            } catch let error as BillingError {
+                page.limitError = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
         }
@@ -124,6 +165,17 @@ struct ControlPages {
         let tenant = try await directory.tenant(tenantId)
         let current = try await controls.controls(of: tenantId)
         let changes = try await controls.changes(of: tenantId, limit: 20)
+        let money = { (minor: Int64) in MoneyText.forPeople(minor, tenant.currency) }
+        let limits = try await controls.spendLimits(of: tenantId).map {
+            LimitRow(
+                upn: $0.spend.slot.upn.rawValue,
+                limit: money($0.limitMinor),
+                spent: money($0.spend.spentMinor),
+                held: money($0.spend.heldMinor),
+                left: money($0.leftMinor),
+                reached: $0.leftMinor == 0
+            )
+        }
         let frame = PageFrame(context, tenantName: tenant.name)
         let users = current.userDestinations.sorted { $0.key.rawValue < $1.key.rawValue }.map {
             UserRow(upn: $0.key.rawValue, rules: Self.sentence($0.value))
@@ -138,6 +190,10 @@ struct ControlPages {
             userRules: RulesForm(.open),
             users: users,
             hasUsers: !users.isEmpty,
+            currency: tenant.currency.code,
+            month: ReadableDate.month(CalendarMonth(of: controls.now)),
+            limits: limits,
+            hasLimits: !limits.isEmpty,
             changes: changes.map {
                 ChangeRow(
                     at: ReadableDate.minute($0.change.at),

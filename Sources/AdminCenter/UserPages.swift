@@ -53,8 +53,9 @@ struct UserPages {
         var skus: [SkuToggle]
         var saved = false
         let userUpn: String
-        /// Where the user's calls may go, in a sentence.
+        /// Where the user's calls may go, and what their spend limit leaves, in sentences.
         var destinationRules = ""
+        var spendLimit = ""
     }
 
     /// The most users the list shows (our bound; the API pages through any number).
@@ -108,7 +109,7 @@ struct UserPages {
             let user = try await directory.user(UserPrincipalName(try context.parameters.require("upn")), in: tenantId)
             var page = Self.userPage(user, frame, refusal: nil)
             page.saved = request.uri.queryParameters.get("saved") != nil
-            page.destinationRules = try await destinationRules(of: user.upn, in: tenantId)
+            (page.destinationRules, page.spendLimit) = try await callControls(of: user.upn, in: tenantId)
             return pages.render("user", page)
         }
         router.post("users/:upn") { request, context -> Response in
@@ -129,7 +130,7 @@ struct UserPages {
                 page.skus = page.skus.map {
                     SkuToggle(code: $0.code, name: $0.name, held: wanted.contains(LicenseSku(rawValue: $0.code)!), refusal: $0.refusal)
                 }
-                page.destinationRules = try await destinationRules(of: user.upn, in: tenantId)
+                (page.destinationRules, page.spendLimit) = try await callControls(of: user.upn, in: tenantId)
                 return pages.render("user", page, status: .unprocessableContent)
             }
         }
@@ -143,11 +144,20 @@ struct UserPages {
         return "\(sku.displayName) \(verb) \(count) user\(count == 1 ? "" : "s")."
     }
 
-    private func destinationRules(of upn: UserPrincipalName, in tenantId: TenantId) async throws -> String {
+    /// The destination rules that apply to the user, and the user's spend limit this month.
+    private func callControls(of upn: UserPrincipalName, in tenantId: TenantId) async throws -> (rules: String, limit: String) {
         let controls = try await self.controls.controls(of: tenantId)
-        let tenant = "The tenant's rules: " + ControlPages.sentence(controls.destinations)
-        guard let own = controls.userDestinations[upn] else { return tenant }
-        return tenant + " Their own rules apply as well: " + ControlPages.sentence(own)
+        let currency = try await directory.tenant(tenantId).currency
+        var rules = "The tenant's rules: " + ControlPages.sentence(controls.destinations)
+        if let own = controls.userDestinations[upn] { rules += " Their own rules apply as well: " + ControlPages.sentence(own) }
+        let (limit, spend) = try await self.controls.spendLimit(of: tenantId, user: upn)
+        let money = { (minor: Int64) in MoneyText.forPeople(minor, currency) }
+        guard let limit else { return (rules, "No monthly spend limit.") }
+        return (
+            rules,
+            "Monthly spend limit \(money(limit)): \(money(spend.spentMinor)) spent and \(money(spend.heldMinor)) held in "
+                + "\(ReadableDate.month(spend.slot.month)); \(money(spend.leftMinor(under: limit))) left."
+        )
     }
 
     private func caller(_ context: APIRequestContext) async throws -> (TenantId, PageFrame) {

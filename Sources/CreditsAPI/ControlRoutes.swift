@@ -8,6 +8,13 @@ import Hummingbird
 /// them (`buy`); whoever reads billing reads them.
 struct ControlRoutes {
     let controls: CallControlService
+    let directory: DirectoryService
+
+    private func spendLimitBody(_ tenantId: TenantId, _ upn: UserPrincipalName) async throws -> SpendLimitBody {
+        let currency = try await directory.tenant(tenantId).currency
+        let (limit, spend) = try await controls.spendLimit(of: tenantId, user: upn)
+        return SpendLimitBody(limitMinor: limit, spend: spend, currency: currency)
+    }
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         let tenant = router.group("v1/tenants/:tenantId")
@@ -35,6 +42,33 @@ struct ControlRoutes {
             let tenantId = try context.tenantId(for: .buy)
             let upn = try context.userName()
             return UserDestinationRulesBody(upn, try await controls.setDestinationRules(nil, of: tenantId, user: upn, by: context.caller().actor))
+        }
+        tenant.get("call-controls/spend-limits") { _, context in
+            let tenantId = try context.tenantId(for: .readBilling)
+            let currency = try await directory.tenant(tenantId).currency
+            return SpendLimitList(try await controls.spendLimits(of: tenantId), currency: currency)
+        }
+        tenant.get("users/:upn/spend-limit") { _, context in
+            try await spendLimitBody(context.tenantId(for: .readBilling), context.userName())
+        }
+        tenant.put("users/:upn/spend-limit") { request, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let upn = try context.userName()
+            let input = try await request.decodeJSON(SpendLimitInput.self, context: context)
+            try await controls.setSpendLimit(input.monthlyLimitMinor, of: tenantId, user: upn, by: context.caller().actor)
+            return try await spendLimitBody(tenantId, upn)
+        }
+        tenant.delete("users/:upn/spend-limit") { _, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let upn = try context.userName()
+            try await controls.setSpendLimit(nil, of: tenantId, user: upn, by: context.caller().actor)
+            return try await spendLimitBody(tenantId, upn)
+        }
+        tenant.post("call-controls/user-controls/import") { request, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let currency = try await directory.tenant(tenantId).currency
+            let lines = try UserFiles.userControls(try await request.bodyBytes(context: context), currency: currency).get()
+            return UserControlImportResult(applied: try await controls.importUserControls(lines, of: tenantId, by: context.caller().actor))
         }
         tenant.get("call-controls/changes") { request, context in
             let limit = try request.limit()
@@ -123,4 +157,42 @@ struct ControlChangeList: ResponseEncodable {
         }
         next = changes.count == limit ? changes.last?.id : nil
     }
+}
+
+struct SpendLimitInput: Decodable {
+    let monthlyLimitMinor: Int64
+}
+
+/// A user's monthly limit (absent: none) with this month's credit spend, what the user's calls
+/// in progress hold, and what is left.
+struct SpendLimitBody: Encodable, ResponseEncodable {
+    let upn: String
+    let monthlyLimitMinor: Int64?
+    let month: String
+    let spentMinor: Int64
+    let heldMinor: Int64
+    let leftMinor: Int64?
+    let currency: String
+
+    init(limitMinor: Int64?, spend: UserSpend, currency: Currency) {
+        upn = spend.slot.upn.rawValue
+        monthlyLimitMinor = limitMinor
+        month = spend.slot.month.description
+        spentMinor = spend.spentMinor
+        heldMinor = spend.heldMinor
+        leftMinor = limitMinor.map(spend.leftMinor)
+        self.currency = currency.code
+    }
+}
+
+struct SpendLimitList: ResponseEncodable {
+    let limits: [SpendLimitBody]
+
+    init(_ limits: [UserSpendLimit], currency: Currency) {
+        self.limits = limits.map { SpendLimitBody(limitMinor: $0.limitMinor, spend: $0.spend, currency: currency) }
+    }
+}
+
+struct UserControlImportResult: ResponseEncodable {
+    let applied: Int
 }

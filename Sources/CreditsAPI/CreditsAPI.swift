@@ -57,7 +57,7 @@ public struct CreditsAPI: Sendable {
         accessRoutes.add(to: router)
         TenantRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         NumberRoutes(directory: directory).add(to: router)
-        ControlRoutes(controls: CallControlService(stores: stores, clock: clock)).add(to: router)
+        ControlRoutes(controls: CallControlService(stores: stores, clock: clock), directory: directory).add(to: router)
         CreditsRoutes(directory: directory, billing: billing, stores: stores, clock: clock).add(to: router)
         InvoiceRoutes(directory: directory, stores: stores).add(to: router)
         RateRoutes(calls: calls, clock: clock).add(to: router)

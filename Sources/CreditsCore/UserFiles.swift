@@ -1,5 +1,5 @@
-/// The files administrators upload for bulk work: users to import, and sign-in names to
-/// assign or remove a license for. Each is read whole and every bad line is named.
+/// The files administrators upload for bulk work: users to import, sign-in names to
+/// assign or remove a license for, users' call controls. Each is read whole and every bad line is named.
 public enum UserFiles {
     public static let maximumRows = 1_000_000
 
@@ -108,11 +108,11 @@ public enum UserFiles {
         return finish(assignments, errors)
     }
 
-    private static func list(_ field: String?) -> [String] {
+    static func list(_ field: String?) -> [String] {
         (field ?? "").split(separator: ";").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
     }
 
-    private static func finish<Value>(_ values: [NumberedLine<Value>], _ errors: [LineError]) -> Result<[NumberedLine<Value>], RefusedLines> {
+    static func finish<Value>(_ values: [NumberedLine<Value>], _ errors: [LineError]) -> Result<[NumberedLine<Value>], RefusedLines> {
         var errors = errors
         if values.count > maximumRows {
             errors.append(LineError(line: values[maximumRows].line, reason: "a file holds at most \(maximumRows) rows; split it"))

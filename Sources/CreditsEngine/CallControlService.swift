@@ -12,6 +12,9 @@ public struct CallControlService: Sendable {
         self.clock = clock
     }
 
+    /// The service's clock: the month a page shows spend for.
+    public var now: Instant { clock.now() }
+
     public func controls(of tenantId: TenantId) async throws -> CallControls {
         try await checkTenant(tenantId)
         return try await stores.calls.controls(of: tenantId)
@@ -42,7 +45,7 @@ public struct CallControlService: Sendable {
                 controls.destinations = rules ?? .open
             }
             let after = user.flatMap { controls.userDestinations[$0] } ?? (user == nil ? controls.destinations : .open)
-            return ControlChange(tenantId: tenantId, at: now, actor: actor, subject: subject, before: before.description, after: after.description)
+            return [ControlChange(tenantId: tenantId, at: now, actor: actor, subject: subject, before: before.description, after: after.description)]
         }
     }
 
@@ -58,15 +61,63 @@ public struct CallControlService: Sendable {
         return try await stores.calls.changeControls(of: tenantId) { controls in
             let before = controls.userSpendLimits[user]
             try controls.setSpendLimit(limitMinor, of: user)
-            return ControlChange(
-                tenantId: tenantId,
-                at: now,
-                actor: actor,
-                subject: "Spend limit of \(user)",
-                before: describe(before),
-                after: describe(limitMinor)
-            )
+            return [
+                ControlChange(
+                    tenantId: tenantId,
+                    at: now,
+                    actor: actor,
+                    subject: "Spend limit of \(user)",
+                    before: describe(before),
+                    after: describe(limitMinor)
+                )
+            ]
         }
+    }
+
+    /// Sets each line's user's spend limit and own destination rules, all or nothing: a line
+    /// naming a user the tenant does not have refuses the whole file. One audit line for each
+    /// user whose controls changed. Returns how many lines were applied.
+    public func importUserControls(_ lines: [NumberedLine<UserControlLine>], of tenantId: TenantId, by actor: String) async throws -> Int {
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
+        let known = Set(try await stores.directory.allUsers(in: tenantId).map(\.upn))
+        let unknown = lines.filter { !known.contains($0.value.upn) }.map { LineError(line: $0.line, error: .unknownUser($0.value.upn.rawValue)) }
+        guard unknown.isEmpty else { throw RefusedLines(lines: unknown) }
+        let now = clock.now()
+        let describe: @Sendable (Int64?, DestinationRules?) -> String = { limit, rules in
+            (limit.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no limit") + "; "
+                + (rules?.description ?? "no rules of their own")
+        }
+        _ = try await stores.calls.changeControls(of: tenantId) { controls in
+            var changes: [ControlChange] = []
+            var refused: [LineError] = []
+            for line in lines {
+                let upn = line.value.upn
+                let was = describe(controls.userSpendLimits[upn], controls.userDestinations[upn])
+                do throws(BillingError) {
+                    try controls.setSpendLimit(line.value.limitMinor, of: upn)
+                    try controls.setDestinations(line.value.destinations, of: upn)
+                } catch {
+                    refused.append(LineError(line: line.line, error: error))
+                    continue
+                }
+                let becomes = describe(controls.userSpendLimits[upn], controls.userDestinations[upn])
+                if was != becomes {
+                    changes.append(
+                        ControlChange(
+                            tenantId: tenantId,
+                            at: now,
+                            actor: actor,
+                            subject: "Controls of \(upn) (imported)",
+                            before: was,
+                            after: becomes
+                        )
+                    )
+                }
+            }
+            guard refused.isEmpty else { throw RefusedLines(lines: refused) }
+            return changes
+        }
+        return lines.count
     }
 
     /// Every user with a limit, with this month's spend and what is left.

@@ -5,11 +5,11 @@ public import CreditsCore
 public protocol CallControlStore: Sendable {
     /// `CallControls.none` for a tenant that never set any.
     func controls(of tenantId: TenantId) async throws -> CallControls
-    /// Reads the controls, lets `change` edit them, writes them and the audit line it returns,
+    /// Reads the controls, lets `change` edit them, writes them and the audit lines it returns,
     /// in one transaction; nothing is written when `change` throws or changes nothing.
     func changeControls(
         of tenantId: TenantId,
-        _ change: @Sendable (inout CallControls) throws -> ControlChange
+        _ change: @Sendable (inout CallControls) throws -> [ControlChange]
     ) async throws -> CallControls
     /// Every user's credit spend of `month` as far as any call counted it, by sign-in name.
     func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend]

@@ -12,14 +12,14 @@ extension PostgresCallStore {
     /// Under the tenant's lock, so that two changes at once both count.
     public func changeControls(
         of tenantId: TenantId,
-        _ change: @Sendable (inout CallControls) throws -> ControlChange
+        _ change: @Sendable (inout CallControls) throws -> [ControlChange]
     ) async throws -> CallControls {
         let logger = database.logger
         return try await database.transaction { c in
             _ = try await LedgerRows.lockTenant(tenantId, c, logger)
             let before = try await Self.controls(tenantId, c, logger)
             var controls = before
-            let line = try change(&controls)
+            let lines = try change(&controls)
             guard controls != before else { return controls }
             try await c.run(
                 """
@@ -28,13 +28,15 @@ extension PostgresCallStore {
                 """,
                 logger: logger
             )
-            try await c.run(
-                """
-                INSERT INTO control_change (tenant_id, at, actor, subject, before, after)
-                VALUES (\(tenantId.rawValue), \(line.at.millisecondsSinceEpoch), \(line.actor), \(line.subject), \(line.before), \(line.after))
-                """,
-                logger: logger
-            )
+            for line in lines {
+                try await c.run(
+                    """
+                    INSERT INTO control_change (tenant_id, at, actor, subject, before, after)
+                    VALUES (\(tenantId.rawValue), \(line.at.millisecondsSinceEpoch), \(line.actor), \(line.subject), \(line.before), \(line.after))
+                    """,
+                    logger: logger
+                )
+            }
             return controls
         }
     }

@@ -9,22 +9,24 @@ extension SQLiteCallStore {
 
     public func changeControls(
         of tenantId: TenantId,
-        _ change: @Sendable (inout CallControls) throws -> ControlChange
+        _ change: @Sendable (inout CallControls) throws -> [ControlChange]
     ) async throws -> CallControls {
         try await database.write { db in
             let before = try Self.controls(tenantId, db)
             var controls = before
-            let line = try change(&controls)
+            let lines = try change(&controls)
             guard controls != before else { return controls }
             try db.execute(
                 sql:
                     "INSERT INTO call_controls (tenant_id, document) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document",
                 arguments: [tenantId.rawValue, StoredValues.json(controls)]
             )
-            try db.execute(
-                sql: "INSERT INTO control_change (tenant_id, at, actor, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [tenantId.rawValue, line.at.millisecondsSinceEpoch, line.actor, line.subject, line.before, line.after]
-            )
+            for line in lines {
+                try db.execute(
+                    sql: "INSERT INTO control_change (tenant_id, at, actor, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [tenantId.rawValue, line.at.millisecondsSinceEpoch, line.actor, line.subject, line.before, line.after]
+                )
+            }
             return controls
         }
     }

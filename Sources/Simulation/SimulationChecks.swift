@@ -170,9 +170,9 @@ struct SimulationChecks {
         }
     }
 
-    /// A call the destination rules refused, as the driver judged them too.
-    mutating func refusedByDestination() {
-        events["destinationRefusal", default: 0] += 1
+    /// A call the destination rules or a spend limit refused, as the driver judged them too.
+    mutating func refused(by reason: CallRefusal) {
+        events["\(reason.rawValue)Refusal", default: 0] += 1
     }
 
     /// Every acknowledged record is there, once; the credits spent are what the records

@@ -120,6 +120,7 @@ struct SimulationDriver {
                 window: before...world.clock.now()
             )
             try await checks.checkSettled(tenants, process.stores, purchases: purchaseRecords())
+            try await checkSpendAgreesWithRecords()
         } catch let problem as SimulationChecks.Problem {
             throw Simulation.Failure(seed: world.seed, step: steps + 1, problem: "after settling: \(problem)", trace: trace)
         }
@@ -178,6 +179,9 @@ struct SimulationDriver {
             case 88..<90:
                 name = "setDestinationRules"
                 try await setDestinationRules()
+            case 90..<92:
+                name = "setSpendLimit"
+                try await setSpendLimit()
             default:
                 name = "dueWork"
                 touched = Set(tenants)

@@ -178,6 +178,8 @@ extension SimulationDriver {
             for: tenant
         )
         try await checkDestination(of: answer, callee: callee, user: user, in: tenant)
+        try await checkSpendLimit(after: answer, user: user, in: tenant, startedAt: world.clock.now())
+        if answer.reason == .spendLimitReached { checks.refused(by: .spendLimitReached) }
         if answer.allowed {
             openCalls.append(
                 OpenCall(tenant: tenant, session: session, startedAt: world.clock.now(), requestNumber: 1, granted: answer.grantedSeconds)
@@ -214,6 +216,9 @@ extension SimulationDriver {
             openCalls[index] = call
             let more = try await process.calls.update(call.session, requestNumber: call.requestNumber, usedSeconds: call.used, for: call.tenant)
             openCalls[index].granted = call.used + more.grantedSeconds
+            if let session = try await process.stores.calls.session(call.session, for: call.tenant), let user = session.facts.user?.upn {
+                try await checkSpendLimit(after: more, user: user, in: call.tenant, startedAt: call.startedAt)
+            }
         } else {
             openCalls.remove(at: index)
             let ended = try await process.calls.end(
@@ -346,6 +351,62 @@ extension SimulationDriver {
         if answer.reason == .destinationBlocked, allowedByRules {
             throw SimulationChecks.Problem("a call to \(callee) by \(user) was refused by destination rules that allow it")
         }
-        if answer.reason == .destinationBlocked { checks.refusedByDestination() }
+        if answer.reason == .destinationBlocked { checks.refused(by: .destinationBlocked) }
+    }
+}
+
+extension SimulationDriver {
+    /// An administrator sets, changes or takes away a user's monthly spend limit.
+    mutating func setSpendLimit() async throws {
+        let tenant = anyTenant()
+        let user = try UserPrincipalName("\(["ana", "ben", "cho"].randomElement(using: &random)!)@\(tenant.rawValue).example")
+        let limit: Int64? = [nil, 0, 50, 500, 5_000].randomElement(using: &random)!
+        try await process.controls.setSpendLimit(limit, of: tenant, user: user, by: "simulation")
+    }
+
+    /// The invariant: once a credit-paid call is granted time, what the user's calls spent and
+    /// hold this month is within the limit in force (a grant never reaches past it).
+    func checkSpendLimit(after answer: CallAnswer, user: UserPrincipalName, in tenant: TenantId, startedAt: Instant) async throws {
+        guard answer.allowed, answer.grantedSeconds > 0, answer.capability?.isCredits == true else { return }
+        guard let limit = try await process.stores.calls.controls(of: tenant).userSpendLimits[user] else { return }
+        let month = CalendarMonth(of: startedAt)
+        let spend = try await process.stores.calls.userSpends(of: tenant, month: month).first { $0.slot.upn == user }
+        guard let spend, spend.spentMinor + spend.heldMinor > limit else { return }
+        throw SimulationChecks.Problem(
+            "\(user) was granted credit-paid time past a limit of \(limit): \(spend.spentMinor) spent, \(spend.heldMinor) held in \(month)"
+        )
+    }
+
+    /// Once every call has ended: each user's spend of a month is what their credit-paid records
+    /// were charged, and nothing is held (for the months whose records are all still kept).
+    func checkSpendAgreesWithRecords() async throws {
+        let now = world.clock.now()
+        for tenant in tenants {
+            let horizon = try await process.directory.tenant(tenant).usageRetention.horizon(at: now)
+            let records = try await process.stores.calls.usageRecords(
+                for: tenant,
+                from: horizon,
+                to: now.adding(days: 1),
+                after: nil,
+                limit: 1_000_000
+            )
+            var charged: [UserSpend.Slot: Int64] = [:]
+            for record in records where record.capability.isCredits {
+                guard let upn = record.upn else { continue }
+                charged[UserSpend.Slot(upn: upn, month: CalendarMonth(of: record.startTime)), default: 0] += record.chargeMinor
+            }
+            var month = CalendarMonth(of: horizon).start.adding(months: 1)
+            while month <= now {
+                for spend in try await process.stores.calls.userSpends(of: tenant, month: CalendarMonth(of: month)) {
+                    let expected = charged[spend.slot] ?? 0
+                    guard spend.spentMinor == expected, spend.heldMinor == 0 else {
+                        throw SimulationChecks.Problem(
+                            "\(spend.slot.upn) in \(spend.slot.month): \(spend.spentMinor) spent and \(spend.heldMinor) held, but the records were charged \(expected)"
+                        )
+                    }
+                }
+                month = month.adding(months: 1)
+            }
+        }
     }
 }

@@ -31,7 +31,10 @@ extension Bench {
         @Option(help: "Users of each tenant the pairs take turns with.")
         var users = 1
 
-        @Flag(help: "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types, and rules of their own for every user.")
+        @Flag(
+            help:
+                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types, and rules of their own for every user."
+        )
         var controls = false
 
         @Option(help: "Tenants whose call state stays in memory (CALLS_CACHE_TENANTS).")
@@ -131,7 +134,13 @@ extension Bench {
         /// A funded tenant with `users` Pay-As-You-Go users holding the credits license (the first
         /// `caller@bench.example`, then `caller-N@bench.example`); with `controls`, destination rules
         /// that the bench's calls to the UK pass after judging them all.
-        static func prepare(_ stores: Stores, _ tenant: TenantId, _ clock: ManualClock, users: Int = 1, controls: Bool = false) async throws -> TenantId {
+        static func prepare(
+            _ stores: Stores,
+            _ tenant: TenantId,
+            _ clock: ManualClock,
+            users: Int = 1,
+            controls: Bool = false
+        ) async throws -> TenantId {
             try await DirectoryService(stores: stores, clock: clock).createTenant(
                 Tenant(
                     id: tenant,
@@ -170,7 +179,11 @@ extension Bench {
                 of: tenant,
                 by: "bench"
             )
-            let own = try DestinationRules(blockedNumberTypes: [.premium], mode: .blockListed, destinations: ["CU", "IR", "KP", "+881", "+882"].map(CallDestination.init))
+            let own = try DestinationRules(
+                blockedNumberTypes: [.premium],
+                mode: .blockListed,
+                destinations: ["CU", "IR", "KP", "+881", "+882"].map(CallDestination.init)
+            )
             for index in 0..<max(1, users) { try await service.setDestinationRules(own, of: tenant, user: caller(index), by: "bench") }
             return tenant
         }
@@ -213,7 +226,8 @@ extension Bench {
                     try await group.waitForAll()
                 }
             }
-            let spread = (tenants.count == 1 ? "" : "_\(tenants.count)_tenants") + (users == 1 ? "" : "_\(users)_users") + (controls ? "_controls" : "")
+            let spread =
+                (tenants.count == 1 ? "" : "_\(tenants.count)_tenants") + (users == 1 ? "" : "_\(users)_users") + (controls ? "_controls" : "")
             report("call_start_end_pairs_\(callers)_callers\(spread)_per_second", Double(pairs) / seconds(elapsed), "pairs/s")
         }
 

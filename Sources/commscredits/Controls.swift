@@ -8,7 +8,7 @@ import Foundation
 struct Controls: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show and set a tenant's call controls: where its calls may go, and who changed what.",
-        subcommands: [Show.self, Destinations.self, Changes.self]
+        subcommands: [Show.self, Destinations.self, Limit.self, Import.self, Changes.self]
     )
 
     struct Show: AsyncParsableCommand {
@@ -21,6 +21,14 @@ struct Controls: AsyncParsableCommand {
                 let controls = try await controlService(options).controls(of: TenantId(tenant))
                 print("Tenant: \(controls.destinations)")
                 for (upn, rules) in controls.userDestinations.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("\(upn): \(rules)") }
+                let currency = try await directoryService(options).tenant(TenantId(tenant)).currency
+                for limit in try await controlService(options).spendLimits(of: TenantId(tenant)) {
+                    print(
+                        "\(limit.spend.slot.upn): \(MoneyText.forPeople(limit.limitMinor, currency)) a month; \(limit.spend.slot.month): "
+                            + "spent \(MoneyText.forPeople(limit.spend.spentMinor, currency)), held \(MoneyText.forPeople(limit.spend.heldMinor, currency)), "
+                            + "left \(MoneyText.forPeople(limit.leftMinor, currency))"
+                    )
+                }
             }
         }
     }
@@ -53,7 +61,7 @@ struct Controls: AsyncParsableCommand {
                     rules,
                     of: TenantId(tenant),
                     user: upn,
-                    by: "command line (\(ProcessInfo.processInfo.environment["USER"] ?? "unknown user"))"
+                    by: commandLineActor
                 )
                 print(
                     upn.map { "\($0): \(controls.userDestinations[$0]?.description ?? "no rules of their own")" }
@@ -78,6 +86,59 @@ struct Controls: AsyncParsableCommand {
         }
     }
 
+    struct Limit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or take away a user's monthly credit spend limit.",
+            discussion: "Credit-paid calls of the user are refused once the calendar month's (UTC) calls spent and hold the limit."
+        )
+        @Option(help: "The tenant id.") var tenant: String
+        @Option(help: "The user's sign-in name.") var user: String
+        @Option(help: "The limit in the tenant's currency, like 50.00.") var monthly: String?
+        @Flag(help: "Take the limit away.") var clear = false
+        @OptionGroup var options: DatabaseOption
+
+        func validate() throws {
+            guard (monthly == nil) == clear else { throw ValidationError("Give --monthly AMOUNT or --clear.") }
+        }
+
+        func run() async throws {
+            try await reportingRefusals {
+                let tenantId = TenantId(tenant)
+                let currency = try await directoryService(options).tenant(tenantId).currency
+                let limit = try monthly.map { text throws(BillingError) in
+                    guard let minor = MoneyText.parseMinor(text, currency) else {
+                        throw BillingError.invalid("monthly", "'\(text)' is not an amount in \(currency.code), like 50.00.")
+                    }
+                    return minor
+                }
+                let upn = try UserPrincipalName(user)
+                try await controlService(options).setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
+                print("\(upn): " + (limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"))
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set many users' spend limits and own destination rules from a CSV file.",
+            discussion:
+                "Columns upn[,monthlyLimit][,blockedNumberTypes][,mode][,destinations]; lists separated by ';', an empty field for none. Each line replaces the user's limit and rules. Every line is checked first; if any is wrong, each bad line is listed and nothing changes."
+        )
+        @Option(help: "The tenant id.") var tenant: String
+        @Option(help: "The CSV file.") var csv: String
+        @OptionGroup var options: DatabaseOption
+
+        func run() async throws {
+            try await reportingRefusals {
+                let tenantId = TenantId(tenant)
+                let currency = try await directoryService(options).tenant(tenantId).currency
+                let lines = try UserFiles.userControls(try readFile(csv), currency: currency).get()
+                let applied = try await controlService(options).importUserControls(lines, of: tenantId, by: commandLineActor)
+                print("Set the controls of \(applied) users.")
+            }
+        }
+    }
+
     struct Changes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The audit trail of the tenant's call controls, newest first.")
         @Option(help: "The tenant id.") var tenant: String
@@ -94,6 +155,9 @@ struct Controls: AsyncParsableCommand {
         }
     }
 }
+
+/// Who the audit trail says made a change from the command line.
+private var commandLineActor: String { "command line (\(ProcessInfo.processInfo.userName))" }
 
 private func controlService(_ options: DatabaseOption) async throws -> CallControlService {
     CallControlService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())

@@ -622,6 +622,30 @@ def spend_controls(browser):
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#user-rules"), "the user's rules were taken away"
     assert len(browser.texts("#control-changes tbody tr")) == 3
 
+    # A monthly spend limit: a refusal said beside the form, then saved, shown with what is
+    # left here and on the user's page, then taken away.
+    browser.find("#limit-upn").send_keys("alex@contoso.com")
+    browser.find("#limit-amount").send_keys("lots")
+    browser.go("form[action='/admin/billing/spend-controls/spend-limit'] button[type=submit]")
+    assert "'lots' is not an amount in USD" in browser.find("#spend-limit-error").text, browser.find("#spend-limit-error").text
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#spend-limits"), "nothing was saved"
+    browser.find("#limit-amount").clear()
+    browser.find("#limit-amount").send_keys("12.50")
+    browser.go("form[action='/admin/billing/spend-controls/spend-limit'] button[type=submit]")
+    assert "The spend limit is saved." in browser.find(".banner.ok").text
+    limits = browser.texts("#spend-limits tbody tr")
+    assert len(limits) == 1 and limits[0].startswith("alex@contoso.com $12.50 $0.00 $0.00 $12.50"), limits
+    browser.driver.execute_script("document.getElementById('spend-limits').scrollIntoView()")
+    browser.page("spend-controls-limit")
+    browser.open("/admin/users/alex@contoso.com")
+    limit = browser.find("#user-spend-limit").text
+    assert limit.startswith("Monthly spend limit $12.50: $0.00 spent and $0.00 held in") and limit.endswith("; $12.50 left."), limit
+    browser.open("/admin/billing/spend-controls")
+    browser.go("#spend-limits button")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#spend-limits"), "the limit was taken away"
+    latest = browser.texts("#control-changes tbody tr")[0]
+    assert "Spend limit of alex@contoso.com $12.50 a month no limit" in latest, latest
+
 
 def run(browser):
     # Signing in: a page asked for without a session leads to the sign-in page; a wrong

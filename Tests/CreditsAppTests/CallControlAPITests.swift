@@ -2,6 +2,8 @@ import CreditsCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// Destination rules through the real server: set, judged on the call path, guarded by role and
@@ -108,6 +110,80 @@ struct CallControlAPITests {
             }
             let trail = try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes", expect: .ok)
             #expect((trail["changes"] as? [Any])?.isEmpty == true, "nothing refused was written")
+        }
+    }
+
+    @Test("A spend limit set over HTTP caps the grant and refuses past it; what is left shows; a CSV sets many users at once, all or nothing")
+    func spendLimitsAndImport() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await calls.putSampleDeck(client)
+            try await calls.tailspin(client)
+            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            let path = "/v1/tenants/tailspin/users/payg@tailspin.com/spend-limit"
+            let none = try await api.send(client, .get, path, expect: .ok)
+            #expect(none["monthlyLimitMinor"] == nil && none["spentMinor"] as? Int == 0 && none["month"] as? String == "2027-03")
+            let set = try await api.send(client, .put, path, #"{"monthlyLimitMinor":3}"#, expect: .ok)
+            #expect(set["monthlyLimitMinor"] as? Int == 3 && set["leftMinor"] as? Int == 3 && set["currency"] as? String == "USD")
+            // US calls cost 1 cent a minute in the sample deck: 3 cents buy 3 minutes.
+            let capped = try await start(client, "l1", by: "payg", to: "+12065550100")
+            #expect(capped["grantedSeconds"] as? Int == 180 && capped["finalGrant"] as? Bool == true)
+            let refused = try await start(client, "l2", by: "payg", to: "+12065550100")
+            #expect(refused["allowed"] as? Bool == false && refused["reason"] as? String == "spendLimitReached")
+            let held = try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/spend-limits", expect: .ok)
+            let row = (held["limits"] as? [[String: Any]])?.first
+            #expect(row?["upn"] as? String == "payg@tailspin.com" && row?["heldMinor"] as? Int == 3 && row?["leftMinor"] as? Int == 0)
+            for (body, code) in [(#"{"monthlyLimitMinor":-1}"#, "invalidMonthlyLimitMinor"), (#"{"monthlyLimitMinor":"5"}"#, "invalidRequest")] {
+                #expect(
+                    try await api.send(client, .put, path, body, expect: body.contains("-1") ? .unprocessableContent : .badRequest)["code"] as? String
+                        == code
+                )
+            }
+            try await api.send(
+                client,
+                .put,
+                "/v1/tenants/tailspin/users/nobody@tailspin.com/spend-limit",
+                #"{"monthlyLimitMinor":5}"#,
+                expect: .notFound
+            )
+
+            let importPath = "/v1/tenants/tailspin/call-controls/user-controls/import"
+            let bad =
+                "upn,monthlyLimit,blockedNumberTypes,mode,destinations\ndom@tailspin.com,25.00,premium,,\nnobody@tailspin.com,1.00,,,\nintl@tailspin.com,lots,,,\n"
+            let refusal = try await client.execute(uri: importPath, method: .post, headers: [.contentType: "text/csv"], body: ByteBuffer(string: bad))
+            { response in
+                #expect(response.status == .unprocessableContent)
+                return try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            }
+            #expect((refusal?["lines"] as? [[String: Any]])?.map { $0["line"] as? Int } == [4], "the amount is judged before the directory")
+            let good =
+                "upn,monthlyLimit,blockedNumberTypes,mode,destinations\ndom@tailspin.com,25.00,premium,,\nintl@tailspin.com,,,allowListedOnly,GB;+353\n"
+            let applied = try await client.execute(
+                uri: importPath,
+                method: .post,
+                headers: [.contentType: "text/csv"],
+                body: ByteBuffer(string: good)
+            ) { response in
+                #expect(response.status == .ok)
+                return (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["applied"] as? Int
+            }
+            #expect(applied == 2)
+            #expect(
+                try await api.send(client, .get, "/v1/tenants/tailspin/users/dom@tailspin.com/spend-limit", expect: .ok)["monthlyLimitMinor"] as? Int
+                    == 2500
+            )
+            let intl = try await api.send(client, .get, "/v1/tenants/tailspin/users/intl@tailspin.com/destination-rules", expect: .ok)
+            #expect((intl["rules"] as? [String: Any])?["destinations"] as? [String] == ["GB", "+353"])
+            let trail =
+                try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes", expect: .ok)["changes"] as? [[String: Any]] ?? []
+            #expect(
+                trail.prefix(2).compactMap { $0["subject"] as? String }.sorted() == [
+                    "Controls of dom@tailspin.com (imported)", "Controls of intl@tailspin.com (imported)",
+                ]
+            )
+            #expect(
+                trail.first { ($0["subject"] as? String)?.hasPrefix("Controls of dom") == true }?["after"] as? String
+                    == "$25.00 a month; blocks premium"
+            )
         }
     }
 }
