@@ -86,6 +86,11 @@ struct ControlPages {
         var limitError: String?
         var limitUser = ""
         var limitAmount = ""
+        /// The monthly cap on auto-recharge in a sentence, and the form's amount.
+        let capStatus: String
+        let hasCap: Bool
+        var capAmount: String
+        var capError: String?
         let changes: [ChangeRow]
         let hasChanges: Bool
     }
@@ -97,6 +102,7 @@ struct ControlPages {
                 switch $0 {
                 case "user": "The user's rules are saved."
                 case "limit": "The spend limit is saved."
+                case "cap": "The monthly cap on auto-recharge is saved."
                 default: "The tenant's rules are saved."
                 }
             }
@@ -141,6 +147,29 @@ struct ControlPages {
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
         }
+        router.post("billing/spend-controls/recharge-cap") { request, context -> Response in
+            var request = request
+            let form = try await FormFields(request: &request, context: context)
+            let (principal, tenantId) = try context.administrator(may: .buy)
+            var page = try await page(context)
+            page.capAmount = form["amount"] ?? ""
+            do {
+                var cap: Int64?
+                if form["remove"] == nil {
+                    let currency = try await directory.tenant(tenantId).currency
+                    let amount = page.capAmount.trimmingCharacters(in: .whitespaces)
+                    guard let minor = MoneyText.parseMinor(amount, currency) else {
+                        throw BillingError.invalid("amount", "'\(amount.prefix(40))' is not an amount in \(currency.code); write it like 500.00.")
+                    }
+                    cap = minor
+                }
+                try await controls.setRechargeCap(cap, of: tenantId, by: principal.actor)
+                return Response.redirect(to: "/admin/billing/spend-controls?saved=cap", type: .normal)
+            } catch let error as BillingError {
+                page.capError = error.inWords
+                return pages.render("spend-controls", page, status: .unprocessableContent)
+            }
+        }
         router.post("billing/spend-controls/user-destinations") { request, context -> Response in
             var request = request
             let form = try await FormFields(request: &request, context: context)
@@ -177,6 +206,7 @@ struct ControlPages {
             )
         }
         let frame = PageFrame(context, tenantName: tenant.name)
+        let cap = try await controls.rechargeCap(of: tenantId)
         let users = current.userDestinations.sorted { $0.key.rawValue < $1.key.rawValue }.map {
             UserRow(upn: $0.key.rawValue, rules: Self.sentence($0.value))
         }
@@ -194,6 +224,12 @@ struct ControlPages {
             month: ReadableDate.month(CalendarMonth(of: controls.now)),
             limits: limits,
             hasLimits: !limits.isEmpty,
+            capStatus: cap.map {
+                "At most \(money($0.capMinor)) is recharged automatically in a calendar month; \(money($0.rechargedMinor)) so far in \(ReadableDate.month($0.month))."
+                    + ($0.paused ? " Auto-recharge is paused until the first of next month: another recharge would pass the cap." : "")
+            } ?? "No cap: auto-recharge adds funds whenever the balance falls below its trigger.",
+            hasCap: cap != nil,
+            capAmount: cap.map { MoneyText.decimal($0.capMinor, tenant.currency) } ?? "",
             changes: changes.map {
                 ChangeRow(
                     at: ReadableDate.minute($0.change.at),

@@ -103,6 +103,7 @@ struct CreditsPages {
             frame: PageFrame(context, tenantName: tenant.name)
         )
         page.saved = saved
+        page.spendControls = try await Self.spendControlsNotes(CallControlService(stores: stores, clock: clock), tenant)
         if listed.count > Self.transactionsPerPage, let last = listed.prefix(Self.transactionsPerPage).last {
             page.olderTransactionsLink = "/admin/billing/credits?transactionsBefore=\(last.receipt.transactionId)#transactions"
         }
@@ -121,6 +122,24 @@ struct CreditsPages {
             (page.autoRechargeOn, page.rechargeAmount, page.triggerAmount, page.editing) = (enabled, recharge, trigger, true)
         }
         return pages.render("credits", page, status: status)
+    }
+
+    /// What the spend controls hold back now: auto-recharge paused by its monthly cap, users at
+    /// their monthly spend limit.
+    static func spendControlsNotes(_ controls: CallControlService, _ tenant: Tenant) async throws -> [String] {
+        var notes: [String] = []
+        let money = { (minor: Int64) in MoneyText.forPeople(minor, tenant.currency) }
+        if let cap = try await controls.rechargeCap(of: tenant.id), cap.paused {
+            notes.append(
+                "Auto-recharge is paused until \(ReadableDate.day(cap.month.start.adding(months: 1))): this month's recharges (\(money(cap.rechargedMinor))) "
+                    + "leave no room for another under the monthly cap of \(money(cap.capMinor)). A purchase still works."
+            )
+        }
+        let reached = try await controls.spendLimits(of: tenant.id).filter { $0.leftMinor == 0 }.count
+        if reached > 0 {
+            notes.append("\(reached) user\(reached == 1 ? " has" : "s have") reached their monthly spend limit: their credit-paid calls are refused.")
+        }
+        return notes
     }
 
     /// A refusal of the auto-recharge form in the form's words: the API's speak of minor units.
@@ -207,6 +226,8 @@ struct CreditsPage {
     var triggerAmount: String
     /// The saved settings in a sentence, shown whether or not the form is open.
     let autoRechargeStatus: String
+    /// What the spend controls hold back, each with a link to them.
+    var spendControls: [String] = []
     var olderTransactionsLink: String?
     var newestTransactionsLink: String?
     var saved = false

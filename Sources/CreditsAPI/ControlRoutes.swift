@@ -10,6 +10,11 @@ struct ControlRoutes {
     let controls: CallControlService
     let directory: DirectoryService
 
+    private func rechargeCapBody(_ tenantId: TenantId) async throws -> RechargeCapBody {
+        let currency = try await directory.tenant(tenantId).currency
+        return RechargeCapBody(try await controls.rechargeCap(of: tenantId), currency: currency)
+    }
+
     private func spendLimitBody(_ tenantId: TenantId, _ upn: UserPrincipalName) async throws -> SpendLimitBody {
         let currency = try await directory.tenant(tenantId).currency
         let (limit, spend) = try await controls.spendLimit(of: tenantId, user: upn)
@@ -69,6 +74,20 @@ struct ControlRoutes {
             let currency = try await directory.tenant(tenantId).currency
             let lines = try UserFiles.userControls(try await request.bodyBytes(context: context), currency: currency).get()
             return UserControlImportResult(applied: try await controls.importUserControls(lines, of: tenantId, by: context.caller().actor))
+        }
+        tenant.get("call-controls/recharge-cap") { _, context in
+            try await rechargeCapBody(context.tenantId(for: .readBilling))
+        }
+        tenant.put("call-controls/recharge-cap") { request, context in
+            let tenantId = try context.tenantId(for: .buy)
+            let input = try await request.decodeJSON(RechargeCapInput.self, context: context)
+            try await controls.setRechargeCap(input.monthlyCapMinor, of: tenantId, by: context.caller().actor)
+            return try await rechargeCapBody(tenantId)
+        }
+        tenant.delete("call-controls/recharge-cap") { _, context in
+            let tenantId = try context.tenantId(for: .buy)
+            try await controls.setRechargeCap(nil, of: tenantId, by: context.caller().actor)
+            return try await rechargeCapBody(tenantId)
         }
         tenant.get("call-controls/changes") { request, context in
             let limit = try request.limit()
@@ -195,4 +214,26 @@ struct SpendLimitList: ResponseEncodable {
 
 struct UserControlImportResult: ResponseEncodable {
     let applied: Int
+}
+
+struct RechargeCapInput: Decodable {
+    let monthlyCapMinor: Int64
+}
+
+/// The monthly cap on auto-recharge (absent: none), what recharges added this month, and
+/// whether auto-recharge is paused until next month because another would pass the cap.
+struct RechargeCapBody: ResponseEncodable {
+    let monthlyCapMinor: Int64?
+    let month: String?
+    let rechargedMinor: Int64?
+    let paused: Bool
+    let currency: String
+
+    init(_ status: RechargeCapStatus?, currency: Currency) {
+        monthlyCapMinor = status?.capMinor
+        month = status?.month.description
+        rechargedMinor = status?.rechargedMinor
+        paused = status?.paused ?? false
+        self.currency = currency.code
+    }
 }

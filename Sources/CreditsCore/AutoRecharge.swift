@@ -70,11 +70,15 @@ public struct RechargeHistory: Hashable, Sendable {
     public let lastFailureAt: Instant?
     /// Recharges started within `RechargePolicy.burstWindowSeconds` before now.
     public let recentStarts: Int
+    /// What recharges started this calendar month (UTC) added or are adding: those that
+    /// succeeded and the one in flight.
+    public let rechargedThisMonthMinor: Int64
 
-    public init(inFlight: Bool, lastFailureAt: Instant?, recentStarts: Int) {
+    public init(inFlight: Bool, lastFailureAt: Instant?, recentStarts: Int, rechargedThisMonthMinor: Int64 = 0) {
         self.inFlight = inFlight
         self.lastFailureAt = lastFailureAt
         self.recentStarts = recentStarts
+        self.rechargedThisMonthMinor = rechargedThisMonthMinor
     }
 }
 
@@ -92,6 +96,9 @@ public enum RechargePolicy {
         case alreadyInFlight
         case backingOff(until: Instant)
         case burstStopped
+        /// Another recharge would take this month's past the tenant's monthly cap: paused until
+        /// the first of next month (UTC) or until the cap is raised.
+        case capReached(capMinor: Int64)
     }
 
     /// What a judgement decided, with the recharge it recorded (started, or stopped for a burst).
@@ -105,14 +112,28 @@ public enum RechargePolicy {
         }
     }
 
-    public static func decide(settings: AutoRechargeSettings, balanceMinor: Int64, history: RechargeHistory, at now: Instant) -> Decision {
+    public static func decide(
+        settings: AutoRechargeSettings,
+        balanceMinor: Int64,
+        history: RechargeHistory,
+        monthlyCapMinor: Int64? = nil,
+        at now: Instant
+    ) -> Decision {
         guard settings.wantsRecharge(atBalance: balanceMinor) else { return .notNeeded }
         if history.inFlight { return .alreadyInFlight }
         if let failed = history.lastFailureAt, now < failed.adding(seconds: backOffSeconds) {
             return .backingOff(until: failed.adding(seconds: backOffSeconds))
         }
         if history.recentStarts >= burstLimit { return .burstStopped }
+        if let cap = monthlyCapMinor, capReached(cap, rechargedMinor: history.rechargedThisMonthMinor, nextMinor: settings.rechargeAmountMinor) {
+            return .capReached(capMinor: cap)
+        }
         return .start(amountMinor: settings.rechargeAmountMinor)
+    }
+
+    /// Whether a recharge of `nextMinor` would take this month's `rechargedMinor` past `cap`.
+    public static func capReached(_ capMinor: Int64, rechargedMinor: Int64, nextMinor: Int64) -> Bool {
+        rechargedMinor > capMinor - nextMinor
     }
 }
 

@@ -161,6 +161,11 @@ public struct BillingService: Sendable {
                 "Auto-recharge stopped: more than \(RechargePolicy.burstLimit) recharges in \(RechargePolicy.burstWindowSeconds / 60) minutes",
                 metadata: ["tenant": "\(tenantId)"]
             )
+        case let .capReached(cap):
+            logger.debug(
+                "Auto-recharge paused: this month's recharges reached the monthly cap",
+                metadata: ["tenant": "\(tenantId)", "capMinor": "\(cap)"]
+            )
         default: break
         }
     }

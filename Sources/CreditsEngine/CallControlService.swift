@@ -32,7 +32,7 @@ public struct CallControlService: Sendable {
         try await checkTenant(tenantId)
         if let user, try await stores.directory.user(user, in: tenantId) == nil { throw BillingError.unknownUser(user.rawValue) }
         let now = clock.now()
-        return try await stores.calls.changeControls(of: tenantId) { controls in
+        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             let subject: String
             let before: DestinationRules
             if let user {
@@ -58,7 +58,7 @@ public struct CallControlService: Sendable {
         guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
         let now = clock.now()
         let describe: @Sendable (Int64?) -> String = { limit in limit.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no limit" }
-        return try await stores.calls.changeControls(of: tenantId) { controls in
+        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             let before = controls.userSpendLimits[user]
             try controls.setSpendLimit(limitMinor, of: user)
             return [
@@ -87,7 +87,7 @@ public struct CallControlService: Sendable {
             (limit.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no limit") + "; "
                 + (rules?.description ?? "no rules of their own")
         }
-        _ = try await stores.calls.changeControls(of: tenantId) { controls in
+        _ = try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             var changes: [ControlChange] = []
             var refused: [LineError] = []
             for line in lines {
@@ -118,6 +118,43 @@ public struct CallControlService: Sendable {
             return changes
         }
         return lines.count
+    }
+
+    /// Sets the monthly cap on auto-recharge (`nil`: takes it away). A cap raised above this
+    /// month's recharges lets the next charge that calls for one start it.
+    @discardableResult
+    public func setRechargeCap(_ capMinor: Int64?, of tenantId: TenantId, by actor: String) async throws -> CallControls {
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
+        let now = clock.now()
+        let describe: @Sendable (Int64?) -> String = { cap in cap.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no cap" }
+        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
+            let before = controls.monthlyRechargeCapMinor
+            try controls.setRechargeCap(capMinor)
+            return [
+                ControlChange(
+                    tenantId: tenantId,
+                    at: now,
+                    actor: actor,
+                    subject: "Monthly cap on auto-recharge",
+                    before: describe(before),
+                    after: describe(capMinor)
+                )
+            ]
+        }
+    }
+
+    /// The cap, what recharges added this month, and whether another would pass it.
+    public func rechargeCap(of tenantId: TenantId) async throws -> RechargeCapStatus? {
+        guard let cap = try await controls(of: tenantId).monthlyRechargeCapMinor else { return nil }
+        let now = clock.now()
+        let recharged = try await stores.billing.rechargeHistory(for: tenantId, at: now).rechargedThisMonthMinor
+        let next = try await stores.billing.settings(for: tenantId).autoRecharge.rechargeAmountMinor
+        return RechargeCapStatus(
+            capMinor: cap,
+            month: CalendarMonth(of: now),
+            rechargedMinor: recharged,
+            paused: RechargePolicy.capReached(cap, rechargedMinor: recharged, nextMinor: next)
+        )
     }
 
     /// Every user with a limit, with this month's spend and what is left.
@@ -156,4 +193,14 @@ public struct UserSpendLimit: Hashable, Sendable {
     public let spend: UserSpend
 
     public var leftMinor: Int64 { spend.leftMinor(under: limitMinor) }
+}
+
+/// The monthly cap on auto-recharge as it stands this month.
+public struct RechargeCapStatus: Hashable, Sendable {
+    public let capMinor: Int64
+    public let month: CalendarMonth
+    /// What recharges started this month added or are adding.
+    public let rechargedMinor: Int64
+    /// Another recharge would pass the cap: auto-recharge waits for next month (UTC).
+    public let paused: Bool
 }

@@ -33,6 +33,8 @@ public protocol BillingStore: Sendable {
     func pendingRecharges() async throws -> [RechargeRecord]
     /// The newest first.
     func recharges(for tenantId: TenantId, limit: Int) async throws -> [RechargeRecord]
+    /// What the tenant's recharges say about starting another one now (`RechargePolicy`).
+    func rechargeHistory(for tenantId: TenantId, at now: Instant) async throws -> RechargeHistory
 
     /// The newest first, older than invoice `before` when given.
     func invoices(for tenantId: TenantId, before: Int64?, limit: Int) async throws -> [Invoice]

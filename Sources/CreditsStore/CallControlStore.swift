@@ -6,12 +6,16 @@ public protocol CallControlStore: Sendable {
     /// `CallControls.none` for a tenant that never set any.
     func controls(of tenantId: TenantId) async throws -> CallControls
     /// Reads the controls, lets `change` edit them, writes them and the audit lines it returns,
-    /// in one transaction; nothing is written when `change` throws or changes nothing.
+    /// in one transaction; nothing is written when `change` throws or changes nothing. A user
+    /// given a limit starts the month of `now` from what the month's credit-paid records of the
+    /// user were charged.
     func changeControls(
         of tenantId: TenantId,
+        at now: Instant,
         _ change: @Sendable (inout CallControls) throws -> [ControlChange]
     ) async throws -> CallControls
-    /// Every user's credit spend of `month` as far as any call counted it, by sign-in name.
+    /// The credit spend of `month` of every user whose calls counted it (those with a limit) or
+    /// whose open calls hold credits, by sign-in name.
     func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend]
     /// The tenant's changes, newest first, before `before` (a change's number) when given.
     func controlChanges(of tenantId: TenantId, before: Int64?, limit: Int) async throws -> [NumberedControlChange]

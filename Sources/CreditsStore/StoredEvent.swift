@@ -37,6 +37,8 @@ package struct StoredEvent: Sendable {
             self.init(reference: usageId, dueAt: day.instant().millisecondsSinceEpoch)
         case let .spendLimitUsed(upn, month, percent, limit):
             self.init(reference: upn.rawValue, amountMinor: limit, quantity: percent, detail: month.description)
+        case let .rechargeCapReached(month, cap):
+            self.init(reference: month.description, amountMinor: cap)
         }
     }
 
@@ -59,6 +61,7 @@ package struct StoredEvent: Sendable {
         case .conferencingPoolUsed: .conferencingPoolUsed(month: CalendarMonth(reference)!, percent: quantity!)
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued(invoiceId: Int64(reference)!, amountMinor: amountMinor!, month: CalendarMonth(detail!)!)
         case .unlicensedUse: .unlicensedUse(day: Instant(millisecondsSinceEpoch: dueAt!).civilDateAndTime.date, usageId: reference)
+        case .rechargeCapReached: .rechargeCapReached(month: CalendarMonth(reference)!, capMinor: amountMinor!)
         case .spendLimitUsed:
             .spendLimitUsed(upn: UserPrincipalName(stored: reference), month: CalendarMonth(detail!)!, percent: quantity!, limitMinor: amountMinor!)
         }

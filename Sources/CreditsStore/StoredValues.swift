@@ -150,6 +150,7 @@ package enum StoredValues {
         var destinations: DestinationRulesJSON
         var userDestinations: [String: DestinationRulesJSON]
         var userSpendLimits: [String: Int64]?
+        var monthlyRechargeCapMinor: Int64?
     }
 
     package static func json(_ controls: CallControls) -> String {
@@ -157,7 +158,8 @@ package enum StoredValues {
             CallControlsJSON(
                 destinations: json(controls.destinations),
                 userDestinations: Dictionary(uniqueKeysWithValues: controls.userDestinations.map { ($0.key.rawValue, json($0.value)) }),
-                userSpendLimits: Dictionary(uniqueKeysWithValues: controls.userSpendLimits.map { ($0.key.rawValue, $0.value) })
+                userSpendLimits: Dictionary(uniqueKeysWithValues: controls.userSpendLimits.map { ($0.key.rawValue, $0.value) }),
+                monthlyRechargeCapMinor: controls.monthlyRechargeCapMinor
             )
         )
     }
@@ -167,7 +169,8 @@ package enum StoredValues {
         return CallControls(
             destinations: rules(stored.destinations),
             userDestinations: Dictionary(uniqueKeysWithValues: stored.userDestinations.map { (UserPrincipalName(stored: $0.key), rules($0.value)) }),
-            userSpendLimits: Dictionary(uniqueKeysWithValues: (stored.userSpendLimits ?? [:]).map { (UserPrincipalName(stored: $0.key), $0.value) })
+            userSpendLimits: Dictionary(uniqueKeysWithValues: (stored.userSpendLimits ?? [:]).map { (UserPrincipalName(stored: $0.key), $0.value) }),
+            monthlyRechargeCapMinor: stored.monthlyRechargeCapMinor
         )
     }
 

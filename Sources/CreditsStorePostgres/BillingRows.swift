@@ -74,17 +74,25 @@ enum BillingRows {
 
     static func history(_ tenantId: TenantId, _ now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws -> RechargeHistory {
         let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
-        let (inFlight, lastFailure, recent) = try await c.row(
+        let monthStart = CalendarMonth(of: now).start.millisecondsSinceEpoch
+        let (inFlight, lastFailure, recent, thisMonth) = try await c.row(
             """
             SELECT
                 EXISTS (SELECT 1 FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'pending'),
                 (SELECT MAX(finished_at) FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'failed'),
-                (SELECT COUNT(*) FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state != 'stopped' AND started_at > \(windowStart))
+                (SELECT COUNT(*) FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state != 'stopped' AND started_at > \(windowStart)),
+                (SELECT COALESCE(SUM(amount_minor), 0)::BIGINT FROM recharge
+                    WHERE tenant_id = \(tenantId.rawValue) AND state IN ('pending', 'succeeded') AND started_at >= \(monthStart))
             """,
-            as: (Bool, Int64?, Int64).self,
+            as: (Bool, Int64?, Int64, Int64).self,
             logger: logger
         )!
-        return RechargeHistory(inFlight: inFlight, lastFailureAt: lastFailure.map(LedgerRows.instant), recentStarts: Int(recent))
+        return RechargeHistory(
+            inFlight: inFlight,
+            lastFailureAt: lastFailure.map(LedgerRows.instant),
+            recentStarts: Int(recent),
+            rechargedThisMonthMinor: thisMonth
+        )
     }
 
     static func issueInvoice(

@@ -143,7 +143,13 @@ public final class PostgresBillingStore: BillingStore {
         }
         let settings = try await BillingRows.settings(tenantId, c, logger)
         let history = try await BillingRows.history(tenantId, now, c, logger)
-        let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
+        let decision = RechargePolicy.decide(
+            settings: settings.autoRecharge,
+            balanceMinor: balance.balanceMinor,
+            history: history,
+            monthlyCapMinor: try await PostgresCallStore.controls(tenantId, c, logger).monthlyRechargeCapMinor,
+            at: now
+        )
         let method = settings.paymentMethod.map(StoredValues.json)
         switch decision {
         case let .start(amountMinor):
@@ -186,9 +192,18 @@ public final class PostgresBillingStore: BillingStore {
                 logger
             )
             return RechargePolicy.Judgement(decision: decision, recharge: stopped)
+        case let .capReached(cap):
+            // Told once a month: the event's key names the month.
+            _ = try await NotificationRows.note(.rechargeCapReached(month: CalendarMonth(of: now), capMinor: cap), of: tenantId, at: now, c, logger)
+            return RechargePolicy.Judgement(decision: decision, recharge: nil)
         case .notNeeded, .alreadyInFlight, .backingOff:
             return RechargePolicy.Judgement(decision: decision, recharge: nil)
         }
+    }
+
+    public func rechargeHistory(for tenantId: TenantId, at now: Instant) async throws -> RechargeHistory {
+        let logger = database.logger
+        return try await database.read { c in try await BillingRows.history(tenantId, now, c, logger) }
     }
 
     public func completeRecharge(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> RechargeRecord {

@@ -12,6 +12,7 @@ extension PostgresCallStore {
     /// Under the tenant's lock, so that two changes at once both count.
     public func changeControls(
         of tenantId: TenantId,
+        at now: Instant,
         _ change: @Sendable (inout CallControls) throws -> [ControlChange]
     ) async throws -> CallControls {
         let logger = database.logger
@@ -21,6 +22,8 @@ extension PostgresCallStore {
             var controls = before
             let lines = try change(&controls)
             guard controls != before else { return controls }
+            let limited = controls.userSpendLimits.keys.filter { before.userSpendLimits[$0] == nil }
+            if !limited.isEmpty { try await Self.startSpend(of: limited, in: CalendarMonth(of: now), of: tenantId, c, logger) }
             try await c.run(
                 """
                 INSERT INTO call_controls (tenant_id, document) VALUES (\(tenantId.rawValue), \(StoredValues.json(controls)))
@@ -73,37 +76,94 @@ extension PostgresCallStore {
     public func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend] {
         let logger = database.logger
         return try await database.read { c in
-            try await c.rows(
-                """
-                SELECT upn, spent_minor, held_minor FROM user_spend WHERE tenant_id = \(tenantId.rawValue) AND month = \(month.description) ORDER BY upn
-                """,
-                as: (String, Int64, Int64).self,
+            var spent: [UserPrincipalName: Int64] = [:]
+            for (upn, minor) in try await c.rows(
+                "SELECT upn, spent_minor FROM user_spend WHERE tenant_id = \(tenantId.rawValue) AND month = \(month.description)",
+                as: (String, Int64).self,
                 logger: logger
-            ).map { UserSpend(slot: UserSpend.Slot(upn: UserPrincipalName(stored: $0), month: month), spentMinor: $1, heldMinor: $2) }
+            ) {
+                spent[UserPrincipalName(stored: upn)] = minor
+            }
+            let held = UserSpend.held(byOpenCalls: try await Self.openHolds(of: tenantId, c, logger)).filter { $0.key.month == month }
+            return Set(spent.keys).union(held.keys.map(\.upn)).sorted { $0.rawValue < $1.rawValue }.map { upn in
+                UserSpend(
+                    slot: UserSpend.Slot(upn: upn, month: month),
+                    spentMinor: spent[upn] ?? 0,
+                    heldMinor: held[UserSpend.Slot(upn: upn, month: month)] ?? 0
+                )
+            }
         }
     }
 
-    static func spend(_ slot: UserSpend.Slot, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> UserSpend {
-        let row = try await c.row(
+    /// What each open call of a user holds.
+    static func openHolds(
+        of tenantId: TenantId,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [(upn: UserPrincipalName, startTime: Instant, heldMinor: Int64)] {
+        try await c.rows(
             """
-            SELECT spent_minor, held_minor FROM user_spend
-            WHERE tenant_id = \(tenantId.rawValue) AND month = \(slot.month.description) AND upn = \(slot.upn.rawValue)
+            SELECT upn, start_time, held_minor FROM call_session
+            WHERE state = 'open' AND tenant_id = \(tenantId.rawValue) AND upn IS NOT NULL AND held_minor > 0
             """,
-            as: (Int64, Int64).self,
+            as: (String, Int64, Int64).self,
             logger: logger
-        )
-        return UserSpend(slot: slot, spentMinor: row?.0 ?? 0, heldMinor: row?.1 ?? 0)
+        ).map { (UserPrincipalName(stored: $0), Instant(millisecondsSinceEpoch: $1), $2) }
     }
 
-    /// In sign-in name order, as every writer of the tenant does, under its lock.
+    static func spent(_ slot: UserSpend.Slot, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        try await c.row(
+            """
+            SELECT spent_minor FROM user_spend
+            WHERE tenant_id = \(tenantId.rawValue) AND month = \(slot.month.description) AND upn = \(slot.upn.rawValue)
+            """,
+            as: Int64.self,
+            logger: logger
+        ) ?? 0
+    }
+
+    /// In month and sign-in name order, under the tenant's lock.
     static func addSpend(_ changes: [UserSpend], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
         for change in changes.sorted(by: { ($0.slot.month, $0.slot.upn.rawValue) < ($1.slot.month, $1.slot.upn.rawValue) }) {
             try await c.run(
                 """
-                INSERT INTO user_spend (tenant_id, month, upn, spent_minor, held_minor)
-                VALUES (\(tenantId.rawValue), \(change.slot.month.description), \(change.slot.upn.rawValue), \(change.spentMinor), \(change.heldMinor))
-                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = user_spend.spent_minor + excluded.spent_minor,
-                    held_minor = user_spend.held_minor + excluded.held_minor
+                INSERT INTO user_spend (tenant_id, month, upn, spent_minor)
+                VALUES (\(tenantId.rawValue), \(change.slot.month.description), \(change.slot.upn.rawValue), \(change.spentMinor))
+                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = user_spend.spent_minor + excluded.spent_minor
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// The spend of users newly given a limit: what their credit-paid records of the month were charged.
+    private static func startSpend(
+        of users: [UserPrincipalName],
+        in month: CalendarMonth,
+        of tenantId: TenantId,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        var charged: [String: Int64] = [:]
+        for (upn, minor) in try await c.rows(
+            """
+            SELECT upn, SUM(charge_minor)::BIGINT FROM usage_record
+            WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(month.start.millisecondsSinceEpoch)
+                AND start_time < \(month.start.adding(months: 1).millisecondsSinceEpoch) AND upn = ANY(\(users.map(\.rawValue)))
+                AND capability = ANY(\(Capability.allCases.filter(\.isCredits).map(\.rawValue)))
+            GROUP BY upn
+            """,
+            as: (String, Int64).self,
+            logger: logger
+        ) {
+            charged[upn] = minor
+        }
+        for upn in users.sorted(by: { $0.rawValue < $1.rawValue }) {
+            try await c.run(
+                """
+                INSERT INTO user_spend (tenant_id, month, upn, spent_minor)
+                VALUES (\(tenantId.rawValue), \(month.description), \(upn.rawValue), \(charged[upn.rawValue] ?? 0))
+                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = excluded.spent_minor
                 """,
                 logger: logger
             )

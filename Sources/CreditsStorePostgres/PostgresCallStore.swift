@@ -226,13 +226,17 @@ public final class PostgresCallStore: CallStore {
     ) async throws -> TenantCalls {
         let tenant = try await Self.tenant(tenantId, c, logger)
         let account = try await LedgerRows.loadAccount(tenantId, naming: [], withEveryOpenHold: true, dueBy: now, c, logger)
+        let controls = try await Self.controls(tenantId, c, logger)
+        // Only the holds of users with a limit count; most tenants have none.
+        let held = controls.userSpendLimits.isEmpty ? [] : try await Self.openHolds(of: tenantId, c, logger)
         return TenantCalls(
             desk: CallDesk(
                 account: account,
                 ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []),
                 tenant: tenant,
                 autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger),
-                controls: try await Self.controls(tenantId, c, logger),
+                controls: controls,
+                heldByOpenCalls: UserSpend.held(byOpenCalls: held),
                 settings: settings
             )
         )
@@ -377,7 +381,7 @@ public final class PostgresCallStore: CallStore {
             )
         }
         for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c, logger)) }
-        for slot in missing.spends { calls.know(try await Self.spend(slot, of: tenant.id, c, logger)) }
+        for slot in missing.spends { calls.know(spent: slot, try await Self.spent(slot, of: tenant.id, c, logger)) }
     }
 
     private static func write(

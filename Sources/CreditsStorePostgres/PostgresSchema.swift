@@ -433,8 +433,9 @@ enum PostgresSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_version();
             """
         ),
-        // What each user's calls spent of the credits in a month, and what their calls in
-        // progress hold: what a monthly spend limit is judged on.
+        // What the calls of each user with a spend limit spent of the credits in a month. Only
+        // the calls (under the tenant's lock) and a change of the controls (which bumps the
+        // version itself) write it.
         (
             "9-user-spend",
             """
@@ -443,13 +444,8 @@ enum PostgresSchema {
                 upn TEXT COLLATE "C" NOT NULL,
                 month TEXT COLLATE "C" NOT NULL,
                 spent_minor BIGINT NOT NULL,
-                held_minor BIGINT NOT NULL,
                 PRIMARY KEY (tenant_id, month, upn)
             );
-            CREATE TRIGGER user_spend_insert_version AFTER INSERT ON user_spend REFERENCING NEW TABLE AS changed_rows
-                FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_version();
-            CREATE TRIGGER user_spend_update_version AFTER UPDATE ON user_spend REFERENCING NEW TABLE AS changed_rows
-                FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_version();
             """
         ),
     ]

@@ -175,8 +175,8 @@ enum CallSchema {
             )
             try createVersionTriggers(("call_controls", "tenant_id", ["INSERT", "UPDATE"]), db)
         }
-        // What each user's calls spent of the credits in a month, and what their calls in
-        // progress hold: what a monthly spend limit is judged on.
+        // What the calls of each user with a spend limit spent of the credits in a month. Only
+        // the calls and a change of the controls (which bumps the version itself) write it.
         migrator.registerMigration("calls-6") { db in
             try db.execute(
                 sql: """
@@ -185,12 +185,10 @@ enum CallSchema {
                         upn TEXT NOT NULL,
                         month TEXT NOT NULL,
                         spent_minor INTEGER NOT NULL,
-                        held_minor INTEGER NOT NULL,
                         PRIMARY KEY (tenant_id, month, upn)
                     ) WITHOUT ROWID
                     """
             )
-            try createVersionTriggers(("user_spend", "tenant_id", ["INSERT", "UPDATE"]), db)
         }
     }
 

@@ -121,7 +121,13 @@ public final class SQLiteBillingStore: BillingStore {
         guard let balance = try LedgerRows.balance(of: tenantId, at: now, db) else {
             return RechargePolicy.Judgement(decision: .notNeeded, recharge: nil)
         }
-        let decision = RechargePolicy.decide(settings: settings.autoRecharge, balanceMinor: balance.balanceMinor, history: history, at: now)
+        let decision = RechargePolicy.decide(
+            settings: settings.autoRecharge,
+            balanceMinor: balance.balanceMinor,
+            history: history,
+            monthlyCapMinor: try SQLiteCallStore.controls(tenantId, db).monthlyRechargeCapMinor,
+            at: now
+        )
         switch decision {
         case let .start(amountMinor):
             try db.execute(
@@ -159,6 +165,10 @@ public final class SQLiteBillingStore: BillingStore {
             let stopped = try Self.recharge(id: db.lastInsertedRowID, db)
             try NotificationRows.note(.rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor), of: tenantId, at: now, db)
             return RechargePolicy.Judgement(decision: decision, recharge: stopped)
+        case let .capReached(cap):
+            // Told once a month: the event's key names the month.
+            try NotificationRows.note(.rechargeCapReached(month: CalendarMonth(of: now), capMinor: cap), of: tenantId, at: now, db)
+            return RechargePolicy.Judgement(decision: decision, recharge: nil)
         case .notNeeded, .alreadyInFlight, .backingOff:
             return RechargePolicy.Judgement(decision: decision, recharge: nil)
         }
@@ -294,6 +304,10 @@ public final class SQLiteBillingStore: BillingStore {
         )
     }
 
+    public func rechargeHistory(for tenantId: TenantId, at now: Instant) async throws -> RechargeHistory {
+        try await database.read { db in try Self.history(tenantId, now, db) }
+    }
+
     private static func history(_ tenantId: TenantId, _ now: Instant, _ db: Database) throws -> RechargeHistory {
         let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
         let row = try Row.fetchOne(
@@ -302,14 +316,17 @@ public final class SQLiteBillingStore: BillingStore {
                 SELECT
                     EXISTS (SELECT 1 FROM recharge WHERE tenant_id = ?1 AND state = 'pending') AS in_flight,
                     (SELECT MAX(finished_at) FROM recharge WHERE tenant_id = ?1 AND state = 'failed') AS last_failure,
-                    (SELECT COUNT(*) FROM recharge WHERE tenant_id = ?1 AND state != 'stopped' AND started_at > ?2) AS recent
+                    (SELECT COUNT(*) FROM recharge WHERE tenant_id = ?1 AND state != 'stopped' AND started_at > ?2) AS recent,
+                    (SELECT COALESCE(SUM(amount_minor), 0) FROM recharge WHERE tenant_id = ?1 AND state IN ('pending', 'succeeded') AND started_at >= ?3)
+                        AS this_month
                 """,
-            arguments: [tenantId.rawValue, windowStart]
+            arguments: [tenantId.rawValue, windowStart, CalendarMonth(of: now).start.millisecondsSinceEpoch]
         )!
         return RechargeHistory(
             inFlight: row["in_flight"],
             lastFailureAt: (row["last_failure"] as Int64?).map(Instant.init(millisecondsSinceEpoch:)),
-            recentStarts: row["recent"]
+            recentStarts: row["recent"],
+            rechargedThisMonthMinor: row["this_month"]
         )
     }
 

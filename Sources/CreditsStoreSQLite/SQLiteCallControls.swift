@@ -9,6 +9,7 @@ extension SQLiteCallStore {
 
     public func changeControls(
         of tenantId: TenantId,
+        at now: Instant,
         _ change: @Sendable (inout CallControls) throws -> [ControlChange]
     ) async throws -> CallControls {
         try await database.write { db in
@@ -16,6 +17,8 @@ extension SQLiteCallStore {
             var controls = before
             let lines = try change(&controls)
             guard controls != before else { return controls }
+            let limited = controls.userSpendLimits.keys.filter { before.userSpendLimits[$0] == nil }
+            if !limited.isEmpty { try Self.startSpend(of: limited, in: CalendarMonth(of: now), of: tenantId, db) }
             try db.execute(
                 sql:
                     "INSERT INTO call_controls (tenant_id, document) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document",
@@ -55,33 +58,49 @@ extension SQLiteCallStore {
 
     public func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT upn, spent_minor, held_minor FROM user_spend WHERE tenant_id = ? AND month = ? ORDER BY upn",
-                arguments: [tenantId.rawValue, month.description]
-            ).map { row in
+            let spent = Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db,
+                    sql: "SELECT upn, spent_minor FROM user_spend WHERE tenant_id = ? AND month = ?",
+                    arguments: [tenantId.rawValue, month.description]
+                ).map { (UserPrincipalName(stored: $0["upn"]), $0["spent_minor"] as Int64) }
+            )
+            let held = UserSpend.held(byOpenCalls: try Self.openHolds(of: tenantId, db)).filter { $0.key.month == month }
+            return Set(spent.keys).union(held.keys.map(\.upn)).sorted { $0.rawValue < $1.rawValue }.map { upn in
                 UserSpend(
-                    slot: UserSpend.Slot(upn: UserPrincipalName(stored: row["upn"]), month: month),
-                    spentMinor: row["spent_minor"],
-                    heldMinor: row["held_minor"]
+                    slot: UserSpend.Slot(upn: upn, month: month),
+                    spentMinor: spent[upn] ?? 0,
+                    heldMinor: held[UserSpend.Slot(upn: upn, month: month)] ?? 0
                 )
             }
         }
     }
 
-    static func spend(_ slot: UserSpend.Slot, of tenantId: TenantId, _ db: Database) throws -> UserSpend {
-        let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT spent_minor, held_minor FROM user_spend WHERE tenant_id = ? AND month = ? AND upn = ?"),
+    /// What each open call of a user holds.
+    private static func openHolds(of tenantId: TenantId, _ db: Database) throws -> [(upn: UserPrincipalName, startTime: Instant, heldMinor: Int64)] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT upn, start_time, held_minor FROM call_session INDEXED BY call_session_open
+                    WHERE state = 'open' AND tenant_id = ? AND upn IS NOT NULL AND held_minor > 0
+                    """
+            ),
+            arguments: [tenantId.rawValue]
+        ).map { (UserPrincipalName(stored: $0["upn"]), Instant(millisecondsSinceEpoch: $0["start_time"]), $0["held_minor"]) }
+    }
+
+    static func spent(_ slot: UserSpend.Slot, of tenantId: TenantId, _ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT spent_minor FROM user_spend WHERE tenant_id = ? AND month = ? AND upn = ?"),
             arguments: [tenantId.rawValue, slot.month.description, slot.upn.rawValue]
-        )
-        return UserSpend(slot: slot, spentMinor: row?["spent_minor"] ?? 0, heldMinor: row?["held_minor"] ?? 0)
+        ) ?? 0
     }
 
     static func addSpend(_ changes: [UserSpend], of tenantId: TenantId, _ db: Database) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO user_spend (tenant_id, month, upn, spent_minor, held_minor) VALUES (?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = spent_minor + ?4, held_minor = held_minor + ?5
+                INSERT INTO user_spend (tenant_id, month, upn, spent_minor) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = spent_minor + ?4
                 """
         )
         for change in changes {
@@ -89,9 +108,34 @@ extension SQLiteCallStore {
                 .text(tenantId.rawValue),
                 .text(change.slot.month.description),
                 .text(change.slot.upn.rawValue),
-                .integer(change.spentMinor),
-                .integer(change.heldMinor)
+                .integer(change.spentMinor)
             )
+        }
+    }
+
+    /// The spend of users newly given a limit: what their credit-paid records of the month were charged.
+    private static func startSpend(of users: [UserPrincipalName], in month: CalendarMonth, of tenantId: TenantId, _ db: Database) throws {
+        let charged = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT upn, SUM(charge_minor) AS charged FROM usage_record
+                WHERE tenant_id = ? AND start_time >= ? AND start_time < ? AND upn IN (SELECT value FROM json_each(?))
+                    AND capability IN (SELECT value FROM json_each(?))
+                GROUP BY upn
+                """,
+            arguments: [
+                tenantId.rawValue, month.start.millisecondsSinceEpoch, month.start.adding(months: 1).millisecondsSinceEpoch,
+                StoredValues.json(users.map(\.rawValue)), StoredValues.json(Capability.allCases.filter(\.isCredits).map(\.rawValue)),
+            ]
+        ).reduce(into: [String: Int64]()) { $0[$1["upn"]] = $1["charged"] }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO user_spend (tenant_id, month, upn, spent_minor) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = ?4
+                """
+        )
+        for upn in users {
+            try statement.insert(.text(tenantId.rawValue), .text(month.description), .text(upn.rawValue), .integer(charged[upn.rawValue] ?? 0))
         }
     }
 

@@ -273,15 +273,16 @@ public final class SQLiteCallStore: CallStore {
     ) throws -> TenantCalls {
         if let kept = cache.take(tenantId, at: try version(of: tenantId, db)), kept.desk.settings == settings { return kept }
         let tenant = try Self.tenant(tenantId, db)
+        let open = try CallRows.openSessions(of: tenant, db)
         let desk = CallDesk(
             account: try LedgerRows.loadAccount(tenantId, withEveryOpenHold: true, dueBy: now, db),
             ids: try LedgerRows.nextIds(db),
             tenant: tenant,
             autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db),
             controls: try Self.controls(tenantId, db),
+            heldByOpenCalls: UserSpend.held(byOpenSessions: open),
             settings: settings
         )
-        let open = try CallRows.openSessions(of: tenant, db)
         return TenantCalls(desk: desk, openSessions: open, answers: try CallRows.answers(of: open.map(\.id), of: tenantId, db))
     }
 
@@ -322,7 +323,7 @@ public final class SQLiteCallStore: CallStore {
             )
         }
         for slot in missing.pools { calls.know(try CallRows.pool(slot, of: tenant.id, db)) }
-        for slot in missing.spends { calls.know(try Self.spend(slot, of: tenant.id, db)) }
+        for slot in missing.spends { calls.know(spent: slot, try Self.spent(slot, of: tenant.id, db)) }
     }
 
     private static func write(_ changes: TenantCalls.Changes, of calls: TenantCalls, at now: Instant, _ db: Database) throws {

@@ -82,6 +82,13 @@ public struct NotificationText: Hashable, Sendable {
                 balance,
                 "What to do: assign the missing licenses under Users > Active users, or find out why these users could place such calls.",
             ]
+        case let .rechargeCapReached(month, cap):
+            subject = "\(tenantName): auto-recharge paused for \(ReadableDate.month(month)): the monthly cap of \(money(cap)) is reached"
+            paragraphs = [
+                "Another auto-recharge would take what \(tenantName) recharged in \(ReadableDate.month(month)) past the monthly cap of \(money(cap)), so auto-recharge is paused until the first of next month (UTC).",
+                balance,
+                "What to do: buy credits by hand if calls need them (a purchase still works), or raise the cap under Billing > Spend controls. If the recharges were not expected, check for calls nobody meant to make.",
+            ]
         case let .spendLimitUsed(upn, month, percent, limit):
             subject = "\(tenantName): \(upn) has used \(percent) % of their monthly spend limit"
             paragraphs = [

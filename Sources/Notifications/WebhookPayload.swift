@@ -57,6 +57,8 @@ struct WebhookPayload: Encodable {
             (data.invoiceId, data.amountMinor, data.month) = (invoice, amount, month.description)
         case let .unlicensedUse(day, usageId):
             (data.day, data.usageId) = (ISO8601.formatDate(day.instant()), usageId)
+        case let .rechargeCapReached(month, cap):
+            (data.month, data.limitMinor) = (month.description, cap)
         case let .spendLimitUsed(upn, month, percent, limit):
             (data.upn, data.month, data.percent, data.limitMinor) = (upn.rawValue, month.description, percent, limit)
         }

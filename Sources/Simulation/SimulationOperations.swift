@@ -377,35 +377,32 @@ extension SimulationDriver {
         )
     }
 
-    /// Once every call has ended: each user's spend of a month is what their credit-paid records
-    /// were charged, and nothing is held (for the months whose records are all still kept).
+    /// Once every call has ended: each user with a limit has spent this month what their
+    /// credit-paid records of the month were charged, and nothing is held.
     func checkSpendAgreesWithRecords() async throws {
         let now = world.clock.now()
+        let month = CalendarMonth(of: now)
         for tenant in tenants {
-            let horizon = try await process.directory.tenant(tenant).usageRetention.horizon(at: now)
+            let limited = try await process.stores.calls.controls(of: tenant).userSpendLimits.keys
+            guard !limited.isEmpty else { continue }
             let records = try await process.stores.calls.usageRecords(
                 for: tenant,
-                from: horizon,
+                from: month.start,
                 to: now.adding(days: 1),
                 after: nil,
                 limit: 1_000_000
             )
-            var charged: [UserSpend.Slot: Int64] = [:]
-            for record in records where record.capability.isCredits {
-                guard let upn = record.upn else { continue }
-                charged[UserSpend.Slot(upn: upn, month: CalendarMonth(of: record.startTime)), default: 0] += record.chargeMinor
-            }
-            var month = CalendarMonth(of: horizon).start.adding(months: 1)
-            while month <= now {
-                for spend in try await process.stores.calls.userSpends(of: tenant, month: CalendarMonth(of: month)) {
-                    let expected = charged[spend.slot] ?? 0
-                    guard spend.spentMinor == expected, spend.heldMinor == 0 else {
-                        throw SimulationChecks.Problem(
-                            "\(spend.slot.upn) in \(spend.slot.month): \(spend.spentMinor) spent and \(spend.heldMinor) held, but the records were charged \(expected)"
-                        )
-                    }
+            let spends = try await process.stores.calls.userSpends(of: tenant, month: month)
+            for upn in limited {
+                let charged = records.filter { $0.upn == upn && $0.capability.isCredits && CalendarMonth(of: $0.startTime) == month }.reduce(0) {
+                    $0 + $1.chargeMinor
                 }
-                month = month.adding(months: 1)
+                let spend = spends.first { $0.slot.upn == upn } ?? UserSpend(slot: UserSpend.Slot(upn: upn, month: month))
+                guard spend.spentMinor == charged, spend.heldMinor == 0 else {
+                    throw SimulationChecks.Problem(
+                        "\(upn) in \(month): \(spend.spentMinor) spent and \(spend.heldMinor) held, but the records were charged \(charged)"
+                    )
+                }
             }
         }
     }

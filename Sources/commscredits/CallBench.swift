@@ -33,7 +33,7 @@ extension Bench {
 
         @Flag(
             help:
-                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types, and rules of their own for every user."
+                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types; rules of their own and a monthly spend limit for every user."
         )
         var controls = false
 
@@ -179,12 +179,16 @@ extension Bench {
                 of: tenant,
                 by: "bench"
             )
+            // Every user has rules of their own and a monthly limit far beyond what the pairs spend.
             let own = try DestinationRules(
                 blockedNumberTypes: [.premium],
                 mode: .blockListed,
                 destinations: ["CU", "IR", "KP", "+881", "+882"].map(CallDestination.init)
             )
-            for index in 0..<max(1, users) { try await service.setDestinationRules(own, of: tenant, user: caller(index), by: "bench") }
+            let lines = try (0..<max(1, users)).map { index in
+                NumberedLine(line: index + 2, value: UserControlLine(upn: try caller(index), limitMinor: 100_000_000_00, destinations: own))
+            }
+            _ = try await service.importUserControls(lines, of: tenant, by: "bench")
             return tenant
         }
 

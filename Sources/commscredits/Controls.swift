@@ -8,7 +8,7 @@ import Foundation
 struct Controls: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show and set a tenant's call controls: where its calls may go, and who changed what.",
-        subcommands: [Show.self, Destinations.self, Limit.self, Import.self, Changes.self]
+        subcommands: [Show.self, Destinations.self, Limit.self, Import.self, RechargeCap.self, Changes.self]
     )
 
     struct Show: AsyncParsableCommand {
@@ -114,6 +114,37 @@ struct Controls: AsyncParsableCommand {
                 let upn = try UserPrincipalName(user)
                 try await controlService(options).setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
                 print("\(upn): " + (limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"))
+            }
+        }
+    }
+
+    struct RechargeCap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "recharge-cap",
+            abstract: "Set or take away the monthly cap on auto-recharge.",
+            discussion: "Past the cap, auto-recharge waits for the first of next month (UTC); a purchase by hand still works."
+        )
+        @Option(help: "The tenant id.") var tenant: String
+        @Option(help: "The most recharged automatically in a calendar month, in the tenant's currency, like 500.00.") var monthly: String?
+        @Flag(help: "Take the cap away.") var clear = false
+        @OptionGroup var options: DatabaseOption
+
+        func validate() throws {
+            guard (monthly == nil) == clear else { throw ValidationError("Give --monthly AMOUNT or --clear.") }
+        }
+
+        func run() async throws {
+            try await reportingRefusals {
+                let tenantId = TenantId(tenant)
+                let currency = try await directoryService(options).tenant(tenantId).currency
+                let cap = try monthly.map { text throws(BillingError) in
+                    guard let minor = MoneyText.parseMinor(text, currency) else {
+                        throw BillingError.invalid("monthly", "'\(text)' is not an amount in \(currency.code), like 500.00.")
+                    }
+                    return minor
+                }
+                try await controlService(options).setRechargeCap(cap, of: tenantId, by: commandLineActor)
+                print(cap.map { "Auto-recharge adds at most \(MoneyText.forPeople($0, currency)) a month." } ?? "No cap on auto-recharge.")
             }
         }
     }

@@ -646,6 +646,25 @@ def spend_controls(browser):
     latest = browser.texts("#control-changes tbody tr")[0]
     assert "Spend limit of alex@contoso.com $12.50 a month no limit" in latest, latest
 
+    # The monthly cap on auto-recharge: a refusal, a cap of nothing that pauses auto-recharge
+    # (the product page says so), then no cap again.
+    browser.find("#cap-amount").send_keys("lots")
+    browser.go("form[action='/admin/billing/spend-controls/recharge-cap'] button[type=submit]")
+    assert "'lots' is not an amount in USD" in browser.find("#recharge-cap-error").text
+    assert browser.find("#recharge-cap-status").text.startswith("No cap"), "nothing was saved"
+    browser.find("#cap-amount").clear()
+    browser.find("#cap-amount").send_keys("0")
+    browser.go("form[action='/admin/billing/spend-controls/recharge-cap'] button[type=submit]")
+    status = browser.find("#recharge-cap-status").text
+    assert status.startswith("At most $0.00 is recharged automatically in a calendar month") and "paused" in status, status
+    browser.driver.execute_script("document.getElementById('recharge-cap-status').scrollIntoView()")
+    browser.page("spend-controls-recharge-cap")
+    browser.open("/admin/billing/credits")
+    assert any(text.startswith("Auto-recharge is paused until") for text in browser.texts(".banner.warn")), browser.texts(".banner.warn")
+    browser.open("/admin/billing/spend-controls")
+    browser.go("#remove-recharge-cap")
+    assert browser.find("#recharge-cap-status").text.startswith("No cap")
+
 
 def run(browser):
     # Signing in: a page asked for without a session leads to the sign-in page; a wrong

@@ -83,6 +83,14 @@ struct AccessAPITests {
         Route(method: .put, template: "/v1/tenants/{tenantId}/users/{upn}/destination-rules", need: .permission(.buy)),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/users/{upn}/destination-rules", need: .permission(.buy)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/spend-limits", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/recharge-cap", need: .permission(.readBilling)),
+        Route(
+            method: .put,
+            template: "/v1/tenants/{tenantId}/call-controls/recharge-cap",
+            need: .permission(.buy),
+            body: #"{"monthlyCapMinor":500}"#
+        ),
+        Route(method: .delete, template: "/v1/tenants/{tenantId}/call-controls/recharge-cap", need: .permission(.buy)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/users/{upn}/spend-limit", need: .permission(.readBilling)),
         Route(method: .put, template: "/v1/tenants/{tenantId}/users/{upn}/spend-limit", need: .permission(.buy), body: #"{"monthlyLimitMinor":500}"#),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/users/{upn}/spend-limit", need: .permission(.buy)),

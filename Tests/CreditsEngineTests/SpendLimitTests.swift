@@ -104,6 +104,28 @@ struct SpendLimitTests {
         #expect(limits.map(\.spend.slot.upn) == [dana, nestor] && limits.last?.spend.heldMinor == 10)
     }
 
+    @Test("A limit set mid-month starts from what the month's records of the user were charged")
+    func setMidMonth() async throws {
+        let (calls, controls, nestor) = try await funded()
+        _ = try await calls.billing.stores.calls.recordUsage(
+            [
+                try calls.upload("u1", by: "nestor", to: "+12065550100", duration: 480),
+                try calls.upload("u2", by: "dana", to: "+442071234567", duration: 60),
+            ],
+            rates: try await calls.billing.stores.calls.rateBook(),
+            settings: CallDesk.Settings(),
+            for: calls.tenant,
+            at: calls.clock.now()
+        )
+        #expect(try await calls.start("c1", by: "nestor", to: "+12065550100").grantedSeconds == 600)
+        try await controls.setSpendLimit(10, of: calls.tenant, user: nestor, by: "amy")
+        let limit = try await controls.spendLimit(of: calls.tenant, user: nestor)
+        #expect(limit.spend.spentMinor == 8 && limit.spend.heldMinor == 10, "the upload's 8 cents, and the open call's hold")
+        #expect(try await calls.start("c2", by: "nestor", to: "+12065550100").reason == .spendLimitReached)
+        _ = try await calls.end("c1", number: 2, duration: 60)
+        #expect(try await calls.start("c3", by: "nestor", to: "+12065550100").grantedSeconds == 60, "10 - 8 - 1 leaves one minute")
+    }
+
     @Test("A limit out of bounds or for nobody is refused, and every change is in the trail")
     func refusalsAndTrail() async throws {
         let (calls, controls, nestor) = try await funded()

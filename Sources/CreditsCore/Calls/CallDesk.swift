@@ -34,10 +34,15 @@ public struct CallDesk: Sendable {
     /// The pools known to this desk, with what the requests so far used of them.
     public private(set) var pools: [PoolSlot: PoolBalance] = [:]
     private var loadedPoolUse: [PoolSlot: Int64] = [:]
-    /// Users' credit spend by month, known to this desk, with what the requests so far changed.
+    /// The credit spend by month of users with a limit, known to this desk, with what the
+    /// requests so far changed.
     public private(set) var spends: [UserSpend.Slot: UserSpend] = [:]
     private var loadedSpends: [UserSpend.Slot: UserSpend] = [:]
-    /// Users a start was refused for their spend limit, since the last changes.
+    /// What the open calls held when the desk was loaded, by slot: a slot known later starts
+    /// from it (a limited user's calls since then knew their slot).
+    private let heldWhenLoaded: [UserSpend.Slot: Int64]
+    /// Slots the requests since the last changes spent from, and those a start was refused for.
+    private var spentSlots: Set<UserSpend.Slot> = []
     private var limitRefusals: Set<UserSpend.Slot> = []
     /// Records written by the requests so far, in order.
     public private(set) var records: [UsageRecord] = []
@@ -53,6 +58,7 @@ public struct CallDesk: Sendable {
         tenant: Tenant,
         autoRecharge: AutoRechargeSettings,
         controls: CallControls = .none,
+        heldByOpenCalls: [UserSpend.Slot: Int64] = [:],
         settings: Settings
     ) {
         self.account = account
@@ -60,6 +66,7 @@ public struct CallDesk: Sendable {
         self.tenant = tenant
         self.autoRecharge = autoRecharge
         self.controls = controls
+        heldWhenLoaded = heldByOpenCalls
         self.settings = settings
     }
 
@@ -78,7 +85,8 @@ public struct CallDesk: Sendable {
         records.removeAll(keepingCapacity: true)
         replacedRecords.removeAll()
         loadedPoolUse = pools.mapValues(\.used)
-        loadedSpends = spends
+        for slot in spentSlots { loadedSpends[slot] = spends[slot] }
+        spentSlots.removeAll()
         limitRefusals.removeAll()
         unlicensedUseEvents.removeAll()
         creditsChargedMinor = 0
@@ -93,7 +101,7 @@ public struct CallDesk: Sendable {
         public let replacedRecords: [String]
         /// Units each pool gained, for the store to add.
         public let poolUse: [PoolSlot: Int64]
-        /// What each user's spend and holds of a month changed by, for the store to add.
+        /// What each limited user's spend of a month changed by, for the store to add (holds are not stored).
         public let spendChanges: [UserSpend]
         public let events: [CreditEvent]
     }
@@ -138,24 +146,27 @@ public struct CallDesk: Sendable {
 
     public func knows(_ slot: UserSpend.Slot) -> Bool { spends[slot] != nil }
 
-    /// A user's spend of a month as stored (none yet: zero).
-    public mutating func know(_ spend: UserSpend) {
-        guard spends[spend.slot] == nil else { return }
-        spends[spend.slot] = spend
-        loadedSpends[spend.slot] = spend
+    /// A limited user's spend of a month as stored (none yet: zero), with what the user's open
+    /// calls held when the desk was loaded.
+    public mutating func know(spent slot: UserSpend.Slot, _ spentMinor: Int64) {
+        guard spends[slot] == nil else { return }
+        let spend = UserSpend(slot: slot, spentMinor: spentMinor, heldMinor: heldWhenLoaded[slot] ?? 0)
+        spends[slot] = spend
+        loadedSpends[slot] = spend
     }
 
     private var spendChanges: [UserSpend] {
-        spends.values.compactMap { spend in
-            let loaded = loadedSpends[spend.slot]!
-            let change = UserSpend(slot: spend.slot, spentMinor: spend.spentMinor - loaded.spentMinor, heldMinor: spend.heldMinor - loaded.heldMinor)
-            return change.spentMinor == 0 && change.heldMinor == 0 ? nil : change
+        spentSlots.compactMap { slot in
+            let change = spends[slot]!.spentMinor - loadedSpends[slot]!.spentMinor
+            return change == 0 ? nil : UserSpend(slot: slot, spentMinor: change)
         }
     }
 
-    /// The slot a call's credits count in: its user's, in the month it started; nil without a user.
+    /// The slot a call's credits count in: its user's, in the month it started; nil without a
+    /// user or a limit.
     private func spendSlot(_ facts: CallFacts, startTime: Instant) -> UserSpend.Slot? {
-        facts.user.map { UserSpend.Slot(upn: $0.upn, month: CalendarMonth(of: startTime)) }
+        guard let upn = facts.user?.upn, controls.userSpendLimits[upn] != nil else { return nil }
+        return UserSpend.Slot(upn: upn, month: CalendarMonth(of: startTime))
     }
 
     /// What the user's monthly limit leaves for more calls; nil when the user has none.
@@ -168,6 +179,7 @@ public struct CallDesk: Sendable {
         guard let slot else { return }
         spends[slot]!.spentMinor += spent
         spends[slot]!.heldMinor += held
+        if spent != 0 { spentSlots.insert(slot) }
     }
 
     /// Units each pool gained since it was loaded or last written.
@@ -185,15 +197,11 @@ public struct CallDesk: Sendable {
     /// Users whose spend crossed 80 % or 100 % of their limit, or who were refused for it.
     private var spendEvents: [CreditEvent] {
         var events: [CreditEvent] = []
-        for spend in spends.values {
-            guard let limit = controls.userSpendLimits[spend.slot.upn] else { continue }
-            var percents = CreditAlerts.spendPercentagesReached(
-                limitMinor: limit,
-                before: loadedSpends[spend.slot]!.spentMinor,
-                after: spend.spentMinor
-            )
-            if limitRefusals.contains(spend.slot), !percents.contains(100) { percents.append(100) }
-            events += percents.map { .spendLimitUsed(upn: spend.slot.upn, month: spend.slot.month, percent: $0, limitMinor: limit) }
+        for slot in spentSlots.union(limitRefusals) {
+            guard let limit = controls.userSpendLimits[slot.upn], let spend = spends[slot] else { continue }
+            var percents = CreditAlerts.spendPercentagesReached(limitMinor: limit, before: loadedSpends[slot]!.spentMinor, after: spend.spentMinor)
+            if limitRefusals.contains(slot), !percents.contains(100) { percents.append(100) }
+            events += percents.map { .spendLimitUsed(upn: slot.upn, month: slot.month, percent: $0, limitMinor: limit) }
         }
         return events.sorted { $0.key < $1.key }
     }

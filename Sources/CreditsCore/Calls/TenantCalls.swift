@@ -18,7 +18,7 @@ public struct TenantCalls: Sendable {
         /// Lots a late end gives funds back to that the account does not have.
         public var lots: Set<LotId> = []
         public var pools: Set<CallDesk.PoolSlot> = []
-        /// Users' spend of a month, for every call that names a user (absent ones are zero).
+        /// The spend of a month of the users with a limit that the calls name (absent: zero).
         public var spends: Set<UserSpend.Slot> = []
 
         public var isEmpty: Bool {
@@ -130,7 +130,7 @@ public struct TenantCalls: Sendable {
     }
 
     private func lookUpSpend(_ upn: UserPrincipalName?, _ startTime: Instant, into missing: inout Lookups) {
-        guard let upn else { return }
+        guard let upn, desk.controls.userSpendLimits[upn] != nil else { return }
         let slot = UserSpend.Slot(upn: upn, month: CalendarMonth(of: startTime))
         if !desk.knows(slot) { missing.spends.insert(slot) }
     }
@@ -180,7 +180,7 @@ public struct TenantCalls: Sendable {
     /// The ledger numbers this transaction hands out (`CallDesk.use`).
     public mutating func use(_ ids: LedgerIdAllocator) { desk.use(ids) }
     public mutating func know(_ pool: PoolBalance) { desk.know(pool) }
-    public mutating func know(_ spend: UserSpend) { desk.know(spend) }
+    public mutating func know(spent slot: UserSpend.Slot, _ spentMinor: Int64) { desk.know(spent: slot, spentMinor) }
 
     // MARK: Applying
 

@@ -7,6 +7,8 @@ public struct CallControls: Hashable, Sendable {
     public var userDestinations: [UserPrincipalName: DestinationRules]
     /// The most credits a user's calls may spend in a calendar month (UTC), in minor units.
     public private(set) var userSpendLimits: [UserPrincipalName: Int64]
+    /// The most auto-recharge may add in a calendar month (UTC); a manual purchase still works.
+    public private(set) var monthlyRechargeCapMinor: Int64?
 
     public static let maximumUsersWithOwnRules = 10_000
     public static let none = CallControls(destinations: .open, userDestinations: [:])
@@ -14,11 +16,21 @@ public struct CallControls: Hashable, Sendable {
     public init(
         destinations: DestinationRules,
         userDestinations: [UserPrincipalName: DestinationRules],
-        userSpendLimits: [UserPrincipalName: Int64] = [:]
+        userSpendLimits: [UserPrincipalName: Int64] = [:],
+        monthlyRechargeCapMinor: Int64? = nil
     ) {
         self.destinations = destinations
         self.userDestinations = userDestinations.filter { !$0.value.isOpen }
         self.userSpendLimits = userSpendLimits
+        self.monthlyRechargeCapMinor = monthlyRechargeCapMinor
+    }
+
+    /// Sets the monthly cap on auto-recharge (0: none this month), or takes it away.
+    public mutating func setRechargeCap(_ capMinor: Int64?) throws(BillingError) {
+        if let capMinor, !(0...LedgerLimits.maximumAmountMinor).contains(capMinor) {
+            throw BillingError.invalid("monthlyCapMinor", "A monthly cap is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
+        }
+        monthlyRechargeCapMinor = capMinor
     }
 
     /// Sets `upn`'s monthly limit (0: none of the user's calls may spend credits), or takes it away.

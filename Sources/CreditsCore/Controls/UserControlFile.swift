@@ -4,6 +4,12 @@ public struct UserControlLine: Hashable, Sendable {
     public let upn: UserPrincipalName
     public let limitMinor: Int64?
     public let destinations: DestinationRules?
+
+    public init(upn: UserPrincipalName, limitMinor: Int64?, destinations: DestinationRules?) {
+        self.upn = upn
+        self.limitMinor = limitMinor
+        self.destinations = destinations
+    }
 }
 
 extension UserFiles {

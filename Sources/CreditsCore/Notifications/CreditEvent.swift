@@ -17,10 +17,12 @@ public enum CreditEvent: Hashable, Sendable {
     case unlicensedUse(day: CivilDate, usageId: String)
     /// A user's credit spend this month reached `percent` (80 or 100) of the monthly limit.
     case spendLimitUsed(upn: UserPrincipalName, month: CalendarMonth, percent: Int64, limitMinor: Int64)
+    /// Auto-recharge paused for the rest of the month: another recharge would pass the monthly cap.
+    case rechargeCapReached(month: CalendarMonth, capMinor: Int64)
 
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         case rechargeSucceeded, rechargeFailed, rechargeStopped, balanceExhausted, balanceBelowTrigger, lotExpiring
-        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed
+        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed, rechargeCapReached
     }
 
     public var kind: Kind {
@@ -35,6 +37,7 @@ public enum CreditEvent: Hashable, Sendable {
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued
         case .unlicensedUse: .unlicensedUse
         case .spendLimitUsed: .spendLimitUsed
+        case .rechargeCapReached: .rechargeCapReached
         }
     }
 
@@ -52,6 +55,7 @@ public enum CreditEvent: Hashable, Sendable {
         case let .postUsageInvoiceIssued(invoice, _, _): "post-usage-invoice-\(invoice)"
         case let .unlicensedUse(day, _): "unlicensed-use-\(ISO8601.formatDate(day.instant()))"
         case let .spendLimitUsed(upn, month, percent, _): "spend-limit-\(upn)-\(month)-\(percent)pct"
+        case let .rechargeCapReached(month, _): "recharge-cap-\(month)"
         }
     }
 }
