@@ -41,6 +41,13 @@ struct UsagePages {
         var nextPageLink: String?
         var firstPageLink: String?
         var exportLink: String?
+        /// The starts refused in the range, by reason.
+        var refusals: [RefusalRow] = []
+        var refusedCalls = ""
+    }
+
+    struct RefusalRow {
+        let reason, detail, calls: String
     }
 
     /// The range a form asks for: the last 7 or 28 days including today, or whole custom days.
@@ -90,6 +97,13 @@ struct UsagePages {
                 error: error
             )
             guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
+            let refused = RefusedCalls.byReason(
+                try await stores.calls.refusedCalls(for: tenantId, from: from.civilDateAndTime.date, to: to.adding(days: -1).civilDateAndTime.date)
+            )
+            let total = refused.reduce(0) { $0 + $1.calls }
+            page.refusedCalls =
+                total == 0 ? "No call was refused." : "\(MoneyText.grouped(total)) call start\(total == 1 ? " was" : "s were") refused."
+            page.refusals = refused.map { RefusalRow(reason: $0.reason.rawValue, detail: $0.reason.detail, calls: MoneyText.grouped($0.calls)) }
             let after = query.get("after").flatMap(UsageCursor.init(token:))
             let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
             page.summary =

@@ -6,7 +6,7 @@ import Reports
 
 /// `GET /v1/tenants/{tenantId}/reports/pstn`: the PSTN and SMS usage report as JSON pages, or
 /// the whole range as a zipped CSV with its parameters, or as .xlsx; and
-/// `GET /v1/tenants/{tenantId}/reports/funding-advice`.
+/// `GET /v1/tenants/{tenantId}/reports/funding-advice`; `.../reports/refused-calls`.
 struct ReportRoutes {
     let directory: DirectoryService
     let stores: Stores
@@ -31,6 +31,19 @@ struct ReportRoutes {
             default:
                 throw Problem.badRequest("format is json, csv (a zipped CSV) or xlsx.")
             }
+        }
+        router.get("v1/tenants/:tenantId/reports/refused-calls") { request, context -> RefusedCallsBody in
+            let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
+            let days =
+                try request.uri.queryParameters.get("days").map { text in
+                    guard let days = Int(text), (1...RefusedCallsBody.maximumDays).contains(days) else {
+                        throw Problem.badRequest("days is a whole number of days from 1 to \(RefusedCallsBody.maximumDays) (7 or 28, say).")
+                    }
+                    return days
+                } ?? 7
+            let today = clock.now().civilDateAndTime.date
+            let from = clock.now().adding(days: -Int64(days - 1)).civilDateAndTime.date
+            return RefusedCallsBody(from: from, to: today, try await stores.calls.refusedCalls(for: tenant.id, from: from, to: today))
         }
         router.get("v1/tenants/:tenantId/reports/funding-advice") { request, context -> FundingAdviceBody in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
@@ -68,4 +81,35 @@ struct UsageReportPage: ResponseEncodable {
     let columns: [String]
     let rows: [[String]]
     let next: String?
+}
+
+/// The starts refused in the last days (UTC, today included), by reason and by day.
+struct RefusedCallsBody: ResponseEncodable {
+    static let maximumDays = 90
+
+    struct ReasonBody: Encodable {
+        let reason: String
+        let detail: String
+        let calls: Int64
+    }
+
+    struct DayBody: Encodable {
+        let day: String
+        let reason: String
+        let calls: Int64
+    }
+
+    let from: String
+    let to: String
+    let calls: Int64
+    let reasons: [ReasonBody]
+    let days: [DayBody]
+
+    init(from: CivilDate, to: CivilDate, _ counts: [RefusedCalls]) {
+        self.from = ISO8601.formatDate(from)
+        self.to = ISO8601.formatDate(to)
+        calls = counts.reduce(0) { $0 + $1.calls }
+        reasons = RefusedCalls.byReason(counts).map { ReasonBody(reason: $0.reason.rawValue, detail: $0.reason.detail, calls: $0.calls) }
+        days = counts.map { DayBody(day: ISO8601.formatDate($0.day), reason: $0.reason.rawValue, calls: $0.calls) }
+    }
 }

@@ -52,6 +52,8 @@ public protocol CallStore: CallControlStore {
     func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws -> [CivilDate: Int64]
     /// The start time of the record that follows the first `skipping` in `[from, to)` by start time; nil past the end.
     func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant?
+    /// How many starts were refused on each day of `[from, to]` (UTC), by reason.
+    func refusedCalls(for tenantId: TenantId, from: CivilDate, to: CivilDate) async throws -> [RefusedCalls]
     /// How many records started in `[from, to)`.
     func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int
     /// Deletes each tenant's records that started before its `UsageRetention` horizon, a

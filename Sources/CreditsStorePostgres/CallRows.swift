@@ -221,6 +221,20 @@ enum CallRows {
         return PoolBalance(key: slot.key, month: slot.month, capacity: slot.key.capacity(users: Int(users)), used: used)
     }
 
+    /// In day and reason order, under the tenant's lock.
+    static func addRefusedCalls(_ counts: [RefusedCalls], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        for count in counts.sorted(by: { ($0.day, $0.reason.rawValue) < ($1.day, $1.reason.rawValue) }) {
+            try await c.run(
+                """
+                INSERT INTO refused_call (tenant_id, day, reason, calls)
+                VALUES (\(tenantId.rawValue), \(ISO8601.formatDate(count.day)), \(count.reason.rawValue), \(count.calls))
+                ON CONFLICT (tenant_id, day, reason) DO UPDATE SET calls = refused_call.calls + excluded.calls
+                """,
+                logger: logger
+            )
+        }
+    }
+
     static func addPoolUse(_ use: [CallDesk.PoolSlot: Int64], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
         for (slot, units) in use.sorted(by: { $0.key.key.description < $1.key.key.description }) {
             try await c.run(

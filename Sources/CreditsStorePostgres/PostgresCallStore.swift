@@ -281,6 +281,25 @@ public final class PostgresCallStore: CallStore {
         }.map(LedgerRows.instant)
     }
 
+    public func refusedCalls(for tenantId: TenantId, from: CivilDate, to: CivilDate) async throws -> [RefusedCalls] {
+        let logger = database.logger
+        return try await database.read { c in
+            try await c.rows(
+                """
+                SELECT day, reason, calls FROM refused_call
+                WHERE tenant_id = \(tenantId.rawValue) AND day >= \(ISO8601.formatDate(from)) AND day <= \(ISO8601.formatDate(to)) ORDER BY day, reason
+                """,
+                as: (String, String, Int64).self,
+                logger: logger
+            ).compactMap { day, reason, calls in
+                // A reason a later version no longer knows is left out rather than misread.
+                CallRefusal(rawValue: reason).map {
+                    RefusedCalls(day: ISO8601.parse(day + "T00:00:00Z")!.civilDateAndTime.date, reason: $0, calls: calls)
+                }
+            }
+        }
+    }
+
     public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
         let logger = database.logger
         return try await database.read { c in
@@ -400,6 +419,7 @@ public final class PostgresCallStore: CallStore {
         try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c, logger)
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
         try await Self.addSpend(changes.desk.spendChanges, of: tenantId, c, logger)
+        try await CallRows.addRefusedCalls(changes.refusedCalls, of: tenantId, c, logger)
         for event in changes.desk.events {
             try await NotificationRows.note(
                 event,

@@ -448,6 +448,19 @@ enum PostgresSchema {
             );
             """
         ),
+        // How many starts were refused a day, by reason: the report of refused calls.
+        (
+            "10-refused-call",
+            """
+            CREATE TABLE refused_call (
+                tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenant(id),
+                day TEXT COLLATE "C" NOT NULL,
+                reason TEXT COLLATE "C" NOT NULL,
+                calls BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, day, reason)
+            );
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -480,6 +493,6 @@ enum PostgresSchema {
         ("call_session", nil), ("call_answer", nil), ("minute_pool", nil), ("usage_record", nil), ("post_usage_invoice", "post_usage_invoice"),
         ("access_token", nil), ("admin_password", nil), ("admin_session", nil), ("idempotent_answer", nil), ("notification", "notification"),
         ("notification_delivery", "notification_delivery"), ("mailbox_message", nil), ("webhook", nil),
-        ("call_controls", nil), ("control_change", "control_change"), ("user_spend", nil),
+        ("call_controls", nil), ("control_change", "control_change"), ("user_spend", nil), ("refused_call", nil),
     ]
 }

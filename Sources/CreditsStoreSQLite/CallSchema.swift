@@ -190,6 +190,20 @@ enum CallSchema {
                     """
             )
         }
+        // How many starts were refused a day, by reason: the report of refused calls.
+        migrator.registerMigration("calls-7") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE refused_call (
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                        day TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        calls INTEGER NOT NULL,
+                        PRIMARY KEY (tenant_id, day, reason)
+                    ) WITHOUT ROWID
+                    """
+            )
+        }
     }
 
     /// The triggers that count every write of `table` in its tenant's version.

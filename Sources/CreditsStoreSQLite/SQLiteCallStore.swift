@@ -222,6 +222,10 @@ public final class SQLiteCallStore: CallStore {
         }.map(Instant.init(millisecondsSinceEpoch:))
     }
 
+    public func refusedCalls(for tenantId: TenantId, from: CivilDate, to: CivilDate) async throws -> [RefusedCalls] {
+        try await database.read { db in try UsageRows.refusedCalls(of: tenantId, from: from, to: to, db) }
+    }
+
     public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
         try await database.read { db in try UsageRows.count(of: tenantId, from: from, to: to, db) }
     }
@@ -338,6 +342,7 @@ public final class SQLiteCallStore: CallStore {
         try LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, db)
         try CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, db)
         try Self.addSpend(changes.desk.spendChanges, of: tenantId, db)
+        try UsageRows.addRefusedCalls(changes.refusedCalls, of: tenantId, db)
         for event in changes.desk.events {
             try NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, db)
         }

@@ -67,6 +67,30 @@ enum UsageRows {
         return records
     }
 
+    static func addRefusedCalls(_ counts: [RefusedCalls], of tenantId: TenantId, _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO refused_call (tenant_id, day, reason, calls) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (tenant_id, day, reason) DO UPDATE SET calls = calls + ?4
+                """
+        )
+        for count in counts {
+            try statement.insert(.text(tenantId.rawValue), .text(ISO8601.formatDate(count.day)), .text(count.reason.rawValue), .integer(count.calls))
+        }
+    }
+
+    static func refusedCalls(of tenantId: TenantId, from: CivilDate, to: CivilDate, _ db: Database) throws -> [RefusedCalls] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT day, reason, calls FROM refused_call WHERE tenant_id = ? AND day >= ? AND day <= ? ORDER BY day, reason",
+            arguments: [tenantId.rawValue, ISO8601.formatDate(from), ISO8601.formatDate(to)]
+        ).compactMap { row in
+            // A reason a later version no longer knows is left out rather than misread.
+            guard let reason = CallRefusal(rawValue: row["reason"]) else { return nil }
+            return RefusedCalls(day: ISO8601.parse(row["day"] + "T00:00:00Z")!.civilDateAndTime.date, reason: reason, calls: row["calls"])
+        }
+    }
+
     static func dailyCharges(
         of tenantId: TenantId,
         from: Instant,

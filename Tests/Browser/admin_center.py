@@ -264,21 +264,22 @@ def usage_report(browser):
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='28']").click()
     browser.go("form.stack button")
     browser.wait_until(lambda driver: "range=28" in driver.current_url)
-    first = browser.texts("main table tbody tr")
+    first = browser.texts("main table:not(#refusals) tbody tr")
     assert len(first) >= 1 and "No calls" not in first[0], first
+    assert browser.find("#refused-calls-summary").text.endswith("refused."), "the refused calls of the range"
     browser.page("usage-28-days")
     browser.driver.find_element(By.CSS_SELECTOR, "#range option[value='custom']").click()
     browser.driver.execute_script("document.getElementById('from').value = '2026-01-01'; document.getElementById('to').value = '2026-12-31'")
     browser.go("form.stack button")
     browser.wait_until(lambda driver: "from=2026-01-01" in driver.current_url)
-    rows = browser.texts("main table tbody tr")
+    rows = browser.texts("main table:not(#refusals) tbody tr")
     assert len(rows) == 50, "a full page of the demo's 90 days: %d" % len(rows)
     masked = numbers_masked(browser)
     browser.go("a[rel=next]")
     browser.wait_until(lambda driver: "after=" in driver.current_url)
     masked |= numbers_masked(browser)
     assert masked, "the demo's calls to Germany and France are on these pages, masked"
-    more = browser.texts("main table tbody tr")
+    more = browser.texts("main table:not(#refusals) tbody tr")
     assert more and more[0] != rows[0] and more[0] >= rows[-1], "the next page follows on"
     browser.page("usage-next-page")
 

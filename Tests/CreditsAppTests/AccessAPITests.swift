@@ -76,6 +76,7 @@ struct AccessAPITests {
         Route(method: .get, template: "/v1/tenants/{tenantId}/credits/notifications", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/reports/pstn", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/reports/funding-advice", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/reports/refused-calls", need: .permission(.readBilling)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/destination-rules", need: .permission(.readBilling)),
         Route(method: .put, template: "/v1/tenants/{tenantId}/call-controls/destination-rules", need: .permission(.buy)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/changes", need: .permission(.readBilling)),

@@ -59,6 +59,14 @@ struct CallControlAPITests {
             #expect(removed["ownRules"] as? Bool == false)
             #expect(try await start(client, "g4", by: "payg", to: "+442071234567")["allowed"] as? Bool == true)
 
+            let refused = try await api.send(client, .get, "/v1/tenants/tailspin/reports/refused-calls?days=7", expect: .ok)
+            #expect(refused["calls"] as? Int == 2 && refused["from"] as? String == "2027-02-23" && refused["to"] as? String == "2027-03-01")
+            let reasons = refused["reasons"] as? [[String: Any]] ?? []
+            #expect(reasons.count == 1 && reasons.first?["reason"] as? String == "destinationBlocked" && reasons.first?["calls"] as? Int == 2)
+            #expect((refused["days"] as? [[String: Any]])?.first?["day"] as? String == "2027-03-01")
+            for days in ["0", "91", "x"] {
+                try await api.send(client, .get, "/v1/tenants/tailspin/reports/refused-calls?days=\(days)", expect: .badRequest)
+            }
             let trail = try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes?limit=2", expect: .ok)
             let changes = trail["changes"] as? [[String: Any]] ?? []
             #expect(changes.map { $0["subject"] as? String } == ["Destination rules of payg@tailspin.com", "Destination rules of payg@tailspin.com"])

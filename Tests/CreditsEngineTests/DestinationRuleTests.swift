@@ -37,6 +37,9 @@ struct DestinationRuleTests {
         #expect(prefix.refusedBy?.description == "destination:+4479" && prefix.grantedSeconds == 0)
         #expect(try await calls.billing.balance() == heldBefore, "a refused call holds nothing")
         #expect(try await calls.start("p", by: "nestor", to: "+449012345678") == premium, "a repeat gets the kept answer, rule and all")
+        let today = calls.clock.now().civilDateAndTime.date
+        let refused = try await calls.billing.stores.calls.refusedCalls(for: calls.tenant, from: today, to: today)
+        #expect(refused == [RefusedCalls(day: today, reason: .destinationBlocked, calls: 3)], "three refusals, the repeat not counted again")
 
         #expect(try await calls.start("uk", by: "nestor", to: "+442071234567").allowed, "another UK number is not blocked")
         #expect(try await calls.start("e", .emergencyOut, by: "nestor", to: "+4930123456").allowed, "emergency calls are always allowed")

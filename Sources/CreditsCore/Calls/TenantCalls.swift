@@ -37,6 +37,8 @@ public struct TenantCalls: Sendable {
         public let records: [KeptUsageRecord]
         /// The balance the events are told with.
         public let balanceMinor: Int64
+        /// Starts refused since the last changes, by day and reason, for the store to add.
+        public let refusedCalls: [RefusedCalls]
     }
 
     /// Users kept in memory beyond one batch, at most: a tenant with more sees some loaded again.
@@ -57,6 +59,7 @@ public struct TenantCalls: Sendable {
     private var newSessions: [CallSessionId] = []
     private var changedSessions: Set<CallSessionId> = []
     private var newAnswers: [(key: CallAnswerKey, kept: KeptCallAnswer)] = []
+    private var refusedCalls: [RefusedCalls] = []
 
     /// A tenant's state as loaded: its account with its live lots and at least its open holds
     /// that are due, and its open sessions with their answers (any not given are looked up).
@@ -216,6 +219,7 @@ public struct TenantCalls: Sendable {
         do throws(BillingError) { try CallLimits.checkStartTime(request.startTime, at: now) } catch { return .failure(error) }
         let facts = facts(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates)
         let (session, answer) = desk.start(request, facts: facts, at: now)
+        if let reason = answer.reason { countRefusal(reason, on: request.startTime.civilDateAndTime.date) }
         absentSessions.remove(request.sessionId)
         sessions[session.id] = session
         newSessions.append(session.id)
@@ -365,7 +369,8 @@ public struct TenantCalls: Sendable {
             records: deskChanges.records.map { record in
                 KeptUsageRecord(fingerprint: records[record.usageId]??.fingerprint ?? KeptUsageRecord.realTimeFingerprint, record: record)
             },
-            balanceMinor: desk.account.figures.balanceMinor
+            balanceMinor: desk.account.figures.balanceMinor,
+            refusedCalls: refusedCalls
         )
         for (sessionId, session) in sessions where session.state != .open { forget(sessionId) }
         absentSessions.removeAll()
@@ -374,6 +379,7 @@ public struct TenantCalls: Sendable {
         newSessions.removeAll()
         changedSessions.removeAll()
         newAnswers.removeAll()
+        refusedCalls.removeAll()
         return changes
     }
 
@@ -394,6 +400,14 @@ public struct TenantCalls: Sendable {
     private func recordLookedUp(_ usageId: String) -> KeptUsageRecord? {
         guard let looked = records[usageId] else { preconditionFailure("usage id \(usageId) was looked up") }
         return looked
+    }
+
+    private mutating func countRefusal(_ reason: CallRefusal, on day: CivilDate) {
+        if let index = refusedCalls.firstIndex(where: { $0.day == day && $0.reason == reason }) {
+            refusedCalls[index].calls += 1
+        } else {
+            refusedCalls.append(RefusedCalls(day: day, reason: reason, calls: 1))
+        }
     }
 
     private mutating func keep(_ answer: CallAnswer, for key: CallAnswerKey, fingerprint: String) {
