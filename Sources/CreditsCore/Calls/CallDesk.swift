@@ -191,7 +191,7 @@ public struct CallDesk: Sendable {
     }
 
     /// What the administrators hear of the requests so far: the conferencing pool thresholds
-    /// they took its use across, and records charged for unlicensed use.
+    /// they took its use across, records charged for unlicensed use, and users' spend limits.
     private var events: [CreditEvent] { poolEvents + unlicensedUseEvents + spendEvents }
 
     /// Users whose spend crossed 80 % or 100 % of their limit, or who were refused for it.
