@@ -44,7 +44,7 @@ public struct CallControlService: Sendable {
                 before = controls.destinations
                 controls.destinations = rules ?? .open
             }
-            let after = user.flatMap { controls.userDestinations[$0] } ?? (user == nil ? controls.destinations : .open)
+            let after = user.map { controls.userDestinations[$0] ?? .open } ?? controls.destinations
             return [ControlChange(tenantId: tenantId, at: now, actor: actor, subject: subject, before: before.description, after: after.description)]
         }
     }
@@ -57,7 +57,7 @@ public struct CallControlService: Sendable {
         guard let tenant else { throw BillingError.unknownTenant(tenantId) }
         guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
         let now = clock.now()
-        let describe: @Sendable (Int64?) -> String = { limit in limit.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no limit" }
+        let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no limit") }
         return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             let before = controls.userSpendLimits[user]
             try controls.setSpendLimit(limitMinor, of: user)
@@ -84,7 +84,7 @@ public struct CallControlService: Sendable {
         guard unknown.isEmpty else { throw RefusedLines(lines: unknown) }
         let now = clock.now()
         let describe: @Sendable (Int64?, DestinationRules?) -> String = { limit, rules in
-            (limit.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no limit") + "; "
+            Self.monthly(limit, tenant.currency, none: "no limit") + "; "
                 + (rules?.description ?? "no rules of their own")
         }
         _ = try await stores.calls.changeControls(of: tenantId, at: now) { controls in
@@ -126,7 +126,7 @@ public struct CallControlService: Sendable {
     public func setRechargeCap(_ capMinor: Int64?, of tenantId: TenantId, by actor: String) async throws -> CallControls {
         guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
         let now = clock.now()
-        let describe: @Sendable (Int64?) -> String = { cap in cap.map { MoneyText.forPeople($0, tenant.currency) + " a month" } ?? "no cap" }
+        let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no cap") }
         return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             let before = controls.monthlyRechargeCapMinor
             try controls.setRechargeCap(capMinor)
@@ -180,6 +180,11 @@ public struct CallControlService: Sendable {
     public func changes(of tenantId: TenantId, before: Int64? = nil, limit: Int) async throws -> [NumberedControlChange] {
         try await checkTenant(tenantId)
         return try await stores.calls.controlChanges(of: tenantId, before: before, limit: limit)
+    }
+
+    /// "$50.00 a month", or `none`: an amount as the audit trail writes it.
+    private static func monthly(_ minor: Int64?, _ currency: Currency, none: String) -> String {
+        minor.map { MoneyText.forPeople($0, currency) + " a month" } ?? none
     }
 
     private func checkTenant(_ tenantId: TenantId) async throws {
