@@ -91,6 +91,9 @@ struct ControlPages {
         let hasCap: Bool
         var capAmount: String
         var capError: String?
+        /// The user controls CSV pasted, kept when it is refused, with each bad line.
+        var importText = ""
+        var importErrors: [String] = []
         let changes: [ChangeRow]
         let hasChanges: Bool
     }
@@ -103,6 +106,7 @@ struct ControlPages {
                 case "user": "The user's rules are saved."
                 case "limit": "The spend limit is saved."
                 case "cap": "The monthly cap on auto-recharge is saved."
+                case "import": "The users' controls are saved."
                 default: "The tenant's rules are saved."
                 }
             }
@@ -144,6 +148,26 @@ struct ControlPages {
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=limit", type: .normal)
             } catch let error as BillingError {
                 page.limitError = error.inWords
+                return pages.render("spend-controls", page, status: .unprocessableContent)
+            }
+        }
+        router.post("billing/spend-controls/import") { request, context -> Response in
+            var request = request
+            let form = try await FormFields(request: &request, context: context)
+            let (principal, tenantId) = try context.administrator(may: .buy)
+            var page = try await page(context)
+            page.importText = form["csv"] ?? ""
+            do {
+                let currency = try await directory.tenant(tenantId).currency
+                let lines = try UserFiles.userControls(Array(page.importText.utf8), currency: currency).get()
+                _ = try await controls.importUserControls(lines, of: tenantId, by: principal.actor)
+                return Response.redirect(to: "/admin/billing/spend-controls?saved=import", type: .normal)
+            } catch let refused as RefusedLines {
+                page.importErrors = refused.lines.prefix(20).map { "Line \($0.line): \($0.error.detail)" }
+                if refused.lines.count > 20 { page.importErrors.append("... and \(refused.lines.count - 20) more.") }
+                return pages.render("spend-controls", page, status: .unprocessableContent)
+            } catch let error as BillingError {
+                page.importErrors = [error.inWords]
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
         }

@@ -592,7 +592,7 @@ def spend_controls(browser):
     browser.find("#tenant-premium").click()
     browser.find("#tenant-sharedCost").click()
     browser.find("#destinations").send_keys("CU\n+882")
-    browser.go("form[action='/admin/billing/spend-controls/destinations'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/destinations'] button[type=submit]")
     assert "The tenant's rules are saved." in browser.find(".banner.ok").text
     summary = browser.find("#tenant-rules-summary").text
     assert summary == "Blocks premium and shared-cost numbers; blocks calls to Cuba (CU) and numbers starting +882.", summary
@@ -600,7 +600,7 @@ def spend_controls(browser):
     browser.page("spend-controls-saved")
 
     browser.find("#destinations").send_keys("\nAtlantis")
-    browser.go("form[action='/admin/billing/spend-controls/destinations'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/destinations'] button[type=submit]")
     assert "'Atlantis' is neither a country" in browser.find("#tenant-rules-error").text, browser.find("#tenant-rules-error").text
     assert browser.find("#tenant-rules-summary").text == summary, "nothing was saved"
     browser.page("spend-controls-refused")
@@ -609,7 +609,7 @@ def spend_controls(browser):
     browser.find("#upn").send_keys("alex@contoso.com")
     browser.find("#user-allow").click()
     browser.find("#user-destinations").send_keys("US")
-    browser.go("form[action='/admin/billing/spend-controls/user-destinations'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/user-destinations'] button[type=submit]")
     users = browser.texts("#user-rules tbody tr")
     assert len(users) == 1 and users[0].startswith("alex@contoso.com Allows calls only to United States (US)."), users
     changes = browser.texts("#control-changes tbody tr")
@@ -627,12 +627,12 @@ def spend_controls(browser):
     # left here and on the user's page, then taken away.
     browser.find("#limit-upn").send_keys("alex@contoso.com")
     browser.find("#limit-amount").send_keys("lots")
-    browser.go("form[action='/admin/billing/spend-controls/spend-limit'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/spend-limit'] button[type=submit]")
     assert "'lots' is not an amount in USD" in browser.find("#spend-limit-error").text, browser.find("#spend-limit-error").text
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#spend-limits"), "nothing was saved"
     browser.find("#limit-amount").clear()
     browser.find("#limit-amount").send_keys("12.50")
-    browser.go("form[action='/admin/billing/spend-controls/spend-limit'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/spend-limit'] button[type=submit]")
     assert "The spend limit is saved." in browser.find(".banner.ok").text
     limits = browser.texts("#spend-limits tbody tr")
     assert len(limits) == 1 and limits[0].startswith("alex@contoso.com $12.50 $0.00 $0.00 $12.50"), limits
@@ -650,12 +650,12 @@ def spend_controls(browser):
     # The monthly cap on auto-recharge: a refusal, a cap of nothing that pauses auto-recharge
     # (the product page says so), then no cap again.
     browser.find("#cap-amount").send_keys("lots")
-    browser.go("form[action='/admin/billing/spend-controls/recharge-cap'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/recharge-cap'] button[type=submit]")
     assert "'lots' is not an amount in USD" in browser.find("#recharge-cap-error").text
     assert browser.find("#recharge-cap-status").text.startswith("No cap"), "nothing was saved"
     browser.find("#cap-amount").clear()
     browser.find("#cap-amount").send_keys("0")
-    browser.go("form[action='/admin/billing/spend-controls/recharge-cap'] button[type=submit]")
+    browser.go("form[action^='/admin/billing/spend-controls/recharge-cap'] button[type=submit]")
     status = browser.find("#recharge-cap-status").text
     assert status.startswith("At most $0.00 is recharged automatically in a calendar month") and "paused" in status, status
     browser.driver.execute_script("document.getElementById('recharge-cap-status').scrollIntoView()")
@@ -665,6 +665,25 @@ def spend_controls(browser):
     browser.open("/admin/billing/spend-controls")
     browser.go("#remove-recharge-cap")
     assert browser.find("#recharge-cap-status").text.startswith("No cap")
+
+    # Many users at once from a pasted CSV: a bad line names itself and nothing changes; then it is saved.
+    browser.find("#controls-csv").send_keys("upn,monthlyLimit,blockedNumberTypes,mode,destinations\nalex@contoso.com,5.00,premium,,\nnobody@contoso.com,1.00,,,\n")
+    browser.go("form[action^='/admin/billing/spend-controls/import'] button[type=submit]")
+    errors = browser.texts("#import-errors .banner.bad")
+    assert len(errors) == 1 and errors[0].startswith("Line 3:") and "nobody@contoso.com" in errors[0], errors
+    assert "alex@contoso.com" in browser.find("#controls-csv").get_attribute("value"), "the pasted text is kept"
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#spend-limits"), "nothing was saved"
+    browser.page("spend-controls-import-refused")
+    browser.find("#controls-csv").clear()
+    browser.find("#controls-csv").send_keys("upn,monthlyLimit,blockedNumberTypes,mode,destinations\nalex@contoso.com,5.00,premium,allowListedOnly,US;CA\n")
+    browser.go("form[action^='/admin/billing/spend-controls/import'] button[type=submit]")
+    assert "The users' controls are saved." in browser.find(".banner.ok").text
+    assert browser.texts("#spend-limits tbody tr")[0].startswith("alex@contoso.com $5.00"), browser.texts("#spend-limits tbody tr")
+    assert browser.texts("#user-rules tbody tr")[0].startswith("alex@contoso.com Blocks premium numbers; allows calls only to United States (US) and Canada (CA)."), browser.texts("#user-rules tbody tr")
+    # Taken away again, so that the pages after these see the organization as it was.
+    browser.go("#spend-limits button")
+    browser.go("#user-rules button")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#spend-limits, #user-rules")
 
 
 def run(browser):
