@@ -214,9 +214,13 @@ extension SimulationDriver {
         call.used = max(call.used, min(elapsed, call.granted + Int64.random(in: 0...8, using: &random)))
         if roll < 8 {
             openCalls[index] = call
+            let heldBefore = try await process.stores.calls.session(call.session, for: call.tenant)?.heldMinor ?? 0
             let more = try await process.calls.update(call.session, requestNumber: call.requestNumber, usedSeconds: call.used, for: call.tenant)
             openCalls[index].granted = call.used + more.grantedSeconds
-            if let session = try await process.stores.calls.session(call.session, for: call.tenant), let user = session.facts.user?.upn {
+            // An update that holds no more (it grants what the call already holds) is allowed past a lowered limit.
+            if let session = try await process.stores.calls.session(call.session, for: call.tenant), session.heldMinor > heldBefore,
+                let user = session.facts.user?.upn
+            {
                 try await checkSpendLimit(after: more, user: user, in: call.tenant, startedAt: call.startedAt)
             }
         } else {
@@ -364,8 +368,8 @@ extension SimulationDriver {
         try await process.controls.setSpendLimit(limit, of: tenant, user: user, by: "simulation")
     }
 
-    /// The invariant: once a credit-paid call is granted time, what the user's calls spent and
-    /// hold this month is within the limit in force (a grant never reaches past it).
+    /// The invariant: once a credit-paid grant holds more, what the user's calls spent and hold
+    /// this month is within the limit in force (a grant never reaches past it).
     func checkSpendLimit(after answer: CallAnswer, user: UserPrincipalName, in tenant: TenantId, startedAt: Instant) async throws {
         guard answer.allowed, answer.grantedSeconds > 0, answer.capability?.isCredits == true else { return }
         guard let limit = try await process.stores.calls.controls(of: tenant).userSpendLimits[user] else { return }
