@@ -138,11 +138,7 @@ struct ControlPages {
                 var limit: Int64?
                 if form["remove"] == nil {
                     let currency = try await directory.tenant(tenantId).currency
-                    let amount = page.limitAmount.trimmingCharacters(in: .whitespaces)
-                    guard let minor = MoneyText.parseMinor(amount, currency) else {
-                        throw BillingError.invalid("amount", "'\(amount.prefix(40))' is not an amount in \(currency.code); write it like 50.00.")
-                    }
-                    limit = minor
+                    limit = try MoneyText.amount(page.limitAmount, currency, field: "amount", example: "50.00")
                 }
                 try await controls.setSpendLimit(limit, of: tenantId, user: upn, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=limit", type: .normal)
@@ -181,11 +177,7 @@ struct ControlPages {
                 var cap: Int64?
                 if form["remove"] == nil {
                     let currency = try await directory.tenant(tenantId).currency
-                    let amount = page.capAmount.trimmingCharacters(in: .whitespaces)
-                    guard let minor = MoneyText.parseMinor(amount, currency) else {
-                        throw BillingError.invalid("amount", "'\(amount.prefix(40))' is not an amount in \(currency.code); write it like 500.00.")
-                    }
-                    cap = minor
+                    cap = try MoneyText.amount(page.capAmount, currency, field: "amount", example: "500.00")
                 }
                 try await controls.setRechargeCap(cap, of: tenantId, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=cap", type: .normal)

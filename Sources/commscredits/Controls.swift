@@ -105,12 +105,7 @@ struct Controls: AsyncParsableCommand {
             try await reportingRefusals {
                 let tenantId = TenantId(tenant)
                 let currency = try await directoryService(options).tenant(tenantId).currency
-                let limit = try monthly.map { text throws(BillingError) in
-                    guard let minor = MoneyText.parseMinor(text, currency) else {
-                        throw BillingError.invalid("monthly", "'\(text)' is not an amount in \(currency.code), like 50.00.")
-                    }
-                    return minor
-                }
+                let limit = try monthly.map { text throws(BillingError) in try MoneyText.amount(text, currency, field: "monthly", example: "50.00") }
                 let upn = try UserPrincipalName(user)
                 try await controlService(options).setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
                 print("\(upn): " + (limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"))
@@ -137,12 +132,7 @@ struct Controls: AsyncParsableCommand {
             try await reportingRefusals {
                 let tenantId = TenantId(tenant)
                 let currency = try await directoryService(options).tenant(tenantId).currency
-                let cap = try monthly.map { text throws(BillingError) in
-                    guard let minor = MoneyText.parseMinor(text, currency) else {
-                        throw BillingError.invalid("monthly", "'\(text)' is not an amount in \(currency.code), like 500.00.")
-                    }
-                    return minor
-                }
+                let cap = try monthly.map { text throws(BillingError) in try MoneyText.amount(text, currency, field: "monthly", example: "500.00") }
                 try await controlService(options).setRechargeCap(cap, of: tenantId, by: commandLineActor)
                 print(cap.map { "Auto-recharge adds at most \(MoneyText.forPeople($0, currency)) a month." } ?? "No cap on auto-recharge.")
             }
