@@ -16,16 +16,7 @@ public enum UserFiles {
         for row in table.rows {
             do throws(BillingError) {
                 let upn = try UserPrincipalName(table.field("upn", of: row)!)
-                if let first = lineOfUpn[upn] {
-                    errors.append(
-                        LineError(
-                            line: row.line,
-                            error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
-                        )
-                    )
-                    continue
-                }
-                lineOfUpn[upn] = row.line
+                try checkFirst(upn, on: row.line, &lineOfUpn)
                 let roles = try User.parseRoles(list(table.field("roles", of: row)))
                 var licenses: Set<LicenseSku> = []
                 for name in list(table.field("licenses", of: row)) { licenses.insert(try LicenseSku.parse(name)) }
@@ -57,16 +48,7 @@ public enum UserFiles {
         for row in table.rows {
             do throws(BillingError) {
                 let upn = try UserPrincipalName(row.fields[0])
-                if let first = lineOfUpn[upn] {
-                    errors.append(
-                        LineError(
-                            line: row.line,
-                            error: BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
-                        )
-                    )
-                    continue
-                }
-                lineOfUpn[upn] = row.line
+                try checkFirst(upn, on: row.line, &lineOfUpn)
                 names.append(NumberedLine(line: row.line, value: upn))
             } catch {
                 errors.append(LineError(line: row.line, error: error))
@@ -106,6 +88,14 @@ public enum UserFiles {
             }
         }
         return finish(assignments, errors)
+    }
+
+    /// Refuses a sign-in name a file named on an earlier line; notes the line otherwise.
+    static func checkFirst(_ upn: UserPrincipalName, on line: Int, _ lineOfUpn: inout [UserPrincipalName: Int]) throws(BillingError) {
+        if let first = lineOfUpn[upn] {
+            throw BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
+        }
+        lineOfUpn[upn] = line
     }
 
     static func list(_ field: String?) -> [String] {

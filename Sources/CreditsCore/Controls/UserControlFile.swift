@@ -29,10 +29,7 @@ extension UserFiles {
         for row in table.rows {
             do throws(BillingError) {
                 let upn = try UserPrincipalName(table.field("upn", of: row)!)
-                if let first = lineOfUpn[upn] {
-                    throw BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
-                }
-                lineOfUpn[upn] = row.line
+                try checkFirst(upn, on: row.line, &lineOfUpn)
                 lines.append(NumberedLine(line: row.line, value: try userControl(upn, table, row, currency)))
             } catch {
                 errors.append(LineError(line: row.line, error: error))
