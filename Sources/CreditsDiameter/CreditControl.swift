@@ -262,7 +262,7 @@ extension DiameterResultCode {
         self =
             switch refusal {
             case .insufficientBalance, .spendLimitReached: .creditLimitReached
-            case .creditsLicenseMissing, .noCallingPlan, .poolExhausted, .destinationBlocked: .endUserServiceDenied
+            case .creditsLicenseMissing, .noCallingPlan, .poolExhausted, .destinationBlocked, .velocitySuspended: .endUserServiceDenied
             case .unknownUser: .userUnknown
             case .unknownDestination: .ratingFailed
             }

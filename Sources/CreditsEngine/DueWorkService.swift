@@ -2,6 +2,7 @@ public import CreditsCore
 public import CreditsStore
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Everything that falls due with time rather than with a request: lot expiries and hold
 /// time-outs in idle accounts, calls whose platform went silent, recharges left in flight,
@@ -17,6 +18,8 @@ public struct DueWork: Sendable {
     let logger: Logger
     /// Sends the notifications due (the dispatcher lives with the senders, a layer beside this one).
     let deliverNotifications: @Sendable () async throws -> Void
+    /// The usual hourly spend of the velocity alarm is worked out in the first round of a day.
+    private let usualSpendDay = DayLatch()
 
     public init(
         stores: Stores,
@@ -64,15 +67,33 @@ public struct DueWork: Sendable {
         try await deliverNotifications()
         let purgedRecords = try await stores.calls.purgeExpiredUsage(at: now)
         let purgedAnswers = try await stores.answers.purgeAnswers(keptBefore: now.adding(seconds: -StoredAnswer.keptSeconds))
-        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices + purgedRecords + purgedAnswers > 0 {
+        var usualSpends = 0
+        if usualSpendDay.isFirstRound(on: now.civilDateAndTime.date) {
+            usualSpends = try await CallControlService(stores: stores, clock: clock).refreshUsualSpend()
+        }
+        if settled + tenantsWithSilentCalls + invoices.count + expiryNotices + purgedRecords + purgedAnswers + usualSpends > 0 {
             logger.info(
                 "Ran what fell due",
                 metadata: [
                     "ledgerTransactions": "\(settled)", "tenantsWithSilentCalls": "\(tenantsWithSilentCalls)",
                     "postUsageInvoices": "\(invoices.count)", "expiryNotices": "\(expiryNotices)",
                     "purgedUsageRecords": "\(purgedRecords)", "purgedKeptAnswers": "\(purgedAnswers)",
+                    "usualHourlySpends": "\(usualSpends)",
                 ]
             )
+        }
+    }
+}
+
+/// Says yes once a day: to the first round that asks on a day later than the last.
+final class DayLatch: Sendable {
+    private let last = Mutex<CivilDate?>(nil)
+
+    func isFirstRound(on day: CivilDate) -> Bool {
+        last.withLock { last in
+            guard last.map({ $0 < day }) ?? true else { return false }
+            last = day
+            return true
         }
     }
 }

@@ -48,8 +48,15 @@ public protocol CallStore: CallControlStore {
 
     /// Records that started in `[from, to)`, by start time then usage id, after `after` when given.
     func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord]
-    /// What records paid by one of `capabilities` were charged, by the UTC day they started in `[from, to)`.
-    func dailyCharges(for tenantId: TenantId, from: Instant, to: Instant, paidBy capabilities: Set<Capability>) async throws -> [CivilDate: Int64]
+    /// What records paid by one of `capabilities` were charged, by the period (a UTC day or hour,
+    /// `periodMilliseconds` long) they started in, within `[from, to)`; keyed by the period's start.
+    func charges(
+        for tenantId: TenantId,
+        from: Instant,
+        to: Instant,
+        periodMilliseconds: Int64,
+        paidBy capabilities: Set<Capability>
+    ) async throws -> [Instant: Int64]
     /// The start time of the record that follows the first `skipping` in `[from, to)` by start time; nil past the end.
     func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant?
     /// How many starts were refused on each day of `[from, to]` (UTC), by reason.

@@ -39,6 +39,12 @@ package struct StoredEvent: Sendable {
             self.init(reference: upn.rawValue, amountMinor: limit, quantity: percent, detail: month.description)
         case let .rechargeCapReached(month, cap):
             self.init(reference: month.description, amountMinor: cap)
+        case let .velocityAlarm(suspension):
+            self.init(
+                reference: String(suspension.since.millisecondsSinceEpoch),
+                amountMinor: suspension.spentMinor,
+                quantity: suspension.thresholdMinor
+            )
         }
     }
 
@@ -62,6 +68,10 @@ package struct StoredEvent: Sendable {
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued(invoiceId: Int64(reference)!, amountMinor: amountMinor!, month: CalendarMonth(detail!)!)
         case .unlicensedUse: .unlicensedUse(day: Instant(millisecondsSinceEpoch: dueAt!).civilDateAndTime.date, usageId: reference)
         case .rechargeCapReached: .rechargeCapReached(month: CalendarMonth(reference)!, capMinor: amountMinor!)
+        case .velocityAlarm:
+            .velocityAlarm(
+                VelocitySuspension(since: Instant(millisecondsSinceEpoch: Int64(reference)!), spentMinor: amountMinor!, thresholdMinor: quantity!)
+            )
         case .spendLimitUsed:
             .spendLimitUsed(upn: UserPrincipalName(stored: reference), month: CalendarMonth(detail!)!, percent: quantity!, limitMinor: amountMinor!)
         }

@@ -151,6 +151,18 @@ package enum StoredValues {
         var userDestinations: [String: DestinationRulesJSON]
         var userSpendLimits: [String: Int64]?
         var monthlyRechargeCapMinor: Int64?
+        var velocity: VelocityJSON?
+    }
+
+    private struct VelocityJSON: Codable {
+        var hourlyAmountMinor: Int64?
+        var usualMultiple: Int64?
+        var usualP95Minor: Int64?
+        var usualHours: Int64?
+        var usualComputedOn: String?
+        var suspendedAt: Int64?
+        var suspendedSpentMinor: Int64?
+        var suspendedThresholdMinor: Int64?
     }
 
     package static func json(_ controls: CallControls) -> String {
@@ -159,9 +171,40 @@ package enum StoredValues {
                 destinations: json(controls.destinations),
                 userDestinations: Dictionary(uniqueKeysWithValues: controls.userDestinations.map { ($0.key.rawValue, json($0.value)) }),
                 userSpendLimits: Dictionary(uniqueKeysWithValues: controls.userSpendLimits.map { ($0.key.rawValue, $0.value) }),
-                monthlyRechargeCapMinor: controls.monthlyRechargeCapMinor
+                monthlyRechargeCapMinor: controls.monthlyRechargeCapMinor,
+                velocity: json(controls.velocity)
             )
         )
+    }
+
+    private static func json(_ alarm: VelocityAlarm) -> VelocityJSON? {
+        guard alarm != .off else { return nil }
+        return VelocityJSON(
+            hourlyAmountMinor: alarm.hourlyAmountMinor,
+            usualMultiple: alarm.usualMultiple,
+            usualP95Minor: alarm.usual?.p95Minor,
+            usualHours: alarm.usual?.hours,
+            usualComputedOn: alarm.usual.map { ISO8601.formatDate($0.computedOn.instant()) },
+            suspendedAt: alarm.suspension?.since.millisecondsSinceEpoch,
+            suspendedSpentMinor: alarm.suspension?.spentMinor,
+            suspendedThresholdMinor: alarm.suspension?.thresholdMinor
+        )
+    }
+
+    /// Written by `json(_:)` from a checked alarm.
+    private static func alarm(_ stored: VelocityJSON?) -> VelocityAlarm {
+        guard let stored else { return .off }
+        var usual: UsualHourlySpend?
+        if let p95 = stored.usualP95Minor, let hours = stored.usualHours,
+            let day = stored.usualComputedOn.flatMap({ ISO8601.parse($0 + "T00:00:00Z") })
+        {
+            usual = UsualHourlySpend(p95Minor: p95, hours: hours, computedOn: day.civilDateAndTime.date)
+        }
+        var suspension: VelocitySuspension?
+        if let at = stored.suspendedAt, let spent = stored.suspendedSpentMinor, let threshold = stored.suspendedThresholdMinor {
+            suspension = VelocitySuspension(since: Instant(millisecondsSinceEpoch: at), spentMinor: spent, thresholdMinor: threshold)
+        }
+        return VelocityAlarm(hourlyAmountMinor: stored.hourlyAmountMinor, usualMultiple: stored.usualMultiple, usual: usual, suspension: suspension)
     }
 
     package static func controls(_ text: String) -> CallControls {
@@ -170,7 +213,8 @@ package enum StoredValues {
             destinations: rules(stored.destinations),
             userDestinations: Dictionary(uniqueKeysWithValues: stored.userDestinations.map { (UserPrincipalName(stored: $0.key), rules($0.value)) }),
             userSpendLimits: Dictionary(uniqueKeysWithValues: (stored.userSpendLimits ?? [:]).map { (UserPrincipalName(stored: $0.key), $0.value) }),
-            monthlyRechargeCapMinor: stored.monthlyRechargeCapMinor
+            monthlyRechargeCapMinor: stored.monthlyRechargeCapMinor,
+            velocity: alarm(stored.velocity)
         )
     }
 

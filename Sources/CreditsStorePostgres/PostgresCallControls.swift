@@ -24,23 +24,78 @@ extension PostgresCallStore {
             guard controls != before else { return controls }
             let limited = controls.userSpendLimits.keys.filter { before.userSpendLimits[$0] == nil }
             if !limited.isEmpty { try await Self.startSpend(of: limited, in: CalendarMonth(of: now), of: tenantId, c, logger) }
+            if VelocityAlarm.restartsHour(before: before.velocity, after: controls.velocity) {
+                try await c.run("DELETE FROM credit_spend_minute WHERE tenant_id = \(tenantId.rawValue)", logger: logger)
+            }
+            try await Self.write(controls, lines, of: tenantId, c, logger)
+            return controls
+        }
+    }
+
+    /// The document and its audit lines; the document's trigger counts it in the tenant's version.
+    static func write(
+        _ controls: CallControls,
+        _ lines: [ControlChange],
+        of tenantId: TenantId,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        try await c.run(
+            """
+            INSERT INTO call_controls (tenant_id, document) VALUES (\(tenantId.rawValue), \(StoredValues.json(controls)))
+            ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document
+            """,
+            logger: logger
+        )
+        for line in lines {
             try await c.run(
                 """
-                INSERT INTO call_controls (tenant_id, document) VALUES (\(tenantId.rawValue), \(StoredValues.json(controls)))
-                ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document
+                INSERT INTO control_change (tenant_id, at, actor, subject, before, after)
+                VALUES (\(tenantId.rawValue), \(line.at.millisecondsSinceEpoch), \(line.actor), \(line.subject), \(line.before), \(line.after))
                 """,
                 logger: logger
             )
-            for line in lines {
-                try await c.run(
-                    """
-                    INSERT INTO control_change (tenant_id, at, actor, subject, before, after)
-                    VALUES (\(tenantId.rawValue), \(line.at.millisecondsSinceEpoch), \(line.actor), \(line.subject), \(line.before), \(line.after))
-                    """,
-                    logger: logger
-                )
-            }
-            return controls
+        }
+    }
+
+    public func recentSpend(of tenantId: TenantId, at now: Instant) async throws -> SpendMinutes {
+        let logger = database.logger
+        return try await database.read { c in try await Self.recentSpend(of: tenantId, at: now, c, logger) }
+    }
+
+    static func recentSpend(of tenantId: TenantId, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws -> SpendMinutes {
+        let rows = try await c.rows(
+            """
+            SELECT minute, spent_minor FROM credit_spend_minute
+            WHERE tenant_id = \(tenantId.rawValue) AND minute >= \(SpendMinutes.firstMinute(at: now))
+            """,
+            as: (Int64, Int64).self,
+            logger: logger
+        )
+        return SpendMinutes(minutes: Dictionary(rows, uniquingKeysWith: +))
+    }
+
+    /// What the requests added to each minute, and the minutes the sliding hour left behind.
+    static func writeSpendMinutes(_ changes: CallDesk.Changes, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        if let before = changes.forgetsSpendMinutesBefore {
+            try await c.run("DELETE FROM credit_spend_minute WHERE tenant_id = \(tenantId.rawValue) AND minute < \(before)", logger: logger)
+        }
+        for (minute, amount) in changes.spendMinutes.sorted(by: { $0.key < $1.key }) {
+            try await c.run(
+                """
+                INSERT INTO credit_spend_minute (tenant_id, minute, spent_minor) VALUES (\(tenantId.rawValue), \(minute), \(amount))
+                ON CONFLICT (tenant_id, minute) DO UPDATE SET spent_minor = credit_spend_minute.spent_minor + excluded.spent_minor
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func everyTenantsControls() async throws -> [TenantId: CallControls] {
+        let logger = database.logger
+        return try await database.read { c in
+            let rows = try await c.rows("SELECT tenant_id, document FROM call_controls", as: (String, String).self, logger: logger)
+            return Dictionary(uniqueKeysWithValues: rows.map { (TenantId($0.0), StoredValues.controls($0.1)) })
         }
     }
 

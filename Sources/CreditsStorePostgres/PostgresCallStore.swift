@@ -237,6 +237,7 @@ public final class PostgresCallStore: CallStore {
                 autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger),
                 controls: controls,
                 heldByOpenCalls: UserSpend.held(byOpenCalls: held),
+                recentSpend: controls.velocity.isOn ? try await Self.recentSpend(of: tenantId, at: now, c, logger) : SpendMinutes(),
                 settings: settings
             )
         )
@@ -255,15 +256,24 @@ public final class PostgresCallStore: CallStore {
         return try await database.read { c in try await UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, c, logger) }
     }
 
-    public func dailyCharges(
+    public func charges(
         for tenantId: TenantId,
         from: Instant,
         to: Instant,
+        periodMilliseconds: Int64,
         paidBy capabilities: Set<Capability>
-    ) async throws -> [CivilDate: Int64] {
+    ) async throws -> [Instant: Int64] {
         let logger = database.logger
         return try await database.read { c in
-            try await UsageRows.dailyCharges(of: tenantId, from: from, to: to, paidBy: capabilities.map(\.rawValue), c, logger)
+            try await UsageRows.charges(
+                of: tenantId,
+                from: from,
+                to: to,
+                periodMilliseconds: periodMilliseconds,
+                paidBy: capabilities.map(\.rawValue),
+                c,
+                logger
+            )
         }
     }
 
@@ -420,6 +430,8 @@ public final class PostgresCallStore: CallStore {
         try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
         try await Self.addSpend(changes.desk.spendChanges, of: tenantId, c, logger)
         try await CallRows.addRefusedCalls(changes.refusedCalls, of: tenantId, c, logger)
+        try await Self.writeSpendMinutes(changes.desk, of: tenantId, c, logger)
+        if let controls = changes.desk.controls { try await Self.write(controls, changes.desk.controlLines, of: tenantId, c, logger) }
         for event in changes.desk.events {
             try await NotificationRows.note(
                 event,

@@ -461,6 +461,19 @@ enum PostgresSchema {
             );
             """
         ),
+        // The velocity alarm's credit spend by minute, for the sliding hour: written only by the
+        // calls, under the tenant's lock, and cleared by a change of the (versioned) controls.
+        (
+            "11-credit-spend-minute",
+            """
+            CREATE TABLE credit_spend_minute (
+                tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenant(id),
+                minute BIGINT NOT NULL,
+                spent_minor BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, minute)
+            );
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -494,5 +507,6 @@ enum PostgresSchema {
         ("access_token", nil), ("admin_password", nil), ("admin_session", nil), ("idempotent_answer", nil), ("notification", "notification"),
         ("notification_delivery", "notification_delivery"), ("mailbox_message", nil), ("webhook", nil),
         ("call_controls", nil), ("control_change", "control_change"), ("user_spend", nil), ("refused_call", nil),
+        ("credit_spend_minute", nil),
     ]
 }

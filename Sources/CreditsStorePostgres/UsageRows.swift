@@ -73,29 +73,26 @@ enum UsageRows {
         )
     }
 
-    static func dailyCharges(
+    static func charges(
         of tenantId: TenantId,
         from: Instant,
         to: Instant,
+        periodMilliseconds period: Int64,
         paidBy capabilities: [String],
         _ c: PostgresConnection,
         _ logger: Logger
-    ) async throws -> [CivilDate: Int64] {
+    ) async throws -> [Instant: Int64] {
         let rows = try await c.rows(
             """
-            SELECT start_time / \(Instant.millisecondsPerDay) AS day, SUM(charge_minor)::bigint FROM usage_record
+            SELECT start_time / \(period) AS period, SUM(charge_minor)::bigint FROM usage_record
             WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(from.millisecondsSinceEpoch) AND start_time < \(to.millisecondsSinceEpoch)
             AND capability = ANY(\(capabilities))
-            GROUP BY day
+            GROUP BY period
             """,
             as: (Int64, Int64).self,
             logger: logger
         )
-        return Dictionary(
-            uniqueKeysWithValues: rows.map { day, charged in
-                (Instant(millisecondsSinceEpoch: day * Instant.millisecondsPerDay).civilDateAndTime.date, charged)
-            }
-        )
+        return Dictionary(uniqueKeysWithValues: rows.map { index, charged in (Instant(millisecondsSinceEpoch: index * period), charged) })
     }
 
     /// What `record(_:)` reads, in this order.

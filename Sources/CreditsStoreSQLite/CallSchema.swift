@@ -204,6 +204,20 @@ enum CallSchema {
                     """
             )
         }
+        // The velocity alarm's credit spend by minute, for the sliding hour (only the calls
+        // writer writes it; a resume that clears it changes the controls, which are versioned).
+        migrator.registerMigration("calls-8") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE credit_spend_minute (
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                        minute INTEGER NOT NULL,
+                        spent_minor INTEGER NOT NULL,
+                        PRIMARY KEY (tenant_id, minute)
+                    ) WITHOUT ROWID
+                    """
+            )
+        }
     }
 
     /// The triggers that count every write of `table` in its tenant's version.

@@ -19,18 +19,65 @@ extension SQLiteCallStore {
             guard controls != before else { return controls }
             let limited = controls.userSpendLimits.keys.filter { before.userSpendLimits[$0] == nil }
             if !limited.isEmpty { try Self.startSpend(of: limited, in: CalendarMonth(of: now), of: tenantId, db) }
-            try db.execute(
-                sql:
-                    "INSERT INTO call_controls (tenant_id, document) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document",
-                arguments: [tenantId.rawValue, StoredValues.json(controls)]
-            )
-            for line in lines {
-                try db.execute(
-                    sql: "INSERT INTO control_change (tenant_id, at, actor, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [tenantId.rawValue, line.at.millisecondsSinceEpoch, line.actor, line.subject, line.before, line.after]
-                )
+            if VelocityAlarm.restartsHour(before: before.velocity, after: controls.velocity) {
+                try db.execute(sql: "DELETE FROM credit_spend_minute WHERE tenant_id = ?", arguments: [tenantId.rawValue])
             }
+            try Self.write(controls, lines, of: tenantId, db)
             return controls
+        }
+    }
+
+    /// The document and its audit lines; the document's trigger counts it in the tenant's version.
+    static func write(_ controls: CallControls, _ lines: [ControlChange], of tenantId: TenantId, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO call_controls (tenant_id, document) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document",
+            arguments: [tenantId.rawValue, StoredValues.json(controls)]
+        )
+        for line in lines {
+            try db.execute(
+                sql: "INSERT INTO control_change (tenant_id, at, actor, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [tenantId.rawValue, line.at.millisecondsSinceEpoch, line.actor, line.subject, line.before, line.after]
+            )
+        }
+    }
+
+    public func recentSpend(of tenantId: TenantId, at now: Instant) async throws -> SpendMinutes {
+        try await database.read { db in try Self.recentSpend(of: tenantId, at: now, db) }
+    }
+
+    static func recentSpend(of tenantId: TenantId, at now: Instant, _ db: Database) throws -> SpendMinutes {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT minute, spent_minor FROM credit_spend_minute WHERE tenant_id = ? AND minute >= ?"),
+            arguments: [tenantId.rawValue, SpendMinutes.firstMinute(at: now)]
+        )
+        return SpendMinutes(minutes: Dictionary(rows.map { ($0["minute"] as Int64, $0["spent_minor"] as Int64) }, uniquingKeysWith: +))
+    }
+
+    /// What the requests added to each minute, and the minutes the sliding hour left behind.
+    static func writeSpendMinutes(_ changes: CallDesk.Changes, of tenantId: TenantId, _ db: Database) throws {
+        if let before = changes.forgetsSpendMinutesBefore {
+            try db.execute(
+                sql: "DELETE FROM credit_spend_minute WHERE tenant_id = ? AND minute < ?",
+                arguments: [tenantId.rawValue, before]
+            )
+        }
+        guard !changes.spendMinutes.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO credit_spend_minute (tenant_id, minute, spent_minor) VALUES (?1, ?2, ?3)
+                ON CONFLICT (tenant_id, minute) DO UPDATE SET spent_minor = spent_minor + ?3
+                """
+        )
+        for (minute, amount) in changes.spendMinutes { try statement.insert(.text(tenantId.rawValue), .integer(minute), .integer(amount)) }
+    }
+
+    public func everyTenantsControls() async throws -> [TenantId: CallControls] {
+        try await database.read { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT tenant_id, document FROM call_controls").map {
+                    (TenantId($0["tenant_id"]), StoredValues.controls($0["document"]))
+                }
+            )
         }
     }
 

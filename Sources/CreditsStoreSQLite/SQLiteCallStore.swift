@@ -197,16 +197,17 @@ public final class SQLiteCallStore: CallStore {
         try await database.read { db in try UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, db) }
     }
 
-    public func dailyCharges(
+    public func charges(
         for tenantId: TenantId,
         from: Instant,
         to: Instant,
+        periodMilliseconds: Int64,
         paidBy capabilities: Set<Capability>
     ) async throws
-        -> [CivilDate: Int64]
+        -> [Instant: Int64]
     {
         try await database.read { db in
-            try UsageRows.dailyCharges(of: tenantId, from: from, to: to, paidBy: capabilities.map(\.rawValue), db)
+            try UsageRows.charges(of: tenantId, from: from, to: to, periodMilliseconds: periodMilliseconds, paidBy: capabilities.map(\.rawValue), db)
         }
     }
 
@@ -278,13 +279,15 @@ public final class SQLiteCallStore: CallStore {
         if let kept = cache.take(tenantId, at: try version(of: tenantId, db)), kept.desk.settings == settings { return kept }
         let tenant = try Self.tenant(tenantId, db)
         let open = try CallRows.openSessions(of: tenant, db)
+        let controls = try Self.controls(tenantId, db)
         let desk = CallDesk(
             account: try LedgerRows.loadAccount(tenantId, withEveryOpenHold: true, dueBy: now, db),
             ids: try LedgerRows.nextIds(db),
             tenant: tenant,
             autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db),
-            controls: try Self.controls(tenantId, db),
+            controls: controls,
             heldByOpenCalls: UserSpend.held(byOpenSessions: open),
+            recentSpend: controls.velocity.isOn ? try Self.recentSpend(of: tenantId, at: now, db) : SpendMinutes(),
             settings: settings
         )
         return TenantCalls(desk: desk, openSessions: open, answers: try CallRows.answers(of: open.map(\.id), of: tenantId, db))
@@ -343,6 +346,8 @@ public final class SQLiteCallStore: CallStore {
         try CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, db)
         try Self.addSpend(changes.desk.spendChanges, of: tenantId, db)
         try UsageRows.addRefusedCalls(changes.refusedCalls, of: tenantId, db)
+        try Self.writeSpendMinutes(changes.desk, of: tenantId, db)
+        if let controls = changes.desk.controls { try Self.write(controls, changes.desk.controlLines, of: tenantId, db) }
         for event in changes.desk.events {
             try NotificationRows.note(event, of: tenantId, currency: calls.tenant.currency, balanceMinor: changes.balanceMinor, at: now, db)
         }

@@ -91,31 +91,27 @@ enum UsageRows {
         }
     }
 
-    static func dailyCharges(
+    static func charges(
         of tenantId: TenantId,
         from: Instant,
         to: Instant,
+        periodMilliseconds period: Int64,
         paidBy capabilities: [String],
         _ db: Database
     ) throws
-        -> [CivilDate: Int64]
+        -> [Instant: Int64]
     {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT start_time / ?4 AS day, SUM(charge_minor) AS charged FROM usage_record
+                SELECT start_time / ?4 AS period, SUM(charge_minor) AS charged FROM usage_record
                 WHERE tenant_id = ?1 AND start_time >= ?2 AND start_time < ?3 AND capability IN (SELECT value FROM json_each(?5))
-                GROUP BY day
+                GROUP BY period
                 """,
-            arguments: [
-                tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch, Instant.millisecondsPerDay,
-                StoredValues.json(capabilities),
-            ]
+            arguments: [tenantId.rawValue, from.millisecondsSinceEpoch, to.millisecondsSinceEpoch, period, StoredValues.json(capabilities)]
         )
         return Dictionary(
-            uniqueKeysWithValues: rows.map { row in
-                (Instant(millisecondsSinceEpoch: (row["day"] as Int64) * Instant.millisecondsPerDay).civilDateAndTime.date, row["charged"] as Int64)
-            }
+            uniqueKeysWithValues: rows.map { row in (Instant(millisecondsSinceEpoch: (row["period"] as Int64) * period), row["charged"] as Int64) }
         )
     }
 

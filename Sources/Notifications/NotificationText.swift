@@ -89,6 +89,13 @@ public struct NotificationText: Hashable, Sendable {
                 balance,
                 "What to do: buy credits by hand if calls need them (a purchase still works), or raise the cap under Billing > Spend controls. If the recharges were not expected, check for calls nobody meant to make.",
             ]
+        case let .velocityAlarm(suspension):
+            subject = "\(tenantName): international and premium calls suspended: credits spent unusually fast"
+            paragraphs = [
+                "At \(ReadableDate.minute(suspension.since)) UTC, calls of \(tenantName) had spent or held \(money(suspension.spentMinor)) of Communications Credits within an hour, more than the velocity alarm allows (\(money(suspension.thresholdMinor))). International calls and calls to premium numbers that credits pay for are suspended; domestic calls, calls a calling plan pays for, and emergency calls go on.",
+                balance,
+                "What to do: find out who made these calls (Usage reports, sorted by charge). If they are toll fraud, block the numbers or users under Billing > Spend controls and reset the accounts' passwords; then resume the calls on the Communications Credits page.",
+            ]
         case let .spendLimitUsed(upn, month, percent, limit):
             subject = "\(tenantName): \(upn) has used \(percent) % of their monthly spend limit"
             paragraphs = [

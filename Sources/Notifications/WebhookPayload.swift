@@ -29,6 +29,9 @@ struct WebhookPayload: Encodable {
         var usageId: String?
         var upn: String?
         var limitMinor: Int64?
+        var suspendedAt: String?
+        var spentMinor: Int64?
+        var thresholdMinor: Int64?
     }
 
     init(_ notification: CreditNotification, summary: String) {
@@ -61,6 +64,10 @@ struct WebhookPayload: Encodable {
             (data.month, data.limitMinor) = (month.description, cap)
         case let .spendLimitUsed(upn, month, percent, limit):
             (data.upn, data.month, data.percent, data.limitMinor) = (upn.rawValue, month.description, percent, limit)
+        case let .velocityAlarm(suspension):
+            (data.suspendedAt, data.spentMinor, data.thresholdMinor) = (
+                ISO8601.format(suspension.since), suspension.spentMinor, suspension.thresholdMinor
+            )
         }
         self.data = data
     }

@@ -17,12 +17,14 @@ public struct FundingAdvisor: Sendable {
         let firstPurchase = statement.lots.map(\.purchasedAt).min()
         let days = FundingAdvice.historyDays(firstPurchase: firstPurchase, at: now)
         guard let first = days.first, let last = days.last else { return nil }
-        let spend = try await stores.calls.dailyCharges(
+        let spend = try await stores.calls.charges(
             for: tenant.id,
             from: first.instant(),
             to: last.instant().adding(days: 1),
+            periodMilliseconds: Instant.millisecondsPerDay,
             paidBy: Set(Capability.allCases.filter(\.isCredits))
         )
-        return FundingAdvice(statement: statement, daily: spend, firstPurchase: firstPurchase, coverDays: coverDays, at: now)
+        let daily = Dictionary(uniqueKeysWithValues: spend.map { ($0.key.civilDateAndTime.date, $0.value) })
+        return FundingAdvice(statement: statement, daily: daily, firstPurchase: firstPurchase, coverDays: coverDays, at: now)
     }
 }

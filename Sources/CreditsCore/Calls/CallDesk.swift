@@ -29,7 +29,8 @@ public struct CallDesk: Sendable {
     public private(set) var ids: LedgerIdAllocator
     public let tenant: Tenant
     public let autoRecharge: AutoRechargeSettings
-    public let controls: CallControls
+    /// Changed here only by the velocity alarm's suspension (`Changes.controls`).
+    public private(set) var controls: CallControls
     public let settings: Settings
     /// The pools known to this desk, with what the requests so far used of them.
     public private(set) var pools: [PoolSlot: PoolBalance] = [:]
@@ -51,6 +52,14 @@ public struct CallDesk: Sendable {
     /// Credits owed by uploaded records, charged as one ledger transaction by `finishUploads`.
     private var uploadCreditsMinor: Int64 = 0
     private var firstChargedUpload: String?
+    /// The credit charges of the sliding hour, counted while the velocity alarm is on, and
+    /// what the requests since the last changes added to each minute.
+    private var recentSpend: SpendMinutes
+    private var spendMinuteChanges: [Int64: Int64] = [:]
+    private var forgetsSpendBefore: Int64?
+    private var controlsChanged = false
+    private var velocityEvents: [CreditEvent] = []
+    private var controlLines: [ControlChange] = []
 
     public init(
         account: CreditAccount,
@@ -59,6 +68,7 @@ public struct CallDesk: Sendable {
         autoRecharge: AutoRechargeSettings,
         controls: CallControls = .none,
         heldByOpenCalls: [UserSpend.Slot: Int64] = [:],
+        recentSpend: SpendMinutes = SpendMinutes(),
         settings: Settings
     ) {
         self.account = account
@@ -67,6 +77,7 @@ public struct CallDesk: Sendable {
         self.autoRecharge = autoRecharge
         self.controls = controls
         heldWhenLoaded = heldByOpenCalls
+        self.recentSpend = recentSpend
         self.settings = settings
     }
 
@@ -79,7 +90,11 @@ public struct CallDesk: Sendable {
             replacedRecords: replacedRecords,
             poolUse: poolUse,
             spendChanges: spendChanges,
-            events: events
+            events: events,
+            controls: controlsChanged ? controls : nil,
+            controlLines: controlLines,
+            spendMinutes: spendMinuteChanges,
+            forgetsSpendMinutesBefore: forgetsSpendBefore
         )
         account.forgetSettledHolds()
         records.removeAll(keepingCapacity: true)
@@ -90,6 +105,11 @@ public struct CallDesk: Sendable {
         limitRefusals.removeAll()
         unlicensedUseEvents.removeAll()
         creditsChargedMinor = 0
+        spendMinuteChanges.removeAll(keepingCapacity: true)
+        forgetsSpendBefore = nil
+        controlsChanged = false
+        velocityEvents.removeAll()
+        controlLines.removeAll()
         return changes
     }
 
@@ -104,6 +124,13 @@ public struct CallDesk: Sendable {
         /// What each limited user's spend of a month changed by, for the store to add (holds are not stored).
         public let spendChanges: [UserSpend]
         public let events: [CreditEvent]
+        /// The controls to write when the velocity alarm suspended calls, with its audit lines.
+        public let controls: CallControls?
+        public let controlLines: [ControlChange]
+        /// What each minute's credit spend changed by, for the store to add; and the minute
+        /// before which the stored minutes may be forgotten.
+        public let spendMinutes: [Int64: Int64]
+        public let forgetsSpendMinutesBefore: Int64?
     }
 
     /// The ledger numbers the next requests take: the store hands out a fresh range for each
@@ -192,7 +219,7 @@ public struct CallDesk: Sendable {
 
     /// What the administrators hear of the requests so far: the conferencing pool thresholds
     /// they took its use across, records charged for unlicensed use, and users' spend limits.
-    private var events: [CreditEvent] { poolEvents + unlicensedUseEvents + spendEvents }
+    private var events: [CreditEvent] { poolEvents + unlicensedUseEvents + spendEvents + velocityEvents }
 
     /// Users whose spend crossed 80 % or 100 % of their limit, or who were refused for it.
     private var spendEvents: [CreditEvent] {
@@ -291,6 +318,9 @@ public struct CallDesk: Sendable {
                 return (session, .refused(.spendLimitReached, capability: capability, rate: rate))
             }
             hold = rate!.chargeMinor(forDuration: grant, in: tenant.currency)
+            if isSuspended(holding: hold, at: now), VelocityAlarm.suspends(facts) {
+                return (session, .refused(.velocitySuspended, capability: capability, rate: rate))
+            }
         }
         let capability = Self.capability(of: payer)
         var pool: PoolDraw?
@@ -367,6 +397,9 @@ public struct CallDesk: Sendable {
                 return CallAnswer(allowed: false, reason: reason, capability: session.capability, grantedSeconds: 0)
             }
             more = rate.chargeMinor(forDuration: total, in: tenant.currency) - held
+            if isSuspended(holding: max(more, 0), at: now), VelocityAlarm.suspends(session.facts) {
+                return CallAnswer(allowed: false, reason: .velocitySuspended, capability: session.capability, grantedSeconds: 0)
+            }
         }
         let grant = total - used
         session.grantedSeconds = max(session.grantedSeconds, total)
@@ -437,6 +470,7 @@ public struct CallDesk: Sendable {
                 throw BillingError.lateEndUncorrectable(session.id, error)
             }
             addSpend(spendSlot(session.facts, startTime: session.start.startTime), spent: charge - timedOut.chargeMinor)
+            countSpend(charge - timedOut.chargeMinor, at: now)
         }
         if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed - timedOut.billedSeconds) }
         session.lastRequestNumber = requestNumber
@@ -610,6 +644,8 @@ public struct CallDesk: Sendable {
         // `record` keeps the amount within what one charge may be, so this cannot be refused.
         if case let .failure(error) = charged { preconditionFailure("the uploads' charge was refused: \(error)") }
         creditsChargedMinor += uploadCreditsMinor
+        countSpend(uploadCreditsMinor, at: now)
+        _ = isSuspended(holding: 0, at: now)
         uploadCreditsMinor = 0
         firstChargedUpload = nil
     }
@@ -692,6 +728,7 @@ public struct CallDesk: Sendable {
         if session.heldMinor > 0 {
             guard holdIsOpen(session, at: now) else {
                 creditsChargedMinor += session.heldMinor
+                countSpend(session.heldMinor, at: now)
                 addSpend(slot, spent: session.heldMinor, held: -session.heldMinor)
                 return session.heldMinor
             }
@@ -706,8 +743,45 @@ public struct CallDesk: Sendable {
             preconditionFailure("the call's charge was refused: \(error)")
         }
         creditsChargedMinor += chargeMinor
+        countSpend(chargeMinor, at: now)
         addSpend(slot, spent: chargeMinor, held: -session.heldMinor)
         return chargeMinor
+    }
+
+    // MARK: Velocity alarm
+
+    /// Counts a credit charge in the sliding hour, while the alarm is on.
+    private mutating func countSpend(_ amountMinor: Int64, at now: Instant) {
+        guard controls.velocity.isOn, amountMinor != 0 else { return }
+        recentSpend.add(amountMinor, at: now)
+        spendMinuteChanges[SpendMinutes.minute(of: now), default: 0] += amountMinor
+    }
+
+    /// Whether international and premium credit-paid calls are suspended, once `moreMinor` is
+    /// held for a call: the alarm trips when the spend of the sliding hour (the minutes' charges
+    /// and every open hold) would pass its threshold, and tells the administrators once.
+    private mutating func isSuspended(holding moreMinor: Int64, at now: Instant) -> Bool {
+        let alarm = controls.velocity
+        guard alarm.suspension == nil else { return true }
+        guard let threshold = alarm.thresholdMinor else { return false }
+        if recentSpend.slide(to: now) { forgetsSpendBefore = SpendMinutes.firstMinute(at: now) }
+        let spent = recentSpend.totalMinor + account.figures.heldMinor + moreMinor
+        guard alarm.isTripped(bySpend: spent) else { return false }
+        let suspension = VelocitySuspension(since: now, spentMinor: spent, thresholdMinor: threshold)
+        controls.velocity.suspension = suspension
+        controlsChanged = true
+        velocityEvents.append(.velocityAlarm(suspension))
+        controlLines.append(
+            ControlChange(
+                tenantId: tenant.id,
+                at: now,
+                actor: "velocity alarm",
+                subject: "International and premium calls paid from the credits",
+                before: "allowed",
+                after: "suspended: \(MoneyText.forPeople(spent, tenant.currency)) in an hour, over \(MoneyText.forPeople(threshold, tenant.currency))"
+            )
+        )
+        return true
     }
 
     private static func capability(of payer: Payer) -> Capability {

@@ -83,6 +83,9 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
     case destinationBlocked
     /// Credits would pay, and the user's monthly spend limit leaves too little for the call.
     case spendLimitReached
+    /// Credits would pay for an international or premium call, and the velocity alarm has
+    /// suspended such calls until an administrator resumes them.
+    case velocitySuspended
 
     public var detail: String {
         switch self {
@@ -97,6 +100,8 @@ public enum CallRefusal: String, Hashable, Sendable, CaseIterable, Error {
         case .destinationBlocked: "The destination rules block the number dialled."
         case .spendLimitReached:
             "The user's monthly Communications Credits spend limit is reached; credit-paid calls are refused until the first of next month (UTC) or until the limit is raised."
+        case .velocitySuspended:
+            "The velocity alarm saw credits spent faster than the tenant allows, and suspended international and premium calls paid from the credits until an administrator resumes them."
         }
     }
 }

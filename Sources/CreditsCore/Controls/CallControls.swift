@@ -1,6 +1,6 @@
 /// What a tenant's administrators set to keep its credits from being spent where they should
-/// not be: destination rules for the whole tenant and, on top of them, for single users; and
-/// monthly spend limits of single users.
+/// not be: destination rules for the whole tenant and, on top of them, for single users;
+/// monthly spend limits of single users; a monthly cap on auto-recharge; and the velocity alarm.
 public struct CallControls: Hashable, Sendable {
     public var destinations: DestinationRules
     /// A user's own rules apply as well as the tenant's: a call passes both.
@@ -9,6 +9,8 @@ public struct CallControls: Hashable, Sendable {
     public private(set) var userSpendLimits: [UserPrincipalName: Int64]
     /// The most auto-recharge may add in a calendar month (UTC); a manual purchase still works.
     public private(set) var monthlyRechargeCapMinor: Int64?
+    /// The toll-fraud guard: its threshold, the usual spend it is judged by, and a suspension.
+    public var velocity: VelocityAlarm
 
     public static let maximumUsersWithOwnRules = 10_000
     public static let none = CallControls(destinations: .open, userDestinations: [:])
@@ -17,12 +19,14 @@ public struct CallControls: Hashable, Sendable {
         destinations: DestinationRules,
         userDestinations: [UserPrincipalName: DestinationRules],
         userSpendLimits: [UserPrincipalName: Int64] = [:],
-        monthlyRechargeCapMinor: Int64? = nil
+        monthlyRechargeCapMinor: Int64? = nil,
+        velocity: VelocityAlarm = .off
     ) {
         self.destinations = destinations
         self.userDestinations = userDestinations.filter { !$0.value.isOpen }
         self.userSpendLimits = userSpendLimits
         self.monthlyRechargeCapMinor = monthlyRechargeCapMinor
+        self.velocity = velocity
     }
 
     /// Sets the monthly cap on auto-recharge (0: none this month), or takes it away.

@@ -19,10 +19,12 @@ public enum CreditEvent: Hashable, Sendable {
     case spendLimitUsed(upn: UserPrincipalName, month: CalendarMonth, percent: Int64, limitMinor: Int64)
     /// Auto-recharge paused for the rest of the month: another recharge would pass the monthly cap.
     case rechargeCapReached(month: CalendarMonth, capMinor: Int64)
+    /// The velocity alarm suspended international and premium credit-paid calls.
+    case velocityAlarm(VelocitySuspension)
 
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         case rechargeSucceeded, rechargeFailed, rechargeStopped, balanceExhausted, balanceBelowTrigger, lotExpiring
-        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed, rechargeCapReached
+        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed, rechargeCapReached, velocityAlarm
     }
 
     public var kind: Kind {
@@ -38,6 +40,7 @@ public enum CreditEvent: Hashable, Sendable {
         case .unlicensedUse: .unlicensedUse
         case .spendLimitUsed: .spendLimitUsed
         case .rechargeCapReached: .rechargeCapReached
+        case .velocityAlarm: .velocityAlarm
         }
     }
 
@@ -56,6 +59,7 @@ public enum CreditEvent: Hashable, Sendable {
         case let .unlicensedUse(day, _): "unlicensed-use-\(ISO8601.formatDate(day.instant()))"
         case let .spendLimitUsed(upn, month, percent, _): "spend-limit-\(upn)-\(month)-\(percent)pct"
         case let .rechargeCapReached(month, _): "recharge-cap-\(month)"
+        case let .velocityAlarm(suspension): "velocity-alarm-\(suspension.since.millisecondsSinceEpoch)"
         }
     }
 }
