@@ -89,6 +89,7 @@ struct ControlRoutes {
             try await controls.setRechargeCap(nil, of: tenantId, by: context.caller().actor)
             return try await rechargeCapBody(tenantId)
         }
+        addVelocityAlarm(to: tenant)
         tenant.get("call-controls/changes") { request, context in
             let limit = try request.limit()
             let changes = try await controls.changes(of: context.tenantId(for: .readBilling), before: request.beforeCursor(), limit: limit)

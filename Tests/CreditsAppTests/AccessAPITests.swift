@@ -92,6 +92,15 @@ struct AccessAPITests {
             body: #"{"monthlyCapMinor":500}"#
         ),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/call-controls/recharge-cap", need: .permission(.buy)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/velocity-alarm", need: .permission(.readBilling)),
+        Route(
+            method: .put,
+            template: "/v1/tenants/{tenantId}/call-controls/velocity-alarm",
+            need: .permission(.buy),
+            body: #"{"hourlyAmountMinor":500}"#
+        ),
+        Route(method: .delete, template: "/v1/tenants/{tenantId}/call-controls/velocity-alarm", need: .permission(.buy)),
+        Route(method: .post, template: "/v1/tenants/{tenantId}/call-controls/velocity-alarm/resume", need: .permission(.buy)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/users/{upn}/spend-limit", need: .permission(.readBilling)),
         Route(method: .put, template: "/v1/tenants/{tenantId}/users/{upn}/spend-limit", need: .permission(.buy), body: #"{"monthlyLimitMinor":500}"#),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/users/{upn}/spend-limit", need: .permission(.buy)),

@@ -194,4 +194,49 @@ struct CallControlAPITests {
             )
         }
     }
+
+    @Test(
+        "The velocity alarm set over HTTP suspends international calls at once and says why; a resume lets them through; bad settings are a clear 4xx"
+    )
+    func velocityAlarm() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await calls.putSampleDeck(client)
+            try await calls.tailspin(client)
+            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            let path = "/v1/tenants/tailspin/call-controls/velocity-alarm"
+            let off = try await api.send(client, .get, path, expect: .ok)
+            #expect(off["suspended"] as? Bool == false && off["thresholdMinor"] == nil && off["spentMinor"] as? Int == 0)
+            for (body, status, code) in [
+                ("{}", HTTPResponse.Status.unprocessableContent, "invalidHourlyAmountMinor"),
+                (#"{"usualMultiple":1}"#, .unprocessableContent, "invalidUsualMultiple"),
+                (#"{"hourlyAmountMinor":0}"#, .unprocessableContent, "invalidHourlyAmountMinor"),
+                (#"{"hourlyAmountMinor":"5"}"#, .badRequest, "invalidRequest"),
+            ] {
+                #expect(try await api.send(client, .put, path, body, expect: status)["code"] as? String == code, "\(body)")
+            }
+            #expect(try await api.send(client, .get, path, expect: .ok)["hourlyAmountMinor"] == nil, "nothing was written")
+            let set = try await api.send(client, .put, path, #"{"hourlyAmountMinor":1}"#, expect: .ok)
+            #expect(set["thresholdMinor"] as? Int == 1 && set["currency"] as? String == "USD")
+            let refused = try await start(client, "v1", by: "payg", to: "+442071234567")
+            #expect(refused["allowed"] as? Bool == false && refused["reason"] as? String == "velocitySuspended")
+            #expect((refused["detail"] as? String)?.contains("velocity alarm") == true)
+            let domestic = try await start(client, "v2", by: "payg", to: "+12065550100")
+            #expect(domestic["allowed"] as? Bool == true, "domestic calls go on")
+            let suspended = try await api.send(client, .get, path, expect: .ok)
+            #expect(suspended["suspended"] as? Bool == true && suspended["suspendedThresholdMinor"] as? Int == 1)
+            #expect((suspended["heldMinor"] as? Int ?? 0) > 0, "the domestic call's hold counts")
+
+            try await api.send(client, .put, path, #"{"hourlyAmountMinor":100000}"#, expect: .ok)
+            #expect(try await api.send(client, .get, path, expect: .ok)["suspended"] as? Bool == true, "a new amount does not resume")
+            let resumed = try await api.send(client, .post, path + "/resume", expect: .ok)
+            #expect(resumed["suspended"] as? Bool == false && resumed["chargedMinor"] as? Int == 0)
+            #expect(try await start(client, "v3", by: "payg", to: "+442071234567")["allowed"] as? Bool == true)
+            let trail =
+                try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes", expect: .ok)["changes"] as? [[String: Any]] ?? []
+            #expect(trail.prefix(4).compactMap { $0["after"] as? String }.contains("resumed"))
+            #expect(trail.contains { $0["actor"] as? String == "velocity alarm" })
+            let removed = try await api.send(client, .delete, path, expect: .ok)
+            #expect(removed["hourlyAmountMinor"] == nil && removed["thresholdMinor"] == nil)
+        }
+    }
 }
