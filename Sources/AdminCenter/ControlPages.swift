@@ -94,6 +94,7 @@ struct ControlPages {
         /// The user controls CSV pasted, kept when it is refused, with each bad line.
         var importText = ""
         var importErrors: [String] = []
+        var velocity: VelocityPanel
         let changes: [ChangeRow]
         let hasChanges: Bool
     }
@@ -107,6 +108,8 @@ struct ControlPages {
                 case "limit": "The spend limit is saved."
                 case "cap": "The monthly cap on auto-recharge is saved."
                 case "import": "The users' controls are saved."
+                case "velocity": "The velocity alarm is saved."
+                case "resumed": "International and premium calls are resumed."
                 default: "The tenant's rules are saved."
                 }
             }
@@ -186,6 +189,7 @@ struct ControlPages {
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
         }
+        addVelocityAlarm(to: router)
         router.post("billing/spend-controls/user-destinations") { request, context -> Response in
             var request = request
             let form = try await FormFields(request: &request, context: context)
@@ -205,7 +209,7 @@ struct ControlPages {
         }
     }
 
-    private func page(_ context: APIRequestContext) async throws -> Page {
+    func page(_ context: APIRequestContext) async throws -> Page {
         let (principal, tenantId) = try context.administrator(may: .readBilling)
         let tenant = try await directory.tenant(tenantId)
         let current = try await controls.controls(of: tenantId)
@@ -246,6 +250,7 @@ struct ControlPages {
             } ?? "No cap: auto-recharge adds funds whenever the balance falls below its trigger.",
             hasCap: cap != nil,
             capAmount: cap.map { MoneyText.decimal($0.capMinor, tenant.currency) } ?? "",
+            velocity: VelocityPanel(try await controls.velocityStatus(of: tenantId), tenant.currency),
             changes: changes.map {
                 ChangeRow(
                     at: ReadableDate.minute($0.change.at),

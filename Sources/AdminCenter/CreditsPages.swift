@@ -25,6 +25,7 @@ struct CreditsPages {
                 context,
                 saved: request.uri.queryParameters.get("saved") != nil,
                 bought: request.uri.queryParameters.get("bought") != nil,
+                resumed: request.uri.queryParameters.get("resumed") != nil,
                 transactionsBefore: transactionsBefore
             )
         }
@@ -71,6 +72,7 @@ struct CreditsPages {
         _ context: APIRequestContext,
         saved: Bool = false,
         bought: Bool = false,
+        resumed: Bool = false,
         transactionsBefore: TransactionId? = nil,
         settingsError: String? = nil,
         entered: (Bool, String, String)? = nil,
@@ -103,12 +105,15 @@ struct CreditsPages {
             frame: PageFrame(context, tenantName: tenant.name)
         )
         page.saved = saved
-        page.spendControls = try await Self.spendControlsNotes(CallControlService(stores: stores, clock: clock), tenant)
+        let controls = CallControlService(stores: stores, clock: clock)
+        page.spendControls = try await Self.spendControlsNotes(controls, tenant)
+        page.suspension = ControlPages.VelocityPanel(try await controls.velocityStatus(of: tenant.id), tenant.currency).suspension
         if listed.count > Self.transactionsPerPage, let last = listed.prefix(Self.transactionsPerPage).last {
             page.olderTransactionsLink = "/admin/billing/credits?transactionsBefore=\(last.receipt.transactionId)#transactions"
         }
         if transactionsBefore != nil { page.newestTransactionsLink = "/admin/billing/credits#transactions" }
         page.bought = bought
+        page.resumed = resumed
         page.editing = saved
         page.settingsError = settingsError
         page.confirmation = confirmation
@@ -228,6 +233,9 @@ struct CreditsPage {
     let autoRechargeStatus: String
     /// What the spend controls hold back, each with a link to them.
     var spendControls: [String] = []
+    /// Why the velocity alarm suspended calls, with a button to resume them.
+    var suspension: String?
+    var resumed = false
     var olderTransactionsLink: String?
     var newestTransactionsLink: String?
     var saved = false

@@ -161,6 +161,7 @@ def main():
         add_unlicensed_user(database, work, environment)
         browser = Browser("http://127.0.0.1:%d" % port, folder)
         run(browser)
+        velocity_alarm(browser, port, database, environment)
         # Contoso moves to NCE with auto-recharge still on: the page says what holds billing back.
         subprocess.run([BINARY, "tenants", "update", "--tenant", "contoso", "--commerce-model", "nce", "--database", database],
                        check=True, env=environment, capture_output=True)
@@ -684,6 +685,48 @@ def spend_controls(browser):
     browser.go("#spend-limits button")
     browser.go("#user-rules button")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#spend-limits, #user-rules")
+
+
+def velocity_alarm(browser, port, database, environment):
+    """Billing > Spend controls > Velocity alarm: a refusal beside the form, an amount saved; an
+    international call past it is refused and suspends such calls; the product page says so
+    and resumes them; then the alarm is turned off again."""
+    browser.sign_in("megan@contoso.com")
+    browser.open("/admin/billing/spend-controls#velocity-alarm")
+    assert browser.find("#velocity-status").text.startswith("Off"), browser.find("#velocity-status").text
+    browser.find("#velocity-multiple").send_keys("1")
+    browser.go("form[action^='/admin/billing/spend-controls/velocity-alarm'] button[type=submit]")
+    assert "2 to 100" in browser.find("#velocity-error").text, browser.find("#velocity-error").text
+    assert browser.find("#velocity-status").text.startswith("Off"), "nothing was saved"
+    browser.find("#velocity-multiple").clear()
+    browser.find("#velocity-amount").send_keys("0.01")
+    browser.go("form[action^='/admin/billing/spend-controls/velocity-alarm'] button[type=submit]")
+    assert "The velocity alarm is saved." in browser.find(".banner.ok").text
+    status = browser.find("#velocity-status").text
+    assert status.startswith("On:") and status.endswith("more than $0.01."), status
+    browser.driver.execute_script("document.getElementById('velocity-alarm').scrollIntoView()")
+    browser.page("spend-controls-velocity-alarm")
+
+    token = subprocess.run([BINARY, "tokens", "create", "--tenant", "contoso", "--scopes", "calls", "--database", database], check=True,
+                           env=environment, capture_output=True, text=True).stdout.strip()
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    answer = call(port, token, "POST", "/v1/tenants/contoso/calls/browser-velocity-1/start", {
+        "requestNumber": 1, "callType": "user_out", "upn": "alex@contoso.com", "callerNumber": "+14255550101",
+        "calleeNumber": "+447700900123", "startTime": now})
+    assert answer["allowed"] is False and answer["reason"] == "velocitySuspended", answer
+    browser.open("/admin/billing/credits")
+    suspension = browser.find("#velocity-suspension").text
+    assert "international and premium calls paid from the credits are suspended" in suspension and "more than $0.01" in suspension, suspension
+    browser.page("credits-velocity-suspended")
+    browser.go("#resume-calls")
+    assert browser.find("#resumed").text.startswith("International and premium calls are resumed")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#velocity-suspension")
+    browser.open("/admin/billing/spend-controls#velocity-alarm")
+    trail = browser.texts("#control-changes tbody tr")
+    assert "resumed" in trail[0] and any(" velocity alarm International and premium calls" in row for row in trail), trail
+    browser.go("#remove-velocity-alarm")
+    assert browser.find("#velocity-status").text.startswith("Off")
+    browser.sign_out()
 
 
 def run(browser):
