@@ -8,7 +8,7 @@ import Foundation
 struct Controls: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show and set a tenant's call controls: where its calls may go, and who changed what.",
-        subcommands: [Show.self, Destinations.self, Limit.self, Import.self, RechargeCap.self, Changes.self]
+        subcommands: [Show.self, Destinations.self, Limit.self, Import.self, RechargeCap.self, Velocity.self, Resume.self, Changes.self]
     )
 
     struct Show: AsyncParsableCommand {
@@ -178,8 +178,8 @@ struct Controls: AsyncParsableCommand {
 }
 
 /// Who the audit trail says made a change from the command line.
-private var commandLineActor: String { "command line (\(ProcessInfo.processInfo.userName))" }
+var commandLineActor: String { "command line (\(ProcessInfo.processInfo.userName))" }
 
-private func controlService(_ options: DatabaseOption) async throws -> CallControlService {
+func controlService(_ options: DatabaseOption) async throws -> CallControlService {
     CallControlService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())
 }
