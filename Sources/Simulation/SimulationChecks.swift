@@ -175,6 +175,9 @@ struct SimulationChecks {
         events["\(reason.rawValue)Refusal", default: 0] += 1
     }
 
+    /// Something the run went through, by name.
+    mutating func count(_ event: String) { events[event, default: 0] += 1 }
+
     /// Every acknowledged record is there, once; the credits spent are what the records
     /// charged; each pool's minutes used are what its records drew. Records are read again when
     /// their count moved or old ones may have been purged (`afterDueWork`), and kept (with

@@ -10,8 +10,9 @@ struct SimulationDriver {
         44,United Kingdom - Fixed,fixed,250000,0,60,60,2026-01-01
         447,United Kingdom - Mobile,mobile,600000,0,60,60,2026-01-01
         49,Germany - Fixed,fixed,300000,150000,1,1,2026-01-01
+        1900,United States - Premium,premium,2000000,0,60,60,2026-01-01
         """
-    static let callees = ["+12065550123", "+442071234567", "+447700900123", "+4930123456", "+18885550100"]
+    static let callees = ["+12065550123", "+442071234567", "+447700900123", "+4930123456", "+18885550100", "+19005550100"]
 
     /// A call in progress as its platform sees it: when it started, the seconds granted in all
     /// and used so far, and whether the callee answered.
@@ -182,6 +183,12 @@ struct SimulationDriver {
             case 90..<92:
                 name = "setSpendLimit"
                 try await setSpendLimit()
+            case 92..<94:
+                name = "setVelocityAlarm"
+                try await setVelocityAlarm()
+            case 94..<95:
+                name = "resumeSuspendedCalls"
+                try await resumeSuspendedCalls()
             default:
                 name = "dueWork"
                 touched = Set(tenants)

@@ -86,7 +86,7 @@ extension SimulationDriver {
     }
 
     /// A tenant for the next operation, which the checks after it then read.
-    private mutating func anyTenant() -> TenantId { touching(tenants.randomElement(using: &random)!) }
+    mutating func anyTenant() -> TenantId { touching(tenants.randomElement(using: &random)!) }
 
     /// A tenant that buys: any but the one that moves to post-usage, which lives on its first
     /// funds until they are used up and post-usage billing starts.
@@ -179,6 +179,7 @@ extension SimulationDriver {
         )
         try await checkDestination(of: answer, callee: callee, user: user, in: tenant)
         try await checkSpendLimit(after: answer, user: user, in: tenant, startedAt: world.clock.now())
+        try await checkVelocity(after: answer, holdsMore: answer.allowed, callee: callee, in: tenant)
         if answer.reason == .spendLimitReached { checks.refused(by: .spendLimitReached) }
         if answer.allowed {
             openCalls.append(
@@ -218,10 +219,17 @@ extension SimulationDriver {
             let more = try await process.calls.update(call.session, requestNumber: call.requestNumber, usedSeconds: call.used, for: call.tenant)
             openCalls[index].granted = call.used + more.grantedSeconds
             // An update that holds no more (it grants what the call already holds) is allowed past a lowered limit.
-            if let session = try await process.stores.calls.session(call.session, for: call.tenant), session.heldMinor > heldBefore,
-                let user = session.facts.user?.upn
-            {
+            let session = try await process.stores.calls.session(call.session, for: call.tenant)
+            if let session, session.heldMinor > heldBefore, let user = session.facts.user?.upn {
                 try await checkSpendLimit(after: more, user: user, in: call.tenant, startedAt: call.startedAt)
+            }
+            if let session {
+                try await checkVelocity(
+                    after: more,
+                    holdsMore: session.heldMinor > heldBefore,
+                    callee: session.facts.callee.description,
+                    in: call.tenant
+                )
             }
         } else {
             openCalls.remove(at: index)
@@ -318,7 +326,7 @@ extension SimulationDriver {
     /// the country each is in and its number type by the deck.
     static let calleeFacts: [String: (country: String, type: NumberType)] = [
         "+12065550123": ("US", .fixed), "+442071234567": ("GB", .fixed), "+447700900123": ("GB", .mobile),
-        "+4930123456": ("DE", .fixed), "+18885550100": ("US", .fixed),
+        "+4930123456": ("DE", .fixed), "+18885550100": ("US", .fixed), "+19005550100": ("US", .premium),
     ]
 
     /// An administrator replaces the destination rules of a tenant or of one of its users: some
