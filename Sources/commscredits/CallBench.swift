@@ -33,7 +33,7 @@ extension Bench {
 
         @Flag(
             help:
-                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types; rules of their own and a monthly spend limit for every user."
+                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types; rules of their own and a monthly spend limit for every user; the velocity alarm on."
         )
         var controls = false
 
@@ -189,6 +189,8 @@ extension Bench {
                 NumberedLine(line: index + 2, value: UserControlLine(upn: try caller(index), limitMinor: 100_000_000_00, destinations: own))
             }
             _ = try await service.importUserControls(lines, of: tenant, by: "bench")
+            // The velocity alarm watches every international pair, far above what they spend.
+            try await service.setVelocityAlarm(hourlyAmountMinor: LedgerLimits.maximumAmountMinor, usualMultiple: 100, of: tenant, by: "bench")
             return tenant
         }
 

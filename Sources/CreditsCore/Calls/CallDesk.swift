@@ -753,8 +753,14 @@ public struct CallDesk: Sendable {
     /// Counts a credit charge in the sliding hour, while the alarm is on.
     private mutating func countSpend(_ amountMinor: Int64, at now: Instant) {
         guard controls.velocity.isOn, amountMinor != 0 else { return }
+        slideHour(to: now)
         recentSpend.add(amountMinor, at: now)
         spendMinuteChanges[SpendMinutes.minute(of: now), default: 0] += amountMinor
+    }
+
+    /// Forgets the minutes the sliding hour left behind, here and (`Changes`) in the store.
+    private mutating func slideHour(to now: Instant) {
+        if recentSpend.slide(to: now) { forgetsSpendBefore = SpendMinutes.firstMinute(at: now) }
     }
 
     /// Whether international and premium credit-paid calls are suspended, once `moreMinor` is
@@ -764,7 +770,7 @@ public struct CallDesk: Sendable {
         let alarm = controls.velocity
         guard alarm.suspension == nil else { return true }
         guard let threshold = alarm.thresholdMinor else { return false }
-        if recentSpend.slide(to: now) { forgetsSpendBefore = SpendMinutes.firstMinute(at: now) }
+        slideHour(to: now)
         let spent = recentSpend.totalMinor + account.figures.heldMinor + moreMinor
         guard alarm.isTripped(bySpend: spent) else { return false }
         let suspension = VelocitySuspension(since: now, spentMinor: spent, thresholdMinor: threshold)
