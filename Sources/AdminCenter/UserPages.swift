@@ -50,6 +50,8 @@ struct UserPages {
         let displayName: String
         let location: String
         let roles: String?
+        /// "Administrative units: EMEA, Sales", when the user is in any.
+        let units: String?
         var skus: [SkuToggle]
         var saved = false
         let userUpn: String
@@ -193,6 +195,8 @@ struct UserPages {
             displayName: user.displayName,
             location: user.usageLocation.rawValue,
             roles: user.roles.isEmpty ? nil : user.roles.sorted().map(\.displayName).joined(separator: ", "),
+            units: user.administrativeUnits.isEmpty
+                ? nil : "administrative units " + user.administrativeUnits.sorted().map(\.rawValue).joined(separator: ", "),
             skus: LicenseSku.allCases.map { sku in
                 SkuToggle(code: sku.rawValue, name: sku.displayName, held: user.licenses.contains(sku), refusal: refusal?.0 == sku ? refusal?.1 : nil)
             },

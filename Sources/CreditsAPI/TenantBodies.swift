@@ -63,6 +63,7 @@ struct UserInput: Decodable {
     let usageLocation: String
     let roles: [String]?
     let licenses: [String]?
+    let administrativeUnits: [String]?
 
     func user() throws -> User {
         var licenses: Set<LicenseSku> = []
@@ -72,9 +73,14 @@ struct UserInput: Decodable {
             displayName: displayName,
             usageLocation: CountryCode.parse(usageLocation, field: "usageLocation"),
             roles: User.parseRoles(roles ?? []),
-            licenses: licenses
+            licenses: licenses,
+            administrativeUnits: AdministrativeUnit.parseList(administrativeUnits ?? [])
         )
     }
+}
+
+struct AdministrativeUnitsInput: Decodable {
+    let administrativeUnits: [String]
 }
 
 struct UserBody: ResponseEncodable {
@@ -83,6 +89,7 @@ struct UserBody: ResponseEncodable {
     let usageLocation: String
     let roles: [String]
     let licenses: [String]
+    let administrativeUnits: [String]
 
     init(_ user: User) {
         upn = user.upn.rawValue
@@ -90,6 +97,7 @@ struct UserBody: ResponseEncodable {
         usageLocation = user.usageLocation.rawValue
         roles = user.roles.sorted().map(\.rawValue)
         licenses = user.licenses.sorted().map(\.rawValue)
+        administrativeUnits = user.administrativeUnits.sorted().map(\.rawValue)
     }
 }
 

@@ -77,6 +77,12 @@ struct TenantRoutes {
             let tenantId = try context.tenantId(for: .assignLicenses)
             return UserBody(try await directory.user(context.userName(), in: tenantId))
         }
+        tenants.put(":tenantId/users/:upn/administrative-units") { request, context in
+            let tenantId = try context.tenantId(for: .manageUsers)
+            let input = try await request.decodeJSON(AdministrativeUnitsInput.self, context: context)
+            let units = try AdministrativeUnit.parseList(input.administrativeUnits)
+            return UserBody(try await directory.setAdministrativeUnits(units, of: context.userName(), in: tenantId))
+        }
         tenants.post(":tenantId/users/:upn/licenses") { request, context in
             let tenantId = try context.tenantId(for: .assignLicenses)
             let change = try await request.decodeJSON(LicenseChangeInput.self, context: context).change()

@@ -67,21 +67,50 @@ public enum DemoOrganization {
 
 extension DemoOrganization {
     static var users: [User] {
-        func user(_ name: String, _ display: String, _ location: String, _ roles: Set<Role>, _ licenses: Set<LicenseSku>) -> User {
+        func user(
+            _ name: String,
+            _ display: String,
+            _ location: String,
+            _ roles: Set<Role>,
+            _ licenses: Set<LicenseSku>,
+            units: [String]
+        ) -> User {
             try! User(
                 upn: UserPrincipalName("\(name)@contoso.com"),
                 displayName: display,
                 usageLocation: CountryCode(location)!,
                 roles: roles,
-                licenses: licenses
+                licenses: licenses,
+                administrativeUnits: AdministrativeUnit.parseList(units)
             )
         }
         return [
-            user("megan", "Megan Bowen", "US", [.globalAdministrator], [.enterpriseE5, .communicationsCredits]),
-            user("alex", "Alex Wilber", "US", [.billingAdministrator], [.phoneSystem, .domesticCallingPlan, .communicationsCredits]),
-            user("adele", "Adele Vance", "GB", [.teamsCommunicationsAdministrator], [.phoneSystem, .domesticAndInternationalCallingPlan]),
-            user("lee", "Lee Gu", "CA", [], [.audioConferencing, .communicationsCredits]),
-            user("nestor", "Nestor Wilke", "US", [], [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]),
+            user("megan", "Megan Bowen", "US", [.globalAdministrator], [.enterpriseE5, .communicationsCredits], units: ["Headquarters"]),
+            user(
+                "alex",
+                "Alex Wilber",
+                "US",
+                [.billingAdministrator],
+                [.phoneSystem, .domesticCallingPlan, .communicationsCredits],
+                units: ["Sales", "Americas"]
+            ),
+            user(
+                "adele",
+                "Adele Vance",
+                "GB",
+                [.teamsCommunicationsAdministrator],
+                [.phoneSystem, .domesticAndInternationalCallingPlan],
+                units: ["Sales", "EMEA"]
+            ),
+            user("lee", "Lee Gu", "CA", [], [.audioConferencing, .communicationsCredits], units: ["Americas"]),
+            user(
+                "nestor",
+                "Nestor Wilke",
+                "US",
+                [],
+                [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits],
+                units: ["Support", "Americas"]
+            ),
         ]
     }
 }

@@ -6,6 +6,8 @@ public struct User: Hashable, Sendable {
     public var usageLocation: CountryCode
     public var roles: Set<Role>
     public var licenses: Set<LicenseSku>
+    /// The directory's administrative units the user is in.
+    public var administrativeUnits: Set<AdministrativeUnit>
 
     public static let maximumDisplayNameLength = 256
 
@@ -14,7 +16,8 @@ public struct User: Hashable, Sendable {
         displayName: String,
         usageLocation: CountryCode,
         roles: Set<Role> = [],
-        licenses: Set<LicenseSku> = []
+        licenses: Set<LicenseSku> = [],
+        administrativeUnits: Set<AdministrativeUnit> = []
     ) throws(BillingError) {
         let name = displayName.trimmingWhitespace
         guard !name.isEmpty, name.count <= Self.maximumDisplayNameLength, !name.hasControlCharacters else {
@@ -25,6 +28,7 @@ public struct User: Hashable, Sendable {
         self.usageLocation = usageLocation
         self.roles = roles
         self.licenses = licenses
+        self.administrativeUnits = administrativeUnits
     }
 
     /// Parses role names, refusing the first it does not know.

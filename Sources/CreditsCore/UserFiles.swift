@@ -3,10 +3,10 @@
 public enum UserFiles {
     public static let maximumRows = 1_000_000
 
-    /// `upn,displayName,usageLocation[,roles][,licenses]`; roles and licenses separated by ';'.
+    /// `upn,displayName,usageLocation[,roles][,licenses][,administrativeUnits]`; lists separated by ';'.
     public static func users(_ text: some Sequence<UInt8>) -> Result<[NumberedLine<User>], RefusedLines> {
         let table: CSVTable
-        switch CSVTable.read(text, required: ["upn", "displayName", "usageLocation"], optional: ["roles", "licenses"]) {
+        switch CSVTable.read(text, required: ["upn", "displayName", "usageLocation"], optional: ["roles", "licenses", "administrativeUnits"]) {
         case let .success(read): table = read
         case let .failure(error): return .failure(error)
         }
@@ -25,7 +25,8 @@ public enum UserFiles {
                     displayName: table.field("displayName", of: row)!,
                     usageLocation: CountryCode.parse(table.field("usageLocation", of: row)!, field: "usageLocation"),
                     roles: roles,
-                    licenses: licenses
+                    licenses: licenses,
+                    administrativeUnits: AdministrativeUnit.parseList(list(table.field("administrativeUnits", of: row)))
                 )
                 users.append(NumberedLine(line: row.line, value: user))
             } catch {

@@ -80,6 +80,12 @@ public struct DirectoryService: Sendable {
         }
     }
 
+    /// Replaces the administrative units `upn` is in.
+    public func setAdministrativeUnits(_ units: Set<AdministrativeUnit>, of upn: UserPrincipalName, in tenantId: TenantId) async throws -> User {
+        _ = try await tenant(tenantId)
+        return try await stores.directory.setAdministrativeUnits(units, of: upn, in: tenantId)
+    }
+
     public func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User {
         _ = try await tenant(tenantId)
         guard let user = try await stores.directory.user(upn, in: tenantId) else { throw BillingError.unknownUser(upn.rawValue) }

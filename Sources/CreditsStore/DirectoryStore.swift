@@ -24,6 +24,8 @@ public protocol DirectoryStore: Sendable {
     ) async throws -> [User]
 
     func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User?
+    /// Replaces the administrative units `upn` is in; `BillingError.unknownUser` when there is no such user.
+    func setAdministrativeUnits(_ units: Set<AdministrativeUnit>, of upn: UserPrincipalName, in tenantId: TenantId) async throws -> User
     /// Users in sign-in name order, after `after` when given, up to `limit`.
     func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User]
 

@@ -25,16 +25,17 @@ enum DirectoryRows {
         return tenant
     }
 
-    static let userColumns = "upn, display_name, usage_location, roles, licenses"
+    static let userColumns = "upn, display_name, usage_location, roles, licenses, administrative_units"
 
     static func user(_ row: PostgresRow) throws -> User {
-        let r = try row.decode((String, String, String, String, String).self)
+        let r = try row.decode((String, String, String, String, String, String).self)
         return try User(
             upn: UserPrincipalName(stored: r.0),
             displayName: r.1,
             usageLocation: CountryCode(r.2)!,
             roles: Set(StoredValues.names(r.3).compactMap(Role.init(rawValue:))),
-            licenses: Set(StoredValues.names(r.4).compactMap(LicenseSku.init(rawValue:)))
+            licenses: Set(StoredValues.names(r.4).compactMap(LicenseSku.init(rawValue:))),
+            administrativeUnits: Set(StoredValues.names(r.5).map(AdministrativeUnit.init(stored:)))
         )
     }
 

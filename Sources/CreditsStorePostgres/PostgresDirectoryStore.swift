@@ -65,7 +65,10 @@ public final class PostgresDirectoryStore: DirectoryStore {
             try await Self.lockTenant(tenantId, c, logger)
             let existing = Set(try await Self.users(named: users.map(\.value.upn), in: tenantId, c, logger).map(\.upn))
             try DirectoryJudgement.judgeNewUsers(users, existing: existing, creditsLicenseAvailable: creditsLicenseAvailable)
-            var insert = RowsInsert("INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses) VALUES", columns: 6)
+            var insert = RowsInsert(
+                "INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses, administrative_units) VALUES",
+                columns: 7
+            )
             for user in users.map(\.value) {
                 insert.add(
                     .text(tenantId.rawValue),
@@ -73,7 +76,8 @@ public final class PostgresDirectoryStore: DirectoryStore {
                     .text(user.displayName),
                     .text(user.usageLocation.rawValue),
                     .text(StoredValues.json(user.roles.map(\.rawValue))),
-                    .text(StoredValues.json(user.licenses.map(\.rawValue)))
+                    .text(StoredValues.json(user.licenses.map(\.rawValue))),
+                    .text(StoredValues.json(user.administrativeUnits.sorted().map(\.rawValue)))
                 )
             }
             try await insert.run(on: c, logger: logger)
@@ -106,6 +110,22 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 )
             }
             return changed
+        }
+    }
+
+    public func setAdministrativeUnits(_ units: Set<AdministrativeUnit>, of upn: UserPrincipalName, in tenantId: TenantId) async throws -> User {
+        let logger = database.logger
+        return try await database.transaction { c in
+            try await Self.lockTenant(tenantId, c, logger)
+            try await c.run(
+                """
+                UPDATE tenant_user SET administrative_units = \(StoredValues.json(units.sorted().map(\.rawValue)))
+                WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)
+                """,
+                logger: logger
+            )
+            guard let user = try await DirectoryRows.user(upn, in: tenantId, c, logger) else { throw BillingError.unknownUser(upn.rawValue) }
+            return user
         }
     }
 

@@ -474,6 +474,13 @@ enum PostgresSchema {
             );
             """
         ),
+        // The administrative units each user is in, a JSON list of names.
+        (
+            "12-administrative-units",
+            """
+            ALTER TABLE tenant_user ADD COLUMN administrative_units TEXT NOT NULL DEFAULT '[]';
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as

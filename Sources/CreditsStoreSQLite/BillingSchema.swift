@@ -84,6 +84,10 @@ enum BillingSchema {
         migrator.registerMigration("billing-2") { db in
             try db.execute(sql: "ALTER TABLE tenant ADD COLUMN usage_retention_days INTEGER NOT NULL DEFAULT 365")
         }
+        // The administrative units each user is in, a JSON list of names.
+        migrator.registerMigration("billing-4") { db in
+            try db.execute(sql: "ALTER TABLE tenant_user ADD COLUMN administrative_units TEXT NOT NULL DEFAULT '[]'")
+        }
         // The numbers and SIP addresses of the directory: each held by one tenant, by a user
         // or a resource account.
         migrator.registerMigration("billing-3") { db in

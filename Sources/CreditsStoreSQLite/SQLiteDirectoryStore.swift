@@ -63,13 +63,15 @@ public final class SQLiteDirectoryStore: DirectoryStore {
             try DirectoryJudgement.judgeNewUsers(users, existing: existing, creditsLicenseAvailable: creditsLicenseAvailable)
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses, administrative_units)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """
             )
             for user in users.map(\.value) {
                 try insert.execute(arguments: [
                     tenantId.rawValue, user.upn.rawValue, user.displayName, user.usageLocation.rawValue,
                     StoredValues.json(user.roles.map(\.rawValue)), StoredValues.json(user.licenses.map(\.rawValue)),
+                    StoredValues.json(user.administrativeUnits.sorted().map(\.rawValue)),
                 ])
             }
         }
@@ -229,7 +231,25 @@ public final class SQLiteDirectoryStore: DirectoryStore {
             displayName: row["display_name"],
             usageLocation: CountryCode(row["usage_location"])!,
             roles: Set(StoredValues.names(row["roles"]).compactMap(Role.init(rawValue:))),
-            licenses: Set(StoredValues.names(row["licenses"]).compactMap(LicenseSku.init(rawValue:)))
+            licenses: Set(StoredValues.names(row["licenses"]).compactMap(LicenseSku.init(rawValue:))),
+            administrativeUnits: Set(StoredValues.names(row["administrative_units"]).map(AdministrativeUnit.init(stored:)))
         )
+    }
+
+    public func setAdministrativeUnits(_ units: Set<AdministrativeUnit>, of upn: UserPrincipalName, in tenantId: TenantId) async throws -> User {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE tenant_user SET administrative_units = ? WHERE tenant_id = ? AND upn = ?",
+                arguments: [StoredValues.json(units.sorted().map(\.rawValue)), tenantId.rawValue, upn.rawValue]
+            )
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?",
+                    arguments: [tenantId.rawValue, upn.rawValue]
+                )
+            else { throw BillingError.unknownUser(upn.rawValue) }
+            return Self.user(row)
+        }
     }
 }

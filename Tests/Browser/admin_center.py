@@ -617,6 +617,8 @@ def spend_controls(browser):
     assert len(changes) == 2 and "megan@contoso.com Destination rules of alex@contoso.com blocks nothing allows only US" in changes[0], changes
     browser.page("spend-controls-user")
     browser.open("/admin/users/alex@contoso.com")
+    facts = browser.find("#user-facts").text
+    assert facts.endswith("administrative units Americas, Sales"), facts
     rules = browser.find("#user-destination-rules").text
     assert rules.startswith("The tenant's rules: Blocks premium") and rules.endswith("Their own rules apply as well: Allows calls only to United States (US)."), rules
     browser.open("/admin/billing/spend-controls")

@@ -234,6 +234,23 @@ struct APITests {
             )
             let user = try await send(client, .post, "/v1/tenants/ok/users/ada@ok.com/licenses", #"{"add":["MCOPSTNPP","MCOPSTN1"]}"#, expect: .ok)
             #expect(user["licenses"] as? [String] == ["MCOEV", "MCOPSTN1", "MCOPSTNPP"])
+            #expect(user["administrativeUnits"] as? [String] == [])
+            let units = "/v1/tenants/ok/users/ada@ok.com/administrative-units"
+            let moved = try await send(client, .put, units, #"{"administrativeUnits":["Sales"," EMEA ","Sales"]}"#, expect: .ok)
+            #expect(
+                moved["administrativeUnits"] as? [String] == ["EMEA", "Sales"] && moved["licenses"] as? [String] == user["licenses"] as? [String]
+            )
+            let tooMany = "[" + (1...51).map { "\"U\($0)\"" }.joined(separator: ",") + "]"
+            for body in [#"{"administrativeUnits":["a;b"]}"#, #"{"administrativeUnits":\#(tooMany)}"#] {
+                #expect(try await send(client, .put, units, body, expect: .unprocessableContent)["code"] as? String == "invalidAdministrativeUnits")
+            }
+            #expect(
+                try await send(client, .put, units, #"{"administrativeUnits":"Sales"}"#, expect: .badRequest)["code"] as? String == "invalidRequest"
+            )
+            try await send(client, .put, "/v1/tenants/ok/users/bob@ok.com/administrative-units", #"{"administrativeUnits":[]}"#, expect: .notFound)
+            #expect(
+                try await send(client, .get, "/v1/tenants/ok/users/ada@ok.com", expect: .ok)["administrativeUnits"] as? [String] == ["EMEA", "Sales"]
+            )
             #expect(
                 try await send(
                     client,

@@ -55,6 +55,12 @@ struct AccessAPITests {
         Route(method: .post, template: "/v1/tenants/{tenantId}/users/import", need: .permission(.manageUsers), body: ""),
         Route(method: .get, template: "/v1/tenants/{tenantId}/users/{upn}", need: .permission(.assignLicenses)),
         Route(method: .post, template: "/v1/tenants/{tenantId}/users/{upn}/licenses", need: .permission(.assignLicenses)),
+        Route(
+            method: .put,
+            template: "/v1/tenants/{tenantId}/users/{upn}/administrative-units",
+            need: .permission(.manageUsers),
+            body: #"{"administrativeUnits":["Sales"]}"#
+        ),
         Route(method: .get, template: "/v1/tenants/{tenantId}/numbers", need: .permission(.assignLicenses)),
         Route(method: .post, template: "/v1/tenants/{tenantId}/numbers/import", need: .permission(.manageUsers), body: ""),
         Route(

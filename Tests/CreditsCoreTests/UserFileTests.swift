@@ -70,6 +70,27 @@ struct UserFileTests {
         #expect(read[0].value.roles == [.teamsCommunicationsAdministrator])
     }
 
+    @Test("A user file reads each user's administrative units, and names a bad one or too many")
+    func administrativeUnits() throws {
+        let many = (1...51).map { "U\($0)" }.joined(separator: ";")
+        let text = """
+            upn,displayName,usageLocation,administrativeUnits
+            ada@f.com,Ada,GB, Sales ;EMEA;Sales
+            bo@f.com,Bo,US,
+            cy@f.com,Cy,US,\(many)
+            di@f.com,Di,US,"\(String(repeating: "x", count: 129))"
+            """
+        guard case let .failure(refused) = users(text) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(refused.lines.map(\.line) == [4, 5] && Set(refused.lines.map(\.error.code)) == ["invalidAdministrativeUnits"])
+        let good = try users("upn,displayName,usageLocation,administrativeUnits\nada@f.com,Ada,GB, Sales ;EMEA;Sales\nbo@f.com,Bo,US,\n").get()
+        #expect(good[0].value.administrativeUnits.map(\.rawValue).sorted() == ["EMEA", "Sales"], "trimmed, once each")
+        #expect(good[1].value.administrativeUnits.isEmpty)
+        #expect(throws: BillingError.self) { try AdministrativeUnit("Sales\u{7}") }
+    }
+
     @Test("A header without the needed columns, or with unknown ones, is refused on line 1")
     func header() {
         guard case let .failure(refused) = UserFiles.principalNames(Array("name,email\na,b\n".utf8)) else {

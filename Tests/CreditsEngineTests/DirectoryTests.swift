@@ -13,6 +13,23 @@ struct DirectoryTests {
         NumberedLine(line: line, value: UserLicenseChange(upn: try UserPrincipalName(upn), change: LicenseChange(add: add, remove: remove)))
     }
 
+    @Test("A user's administrative units are kept, replaced and read back after a restart; an unknown user is refused")
+    func administrativeUnits() async throws {
+        let billing = try await Billing()
+        let directory = billing.directoryService
+        var ada = try user("ada@fabrikam.com")
+        ada.administrativeUnits = [try AdministrativeUnit("Sales"), try AdministrativeUnit("EMEA")]
+        try await directory.addUser(ada, to: billing.tenant)
+        #expect(try await directory.user(ada.upn, in: billing.tenant).administrativeUnits == ada.administrativeUnits)
+        let moved = try await directory.setAdministrativeUnits([try AdministrativeUnit("Support")], of: ada.upn, in: billing.tenant)
+        #expect(moved.administrativeUnits.map(\.rawValue) == ["Support"] && moved.licenses == ada.licenses)
+        let restarted = try await billing.restarted()
+        #expect(try await restarted.directoryService.user(ada.upn, in: billing.tenant).administrativeUnits.map(\.rawValue) == ["Support"])
+        await expectRefusal("unknownUser") {
+            try await directory.setAdministrativeUnits([], of: UserPrincipalName("nobody@fabrikam.com"), in: billing.tenant)
+        }
+    }
+
     @Test("A tenant id is taken once; a Volume Licensing tenant needs agreements, others have none")
     func tenants() async throws {
         let billing = try await Billing()
