@@ -26,6 +26,11 @@ public struct AdministrativeUnit: Hashable, Comparable, Sendable, CustomStringCo
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     public var description: String { rawValue }
 
+    /// The units as a usage record names them: "EMEA; Sales"; nil for none.
+    public static func listed(_ units: Set<AdministrativeUnit>) -> String? {
+        units.isEmpty ? nil : units.sorted().map(\.rawValue).joined(separator: "; ")
+    }
+
     /// The units a user is in, refusing a bad name or too many.
     public static func parseList(_ names: some Sequence<String>) throws(BillingError) -> Set<AdministrativeUnit> {
         var units: Set<AdministrativeUnit> = []

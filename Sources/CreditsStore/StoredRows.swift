@@ -27,7 +27,8 @@ package enum StoredRows {
 
     package static let callSessionColumns = """
         tenant_id, session_id, call_type, upn, display_name, usage_location, caller, callee, start_time, start_request, rate, capability, \
-        pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request, answered_at, call_id
+        pool, pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request, answered_at, call_id, \
+        administrative_units
         """
 
     /// `callSessionColumns`, in order.
@@ -42,6 +43,7 @@ package enum StoredRows {
             .integer(session.grantedSeconds), .integer(session.usedSeconds), .integer(session.heldMinor),
             .integer(session.expiresAt.millisecondsSinceEpoch), .integer(session.lastRequestNumber),
             .optional(session.answeredAt?.millisecondsSinceEpoch), .optional(session.start.callId),
+            .optional(user.flatMap { $0.administrativeUnits.isEmpty ? nil : StoredValues.json($0.administrativeUnits.sorted().map(\.rawValue)) }),
         ]
     }
 

@@ -37,7 +37,8 @@ enum CallRows {
 
     private static let sessionColumns = """
         session_id, start_request, call_type, upn, display_name, usage_location, caller, callee, start_time, rate, capability, pool,
-        pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request, answered_at, call_id
+        pool_units_per_second, state, granted_seconds, used_seconds, held_minor, expires_at, last_request, answered_at, call_id,
+        administrative_units
         """
 
     static func session(_ id: CallSessionId, of tenant: Tenant, _ c: PostgresConnection, _ logger: Logger) async throws -> CallSession? {
@@ -63,10 +64,17 @@ enum CallRows {
         let r = try row.decode(
             (
                 String, Int64, String, String?, String?, String?, String, String, Int64, String?, String?, String?,
-                Int64, String, Int64, Int64, Int64, Int64, Int64, Int64?, String?
+                Int64, String, Int64, Int64, Int64, Int64, Int64, Int64?, String?, String?
             ).self
         )
-        let user = try r.3.map { try User(upn: UserPrincipalName(stored: $0), displayName: r.4!, usageLocation: CountryCode(r.5!)!) }
+        let user = try r.3.map {
+            try User(
+                upn: UserPrincipalName(stored: $0),
+                displayName: r.4!,
+                usageLocation: CountryCode(r.5!)!,
+                administrativeUnits: Set(StoredValues.names(r.21 ?? "[]").map(AdministrativeUnit.init(stored:)))
+            )
+        }
         let start = CallStart(
             sessionId: CallSessionId(stored: r.0),
             requestNumber: r.1,

@@ -481,6 +481,13 @@ enum PostgresSchema {
             ALTER TABLE tenant_user ADD COLUMN administrative_units TEXT NOT NULL DEFAULT '[]';
             """
         ),
+        // The administrative units of a call's user when it started, for its usage record.
+        (
+            "13-session-administrative-units",
+            """
+            ALTER TABLE call_session ADD COLUMN administrative_units TEXT;
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as

@@ -50,7 +50,12 @@ enum CallRows {
     static func session(_ row: Row, tenant: Tenant) -> CallSession {
         let upn: String? = row["upn"]
         let user = upn.map {
-            try! User(upn: UserPrincipalName(stored: $0), displayName: row["display_name"], usageLocation: CountryCode(row["usage_location"])!)
+            try! User(
+                upn: UserPrincipalName(stored: $0),
+                displayName: row["display_name"],
+                usageLocation: CountryCode(row["usage_location"])!,
+                administrativeUnits: Set(StoredValues.names(row["administrative_units"] ?? "[]").map(AdministrativeUnit.init(stored:)))
+            )
         }
         let start = CallStart(
             sessionId: CallSessionId(stored: row["session_id"]),

@@ -218,6 +218,10 @@ enum CallSchema {
                     """
             )
         }
+        // The administrative units of a call's user when it started, for its usage record.
+        migrator.registerMigration("calls-9") { db in
+            try db.execute(sql: "ALTER TABLE call_session ADD COLUMN administrative_units TEXT")
+        }
     }
 
     /// The triggers that count every write of `table` in its tenant's version.

@@ -12,6 +12,44 @@ struct UsageRecordTests {
         return calls
     }
 
+    @Test("A record names the administrative units its user was in when the call started, across a restart; an upload's own units stand")
+    func administrativeUnits() async throws {
+        let calls = try await funded()
+        let nestor = try UserPrincipalName("nestor@fabrikam.com")
+        let units: Set = [try AdministrativeUnit("Support"), try AdministrativeUnit("Americas")]
+        _ = try await calls.billing.directoryService.setAdministrativeUnits(units, of: nestor, in: calls.tenant)
+        #expect(try await calls.start("c1", by: "nestor", to: "+12065550100").allowed)
+        // Moved to another unit mid-call, and the service restarted: the call counts where it started.
+        _ = try await calls.billing.directoryService.setAdministrativeUnits([try AdministrativeUnit("Sales")], of: nestor, in: calls.tenant)
+        let restarted = Calls.over(try await calls.billing.restarted())
+        _ = try await restarted.end("c1", number: 2, duration: 60)
+        _ = try await calls.billing.stores.calls.recordUsage(
+            [
+                try calls.upload("u1", by: "nestor", to: "+12065550100", duration: 60),
+                UsageUpload(
+                    usageId: try CallSessionId("u2"),
+                    callId: nil,
+                    conferenceId: nil,
+                    callType: .userOut,
+                    upn: nestor,
+                    caller: try PhoneNumber("+12065550111"),
+                    callee: try PhoneNumber("+12065550100"),
+                    startTime: calls.clock.now(),
+                    durationSeconds: 60,
+                    messageUnits: 0,
+                    userObjectId: nil,
+                    administrativeUnits: "Field team"
+                ),
+            ],
+            rates: try await calls.billing.stores.calls.rateBook(),
+            settings: CallDesk.Settings(),
+            for: calls.tenant,
+            at: calls.clock.now()
+        )
+        let byId = Dictionary(uniqueKeysWithValues: try await calls.records().map { ($0.usageId, $0.administrativeUnits) })
+        #expect(byId["c1"] == "Americas; Support" && byId["u1"] == "Sales" && byId["u2"] == "Field team")
+    }
+
     @Test("A batch is charged once per usage id: repeats are duplicates, other content under a used id and bad records are refused alone")
     func batch() async throws {
         let calls = try await funded()

@@ -492,7 +492,7 @@ public struct CallDesk: Sendable {
             pool: session.pool,
             source: .lateEnd,
             objectId: nil,
-            administrativeUnits: nil
+            administrativeUnits: AdministrativeUnit.listed(session.facts.user?.administrativeUnits ?? [])
         )
         records.append(record)
         replacedRecords.append(record.usageId)
@@ -553,7 +553,7 @@ public struct CallDesk: Sendable {
             pool: session.pool,
             source: source,
             objectId: nil,
-            administrativeUnits: nil
+            administrativeUnits: AdministrativeUnit.listed(session.facts.user?.administrativeUnits ?? [])
         )
         records.append(record)
         return record
@@ -618,7 +618,7 @@ public struct CallDesk: Sendable {
             pool: pool,
             source: .upload,
             objectId: upload.userObjectId,
-            administrativeUnits: upload.administrativeUnits,
+            administrativeUnits: upload.administrativeUnits ?? AdministrativeUnit.listed(facts.user?.administrativeUnits ?? []),
             unlicensedUse: unlicensed
         )
         records.append(record)
