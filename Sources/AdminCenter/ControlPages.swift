@@ -217,7 +217,7 @@ struct ControlPages {
         let money = { (minor: Int64) in MoneyText.forPeople(minor, tenant.currency) }
         let limits = try await controls.spendLimits(of: tenantId).map {
             LimitRow(
-                upn: $0.spend.slot.upn.rawValue,
+                upn: $0.spend.slot.spender.name,
                 limit: money($0.limitMinor),
                 spent: money($0.spend.spentMinor),
                 held: money($0.spend.heldMinor),

@@ -90,6 +90,7 @@ struct ControlRoutes {
             return try await rechargeCapBody(tenantId)
         }
         addVelocityAlarm(to: tenant)
+        addUnitSpendLimits(to: tenant)
         tenant.get("call-controls/changes") { request, context in
             let limit = try request.limit()
             let changes = try await controls.changes(of: context.tenantId(for: .readBilling), before: request.beforeCursor(), limit: limit)
@@ -194,8 +195,8 @@ struct SpendLimitBody: Encodable, ResponseEncodable {
     let leftMinor: Int64?
     let currency: String
 
-    init(limitMinor: Int64?, spend: UserSpend, currency: Currency) {
-        upn = spend.slot.upn.rawValue
+    init(limitMinor: Int64?, spend: MonthlySpend, currency: Currency) {
+        upn = spend.slot.spender.name
         monthlyLimitMinor = limitMinor
         month = spend.slot.month.description
         spentMinor = spend.spentMinor
@@ -208,7 +209,7 @@ struct SpendLimitBody: Encodable, ResponseEncodable {
 struct SpendLimitList: ResponseEncodable {
     let limits: [SpendLimitBody]
 
-    init(_ limits: [UserSpendLimit], currency: Currency) {
+    init(_ limits: [SpendLimitUse], currency: Currency) {
         self.limits = limits.map { SpendLimitBody(limitMinor: $0.limitMinor, spend: $0.spend, currency: currency) }
     }
 }

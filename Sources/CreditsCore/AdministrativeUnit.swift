@@ -31,6 +31,11 @@ public struct AdministrativeUnit: Hashable, Comparable, Sendable, CustomStringCo
         units.isEmpty ? nil : units.sorted().map(\.rawValue).joined(separator: "; ")
     }
 
+    /// The units a usage record names ("EMEA; Sales"), as `listed` wrote them.
+    public static func unlisted(_ listed: String?) -> Set<AdministrativeUnit> {
+        Set((listed ?? "").split(separator: ";").map { AdministrativeUnit(stored: String($0).trimmingWhitespace) }.filter { !$0.rawValue.isEmpty })
+    }
+
     /// The units a user is in, refusing a bad name or too many.
     public static func parseList(_ names: some Sequence<String>) throws(BillingError) -> Set<AdministrativeUnit> {
         var units: Set<AdministrativeUnit> = []

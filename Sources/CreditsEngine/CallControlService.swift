@@ -158,22 +158,24 @@ public struct CallControlService: Sendable {
     }
 
     /// Every user with a limit, with this month's spend and what is left.
-    public func spendLimits(of tenantId: TenantId) async throws -> [UserSpendLimit] {
+    public func spendLimits(of tenantId: TenantId) async throws -> [SpendLimitUse] {
         let controls = try await controls(of: tenantId)
         let month = CalendarMonth(of: clock.now())
-        let spends = Dictionary(uniqueKeysWithValues: try await stores.calls.userSpends(of: tenantId, month: month).map { ($0.slot.upn, $0) })
+        let spends = Dictionary(uniqueKeysWithValues: try await stores.calls.userSpends(of: tenantId, month: month).map { ($0.slot, $0) })
         return controls.userSpendLimits.sorted { $0.key.rawValue < $1.key.rawValue }.map { upn, limit in
-            UserSpendLimit(limitMinor: limit, spend: spends[upn] ?? UserSpend(slot: UserSpend.Slot(upn: upn, month: month)))
+            let slot = MonthlySpend.Slot(upn: upn, month: month)
+            return SpendLimitUse(limitMinor: limit, spend: spends[slot] ?? MonthlySpend(slot: slot))
         }
     }
 
     /// One user's limit (nil when none) and this month's spend.
-    public func spendLimit(of tenantId: TenantId, user: UserPrincipalName) async throws -> (limitMinor: Int64?, spend: UserSpend) {
+    public func spendLimit(of tenantId: TenantId, user: UserPrincipalName) async throws -> (limitMinor: Int64?, spend: MonthlySpend) {
         let controls = try await controls(of: tenantId)
         guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
         let month = CalendarMonth(of: clock.now())
-        let spend = try await stores.calls.userSpends(of: tenantId, month: month).first { $0.slot.upn == user }
-        return (controls.userSpendLimits[user], spend ?? UserSpend(slot: UserSpend.Slot(upn: user, month: month)))
+        let slot = MonthlySpend.Slot(upn: user, month: month)
+        let spend = try await stores.calls.userSpends(of: tenantId, month: month).first { $0.slot == slot }
+        return (controls.userSpendLimits[user], spend ?? MonthlySpend(slot: slot))
     }
 
     /// The audit trail, newest first.
@@ -183,7 +185,7 @@ public struct CallControlService: Sendable {
     }
 
     /// "$50.00 a month", or `none`: an amount as the audit trail writes it.
-    private static func monthly(_ minor: Int64?, _ currency: Currency, none: String) -> String {
+    static func monthly(_ minor: Int64?, _ currency: Currency, none: String) -> String {
         minor.map { MoneyText.forPeople($0, currency) + " a month" } ?? none
     }
 
@@ -192,10 +194,10 @@ public struct CallControlService: Sendable {
     }
 }
 
-/// A user's monthly limit with what this month's calls spent and hold of it.
-public struct UserSpendLimit: Hashable, Sendable {
+/// A user's or a unit's monthly limit with what this month's calls spent and hold of it.
+public struct SpendLimitUse: Hashable, Sendable {
     public let limitMinor: Int64
-    public let spend: UserSpend
+    public let spend: MonthlySpend
 
     public var leftMinor: Int64 { spend.leftMinor(under: limitMinor) }
 }

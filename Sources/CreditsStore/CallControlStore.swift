@@ -17,7 +17,10 @@ public protocol CallControlStore: Sendable {
     ) async throws -> CallControls
     /// The credit spend of `month` of every user whose calls counted it (those with a limit) or
     /// whose open calls hold credits, by sign-in name.
-    func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend]
+    func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [MonthlySpend]
+    /// The credit spend of `month` of every administrative unit whose calls counted it (those
+    /// with a limit) or whose users' open calls hold credits, by name.
+    func unitSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [MonthlySpend]
     /// What credit-paid calls were charged in each minute of the sliding hour that ends at
     /// `now`, as the velocity alarm counted it (counted only while it is on).
     func recentSpend(of tenantId: TenantId, at now: Instant) async throws -> SpendMinutes

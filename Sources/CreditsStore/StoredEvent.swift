@@ -37,6 +37,8 @@ package struct StoredEvent: Sendable {
             self.init(reference: usageId, dueAt: day.instant().millisecondsSinceEpoch)
         case let .spendLimitUsed(upn, month, percent, limit):
             self.init(reference: upn.rawValue, amountMinor: limit, quantity: percent, detail: month.description)
+        case let .unitSpendLimitUsed(unit, month, percent, limit):
+            self.init(reference: unit.rawValue, amountMinor: limit, quantity: percent, detail: month.description)
         case let .rechargeCapReached(month, cap):
             self.init(reference: month.description, amountMinor: cap)
         case let .velocityAlarm(suspension):
@@ -74,6 +76,13 @@ package struct StoredEvent: Sendable {
             )
         case .spendLimitUsed:
             .spendLimitUsed(upn: UserPrincipalName(stored: reference), month: CalendarMonth(detail!)!, percent: quantity!, limitMinor: amountMinor!)
+        case .unitSpendLimitUsed:
+            .unitSpendLimitUsed(
+                unit: AdministrativeUnit(stored: reference),
+                month: CalendarMonth(detail!)!,
+                percent: quantity!,
+                limitMinor: amountMinor!
+            )
         }
     }
 }

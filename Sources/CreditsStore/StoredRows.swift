@@ -47,6 +47,14 @@ package enum StoredRows {
         ]
     }
 
+    /// The table and key column that hold a monthly spend, and its key there.
+    package static func spendRow(_ slot: MonthlySpend.Slot) -> (table: String, column: String, key: String) {
+        switch slot.spender {
+        case let .user(upn): ("user_spend", "upn", upn.rawValue)
+        case let .unit(unit): ("unit_spend", "unit", unit.rawValue)
+        }
+    }
+
     /// How many columns a list names.
     package static func count(_ columns: String) -> Int { columns.split(separator: ",").count }
 

@@ -150,6 +150,7 @@ package enum StoredValues {
         var destinations: DestinationRulesJSON
         var userDestinations: [String: DestinationRulesJSON]
         var userSpendLimits: [String: Int64]?
+        var unitSpendLimits: [String: Int64]?
         var monthlyRechargeCapMinor: Int64?
         var velocity: VelocityJSON?
     }
@@ -171,6 +172,8 @@ package enum StoredValues {
                 destinations: json(controls.destinations),
                 userDestinations: Dictionary(uniqueKeysWithValues: controls.userDestinations.map { ($0.key.rawValue, json($0.value)) }),
                 userSpendLimits: Dictionary(uniqueKeysWithValues: controls.userSpendLimits.map { ($0.key.rawValue, $0.value) }),
+                unitSpendLimits: controls.unitSpendLimits.isEmpty
+                    ? nil : Dictionary(uniqueKeysWithValues: controls.unitSpendLimits.map { ($0.key.rawValue, $0.value) }),
                 monthlyRechargeCapMinor: controls.monthlyRechargeCapMinor,
                 velocity: json(controls.velocity)
             )
@@ -213,6 +216,7 @@ package enum StoredValues {
             destinations: rules(stored.destinations),
             userDestinations: Dictionary(uniqueKeysWithValues: stored.userDestinations.map { (UserPrincipalName(stored: $0.key), rules($0.value)) }),
             userSpendLimits: Dictionary(uniqueKeysWithValues: (stored.userSpendLimits ?? [:]).map { (UserPrincipalName(stored: $0.key), $0.value) }),
+            unitSpendLimits: Dictionary(uniqueKeysWithValues: (stored.unitSpendLimits ?? [:]).map { (AdministrativeUnit(stored: $0.key), $0.value) }),
             monthlyRechargeCapMinor: stored.monthlyRechargeCapMinor,
             velocity: alarm(stored.velocity)
         )

@@ -24,6 +24,8 @@ extension PostgresCallStore {
             guard controls != before else { return controls }
             let limited = controls.userSpendLimits.keys.filter { before.userSpendLimits[$0] == nil }
             if !limited.isEmpty { try await Self.startSpend(of: limited, in: CalendarMonth(of: now), of: tenantId, c, logger) }
+            let limitedUnits = controls.unitSpendLimits.keys.filter { before.unitSpendLimits[$0] == nil }
+            if !limitedUnits.isEmpty { try await Self.startSpend(ofUnits: Array(limitedUnits), in: CalendarMonth(of: now), of: tenantId, c, logger) }
             if VelocityAlarm.restartsHour(before: before.velocity, after: controls.velocity) {
                 try await c.run("DELETE FROM credit_spend_minute WHERE tenant_id = \(tenantId.rawValue)", logger: logger)
             }
@@ -128,63 +130,119 @@ extension PostgresCallStore {
         }
     }
 
-    public func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend] {
+    public func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [MonthlySpend] {
         let logger = database.logger
-        return try await database.read { c in
-            var spent: [UserPrincipalName: Int64] = [:]
-            for (upn, minor) in try await c.rows(
-                "SELECT upn, spent_minor FROM user_spend WHERE tenant_id = \(tenantId.rawValue) AND month = \(month.description)",
-                as: (String, Int64).self,
-                logger: logger
-            ) {
-                spent[UserPrincipalName(stored: upn)] = minor
-            }
-            let held = UserSpend.held(byOpenCalls: try await Self.openHolds(of: tenantId, c, logger)).filter { $0.key.month == month }
-            return Set(spent.keys).union(held.keys.map(\.upn)).sorted { $0.rawValue < $1.rawValue }.map { upn in
-                UserSpend(
-                    slot: UserSpend.Slot(upn: upn, month: month),
-                    spentMinor: spent[upn] ?? 0,
-                    heldMinor: held[UserSpend.Slot(upn: upn, month: month)] ?? 0
-                )
-            }
-        }
+        return try await database.read { c in try await Self.spends(of: tenantId, month: month, units: false, c, logger) }
     }
 
-    /// What each open call of a user holds.
+    public func unitSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [MonthlySpend] {
+        let logger = database.logger
+        return try await database.read { c in try await Self.spends(of: tenantId, month: month, units: true, c, logger) }
+    }
+
+    /// The stored spend of users (or units), with what their open calls hold.
+    private static func spends(
+        of tenantId: TenantId,
+        month: CalendarMonth,
+        units: Bool,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> [MonthlySpend] {
+        let (table, column) = units ? ("unit_spend", "unit") : ("user_spend", "upn")
+        var spent: [MonthlySpend.Slot: Int64] = [:]
+        for (name, minor) in try await c.rows(
+            """
+            SELECT \(unescaped: column), spent_minor FROM \(unescaped: table) WHERE tenant_id = \(tenantId.rawValue) AND month = \(month.description)
+            """,
+            as: (String, Int64).self,
+            logger: logger
+        ) {
+            let spender: MonthlySpend.Spender = units ? .unit(AdministrativeUnit(stored: name)) : .user(UserPrincipalName(stored: name))
+            spent[MonthlySpend.Slot(spender, month: month)] = minor
+        }
+        let held = MonthlySpend.held(byOpenCalls: try await openHolds(of: tenantId, c, logger)).filter {
+            $0.key.month == month && ($0.key.upn == nil) == units
+        }
+        return MonthlySpend.merging(spent: spent, held: held)
+    }
+
+    /// What each open call of a user holds, with the units the user was in when it started.
     static func openHolds(
         of tenantId: TenantId,
         _ c: PostgresConnection,
         _ logger: Logger
-    ) async throws -> [(upn: UserPrincipalName, startTime: Instant, heldMinor: Int64)] {
+    ) async throws -> [(upn: UserPrincipalName, units: Set<AdministrativeUnit>, startTime: Instant, heldMinor: Int64)] {
         try await c.rows(
             """
-            SELECT upn, start_time, held_minor FROM call_session
+            SELECT upn, administrative_units, start_time, held_minor FROM call_session
             WHERE state = 'open' AND tenant_id = \(tenantId.rawValue) AND upn IS NOT NULL AND held_minor > 0
             """,
-            as: (String, Int64, Int64).self,
+            as: (String, String?, Int64, Int64).self,
             logger: logger
-        ).map { (UserPrincipalName(stored: $0), Instant(millisecondsSinceEpoch: $1), $2) }
+        ).map {
+            (
+                UserPrincipalName(stored: $0),
+                Set(StoredValues.names($1 ?? "[]").map(AdministrativeUnit.init(stored:))),
+                Instant(millisecondsSinceEpoch: $2),
+                $3
+            )
+        }
     }
 
-    static func spent(_ slot: UserSpend.Slot, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64 {
-        try await c.row(
+    static func spent(_ slot: MonthlySpend.Slot, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        let row = StoredRows.spendRow(slot)
+        return try await c.row(
             """
-            SELECT spent_minor FROM user_spend
-            WHERE tenant_id = \(tenantId.rawValue) AND month = \(slot.month.description) AND upn = \(slot.upn.rawValue)
+            SELECT spent_minor FROM \(unescaped: row.table)
+            WHERE tenant_id = \(tenantId.rawValue) AND month = \(slot.month.description) AND \(unescaped: row.column) = \(row.key)
             """,
             as: Int64.self,
             logger: logger
         ) ?? 0
     }
 
-    /// In month and sign-in name order, under the tenant's lock.
-    static func addSpend(_ changes: [UserSpend], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
-        for change in changes.sorted(by: { ($0.slot.month, $0.slot.upn.rawValue) < ($1.slot.month, $1.slot.upn.rawValue) }) {
+    /// In table, month and name order, under the tenant's lock.
+    static func addSpend(_ changes: [MonthlySpend], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+        let rows = changes.map { (row: StoredRows.spendRow($0.slot), month: $0.slot.month.description, minor: $0.spentMinor) }
+        for change in rows.sorted(by: { ($0.row.table, $0.month, $0.row.key) < ($1.row.table, $1.month, $1.row.key) }) {
+            let (table, column) = (change.row.table, change.row.column)
             try await c.run(
                 """
-                INSERT INTO user_spend (tenant_id, month, upn, spent_minor)
-                VALUES (\(tenantId.rawValue), \(change.slot.month.description), \(change.slot.upn.rawValue), \(change.spentMinor))
-                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = user_spend.spent_minor + excluded.spent_minor
+                INSERT INTO \(unescaped: table) (tenant_id, month, \(unescaped: column), spent_minor)
+                VALUES (\(tenantId.rawValue), \(change.month), \(change.row.key), \(change.minor))
+                ON CONFLICT (tenant_id, month, \(unescaped: column)) DO UPDATE SET spent_minor = \(unescaped: table).spent_minor + excluded.spent_minor
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// The spend of units newly given a limit: what the month's credit-paid records naming
+    /// them were charged (`MonthlySpend.charged`).
+    private static func startSpend(
+        ofUnits units: [AdministrativeUnit],
+        in month: CalendarMonth,
+        of tenantId: TenantId,
+        _ c: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let charges = try await c.rows(
+            """
+            SELECT administrative_units, SUM(charge_minor)::BIGINT FROM usage_record
+            WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(month.start.millisecondsSinceEpoch)
+                AND start_time < \(month.start.adding(months: 1).millisecondsSinceEpoch) AND administrative_units IS NOT NULL
+                AND capability = ANY(\(Capability.allCases.filter(\.isCredits).map(\.rawValue)))
+            GROUP BY administrative_units
+            """,
+            as: (String, Int64).self,
+            logger: logger
+        ).map { (listed: $0, chargedMinor: $1) }
+        for (unit, charged) in MonthlySpend.charged(units, byListedUnits: charges).sorted(by: { $0.key < $1.key }) {
+            try await c.run(
+                """
+                INSERT INTO unit_spend (tenant_id, month, unit, spent_minor)
+                VALUES (\(tenantId.rawValue), \(month.description), \(unit.rawValue), \(charged))
+                ON CONFLICT (tenant_id, month, unit) DO UPDATE SET spent_minor = excluded.spent_minor
                 """,
                 logger: logger
             )

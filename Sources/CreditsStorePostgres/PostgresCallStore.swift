@@ -228,7 +228,7 @@ public final class PostgresCallStore: CallStore {
         let account = try await LedgerRows.loadAccount(tenantId, naming: [], withEveryOpenHold: true, dueBy: now, c, logger)
         let controls = try await Self.controls(tenantId, c, logger)
         // Only the holds of users with a limit count; most tenants have none.
-        let held = controls.userSpendLimits.isEmpty ? [] : try await Self.openHolds(of: tenantId, c, logger)
+        let held = controls.userSpendLimits.isEmpty && controls.unitSpendLimits.isEmpty ? [] : try await Self.openHolds(of: tenantId, c, logger)
         return TenantCalls(
             desk: CallDesk(
                 account: account,
@@ -236,7 +236,7 @@ public final class PostgresCallStore: CallStore {
                 tenant: tenant,
                 autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger),
                 controls: controls,
-                heldByOpenCalls: UserSpend.held(byOpenCalls: held),
+                heldByOpenCalls: MonthlySpend.held(byOpenCalls: held),
                 recentSpend: controls.velocity.isOn ? try await Self.recentSpend(of: tenantId, at: now, c, logger) : SpendMinutes(),
                 settings: settings
             )

@@ -488,6 +488,20 @@ enum PostgresSchema {
             ALTER TABLE call_session ADD COLUMN administrative_units TEXT;
             """
         ),
+        // What the calls of each administrative unit with a spend limit spent of the credits in
+        // a month, written as `user_spend` is.
+        (
+            "14-unit-spend",
+            """
+            CREATE TABLE unit_spend (
+                tenant_id TEXT COLLATE "C" NOT NULL REFERENCES tenant(id),
+                unit TEXT COLLATE "C" NOT NULL,
+                month TEXT COLLATE "C" NOT NULL,
+                spent_minor BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, month, unit)
+            );
+            """
+        ),
     ]
 
     /// The tables whose rows `TenantCalls` keeps in memory and the writes that change them, as
@@ -521,6 +535,6 @@ enum PostgresSchema {
         ("access_token", nil), ("admin_password", nil), ("admin_session", nil), ("idempotent_answer", nil), ("notification", "notification"),
         ("notification_delivery", "notification_delivery"), ("mailbox_message", nil), ("webhook", nil),
         ("call_controls", nil), ("control_change", "control_change"), ("user_spend", nil), ("refused_call", nil),
-        ("credit_spend_minute", nil),
+        ("credit_spend_minute", nil), ("unit_spend", nil),
     ]
 }

@@ -222,6 +222,21 @@ enum CallSchema {
         migrator.registerMigration("calls-9") { db in
             try db.execute(sql: "ALTER TABLE call_session ADD COLUMN administrative_units TEXT")
         }
+        // What the calls of each administrative unit with a spend limit spent of the credits in
+        // a month, written as `user_spend` is.
+        migrator.registerMigration("calls-10") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE unit_spend (
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id),
+                        unit TEXT NOT NULL,
+                        month TEXT NOT NULL,
+                        spent_minor INTEGER NOT NULL,
+                        PRIMARY KEY (tenant_id, month, unit)
+                    ) WITHOUT ROWID
+                    """
+            )
+        }
     }
 
     /// The triggers that count every write of `table` in its tenant's version.

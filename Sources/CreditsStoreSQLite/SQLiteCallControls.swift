@@ -19,6 +19,8 @@ extension SQLiteCallStore {
             guard controls != before else { return controls }
             let limited = controls.userSpendLimits.keys.filter { before.userSpendLimits[$0] == nil }
             if !limited.isEmpty { try Self.startSpend(of: limited, in: CalendarMonth(of: now), of: tenantId, db) }
+            let limitedUnits = controls.unitSpendLimits.keys.filter { before.unitSpendLimits[$0] == nil }
+            if !limitedUnits.isEmpty { try Self.startSpend(ofUnits: Array(limitedUnits), in: CalendarMonth(of: now), of: tenantId, db) }
             if VelocityAlarm.restartsHour(before: before.velocity, after: controls.velocity) {
                 try db.execute(sql: "DELETE FROM credit_spend_minute WHERE tenant_id = ?", arguments: [tenantId.rawValue])
             }
@@ -103,60 +105,99 @@ extension SQLiteCallStore {
         }
     }
 
-    public func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [UserSpend] {
-        try await database.read { db in
-            let spent = Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(
-                    db,
-                    sql: "SELECT upn, spent_minor FROM user_spend WHERE tenant_id = ? AND month = ?",
-                    arguments: [tenantId.rawValue, month.description]
-                ).map { (UserPrincipalName(stored: $0["upn"]), $0["spent_minor"] as Int64) }
-            )
-            let held = UserSpend.held(byOpenCalls: try Self.openHolds(of: tenantId, db)).filter { $0.key.month == month }
-            return Set(spent.keys).union(held.keys.map(\.upn)).sorted { $0.rawValue < $1.rawValue }.map { upn in
-                UserSpend(
-                    slot: UserSpend.Slot(upn: upn, month: month),
-                    spentMinor: spent[upn] ?? 0,
-                    heldMinor: held[UserSpend.Slot(upn: upn, month: month)] ?? 0
-                )
-            }
-        }
+    public func userSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [MonthlySpend] {
+        try await database.read { db in try Self.spends(of: tenantId, month: month, units: false, db) }
     }
 
-    /// What each open call of a user holds.
-    private static func openHolds(of tenantId: TenantId, _ db: Database) throws -> [(upn: UserPrincipalName, startTime: Instant, heldMinor: Int64)] {
+    public func unitSpends(of tenantId: TenantId, month: CalendarMonth) async throws -> [MonthlySpend] {
+        try await database.read { db in try Self.spends(of: tenantId, month: month, units: true, db) }
+    }
+
+    /// The stored spend of users (or units), with what their open calls hold.
+    private static func spends(of tenantId: TenantId, month: CalendarMonth, units: Bool, _ db: Database) throws -> [MonthlySpend] {
+        let sql =
+            units
+            ? "SELECT unit AS spender, spent_minor FROM unit_spend WHERE tenant_id = ? AND month = ?"
+            : "SELECT upn AS spender, spent_minor FROM user_spend WHERE tenant_id = ? AND month = ?"
+        var spent: [MonthlySpend.Slot: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: [tenantId.rawValue, month.description]) {
+            let name: String = row["spender"]
+            let spender: MonthlySpend.Spender = units ? .unit(AdministrativeUnit(stored: name)) : .user(UserPrincipalName(stored: name))
+            spent[MonthlySpend.Slot(spender, month: month)] = row["spent_minor"]
+        }
+        let held = MonthlySpend.held(byOpenCalls: try Self.openHolds(of: tenantId, db)).filter {
+            $0.key.month == month && ($0.key.upn == nil) == units
+        }
+        return MonthlySpend.merging(spent: spent, held: held)
+    }
+
+    /// What each open call of a user holds, with the units the user was in when it started.
+    private static func openHolds(
+        of tenantId: TenantId,
+        _ db: Database
+    ) throws -> [(upn: UserPrincipalName, units: Set<AdministrativeUnit>, startTime: Instant, heldMinor: Int64)] {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT upn, start_time, held_minor FROM call_session INDEXED BY call_session_open
+                    SELECT upn, administrative_units, start_time, held_minor FROM call_session INDEXED BY call_session_open
                     WHERE state = 'open' AND tenant_id = ? AND upn IS NOT NULL AND held_minor > 0
                     """
             ),
             arguments: [tenantId.rawValue]
-        ).map { (UserPrincipalName(stored: $0["upn"]), Instant(millisecondsSinceEpoch: $0["start_time"]), $0["held_minor"]) }
+        ).map {
+            (
+                UserPrincipalName(stored: $0["upn"]),
+                Set(StoredValues.names($0["administrative_units"] ?? "[]").map(AdministrativeUnit.init(stored:))),
+                Instant(millisecondsSinceEpoch: $0["start_time"]),
+                $0["held_minor"]
+            )
+        }
     }
 
-    static func spent(_ slot: UserSpend.Slot, of tenantId: TenantId, _ db: Database) throws -> Int64 {
-        try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT spent_minor FROM user_spend WHERE tenant_id = ? AND month = ? AND upn = ?"),
-            arguments: [tenantId.rawValue, slot.month.description, slot.upn.rawValue]
+    static func spent(_ slot: MonthlySpend.Slot, of tenantId: TenantId, _ db: Database) throws -> Int64 {
+        let row = StoredRows.spendRow(slot)
+        return try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT spent_minor FROM \(row.table) WHERE tenant_id = ? AND month = ? AND \(row.column) = ?"),
+            arguments: [tenantId.rawValue, slot.month.description, row.key]
         ) ?? 0
     }
 
-    static func addSpend(_ changes: [UserSpend], of tenantId: TenantId, _ db: Database) throws {
+    static func addSpend(_ changes: [MonthlySpend], of tenantId: TenantId, _ db: Database) throws {
+        for change in changes {
+            let row = StoredRows.spendRow(change.slot)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO \(row.table) (tenant_id, month, \(row.column), spent_minor) VALUES (?1, ?2, ?3, ?4)
+                    ON CONFLICT (tenant_id, month, \(row.column)) DO UPDATE SET spent_minor = spent_minor + ?4
+                    """
+            ).insert(.text(tenantId.rawValue), .text(change.slot.month.description), .text(row.key), .integer(change.spentMinor))
+        }
+    }
+
+    /// The spend of units newly given a limit: what the month's credit-paid records naming
+    /// them were charged (`MonthlySpend.charged`).
+    private static func startSpend(ofUnits units: [AdministrativeUnit], in month: CalendarMonth, of tenantId: TenantId, _ db: Database) throws {
+        let charges = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT administrative_units, SUM(charge_minor) AS charged FROM usage_record
+                WHERE tenant_id = ? AND start_time >= ? AND start_time < ? AND administrative_units IS NOT NULL
+                    AND capability IN (SELECT value FROM json_each(?))
+                GROUP BY administrative_units
+                """,
+            arguments: [
+                tenantId.rawValue, month.start.millisecondsSinceEpoch, month.start.adding(months: 1).millisecondsSinceEpoch,
+                StoredValues.json(Capability.allCases.filter(\.isCredits).map(\.rawValue)),
+            ]
+        ).map { (listed: $0["administrative_units"] as String, chargedMinor: $0["charged"] as Int64) }
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO user_spend (tenant_id, month, upn, spent_minor) VALUES (?1, ?2, ?3, ?4)
-                ON CONFLICT (tenant_id, month, upn) DO UPDATE SET spent_minor = spent_minor + ?4
+                INSERT INTO unit_spend (tenant_id, month, unit, spent_minor) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (tenant_id, month, unit) DO UPDATE SET spent_minor = ?4
                 """
         )
-        for change in changes {
-            try statement.insert(
-                .text(tenantId.rawValue),
-                .text(change.slot.month.description),
-                .text(change.slot.upn.rawValue),
-                .integer(change.spentMinor)
-            )
+        for (unit, charged) in MonthlySpend.charged(units, byListedUnits: charges) {
+            try statement.insert(.text(tenantId.rawValue), .text(month.description), .text(unit.rawValue), .integer(charged))
         }
     }
 

@@ -286,7 +286,7 @@ public final class SQLiteCallStore: CallStore {
             tenant: tenant,
             autoRecharge: try SQLiteBillingStore.autoRecharge(tenantId, db),
             controls: controls,
-            heldByOpenCalls: UserSpend.held(byOpenSessions: open),
+            heldByOpenCalls: MonthlySpend.held(byOpenSessions: open),
             recentSpend: controls.velocity.isOn ? try Self.recentSpend(of: tenantId, at: now, db) : SpendMinutes(),
             settings: settings
         )

@@ -96,6 +96,15 @@ public struct NotificationText: Hashable, Sendable {
                 balance,
                 "What to do: find out who made these calls (Usage reports, sorted by charge). If they are toll fraud, block the numbers or users under Billing > Spend controls and reset the accounts' passwords; then resume the calls on the Communications Credits page.",
             ]
+        case let .unitSpendLimitUsed(unit, month, percent, limit):
+            subject = "\(tenantName): the administrative unit \(unit) has used \(percent) % of its monthly spend limit"
+            paragraphs = [
+                "The calls of the users in \(unit) have used \(percent) % of the unit's Communications Credits spend limit of \(money(limit)) for \(ReadableDate.month(month)).",
+                percent >= 100
+                    ? "Their calls that credits pay for are now refused until the limit resets on the first of next month (UTC); calls a calling plan pays for, and emergency calls, go on. \(balance)"
+                    : "Once the limit is reached, their calls that credits pay for are refused until the first of next month. \(balance)",
+                "What to do: nothing if this is expected; otherwise raise the unit's limit under Billing > Spend controls, or find out who is making these calls.",
+            ]
         case let .spendLimitUsed(upn, month, percent, limit):
             subject = "\(tenantName): \(upn) has used \(percent) % of their monthly spend limit"
             paragraphs = [

@@ -28,6 +28,7 @@ struct WebhookPayload: Encodable {
         var day: String?
         var usageId: String?
         var upn: String?
+        var administrativeUnit: String?
         var limitMinor: Int64?
         var suspendedAt: String?
         var spentMinor: Int64?
@@ -64,6 +65,8 @@ struct WebhookPayload: Encodable {
             (data.month, data.limitMinor) = (month.description, cap)
         case let .spendLimitUsed(upn, month, percent, limit):
             (data.upn, data.month, data.percent, data.limitMinor) = (upn.rawValue, month.description, percent, limit)
+        case let .unitSpendLimitUsed(unit, month, percent, limit):
+            (data.administrativeUnit, data.month, data.percent, data.limitMinor) = (unit.rawValue, month.description, percent, limit)
         case let .velocityAlarm(suspension):
             (data.suspendedAt, data.spentMinor, data.thresholdMinor) = (
                 ISO8601.format(suspension.since), suspension.spentMinor, suspension.thresholdMinor

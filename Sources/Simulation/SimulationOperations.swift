@@ -409,7 +409,7 @@ extension SimulationDriver {
                 let charged = records.filter { $0.upn == upn && $0.capability.isCredits && CalendarMonth(of: $0.startTime) == month }.reduce(0) {
                     $0 + $1.chargeMinor
                 }
-                let spend = spends.first { $0.slot.upn == upn } ?? UserSpend(slot: UserSpend.Slot(upn: upn, month: month))
+                let spend = spends.first { $0.slot.upn == upn } ?? MonthlySpend(slot: MonthlySpend.Slot(upn: upn, month: month))
                 guard spend.spentMinor == charged, spend.heldMinor == 0 else {
                     throw SimulationChecks.Problem(
                         "\(upn) in \(month): \(spend.spentMinor) spent and \(spend.heldMinor) held, but the records were charged \(charged)"

@@ -24,7 +24,7 @@ struct Controls: AsyncParsableCommand {
                 let currency = try await directoryService(options).tenant(TenantId(tenant)).currency
                 for limit in try await controlService(options).spendLimits(of: TenantId(tenant)) {
                     print(
-                        "\(limit.spend.slot.upn): \(MoneyText.forPeople(limit.limitMinor, currency)) a month; \(limit.spend.slot.month): "
+                        "\(limit.spend.slot.spender.name): \(MoneyText.forPeople(limit.limitMinor, currency)) a month; \(limit.spend.slot.month): "
                             + "spent \(MoneyText.forPeople(limit.spend.spentMinor, currency)), held \(MoneyText.forPeople(limit.spend.heldMinor, currency)), "
                             + "left \(MoneyText.forPeople(limit.leftMinor, currency))"
                     )

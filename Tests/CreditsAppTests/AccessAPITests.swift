@@ -25,6 +25,8 @@ struct AccessAPITests {
         let template: String
         let need: Need
         var body: String = "{}"
+        /// Appended to the path: "?name=value".
+        var query: String = ""
 
         var tenantScoped: Bool { template.contains("{tenantId}") }
 
@@ -33,7 +35,7 @@ struct AccessAPITests {
             template.replacingOccurrences(of: "{tenantId}", with: tenant).replacingOccurrences(of: "{upn}", with: "ann@\(tenant).example")
                 .replacingOccurrences(of: "{sessionId}", with: "call-1").replacingOccurrences(of: "{currency}", with: "USD")
                 .replacingOccurrences(of: "{invoiceId}", with: "1").replacingOccurrences(of: "{tokenId}", with: "tok_unknown")
-                .replacingOccurrences(of: "{webhookId}", with: "whk_unknown").replacingOccurrences(of: "{number}", with: "+14255550100")
+                .replacingOccurrences(of: "{webhookId}", with: "whk_unknown").replacingOccurrences(of: "{number}", with: "+14255550100") + query
         }
 
         var description: String { "\(method) \(template)" }
@@ -90,6 +92,19 @@ struct AccessAPITests {
         Route(method: .put, template: "/v1/tenants/{tenantId}/users/{upn}/destination-rules", need: .permission(.buy)),
         Route(method: .delete, template: "/v1/tenants/{tenantId}/users/{upn}/destination-rules", need: .permission(.buy)),
         Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/spend-limits", need: .permission(.readBilling)),
+        Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/unit-spend-limits", need: .permission(.readBilling)),
+        Route(
+            method: .put,
+            template: "/v1/tenants/{tenantId}/call-controls/unit-spend-limits",
+            need: .permission(.buy),
+            body: #"{"administrativeUnit":"Sales","monthlyLimitMinor":500}"#
+        ),
+        Route(
+            method: .delete,
+            template: "/v1/tenants/{tenantId}/call-controls/unit-spend-limits",
+            need: .permission(.buy),
+            query: "?administrativeUnit=Sales"
+        ),
         Route(method: .get, template: "/v1/tenants/{tenantId}/call-controls/recharge-cap", need: .permission(.readBilling)),
         Route(
             method: .put,

@@ -195,6 +195,50 @@ struct CallControlAPITests {
         }
     }
 
+    @Test("A unit's limit set over HTTP caps its users' calls together, the tighter of it and the user's; bad names and bodies are a clear 4xx")
+    func unitSpendLimits() async throws {
+        try await TestServer.run(testClock: true) { client, _ in
+            try await calls.putSampleDeck(client)
+            try await calls.tailspin(client)
+            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            let units = "/v1/tenants/tailspin/users/payg@tailspin.com/administrative-units"
+            try await api.send(client, .put, units, #"{"administrativeUnits":["Sales","EMEA/North"]}"#, expect: .ok)
+            let path = "/v1/tenants/tailspin/call-controls/unit-spend-limits"
+            #expect((try await api.send(client, .get, path, expect: .ok)["limits"] as? [Any])?.isEmpty == true)
+            try await api.send(client, .put, "/v1/tenants/tailspin/users/payg@tailspin.com/spend-limit", #"{"monthlyLimitMinor":5}"#, expect: .ok)
+            try await api.send(client, .put, path, #"{"administrativeUnit":"EMEA/North","monthlyLimitMinor":9}"#, expect: .ok)
+            let set = try await api.send(client, .put, path, #"{"administrativeUnit":" Sales ","monthlyLimitMinor":2}"#, expect: .ok)
+            let names = (set["limits"] as? [[String: Any]])?.map { $0["administrativeUnit"] as? String }
+            #expect(names == ["EMEA/North", "Sales"])
+            // US calls cost 1 cent a minute: Sales's 2 cents are the tightest of 5, 9 and 2.
+            let capped = try await start(client, "u1", by: "payg", to: "+12065550100")
+            #expect(capped["grantedSeconds"] as? Int == 120 && capped["finalGrant"] as? Bool == true)
+            let refused = try await start(client, "u2", by: "payg", to: "+12065550100")
+            #expect(refused["allowed"] as? Bool == false && refused["reason"] as? String == "spendLimitReached")
+            let held = (try await api.send(client, .get, path, expect: .ok)["limits"] as? [[String: Any]]) ?? []
+            #expect(held.map { $0["heldMinor"] as? Int } == [2, 2] && held.map { $0["leftMinor"] as? Int } == [7, 0])
+            #expect(held.first?["month"] as? String == "2027-03" && held.first?["currency"] as? String == "USD")
+
+            for (body, status, code) in [
+                (#"{"administrativeUnit":"a;b","monthlyLimitMinor":1}"#, HTTPResponse.Status.unprocessableContent, "invalidAdministrativeUnits"),
+                (#"{"administrativeUnit":"Sales","monthlyLimitMinor":-1}"#, .unprocessableContent, "invalidMonthlyLimitMinor"),
+                (#"{"administrativeUnit":"Sales"}"#, .badRequest, "invalidRequest"),
+            ] {
+                #expect(try await api.send(client, .put, path, body, expect: status)["code"] as? String == code, "\(body)")
+            }
+            #expect(try await api.send(client, .delete, path, expect: .unprocessableContent)["code"] as? String == "invalidAdministrativeUnit")
+            let removed = try await api.send(client, .delete, path + "?administrativeUnit=Sales", expect: .ok)
+            #expect((removed["limits"] as? [[String: Any]])?.map { $0["administrativeUnit"] as? String } == ["EMEA/North"])
+            let trail =
+                try await api.send(client, .get, "/v1/tenants/tailspin/call-controls/changes", expect: .ok)["changes"] as? [[String: Any]] ?? []
+            #expect(
+                trail.first?["subject"] as? String == "Spend limit of administrative unit Sales"
+                    && trail.first?["before"] as? String == "$0.02 a month"
+                    && trail.first?["after"] as? String == "no limit"
+            )
+        }
+    }
+
     @Test(
         "The velocity alarm set over HTTP suspends international calls at once and says why; a resume lets them through; bad settings are a clear 4xx"
     )

@@ -101,7 +101,7 @@ struct SpendLimitTests {
         let next = try await calls.start("c3", by: "nestor", to: "+12065550100")
         #expect(next.allowed && next.grantedSeconds == 600, "a new month, a new limit")
         let limits = try await controls.spendLimits(of: calls.tenant)
-        #expect(limits.map(\.spend.slot.upn) == [dana, nestor] && limits.last?.spend.heldMinor == 10)
+        #expect(limits.map(\.spend.slot.spender) == [.user(dana), .user(nestor)] && limits.last?.spend.heldMinor == 10)
     }
 
     @Test("A limit set mid-month starts from what the month's records of the user were charged")

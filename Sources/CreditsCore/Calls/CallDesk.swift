@@ -37,14 +37,14 @@ public struct CallDesk: Sendable {
     private var loadedPoolUse: [PoolSlot: Int64] = [:]
     /// The credit spend by month of users with a limit, known to this desk, with what the
     /// requests so far changed.
-    public private(set) var spends: [UserSpend.Slot: UserSpend] = [:]
-    private var loadedSpends: [UserSpend.Slot: UserSpend] = [:]
+    public private(set) var spends: [MonthlySpend.Slot: MonthlySpend] = [:]
+    private var loadedSpends: [MonthlySpend.Slot: MonthlySpend] = [:]
     /// What the open calls held when the desk was loaded, by slot: a slot known later starts
     /// from it (a limited user's calls since then knew their slot).
-    private let heldWhenLoaded: [UserSpend.Slot: Int64]
+    private let heldWhenLoaded: [MonthlySpend.Slot: Int64]
     /// Slots the requests since the last changes spent from, and those a start was refused for.
-    private var spentSlots: Set<UserSpend.Slot> = []
-    private var limitRefusals: Set<UserSpend.Slot> = []
+    private var spentSlots: Set<MonthlySpend.Slot> = []
+    private var limitRefusals: Set<MonthlySpend.Slot> = []
     /// Records written by the requests so far, in order.
     public private(set) var records: [UsageRecord] = []
     /// Usage ids whose stored record a record of `records` replaces (a late end's).
@@ -67,7 +67,7 @@ public struct CallDesk: Sendable {
         tenant: Tenant,
         autoRecharge: AutoRechargeSettings,
         controls: CallControls = .none,
-        heldByOpenCalls: [UserSpend.Slot: Int64] = [:],
+        heldByOpenCalls: [MonthlySpend.Slot: Int64] = [:],
         recentSpend: SpendMinutes = SpendMinutes(),
         settings: Settings
     ) {
@@ -122,7 +122,7 @@ public struct CallDesk: Sendable {
         /// Units each pool gained, for the store to add.
         public let poolUse: [PoolSlot: Int64]
         /// What each limited user's spend of a month changed by, for the store to add (holds are not stored).
-        public let spendChanges: [UserSpend]
+        public let spendChanges: [MonthlySpend]
         public let events: [CreditEvent]
         /// The controls to write when the velocity alarm suspended calls, with its audit lines.
         public let controls: CallControls?
@@ -171,42 +171,44 @@ public struct CallDesk: Sendable {
         loadedPoolUse[slot] = balance.used
     }
 
-    public func knows(_ slot: UserSpend.Slot) -> Bool { spends[slot] != nil }
+    public func knows(_ slot: MonthlySpend.Slot) -> Bool { spends[slot] != nil }
 
     /// A limited user's spend of a month as stored (none yet: zero), with what the user's open
     /// calls held when the desk was loaded.
-    public mutating func know(spent slot: UserSpend.Slot, _ spentMinor: Int64) {
+    public mutating func know(spent slot: MonthlySpend.Slot, _ spentMinor: Int64) {
         guard spends[slot] == nil else { return }
-        let spend = UserSpend(slot: slot, spentMinor: spentMinor, heldMinor: heldWhenLoaded[slot] ?? 0)
+        let spend = MonthlySpend(slot: slot, spentMinor: spentMinor, heldMinor: heldWhenLoaded[slot] ?? 0)
         spends[slot] = spend
         loadedSpends[slot] = spend
     }
 
-    private var spendChanges: [UserSpend] {
+    private var spendChanges: [MonthlySpend] {
         spentSlots.compactMap { slot in
             let change = spends[slot]!.spentMinor - loadedSpends[slot]!.spentMinor
-            return change == 0 ? nil : UserSpend(slot: slot, spentMinor: change)
+            return change == 0 ? nil : MonthlySpend(slot: slot, spentMinor: change)
         }
     }
 
-    /// The slot a call's credits count in: its user's, in the month it started; nil without a
-    /// user or a limit.
-    private func spendSlot(_ facts: CallFacts, startTime: Instant) -> UserSpend.Slot? {
-        guard let upn = facts.user?.upn, controls.userSpendLimits[upn] != nil else { return nil }
-        return UserSpend.Slot(upn: upn, month: CalendarMonth(of: startTime))
+    /// The slots a call's credits count in that have a limit: its user's and its user's units'
+    /// (as the user was when the call started), in the month it started.
+    private func spendSlots(_ facts: CallFacts, startTime: Instant) -> [MonthlySpend.Slot] {
+        guard let user = facts.user, !controls.userSpendLimits.isEmpty || !controls.unitSpendLimits.isEmpty else { return [] }
+        return MonthlySpend.slots(upn: user.upn, units: user.administrativeUnits, startTime: startTime).filter {
+            controls.spendLimit(of: $0.spender) != nil
+        }
     }
 
-    /// What the user's monthly limit leaves for more calls; nil when the user has none.
-    private func spendLeft(_ slot: UserSpend.Slot?) -> Int64? {
-        guard let slot, let limit = controls.userSpendLimits[slot.upn] else { return nil }
-        return spends[slot]!.leftMinor(under: limit)
+    /// What the tightest of the limits leaves for more calls, and whose it is; nil without a limit.
+    private func spendLeft(_ slots: [MonthlySpend.Slot]) -> (leftMinor: Int64, slot: MonthlySpend.Slot)? {
+        slots.map { (spends[$0]!.leftMinor(under: controls.spendLimit(of: $0.spender)!), $0) }.min { $0.0 < $1.0 }
     }
 
-    private mutating func addSpend(_ slot: UserSpend.Slot?, spent: Int64 = 0, held: Int64 = 0) {
-        guard let slot else { return }
-        spends[slot]!.spentMinor += spent
-        spends[slot]!.heldMinor += held
-        if spent != 0 { spentSlots.insert(slot) }
+    private mutating func addSpend(_ slots: [MonthlySpend.Slot], spent: Int64 = 0, held: Int64 = 0) {
+        for slot in slots {
+            spends[slot]!.spentMinor += spent
+            spends[slot]!.heldMinor += held
+            if spent != 0 { spentSlots.insert(slot) }
+        }
     }
 
     /// Units each pool gained since it was loaded or last written.
@@ -221,14 +223,19 @@ public struct CallDesk: Sendable {
     /// they took its use across, records charged for unlicensed use, and users' spend limits.
     private var events: [CreditEvent] { poolEvents + unlicensedUseEvents + spendEvents + velocityEvents }
 
-    /// Users whose spend crossed 80 % or 100 % of their limit, or who were refused for it.
+    /// Users and units whose spend crossed 80 % or 100 % of their limit, or who were refused for it.
     private var spendEvents: [CreditEvent] {
         var events: [CreditEvent] = []
         for slot in spentSlots.union(limitRefusals) {
-            guard let limit = controls.userSpendLimits[slot.upn], let spend = spends[slot] else { continue }
+            guard let limit = controls.spendLimit(of: slot.spender), let spend = spends[slot] else { continue }
             var percents = CreditAlerts.spendPercentagesReached(limitMinor: limit, before: loadedSpends[slot]!.spentMinor, after: spend.spentMinor)
             if limitRefusals.contains(slot), !percents.contains(100) { percents.append(100) }
-            events += percents.map { .spendLimitUsed(upn: slot.upn, month: slot.month, percent: $0, limitMinor: limit) }
+            events += percents.map { percent in
+                switch slot.spender {
+                case let .user(upn): .spendLimitUsed(upn: upn, month: slot.month, percent: percent, limitMinor: limit)
+                case let .unit(unit): .unitSpendLimitUsed(unit: unit, month: slot.month, percent: percent, limitMinor: limit)
+                }
+            }
         }
         return events.sorted { $0.key < $1.key }
     }
@@ -306,15 +313,14 @@ public struct CallDesk: Sendable {
         }
         var grant = settings.quotaSeconds
         var hold: Int64 = 0
-        let slot = spendSlot(facts, startTime: request.startTime)
         if case let .credits(capability) = payer {
             let balance = account.figures.availableMinor
-            let left = spendLeft(slot)
-            let available = min(balance, left ?? .max)
+            let left = spendLeft(spendSlots(facts, startTime: request.startTime))
+            let available = min(balance, left?.leftMinor ?? .max)
             grant = available > 0 ? rate!.longestAffordableSeconds(availableMinor: available, limit: grant, in: tenant.currency) : 0
             guard grant > 0 else {
-                guard let left, left < balance else { return (session, .refused(.insufficientBalance, capability: capability, rate: rate)) }
-                limitRefusals.insert(slot!)
+                guard let left, left.leftMinor < balance else { return (session, .refused(.insufficientBalance, capability: capability, rate: rate)) }
+                limitRefusals.insert(left.slot)
                 return (session, .refused(.spendLimitReached, capability: capability, rate: rate))
             }
             hold = rate!.chargeMinor(forDuration: grant, in: tenant.currency)
@@ -386,7 +392,7 @@ public struct CallDesk: Sendable {
         var more: Int64 = 0
         if session.capability?.isCredits == true, let rate = session.facts.rate {
             let balance = account.figures.availableMinor
-            let left = spendLeft(spendSlot(session.facts, startTime: session.start.startTime))
+            let left = spendLeft(spendSlots(session.facts, startTime: session.start.startTime))?.leftMinor
             let available = min(balance, left ?? .max)
             let held = session.heldMinor
             total = Rate.longestAffordable(limit: limit, firstIncrement: rate.firstIncrementSeconds, nextIncrement: rate.nextIncrementSeconds) {
@@ -469,7 +475,7 @@ public struct CallDesk: Sendable {
             if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
                 throw BillingError.lateEndUncorrectable(session.id, error)
             }
-            addSpend(spendSlot(session.facts, startTime: session.start.startTime), spent: charge - timedOut.chargeMinor)
+            addSpend(spendSlots(session.facts, startTime: session.start.startTime), spent: charge - timedOut.chargeMinor)
             countSpend(charge - timedOut.chargeMinor, at: now)
         }
         if let pool = session.pool { use(pool, month: CalendarMonth(of: session.start.startTime), billedSeconds: billed - timedOut.billedSeconds) }
@@ -596,7 +602,7 @@ public struct CallDesk: Sendable {
         }
         if let pool { use(pool, month: month, billedSeconds: billed) }
         if capability.isCredits, charge > 0 {
-            addSpend(spendSlot(facts, startTime: upload.startTime), spent: charge)
+            addSpend(spendSlots(facts, startTime: upload.startTime), spent: charge)
             uploadCreditsMinor += charge
             if firstChargedUpload == nil { firstChargedUpload = upload.usageId.rawValue }
         }
@@ -689,7 +695,7 @@ public struct CallDesk: Sendable {
             preconditionFailure("the call's hold was refused: \(error)")
         }
         session.heldMinor += amountMinor
-        addSpend(spendSlot(session.facts, startTime: session.start.startTime), held: amountMinor)
+        addSpend(spendSlots(session.facts, startTime: session.start.startTime), held: amountMinor)
     }
 
     /// Moves the ledger's backstop along with the session's new deadline.
@@ -723,13 +729,13 @@ public struct CallDesk: Sendable {
     @discardableResult
     private mutating func settleHold(of session: CallSession, chargeMinor: Int64, at now: Instant) -> Int64 {
         let key = IdempotencyKey(system: "call/\(session.id)/end")
-        let slot = spendSlot(session.facts, startTime: session.start.startTime)
+        let slots = spendSlots(session.facts, startTime: session.start.startTime)
         let command: LedgerCommand
         if session.heldMinor > 0 {
             guard holdIsOpen(session, at: now) else {
                 creditsChargedMinor += session.heldMinor
                 countSpend(session.heldMinor, at: now)
-                addSpend(slot, spent: session.heldMinor, held: -session.heldMinor)
+                addSpend(slots, spent: session.heldMinor, held: -session.heldMinor)
                 return session.heldMinor
             }
             command = .postHold(holdId: session.holdId, amountMinor: chargeMinor)
@@ -744,7 +750,7 @@ public struct CallDesk: Sendable {
         }
         creditsChargedMinor += chargeMinor
         countSpend(chargeMinor, at: now)
-        addSpend(slot, spent: chargeMinor, held: -session.heldMinor)
+        addSpend(slots, spent: chargeMinor, held: -session.heldMinor)
         return chargeMinor
     }
 

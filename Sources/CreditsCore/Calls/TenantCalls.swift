@@ -18,8 +18,8 @@ public struct TenantCalls: Sendable {
         /// Lots a late end gives funds back to that the account does not have.
         public var lots: Set<LotId> = []
         public var pools: Set<CallDesk.PoolSlot> = []
-        /// The spend of a month of the users with a limit that the calls name (absent: zero).
-        public var spends: Set<UserSpend.Slot> = []
+        /// The spend of a month of the users and units with a limit that the calls name (absent: zero).
+        public var spends: Set<MonthlySpend.Slot> = []
 
         public var isEmpty: Bool {
             sessions.isEmpty && usageIds.isEmpty && users.isEmpty && holds.isEmpty && lots.isEmpty && pools.isEmpty && spends.isEmpty
@@ -82,7 +82,7 @@ public struct TenantCalls: Sendable {
                 lookUpUserAndPools(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates, into: &missing)
             case let .step(sessionId, _, step):
                 lookUp(sessionId, into: &missing)
-                if let session = sessions[sessionId] { lookUpSpend(session.facts.user?.upn, session.start.startTime, into: &missing) }
+                if let session = sessions[sessionId] { lookUpSpend(session.facts.user, session.start.startTime, into: &missing) }
                 if case .end = step, let session = sessions[sessionId], session.state == .open || session.state == .expired {
                     lookUpRecordAndPool(of: session, into: &missing)
                     if session.state == .expired, session.heldMinor > 0 { lookUpCreditBack(of: session, into: &missing) }
@@ -97,7 +97,7 @@ public struct TenantCalls: Sendable {
                     lookUp(sessionId, into: &missing)
                     if let session = sessions[sessionId], session.state == .open {
                         lookUpRecordAndPool(of: session, into: &missing)
-                        lookUpSpend(session.facts.user?.upn, session.start.startTime, into: &missing)
+                        lookUpSpend(session.facts.user, session.start.startTime, into: &missing)
                     }
                 }
             }
@@ -129,13 +129,16 @@ public struct TenantCalls: Sendable {
         }
         let facts = facts(callType, upn: upn, caller, callee, startTime, rates)
         lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: startTime), into: &missing)
-        lookUpSpend(facts.user?.upn, startTime, into: &missing)
+        lookUpSpend(facts.user, startTime, into: &missing)
     }
 
-    private func lookUpSpend(_ upn: UserPrincipalName?, _ startTime: Instant, into missing: inout Lookups) {
-        guard let upn, desk.controls.userSpendLimits[upn] != nil else { return }
-        let slot = UserSpend.Slot(upn: upn, month: CalendarMonth(of: startTime))
-        if !desk.knows(slot) { missing.spends.insert(slot) }
+    /// The spend of the call's user and of the user's units, those with a limit.
+    private func lookUpSpend(_ user: User?, _ startTime: Instant, into missing: inout Lookups) {
+        guard let user else { return }
+        for slot in MonthlySpend.slots(upn: user.upn, units: user.administrativeUnits, startTime: startTime)
+        where desk.controls.spendLimit(of: slot.spender) != nil && !desk.knows(slot) {
+            missing.spends.insert(slot)
+        }
     }
 
     private func lookUpRecordAndPool(of session: CallSession, into missing: inout Lookups) {
@@ -183,7 +186,7 @@ public struct TenantCalls: Sendable {
     /// The ledger numbers this transaction hands out (`CallDesk.use`).
     public mutating func use(_ ids: LedgerIdAllocator) { desk.use(ids) }
     public mutating func know(_ pool: PoolBalance) { desk.know(pool) }
-    public mutating func know(spent slot: UserSpend.Slot, _ spentMinor: Int64) { desk.know(spent: slot, spentMinor) }
+    public mutating func know(spent slot: MonthlySpend.Slot, _ spentMinor: Int64) { desk.know(spent: slot, spentMinor) }
 
     // MARK: Applying
 

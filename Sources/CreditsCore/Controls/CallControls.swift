@@ -7,6 +7,9 @@ public struct CallControls: Hashable, Sendable {
     public var userDestinations: [UserPrincipalName: DestinationRules]
     /// The most credits a user's calls may spend in a calendar month (UTC), in minor units.
     public private(set) var userSpendLimits: [UserPrincipalName: Int64]
+    /// The most credits the calls of an administrative unit's users may spend in a calendar
+    /// month (UTC), together, in minor units.
+    public private(set) var unitSpendLimits: [AdministrativeUnit: Int64]
     /// The most auto-recharge may add in a calendar month (UTC); a manual purchase still works.
     public private(set) var monthlyRechargeCapMinor: Int64?
     /// The toll-fraud guard: its threshold, the usual spend it is judged by, and a suspension.
@@ -19,12 +22,14 @@ public struct CallControls: Hashable, Sendable {
         destinations: DestinationRules,
         userDestinations: [UserPrincipalName: DestinationRules],
         userSpendLimits: [UserPrincipalName: Int64] = [:],
+        unitSpendLimits: [AdministrativeUnit: Int64] = [:],
         monthlyRechargeCapMinor: Int64? = nil,
         velocity: VelocityAlarm = .off
     ) {
         self.destinations = destinations
         self.userDestinations = userDestinations.filter { !$0.value.isOpen }
         self.userSpendLimits = userSpendLimits
+        self.unitSpendLimits = unitSpendLimits
         self.monthlyRechargeCapMinor = monthlyRechargeCapMinor
         self.velocity = velocity
     }
@@ -50,6 +55,30 @@ public struct CallControls: Hashable, Sendable {
             throw BillingError.invalid("monthlyLimitMinor", "At most \(Self.maximumUsersWithOwnRules) users may have a spend limit.")
         }
         userSpendLimits[upn] = limitMinor
+    }
+
+    /// Sets the monthly limit of `unit`'s users together (0: none of their calls may spend
+    /// credits), or takes it away.
+    public mutating func setSpendLimit(_ limitMinor: Int64?, of unit: AdministrativeUnit) throws(BillingError) {
+        guard let limitMinor else {
+            unitSpendLimits[unit] = nil
+            return
+        }
+        guard (0...LedgerLimits.maximumAmountMinor).contains(limitMinor) else {
+            throw BillingError.invalid("monthlyLimitMinor", "A monthly limit is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
+        }
+        if unitSpendLimits[unit] == nil, unitSpendLimits.count >= Self.maximumUsersWithOwnRules {
+            throw BillingError.invalid("monthlyLimitMinor", "At most \(Self.maximumUsersWithOwnRules) administrative units may have a spend limit.")
+        }
+        unitSpendLimits[unit] = limitMinor
+    }
+
+    /// The limit of a slot's user or unit, if it has one.
+    public func spendLimit(of spender: MonthlySpend.Spender) -> Int64? {
+        switch spender {
+        case let .user(upn): userSpendLimits[upn]
+        case let .unit(unit): unitSpendLimits[unit]
+        }
     }
 
     /// Gives `upn` its own rules, or takes them away (`nil`, or rules that block nothing).

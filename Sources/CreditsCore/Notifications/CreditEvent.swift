@@ -17,6 +17,9 @@ public enum CreditEvent: Hashable, Sendable {
     case unlicensedUse(day: CivilDate, usageId: String)
     /// A user's credit spend this month reached `percent` (80 or 100) of the monthly limit.
     case spendLimitUsed(upn: UserPrincipalName, month: CalendarMonth, percent: Int64, limitMinor: Int64)
+    /// The credit spend of an administrative unit's users this month reached `percent` (80 or
+    /// 100) of the unit's monthly limit.
+    case unitSpendLimitUsed(unit: AdministrativeUnit, month: CalendarMonth, percent: Int64, limitMinor: Int64)
     /// Auto-recharge paused for the rest of the month: another recharge would pass the monthly cap.
     case rechargeCapReached(month: CalendarMonth, capMinor: Int64)
     /// The velocity alarm suspended international and premium credit-paid calls.
@@ -24,7 +27,7 @@ public enum CreditEvent: Hashable, Sendable {
 
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         case rechargeSucceeded, rechargeFailed, rechargeStopped, balanceExhausted, balanceBelowTrigger, lotExpiring
-        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed, rechargeCapReached, velocityAlarm
+        case conferencingPoolUsed, postUsageInvoiceIssued, unlicensedUse, spendLimitUsed, unitSpendLimitUsed, rechargeCapReached, velocityAlarm
     }
 
     public var kind: Kind {
@@ -39,6 +42,7 @@ public enum CreditEvent: Hashable, Sendable {
         case .postUsageInvoiceIssued: .postUsageInvoiceIssued
         case .unlicensedUse: .unlicensedUse
         case .spendLimitUsed: .spendLimitUsed
+        case .unitSpendLimitUsed: .unitSpendLimitUsed
         case .rechargeCapReached: .rechargeCapReached
         case .velocityAlarm: .velocityAlarm
         }
@@ -58,6 +62,7 @@ public enum CreditEvent: Hashable, Sendable {
         case let .postUsageInvoiceIssued(invoice, _, _): "post-usage-invoice-\(invoice)"
         case let .unlicensedUse(day, _): "unlicensed-use-\(ISO8601.formatDate(day.instant()))"
         case let .spendLimitUsed(upn, month, percent, _): "spend-limit-\(upn)-\(month)-\(percent)pct"
+        case let .unitSpendLimitUsed(unit, month, percent, _): "unit-spend-limit-\(unit)-\(month)-\(percent)pct"
         case let .rechargeCapReached(month, _): "recharge-cap-\(month)"
         case let .velocityAlarm(suspension): "velocity-alarm-\(suspension.since.millisecondsSinceEpoch)"
         }
