@@ -94,6 +94,7 @@ struct ControlPages {
         /// The user controls CSV pasted, kept when it is refused, with each bad line.
         var importText = ""
         var importErrors: [String] = []
+        var unitLimits: UnitLimitPanel
         var velocity: VelocityPanel
         let changes: [ChangeRow]
         let hasChanges: Bool
@@ -106,6 +107,7 @@ struct ControlPages {
                 switch $0 {
                 case "user": "The user's rules are saved."
                 case "limit": "The spend limit is saved."
+                case "unit": "The administrative unit's spend limit is saved."
                 case "cap": "The monthly cap on auto-recharge is saved."
                 case "import": "The users' controls are saved."
                 case "velocity": "The velocity alarm is saved."
@@ -190,6 +192,7 @@ struct ControlPages {
             }
         }
         addVelocityAlarm(to: router)
+        addUnitSpendLimits(to: router)
         router.post("billing/spend-controls/user-destinations") { request, context -> Response in
             var request = request
             let form = try await FormFields(request: &request, context: context)
@@ -250,6 +253,7 @@ struct ControlPages {
             } ?? "No cap: auto-recharge adds funds whenever the balance falls below its trigger.",
             hasCap: cap != nil,
             capAmount: cap.map { MoneyText.decimal($0.capMinor, tenant.currency) } ?? "",
+            unitLimits: UnitLimitPanel(try await controls.unitSpendLimits(of: tenantId), tenant.currency),
             velocity: VelocityPanel(try await controls.velocityStatus(of: tenantId), tenant.currency),
             changes: changes.map {
                 ChangeRow(

@@ -144,6 +144,13 @@ struct CreditsPages {
         if reached > 0 {
             notes.append("\(reached) user\(reached == 1 ? " has" : "s have") reached their monthly spend limit: their credit-paid calls are refused.")
         }
+        let units = try await controls.unitSpendLimits(of: tenant.id).filter { $0.leftMinor == 0 }.map(\.spend.slot.spender.name)
+        if !units.isEmpty {
+            notes.append(
+                "The monthly spend limit of \(units.count == 1 ? "administrative unit" : "administrative units") \(ControlPages.list(units)) "
+                    + "is reached: the credit-paid calls of \(units.count == 1 ? "its" : "their") users are refused."
+            )
+        }
         return notes
     }
 

@@ -154,12 +154,20 @@ struct UserPages {
         if let own = controls.userDestinations[upn] { rules += " Their own rules apply as well: " + ControlPages.sentence(own) }
         let (limit, spend) = try await self.controls.spendLimit(of: tenantId, user: upn)
         let money = { (minor: Int64) in MoneyText.forPeople(minor, currency) }
-        guard let limit else { return (rules, "No monthly spend limit.") }
-        return (
-            rules,
-            "Monthly spend limit \(money(limit)): \(money(spend.spentMinor)) spent and \(money(spend.heldMinor)) held in "
-                + "\(ReadableDate.month(spend.slot.month)); \(money(spend.leftMinor(under: limit))) left."
-        )
+        var sentences = [
+            limit.map {
+                "Monthly spend limit \(money($0)): \(money(spend.spentMinor)) spent and \(money(spend.heldMinor)) held in "
+                    + "\(ReadableDate.month(spend.slot.month)); \(money(spend.leftMinor(under: $0))) left."
+            } ?? "No monthly spend limit of their own."
+        ]
+        let units = try await directory.user(upn, in: tenantId).administrativeUnits.map(MonthlySpend.Spender.unit)
+        for unit in try await self.controls.unitSpendLimits(of: tenantId) where units.contains(unit.spend.slot.spender) {
+            sentences.append(
+                "Their unit \(unit.spend.slot.spender.name) has a monthly limit of \(money(unit.limitMinor)), shared by its users: "
+                    + "\(money(unit.leftMinor)) left."
+            )
+        }
+        return (rules, sentences.joined(separator: " "))
     }
 
     private func caller(_ context: APIRequestContext) async throws -> (TenantId, PageFrame) {

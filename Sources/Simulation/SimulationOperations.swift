@@ -178,7 +178,8 @@ extension SimulationDriver {
             for: tenant
         )
         try await checkDestination(of: answer, callee: callee, user: user, in: tenant)
-        try await checkSpendLimit(after: answer, user: user, in: tenant, startedAt: world.clock.now())
+        let units = try await process.stores.directory.user(user, in: tenant)?.administrativeUnits ?? []
+        try await checkSpendLimit(after: answer, user: user, units: units, in: tenant, startedAt: world.clock.now())
         try await checkVelocity(after: answer, holdsMore: answer.allowed, callee: callee, in: tenant)
         if answer.reason == .spendLimitReached { checks.refused(by: .spendLimitReached) }
         if answer.allowed {
@@ -220,8 +221,8 @@ extension SimulationDriver {
             openCalls[index].granted = call.used + more.grantedSeconds
             // An update that holds no more (it grants what the call already holds) is allowed past a lowered limit.
             let session = try await process.stores.calls.session(call.session, for: call.tenant)
-            if let session, session.heldMinor > heldBefore, let user = session.facts.user?.upn {
-                try await checkSpendLimit(after: more, user: user, in: call.tenant, startedAt: call.startedAt)
+            if let session, session.heldMinor > heldBefore, let user = session.facts.user {
+                try await checkSpendLimit(after: more, user: user.upn, units: user.administrativeUnits, in: call.tenant, startedAt: call.startedAt)
             }
             if let session {
                 try await checkVelocity(
@@ -368,34 +369,61 @@ extension SimulationDriver {
 }
 
 extension SimulationDriver {
-    /// An administrator sets, changes or takes away a user's monthly spend limit.
+    /// The administrative units of the simulation's users.
+    static let units = [try! AdministrativeUnit("Sales"), try! AdministrativeUnit("Ops")]
+
+    /// An administrator sets, changes or takes away the monthly spend limit of a user or of an
+    /// administrative unit, or moves a user to other units.
     mutating func setSpendLimit() async throws {
         let tenant = anyTenant()
         let user = try UserPrincipalName("\(["ana", "ben", "cho"].randomElement(using: &random)!)@\(tenant.rawValue).example")
         let limit: Int64? = [nil, 0, 50, 500, 5_000].randomElement(using: &random)!
-        try await process.controls.setSpendLimit(limit, of: tenant, user: user, by: "simulation")
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: try await process.controls.setSpendLimit(limit, of: tenant, user: user, by: "simulation")
+        case 1: try await process.controls.setSpendLimit(limit, of: tenant, unit: Self.units.randomElement(using: &random)!, by: "simulation")
+        default:
+            let units = Set(Self.units.filter { _ in Bool.random(using: &random) })
+            _ = try await process.directory.setAdministrativeUnits(units, of: user, in: tenant)
+        }
     }
 
-    /// The invariant: once a credit-paid grant holds more, what the user's calls spent and hold
-    /// this month is within the limit in force (a grant never reaches past it).
-    func checkSpendLimit(after answer: CallAnswer, user: UserPrincipalName, in tenant: TenantId, startedAt: Instant) async throws {
+    /// The invariant: once a credit-paid grant holds more, what the calls of the user, and of
+    /// each of the user's units (as at the call's start), spent and hold this month is within
+    /// the limit in force (a grant never reaches past it).
+    func checkSpendLimit(
+        after answer: CallAnswer,
+        user: UserPrincipalName,
+        units: Set<AdministrativeUnit>,
+        in tenant: TenantId,
+        startedAt: Instant
+    ) async throws {
         guard answer.allowed, answer.grantedSeconds > 0, answer.capability?.isCredits == true else { return }
-        guard let limit = try await process.stores.calls.controls(of: tenant).userSpendLimits[user] else { return }
+        let controls = try await process.stores.calls.controls(of: tenant)
         let month = CalendarMonth(of: startedAt)
-        let spend = try await process.stores.calls.userSpends(of: tenant, month: month).first { $0.slot.upn == user }
-        guard let spend, spend.spentMinor + spend.heldMinor > limit else { return }
-        throw SimulationChecks.Problem(
-            "\(user) was granted credit-paid time past a limit of \(limit): \(spend.spentMinor) spent, \(spend.heldMinor) held in \(month)"
-        )
+        let spends =
+            try await process.stores.calls.userSpends(of: tenant, month: month)
+            + process.stores.calls.unitSpends(of: tenant, month: month)
+        for slot in MonthlySpend.slots(upn: user, units: units, startTime: startedAt) {
+            guard let limit = controls.spendLimit(of: slot.spender), let spend = spends.first(where: { $0.slot == slot }) else { continue }
+            guard spend.spentMinor + spend.heldMinor > limit else { continue }
+            throw SimulationChecks.Problem(
+                "\(user) was granted credit-paid time past the limit of \(slot.spender.name) of \(limit): "
+                    + "\(spend.spentMinor) spent, \(spend.heldMinor) held in \(month)"
+            )
+        }
     }
 
-    /// Once every call has ended: each user with a limit has spent this month what their
-    /// credit-paid records of the month were charged, and nothing is held.
+    /// Once every call has ended: each user and unit with a limit has spent this month what
+    /// the month's credit-paid records of the user, or naming the unit, were charged, and
+    /// nothing is held.
     func checkSpendAgreesWithRecords() async throws {
         let now = world.clock.now()
         let month = CalendarMonth(of: now)
         for tenant in tenants {
-            let limited = try await process.stores.calls.controls(of: tenant).userSpendLimits.keys
+            let controls = try await process.stores.calls.controls(of: tenant)
+            let limited =
+                controls.userSpendLimits.keys.map { MonthlySpend.Slot(upn: $0, month: month) }
+                + controls.unitSpendLimits.keys.map { MonthlySpend.Slot(.unit($0), month: month) }
             guard !limited.isEmpty else { continue }
             let records = try await process.stores.calls.usageRecords(
                 for: tenant,
@@ -403,16 +431,21 @@ extension SimulationDriver {
                 to: now.adding(days: 1),
                 after: nil,
                 limit: 1_000_000
-            )
-            let spends = try await process.stores.calls.userSpends(of: tenant, month: month)
-            for upn in limited {
-                let charged = records.filter { $0.upn == upn && $0.capability.isCredits && CalendarMonth(of: $0.startTime) == month }.reduce(0) {
-                    $0 + $1.chargeMinor
-                }
-                let spend = spends.first { $0.slot.upn == upn } ?? MonthlySpend(slot: MonthlySpend.Slot(upn: upn, month: month))
+            ).filter { $0.capability.isCredits && CalendarMonth(of: $0.startTime) == month }
+            let spends =
+                try await process.stores.calls.userSpends(of: tenant, month: month)
+                + process.stores.calls.unitSpends(of: tenant, month: month)
+            for slot in limited {
+                let charged = records.filter { record in
+                    switch slot.spender {
+                    case let .user(upn): record.upn == upn
+                    case let .unit(unit): AdministrativeUnit.unlisted(record.administrativeUnits).contains(unit)
+                    }
+                }.reduce(0) { $0 + $1.chargeMinor }
+                let spend = spends.first { $0.slot == slot } ?? MonthlySpend(slot: slot)
                 guard spend.spentMinor == charged, spend.heldMinor == 0 else {
                     throw SimulationChecks.Problem(
-                        "\(upn) in \(month): \(spend.spentMinor) spent and \(spend.heldMinor) held, but the records were charged \(charged)"
+                        "\(slot.spender.name) in \(month): \(spend.spentMinor) spent and \(spend.heldMinor) held, but the records were charged \(charged)"
                     )
                 }
             }

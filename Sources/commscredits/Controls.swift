@@ -22,9 +22,12 @@ struct Controls: AsyncParsableCommand {
                 print("Tenant: \(controls.destinations)")
                 for (upn, rules) in controls.userDestinations.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("\(upn): \(rules)") }
                 let currency = try await directoryService(options).tenant(TenantId(tenant)).currency
-                for limit in try await controlService(options).spendLimits(of: TenantId(tenant)) {
+                let service = try await controlService(options)
+                let users = try await service.spendLimits(of: TenantId(tenant))
+                for limit in try await users + service.unitSpendLimits(of: TenantId(tenant)) {
+                    let unit = if case .unit = limit.spend.slot.spender { "Unit " } else { "" }
                     print(
-                        "\(limit.spend.slot.spender.name): \(MoneyText.forPeople(limit.limitMinor, currency)) a month; \(limit.spend.slot.month): "
+                        "\(unit)\(limit.spend.slot.spender.name): \(MoneyText.forPeople(limit.limitMinor, currency)) a month; \(limit.spend.slot.month): "
                             + "spent \(MoneyText.forPeople(limit.spend.spentMinor, currency)), held \(MoneyText.forPeople(limit.spend.heldMinor, currency)), "
                             + "left \(MoneyText.forPeople(limit.leftMinor, currency))"
                     )
@@ -88,16 +91,19 @@ struct Controls: AsyncParsableCommand {
 
     struct Limit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set or take away a user's monthly credit spend limit.",
-            discussion: "Credit-paid calls of the user are refused once the calendar month's (UTC) calls spent and hold the limit."
+            abstract: "Set or take away the monthly credit spend limit of a user, or of an administrative unit's users together.",
+            discussion:
+                "Credit-paid calls are refused once the calendar month's (UTC) calls spent and hold the limit; a call counts in the units its user was in when it started."
         )
         @Option(help: "The tenant id.") var tenant: String
-        @Option(help: "The user's sign-in name.") var user: String
+        @Option(help: "The user's sign-in name.") var user: String?
+        @Option(help: "The administrative unit's name.") var unit: String?
         @Option(help: "The limit in the tenant's currency, like 50.00.") var monthly: String?
         @Flag(help: "Take the limit away.") var clear = false
         @OptionGroup var options: DatabaseOption
 
         func validate() throws {
+            guard (user == nil) != (unit == nil) else { throw ValidationError("Give --user UPN or --unit NAME.") }
             guard (monthly == nil) == clear else { throw ValidationError("Give --monthly AMOUNT or --clear.") }
         }
 
@@ -106,9 +112,16 @@ struct Controls: AsyncParsableCommand {
                 let tenantId = TenantId(tenant)
                 let currency = try await directoryService(options).tenant(tenantId).currency
                 let limit = try monthly.map { text throws(BillingError) in try MoneyText.amount(text, currency, field: "monthly", example: "50.00") }
-                let upn = try UserPrincipalName(user)
-                try await controlService(options).setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
-                print("\(upn): " + (limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"))
+                let said = limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"
+                if let unit {
+                    let unit = try AdministrativeUnit(unit)
+                    try await controlService(options).setSpendLimit(limit, of: tenantId, unit: unit, by: commandLineActor)
+                    print("Unit \(unit): \(said)")
+                } else if let user {
+                    let upn = try UserPrincipalName(user)
+                    try await controlService(options).setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
+                    print("\(upn): \(said)")
+                }
             }
         }
     }

@@ -650,6 +650,32 @@ def spend_controls(browser):
     latest = browser.texts("#control-changes tbody tr")[0]
     assert "Spend limit of alex@contoso.com $12.50 a month no limit" in latest, latest
 
+    # A unit's monthly limit: a bad name refused beside the form; a limit of nothing saved,
+    # shown as reached here, on the product page and on the page of a user in the unit; removed.
+    browser.find("#unit-name").send_keys("Sales;EMEA")
+    browser.find("#unit-amount").send_keys("0")
+    browser.go("form[action^='/admin/billing/spend-controls/unit-spend-limit'] button[type=submit]")
+    assert "without ';'" in browser.find("#unit-limit-error").text, browser.find("#unit-limit-error").text
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#unit-limits"), "nothing was saved"
+    browser.find("#unit-name").clear()
+    browser.find("#unit-name").send_keys("Sales")
+    browser.go("form[action^='/admin/billing/spend-controls/unit-spend-limit'] button[type=submit]")
+    assert "The administrative unit's spend limit is saved." in browser.find(".banner.ok").text
+    units = browser.texts("#unit-limits tbody tr")
+    assert len(units) == 1 and units[0].startswith("Sales (limit reached) $0.00 $0.00 $0.00 $0.00"), units
+    browser.driver.execute_script("document.getElementById('unit-limits').scrollIntoView()")
+    browser.page("spend-controls-unit-limit")
+    browser.open("/admin/billing/credits")
+    assert any("administrative unit Sales is reached" in text for text in browser.texts(".banner.warn")), browser.texts(".banner.warn")
+    browser.open("/admin/users/alex@contoso.com")
+    limit = browser.find("#user-spend-limit").text
+    assert limit.endswith("Their unit Sales has a monthly limit of $0.00, shared by its users: $0.00 left."), limit
+    browser.open("/admin/billing/spend-controls")
+    browser.go("#unit-limits button")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#unit-limits"), "the unit's limit was taken away"
+    latest = browser.texts("#control-changes tbody tr")[0]
+    assert "Spend limit of administrative unit Sales $0.00 a month no limit" in latest, latest
+
     # The monthly cap on auto-recharge: a refusal, a cap of nothing that pauses auto-recharge
     # (the product page says so), then no cap again.
     browser.find("#cap-amount").send_keys("lots")

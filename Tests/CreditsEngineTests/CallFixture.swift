@@ -107,7 +107,8 @@ struct Calls {
         duration: Int64,
         from caller: String = "+12065550111",
         at startTime: Instant? = nil,
-        units: Int64 = 0
+        units: Int64 = 0,
+        administrativeUnits: String? = nil
     ) throws -> UsageUpload {
         UsageUpload(
             usageId: try CallSessionId(id),
@@ -121,7 +122,7 @@ struct Calls {
             durationSeconds: duration,
             messageUnits: units,
             userObjectId: nil,
-            administrativeUnits: nil
+            administrativeUnits: administrativeUnits
         )
     }
 

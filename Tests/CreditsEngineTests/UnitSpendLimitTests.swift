@@ -88,6 +88,26 @@ struct UnitSpendLimitTests {
         #expect(emeaSpend?.spend.spentMinor == 0 && emeaSpend?.spend.heldMinor == 10, "no record names EMEA; the new call holds there")
     }
 
+    @Test("An uploaded record that names its units counts in those, not in the user's")
+    func uploadNamingItsUnits() async throws {
+        let (calls, controls, _) = try await funded(units: [sales])
+        try await controls.setSpendLimit(10, of: calls.tenant, unit: sales, by: "amy")
+        try await controls.setSpendLimit(10, of: calls.tenant, unit: emea, by: "amy")
+        _ = try await calls.billing.stores.calls.recordUsage(
+            [
+                try calls.upload("u1", by: "nestor", to: "+12065550100", duration: 240, administrativeUnits: "EMEA"),
+                try calls.upload("u2", by: "pat", to: "+12065550100", duration: 60),
+            ],
+            rates: try await calls.billing.stores.calls.rateBook(),
+            settings: CallDesk.Settings(),
+            for: calls.tenant,
+            at: calls.clock.now()
+        )
+        let spends = try await controls.unitSpendLimits(of: calls.tenant).map { "\($0.spend.slot.spender.name) \($0.spend.spentMinor)" }
+        #expect(spends == ["EMEA 4", "Sales 1"])
+        #expect(try await calls.start("n1", by: "nestor", to: "+12065550100").grantedSeconds == 540, "Nestor is in Sales: 9 cents left there")
+    }
+
     @Test("A limit out of bounds is refused; a unit nobody is in may have one; every change is in the trail")
     func refusalsAndTrail() async throws {
         let (calls, controls, _) = try await funded(units: [])

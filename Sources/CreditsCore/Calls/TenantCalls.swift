@@ -90,7 +90,16 @@ public struct TenantCalls: Sendable {
             case let .upload(uploads):
                 for upload in uploads {
                     if records[upload.usageId.rawValue] == nil { missing.usageIds.insert(upload.usageId.rawValue) }
-                    lookUpUserAndPools(upload.callType, upn: upload.upn, upload.caller, upload.callee, upload.startTime, rates, into: &missing)
+                    lookUpUserAndPools(
+                        upload.callType,
+                        upn: upload.upn,
+                        upload.caller,
+                        upload.callee,
+                        upload.startTime,
+                        rates,
+                        unitsAsUploaded: upload.administrativeUnits,
+                        into: &missing
+                    )
                 }
             case let .expireSilent(sessionIds):
                 for sessionId in sessionIds {
@@ -121,13 +130,14 @@ public struct TenantCalls: Sendable {
         _ callee: PhoneNumber,
         _ startTime: Instant,
         _ rates: RateBook,
+        unitsAsUploaded: String? = nil,
         into missing: inout Lookups
     ) {
         if let upn, users[upn] == nil {
             missing.users.insert(upn)
             return
         }
-        let facts = facts(callType, upn: upn, caller, callee, startTime, rates)
+        let facts = facts(callType, upn: upn, caller, callee, startTime, rates, unitsAsUploaded: unitsAsUploaded)
         lookUpPools(CallRoute.of(facts).pools, month: CalendarMonth(of: startTime), into: &missing)
         lookUpSpend(facts.user, startTime, into: &missing)
     }
@@ -343,7 +353,15 @@ public struct TenantCalls: Sendable {
             }
             do throws(BillingError) {
                 try tenant.usageRetention.check(startTime: upload.startTime, at: now)
-                let facts = facts(upload.callType, upn: upload.upn, upload.caller, upload.callee, upload.startTime, rates)
+                let facts = facts(
+                    upload.callType,
+                    upn: upload.upn,
+                    upload.caller,
+                    upload.callee,
+                    upload.startTime,
+                    rates,
+                    unitsAsUploaded: upload.administrativeUnits
+                )
                 if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
                 let record = try desk.record(upload, facts: facts)
                 records[upload.usageId.rawValue] = KeptUsageRecord(fingerprint: upload.fingerprint, record: record)
@@ -437,12 +455,16 @@ public struct TenantCalls: Sendable {
         _ caller: PhoneNumber,
         _ callee: PhoneNumber,
         _ startTime: Instant,
-        _ rates: RateBook
+        _ rates: RateBook,
+        unitsAsUploaded: String? = nil
     ) -> CallFacts {
         let rate = rates.deck(for: tenant.currency)?.rate(for: callee, on: startTime.civilDateAndTime.date)
+        var user = upn.flatMap { users[$0] ?? nil }
+        // An uploaded record that names its units counts in those, as it is reported by them.
+        if let unitsAsUploaded { user?.administrativeUnits = AdministrativeUnit.unlisted(unitsAsUploaded) }
         return CallFacts(
             callType: callType,
-            user: upn.flatMap { users[$0] ?? nil },
+            user: user,
             caller: caller,
             callee: callee,
             rate: rate,
