@@ -33,7 +33,7 @@ extension Bench {
 
         @Flag(
             help:
-                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types; rules of their own and a monthly spend limit for every user; the velocity alarm on."
+                "Judge the pairs by call controls: a tenant list of 50 blocked prefixes and two number types; rules of their own and a monthly spend limit for every user, and for the two administrative units each is in; the velocity alarm on."
         )
         var controls = false
 
@@ -164,7 +164,8 @@ extension Bench {
                             upn: caller(index),
                             displayName: "Caller",
                             usageLocation: CountryCode("US")!,
-                            licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits]
+                            licenses: [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits],
+                            administrativeUnits: controls ? try units(of: index) : []
                         )
                     )
                 },
@@ -189,9 +190,18 @@ extension Bench {
                 NumberedLine(line: index + 2, value: UserControlLine(upn: try caller(index), limitMinor: 100_000_000_00, destinations: own))
             }
             _ = try await service.importUserControls(lines, of: tenant, by: "bench")
+            // Every user is in two administrative units, each with a limit as far beyond.
+            for unit in Set(try (0..<max(1, users)).flatMap(units)) {
+                try await service.setSpendLimit(100_000_000_00, of: tenant, unit: unit, by: "bench")
+            }
             // The velocity alarm watches every international pair, far above what they spend.
             try await service.setVelocityAlarm(hourlyAmountMinor: LedgerLimits.maximumAmountMinor, usualMultiple: 100, of: tenant, by: "bench")
             return tenant
+        }
+
+        /// The units of the bench's user number `index` with controls: one of 10 teams and one of 3 regions.
+        static func units(of index: Int) throws -> Set<AdministrativeUnit> {
+            [try AdministrativeUnit("Team \(index % 10)"), try AdministrativeUnit("Region \(index % 3)")]
         }
 
         /// The bench's user number `index` of a tenant.
