@@ -93,7 +93,7 @@ struct PageFrame {
     }
 }
 
-extension BillingError {
+extension Refusal {
     /// What a page says of a refusal: what happened, then what to do.
     var inWords: String { [detail, remedy].compactMap { $0 }.joined(separator: " ") }
 }

@@ -11,7 +11,7 @@ struct AdminSessionMiddleware: RouterMiddleware {
     let pages: PageRenderer
 
     /// A refusal drawn as a page, in the frame of the signed-in administrator.
-    struct Refusal {
+    struct RefusalPage {
         let upn: String
         let tenantName = ""
         let csrfToken: String
@@ -44,11 +44,11 @@ struct AdminSessionMiddleware: RouterMiddleware {
         }
         do {
             return try await next(request, context)
-        } catch let error as BillingError {
+        } catch let error as Refusal {
             let heading = error.kind == .notAllowed ? "Your role cannot do this" : "This could not be done"
             return pages.render(
                 "refused",
-                Refusal(
+                RefusalPage(
                     upn: session.upn.rawValue,
                     csrfToken: session.csrfToken,
                     heading: heading,

@@ -52,16 +52,16 @@ struct ControlPages {
         /// "Shared-cost" as a checkbox says it.
         static func label(_ type: NumberType) -> String { type.words.prefix(1).uppercased() + type.words.dropFirst() }
 
-        func rules() throws(BillingError) -> DestinationRules {
+        func rules() throws(Refusal) -> DestinationRules {
             let listed = destinations.split(whereSeparator: { $0.isNewline || $0 == "," }).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             guard listed.count <= DestinationRules.maximumDestinations else {
-                throw BillingError.invalid("destinations", "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
+                throw Refusal.invalid(.invalidDestinations, "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
             }
             return try DestinationRules(
                 blockedNumberTypes: Set(types.filter(\.checked).compactMap { NumberType(rawValue: $0.value) }),
                 mode: allowOnly ? .allowListedOnly : .blockListed,
-                destinations: listed.map { text throws(BillingError) in try CallDestination(text) }
+                destinations: listed.map { text throws(Refusal) in try CallDestination(text) }
             )
         }
     }
@@ -126,7 +126,7 @@ struct ControlPages {
             do {
                 try await controls.setDestinationRules(page.tenantRules.rules(), of: tenantId, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=tenant", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.error = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
@@ -143,11 +143,11 @@ struct ControlPages {
                 var limit: Int64?
                 if form["remove"] == nil {
                     let currency = try await directory.tenant(tenantId).currency
-                    limit = try MoneyText.amount(page.limitAmount, currency, field: "amount", example: "50.00")
+                    limit = try MoneyText.amount(page.limitAmount, currency, field: .invalidAmount, example: "50.00")
                 }
                 try await controls.setSpendLimit(limit, of: tenantId, user: upn, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=limit", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.limitError = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
@@ -167,7 +167,7 @@ struct ControlPages {
                 page.importErrors = refused.lines.prefix(20).map { "Line \($0.line): \($0.error.detail)" }
                 if refused.lines.count > 20 { page.importErrors.append("... and \(refused.lines.count - 20) more.") }
                 return pages.render("spend-controls", page, status: .unprocessableContent)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.importErrors = [error.inWords]
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
@@ -182,11 +182,11 @@ struct ControlPages {
                 var cap: Int64?
                 if form["remove"] == nil {
                     let currency = try await directory.tenant(tenantId).currency
-                    cap = try MoneyText.amount(page.capAmount, currency, field: "amount", example: "500.00")
+                    cap = try MoneyText.amount(page.capAmount, currency, field: .invalidAmount, example: "500.00")
                 }
                 try await controls.setRechargeCap(cap, of: tenantId, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=cap", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.capError = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }
@@ -205,7 +205,7 @@ struct ControlPages {
                 let rules = form["remove"] != nil ? nil : try page.userRules.rules()
                 try await controls.setDestinationRules(rules, of: tenantId, user: upn, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=user", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.userError = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }

@@ -57,7 +57,7 @@ struct CreditsPages {
                 }
                 try await billing.setAutoRecharge(settings, for: tenantId)
                 return Response.redirect(to: "/admin/billing/credits?saved=1#billing-settings", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 return try await page(
                     context,
                     settingsError: Self.words(error, enabled: form["enabled"] == "on", tenant.currency),
@@ -155,24 +155,24 @@ struct CreditsPages {
     }
 
     /// A refusal of the auto-recharge form in the form's words: the API's speak of minor units.
-    static func words(_ error: BillingError, enabled: Bool, _ currency: Currency) -> String {
+    static func words(_ error: Refusal, enabled: Bool, _ currency: Currency) -> String {
         let bounds = PurchaseLimits.amountRange(currency)
         let range =
             enabled
             ? "between \(MoneyText.forPeople(bounds.lowerBound, currency)) and \(MoneyText.forPeople(bounds.upperBound, currency))"
             : "at most \(MoneyText.forPeople(bounds.upperBound, currency))"
         switch error.code {
-        case "invalidRechargeAmount": return "'Recharge with' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
-        case "invalidTriggerAmount": return "'When the balance falls below' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
+        case .invalidRechargeAmount: return "'Recharge with' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
+        case .invalidTriggerAmount: return "'When the balance falls below' must be \(range)\(enabled ? " while auto-recharge is on" : "")."
         default: return error.inWords
         }
     }
 
     /// An amount typed in currency units ("20" or "20.00"), exactly, in minor units.
-    static func amount(_ text: String?, _ currency: Currency, _ label: String) throws(BillingError) -> Int64 {
+    static func amount(_ text: String?, _ currency: Currency, _ label: String) throws(Refusal) -> Int64 {
         let trimmed = (text ?? "").trimmingCharacters(in: .whitespaces)
         guard let minor = MoneyText.parseMinor(trimmed.isEmpty ? "0" : trimmed, currency) else {
-            throw BillingError.invalid("amount", "'\(label)' must be an amount in \(currency.code), like 20 or 20.00.")
+            throw Refusal.invalid(.invalidAmount, "'\(label)' must be an amount in \(currency.code), like 20 or 20.00.")
         }
         return minor
     }
@@ -425,8 +425,8 @@ struct CreditsPage {
 
 extension APIRequestContext {
     /// The signed-in administrator and their tenant, once they may do `permission` there.
-    func administrator(may permission: Permission) throws(BillingError) -> (principal: Principal, tenantId: TenantId) {
-        guard let principal, let tenantId = principal.tenantId else { throw BillingError.unauthenticated }
+    func administrator(may permission: Permission) throws(Refusal) -> (principal: Principal, tenantId: TenantId) {
+        guard let principal, let tenantId = principal.tenantId else { throw Refusal.unauthenticated }
         try principal.authorize(permission, in: tenantId)
         return (principal, tenantId)
     }

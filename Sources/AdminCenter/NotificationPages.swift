@@ -89,7 +89,7 @@ struct NotificationPages {
             guard let id = context.parameters.get("deliveryId").flatMap({ Int64($0) }),
                 let kept = try await stores.notifications.mailbox(of: tenantId, deliveryIds: [id])[id]
             else {
-                throw BillingError(.notFound, code: "unknownMessage", detail: "There is no such message in this organization's local mailbox.")
+                throw Refusal(.unknownMessage, detail: "There is no such message in this organization's local mailbox.")
             }
             let frame = PageFrame(context, tenantName: tenant.name)
             return pages.render(

@@ -62,11 +62,11 @@ struct PaymentMethodPages {
                 )
                 _ = try await billing.setCard(card, for: tenantId)
                 return Response.redirect(to: "/admin/billing/payment-methods?saved=1", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 switch error.code {
-                case "invalidCardNumber", "cardNotAccepted": page.numberError = error.inWords
-                case "invalidCardExpiry": page.expiryError = error.detail
-                case "invalidSecurityCode": page.codeError = error.detail
+                case .invalidCardNumber, .cardNotAccepted: page.numberError = error.inWords
+                case .invalidCardExpiry: page.expiryError = error.detail
+                case .invalidSecurityCode: page.codeError = error.detail
                 default: page.error = error.inWords
                 }
                 return pages.render("payment-methods", page, status: .unprocessableContent)
@@ -81,7 +81,7 @@ struct PaymentMethodPages {
             do {
                 _ = try await billing.setPaymentMethod(.agreement(number: form["agreement"] ?? "", purchaseOrder: page.purchaseOrder), for: tenantId)
                 return Response.redirect(to: "/admin/billing/payment-methods?saved=1", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.error = error.inWords
                 return pages.render("payment-methods", page, status: .unprocessableContent)
             }

@@ -42,10 +42,10 @@ struct PurchasePages {
         let tenantName: String
         let csrfToken: String
         let onPurchase = true
-        let refusal: Refusal?
+        let refusal: RefusalNotice?
         let canBuy: Bool
     }
-    struct Refusal {
+    struct RefusalNotice {
         let detail: String
         let remedy: String
         let supportLink: String?
@@ -61,7 +61,7 @@ struct PurchasePages {
         let tenantName: String
         let csrfToken: String
         let onPurchase = true
-        var refusal: Refusal?
+        var refusal: RefusalNotice?
         var error: String?
         var orderKey: String
         let currency: String
@@ -132,12 +132,12 @@ struct PurchasePages {
     }
 
     /// Puts a refusal of the order beside the field it is about, or above the form.
-    static func show(_ error: BillingError, on page: inout CheckoutPage) {
+    static func show(_ error: Refusal, on page: inout CheckoutPage) {
         switch error.code {
-        case "unknownCardToken", "paymentDeclined", "paymentCardExpired", "cardNotAccepted", "invalidCardNumber":
+        case .unknownCardToken, .paymentDeclined, .paymentCardExpired, .cardNotAccepted, .invalidCardNumber:
             (page.cardError, page.fieldsToCorrect) = (error.inWords, true)
-        case "invalidCardExpiry": (page.expiryError, page.fieldsToCorrect) = (error.detail, true)
-        case "invalidSecurityCode": (page.codeError, page.fieldsToCorrect) = (error.detail, true)
+        case .invalidCardExpiry: (page.expiryError, page.fieldsToCorrect) = (error.detail, true)
+        case .invalidSecurityCode: (page.codeError, page.fieldsToCorrect) = (error.detail, true)
         default: page.error = error.inWords
         }
     }
@@ -204,7 +204,7 @@ struct PurchasePages {
                 if page.payOnFile, case let .card(card)? = try await stores.billing.settings(for: tenant.id).paymentMethod { cardToken = card.token }
                 var card: CardEntry?
                 if page.payNewCard {
-                    do throws(BillingError) {
+                    do throws(Refusal) {
                         card = try CardEntry(
                             number: form["cardNumber"] ?? "",
                             expiry: page.cardExpiry,
@@ -233,7 +233,7 @@ struct PurchasePages {
                     let purchase = try await billing.purchase(order, for: tenant.id, key: key)
                     return Response.redirect(to: "/admin/billing/credits?bought=\(purchase.invoiceId ?? 0)", type: .normal)
                 }
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 Self.show(error, on: &page)
             } catch let error as LedgerError {
                 page.error = error.description
@@ -249,7 +249,7 @@ struct PurchasePages {
     static func newOrderKey() -> String { "order-" + UUID().uuidString }
 
     private func caller(_ context: APIRequestContext) async throws -> (Principal, Tenant, PageFrame) {
-        guard let principal = context.principal, let tenantId = principal.tenantId else { throw BillingError.unauthenticated }
+        guard let principal = context.principal, let tenantId = principal.tenantId else { throw Refusal.unauthenticated }
         try principal.authorizeAny(in: tenantId)
         let tenant = try await directory.tenant(tenantId)
         return (principal, tenant, PageFrame(context, tenantName: tenant.name))
@@ -257,12 +257,12 @@ struct PurchasePages {
 
     /// The refusal that applies whatever the payment: post-usage, CSP, or a Volume Licensing
     /// tenant none of whose agreements bills to its own country.
-    func refusal(for tenant: Tenant) -> Refusal? {
+    func refusal(for tenant: Tenant) -> RefusalNotice? {
         PurchaseEligibility.refusal(for: tenant, payingWith: nil).map { refusal in
-            Refusal(
+            RefusalNotice(
                 detail: refusal.detail,
                 remedy: refusal.remedy ?? "",
-                supportLink: refusal.code == "purchaseNotAllowedRegionConflict" ? supportURL : nil
+                supportLink: refusal.code == .purchaseNotAllowedRegionConflict ? supportURL : nil
             )
         }
     }

@@ -49,7 +49,7 @@ struct SignInPages {
                 let seconds = (signedIn.session.expiresAt.millisecondsSinceEpoch - signedIn.session.createdAt.millisecondsSinceEpoch) / 1000
                 response.setCookie(SessionCookie.make(signedIn.cookie, maxAge: Int(seconds), secure: secureCookies))
                 return response
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 return self.form(Page(message: error.detail, enteredUpn: upn, enteredTenant: tenant), status: error.httpStatus)
             }
         }

@@ -48,11 +48,11 @@ extension ControlPages {
                 var limit: Int64?
                 if form["remove"] == nil {
                     let currency = try await directory.tenant(tenantId).currency
-                    limit = try MoneyText.amount(page.unitLimits.unitAmount, currency, field: "amount", example: "500.00")
+                    limit = try MoneyText.amount(page.unitLimits.unitAmount, currency, field: .invalidAmount, example: "500.00")
                 }
                 try await controls.setSpendLimit(limit, of: tenantId, unit: unit, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=unit#unit-limits-heading", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.unitLimits.unitError = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }

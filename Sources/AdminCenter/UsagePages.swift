@@ -67,7 +67,7 @@ struct UsagePages {
         router.get("reports/pstn-usage/export") { request, context -> Response in
             let tenant = try await directory.tenant(context.administrator(may: .readBilling).tenantId)
             let (_, from, to, error) = range(request.uri.queryParameters)
-            if let error { throw BillingError.invalid("range", error) }
+            if let error { throw Refusal.invalid(.invalidRange, error) }
             let name = "pstn-usage-\(tenant.id)-\(ISO8601.formatDate(from))"
             let export = UsageExport(stores: stores)
             if request.uri.queryParameters.get("format") == "xlsx" {

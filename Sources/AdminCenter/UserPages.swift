@@ -101,7 +101,7 @@ struct UserPages {
                 )
             } catch let refused as RefusedLines {
                 page.refusals = refused.lines.map { "\(selected[$0.line - 1]): \($0.error.detail) \($0.error.remedy ?? "")" }
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.refusals = ["\(error.detail) \(error.remedy ?? "")"]
             }
             return pages.render("users", page, status: .unprocessableContent)
@@ -127,7 +127,7 @@ struct UserPages {
                     LicenseChange(add: wanted.subtracting(user.licenses), remove: user.licenses.subtracting(wanted))
                 )
                 return Response.redirect(to: "/admin/users/\(user.upn)?saved=1", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 var page = Self.userPage(user, frame, refusal: (LicenseSku.communicationsCredits, "\(error.detail) \(error.remedy ?? "")"))
                 page.skus = page.skus.map {
                     SkuToggle(code: $0.code, name: $0.name, held: wanted.contains(LicenseSku(rawValue: $0.code)!), refusal: $0.refusal)

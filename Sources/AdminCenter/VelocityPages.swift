@@ -67,20 +67,20 @@ extension ControlPages {
                     let typed = (
                         page.velocity.amount.trimmingCharacters(in: .whitespaces), page.velocity.multiple.trimmingCharacters(in: .whitespaces)
                     )
-                    if !typed.0.isEmpty { amount = try MoneyText.amount(typed.0, currency, field: "amount", example: "50.00") }
+                    if !typed.0.isEmpty { amount = try MoneyText.amount(typed.0, currency, field: .invalidAmount, example: "50.00") }
                     if !typed.1.isEmpty {
                         guard let number = Int64(typed.1) else {
-                            throw BillingError.invalid("multiple", "The multiple is a whole number, such as 5.")
+                            throw Refusal.invalid(.invalidMultiple, "The multiple is a whole number, such as 5.")
                         }
                         multiple = number
                     }
                     guard amount != nil || multiple != nil else {
-                        throw BillingError.invalid("amount", "Give an hourly amount, a multiple of the usual spend, or both; or turn the alarm off.")
+                        throw Refusal.invalid(.invalidAmount, "Give an hourly amount, a multiple of the usual spend, or both; or turn the alarm off.")
                     }
                 }
                 try await controls.setVelocityAlarm(hourlyAmountMinor: amount, usualMultiple: multiple, of: tenantId, by: principal.actor)
                 return Response.redirect(to: "/admin/billing/spend-controls?saved=velocity#velocity-alarm", type: .normal)
-            } catch let error as BillingError {
+            } catch let error as Refusal {
                 page.velocity.error = error.inWords
                 return pages.render("spend-controls", page, status: .unprocessableContent)
             }

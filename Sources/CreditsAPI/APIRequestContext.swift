@@ -26,7 +26,7 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The caller; only routes behind the authentication middleware ask.
     func caller() throws -> Principal {
-        guard let principal else { throw BillingError.unauthenticated }
+        guard let principal else { throw Refusal.unauthenticated }
         return principal
     }
 

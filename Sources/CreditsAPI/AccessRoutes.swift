@@ -42,9 +42,8 @@ struct AccessRoutes {
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("v1/sessions/current") { _, context in
             guard let session = context.session else {
-                throw BillingError(
-                    .notFound,
-                    code: "noSession",
+                throw Refusal(
+                    .noSession,
                     detail: "This request was not made with a session cookie; sign in at POST /v1/sessions."
                 )
             }

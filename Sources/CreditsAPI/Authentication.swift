@@ -24,7 +24,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if anonymous.isEmpty(address), !isKnown(request) { try anonymous.admit(address) }
         do {
             try await authenticate(request, &context)
-        } catch let error as BillingError where error.kind == .unauthenticated {
+        } catch let error as Refusal where error.kind == .unauthenticated {
             try anonymous.admit(address)
             throw error
         }
@@ -47,16 +47,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     private func authenticate(_ request: Request, _ context: inout APIRequestContext) async throws {
         if request.headers[.authorization] != nil {
-            guard let secret = Self.bearerSecret(request) else { throw BillingError.unauthenticated }
+            guard let secret = Self.bearerSecret(request) else { throw Refusal.unauthenticated }
             context.principal = try await access.principal(bearer: secret)
             return
         }
-        guard let cookie = request.cookies[SessionCookie.name]?.value else { throw BillingError.unauthenticated }
+        guard let cookie = request.cookies[SessionCookie.name]?.value else { throw Refusal.unauthenticated }
         let (principal, session) = try await access.principal(sessionCookie: cookie)
         if ![.get, .head, .options].contains(request.method), request.headers[.init(Self.csrfHeader)!] != session.csrfToken {
             throw Problem(
-                .forbidden,
-                code: "csrfTokenMissing",
+                .csrfTokenMissing,
                 detail: "A change made with a session cookie must carry the session's csrfToken in the X-CSRF-Token header."
             )
         }

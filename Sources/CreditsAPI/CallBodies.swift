@@ -225,9 +225,9 @@ struct PostUsageInvoiceList: Encodable, ResponseEncodable {
 
 extension Instant {
     /// An ISO 8601 instant from a request, or a refusal naming the field.
-    static func parse(_ text: String, field: String) throws(BillingError) -> Instant {
+    static func parse(_ text: String, field: ProblemCode) throws(Refusal) -> Instant {
         guard let instant = ISO8601.parse(text) else {
-            throw BillingError.invalid(field, "\(field) is an ISO 8601 time such as 2026-11-21T09:30:00Z, not '\(text.prefix(40))'.")
+            throw Refusal.invalid(field, "\(field.field) is an ISO 8601 time such as 2026-11-21T09:30:00Z, not '\(text.prefix(40))'.")
         }
         return instant
     }

@@ -96,8 +96,7 @@ struct CallRoutes {
         let records = try PlatformInput.usageRecords(try await request.bodyBytes(context: context))
         guard records.count <= LedgerLimits.maximumBatchSize else {
             throw Problem(
-                .contentTooLarge,
-                code: "batchTooLarge",
+                .batchTooLarge,
                 detail: "A batch holds at most \(LedgerLimits.maximumBatchSize) records, not \(records.count); split it."
             )
         }
@@ -106,7 +105,7 @@ struct CallRoutes {
         let results = records.map { record -> UsageResultBody in
             guard case .success = record.upload, let result = charged.next() else {
                 guard case let .failure(error) = record.upload else { preconditionFailure("one result per valid record") }
-                return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code, detail: error.detail)
+                return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code.rawValue, detail: error.detail)
             }
             switch result {
             case let .charged(usage):
@@ -124,7 +123,7 @@ struct CallRoutes {
                     capability: usage.capability.rawValue
                 )
             case let .refused(error):
-                return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code, detail: error.detail)
+                return UsageResultBody(usageId: record.usageId, status: "refused", code: error.code.rawValue, detail: error.detail)
             }
         }
         return UsageResultsBody(results: results)
@@ -135,7 +134,7 @@ extension APIRequestContext {
     func sessionId() throws -> CallSessionId {
         do {
             return try CallSessionId(parameters.require("sessionId"))
-        } catch let error as BillingError {
+        } catch let error as Refusal {
             throw Problem(error)
         }
     }

@@ -113,27 +113,27 @@ struct DestinationRulesBody: Codable, ResponseEncodable {
     }
 
     func rules() throws -> DestinationRules {
-        let types = try (blockedNumberTypes ?? []).map { name throws(BillingError) in
+        let types = try (blockedNumberTypes ?? []).map { name throws(Refusal) in
             guard let type = NumberType(rawValue: name) else {
                 let known = NumberType.allCases.map(\.rawValue).joined(separator: ", ")
-                throw BillingError.invalid("blockedNumberTypes", "'\(name.prefix(40))' is not a number type: \(known).")
+                throw Refusal.invalid(.invalidBlockedNumberTypes, "'\(name.prefix(40))' is not a number type: \(known).")
             }
             return type
         }
-        let mode = try mode.map { name throws(BillingError) in
+        let mode = try mode.map { name throws(Refusal) in
             guard let mode = DestinationRules.Mode(rawValue: name) else {
-                throw BillingError.invalid("mode", "The mode is blockListed (every destination but those listed) or allowListedOnly.")
+                throw Refusal.invalid(.invalidMode, "The mode is blockListed (every destination but those listed) or allowListedOnly.")
             }
             return mode
         }
         let listed = destinations ?? []
         guard listed.count <= DestinationRules.maximumDestinations else {
-            throw BillingError.invalid("destinations", "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
+            throw Refusal.invalid(.invalidDestinations, "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
         }
         return try DestinationRules(
             blockedNumberTypes: Set(types),
             mode: mode ?? .blockListed,
-            destinations: listed.map { text throws(BillingError) in try CallDestination(text) }
+            destinations: listed.map { text throws(Refusal) in try CallDestination(text) }
         )
     }
 }

@@ -48,13 +48,13 @@ struct PaymentMethodBody: Codable, ResponseEncodable {
     func payment() throws -> PurchaseOrder.Payment {
         switch type {
         case "card":
-            guard let token, !token.isEmpty else { throw BillingError.invalid("paymentMethod", "A card payment needs the card's token.") }
+            guard let token, !token.isEmpty else { throw Refusal.invalid(.invalidPaymentMethod, "A card payment needs the card's token.") }
             return .card(token: token)
         case "agreement":
-            guard let agreementNumber else { throw BillingError.invalid("paymentMethod", "An agreement payment needs agreementNumber.") }
+            guard let agreementNumber else { throw Refusal.invalid(.invalidPaymentMethod, "An agreement payment needs agreementNumber.") }
             return .agreement(number: agreementNumber, purchaseOrder: purchaseOrder)
         default:
-            throw BillingError.invalid("paymentMethod", "paymentMethod.type must be card or agreement, not '\(type)'.")
+            throw Refusal.invalid(.invalidPaymentMethod, "paymentMethod.type must be card or agreement, not '\(type)'.")
         }
     }
 }
@@ -84,8 +84,8 @@ struct RefusalBody: Codable {
     let detail: String
     let remedy: String?
 
-    init(_ error: BillingError) {
-        (code, detail, remedy) = (error.code, error.detail, error.remedy)
+    init(_ error: Refusal) {
+        (code, detail, remedy) = (error.code.rawValue, error.detail, error.remedy ?? error.code.remedy)
     }
 }
 

@@ -47,14 +47,14 @@ struct IdempotencyMiddleware: RouterMiddleware {
         _ = try IdempotencyKey(key)
         let caller = try context.caller()
         if let tenant = context.parameters.get("tenantId"), !caller.sees(TenantId(tenant)) {
-            throw Problem(BillingError.unknownTenant(TenantId(tenant)))
+            throw Problem(Refusal.unknownTenant(TenantId(tenant)))
         }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: context.maxUploadSize)
         } catch {
-            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(context.maxUploadSize) bytes.")
+            throw Problem(.bodyTooLarge, detail: "The body is larger than \(context.maxUploadSize) bytes.")
         }
         let fingerprint = Self.fingerprint(request, body)
         let scope = Self.scope(of: caller, tenant: context.parameters.get("tenantId"))
@@ -62,8 +62,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         if let kept = try await store.answer(scope: scope, key: key), now < kept.keptAt.adding(seconds: StoredAnswer.keptSeconds) {
             guard kept.fingerprint == fingerprint else {
                 throw Problem(
-                    .conflict,
-                    code: "idempotencyConflict",
+                    .idempotencyConflict,
                     detail: "This Idempotency-Key was used for another request; use a new key for a new request."
                 )
             }
@@ -73,7 +72,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         let runningKey = "\(scope)\u{0}\(key)"
         guard running.begin(runningKey) else {
-            throw Problem(.conflict, code: "requestInProgress", detail: "A request with this Idempotency-Key is still running; retry in a moment.")
+            throw Problem(.requestInProgress, detail: "A request with this Idempotency-Key is still running; retry in a moment.")
         }
         defer { running.end(runningKey) }
 

@@ -29,7 +29,7 @@ struct InvoiceRoutes {
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             guard let id = Int64(try context.parameters.require("invoiceId")),
                 let invoice = try await stores.billing.invoice(id, for: tenant.id)
-            else { throw Problem(.notFound, code: "unknownInvoice", detail: "There is no such invoice for this tenant.") }
+            else { throw Problem(.unknownInvoice, detail: "There is no such invoice for this tenant.") }
             if request.headers[.accept]?.contains("text/html") == true {
                 let html = template.render(InvoicePage(invoice: invoice, tenant: tenant))
                 return Response(status: .ok, headers: PageHeaders.html(inlineStyle: true), body: .init(byteBuffer: ByteBuffer(string: html)))

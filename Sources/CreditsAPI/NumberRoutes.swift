@@ -45,7 +45,7 @@ extension APIRequestContext {
     func directoryIdentity() throws -> DirectoryIdentity {
         do {
             return try DirectoryIdentity(parameters.require("number").removingPercentEncoding ?? "")
-        } catch let error as BillingError {
+        } catch let error as Refusal {
             throw Problem(error)
         }
     }

@@ -2,7 +2,7 @@ public import CreditsCore
 
 /// What the telephony platform sends (`API.md`, Calls), read from its JSON bodies into the
 /// rules' types: one entry point per body, which the routes use and the fuzzers drive. A body
-/// of the wrong shape throws a `Problem` naming the field; a wrong value, its `BillingError`.
+/// of the wrong shape throws a `Problem` naming the field; a wrong value, its `Refusal`.
 public enum PlatformInput {
     public static func callStart(_ body: [UInt8], sessionId: CallSessionId) throws -> CallStartRequest {
         try JSONBody.decode(CallStartInput.self, from: body).request(sessionId: sessionId)
@@ -10,7 +10,7 @@ public enum PlatformInput {
 
     public static func callUpdate(_ body: [UInt8]) throws -> (requestNumber: Int64, usedSeconds: Int64) {
         let input = try JSONBody.decode(CallUpdateInput.self, from: body)
-        return (input.requestNumber, try CallLimits.checkedSeconds(input.usedSeconds, field: "usedSeconds"))
+        return (input.requestNumber, try CallLimits.checkedSeconds(input.usedSeconds, field: .invalidUsedSeconds))
     }
 
     /// The body of *answer* and *cancel*: the request number alone.
@@ -21,15 +21,15 @@ public enum PlatformInput {
     public static func callEnd(_ body: [UInt8]) throws -> (requestNumber: Int64, durationSeconds: Int64, endTime: Instant) {
         let input = try JSONBody.decode(CallEndInput.self, from: body)
         return (
-            input.requestNumber, try CallLimits.checkedSeconds(input.durationSeconds, field: "durationSeconds"),
-            try Instant.parse(input.endTime, field: "endTime")
+            input.requestNumber, try CallLimits.checkedSeconds(input.durationSeconds, field: .invalidDurationSeconds),
+            try Instant.parse(input.endTime, field: .invalidEndTime)
         )
     }
 
     /// Each record is read on its own: one that is malformed is refused alone, with its reason.
-    public static func usageRecords(_ body: [UInt8]) throws -> [(usageId: String, upload: Result<UsageUpload, BillingError>)] {
+    public static func usageRecords(_ body: [UInt8]) throws -> [(usageId: String, upload: Result<UsageUpload, Refusal>)] {
         try JSONBody.decode(UsageUploadInput.self, from: body).records.map { record in
-            (record.usageId, Result { () throws(BillingError) in try record.upload() })
+            (record.usageId, Result { () throws(Refusal) in try record.upload() })
         }
     }
 }
@@ -44,17 +44,17 @@ struct CallStartInput: Decodable {
     let startTime: String
     let callId: String?
 
-    func request(sessionId: CallSessionId) throws(BillingError) -> CallStartRequest {
+    func request(sessionId: CallSessionId) throws(Refusal) -> CallStartRequest {
         try CallStartRequest(
             sessionId: sessionId,
             requestNumber: requestNumber,
-            callType: CallType.parse(callType, field: "callType"),
-            upn: upn.map { text throws(BillingError) in try UserPrincipalName(text) },
-            callerAddress: callerUri.map { text throws(BillingError) in try SIPAddress(text) },
-            callerNumber: callerNumber.map { text throws(BillingError) in try PhoneNumber(text) },
+            callType: CallType.parse(callType, field: .invalidCallType),
+            upn: upn.map { text throws(Refusal) in try UserPrincipalName(text) },
+            callerAddress: callerUri.map { text throws(Refusal) in try SIPAddress(text) },
+            callerNumber: callerNumber.map { text throws(Refusal) in try PhoneNumber(text) },
             callee: PhoneNumber(calleeNumber),
-            startTime: Instant.parse(startTime, field: "startTime"),
-            callId: UsageUpload.checkedText(callId, field: "callId", limit: UsageUpload.maximumIdLength)
+            startTime: Instant.parse(startTime, field: .invalidStartTime),
+            callId: UsageUpload.checkedText(callId, field: .invalidCallId, limit: UsageUpload.maximumIdLength)
         )
     }
 }
@@ -89,24 +89,24 @@ struct UsageUploadInput: Decodable {
         let userObjectId: String?
         let administrativeUnits: String?
 
-        func upload() throws(BillingError) -> UsageUpload {
-            let type = try CallType.parse(callType, field: "callType")
+        func upload() throws(Refusal) -> UsageUpload {
+            let type = try CallType.parse(callType, field: .invalidCallType)
             let idLimit = UsageUpload.maximumIdLength
             return UsageUpload(
                 usageId: try CallSessionId(usageId),
-                callId: try UsageUpload.checkedText(callId, field: "callId", limit: idLimit),
-                conferenceId: try UsageUpload.checkedText(conferenceId, field: "conferenceId", limit: idLimit),
+                callId: try UsageUpload.checkedText(callId, field: .invalidCallId, limit: idLimit),
+                conferenceId: try UsageUpload.checkedText(conferenceId, field: .invalidConferenceId, limit: idLimit),
                 callType: type,
-                upn: try upn.map { text throws(BillingError) in try UserPrincipalName(text) },
+                upn: try upn.map { text throws(Refusal) in try UserPrincipalName(text) },
                 caller: try PhoneNumber(callerNumber),
                 callee: try PhoneNumber(calleeNumber),
-                startTime: try Instant.parse(startTime, field: "startTime"),
-                durationSeconds: try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds"),
+                startTime: try Instant.parse(startTime, field: .invalidStartTime),
+                durationSeconds: try CallLimits.checkedSeconds(durationSeconds, field: .invalidDurationSeconds),
                 messageUnits: try CallLimits.checkedMessageUnits(messageUnits ?? (type.isSMS ? 1 : 0)),
-                userObjectId: try UsageUpload.checkedText(userObjectId, field: "userObjectId", limit: idLimit),
+                userObjectId: try UsageUpload.checkedText(userObjectId, field: .invalidUserObjectId, limit: idLimit),
                 administrativeUnits: try UsageUpload.checkedText(
                     administrativeUnits,
-                    field: "administrativeUnits",
+                    field: .invalidAdministrativeUnits,
                     limit: UsageUpload.maximumAdministrativeUnitsLength
                 )
             )

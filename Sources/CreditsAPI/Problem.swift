@@ -7,13 +7,13 @@ import NIOFoundationCompat
 /// person can act on, the `remedy` where one exists, and for uploads every bad `lines` entry.
 public struct Problem: HTTPResponseError {
     public let status: HTTPResponse.Status
-    let code: String
+    let code: ProblemCode
     let detail: String
     let remedy: String?
     let lines: [LineError]
     var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, code: String, detail: String, remedy: String? = nil, lines: [LineError] = []) {
+    init(_ status: HTTPResponse.Status, code: ProblemCode, detail: String, remedy: String? = nil, lines: [LineError] = []) {
         self.status = status
         self.code = code
         self.detail = detail
@@ -21,17 +21,22 @@ public struct Problem: HTTPResponseError {
         self.lines = lines
     }
 
+    /// A problem with the status of its code.
+    init(_ code: ProblemCode, detail: String, remedy: String? = nil) {
+        self.init(code.httpStatus, code: code, detail: detail, remedy: remedy ?? code.remedy)
+    }
+
     /// The answer for any error a handler throws: the product's refusals keep their codes;
     /// anything else is a 500 that reveals nothing of the inside.
     init(_ error: any Error) {
         switch error {
         case let problem as Problem: self = problem
-        case let error as BillingError: self.init(error)
+        case let error as Refusal: self.init(error)
         case let error as LedgerError: self.init(error)
         case let refused as RefusedLines:
             self.init(
                 .unprocessableContent,
-                code: "invalidLines",
+                code: .invalidLines,
                 detail: "Nothing was changed: \(refused.lines.count) line\(refused.lines.count == 1 ? " is" : "s are") wrong.",
                 lines: Array(refused.lines.prefix(RefusedLines.maximumListed))
             )
@@ -39,40 +44,33 @@ public struct Problem: HTTPResponseError {
             // The framework's own errors name its internals; say only what the status means.
             let said = (error as? HTTPError)?.body
             if error.status == .contentTooLarge {
-                self.init(error.status, code: "bodyTooLarge", detail: said ?? "The body is larger than this request may carry.")
+                self.init(error.status, code: .bodyTooLarge, detail: said ?? "The body is larger than this request may carry.")
             } else {
-                self.init(error.status, code: "httpError", detail: said ?? "The request could not be served: \(error.status.reasonPhrase).")
+                self.init(error.status, code: .httpError, detail: said ?? "The request could not be served: \(error.status.reasonPhrase).")
             }
         default:
-            self.init(.internalServerError, code: "internalError", detail: "Something went wrong on our side; nothing was changed.")
+            self.init(.internalServerError, code: .internalError, detail: "Something went wrong on our side; nothing was changed.")
         }
     }
 
-    init(_ error: BillingError) {
-        self.init(error.httpStatus, code: error.code, detail: error.detail, remedy: error.remedy)
+    init(_ error: Refusal) {
+        self.init(error.httpStatus, code: error.code, detail: error.detail, remedy: error.remedy ?? error.code.remedy)
         if error.kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"commscredits\"" }
         if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
     }
 
     init(_ error: LedgerError) {
-        let status: HTTPResponse.Status =
-            switch error {
-            case .idempotencyConflict, .holdAlreadyExists, .holdNotOpen, .holdNotSettled, .creditBackExceedsSpent: .conflict
-            case .unknownAccount, .unknownHold: .notFound
-            case .insufficientBalance: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
-            default: .unprocessableContent
-            }
-        self.init(status, code: error.code, detail: error.description)
+        self.init(error.code.httpStatus, code: error.code, detail: error.description, remedy: error.code.remedy)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ProblemBody(
             title: status.reasonPhrase,
             status: status.code,
-            code: code,
+            code: code.rawValue,
             detail: detail,
             remedy: remedy,
-            lines: lines.isEmpty ? nil : lines.map { ProblemBody.Line(line: $0.line, code: $0.error.code, detail: $0.error.description) }
+            lines: lines.isEmpty ? nil : lines.map { ProblemBody.Line(line: $0.line, code: $0.error.code.rawValue, detail: $0.error.description) }
         )
         var headers = headers
         headers[.contentType] = "application/problem+json"
@@ -80,7 +78,7 @@ public struct Problem: HTTPResponseError {
     }
 
     static func badRequest(_ detail: String) -> Problem {
-        Problem(.badRequest, code: "invalidRequest", detail: detail)
+        Problem(.badRequest, code: .invalidRequest, detail: detail)
     }
 }
 
@@ -100,7 +98,7 @@ extension Problem {
     /// The answer to a request that threw `error`; a path no route matches is `notFound`.
     static func response(for error: any Error, to request: Request, context: some RequestContext) throws -> Response {
         if let error = error as? any HTTPResponseError, error.status == .notFound, !(error is Problem) {
-            return try Problem(.notFound, code: "notFound", detail: "There is nothing at \(request.uri.path).").response(
+            return try Problem(.notFound, code: .notFound, detail: "There is nothing at \(request.uri.path).").response(
                 from: request,
                 context: context
             )
@@ -124,8 +122,13 @@ private struct ProblemBody: Encodable {
     }
 }
 
-extension BillingError {
-    /// The HTTP status of each kind of refusal, for the API and the admin center's pages alike.
+extension Refusal {
+    /// The HTTP status of the refusal, for the API and the admin center's pages alike.
+    public var httpStatus: HTTPResponse.Status { code.httpStatus }
+}
+
+extension ProblemCode {
+    /// The HTTP status of each kind of refusal; the framework's own refusals (`httpError`) keep theirs.
     public var httpStatus: HTTPResponse.Status {
         switch kind {
         case .invalid: .unprocessableContent
@@ -137,6 +140,9 @@ extension BillingError {
         case .unavailable: .gatewayTimeout
         case .throttled: .tooManyRequests
         case .overloaded: .serviceUnavailable
+        case .badRequest, .http: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .internal: .internalServerError
         }
     }
 }

@@ -55,8 +55,7 @@ public final class RateLimiter: Sendable {
         }
         if let wait {
             var problem = Problem(
-                .tooManyRequests,
-                code: "rateLimited",
+                .rateLimited,
                 detail: "Too many requests: at most \(Self.rate(settings.perSecond)) a second. Retry after the time in Retry-After."
             )
             problem.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))

@@ -30,9 +30,8 @@ struct RateRoutes {
             let date = try request.instant("date") ?? clock.now()
             guard try await calls.rateBook().deck(for: currency) != nil else { throw Self.noDeck(currency) }
             guard let rate = try await calls.rate(for: number, currency: currency, on: date.civilDateAndTime.date) else {
-                throw BillingError(
-                    .notFound,
-                    code: "unknownDestination",
+                throw Refusal(
+                    .unknownDestination,
                     detail: "The \(currency) deck has no rate for \(number) on \(ISO8601.formatDate(date))."
                 )
             }
@@ -40,10 +39,9 @@ struct RateRoutes {
         }
     }
 
-    private static func noDeck(_ currency: Currency) -> BillingError {
-        BillingError(
-            .notFound,
-            code: "unknownRateDeck",
+    private static func noDeck(_ currency: Currency) -> Refusal {
+        Refusal(
+            .unknownRateDeck,
             detail: "No rate deck in \(currency) has been imported.",
             remedy: "PUT the deck as CSV to /v1/rate-decks/\(currency)."
         )
@@ -58,7 +56,7 @@ extension APIRequestContext {
     func currency() throws -> Currency {
         let code = try parameters.require("currency")
         guard let currency = Currency(code: code) else {
-            throw Problem(BillingError.invalid("currency", "'\(code.prefix(10))' is not an ISO 4217 currency code."))
+            throw Problem(Refusal.invalid(.invalidCurrency, "'\(code.prefix(10))' is not an ISO 4217 currency code."))
         }
         return currency
     }

@@ -14,7 +14,7 @@ extension Request {
         do {
             return Array(buffer: try await body.collect(upTo: limit))
         } catch {
-            throw Problem(.contentTooLarge, code: "bodyTooLarge", detail: "The body is larger than \(limit) bytes.")
+            throw Problem(.bodyTooLarge, detail: "The body is larger than \(limit) bytes.")
         }
     }
 
@@ -22,8 +22,7 @@ extension Request {
     func idempotencyKey() throws -> IdempotencyKey {
         guard let text = headers[.init(IdempotencyMiddleware.header)!] else {
             throw Problem(
-                .badRequest,
-                code: "idempotencyKeyMissing",
+                .idempotencyKeyMissing,
                 detail: "This request changes money: send an Idempotency-Key header, a new one for each new request and the same one on a retry."
             )
         }
@@ -56,7 +55,7 @@ extension APIRequestContext {
     func userName() throws -> UserPrincipalName {
         do {
             return try UserPrincipalName(parameters.require("upn"))
-        } catch let error as BillingError {
+        } catch let error as Refusal {
             throw Problem(error)
         }
     }

@@ -6,7 +6,7 @@ struct AgreementBody: Codable {
     let billingCountry: String
 
     func agreement() throws -> EnterpriseAgreement {
-        try EnterpriseAgreement(number: number, billingCountry: CountryCode.parse(billingCountry, field: "agreements"))
+        try EnterpriseAgreement(number: number, billingCountry: CountryCode.parse(billingCountry, field: .invalidAgreements))
     }
 }
 
@@ -71,7 +71,7 @@ struct UserInput: Decodable {
         return try User(
             upn: UserPrincipalName(upn),
             displayName: displayName,
-            usageLocation: CountryCode.parse(usageLocation, field: "usageLocation"),
+            usageLocation: CountryCode.parse(usageLocation, field: .invalidUsageLocation),
             roles: User.parseRoles(roles ?? []),
             licenses: licenses,
             administrativeUnits: AdministrativeUnit.parseList(administrativeUnits ?? [])

@@ -18,11 +18,11 @@ struct TenantRoutes {
             let tenant = try Tenant(
                 id: TenantId(input.id ?? UUID().uuidString.lowercased()),
                 name: input.name,
-                country: CountryCode.parse(input.country, field: "country"),
+                country: CountryCode.parse(input.country, field: .invalidCountry),
                 currency: Self.currency(input.currency),
                 billingAccount: BillingAccount(
-                    channel: SalesChannel.parse(input.channel, field: "channel"),
-                    commerceModel: CommerceModel.parse(input.commerceModel, field: "commerceModel"),
+                    channel: SalesChannel.parse(input.channel, field: .invalidChannel),
+                    commerceModel: CommerceModel.parse(input.commerceModel, field: .invalidCommerceModel),
                     agreements: (input.agreements ?? []).map { try $0.agreement() }
                 ),
                 createdAt: clock.now()
@@ -42,9 +42,9 @@ struct TenantRoutes {
             let tenant = try await directory.updateTenant(
                 tenantId,
                 name: patch.name,
-                country: patch.country.map { try CountryCode.parse($0, field: "country") },
-                channel: patch.channel.map { try SalesChannel.parse($0, field: "channel") },
-                commerceModel: patch.commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
+                country: patch.country.map { try CountryCode.parse($0, field: .invalidCountry) },
+                channel: patch.channel.map { try SalesChannel.parse($0, field: .invalidChannel) },
+                commerceModel: patch.commerceModel.map { try CommerceModel.parse($0, field: .invalidCommerceModel) },
                 agreements: patch.agreements.map { try $0.map { try $0.agreement() } },
                 usageRetention: patch.usageRetentionDays.map { try UsageRetention(days: $0) }
             )
@@ -92,7 +92,7 @@ struct TenantRoutes {
 
     private static func currency(_ code: String) throws -> Currency {
         guard let currency = Currency(code: code) else {
-            throw BillingError.invalid("currency", "'\(code)' is not an ISO 4217 currency code (for example USD, EUR, JPY).")
+            throw Refusal.invalid(.invalidCurrency, "'\(code)' is not an ISO 4217 currency code (for example USD, EUR, JPY).")
         }
         return currency
     }

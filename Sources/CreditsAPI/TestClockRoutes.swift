@@ -21,11 +21,10 @@ struct TestClockRoutes {
         group.get { _, _ in ClockBody(now: ISO8601.format(clock.now())) }
         group.post("advance") { request, context in
             try context.caller().authorizeOperator()
-            let to = try Instant.parse(try await request.decodeJSON(AdvanceInput.self, context: context).to, field: "to")
+            let to = try Instant.parse(try await request.decodeJSON(AdvanceInput.self, context: context).to, field: .invalidTo)
             guard to >= clock.now() else {
-                throw BillingError(
-                    .conflict,
-                    code: "clockCannotGoBack",
+                throw Refusal(
+                    .clockCannotGoBack,
                     detail: "The test clock is at \(ISO8601.format(clock.now())); it only moves forward."
                 )
             }

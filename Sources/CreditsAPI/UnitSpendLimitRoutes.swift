@@ -25,7 +25,7 @@ extension ControlRoutes {
         tenant.delete("call-controls/unit-spend-limits") { request, context in
             let tenantId = try context.tenantId(for: .buy)
             guard let name = request.uri.queryParameters.get("administrativeUnit") else {
-                throw BillingError.invalid("administrativeUnit", "Name the unit whose limit to take away: ?administrativeUnit=Sales.")
+                throw Refusal.invalid(.invalidAdministrativeUnit, "Name the unit whose limit to take away: ?administrativeUnit=Sales.")
             }
             try await controls.setSpendLimit(nil, of: tenantId, unit: try AdministrativeUnit(name), by: context.caller().actor)
             return try await unitSpendLimits(tenantId)

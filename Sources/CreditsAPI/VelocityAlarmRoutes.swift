@@ -18,7 +18,7 @@ extension ControlRoutes {
             let tenantId = try context.tenantId(for: .buy)
             let input = try await request.decodeJSON(VelocityAlarmInput.self, context: context)
             guard input.hourlyAmountMinor != nil || input.usualMultiple != nil else {
-                throw BillingError.invalid("hourlyAmountMinor", "Give hourlyAmountMinor, usualMultiple or both; DELETE turns the alarm off.")
+                throw Refusal.invalid(.invalidHourlyAmountMinor, "Give hourlyAmountMinor, usualMultiple or both; DELETE turns the alarm off.")
             }
             try await controls.setVelocityAlarm(
                 hourlyAmountMinor: input.hourlyAmountMinor,

@@ -9,11 +9,11 @@ public struct AdministrativeUnit: Hashable, Comparable, Sendable, CustomStringCo
 
     /// Refuses an empty name, one too long, and one with a control character or a ';' (which
     /// separates units in a file).
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         let name = text.trimmingWhitespace
         guard !name.isEmpty, name.count <= Self.maximumLength, !name.hasControlCharacters, !name.contains(";") else {
-            throw BillingError.invalid(
-                "administrativeUnits",
+            throw Refusal.invalid(
+                .invalidAdministrativeUnits,
                 "An administrative unit's name is 1 to \(Self.maximumLength) characters, without ';' or control characters."
             )
         }
@@ -37,11 +37,11 @@ public struct AdministrativeUnit: Hashable, Comparable, Sendable, CustomStringCo
     }
 
     /// The units a user is in, refusing a bad name or too many.
-    public static func parseList(_ names: some Sequence<String>) throws(BillingError) -> Set<AdministrativeUnit> {
+    public static func parseList(_ names: some Sequence<String>) throws(Refusal) -> Set<AdministrativeUnit> {
         var units: Set<AdministrativeUnit> = []
         for name in names where !name.trimmingWhitespace.isEmpty { units.insert(try AdministrativeUnit(name)) }
         guard units.count <= maximumPerUser else {
-            throw BillingError.invalid("administrativeUnits", "A user is in at most \(maximumPerUser) administrative units.")
+            throw Refusal.invalid(.invalidAdministrativeUnits, "A user is in at most \(maximumPerUser) administrative units.")
         }
         return units
     }

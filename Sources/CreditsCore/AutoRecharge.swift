@@ -8,14 +8,14 @@ public struct AutoRechargeSettings: Hashable, Sendable {
 
     /// Enabled settings need both amounts within the purchase bounds; disabled ones keep
     /// whatever amounts were shown, as long as they are not negative or beyond the bounds.
-    public init(enabled: Bool, rechargeAmountMinor: Int64, triggerAmountMinor: Int64, currency: Currency) throws(BillingError) {
+    public init(enabled: Bool, rechargeAmountMinor: Int64, triggerAmountMinor: Int64, currency: Currency) throws(Refusal) {
         let bounds = PurchaseLimits.amountRange(currency)
-        for (name, amount) in [("rechargeAmount", rechargeAmountMinor), ("triggerAmount", triggerAmountMinor)] {
+        for (code, amount) in [(ProblemCode.invalidRechargeAmount, rechargeAmountMinor), (.invalidTriggerAmount, triggerAmountMinor)] {
             let allowed = enabled ? bounds : 0...bounds.upperBound
             guard allowed.contains(amount) else {
-                throw BillingError.invalid(
-                    name,
-                    "\(name)Minor must be between \(MoneyText.withCode(allowed.lowerBound, currency)) and \(MoneyText.withCode(allowed.upperBound, currency)) (\(allowed.lowerBound) to \(allowed.upperBound) minor units)\(enabled ? " while auto-recharge is on" : "")."
+                throw Refusal.invalid(
+                    code,
+                    "\(code.field)Minor must be between \(MoneyText.withCode(allowed.lowerBound, currency)) and \(MoneyText.withCode(allowed.upperBound, currency)) (\(allowed.lowerBound) to \(allowed.upperBound) minor units)\(enabled ? " while auto-recharge is on" : "")."
                 )
             }
         }
@@ -53,11 +53,11 @@ public enum PurchaseLimits {
         (minimumUnits * currency.minorUnitsPerMajorUnit)...(maximumUnits * currency.minorUnitsPerMajorUnit)
     }
 
-    public static func checkAmount(_ amountMinor: Int64, _ currency: Currency) throws(BillingError) {
+    public static func checkAmount(_ amountMinor: Int64, _ currency: Currency) throws(Refusal) {
         let range = amountRange(currency)
         guard range.contains(amountMinor) else {
-            throw BillingError.invalid(
-                "amount",
+            throw Refusal.invalid(
+                .invalidAmount,
                 "amountMinor must be between \(MoneyText.withCode(range.lowerBound, currency)) and \(MoneyText.withCode(range.upperBound, currency)) (\(range.lowerBound) to \(range.upperBound) minor units), not \(amountMinor)."
             )
         }

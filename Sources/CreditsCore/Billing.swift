@@ -108,33 +108,29 @@ public enum PaymentFailureReason: String, Error, Hashable, Sendable, CaseIterabl
     /// A recharge with no payment method on file (the tenant never bought by card or agreement).
     case noPaymentMethod
 
-    public var error: BillingError {
+    public var error: Refusal {
         switch self {
         case .cardExpired:
-            BillingError(
-                .paymentFailed,
-                code: "paymentCardExpired",
+            Refusal(
+                .paymentCardExpired,
                 detail: "The card has expired; nothing was charged.",
                 remedy: "Use another card or update the payment method, then try again."
             )
         case .cardDeclined:
-            BillingError(
-                .paymentFailed,
-                code: "paymentDeclined",
+            Refusal(
+                .paymentDeclined,
                 detail: "The card was declined; nothing was charged.",
                 remedy: "Use another card or contact the card's issuer."
             )
         case .gatewayUnavailable:
-            BillingError(
-                .unavailable,
-                code: "paymentGatewayUnavailable",
+            Refusal(
+                .paymentGatewayUnavailable,
                 detail: "The payment provider did not answer; nothing was added.",
                 remedy: "Try again later with a new Idempotency-Key; a charge is never taken twice for one purchase."
             )
         case .noPaymentMethod:
-            BillingError(
-                .paymentFailed,
-                code: "noPaymentMethod",
+            Refusal(
+                .noPaymentMethod,
                 detail: "There is no payment method on file.",
                 remedy: "Buy credits once with a card or an Enterprise Agreement, which keeps it on file."
             )

@@ -94,16 +94,16 @@ private let lineFeed = UInt8(ascii: "\n")
 /// A complaint about one line of an uploaded file.
 public struct LineError: Hashable, Sendable, CustomStringConvertible {
     public let line: Int
-    public let error: BillingError
+    public let error: Refusal
 
-    public init(line: Int, error: BillingError) {
+    public init(line: Int, error: Refusal) {
         self.line = line
         self.error = error
     }
 
     /// A line that is not well-formed CSV, or does not fit the header.
     public init(line: Int, reason: String) {
-        self.init(line: line, error: BillingError(.invalid, code: "malformedFile", detail: reason))
+        self.init(line: line, error: Refusal(.malformedFile, detail: reason))
     }
 
     public var description: String { "line \(line): \(error)" }

@@ -13,9 +13,9 @@ public struct CountryCode: Hashable, Comparable, Sendable, CustomStringConvertib
     public static func < (lhs: CountryCode, rhs: CountryCode) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Parses a required field, refusing with `invalid<Field>` and the offending text.
-    public static func parse(_ text: String, field: String) throws(BillingError) -> CountryCode {
+    public static func parse(_ text: String, field: ProblemCode) throws(Refusal) -> CountryCode {
         guard let code = CountryCode(text) else {
-            throw BillingError.invalid(field, "'\(text)' is not an ISO 3166-1 alpha-2 country code (for example US, GB, DE).")
+            throw Refusal.invalid(field, "'\(text)' is not an ISO 3166-1 alpha-2 country code (for example US, GB, DE).")
         }
         return code
     }

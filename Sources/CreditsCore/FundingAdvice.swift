@@ -87,9 +87,9 @@ public struct FundingAdvice: Hashable, Sendable {
     /// they are only the purchase bounds, and nothing says what the tenant needs.
     public var recommendsAmounts: Bool { spend.totalMinor > 0 }
 
-    public static func checkCoverDays(_ days: Int64) throws(BillingError) {
+    public static func checkCoverDays(_ days: Int64) throws(Refusal) {
         guard allowedCoverDays.contains(days) else {
-            throw BillingError.invalid("coverDays", "coverDays is \(allowedCoverDays.lowerBound) to \(allowedCoverDays.upperBound) days.")
+            throw Refusal.invalid(.invalidCoverDays, "coverDays is \(allowedCoverDays.lowerBound) to \(allowedCoverDays.upperBound) days.")
         }
     }
 

@@ -16,22 +16,22 @@ public enum LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     case currencyMismatch(TenantId, existing: Currency)
     case batchTooLarge(count: Int)
 
-    public var code: String {
+    public var code: ProblemCode {
         switch self {
-        case .invalidIdempotencyKey: "invalidIdempotencyKey"
-        case .invalidAmount: "invalidAmount"
-        case .insufficientBalance: "insufficientBalance"
-        case .idempotencyConflict: "idempotencyConflict"
-        case .holdAlreadyExists: "holdAlreadyExists"
-        case .unknownHold: "unknownHold"
-        case .holdNotOpen: "holdNotOpen"
-        case .holdExpiryNotInFuture: "holdExpiryNotInFuture"
-        case .refundExceedsFreeFunds: "refundExceedsFreeFunds"
-        case .holdNotSettled: "holdNotSettled"
-        case .creditBackExceedsSpent: "creditBackExceedsSpent"
-        case .unknownAccount: "unknownAccount"
-        case .currencyMismatch: "currencyMismatch"
-        case .batchTooLarge: "batchTooLarge"
+        case .invalidIdempotencyKey: .invalidIdempotencyKey
+        case .invalidAmount: .invalidAmount
+        case .insufficientBalance: .insufficientBalance
+        case .idempotencyConflict: .idempotencyConflict
+        case .holdAlreadyExists: .holdAlreadyExists
+        case .unknownHold: .unknownHold
+        case .holdNotOpen: .holdNotOpen
+        case .holdExpiryNotInFuture: .holdExpiryNotInFuture
+        case .refundExceedsFreeFunds: .refundExceedsFreeFunds
+        case .holdNotSettled: .holdNotSettled
+        case .creditBackExceedsSpent: .creditBackExceedsSpent
+        case .unknownAccount: .unknownAccount
+        case .currencyMismatch: .currencyMismatch
+        case .batchTooLarge: .batchTooLarge
         }
     }
 

@@ -27,11 +27,10 @@ public enum LicenseSku: String, Hashable, Sendable, CaseIterable, Comparable {
     }
 
     /// The SKU named `text` (any case), or a refusal listing the catalog.
-    public static func parse(_ text: String) throws(BillingError) -> LicenseSku {
+    public static func parse(_ text: String) throws(Refusal) -> LicenseSku {
         guard let sku = LicenseSku(rawValue: text.trimmingWhitespace.uppercased()) else {
-            throw BillingError(
-                .invalid,
-                code: "unknownLicense",
+            throw Refusal(
+                .unknownLicense,
                 detail: "'\(text)' is not a license of this product; use one of \(allCases.map(\.rawValue).joined(separator: ", "))."
             )
         }
@@ -66,15 +65,14 @@ public enum LicenseRules {
         _ change: LicenseChange,
         to current: Set<LicenseSku>,
         creditsLicenseAvailable: Bool
-    ) -> Result<Set<LicenseSku>, BillingError> {
+    ) -> Result<Set<LicenseSku>, Refusal> {
         if let both = change.add.intersection(change.remove).sorted().first {
-            return .failure(BillingError.invalid("licenseChange", "\(both.rawValue) cannot be both added and removed in one change."))
+            return .failure(Refusal.invalid(.invalidLicenseChange, "\(both.rawValue) cannot be both added and removed in one change."))
         }
         if change.add.contains(.communicationsCredits), !current.contains(.communicationsCredits), !creditsLicenseAvailable {
             return .failure(
-                BillingError(
-                    .notAllowed,
-                    code: "licenseNotAvailable",
+                Refusal(
+                    .licenseNotAvailable,
                     detail: "The Communications Credits license becomes available once the tenant has funded its credits balance.",
                     remedy: "Buy Communications Credits first (Billing > Purchase services), then assign the license."
                 )
@@ -84,9 +82,8 @@ public enum LicenseRules {
         guard !result.contains(.communicationsCredits) || hasCreditsPrerequisite(result) else {
             let removing = !change.remove.isDisjoint(with: current) && hasCreditsPrerequisite(current)
             return .failure(
-                BillingError(
-                    .notAllowed,
-                    code: "licensePrerequisiteMissing",
+                Refusal(
+                    .licensePrerequisiteMissing,
                     detail: removing
                         ? "This change would leave Communications Credits without its prerequisite: Audio Conferencing, or Phone System with a calling plan."
                         : "Communications Credits can be assigned only to a user who holds Audio Conferencing, or Phone System with a calling plan (Enterprise E5 includes both Audio Conferencing and Phone System).",

@@ -94,10 +94,10 @@ extension Character {
 extension MoneyText {
     /// `text` (spaces around it ignored) as an amount in `currency`, or a refusal naming `field`
     /// and showing the form an amount takes, `example`.
-    public static func amount(_ text: String, _ currency: Currency, field: String, example: String) throws(BillingError) -> Int64 {
+    public static func amount(_ text: String, _ currency: Currency, field: ProblemCode, example: String) throws(Refusal) -> Int64 {
         let trimmed = text.trimmingWhitespace
         guard let minor = parseMinor(trimmed, currency) else {
-            throw BillingError.invalid(field, "'\(trimmed.prefix(40))' is not an amount in \(currency.code); write it like \(example).")
+            throw Refusal.invalid(field, "'\(trimmed.prefix(40))' is not an amount in \(currency.code); write it like \(example).")
         }
         return minor
     }

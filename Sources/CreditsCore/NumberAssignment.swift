@@ -6,7 +6,7 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
     /// `sip:user@host`, in lower case.
     public let rawValue: String
 
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         let lower = text.trimmingWhitespace.lowercased()
         let rest: Substring
         if lower.hasPrefix("sip:") {
@@ -29,10 +29,9 @@ public struct SIPAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    private static func invalid(_ text: String) -> BillingError {
-        BillingError(
-            .invalid,
-            code: "invalidSipAddress",
+    private static func invalid(_ text: String) -> Refusal {
+        Refusal(
+            .invalidSipAddress,
             detail: "'\(text.prefix(60))' is not a SIP address: sip:user@host, at most \(maximumLength) characters, without parameters or spaces."
         )
     }
@@ -44,7 +43,7 @@ public enum DirectoryIdentity: Hashable, Sendable, Comparable, CustomStringConve
     case sip(SIPAddress)
 
     /// `+` and digits is a number; `sip:` or `sips:` a SIP address.
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         let trimmed = text.trimmingWhitespace
         self = trimmed.hasPrefix("+") ? .number(try PhoneNumber(trimmed)) : .sip(try SIPAddress(trimmed))
     }
@@ -79,24 +78,24 @@ public enum NumberHolder: Hashable, Sendable {
     public static let maximumNameLength = 128
 
     /// A resource account's name: 1 to 128 characters, no control characters.
-    public static func resourceAccount(named text: String) throws(BillingError) -> NumberHolder {
+    public static func resourceAccount(named text: String) throws(Refusal) -> NumberHolder {
         let name = text.trimmingWhitespace
         guard !name.isEmpty, name.count <= maximumNameLength, !name.hasControlCharacters else {
-            throw BillingError.invalid("resourceAccount", "A resource account's name is 1 to \(maximumNameLength) characters.")
+            throw Refusal.invalid(.invalidResourceAccount, "A resource account's name is 1 to \(maximumNameLength) characters.")
         }
         return .resourceAccount(name)
     }
 
     /// The holder a body or a file names: a user's sign-in name or a resource account's name,
     /// exactly one of the two.
-    public static func parse(upn: String?, resourceAccount: String?) throws(BillingError) -> NumberHolder {
+    public static func parse(upn: String?, resourceAccount: String?) throws(Refusal) -> NumberHolder {
         let upn = upn.flatMap { $0.trimmingWhitespace.isEmpty ? nil : $0 }
         let account = resourceAccount.flatMap { $0.trimmingWhitespace.isEmpty ? nil : $0 }
         switch (upn, account) {
         case let (upn?, nil): return .user(try UserPrincipalName(upn))
         case let (nil, account?): return try .resourceAccount(named: account)
         default:
-            throw BillingError.invalid("holder", "Name who holds the number: a user (upn) or a resource account (resourceAccount), one of the two.")
+            throw Refusal.invalid(.invalidHolder, "Name who holds the number: a user (upn) or a resource account (resourceAccount), one of the two.")
         }
     }
 
@@ -139,16 +138,15 @@ public struct NumberAssignment: Hashable, Sendable {
     }
 }
 
-extension BillingError {
-    public static func numberHeldElsewhere(_ identity: DirectoryIdentity) -> BillingError {
-        BillingError(
-            .conflict,
-            code: "numberHeldElsewhere",
+extension Refusal {
+    public static func numberHeldElsewhere(_ identity: DirectoryIdentity) -> Refusal {
+        Refusal(
+            .numberHeldElsewhere,
             detail: "\(identity) is assigned in another organization; it must be released there first."
         )
     }
 
-    public static func unknownNumber(_ identity: DirectoryIdentity) -> BillingError {
-        BillingError(.notFound, code: "unknownNumber", detail: "No organization you may reach has \(identity) in its directory.")
+    public static func unknownNumber(_ identity: DirectoryIdentity) -> Refusal {
+        Refusal(.unknownNumber, detail: "No organization you may reach has \(identity) in its directory.")
     }
 }

@@ -24,12 +24,12 @@ public enum PaymentMethod: Hashable, Sendable, CustomStringConvertible {
     public static let maximumPurchaseOrderLength = 64
 
     /// Checks an optional purchase-order number: 1 to 64 printable characters when given.
-    public static func checkedPurchaseOrder(_ text: String?) throws(BillingError) -> String? {
+    public static func checkedPurchaseOrder(_ text: String?) throws(Refusal) -> String? {
         guard let text else { return nil }
         let trimmed = text.trimmingWhitespace
         if trimmed.isEmpty { return nil }
         guard trimmed.utf8.count <= maximumPurchaseOrderLength, !trimmed.hasControlCharacters else {
-            throw BillingError.invalid("purchaseOrder", "A purchase-order number is at most \(maximumPurchaseOrderLength) printable characters.")
+            throw Refusal.invalid(.invalidPurchaseOrder, "A purchase-order number is at most \(maximumPurchaseOrderLength) printable characters.")
         }
         return trimmed
     }

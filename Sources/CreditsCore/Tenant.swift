@@ -18,7 +18,7 @@ public struct Tenant: Hashable, Sendable {
         currency: Currency,
         billingAccount: BillingAccount,
         createdAt: Instant
-    ) throws(BillingError) {
+    ) throws(Refusal) {
         try Self.checkId(id)
         self.id = id
         self.name = try Self.checkedName(name)
@@ -32,30 +32,29 @@ public struct Tenant: Hashable, Sendable {
     public static let maximumNameLength = 256
 
     /// Ids appear in paths as given, so they keep to characters that need no escaping.
-    public static func checkId(_ id: TenantId) throws(BillingError) {
+    public static func checkId(_ id: TenantId) throws(Refusal) {
         let allowed = id.rawValue.unicodeScalars.allSatisfy {
             ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0)
         }
         guard !id.rawValue.isEmpty, id.rawValue.utf8.count <= maximumIdLength, allowed else {
-            throw BillingError.invalid("tenantId", "A tenant id is 1 to \(maximumIdLength) letters, digits, '-', '_' or '.'.")
+            throw Refusal.invalid(.invalidTenantId, "A tenant id is 1 to \(maximumIdLength) letters, digits, '-', '_' or '.'.")
         }
     }
 
-    public static func checkedName(_ name: String) throws(BillingError) -> String {
+    public static func checkedName(_ name: String) throws(Refusal) -> String {
         let trimmed = name.trimmingWhitespace
         guard !trimmed.isEmpty, trimmed.count <= maximumNameLength, !trimmed.hasControlCharacters else {
-            throw BillingError.invalid("name", "A tenant name is 1 to \(maximumNameLength) characters, without control characters.")
+            throw Refusal.invalid(.invalidName, "A tenant name is 1 to \(maximumNameLength) characters, without control characters.")
         }
         return trimmed
     }
 
     /// The agreement of this tenant with `number`, or a refusal naming the ones it has.
-    public func agreement(numbered number: String) throws(BillingError) -> EnterpriseAgreement {
+    public func agreement(numbered number: String) throws(Refusal) -> EnterpriseAgreement {
         guard let agreement = billingAccount.agreements.first(where: { $0.number == number }) else {
             let known = billingAccount.agreements.map(\.number).joined(separator: ", ")
-            throw BillingError(
-                .invalid,
-                code: "unknownAgreement",
+            throw Refusal(
+                .unknownAgreement,
                 detail: "'\(number)' is not one of this tenant's Enterprise Agreements (\(known.isEmpty ? "it has none" : known))."
             )
         }
@@ -70,15 +69,15 @@ public struct BillingAccount: Hashable, Sendable {
     public var agreements: [EnterpriseAgreement]
 
     /// Agreements belong to Volume Licensing only, which needs at least one; numbers are unique.
-    public init(channel: SalesChannel, commerceModel: CommerceModel, agreements: [EnterpriseAgreement]) throws(BillingError) {
+    public init(channel: SalesChannel, commerceModel: CommerceModel, agreements: [EnterpriseAgreement]) throws(Refusal) {
         if channel == .volumeLicensing, agreements.isEmpty {
-            throw BillingError.invalid("agreements", "A Volume Licensing tenant needs at least one Enterprise Agreement with its billing country.")
+            throw Refusal.invalid(.invalidAgreements, "A Volume Licensing tenant needs at least one Enterprise Agreement with its billing country.")
         }
         if channel != .volumeLicensing, !agreements.isEmpty {
-            throw BillingError.invalid("agreements", "Only a Volume Licensing tenant has Enterprise Agreements.")
+            throw Refusal.invalid(.invalidAgreements, "Only a Volume Licensing tenant has Enterprise Agreements.")
         }
         guard Set(agreements.map(\.number)).count == agreements.count else {
-            throw BillingError.invalid("agreements", "Each Enterprise Agreement number may appear only once.")
+            throw Refusal.invalid(.invalidAgreements, "Each Enterprise Agreement number may appear only once.")
         }
         self.channel = channel
         self.commerceModel = commerceModel
@@ -107,10 +106,10 @@ public struct EnterpriseAgreement: Hashable, Sendable {
     public let number: String
     public let billingCountry: CountryCode
 
-    public init(number: String, billingCountry: CountryCode) throws(BillingError) {
+    public init(number: String, billingCountry: CountryCode) throws(Refusal) {
         let trimmed = number.trimmingWhitespace
         guard !trimmed.isEmpty, trimmed.utf8.count <= Self.maximumNumberLength, !trimmed.hasControlCharacters else {
-            throw BillingError.invalid("agreements", "An agreement number is 1 to \(Self.maximumNumberLength) characters.")
+            throw Refusal.invalid(.invalidAgreements, "An agreement number is 1 to \(Self.maximumNumberLength) characters.")
         }
         self.number = trimmed
         self.billingCountry = billingCountry

@@ -18,10 +18,10 @@ public struct User: Hashable, Sendable {
         roles: Set<Role> = [],
         licenses: Set<LicenseSku> = [],
         administrativeUnits: Set<AdministrativeUnit> = []
-    ) throws(BillingError) {
+    ) throws(Refusal) {
         let name = displayName.trimmingWhitespace
         guard !name.isEmpty, name.count <= Self.maximumDisplayNameLength, !name.hasControlCharacters else {
-            throw BillingError.invalid("displayName", "A display name is 1 to \(Self.maximumDisplayNameLength) characters.")
+            throw Refusal.invalid(.invalidDisplayName, "A display name is 1 to \(Self.maximumDisplayNameLength) characters.")
         }
         self.upn = upn
         self.displayName = name
@@ -32,13 +32,12 @@ public struct User: Hashable, Sendable {
     }
 
     /// Parses role names, refusing the first it does not know.
-    public static func parseRoles(_ names: some Sequence<String>) throws(BillingError) -> Set<Role> {
+    public static func parseRoles(_ names: some Sequence<String>) throws(Refusal) -> Set<Role> {
         var roles: Set<Role> = []
         for name in names where !name.trimmingWhitespace.isEmpty {
             guard let role = Role(named: name) else {
-                throw BillingError(
-                    .invalid,
-                    code: "unknownRole",
+                throw Refusal(
+                    .unknownRole,
                     detail: "'\(name)' is not one of the twenty administrator roles (for example Global Administrator)."
                 )
             }
@@ -53,7 +52,7 @@ public struct UserPrincipalName: Hashable, Comparable, Sendable, CustomStringCon
     public static let maximumLength = 113
     public let rawValue: String
 
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         let lower = text.trimmingWhitespace.lowercased()
         let parts = lower.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, lower.utf8.count <= Self.maximumLength,
@@ -61,8 +60,8 @@ public struct UserPrincipalName: Hashable, Comparable, Sendable, CustomStringCon
                 $0.properties.isWhitespace || $0.properties.generalCategory == .control || "/?#%\\\"".unicodeScalars.contains($0)
             })
         else {
-            throw BillingError.invalid(
-                "upn",
+            throw Refusal.invalid(
+                .invalidUpn,
                 "'\(text)' is not a sign-in name: expected name@domain, at most \(Self.maximumLength) characters, no spaces."
             )
         }

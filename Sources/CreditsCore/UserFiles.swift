@@ -14,7 +14,7 @@ public enum UserFiles {
         var errors = table.lineErrors
         var lineOfUpn: [UserPrincipalName: Int] = [:]
         for row in table.rows {
-            do throws(BillingError) {
+            do throws(Refusal) {
                 let upn = try UserPrincipalName(table.field("upn", of: row)!)
                 try checkFirst(upn, on: row.line, &lineOfUpn)
                 let roles = try User.parseRoles(list(table.field("roles", of: row)))
@@ -23,7 +23,7 @@ public enum UserFiles {
                 let user = try User(
                     upn: upn,
                     displayName: table.field("displayName", of: row)!,
-                    usageLocation: CountryCode.parse(table.field("usageLocation", of: row)!, field: "usageLocation"),
+                    usageLocation: CountryCode.parse(table.field("usageLocation", of: row)!, field: .invalidUsageLocation),
                     roles: roles,
                     licenses: licenses,
                     administrativeUnits: AdministrativeUnit.parseList(list(table.field("administrativeUnits", of: row)))
@@ -47,7 +47,7 @@ public enum UserFiles {
         var errors = table.lineErrors
         var lineOfUpn: [UserPrincipalName: Int] = [:]
         for row in table.rows {
-            do throws(BillingError) {
+            do throws(Refusal) {
                 let upn = try UserPrincipalName(row.fields[0])
                 try checkFirst(upn, on: row.line, &lineOfUpn)
                 names.append(NumberedLine(line: row.line, value: upn))
@@ -70,13 +70,13 @@ public enum UserFiles {
         var errors = table.lineErrors
         var lineOfIdentity: [DirectoryIdentity: Int] = [:]
         for row in table.rows {
-            do throws(BillingError) {
+            do throws(Refusal) {
                 let identity = try DirectoryIdentity(table.field("number", of: row)!)
                 if let first = lineOfIdentity[identity] {
                     errors.append(
                         LineError(
                             line: row.line,
-                            error: BillingError(.conflict, code: "duplicateNumber", detail: "\(identity) already appears on line \(first).")
+                            error: Refusal(.duplicateNumber, detail: "\(identity) already appears on line \(first).")
                         )
                     )
                     continue
@@ -92,9 +92,9 @@ public enum UserFiles {
     }
 
     /// Refuses a sign-in name a file named on an earlier line; notes the line otherwise.
-    static func checkFirst(_ upn: UserPrincipalName, on line: Int, _ lineOfUpn: inout [UserPrincipalName: Int]) throws(BillingError) {
+    static func checkFirst(_ upn: UserPrincipalName, on line: Int, _ lineOfUpn: inout [UserPrincipalName: Int]) throws(Refusal) {
         if let first = lineOfUpn[upn] {
-            throw BillingError(.conflict, code: "duplicateUser", detail: "\(upn) already appears on line \(first).")
+            throw Refusal(.duplicateUser, detail: "\(upn) already appears on line \(first).")
         }
         lineOfUpn[upn] = line
     }

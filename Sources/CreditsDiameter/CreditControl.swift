@@ -206,7 +206,7 @@ final class CreditControl: Sendable {
     private func engine<Value>(_ operation: () async throws -> Value) async throws -> Value {
         do {
             return try await operation()
-        } catch let error as BillingError {
+        } catch let error as Refusal {
             throw CreditControlFailure(DiameterResultCode(error), message: error.detail)
         }
     }
@@ -269,12 +269,12 @@ extension DiameterResultCode {
     }
 
     /// An engine's refusal of the request itself.
-    init(_ error: BillingError) {
+    init(_ error: Refusal) {
         self =
             switch error.code {
-            case "unknownNumber", "unknownUser", "unknownTenant": .userUnknown
-            case "unknownSession", "sessionClosed": .unknownSessionId
-            case "overloaded": .unableToComply
+            case .unknownNumber, .unknownUser, .unknownTenant: .userUnknown
+            case .unknownSession, .sessionClosed: .unknownSessionId
+            case .overloaded: .unableToComply
             default: error.kind == .invalid || error.kind == .conflict ? .invalidAVPValue : .unableToComply
             }
     }

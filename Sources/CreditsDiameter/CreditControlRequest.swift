@@ -87,7 +87,7 @@ struct CreditControlRequest {
             guard let parts = avp.grouped, let type = parts.first(where: { $0.code == AVPCode.subscriptionIdType })?.unsigned32,
                 let data = parts.first(where: { $0.code == AVPCode.subscriptionIdData })?.string
             else { throw CreditControlFailure(.invalidAVPValue, failed: avp) }
-            do throws(BillingError) {
+            do throws(Refusal) {
                 switch type {
                 case 0: return .number(try PhoneNumber(data.hasPrefix("+") ? data : "+" + data))
                 case 2: return .sip(try SIPAddress(data))

@@ -71,7 +71,7 @@ public struct AccessService: Sendable {
         if let cached = cache.principal(for: hash, at: now) { return cached }
         let revocations = cache.revocations
         guard let token = try await stores.access.token(secretHash: hash), token.works(at: now) else {
-            throw BillingError.unauthenticated
+            throw Refusal.unauthenticated
         }
         let principal = Principal(token: token)
         cache.remember(
@@ -97,7 +97,7 @@ public struct AccessService: Sendable {
     public func revokeToken(_ id: String, of tenantId: TenantId?) async throws -> AccessToken {
         cache.forget(tokenId: id)
         guard let revoked = try await stores.access.revokeToken(id, of: tenantId, at: clock.now()) else {
-            throw BillingError(.notFound, code: "unknownToken", detail: "There is no token '\(id)' here.")
+            throw Refusal(.unknownToken, detail: "There is no token '\(id)' here.")
         }
         cache.forget(tokenId: id)
         return revoked
@@ -109,12 +109,12 @@ public struct AccessService: Sendable {
     /// in `tenantId`; `setter`, when a caller sets it, must hold every right the user holds.
     public func setPassword(_ password: String, for upn: UserPrincipalName, in tenantId: TenantId, by setter: Principal? = nil) async throws {
         guard password.count >= Self.minimumPasswordLength, password.utf8.count <= Self.maximumPasswordBytes else {
-            throw BillingError.invalid(
-                "password",
+            throw Refusal.invalid(
+                .invalidPassword,
                 "A password has at least \(Self.minimumPasswordLength) characters and at most \(Self.maximumPasswordBytes) bytes."
             )
         }
-        guard let user = try await stores.directory.user(upn, in: tenantId) else { throw BillingError.unknownUser(upn.rawValue) }
+        guard let user = try await stores.directory.user(upn, in: tenantId) else { throw Refusal.unknownUser(upn.rawValue) }
         try setter?.authorizeActing(onHolderOf: user.roles)
         let hash = await Self.offCooperativePool { Bcrypt.hash(password, cost: settings.passwordCost) }
         try await stores.access.setPasswordHash(hash, for: upn, in: tenantId)
@@ -133,16 +133,15 @@ public struct AccessService: Sendable {
     ) async throws
         -> (cookie: String, session: AdminSession, principal: Principal)
     {
-        let refused = BillingError(.unauthenticated, code: "signInFailed", detail: "The sign-in name or the password is wrong.")
+        let refused = Refusal(.signInFailed, detail: "The sign-in name or the password is wrong.")
         // Counted before the password is checked, so that guessing costs no bcrypt work once the
         // limit is reached, and attempts sent at once are counted as they arrive.
         let attempt: SignInFailures.Attempt
         switch signIns.failures.withLock({ $0.begin(name: text, address: address, at: clock.now()) }) {
         case let .success(begun): attempt = begun
         case let .failure(throttled):
-            throw BillingError(
-                .throttled,
-                code: "tooManySignIns",
+            throw Refusal(
+                .tooManySignIns,
                 detail: "Too many failed sign-ins: try again in \(throttled.waitSeconds) seconds.",
                 retryAfterSeconds: throttled.waitSeconds
             )
@@ -163,17 +162,15 @@ public struct AccessService: Sendable {
         }
         guard let upn, let match = matching.first, let user = try await stores.directory.user(upn, in: match.tenantId) else { throw refused }
         guard matching.count == 1 else {
-            throw BillingError(
-                .conflict,
-                code: "organizationRequired",
+            throw Refusal(
+                .organizationRequired,
                 detail: "This name and password sign in to more than one organization: choose one (tenantId)."
             )
         }
         let principal = Principal(administrator: user, of: match.tenantId)
         guard !principal.permissions.isEmpty else {
-            throw BillingError(
-                .notAllowed,
-                code: "notAnAdministrator",
+            throw Refusal(
+                .notAnAdministrator,
                 detail: "\(upn) holds no role that may use Communications Credits (see DOMAIN.md section 3)."
             )
         }
@@ -201,7 +198,7 @@ public struct AccessService: Sendable {
     public func principal(sessionCookie cookie: String) async throws -> (principal: Principal, session: AdminSession) {
         guard let session = try await stores.access.session(secretHash: Self.hash(cookie)), clock.now() < session.expiresAt,
             let user = try await stores.directory.user(session.upn, in: session.tenantId)
-        else { throw BillingError.unauthenticated }
+        else { throw Refusal.unauthenticated }
         return (Principal(administrator: user, of: session.tenantId), session)
     }
 

@@ -35,9 +35,9 @@ public struct BillingService: Sendable {
     }
 
     /// Nil when the tenant may buy paying this way, else the refusal of `DOMAIN.md` section 2.
-    public func eligibility(of tenantId: TenantId, agreementNumber: String? = nil) async throws -> BillingError? {
+    public func eligibility(of tenantId: TenantId, agreementNumber: String? = nil) async throws -> Refusal? {
         let tenant = try await directory.tenant(tenantId)
-        let agreement = try agreementNumber.map { number throws(BillingError) in try tenant.agreement(numbered: number) }
+        let agreement = try agreementNumber.map { number throws(Refusal) in try tenant.agreement(numbered: number) }
         return PurchaseEligibility.refusal(for: tenant, payingWith: agreement)
     }
 
@@ -78,7 +78,7 @@ public struct BillingService: Sendable {
         if settings.enabled {
             let onFile = try await stores.billing.settings(for: tenantId).paymentMethod
             guard let onFile else { throw PaymentFailureReason.noPaymentMethod.error }
-            let agreement = try Self.agreement(of: onFile).map { number throws(BillingError) in try tenant.agreement(numbered: number) }
+            let agreement = try Self.agreement(of: onFile).map { number throws(Refusal) in try tenant.agreement(numbered: number) }
             if let refusal = PurchaseEligibility.refusal(for: tenant, payingWith: agreement) { throw refusal }
         }
         let now = clock.now()
@@ -116,13 +116,12 @@ public struct BillingService: Sendable {
     }
 
     /// The payment provider's token for a card as typed, to pay with; the number goes no further.
-    public func cardToken(_ card: CardEntry) async throws(BillingError) -> String {
+    public func cardToken(_ card: CardEntry) async throws(Refusal) -> String {
         do {
             return try await gateway.token(for: card)
         } catch {
-            throw BillingError(
-                .invalid,
-                code: "cardNotAccepted",
+            throw Refusal(
+                .cardNotAccepted,
                 detail: "The payment provider does not accept this card.",
                 remedy: "Check the number, or use another card."
             )
@@ -280,9 +279,8 @@ public struct BillingService: Sendable {
             do throws(PaymentGatewayError) {
                 return .card(try await gateway.card(forToken: token))
             } catch {
-                throw BillingError(
-                    .invalid,
-                    code: "unknownCardToken",
+                throw Refusal(
+                    .unknownCardToken,
                     detail: "The payment provider does not know the card token '\(token)'.",
                     remedy: "Enter the card again to get a new token."
                 )

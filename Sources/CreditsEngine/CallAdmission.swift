@@ -41,7 +41,7 @@ public final class CallAdmission: Sendable {
         }
         guard admitted else {
             Counter(label: "commscredits_call_requests_overloaded_total", dimensions: [("step", step)]).increment()
-            throw BillingError.overloaded
+            throw Refusal.overloaded
         }
         defer {
             counts.withLock { counts in
@@ -63,10 +63,9 @@ public final class CallAdmission: Sendable {
     public var inProgress: Int { counts.withLock { $0.total } }
 }
 
-extension BillingError {
-    public static let overloaded = BillingError(
+extension Refusal {
+    public static let overloaded = Refusal(
         .overloaded,
-        code: "overloaded",
         detail: "Too many call and usage requests are waiting; this one was not started.",
         remedy: "Send it again after the Retry-After interval.",
         retryAfterSeconds: 1

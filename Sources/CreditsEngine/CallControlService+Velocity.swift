@@ -11,7 +11,7 @@ extension CallControlService {
         of tenantId: TenantId,
         by actor: String
     ) async throws -> CallControls {
-        guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
         var checked = VelocityAlarm.off
         try checked.set(hourlyAmountMinor: hourlyAmountMinor, usualMultiple: usualMultiple)
         let now = clock.now()
@@ -37,7 +37,7 @@ extension CallControlService {
     /// afresh. Resuming calls that are not suspended changes nothing.
     @discardableResult
     public func resumeSuspendedCalls(of tenantId: TenantId, by actor: String) async throws -> CallControls {
-        guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
         let now = clock.now()
         return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             guard let suspension = controls.velocity.suspension else { return [] }

@@ -30,7 +30,7 @@ public struct CallControlService: Sendable {
         by actor: String
     ) async throws -> CallControls {
         try await checkTenant(tenantId)
-        if let user, try await stores.directory.user(user, in: tenantId) == nil { throw BillingError.unknownUser(user.rawValue) }
+        if let user, try await stores.directory.user(user, in: tenantId) == nil { throw Refusal.unknownUser(user.rawValue) }
         let now = clock.now()
         return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
             let subject: String
@@ -54,8 +54,8 @@ public struct CallControlService: Sendable {
     @discardableResult
     public func setSpendLimit(_ limitMinor: Int64?, of tenantId: TenantId, user: UserPrincipalName, by actor: String) async throws -> CallControls {
         let tenant = try await stores.directory.tenant(tenantId)
-        guard let tenant else { throw BillingError.unknownTenant(tenantId) }
-        guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
+        guard let tenant else { throw Refusal.unknownTenant(tenantId) }
+        guard try await stores.directory.user(user, in: tenantId) != nil else { throw Refusal.unknownUser(user.rawValue) }
         let now = clock.now()
         let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no limit") }
         return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
@@ -78,7 +78,7 @@ public struct CallControlService: Sendable {
     /// naming a user the tenant does not have refuses the whole file. One audit line for each
     /// user whose controls changed. Returns how many lines were applied.
     public func importUserControls(_ lines: [NumberedLine<UserControlLine>], of tenantId: TenantId, by actor: String) async throws -> Int {
-        guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
         let known = Set(try await stores.directory.allUsers(in: tenantId).map(\.upn))
         let unknown = lines.filter { !known.contains($0.value.upn) }.map { LineError(line: $0.line, error: .unknownUser($0.value.upn.rawValue)) }
         guard unknown.isEmpty else { throw RefusedLines(lines: unknown) }
@@ -93,7 +93,7 @@ public struct CallControlService: Sendable {
             for line in lines {
                 let upn = line.value.upn
                 let was = describe(controls.userSpendLimits[upn], controls.userDestinations[upn])
-                do throws(BillingError) {
+                do throws(Refusal) {
                     try controls.setSpendLimit(line.value.limitMinor, of: upn)
                     try controls.setDestinations(line.value.destinations, of: upn)
                 } catch {
@@ -124,7 +124,7 @@ public struct CallControlService: Sendable {
     /// month's recharges lets the next charge that calls for one start it.
     @discardableResult
     public func setRechargeCap(_ capMinor: Int64?, of tenantId: TenantId, by actor: String) async throws -> CallControls {
-        guard let tenant = try await stores.directory.tenant(tenantId) else { throw BillingError.unknownTenant(tenantId) }
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
         let now = clock.now()
         let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no cap") }
         return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
@@ -171,7 +171,7 @@ public struct CallControlService: Sendable {
     /// One user's limit (nil when none) and this month's spend.
     public func spendLimit(of tenantId: TenantId, user: UserPrincipalName) async throws -> (limitMinor: Int64?, spend: MonthlySpend) {
         let controls = try await controls(of: tenantId)
-        guard try await stores.directory.user(user, in: tenantId) != nil else { throw BillingError.unknownUser(user.rawValue) }
+        guard try await stores.directory.user(user, in: tenantId) != nil else { throw Refusal.unknownUser(user.rawValue) }
         let month = CalendarMonth(of: clock.now())
         let slot = MonthlySpend.Slot(upn: user, month: month)
         let spend = try await stores.calls.userSpends(of: tenantId, month: month).first { $0.slot == slot }
@@ -190,7 +190,7 @@ public struct CallControlService: Sendable {
     }
 
     private func checkTenant(_ tenantId: TenantId) async throws {
-        guard try await stores.directory.tenant(tenantId) != nil else { throw BillingError.unknownTenant(tenantId) }
+        guard try await stores.directory.tenant(tenantId) != nil else { throw Refusal.unknownTenant(tenantId) }
     }
 }
 

@@ -81,7 +81,7 @@ public final class CallService: Sendable {
     /// `unknownNumber`, as if nobody held it.
     public func start(_ request: CallStartRequest, by caller: Principal) async throws -> (tenantId: TenantId, answer: CallAnswer) {
         guard let assignment = try await stores.directory.assignment(of: request.ownParty), caller.sees(assignment.tenantId) else {
-            throw BillingError.unknownNumber(request.ownParty)
+            throw Refusal.unknownNumber(request.ownParty)
         }
         try caller.authorize(.chargeCalls, in: assignment.tenantId)
         let start = try request.resolved(by: assignment, holderNumber: try await holderNumber(request, assignment))
@@ -113,7 +113,7 @@ public final class CallService: Sendable {
     }
 
     public func update(_ sessionId: CallSessionId, requestNumber: Int64, usedSeconds: Int64, for tenantId: TenantId) async throws -> CallAnswer {
-        _ = try CallLimits.checkedSeconds(usedSeconds, field: "usedSeconds")
+        _ = try CallLimits.checkedSeconds(usedSeconds, field: .invalidUsedSeconds)
         return try await admission.admit(tenantId, step: "update") {
             try await stores.calls.continueCall(
                 sessionId,
@@ -133,7 +133,7 @@ public final class CallService: Sendable {
         endTime: Instant,
         for tenantId: TenantId
     ) async throws -> CallAnswer {
-        _ = try CallLimits.checkedSeconds(durationSeconds, field: "durationSeconds")
+        _ = try CallLimits.checkedSeconds(durationSeconds, field: .invalidDurationSeconds)
         let outcome = try await admission.admit(tenantId, step: "end") {
             try await stores.calls.continueCall(
                 sessionId,
@@ -158,8 +158,8 @@ public final class CallService: Sendable {
     public func record(_ uploads: [UsageUpload], for tenantId: TenantId) async throws -> [UsageResult] {
         try LedgerLimits.checkBatchSize(uploads.count)
         var results: [UsageResult?] = uploads.map { upload in
-            let checked = Result { () throws(BillingError) in
-                _ = try CallLimits.checkedSeconds(upload.durationSeconds, field: "durationSeconds")
+            let checked = Result { () throws(Refusal) in
+                _ = try CallLimits.checkedSeconds(upload.durationSeconds, field: .invalidDurationSeconds)
                 _ = try CallLimits.checkedMessageUnits(upload.messageUnits)
             }
             if case let .failure(error) = checked { return .refused(error) }

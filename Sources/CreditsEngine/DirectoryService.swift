@@ -19,7 +19,7 @@ public struct DirectoryService: Sendable {
     }
 
     public func tenant(_ id: TenantId) async throws -> Tenant {
-        guard let tenant = try await stores.directory.tenant(id) else { throw BillingError.unknownTenant(id) }
+        guard let tenant = try await stores.directory.tenant(id) else { throw Refusal.unknownTenant(id) }
         return tenant
     }
 
@@ -59,7 +59,7 @@ public struct DirectoryService: Sendable {
         try await stores.directory.addUsers(users, to: tenantId, creditsLicenseAvailable: available)
     }
 
-    /// Adds one user; a refusal is thrown as its `BillingError`.
+    /// Adds one user; a refusal is thrown as its `Refusal`.
     public func addUser(_ user: User, to tenantId: TenantId) async throws {
         try await Self.single { try await addUsers([NumberedLine(line: 1, value: user)], to: tenantId) }
     }
@@ -73,7 +73,7 @@ public struct DirectoryService: Sendable {
         return try await stores.directory.changeLicenses(changes, in: tenantId, creditsLicenseAvailable: available, progress: progress)
     }
 
-    /// Changes one user's licenses; a refusal is thrown as its `BillingError`.
+    /// Changes one user's licenses; a refusal is thrown as its `Refusal`.
     public func changeLicenses(of upn: UserPrincipalName, in tenantId: TenantId, _ change: LicenseChange) async throws -> User {
         try await Self.single {
             try await changeLicenses([NumberedLine(line: 1, value: UserLicenseChange(upn: upn, change: change))], in: tenantId)[0]
@@ -88,7 +88,7 @@ public struct DirectoryService: Sendable {
 
     public func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User {
         _ = try await tenant(tenantId)
-        guard let user = try await stores.directory.user(upn, in: tenantId) else { throw BillingError.unknownUser(upn.rawValue) }
+        guard let user = try await stores.directory.user(upn, in: tenantId) else { throw Refusal.unknownUser(upn.rawValue) }
         return user
     }
 
@@ -101,7 +101,7 @@ public struct DirectoryService: Sendable {
         try await stores.directory.assign(assignments, in: tenantId)
     }
 
-    /// Assigns one number or SIP address; a refusal is thrown as its `BillingError`.
+    /// Assigns one number or SIP address; a refusal is thrown as its `Refusal`.
     public func assign(_ identity: DirectoryIdentity, to holder: NumberHolder, in tenantId: TenantId) async throws -> NumberAssignment {
         let assignment = NumberAssignment(identity: identity, tenantId: tenantId, holder: holder)
         try await Self.single { try await assign([NumberedLine(line: 1, value: assignment)], in: tenantId) }
@@ -111,7 +111,7 @@ public struct DirectoryService: Sendable {
     /// Releases a number or SIP address the tenant holds; `unknownNumber` when it holds none such.
     public func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws {
         _ = try await tenant(tenantId)
-        guard try await stores.directory.unassign(identity, in: tenantId) else { throw BillingError.unknownNumber(identity) }
+        guard try await stores.directory.unassign(identity, in: tenantId) else { throw Refusal.unknownNumber(identity) }
     }
 
     public func assignments(

@@ -11,7 +11,7 @@ public protocol CallStore: CallControlStore {
     /// Every currency's deck.
     func rateBook() async throws -> RateBook
 
-    /// *start*. Throws `BillingError` for an unknown tenant, a session id already used, or a
+    /// *start*. Throws `Refusal` for an unknown tenant, a session id already used, or a
     /// request number reused with other content.
     func startCall(
         _ request: CallStart,

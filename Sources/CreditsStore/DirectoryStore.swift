@@ -24,7 +24,7 @@ public protocol DirectoryStore: Sendable {
     ) async throws -> [User]
 
     func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User?
-    /// Replaces the administrative units `upn` is in; `BillingError.unknownUser` when there is no such user.
+    /// Replaces the administrative units `upn` is in; `Refusal.unknownUser` when there is no such user.
     func setAdministrativeUnits(_ units: Set<AdministrativeUnit>, of upn: UserPrincipalName, in tenantId: TenantId) async throws -> User
     /// Users in sign-in name order, after `after` when given, up to `limit`.
     func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User]
@@ -51,13 +51,13 @@ public struct UserLicenseChange: Hashable, Sendable {
     }
 }
 
-extension BillingError {
-    public static func tenantExists(_ id: TenantId) -> BillingError {
-        BillingError(.conflict, code: "tenantExists", detail: "A tenant with id '\(id)' already exists; choose another id.")
+extension Refusal {
+    public static func tenantExists(_ id: TenantId) -> Refusal {
+        Refusal(.tenantExists, detail: "A tenant with id '\(id)' already exists; choose another id.")
     }
 
-    public static func userExists(_ upn: UserPrincipalName) -> BillingError {
-        BillingError(.conflict, code: "userExists", detail: "A user signing in as \(upn) already exists in this tenant.")
+    public static func userExists(_ upn: UserPrincipalName) -> Refusal {
+        Refusal(.userExists, detail: "A user signing in as \(upn) already exists in this tenant.")
     }
 }
 

@@ -15,7 +15,7 @@ public final class PostgresAccessStore: AccessStore {
         let logger = database.logger
         try await database.transaction { c in
             if let tenantId = token.tenantId, try await DirectoryRows.tenant(tenantId, c, logger) == nil {
-                throw BillingError.unknownTenant(tenantId)
+                throw Refusal.unknownTenant(tenantId)
             }
             try await c.run(
                 """
@@ -76,7 +76,7 @@ public final class PostgresAccessStore: AccessStore {
     public func setPasswordHash(_ hash: String, for upn: UserPrincipalName, in tenantId: TenantId) async throws {
         let logger = database.logger
         try await database.transaction { c in
-            guard try await DirectoryRows.user(upn, in: tenantId, c, logger) != nil else { throw BillingError.unknownUser(upn.rawValue) }
+            guard try await DirectoryRows.user(upn, in: tenantId, c, logger) != nil else { throw Refusal.unknownUser(upn.rawValue) }
             try await c.run(
                 """
                 INSERT INTO admin_password (upn, tenant_id, password_hash) VALUES (\(upn.rawValue), \(tenantId.rawValue), \(hash))

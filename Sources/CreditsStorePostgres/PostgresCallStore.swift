@@ -174,7 +174,7 @@ public final class PostgresCallStore: CallStore {
     ) async throws -> [Result<CallCommandOutcome, any Error>] {
         let first = requests[0]
         guard let version = try await LedgerRows.lockTenant(tenantId, c, logger) else {
-            return requests.map { _ in .failure(BillingError.unknownTenant(tenantId)) }
+            return requests.map { _ in .failure(Refusal.unknownTenant(tenantId)) }
         }
         var loaded: TenantCalls
         if let kept = cache.take(tenantId, at: version), kept.desk.settings == first.settings {
@@ -446,7 +446,7 @@ public final class PostgresCallStore: CallStore {
     }
 
     private static func tenant(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Tenant {
-        guard let tenant = try await DirectoryRows.tenant(tenantId, c, logger) else { throw BillingError.unknownTenant(tenantId) }
+        guard let tenant = try await DirectoryRows.tenant(tenantId, c, logger) else { throw Refusal.unknownTenant(tenantId) }
         return tenant
     }
 }

@@ -26,7 +26,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 """,
                 logger: logger
             )
-            guard created == 1 else { throw BillingError.tenantExists(tenant.id) }
+            guard created == 1 else { throw Refusal.tenantExists(tenant.id) }
         }
     }
 
@@ -48,7 +48,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 """,
                 logger: logger
             )
-            guard updated == 1 else { throw BillingError.unknownTenant(tenant.id) }
+            guard updated == 1 else { throw Refusal.unknownTenant(tenant.id) }
         }
     }
 
@@ -124,7 +124,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 """,
                 logger: logger
             )
-            guard let user = try await DirectoryRows.user(upn, in: tenantId, c, logger) else { throw BillingError.unknownUser(upn.rawValue) }
+            guard let user = try await DirectoryRows.user(upn, in: tenantId, c, logger) else { throw Refusal.unknownUser(upn.rawValue) }
             return user
         }
     }
@@ -178,7 +178,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 logger: logger
             )
             // A number another tenant took after the judgement is not taken from it.
-            guard written == assignments.count else { throw BillingError.numberHeldElsewhere(assignments[0].value.identity) }
+            guard written == assignments.count else { throw Refusal.numberHeldElsewhere(assignments[0].value.identity) }
         }
     }
 
@@ -224,7 +224,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
     /// would stop their inserts, which check it as a foreign key, while they hold the version's).
     private static func lockTenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
         guard try await LedgerRows.lockTenant(id, c, logger) != nil else {
-            throw BillingError.unknownTenant(id)
+            throw Refusal.unknownTenant(id)
         }
     }
 

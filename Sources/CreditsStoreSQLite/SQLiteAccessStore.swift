@@ -15,7 +15,7 @@ public final class SQLiteAccessStore: AccessStore {
         try await database.write { db in
             if let tenantId = token.tenantId {
                 guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [tenantId.rawValue]) != nil else {
-                    throw BillingError.unknownTenant(tenantId)
+                    throw Refusal.unknownTenant(tenantId)
                 }
             }
             try db.execute(
@@ -77,7 +77,7 @@ public final class SQLiteAccessStore: AccessStore {
                     arguments: [tenantId.rawValue, upn.rawValue]
                 ) != nil
             else {
-                throw BillingError.unknownUser(upn.rawValue)
+                throw Refusal.unknownUser(upn.rawValue)
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO admin_password (tenant_id, upn, password_hash) VALUES (?, ?, ?)",

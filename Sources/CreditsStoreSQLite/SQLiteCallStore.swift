@@ -164,7 +164,7 @@ public final class SQLiteCallStore: CallStore {
             var calls: TenantCalls
             do {
                 calls = try Self.calls(of: tenantId, settings: first.settings, cache: cache, at: first.now, db)
-            } catch  where error is BillingError || error is LedgerError {
+            } catch  where error is Refusal || error is LedgerError {
                 // An unknown tenant refuses its own requests, not the others of the batch.
                 for index in indices { outcomes[index] = .failure(error) }
                 continue
@@ -355,7 +355,7 @@ public final class SQLiteCallStore: CallStore {
 
     private static func tenant(_ tenantId: TenantId, _ db: Database) throws -> Tenant {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenant WHERE id = ?"), arguments: [tenantId.rawValue]) else {
-            throw BillingError.unknownTenant(tenantId)
+            throw Refusal.unknownTenant(tenantId)
         }
         return SQLiteDirectoryStore.tenant(row)
     }

@@ -13,7 +13,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
     public func createTenant(_ tenant: Tenant) async throws {
         try await database.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [tenant.id.rawValue]) == nil else {
-                throw BillingError.tenantExists(tenant.id)
+                throw Refusal.tenantExists(tenant.id)
             }
             try db.execute(
                 sql: """
@@ -48,7 +48,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     tenant.usageRetention.days, tenant.id.rawValue,
                 ]
             )
-            guard db.changesCount == 1 else { throw BillingError.unknownTenant(tenant.id) }
+            guard db.changesCount == 1 else { throw Refusal.unknownTenant(tenant.id) }
         }
     }
 
@@ -196,7 +196,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
 
     private static func requireTenant(_ id: TenantId, _ db: Database) throws {
         guard try Row.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE id = ?", arguments: [id.rawValue]) != nil else {
-            throw BillingError.unknownTenant(id)
+            throw Refusal.unknownTenant(id)
         }
     }
 
@@ -248,7 +248,7 @@ public final class SQLiteDirectoryStore: DirectoryStore {
                     sql: "SELECT * FROM tenant_user WHERE tenant_id = ? AND upn = ?",
                     arguments: [tenantId.rawValue, upn.rawValue]
                 )
-            else { throw BillingError.unknownUser(upn.rawValue) }
+            else { throw Refusal.unknownUser(upn.rawValue) }
             return Self.user(row)
         }
     }

@@ -19,9 +19,8 @@ public struct WebhookRegistry: Sendable {
     public func register(url: String, for tenantId: TenantId) async throws -> Webhook {
         let url = try Webhook.checkedURL(url, policy: policy)
         guard try await stores.notifications.webhooks(of: tenantId).count < Self.maximumPerTenant else {
-            throw BillingError(
-                .conflict,
-                code: "tooManyWebhooks",
+            throw Refusal(
+                .tooManyWebhooks,
                 detail: "A tenant may register at most \(Self.maximumPerTenant) webhooks.",
                 remedy: "Remove one that is no longer used."
             )
@@ -43,7 +42,7 @@ public struct WebhookRegistry: Sendable {
 
     public func remove(_ id: String, of tenantId: TenantId) async throws {
         guard try await stores.notifications.removeWebhook(id, of: tenantId, at: clock.now()) else {
-            throw BillingError(.notFound, code: "unknownWebhook", detail: "The tenant has no webhook '\(id)'.")
+            throw Refusal(.unknownWebhook, detail: "The tenant has no webhook '\(id)'.")
         }
     }
 }

@@ -11,7 +11,7 @@ enum ZipFileWriter {
         let parts: [DeflatedFile]
     }
 
-    static let tooLarge = BillingError.invalid("range", "The export would be larger than 4 GiB: choose a shorter range.")
+    static let tooLarge = Refusal.invalid(.invalidRange, "The export would be larger than 4 GiB: choose a shorter range.")
 
     static func write(_ entries: [Entry], modified: Instant, to url: URL) throws {
         try? FileManager.default.removeItem(at: url)

@@ -194,7 +194,7 @@ struct SimulationDriver {
                 touched = Set(tenants)
                 try await process.dueWork.run()
             }
-        } catch  where (error is BillingError || error is LedgerError) && !world.lifeline.isDead {
+        } catch  where (error is Refusal || error is LedgerError) && !world.lifeline.isDead {
             report.refusals += 1
             return "refused"
         } catch {

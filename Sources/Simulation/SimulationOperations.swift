@@ -124,7 +124,7 @@ extension SimulationDriver {
         interruptedPurchase = nil
         do {
             _ = try await process.billing.purchase(purchase.order, for: purchase.tenant, key: purchase.key)
-        } catch is BillingError {
+        } catch is Refusal {
         } catch is LedgerError {
         } catch  where world.lifeline.isDead {
         }

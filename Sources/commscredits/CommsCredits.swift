@@ -9,7 +9,7 @@ struct CommsCredits: AsyncParsableCommand {
             Serve.self, Tenants.self, Users.self, Numbers.self, Licenses.self, Credits.self, Report.self, Tokens.self, Controls.self, Verify.self,
             Backup.self,
             Restore.self, Simulate.self, Migrate.self, Copy.self,
-            Bench.self,
+            Bench.self, Problems.self,
         ]
     )
 }

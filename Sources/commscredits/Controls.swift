@@ -59,7 +59,7 @@ struct Controls: AsyncParsableCommand {
         func run() async throws {
             try await reportingRefusals {
                 let rules = clear ? nil : try parsedRules()
-                let upn = try user.map { text throws(BillingError) in try UserPrincipalName(text) }
+                let upn = try user.map { text throws(Refusal) in try UserPrincipalName(text) }
                 let controls = try await controlService(options).setDestinationRules(
                     rules,
                     of: TenantId(tenant),
@@ -73,18 +73,18 @@ struct Controls: AsyncParsableCommand {
             }
         }
 
-        private func parsedRules() throws(BillingError) -> DestinationRules {
+        private func parsedRules() throws(Refusal) -> DestinationRules {
             let list = { (text: String?) in (text ?? "").split(separator: ",").map(String.init) }
-            let types = try list(blockTypes).map { name throws(BillingError) in
+            let types = try list(blockTypes).map { name throws(Refusal) in
                 guard let type = NumberType(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw BillingError.invalid("block-types", "'\(name)' is not a number type.")
+                    throw Refusal.invalid(.invalidBlockTypes, "'\(name)' is not a number type.")
                 }
                 return type
             }
             return try DestinationRules(
                 blockedNumberTypes: Set(types),
                 mode: allowOnly == nil ? .blockListed : .allowListedOnly,
-                destinations: list(allowOnly ?? block).map { text throws(BillingError) in try CallDestination(text) }
+                destinations: list(allowOnly ?? block).map { text throws(Refusal) in try CallDestination(text) }
             )
         }
     }
@@ -111,7 +111,7 @@ struct Controls: AsyncParsableCommand {
             try await reportingRefusals {
                 let tenantId = TenantId(tenant)
                 let currency = try await directoryService(options).tenant(tenantId).currency
-                let limit = try monthly.map { text throws(BillingError) in try MoneyText.amount(text, currency, field: "monthly", example: "50.00") }
+                let limit = try monthly.map { text throws(Refusal) in try MoneyText.amount(text, currency, field: .invalidMonthly, example: "50.00") }
                 let said = limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"
                 if let unit {
                     let unit = try AdministrativeUnit(unit)
@@ -145,7 +145,7 @@ struct Controls: AsyncParsableCommand {
             try await reportingRefusals {
                 let tenantId = TenantId(tenant)
                 let currency = try await directoryService(options).tenant(tenantId).currency
-                let cap = try monthly.map { text throws(BillingError) in try MoneyText.amount(text, currency, field: "monthly", example: "500.00") }
+                let cap = try monthly.map { text throws(Refusal) in try MoneyText.amount(text, currency, field: .invalidMonthly, example: "500.00") }
                 try await controlService(options).setRechargeCap(cap, of: tenantId, by: commandLineActor)
                 print(cap.map { "Auto-recharge adds at most \(MoneyText.forPeople($0, currency)) a month." } ?? "No cap on auto-recharge.")
             }

@@ -76,7 +76,7 @@ struct Users: AsyncParsableCommand {
 
 func readFile(_ path: String) throws -> Data {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw BillingError(.invalid, code: "unreadableFile", detail: "Cannot read the file '\(path)'.")
+        throw Refusal(.unreadableFile, detail: "Cannot read the file '\(path)'.")
     }
     return data
 }

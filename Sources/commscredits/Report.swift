@@ -25,11 +25,11 @@ struct Report: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingRefusals {
-                guard ["csv", "xlsx"].contains(format) else { throw BillingError.invalid("format", "--format is csv or xlsx.") }
+                guard ["csv", "xlsx"].contains(format) else { throw Refusal.invalid(.invalidFormat, "--format is csv or xlsx.") }
                 let now = SystemClock().now()
-                let end = try to.map { try Self.instant($0, "to") } ?? now
-                let start = try from.map { try Self.instant($0, "from") } ?? end.adding(days: -28)
-                guard start < end else { throw BillingError.invalid("from", "--from must come before --to.") }
+                let end = try to.map { try Self.instant($0, .invalidTo) } ?? now
+                let start = try from.map { try Self.instant($0, .invalidFrom) } ?? end.adding(days: -28)
+                guard start < end else { throw Refusal.invalid(.invalidFrom, "--from must come before --to.") }
                 let stores = try await DatabaseLocation(options.database).openStores()
                 let tenant = try await DirectoryService(stores: stores, clock: SystemClock()).tenant(TenantId(tenant))
                 let (reportFrom, reportTo) = UsageExport.range(of: tenant, from: start, to: end, at: now)
@@ -45,9 +45,9 @@ struct Report: AsyncParsableCommand {
             }
         }
 
-        static func instant(_ text: String, _ name: String) throws -> Instant {
+        static func instant(_ text: String, _ code: ProblemCode) throws -> Instant {
             guard let instant = ISO8601.parse(text) else {
-                throw BillingError.invalid(name, "--\(name) is an ISO 8601 date or time, such as 2026-11-01, not '\(text)'.")
+                throw Refusal.invalid(code, "--\(code.field) is an ISO 8601 date or time, such as 2026-11-01, not '\(text)'.")
             }
             return instant
         }

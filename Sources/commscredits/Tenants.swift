@@ -24,17 +24,17 @@ struct Tenants: AsyncParsableCommand {
         func run() async throws {
             try await reportingRefusals {
                 guard let currency = Currency(code: currency) else {
-                    throw BillingError.invalid("currency", "'\(self.currency)' is not an ISO 4217 currency code.")
+                    throw Refusal.invalid(.invalidCurrency, "'\(self.currency)' is not an ISO 4217 currency code.")
                 }
                 let directory = try await directoryService(options)
                 let tenant = try Tenant(
                     id: TenantId(tenant),
                     name: name,
-                    country: CountryCode.parse(country, field: "country"),
+                    country: CountryCode.parse(country, field: .invalidCountry),
                     currency: currency,
                     billingAccount: BillingAccount(
-                        channel: SalesChannel.parse(channel, field: "channel"),
-                        commerceModel: CommerceModel.parse(commerceModel, field: "commerceModel"),
+                        channel: SalesChannel.parse(channel, field: .invalidChannel),
+                        commerceModel: CommerceModel.parse(commerceModel, field: .invalidCommerceModel),
                         agreements: agreement.map(parseAgreement)
                     ),
                     createdAt: SystemClock().now()
@@ -64,9 +64,9 @@ struct Tenants: AsyncParsableCommand {
                 let tenant = try await directoryService(options).updateTenant(
                     TenantId(tenant),
                     name: name,
-                    country: country.map { try CountryCode.parse($0, field: "country") },
-                    channel: channel.map { try SalesChannel.parse($0, field: "channel") },
-                    commerceModel: commerceModel.map { try CommerceModel.parse($0, field: "commerceModel") },
+                    country: country.map { try CountryCode.parse($0, field: .invalidCountry) },
+                    channel: channel.map { try SalesChannel.parse($0, field: .invalidChannel) },
+                    commerceModel: commerceModel.map { try CommerceModel.parse($0, field: .invalidCommerceModel) },
                     agreements: agreement.isEmpty ? nil : agreement.map(parseAgreement),
                     usageRetention: usageRetentionDays.map(UsageRetention.init(days:))
                 )
@@ -100,8 +100,8 @@ func directoryService(_ options: DatabaseOption) async throws -> DirectoryServic
 
 private func parseAgreement(_ text: String) throws -> EnterpriseAgreement {
     let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-    guard parts.count == 2 else { throw BillingError.invalid("agreements", "Give an agreement as NUMBER:BILLINGCOUNTRY, not '\(text)'.") }
-    return try EnterpriseAgreement(number: parts[0], billingCountry: CountryCode.parse(parts[1], field: "agreements"))
+    guard parts.count == 2 else { throw Refusal.invalid(.invalidAgreements, "Give an agreement as NUMBER:BILLINGCOUNTRY, not '\(text)'.") }
+    return try EnterpriseAgreement(number: parts[0], billingCountry: CountryCode.parse(parts[1], field: .invalidAgreements))
 }
 
 private func printTenant(_ tenant: Tenant) {
@@ -118,7 +118,7 @@ private func printTenant(_ tenant: Tenant) {
 func reportingRefusals(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as BillingError {
+    } catch let error as Refusal {
         printError(error.description)
         throw ExitCode.failure
     } catch let refused as RefusedLines {

@@ -86,7 +86,7 @@ extension Users {
         func run() async throws {
             try await reportingRefusals {
                 guard let password = readLine(strippingNewline: true) else {
-                    throw BillingError.invalid("password", "Give the password on standard input.")
+                    throw Refusal.invalid(.invalidPassword, "Give the password on standard input.")
                 }
                 try await accessService(options).setPassword(password, for: UserPrincipalName(upn), in: TenantId(tenant))
                 print("\(upn) may now sign in.")

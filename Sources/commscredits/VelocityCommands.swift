@@ -25,7 +25,8 @@ extension Controls {
                 let currency = try await directoryService(options).tenant(tenantId).currency
                 let service = try await controlService(options)
                 if off || hourly != nil || usualMultiple != nil {
-                    let amount = try hourly.map { text throws(BillingError) in try MoneyText.amount(text, currency, field: "hourly", example: "50.00")
+                    let amount = try hourly.map { text throws(Refusal) in
+                        try MoneyText.amount(text, currency, field: .invalidHourly, example: "50.00")
                     }
                     try await service.setVelocityAlarm(hourlyAmountMinor: amount, usualMultiple: usualMultiple, of: tenantId, by: commandLineActor)
                 }

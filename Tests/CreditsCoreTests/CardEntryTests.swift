@@ -11,7 +11,7 @@ struct CardEntryTests {
             _ = try CardEntry(number: number, expiry: expiry, securityCode: securityCode, at: now)
             return nil
         } catch {
-            return error.code
+            return error.code.rawValue
         }
     }
 

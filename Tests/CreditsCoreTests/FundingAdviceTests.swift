@@ -113,8 +113,8 @@ import Testing
 
     @Test func noFullDayNoAdviceAndCoverDaysAreBounded() throws {
         #expect(FundingAdvice(statement: statement([]), daily: [:], firstPurchase: now, at: now) == nil)
-        #expect(throws: BillingError.self) { try FundingAdvice.checkCoverDays(0) }
-        #expect(throws: BillingError.self) { try FundingAdvice.checkCoverDays(91) }
+        #expect(throws: Refusal.self) { try FundingAdvice.checkCoverDays(0) }
+        #expect(throws: Refusal.self) { try FundingAdvice.checkCoverDays(91) }
         try FundingAdvice.checkCoverDays(90)
     }
 }

@@ -11,11 +11,11 @@ struct NumberAssignmentTests {
             "ann@fabrikam.com", "sip:", "sip:@host", "sip:ann@", "sip:ann@host;transport=tcp", "<sip:ann@host>", "sip:a b@host",
             "tel:+14255550100", "sip:ann@host@x", "sip:" + String(repeating: "a", count: 250) + "@host", "sip:ann\u{0}@host",
         ] {
-            #expect(throws: BillingError.self, "\(bad)") { try SIPAddress(bad) }
+            #expect(throws: Refusal.self, "\(bad)") { try SIPAddress(bad) }
         }
         #expect(try DirectoryIdentity("+14255550100") == .number(PhoneNumber("+14255550100")))
         #expect(try DirectoryIdentity("sip:ann@host") == .sip(SIPAddress("sip:ann@host")))
-        #expect(throws: BillingError.self) { try DirectoryIdentity("14255550100") }
+        #expect(throws: Refusal.self) { try DirectoryIdentity("14255550100") }
         for text in ["+14255550100", "sip:ann@host"] { #expect(DirectoryIdentity(stored: text).description == text) }
     }
 
@@ -48,7 +48,7 @@ struct NumberAssignmentTests {
             return
         }
         #expect(refused.lines.map(\.line) == [3, 4, 5, 6])
-        #expect(refused.lines.first?.error.code == "duplicateNumber")
+        #expect(refused.lines.first?.error.code == .duplicateNumber)
     }
 
     @Test("Judging an assignment: a number another tenant holds and an unknown user are refused, each on its line")
@@ -81,7 +81,7 @@ struct NumberAssignmentTests {
             Issue.record("refusals were not thrown")
         } catch {
             #expect(error.lines.map(\.line) == [3, 4])
-            #expect(error.lines.map { $0.error.code } == ["unknownUser", "numberHeldElsewhere"])
+            #expect(error.lines.map { $0.error.code } == [.unknownUser, .numberHeldElsewhere])
         }
     }
 
@@ -107,10 +107,10 @@ struct NumberAssignmentTests {
         #expect(try !request(.userOut, upn: "ann@fabrikam.com", number: "+14255550100").needsDirectory)
         #expect(try !request(.resourceAccountIn, number: "+442071234567").needsDirectory)
         #expect(try request(.userOut, upn: "ann@fabrikam.com", uri: "sip:ann@x").needsDirectory, "the caller's number is missing")
-        #expect(throws: BillingError.self, "an incoming call has no caller of the tenant's") {
+        #expect(throws: Refusal.self, "an incoming call has no caller of the tenant's") {
             try request(.userIn, uri: "sip:ann@x", number: "+1425")
         }
-        #expect(throws: BillingError.self, "some caller is named") { try request(.userOut) }
+        #expect(throws: Refusal.self, "some caller is named") { try request(.userOut) }
 
         let assignment = NumberAssignment(identity: .sip(try SIPAddress("sip:ann@x")), tenantId: TenantId("fabrikam"), holder: .user(ann))
         let resolved = try request(.userOut, uri: "sip:ann@x").resolved(by: assignment, holderNumber: try PhoneNumber("+14255550100"))
@@ -120,7 +120,7 @@ struct NumberAssignmentTests {
                 == "bob@fabrikam.com",
             "a named user wins"
         )
-        #expect(throws: BillingError.self, "no number to show") {
+        #expect(throws: Refusal.self, "no number to show") {
             try request(.userOut, uri: "sip:ann@x").resolved(by: assignment, holderNumber: nil)
         }
         let unknown = try? request(.userOut, uri: "sip:ann@x").resolved(by: nil, holderNumber: nil)

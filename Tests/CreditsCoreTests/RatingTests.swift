@@ -80,7 +80,7 @@ struct RatingTests {
     func badRates() {
         #expect {
             try Rate(prefix: DialPrefix("44"), destination: "UK", numberType: .fixed, rateMicrosPerMinute: -1, effectiveFrom: day("2026-01-01"))
-        } throws: { ($0 as? BillingError)?.code == "invalidRateMicrosPerMinute" }
+        } throws: { ($0 as? Refusal)?.code == .invalidRateMicrosPerMinute }
         #expect {
             try Rate(
                 prefix: DialPrefix("44"),
@@ -90,7 +90,7 @@ struct RatingTests {
                 firstIncrementSeconds: 0,
                 effectiveFrom: day("2026-01-01")
             )
-        } throws: { ($0 as? BillingError)?.code == "invalidFirstIncrementSeconds" }
+        } throws: { ($0 as? Refusal)?.code == .invalidFirstIncrementSeconds }
     }
 
     @Test(
@@ -103,7 +103,7 @@ struct RatingTests {
 
     @Test(arguments: ["447700900123", "+", "+0123", "+1234567890123456", "+44 7700", "+44-7700", "tel:+44", "+4477a", ""])
     func badNumbers(_ text: String) {
-        #expect(throws: BillingError.self) { try PhoneNumber(text) }
+        #expect(throws: Refusal.self) { try PhoneNumber(text) }
     }
 
     @Test("The numbering plan places numbers in countries, North America by area code; Zone A has 44")
@@ -178,7 +178,7 @@ struct RateDeckTests {
 
     @Test("Two rates for one prefix and date are refused")
     func duplicate() {
-        #expect(throws: BillingError.self) { try RateDeck(currency: .usd, rates: [rate("44", micros: 1), rate("44", micros: 2)]) }
+        #expect(throws: Refusal.self) { try RateDeck(currency: .usd, rates: [rate("44", micros: 1), rate("44", micros: 2)]) }
     }
 
     @Test("A deck file names every bad line and gives nothing when one is wrong")
@@ -200,8 +200,8 @@ struct RateDeckTests {
         #expect(refused.lines.map(\.line) == [4, 5, 6, 7, 8, 9])
         #expect(
             refused.lines.map(\.error.code) == [
-                "invalidPrefix", "invalidNumberType", "invalidRateMicrosPerMinute",
-                "invalidFirstIncrementSeconds", "invalidEffectiveFrom", "duplicateRate",
+                .invalidPrefix, .invalidNumberType, .invalidRateMicrosPerMinute,
+                .invalidFirstIncrementSeconds, .invalidEffectiveFrom, .duplicateRate,
             ]
         )
         guard case let .failure(noColumn) = RateDeckFile.rates(Array("prefix,destination\n44,UK\n".utf8)) else {

@@ -81,8 +81,8 @@ import Testing
     @Test func keepsThirtyToThreeHundredSixtyFiveDays() throws {
         #expect(UsageRetention.standard.days == 365)
         #expect(try UsageRetention(days: 30).days == 30)
-        #expect(throws: BillingError.self) { try UsageRetention(days: 29) }
-        #expect(throws: BillingError.self) { try UsageRetention(days: 366) }
+        #expect(throws: Refusal.self) { try UsageRetention(days: 29) }
+        #expect(throws: Refusal.self) { try UsageRetention(days: 366) }
     }
 
     @Test func theHorizonClampsReportsAndRefusesOlderUploads() throws {
@@ -92,7 +92,7 @@ import Testing
         #expect(retention.clamp(ISO8601.parse("2026-01-01")!, at: now) == horizon)
         #expect(retention.clamp(ISO8601.parse("2027-02-01")!, at: now) == ISO8601.parse("2027-02-01")!)
         try retention.check(startTime: horizon, at: now)
-        #expect(throws: BillingError.self) {
+        #expect(throws: Refusal.self) {
             try retention.check(startTime: Instant(millisecondsSinceEpoch: horizon.millisecondsSinceEpoch - 1), at: now)
         }
     }

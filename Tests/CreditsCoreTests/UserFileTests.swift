@@ -52,7 +52,7 @@ struct UserFileTests {
         #expect(refused.lines.map(\.line) == [3, 4, 5, 6, 7, 8])
         #expect(
             refused.lines.map(\.error.code) == [
-                "malformedFile", "invalidUpn", "invalidUsageLocation", "unknownRole", "unknownLicense", "duplicateUser",
+                .malformedFile, .invalidUpn, .invalidUsageLocation, .unknownRole, .unknownLicense, .duplicateUser,
             ]
         )
         #expect(refused.description.hasPrefix("Nothing was changed; 6 lines are wrong:\nline 3:"))
@@ -84,11 +84,11 @@ struct UserFileTests {
             Issue.record("expected a refusal")
             return
         }
-        #expect(refused.lines.map(\.line) == [4, 5] && Set(refused.lines.map(\.error.code)) == ["invalidAdministrativeUnits"])
+        #expect(refused.lines.map(\.line) == [4, 5] && Set(refused.lines.map(\.error.code)) == [.invalidAdministrativeUnits])
         let good = try users("upn,displayName,usageLocation,administrativeUnits\nada@f.com,Ada,GB, Sales ;EMEA;Sales\nbo@f.com,Bo,US,\n").get()
         #expect(good[0].value.administrativeUnits.map(\.rawValue).sorted() == ["EMEA", "Sales"], "trimmed, once each")
         #expect(good[1].value.administrativeUnits.isEmpty)
-        #expect(throws: BillingError.self) { try AdministrativeUnit("Sales\u{7}") }
+        #expect(throws: Refusal.self) { try AdministrativeUnit("Sales\u{7}") }
     }
 
     @Test("A header without the needed columns, or with unknown ones, is refused on line 1")

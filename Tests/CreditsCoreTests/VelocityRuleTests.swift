@@ -41,7 +41,7 @@ struct VelocityRuleTests {
         #expect(alarm.usualLimitMinor == .max && alarm.thresholdMinor == 40, "no overflow")
         try alarm.set(hourlyAmountMinor: 40, usualMultiple: nil)
         #expect(alarm.usual == nil && alarm.thresholdMinor == 40)
-        #expect(throws: BillingError.self) { try alarm.set(hourlyAmountMinor: 1, usualMultiple: 101) }
+        #expect(throws: Refusal.self) { try alarm.set(hourlyAmountMinor: 1, usualMultiple: 101) }
         #expect(alarm.hourlyAmountMinor == 40, "a refused setting changes nothing")
     }
 

@@ -27,17 +27,17 @@ import Testing
         "https://exa mple.com/", "https://ex\u{0}ample.com/", "https://例え.jp/",
     ])
     func privateOrObscureAddressesAreRefused(_ url: String) {
-        #expect(throws: BillingError.self, "\(url)") { try WebhookAddress.parse(url, policy: strict) }
+        #expect(throws: Refusal.self, "\(url)") { try WebhookAddress.parse(url, policy: strict) }
     }
 
     @Test func anOperatorMayAllowPlainHTTPAndAddressesBesideTheService() throws {
         let beside = WebhookAddress.Policy(allowsPlainHTTP: true, allowsPrivateAddresses: true)
         let address = try WebhookAddress.parse("http://127.0.0.1:8081/hook", policy: beside)
         #expect(address.host == "127.0.0.1" && address.port == 8081 && address.literal == [127, 0, 0, 1])
-        #expect(throws: BillingError.self) {
+        #expect(throws: Refusal.self) {
             try WebhookAddress.parse("http://127.0.0.1:8081/hook", policy: WebhookAddress.Policy(allowsPlainHTTP: true))
         }
-        #expect(throws: BillingError.self, "a user name is never allowed") {
+        #expect(throws: Refusal.self, "a user name is never allowed") {
             try WebhookAddress.parse("http://a@127.0.0.1/", policy: beside)
         }
     }

@@ -16,7 +16,7 @@ struct AccessServiceTests {
             let dummy = await access.dummyHash()
             #expect(dummy.hasPrefix("$2b$0\(cost)$") || dummy.hasPrefix("$2a$0\(cost)$") || dummy.hasPrefix("$2y$0\(cost)$"), "\(dummy)")
             #expect(await access.dummyHash() == dummy, "made once")
-            await #expect(throws: BillingError.self) { try await access.signIn(upn: "nobody@contoso.com", password: "anything at all") }
+            await #expect(throws: Refusal.self) { try await access.signIn(upn: "nobody@contoso.com", password: "anything at all") }
         }
     }
 }

@@ -164,7 +164,7 @@ struct AutoRechargeTests {
     @Test("Turning auto-recharge on below the trigger recharges at once; without a payment method on file it is refused")
     func turnedOnBelowTrigger() async throws {
         let fresh = try await Billing()
-        await expectRefusal("noPaymentMethod") { try await fresh.service.setAutoRecharge(fresh.autoRecharge(10_00, below: 5_00), for: fresh.tenant) }
+        await expectRefusal(.noPaymentMethod) { try await fresh.service.setAutoRecharge(fresh.autoRecharge(10_00, below: 5_00), for: fresh.tenant) }
         let billing = try await Billing()
         try await billing.buy(10_00)
         try await billing.service.setAutoRecharge(billing.autoRecharge(50_00, below: 20_00), for: billing.tenant)
@@ -173,7 +173,7 @@ struct AutoRechargeTests {
 
     @Test("Settings out of bounds are refused", arguments: [(Int64(0), Int64(10_00)), (10_00, 0), (-1, 10_00), (100_000_01, 10_00)])
     func bounds(recharge: Int64, trigger: Int64) async throws {
-        #expect(throws: BillingError.self) {
+        #expect(throws: Refusal.self) {
             try AutoRechargeSettings(enabled: true, rechargeAmountMinor: recharge, triggerAmountMinor: trigger, currency: .usd)
         }
     }

@@ -120,14 +120,14 @@ struct Billing {
 /// Runs `operation`, expecting the refusal with `code`; returns it.
 @discardableResult
 func expectRefusal(
-    _ code: String,
+    _ code: ProblemCode,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ operation: () async throws -> some Any
-) async -> BillingError? {
+) async -> Refusal? {
     do {
         _ = try await operation()
         Issue.record("expected the refusal \(code), but it succeeded", sourceLocation: sourceLocation)
-    } catch let error as BillingError {
+    } catch let error as Refusal {
         #expect(error.code == code, sourceLocation: sourceLocation)
         return error
     } catch let error as LedgerError {

@@ -25,9 +25,9 @@ struct CallAdmissionTests {
         while entered.value < 3 { try await Task.sleep(for: .milliseconds(1)) }
         #expect(admission.inProgress == 3)
         let tooManyForA = await refusal { try await admission.admit(a, step: "start") {} }
-        #expect(tooManyForA?.code == "overloaded" && tooManyForA?.kind == .overloaded && tooManyForA?.retryAfterSeconds == 1)
+        #expect(tooManyForA?.code == .overloaded && tooManyForA?.kind == .overloaded && tooManyForA?.retryAfterSeconds == 1)
         let tooManyInAll = await refusal { try await admission.admit(c, step: "start") {} }
-        #expect(tooManyInAll?.code == "overloaded", "c has none in progress, but the instance has 3")
+        #expect(tooManyInAll?.code == .overloaded, "c has none in progress, but the instance has 3")
         opened.increment()
         for task in held { try await task.value }
         #expect(admission.inProgress == 0)
@@ -45,12 +45,12 @@ struct CallAdmissionTests {
         #expect(admission.inProgress == 0)
     }
 
-    private func refusal(_ work: () async throws -> Void) async -> BillingError? {
+    private func refusal(_ work: () async throws -> Void) async -> Refusal? {
         do {
             try await work()
             return nil
         } catch {
-            return error as? BillingError
+            return error as? Refusal
         }
     }
 }

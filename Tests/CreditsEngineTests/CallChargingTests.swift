@@ -49,15 +49,15 @@ struct CallChargingTests {
         let calls = try await funded()
         let first = try await calls.start("s1", by: "nestor", to: "+12065550100")
         #expect(try await calls.start("s1", by: "nestor", to: "+12065550100") == first)
-        await expectRefusal("requestConflict") { try await calls.start("s1", by: "nestor", to: "+12065550199") }
-        await expectRefusal("sessionExists") { try await calls.start("s1", by: "nestor", to: "+12065550100", number: 2) }
+        await expectRefusal(.requestConflict) { try await calls.start("s1", by: "nestor", to: "+12065550199") }
+        await expectRefusal(.sessionExists) { try await calls.start("s1", by: "nestor", to: "+12065550100", number: 2) }
         let end = try await calls.end("s1", number: 5, duration: 60)
         #expect(try await calls.end("s1", number: 5, duration: 60, elapsed: 0) == end)
         #expect(try await calls.billing.balance().balanceMinor == 999, "charged once")
-        await expectRefusal("requestOutOfOrder") { try await calls.update("s1", number: 4, used: 10) }
-        await expectRefusal("sessionClosed") { try await calls.update("s1", number: 6, used: 10) }
-        await expectRefusal("unknownSession") { try await calls.end("nobody", number: 2, duration: 10) }
-        await expectRefusal("invalidDurationSeconds") { try await calls.end("s1", number: 7, duration: -1) }
+        await expectRefusal(.requestOutOfOrder) { try await calls.update("s1", number: 4, used: 10) }
+        await expectRefusal(.sessionClosed) { try await calls.update("s1", number: 6, used: 10) }
+        await expectRefusal(.unknownSession) { try await calls.end("nobody", number: 2, duration: 10) }
+        await expectRefusal(.invalidDurationSeconds) { try await calls.end("s1", number: 7, duration: -1) }
         #expect(try await calls.records().count == 1)
     }
 
@@ -121,7 +121,7 @@ struct CallChargingTests {
         #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 950, heldMinor: 0, debtMinor: 0))
         #expect(try await calls.billing.stores.calls.session(CallSessionId("quiet"), for: calls.tenant)?.state == .expired)
         calls.clock.advance(seconds: CallLimits.lateEndWindowSeconds)
-        await expectRefusal("lateEndWindowClosed") { try await calls.end("quiet", number: 2, duration: 30) }
+        await expectRefusal(.lateEndWindowClosed) { try await calls.end("quiet", number: 2, duration: 30) }
         try await calls.expectConserved()
     }
 

@@ -23,7 +23,7 @@ struct CallReportChecksTests {
         let calls = try await funded()
         let now = calls.clock.now()
         for skew: Int64 in [301, -301, 7_200] {
-            await expectRefusal("startTimeOutOfRange") { try await calls.start("s", by: "nestor", to: "+12065550100", at: now.adding(seconds: skew)) }
+            await expectRefusal(.startTimeOutOfRange) { try await calls.start("s", by: "nestor", to: "+12065550100", at: now.adding(seconds: skew)) }
         }
         #expect(try await calls.billing.stores.calls.session(CallSessionId("s"), for: calls.tenant) == nil)
         #expect(try await calls.billing.balance().heldMinor == 0)
@@ -36,8 +36,8 @@ struct CallReportChecksTests {
         let calls = try await funded()
         _ = try await calls.start("s", by: "nestor", to: "+12065550100")
         calls.clock.advance(seconds: 700)
-        await expectRefusal("usedBeyondGrant") { try await calls.update("s", number: 2, used: 600 + CallLimits.grantToleranceSeconds + 1) }
-        await expectRefusal("usedBeyondGrant") { try await calls.update("s", number: 2, used: 5_000) }
+        await expectRefusal(.usedBeyondGrant) { try await calls.update("s", number: 2, used: 600 + CallLimits.grantToleranceSeconds + 1) }
+        await expectRefusal(.usedBeyondGrant) { try await calls.update("s", number: 2, used: 5_000) }
         let held = try await calls.billing.balance().heldMinor
         let more = try await calls.update("s", number: 2, used: 600 + CallLimits.grantToleranceSeconds)
         #expect(more.allowed && more.grantedSeconds == 600, "the same request number, now within the tolerance")
@@ -50,8 +50,8 @@ struct CallReportChecksTests {
         let start = calls.clock.now()
         _ = try await calls.start("s", by: "nestor", to: "+12065550100")
         calls.clock.advance(seconds: 100)
-        await expectRefusal("endBeforeStart") { try await end(calls, "s", number: 2, duration: 100, at: start.adding(seconds: -3_600)) }
-        await expectRefusal("endTimeOutOfRange") { try await end(calls, "s", number: 2, duration: 100, at: calls.clock.now().adding(seconds: 301)) }
+        await expectRefusal(.endBeforeStart) { try await end(calls, "s", number: 2, duration: 100, at: start.adding(seconds: -3_600)) }
+        await expectRefusal(.endTimeOutOfRange) { try await end(calls, "s", number: 2, duration: 100, at: calls.clock.now().adding(seconds: 301)) }
         #expect(try await calls.records().isEmpty)
         let ended = try await end(calls, "s", number: 2, duration: 100, at: calls.clock.now())
         #expect(ended.durationSeconds == 100 && ended.chargeMinor == 2)
@@ -83,7 +83,7 @@ struct CallReportChecksTests {
         let answered = try await calls.service.step(CallSessionId("s"), requestNumber: 2, .answer, for: calls.tenant)
         #expect(answered.allowed && answered.grantedSeconds == 600 && answered.validUntil == calls.clock.now().adding(seconds: 1_200))
         #expect(try await calls.service.step(CallSessionId("s"), requestNumber: 2, .answer, for: calls.tenant) == answered, "a repeat")
-        await expectRefusal("sessionAnswered") { try await calls.service.step(CallSessionId("s"), requestNumber: 3, .answer, for: calls.tenant) }
+        await expectRefusal(.sessionAnswered) { try await calls.service.step(CallSessionId("s"), requestNumber: 3, .answer, for: calls.tenant) }
         calls.clock.advance(seconds: 1_199)
         #expect(try await calls.service.expireSilentCalls() == 0, "twenty minutes after the start, but not after the answer")
         calls.clock.advance(seconds: 1)
@@ -101,17 +101,17 @@ struct CallReportChecksTests {
         #expect(try await calls.service.step(CallSessionId("rang"), requestNumber: 2, .cancel, for: calls.tenant) == cancelled, "a repeat")
         #expect(try await calls.billing.balance() == CreditFigures(freeMinor: 10_00, heldMinor: 0, debtMinor: 0))
         #expect(try await calls.billing.stores.calls.session(CallSessionId("rang"), for: calls.tenant)?.state == .cancelled)
-        await expectRefusal("sessionClosed") { try await calls.end("rang", number: 3, duration: 10) }
+        await expectRefusal(.sessionClosed) { try await calls.end("rang", number: 3, duration: 10) }
         calls.clock.advance(seconds: 3_600)
         #expect(try await calls.service.expireSilentCalls() == 0)
         #expect(try await calls.records().isEmpty)
 
         _ = try await calls.start("talked", by: "nestor", to: "+12065550100")
         _ = try await calls.service.step(CallSessionId("talked"), requestNumber: 2, .answer, for: calls.tenant)
-        await expectRefusal("sessionAnswered") { try await calls.service.step(CallSessionId("talked"), requestNumber: 3, .cancel, for: calls.tenant) }
+        await expectRefusal(.sessionAnswered) { try await calls.service.step(CallSessionId("talked"), requestNumber: 3, .cancel, for: calls.tenant) }
         _ = try await calls.start("used", by: "nestor", to: "+12065550100")
         _ = try await calls.update("used", number: 2, used: 30)
-        await expectRefusal("sessionAnswered") { try await calls.service.step(CallSessionId("used"), requestNumber: 3, .cancel, for: calls.tenant) }
+        await expectRefusal(.sessionAnswered) { try await calls.service.step(CallSessionId("used"), requestNumber: 3, .cancel, for: calls.tenant) }
         try await calls.expectConserved()
     }
 

@@ -68,10 +68,10 @@ struct DestinationRuleTests {
         #expect(try await calls.start("d1", by: "dana", to: "+442071234567").allowed)
         try await controls.setDestinationRules(nil, of: calls.tenant, user: nestor, by: "amy@fabrikam.com")
         #expect(try await calls.start("n2", by: "nestor", to: "+442071234567").allowed)
-        await expectRefusal("unknownUser") {
+        await expectRefusal(.unknownUser) {
             try await controls.setDestinationRules(rules([.premium]), of: calls.tenant, user: UserPrincipalName("nobody@fabrikam.com"), by: "amy")
         }
-        await expectRefusal("unknownTenant") { try await controls.setDestinationRules(rules([.premium]), of: TenantId("contoso"), by: "amy") }
+        await expectRefusal(.unknownTenant) { try await controls.setDestinationRules(rules([.premium]), of: TenantId("contoso"), by: "amy") }
     }
 
     @Test("Every change is in the audit trail, newest first, with who and what; a change that changes nothing writes no line")
@@ -96,12 +96,12 @@ struct DestinationRuleTests {
 
     @Test("Bad rules are refused with the field they got wrong")
     func refusals() throws {
-        #expect(throws: BillingError.self) { try CallDestination("Cuba") }
-        #expect(throws: BillingError.self) { try CallDestination("+0882") }
-        #expect(throws: BillingError.self) { try CallDestination("+") }
-        #expect(throws: BillingError.self) { try DestinationRules(blockedNumberTypes: [], mode: .allowListedOnly, destinations: []) }
+        #expect(throws: Refusal.self) { try CallDestination("Cuba") }
+        #expect(throws: Refusal.self) { try CallDestination("+0882") }
+        #expect(throws: Refusal.self) { try CallDestination("+") }
+        #expect(throws: Refusal.self) { try DestinationRules(blockedNumberTypes: [], mode: .allowListedOnly, destinations: []) }
         let tooMany = (0...DestinationRules.maximumDestinations).map { try! CallDestination("+\(1000 + $0)") }
-        #expect(throws: BillingError.self) { try DestinationRules(blockedNumberTypes: [], mode: .blockListed, destinations: tooMany) }
+        #expect(throws: Refusal.self) { try DestinationRules(blockedNumberTypes: [], mode: .blockListed, destinations: tooMany) }
         let repeated = try DestinationRules(blockedNumberTypes: [], mode: .blockListed, destinations: [CallDestination("cu"), CallDestination("CU")])
         #expect(repeated.destinations.map(\.description) == ["CU"], "written either case, listed once")
         #expect(DestinationRule("destination:+882") == .destination(.prefix(try DialPrefix("882"))) && DestinationRule("other") == nil)

@@ -25,7 +25,7 @@ struct DirectoryTests {
         #expect(moved.administrativeUnits.map(\.rawValue) == ["Support"] && moved.licenses == ada.licenses)
         let restarted = try await billing.restarted()
         #expect(try await restarted.directoryService.user(ada.upn, in: billing.tenant).administrativeUnits.map(\.rawValue) == ["Support"])
-        await expectRefusal("unknownUser") {
+        await expectRefusal(.unknownUser) {
             try await directory.setAdministrativeUnits([], of: UserPrincipalName("nobody@fabrikam.com"), in: billing.tenant)
         }
     }
@@ -35,7 +35,7 @@ struct DirectoryTests {
         let billing = try await Billing()
         let directory = billing.directoryService
         let account = try BillingAccount(channel: .webDirect, commerceModel: .classic, agreements: [])
-        await expectRefusal("tenantExists") {
+        await expectRefusal(.tenantExists) {
             try await directory.createTenant(
                 Tenant(
                     id: billing.tenant,
@@ -48,21 +48,21 @@ struct DirectoryTests {
             )
         }
         #expect(try await directory.tenant(billing.tenant).currency == .usd)
-        #expect(throws: BillingError.self) { try BillingAccount(channel: .volumeLicensing, commerceModel: .classic, agreements: []) }
-        #expect(throws: BillingError.self) {
+        #expect(throws: Refusal.self) { try BillingAccount(channel: .volumeLicensing, commerceModel: .classic, agreements: []) }
+        #expect(throws: Refusal.self) {
             try BillingAccount(
                 channel: .csp,
                 commerceModel: .classic,
                 agreements: [EnterpriseAgreement(number: "1", billingCountry: CountryCode("US")!)]
             )
         }
-        #expect(throws: BillingError.self) { try Tenant.checkId(TenantId("has space")) }
+        #expect(throws: Refusal.self) { try Tenant.checkId(TenantId("has space")) }
         #expect(CountryCode("XX") == nil)
         #expect(CountryCode("gb")?.rawValue == "GB")
         let moved = try await directory.updateTenant(billing.tenant, commerceModel: .mca)
         #expect(moved.billingAccount.commerceModel == .mca)
         #expect(try await directory.tenant(billing.tenant).billingAccount.commerceModel == .mca)
-        await expectRefusal("unknownTenant") { try await directory.updateTenant(TenantId("nobody"), commerceModel: .nce) }
+        await expectRefusal(.unknownTenant) { try await directory.updateTenant(TenantId("nobody"), commerceModel: .nce) }
     }
 
     @Test("Communications Credits needs a prerequisite, and is there to assign only once the tenant has funded its credits")
@@ -71,11 +71,11 @@ struct DirectoryTests {
         let directory = billing.directoryService
         try await directory.addUser(user("ada@fabrikam.com", [.phoneSystem]), to: billing.tenant)
         let ada = try UserPrincipalName("ada@fabrikam.com")
-        await expectRefusal("licenseNotAvailable") {
+        await expectRefusal(.licenseNotAvailable) {
             try await directory.changeLicenses(of: ada, in: billing.tenant, LicenseChange(add: [.communicationsCredits, .domesticCallingPlan]))
         }
         try await billing.buy(10_00)
-        let refusal = await expectRefusal("licensePrerequisiteMissing") {
+        let refusal = await expectRefusal(.licensePrerequisiteMissing) {
             try await directory.changeLicenses(of: ada, in: billing.tenant, LicenseChange(add: [.communicationsCredits]))
         }
         #expect(refusal?.remedy?.contains("calling plan") == true)
@@ -86,7 +86,7 @@ struct DirectoryTests {
             LicenseChange(add: [.communicationsCredits, .domesticCallingPlan])
         )
         #expect(changed.licenses == [.phoneSystem, .domesticCallingPlan, .communicationsCredits])
-        await expectRefusal("licensePrerequisiteMissing") {
+        await expectRefusal(.licensePrerequisiteMissing) {
             try await directory.changeLicenses(of: ada, in: billing.tenant, LicenseChange(remove: [.domesticCallingPlan]))
         }
         let removed = try await directory.changeLicenses(
@@ -95,7 +95,7 @@ struct DirectoryTests {
             LicenseChange(remove: [.domesticCallingPlan, .communicationsCredits])
         )
         #expect(removed.licenses == [.phoneSystem])
-        await expectRefusal("unknownUser") {
+        await expectRefusal(.unknownUser) {
             try await directory.changeLicenses(of: UserPrincipalName("nobody@fabrikam.com"), in: billing.tenant, LicenseChange(add: [.phoneSystem]))
         }
     }
@@ -141,7 +141,7 @@ struct DirectoryTests {
             Issue.record("expected refused lines")
         } catch let refused as RefusedLines {
             #expect(refused.lines.map(\.line) == [3, 4])
-            #expect(refused.lines.map(\.error.code) == ["licensePrerequisiteMissing", "unknownUser"])
+            #expect(refused.lines.map(\.error.code) == [.licensePrerequisiteMissing, .unknownUser])
         }
         #expect(try await directory.user(UserPrincipalName("a@f.com"), in: billing.tenant).licenses == [.audioConferencing])
         let changed = try await directory.changeLicenses(
@@ -168,7 +168,7 @@ struct DirectoryTests {
             Issue.record("expected refused lines")
         } catch let refused as RefusedLines {
             #expect(refused.lines.map(\.line) == [3])
-            #expect(refused.lines.first?.error.code == "userExists")
+            #expect(refused.lines.first?.error.code == .userExists)
         }
         #expect(try await billing.stores.directory.users(in: billing.tenant, after: nil, limit: 10).map(\.upn.rawValue) == ["a@f.com"])
     }

@@ -54,7 +54,7 @@ struct KeptTenantTests {
             endTime: calls.clock.now().adding(seconds: 60),
             for: calls.tenant
         )
-        await expectRefusal("sessionClosed") { try await calls.end("b", number: 3, duration: 60) }
+        await expectRefusal(.sessionClosed) { try await calls.end("b", number: 3, duration: 60) }
         #expect(try await calls.records().map(\.usageId) == ["b"])
         try await calls.expectConserved()
     }
@@ -65,8 +65,8 @@ struct KeptTenantTests {
         try await calls.billing.buy(10_00)
         try await calls.user("nestor", [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits])
         _ = try await calls.start("s1", by: "nestor", to: "+12065550100")
-        await expectRefusal("sessionExists") { try await calls.start("s1", by: "nestor", to: "+12065550100", number: 2) }
-        await expectRefusal("requestOutOfOrder") { try await calls.end("s1", number: 0, duration: 60) }
+        await expectRefusal(.sessionExists) { try await calls.start("s1", by: "nestor", to: "+12065550100", number: 2) }
+        await expectRefusal(.requestOutOfOrder) { try await calls.end("s1", number: 0, duration: 60) }
         let restarted = try await Calls.over(calls.billing.restarted())
         let ended = try await restarted.end("s1", number: 2, duration: 60)
         #expect(ended.chargeMinor == 1)

@@ -40,8 +40,8 @@ struct LateEndTests {
         let records = try await calls.records()
         #expect(records.count == 1 && records[0].source == .lateEnd && records[0].durationSeconds == 125 && records[0].chargeMinor == 3)
         #expect(try await end(calls, "s", number: 2, duration: 125) == corrected, "a repeat")
-        await expectRefusal("sessionClosed") { try await end(calls, "s", number: 3, duration: 60) }
-        await expectRefusal("requestConflict") { try await end(calls, "s", number: 2, duration: 60) }
+        await expectRefusal(.sessionClosed) { try await end(calls, "s", number: 3, duration: 60) }
+        await expectRefusal(.requestConflict) { try await end(calls, "s", number: 2, duration: 60) }
         #expect(try await calls.billing.balance().balanceMinor == 10_00 - 3, "nothing given back twice")
         try await calls.expectConserved()
     }
@@ -84,7 +84,7 @@ struct LateEndTests {
         try await calls.user("nestor", [.phoneSystem, .payAsYouGoCallingPlan, .communicationsCredits])
         try await timedOut(calls, "late", by: "nestor", to: "+12065550100")
         calls.clock.advance(seconds: CallLimits.lateEndWindowSeconds)
-        await expectRefusal("lateEndWindowClosed") { try await end(calls, "late", number: 2, duration: 30) }
+        await expectRefusal(.lateEndWindowClosed) { try await end(calls, "late", number: 2, duration: 30) }
         #expect(try await calls.records().first?.source == .timeout)
         #expect(try await calls.billing.balance().balanceMinor == 10_00 - 10)
 
@@ -93,7 +93,7 @@ struct LateEndTests {
         postUsage.clock.advance(to: ISO8601.parse("2027-03-31T23:45:00Z")!)
         try await timedOut(postUsage, "march", by: "nestor", to: "+12065550100")
         #expect(try await postUsage.records().first?.capability == .postUsage)
-        await expectRefusal("lateEndWindowClosed") { try await end(postUsage, "march", number: 2, duration: 30) }
+        await expectRefusal(.lateEndWindowClosed) { try await end(postUsage, "march", number: 2, duration: 30) }
         try await timedOut(postUsage, "april", by: "nestor", to: "+12065550100")
         let corrected = try await end(postUsage, "april", number: 2, duration: 30)
         #expect(corrected.chargeMinor == 1 && corrected.replacedChargeMinor == 10, "within its month, a post-usage call is corrected too")

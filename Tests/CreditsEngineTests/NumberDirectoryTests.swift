@@ -52,10 +52,10 @@ struct NumberDirectoryTests {
             "SIP addresses compare without case"
         )
 
-        await expectRefusal("numberHeldElsewhere") {
+        await expectRefusal(.numberHeldElsewhere) {
             _ = try await directory.assign(DirectoryIdentity("+14255550100"), to: .user(UserPrincipalName("eve@contoso.com")), in: Self.other)
         }
-        await expectRefusal("unknownUser") {
+        await expectRefusal(.unknownUser) {
             _ = try await directory.assign(DirectoryIdentity("+14255550199"), to: .user(UserPrincipalName("nobody@fabrikam.com")), in: calls.tenant)
         }
         let refused = await #expect(throws: RefusedLines.self) {
@@ -73,7 +73,7 @@ struct NumberDirectoryTests {
             "nothing of a refused file is written"
         )
 
-        await expectRefusal("unknownNumber") { try await directory.unassign(DirectoryIdentity("+14255550100"), in: Self.other) }
+        await expectRefusal(.unknownNumber) { try await directory.unassign(DirectoryIdentity("+14255550100"), in: Self.other) }
         try await directory.unassign(DirectoryIdentity("+14255550100"), in: calls.tenant)
         _ = try await directory.assign(DirectoryIdentity("+14255550100"), to: .user(UserPrincipalName("eve@contoso.com")), in: Self.other)
         #expect(try await directory.assignments(in: calls.tenant).map(\.identity.description) == ["sip:ann@fabrikam.com"])
@@ -97,7 +97,7 @@ struct NumberDirectoryTests {
         #expect(byNumber.allowed)
         let unknown = try await calls.service.start(request("unknown", callerNumber: "+12065550999"), for: calls.tenant)
         #expect(!unknown.allowed && unknown.reason == .unknownUser)
-        await expectRefusal("unknownNumber") {
+        await expectRefusal(.unknownNumber) {
             _ = try await calls.service.start(request("no-number", callerUri: "sip:nobody@fabrikam.com"), for: calls.tenant)
         }
         let repeated = try await calls.service.start(request("by-sip", callerUri: "sip:ann@fabrikam.com", callee: "+442071234567"), for: calls.tenant)
@@ -120,15 +120,15 @@ struct NumberDirectoryTests {
         #expect(try await calls.billing.balance().heldMinor > 0, "toll-free into a call queue is held against the balance")
 
         let contosoOnly = Principal(credential: .token(id: "tok_contoso"), tenantId: Self.other, permissions: Scope.calls.permissions)
-        await expectRefusal("unknownNumber") { _ = try await calls.service.start(inbound, by: contosoOnly) }
-        await expectRefusal("unknownNumber") {
+        await expectRefusal(.unknownNumber) { _ = try await calls.service.start(inbound, by: contosoOnly) }
+        await expectRefusal(.unknownNumber) {
             _ = try await calls.service.start(
                 try request("nobody", .resourceAccountIn, callerNumber: "+442071234567", callee: "+18005550111"),
                 by: platform
             )
         }
         let reports = Principal(credential: .token(id: "tok_reports"), tenantId: nil, permissions: Scope.reports.permissions)
-        await expectRefusal("forbidden") { _ = try await calls.service.start(inbound, by: reports) }
+        await expectRefusal(.forbidden) { _ = try await calls.service.start(inbound, by: reports) }
     }
 
     func request(

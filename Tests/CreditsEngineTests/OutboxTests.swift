@@ -19,7 +19,7 @@ import Testing
         let first = try await billing.service.charge(600, coverage: .availableOnly, to: billing.tenant, key: billing.key("c1"))
         _ = try await billing.service.charge(600, coverage: .availableOnly, to: billing.tenant, key: billing.key("c1"))
         _ = try await billing.service.charge(100, coverage: .availableOnly, to: billing.tenant, key: billing.key("c2"))
-        await expectRefusal("insufficientBalance") {
+        await expectRefusal(.insufficientBalance) {
             try await billing.service.charge(900, coverage: .availableOnly, to: billing.tenant, key: billing.key("c3"))
         }
         let last = try await billing.service.charge(300, coverage: .availableOnly, to: billing.tenant, key: billing.key("c4"))

@@ -33,20 +33,20 @@ struct PurchaseTests {
         let first = try await billing.buy(100_00, key: "order-1")
         let again = try await billing.buy(100_00, key: "order-1")
         #expect(again == first)
-        await expectRefusal("idempotencyConflict") { try await billing.buy(200_00, key: "order-1") }
+        await expectRefusal(.idempotencyConflict) { try await billing.buy(200_00, key: "order-1") }
         // Still the first answer after the tenant moved to post-usage billing, which buys no more.
         _ = try await billing.directoryService.updateTenant(billing.tenant, commerceModel: .nce)
         #expect(try await billing.buy(100_00, key: "order-1") == first)
-        await expectRefusal("purchaseNotAllowedPostUsage") { try await billing.buy(100_00, key: "order-2") }
+        await expectRefusal(.purchaseNotAllowedPostUsage) { try await billing.buy(100_00, key: "order-2") }
         #expect(try await billing.lots().count == 1)
         #expect(await billing.gateway.charges.count == 1)
     }
 
     @Test(
         "Declined and expired cards add nothing, and a repeat gets the same answer without charging again",
-        arguments: [("tok_chargeDeclined", "paymentDeclined"), ("tok_chargeDeclinedExpiredCard", "paymentCardExpired")]
+        arguments: [("tok_chargeDeclined", ProblemCode.paymentDeclined), ("tok_chargeDeclinedExpiredCard", .paymentCardExpired)]
     )
-    func refusedCards(token: String, code: String) async throws {
+    func refusedCards(token: String, code: ProblemCode) async throws {
         let billing = try await Billing()
         await expectRefusal(code) { try await billing.buy(100_00, token: token, key: "k") }
         await expectRefusal(code) { try await billing.buy(100_00, token: token, key: "k") }
@@ -59,7 +59,7 @@ struct PurchaseTests {
     @Test("A gateway that never answers is retried under one key, charges nothing and adds nothing")
     func gatewayTimeout() async throws {
         let billing = try await Billing()
-        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, token: "tok_gatewayTimeout") }
+        await expectRefusal(.paymentGatewayUnavailable) { try await billing.buy(100_00, token: "tok_gatewayTimeout") }
         #expect(await billing.gateway.requestCount == 3)
         #expect(await billing.gateway.charges.isEmpty)
         #expect(try await billing.lots().isEmpty)
@@ -82,7 +82,7 @@ struct PurchaseTests {
     func everyAnswerLost() async throws {
         let billing = try await Billing()
         await billing.gateway.loseAnswers(3)
-        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, key: "lost") }
+        await expectRefusal(.paymentGatewayUnavailable) { try await billing.buy(100_00, key: "lost") }
         #expect(try await billing.stores.billing.purchase(for: billing.tenant, key: billing.key("lost"))?.state == .pending)
         #expect(await billing.gateway.charges.count == 1, "the provider charged")
         billing.clock.advance(seconds: 61)
@@ -94,7 +94,7 @@ struct PurchaseTests {
     @Test("A provider that never answers: the purchase is tried again under its key for a day, then failed; nothing charged")
     func gatewayTimeoutForADay() async throws {
         let billing = try await Billing()
-        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, token: "tok_gatewayTimeout", key: "silent") }
+        await expectRefusal(.paymentGatewayUnavailable) { try await billing.buy(100_00, token: "tok_gatewayTimeout", key: "silent") }
         billing.clock.advance(seconds: 3600)
         #expect(try await billing.service.resumeInterruptedPurchases().isEmpty, "still pending")
         billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
@@ -108,7 +108,7 @@ struct PurchaseTests {
     func lostAnswersForADay() async throws {
         let billing = try await Billing()
         await billing.gateway.loseAnswers(3)
-        await expectRefusal("paymentGatewayUnavailable") { try await billing.buy(100_00, key: "lost") }
+        await expectRefusal(.paymentGatewayUnavailable) { try await billing.buy(100_00, key: "lost") }
         billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
         await billing.gateway.loseAnswers(3)
         #expect(try await billing.service.resumeInterruptedPurchases().isEmpty, "no answer to the close: still pending")
@@ -132,7 +132,7 @@ struct PurchaseTests {
     @Test("Amounts outside 1 to 100,000 currency units are refused", arguments: [Int64(0), -5, 99, 100_000_01, Int64.max])
     func amountBounds(amountMinor: Int64) async throws {
         let billing = try await Billing()
-        await expectRefusal("invalidAmount") { try await billing.buy(amountMinor) }
+        await expectRefusal(.invalidAmount) { try await billing.buy(amountMinor) }
         #expect(try await billing.lots().isEmpty)
         #expect(await billing.gateway.requestCount == 0)
     }
@@ -140,7 +140,7 @@ struct PurchaseTests {
     @Test("An unknown card token is refused before anything is recorded")
     func unknownToken() async throws {
         let billing = try await Billing()
-        await expectRefusal("unknownCardToken") { try await billing.buy(100_00, token: "tok_nonsense", key: "k") }
+        await expectRefusal(.unknownCardToken) { try await billing.buy(100_00, token: "tok_nonsense", key: "k") }
         // The key was not used up: the corrected order goes through under it.
         #expect(try await billing.buy(100_00, key: "k").state == .completed)
     }
@@ -148,9 +148,9 @@ struct PurchaseTests {
     @Test("Post-usage and CSP tenants cannot buy; each refusal says what to do")
     func ineligibleTenants() async throws {
         for (channel, model, code) in [
-            (SalesChannel.webDirect, CommerceModel.nce, "purchaseNotAllowedPostUsage"),
-            (.webDirect, .mca, "purchaseNotAllowedPostUsage"),
-            (.csp, .classic, "purchaseNotAllowedCsp"),
+            (SalesChannel.webDirect, CommerceModel.nce, ProblemCode.purchaseNotAllowedPostUsage),
+            (.webDirect, .mca, .purchaseNotAllowedPostUsage),
+            (.csp, .classic, .purchaseNotAllowedCsp),
         ] {
             let billing = try await Billing(channel: channel, commerceModel: model)
             let refusal = await expectRefusal(code) { try await billing.buy(100_00) }
@@ -166,20 +166,20 @@ struct PurchaseTests {
         let order = { (number: String, po: String?) in
             PurchaseOrder(amountMinor: 500_00, payment: .agreement(number: number, purchaseOrder: po), autoRecharge: nil)
         }
-        await expectRefusal("purchaseNotAllowedRegionConflict") {
+        await expectRefusal(.purchaseNotAllowedRegionConflict) {
             try await billing.service.purchase(order("EA-2", nil), for: billing.tenant, key: billing.key("a"))
         }
-        await expectRefusal("unknownAgreement") {
+        await expectRefusal(.unknownAgreement) {
             try await billing.service.purchase(order("EA-9", nil), for: billing.tenant, key: billing.key("b"))
         }
-        await expectRefusal("invalidPurchaseOrder") {
+        await expectRefusal(.invalidPurchaseOrder) {
             try await billing.service.purchase(order("EA-1", String(repeating: "9", count: 65)), for: billing.tenant, key: billing.key("c"))
         }
         let purchase = try await billing.service.purchase(order("EA-1", "PO-77"), for: billing.tenant, key: billing.key("d"))
         let invoice = try #require(try await billing.stores.billing.invoice(purchase.invoiceId!, for: billing.tenant))
         #expect(invoice.paymentMethod.description == "Enterprise Agreement EA-1 (PO PO-77)")
         #expect(await billing.gateway.requestCount == 0)
-        #expect(try await billing.service.eligibility(of: billing.tenant, agreementNumber: "EA-2")?.code == "purchaseNotAllowedRegionConflict")
+        #expect(try await billing.service.eligibility(of: billing.tenant, agreementNumber: "EA-2")?.code == .purchaseNotAllowedRegionConflict)
         #expect(try await billing.service.eligibility(of: billing.tenant, agreementNumber: "EA-1") == nil)
         #expect(try await billing.service.eligibility(of: billing.tenant) == nil, "a card, while one agreement bills at home")
     }
@@ -187,8 +187,8 @@ struct PurchaseTests {
     @Test("A Volume Licensing tenant none of whose agreements bills to its country cannot buy by card either")
     func cardDoesNotLiftARegionConflict() async throws {
         let billing = try await Billing(channel: .volumeLicensing, country: "DE", agreements: [("EA-7", "FR")])
-        #expect(try await billing.service.eligibility(of: billing.tenant)?.code == "purchaseNotAllowedRegionConflict")
-        await expectRefusal("purchaseNotAllowedRegionConflict") { try await billing.buy(10_00) }
+        #expect(try await billing.service.eligibility(of: billing.tenant)?.code == .purchaseNotAllowedRegionConflict)
+        await expectRefusal(.purchaseNotAllowedRegionConflict) { try await billing.buy(10_00) }
         #expect(await billing.gateway.requestCount == 0, "the card was never charged")
     }
 

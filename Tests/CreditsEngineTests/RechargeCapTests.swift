@@ -51,7 +51,7 @@ struct RechargeCapTests {
         try await controls.setRechargeCap(nil, of: billing.tenant, by: "amy@fabrikam.com")
         try await charge(billing, 1, "b")
         #expect(try await billing.stores.billing.recharges(for: billing.tenant, limit: 10).map(\.state) == [.succeeded])
-        await expectRefusal("invalidMonthlyCapMinor") { try await controls.setRechargeCap(-1, of: billing.tenant, by: "amy") }
+        await expectRefusal(.invalidMonthlyCapMinor) { try await controls.setRechargeCap(-1, of: billing.tenant, by: "amy") }
         let trail = try await controls.changes(of: billing.tenant, limit: 10).map(\.change)
         #expect(
             trail.map(\.after) == ["no cap", "$0.00 a month", "$120.00 a month"] && trail.allSatisfy { $0.subject == "Monthly cap on auto-recharge" }

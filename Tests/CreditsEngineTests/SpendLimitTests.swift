@@ -129,9 +129,9 @@ struct SpendLimitTests {
     @Test("A limit out of bounds or for nobody is refused, and every change is in the trail")
     func refusalsAndTrail() async throws {
         let (calls, controls, nestor) = try await funded()
-        await expectRefusal("invalidMonthlyLimitMinor") { try await controls.setSpendLimit(-1, of: calls.tenant, user: nestor, by: "amy") }
-        await expectRefusal("invalidMonthlyLimitMinor") { try await controls.setSpendLimit(.max, of: calls.tenant, user: nestor, by: "amy") }
-        await expectRefusal("unknownUser") {
+        await expectRefusal(.invalidMonthlyLimitMinor) { try await controls.setSpendLimit(-1, of: calls.tenant, user: nestor, by: "amy") }
+        await expectRefusal(.invalidMonthlyLimitMinor) { try await controls.setSpendLimit(.max, of: calls.tenant, user: nestor, by: "amy") }
+        await expectRefusal(.unknownUser) {
             try await controls.setSpendLimit(5, of: calls.tenant, user: UserPrincipalName("x@fabrikam.com"), by: "amy")
         }
         try await controls.setSpendLimit(50_00, of: calls.tenant, user: nestor, by: "amy@fabrikam.com")

@@ -111,8 +111,8 @@ struct UnitSpendLimitTests {
     @Test("A limit out of bounds is refused; a unit nobody is in may have one; every change is in the trail")
     func refusalsAndTrail() async throws {
         let (calls, controls, _) = try await funded(units: [])
-        await expectRefusal("invalidMonthlyLimitMinor") { try await controls.setSpendLimit(-1, of: calls.tenant, unit: sales, by: "amy") }
-        await expectRefusal("invalidMonthlyLimitMinor") { try await controls.setSpendLimit(.max, of: calls.tenant, unit: sales, by: "amy") }
+        await expectRefusal(.invalidMonthlyLimitMinor) { try await controls.setSpendLimit(-1, of: calls.tenant, unit: sales, by: "amy") }
+        await expectRefusal(.invalidMonthlyLimitMinor) { try await controls.setSpendLimit(.max, of: calls.tenant, unit: sales, by: "amy") }
         try await controls.setSpendLimit(0, of: calls.tenant, unit: sales, by: "amy@fabrikam.com")
         #expect(try await calls.start("n1", by: "nestor", to: "+12065550100").grantedSeconds == 600, "Nestor is not in Sales")
         try await controls.setSpendLimit(nil, of: calls.tenant, unit: sales, by: "amy@fabrikam.com")

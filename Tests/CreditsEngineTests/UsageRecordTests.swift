@@ -111,7 +111,7 @@ struct UsageRecordTests {
         #expect(results.map(Self.status) == ["charged 300"])
         #expect(try await calls.billing.balance().debtMinor == 2_00)
         let tooMany = try (0...LedgerLimits.maximumBatchSize).map { try calls.upload("b\($0)", by: "nestor", to: "+12065550100", duration: 1) }
-        await expectRefusal("batchTooLarge") { try await calls.service.record(tooMany, for: calls.tenant) }
+        await expectRefusal(.batchTooLarge) { try await calls.service.record(tooMany, for: calls.tenant) }
         #expect(try await calls.records().count == 1)
     }
 

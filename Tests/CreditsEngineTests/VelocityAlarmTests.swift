@@ -147,10 +147,10 @@ struct VelocityAlarmTests {
     @Test("Settings out of range are refused and change nothing")
     func refusals() async throws {
         let (calls, controls) = try await funded()
-        await expectRefusal("invalidHourlyAmountMinor") {
+        await expectRefusal(.invalidHourlyAmountMinor) {
             try await controls.setVelocityAlarm(hourlyAmountMinor: 0, usualMultiple: nil, of: calls.tenant, by: "amy")
         }
-        await expectRefusal("invalidUsualMultiple") {
+        await expectRefusal(.invalidUsualMultiple) {
             try await controls.setVelocityAlarm(hourlyAmountMinor: nil, usualMultiple: 1, of: calls.tenant, by: "amy")
         }
         #expect(try await controls.velocityStatus(of: calls.tenant).alarm == .off)

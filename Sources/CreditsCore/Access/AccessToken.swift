@@ -34,9 +34,9 @@ public struct AccessToken: Hashable, Sendable {
     public static let maximumLifetimeDays: Int64 = 365
 
     /// `days` when it is 1 to a year; a refusal otherwise.
-    public static func checkedLifetime(days: Int64) throws(BillingError) -> Int64 {
+    public static func checkedLifetime(days: Int64) throws(Refusal) -> Int64 {
         guard (1...maximumLifetimeDays).contains(days) else {
-            throw BillingError.invalid("expiresInDays", "A token lives 1 to \(maximumLifetimeDays) days, not \(days).")
+            throw Refusal.invalid(.invalidExpiresInDays, "A token lives 1 to \(maximumLifetimeDays) days, not \(days).")
         }
         return days
     }
@@ -51,25 +51,25 @@ public struct AccessToken: Hashable, Sendable {
     /// only an operator makes. `maker`, when given, is the caller making it, who may give no
     /// permission it lacks, but for the platform's, which whoever administers the tenant gives
     /// to its platform.
-    public static func validate(tenantId: TenantId?, scopes: Set<Scope>, madeBy maker: Principal? = nil) throws(BillingError) {
+    public static func validate(tenantId: TenantId?, scopes: Set<Scope>, madeBy maker: Principal? = nil) throws(Refusal) {
         if scopes.contains(.operator) {
             guard tenantId == nil else {
-                throw BillingError.invalid("scopes", "An operator token reaches every tenant; create it without a tenant.")
+                throw Refusal.invalid(.invalidScopes, "An operator token reaches every tenant; create it without a tenant.")
             }
         } else if tenantId == nil {
             guard scopes.isSubset(of: Scope.platform) else {
-                throw BillingError.invalid(
-                    "tenant",
+                throw Refusal.invalid(
+                    .invalidTenant,
                     "Name the tenant this token is for (only operator tokens and a telephony platform's calls and usage tokens reach every tenant)."
                 )
             }
-            if let maker, maker.tenantId != nil || !maker.permissions.contains(.operate) { throw BillingError.forbidden(.operate) }
+            if let maker, maker.tenantId != nil || !maker.permissions.contains(.operate) { throw Refusal.forbidden(.operate) }
         }
         if let maker {
             var mayGive = maker.permissions
             if mayGive.contains(.administerTenant) { mayGive.formUnion([.chargeCalls, .uploadUsage]) }
             let given = scopes.reduce(into: Set<Permission>()) { $0.formUnion($1.permissions) }
-            guard given.isSubset(of: mayGive) else { throw BillingError.grantBeyondOwnRights }
+            guard given.isSubset(of: mayGive) else { throw Refusal.grantBeyondOwnRights }
         }
     }
 }

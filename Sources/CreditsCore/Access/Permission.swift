@@ -41,13 +41,13 @@ public enum Scope: String, Hashable, Sendable, CaseIterable, Comparable {
     public static let platform: Set<Scope> = [.calls, .usage]
 
     /// Scopes written as a list: "billing,reports" or "billing reports".
-    public static func parseList(_ text: String) throws(BillingError) -> Set<Scope> {
+    public static func parseList(_ text: String) throws(Refusal) -> Set<Scope> {
         var scopes: Set<Scope> = []
         for name in text.split(whereSeparator: { $0 == "," || $0 == " " }) {
-            scopes.insert(try Scope.parse(String(name), field: "scopes"))
+            scopes.insert(try Scope.parse(String(name), field: .invalidScopes))
         }
         guard !scopes.isEmpty else {
-            throw BillingError.invalid("scopes", "Name at least one scope: \(allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw Refusal.invalid(.invalidScopes, "Name at least one scope: \(allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         return scopes
     }

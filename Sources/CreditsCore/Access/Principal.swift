@@ -43,14 +43,14 @@ public struct Principal: Hashable, Sendable {
 
     /// Allows `permission` in `tenant`, or refuses: `unknownTenant` for a tenant it does not
     /// see, `forbidden` for what it may not do there.
-    public func authorize(_ permission: Permission, in tenant: TenantId) throws(BillingError) {
-        guard sees(tenant) else { throw BillingError.unknownTenant(tenant) }
-        guard permissions.contains(permission) else { throw BillingError.forbidden(permission) }
+    public func authorize(_ permission: Permission, in tenant: TenantId) throws(Refusal) {
+        guard sees(tenant) else { throw Refusal.unknownTenant(tenant) }
+        guard permissions.contains(permission) else { throw Refusal.forbidden(permission) }
     }
 
     /// Allows what only an operator does: what reaches beyond one tenant.
-    public func authorizeOperator() throws(BillingError) {
-        guard tenantId == nil, permissions.contains(.operate) else { throw BillingError.forbidden(.operate) }
+    public func authorizeOperator() throws(Refusal) {
+        guard tenantId == nil, permissions.contains(.operate) else { throw Refusal.forbidden(.operate) }
     }
 
     /// Whether this caller holds every right of `roles`: nobody gives a role, sets the password
@@ -60,8 +60,8 @@ public struct Principal: Hashable, Sendable {
     }
 
     /// Allows giving `roles` or acting on a user who holds them, or refuses `grantBeyondOwnRights`.
-    public func authorizeActing(onHolderOf roles: Set<Role>) throws(BillingError) {
-        guard holdsEveryRight(of: roles) else { throw BillingError.grantBeyondOwnRights }
+    public func authorizeActing(onHolderOf roles: Set<Role>) throws(Refusal) {
+        guard holdsEveryRight(of: roles) else { throw Refusal.grantBeyondOwnRights }
     }
 
     /// Whether this caller reads `tenant`'s own record. A platform token reaches every tenant
@@ -71,13 +71,13 @@ public struct Principal: Hashable, Sendable {
     }
 
     /// Allows reading what any caller of `tenant` may read (the tenant itself, rates).
-    public func authorizeAny(in tenant: TenantId) throws(BillingError) {
-        guard reads(tenant) else { throw BillingError.unknownTenant(tenant) }
+    public func authorizeAny(in tenant: TenantId) throws(Refusal) {
+        guard reads(tenant) else { throw Refusal.unknownTenant(tenant) }
     }
 }
 
-extension BillingError {
-    public static func forbidden(_ permission: Permission) -> BillingError {
+extension Refusal {
+    public static func forbidden(_ permission: Permission) -> Refusal {
         let who: String =
             switch permission {
             case .operate: "an operator token"
@@ -90,19 +90,17 @@ extension BillingError {
             case .chargeCalls: "a token with the calls scope (the telephony platform)"
             case .uploadUsage: "a token with the usage scope"
             }
-        return BillingError(.notAllowed, code: "forbidden", detail: "This needs \(who).")
+        return Refusal(.forbidden, detail: "This needs \(who).")
     }
 
-    public static let grantBeyondOwnRights = BillingError(
-        .notAllowed,
-        code: "grantBeyondOwnRights",
+    public static let grantBeyondOwnRights = Refusal(
+        .grantBeyondOwnRights,
         detail: "Nobody may give rights they do not hold, or set the password of, or change, an administrator with more rights.",
         remedy: "Ask a Global Administrator."
     )
 
-    public static let unauthenticated = BillingError(
+    public static let unauthenticated = Refusal(
         .unauthenticated,
-        code: "unauthenticated",
         detail: "Sign in, or send Authorization: Bearer <token> with a token from `commscredits tokens create`."
     )
 }

@@ -121,7 +121,7 @@ public enum UsageResult: Hashable, Sendable {
     case charged(UsageRecord)
     /// A record with this usage id and the same content was charged before.
     case duplicate(UsageRecord)
-    case refused(BillingError)
+    case refused(Refusal)
 }
 
 public struct UsageBatchOutcome: Hashable, Sendable {
@@ -137,49 +137,46 @@ public struct UsageBatchOutcome: Hashable, Sendable {
     }
 }
 
-extension BillingError {
-    public static func unknownSession(_ id: CallSessionId) -> BillingError {
-        BillingError(.notFound, code: "unknownSession", detail: "No call session '\(id)' was started in this tenant.")
+extension Refusal {
+    public static func unknownSession(_ id: CallSessionId) -> Refusal {
+        Refusal(.unknownSession, detail: "No call session '\(id)' was started in this tenant.")
     }
 
-    public static func sessionExists(_ id: CallSessionId) -> BillingError {
-        BillingError(.conflict, code: "sessionExists", detail: "Call session '\(id)' was already started with another request number.")
+    public static func sessionExists(_ id: CallSessionId) -> Refusal {
+        Refusal(.sessionExists, detail: "Call session '\(id)' was already started with another request number.")
     }
 
-    public static func sessionClosed(_ id: CallSessionId, _ state: CallSession.State) -> BillingError {
-        BillingError(.conflict, code: "sessionClosed", detail: "Call session '\(id)' is \(state.rawValue); it takes no more requests.")
+    public static func sessionClosed(_ id: CallSessionId, _ state: CallSession.State) -> Refusal {
+        Refusal(.sessionClosed, detail: "Call session '\(id)' is \(state.rawValue); it takes no more requests.")
     }
 
-    public static func requestConflict(_ id: CallSessionId, _ number: Int64) -> BillingError {
-        BillingError(.conflict, code: "requestConflict", detail: "Request \(number) of call session '\(id)' was already answered for other content.")
+    public static func requestConflict(_ id: CallSessionId, _ number: Int64) -> Refusal {
+        Refusal(.requestConflict, detail: "Request \(number) of call session '\(id)' was already answered for other content.")
     }
 
-    public static func usageConflict(_ id: CallSessionId) -> BillingError {
-        BillingError(.conflict, code: "usageConflict", detail: "A different record was already charged under usage id '\(id)'.")
+    public static func usageConflict(_ id: CallSessionId) -> Refusal {
+        Refusal(.usageConflict, detail: "A different record was already charged under usage id '\(id)'.")
     }
 
-    public static func sessionAnswered(_ id: CallSessionId, step: String) -> BillingError {
-        BillingError(
-            .conflict,
-            code: "sessionAnswered",
+    public static func sessionAnswered(_ id: CallSessionId, step: String) -> Refusal {
+        Refusal(
+            .sessionAnswered,
             detail: "Call session '\(id)' was answered (or reported seconds used); it cannot be \(step).",
             remedy: "Send end with the call's duration."
         )
     }
 
-    public static func lateEndUncorrectable(_ id: CallSessionId, _ error: LedgerError) -> BillingError {
-        BillingError(
-            .conflict,
-            code: "lateEndUncorrectable",
+    public static func lateEndUncorrectable(_ id: CallSessionId, _ error: LedgerError) -> Refusal {
+        Refusal(
+            .lateEndUncorrectable,
             detail: "Call session '\(id)' was charged by its time-out, and that charge cannot be given back: \(error.description)",
             remedy: "The time-out's charge stands."
         )
     }
 
-    public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> BillingError {
-        BillingError(
-            .conflict,
-            code: "requestOutOfOrder",
+    public static func requestOutOfOrder(_ id: CallSessionId, _ number: Int64, last: Int64) -> Refusal {
+        Refusal(
+            .requestOutOfOrder,
             detail: "Request \(number) of call session '\(id)' comes after request \(last); numbers must increase."
         )
     }

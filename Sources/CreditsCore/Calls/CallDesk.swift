@@ -464,7 +464,7 @@ public struct CallDesk: Sendable {
         endTime: Instant,
         replacing timedOut: UsageRecord,
         at now: Instant
-    ) throws(BillingError) -> CallAnswer {
+    ) throws(Refusal) -> CallAnswer {
         let capability = session.capability!
         let (billed, charge, fee) = price(session.facts, capability: capability, durationSeconds: durationSeconds, messageUnits: 0)
         if capability.isCredits, timedOut.chargeMinor > charge {
@@ -473,7 +473,7 @@ public struct CallDesk: Sendable {
                 command: .creditBack(holdId: session.holdId, amountMinor: timedOut.chargeMinor - charge)
             )
             if case let .failure(error) = account.execute(request, at: now, ids: &ids, recorded: [:]) {
-                throw BillingError.lateEndUncorrectable(session.id, error)
+                throw Refusal.lateEndUncorrectable(session.id, error)
             }
             addSpend(spendSlots(session.facts, startTime: session.start.startTime), spent: charge - timedOut.chargeMinor)
             countSpend(charge - timedOut.chargeMinor, at: now)
@@ -571,7 +571,7 @@ public struct CallDesk: Sendable {
     /// except a rate that is missing (`FREECALL`) and credits may go into debt, up to
     /// `CallLimits.maximumDebtMinor`; a record beyond that bound, or beyond what one charge
     /// may be, is refused.
-    public mutating func record(_ upload: UsageUpload, facts: CallFacts) throws(BillingError) -> UsageRecord {
+    public mutating func record(_ upload: UsageUpload, facts: CallFacts) throws(Refusal) -> UsageRecord {
         let route = CallRoute.of(facts)
         let month = CalendarMonth(of: upload.startTime)
         let balance = account.figures.balanceMinor - uploadCreditsMinor
@@ -592,9 +592,8 @@ public struct CallDesk: Sendable {
         }
         let (billed, charge, fee) = price(facts, capability: capability, durationSeconds: upload.durationSeconds, messageUnits: upload.messageUnits)
         if capability.isCredits, balance - charge < -CallLimits.maximumDebtMinor || uploadCreditsMinor + charge > LedgerLimits.maximumAmountMinor {
-            throw BillingError(
-                .notAllowed,
-                code: "debtLimitReached",
+            throw Refusal(
+                .debtLimitReached,
                 detail:
                     "Record \(upload.usageId) would take the batch's charge or the tenant's debt beyond \(CallLimits.maximumDebtMinor) minor units.",
                 remedy: "Check the rate deck and the record's duration and message units."

@@ -12,17 +12,17 @@ public enum CallLimits {
     public static let maximumDebtMinor: Int64 = LedgerLimits.maximumAmountMinor
 
     /// `seconds` when it is 0 to a week; a refusal naming `field` otherwise.
-    public static func checkedSeconds(_ seconds: Int64, field: String) throws(BillingError) -> Int64 {
+    public static func checkedSeconds(_ seconds: Int64, field: ProblemCode) throws(Refusal) -> Int64 {
         guard (0...maximumDurationSeconds).contains(seconds) else {
-            throw BillingError.invalid(field, "\(field) is 0 to \(maximumDurationSeconds) seconds (a week), not \(seconds).")
+            throw Refusal.invalid(field, "\(field.field) is 0 to \(maximumDurationSeconds) seconds (a week), not \(seconds).")
         }
         return seconds
     }
 
     /// `units` when it is 0 to `maximumMessageUnits`; a refusal otherwise.
-    public static func checkedMessageUnits(_ units: Int64) throws(BillingError) -> Int64 {
+    public static func checkedMessageUnits(_ units: Int64) throws(Refusal) -> Int64 {
         guard (0...maximumMessageUnits).contains(units) else {
-            throw BillingError.invalid("messageUnits", "messageUnits is 0 to \(maximumMessageUnits), not \(units).")
+            throw Refusal.invalid(.invalidMessageUnits, "messageUnits is 0 to \(maximumMessageUnits), not \(units).")
         }
         return units
     }
@@ -46,13 +46,12 @@ public enum CallLimits {
     public static let lateEndWindowSeconds: Int64 = 3_600
 
     /// A late *end* that may still correct its session's time-out charge; a refusal otherwise.
-    public static func checkLateEnd(of session: CallSession, at now: Instant) throws(BillingError) {
+    public static func checkLateEnd(of session: CallSession, at now: Instant) throws(Refusal) {
         let closesAt = session.expiresAt.adding(seconds: lateEndWindowSeconds)
         let invoiced = session.capability == .postUsage && CalendarMonth(of: now) != CalendarMonth(of: session.start.startTime)
         guard now < closesAt, !invoiced else {
-            throw BillingError(
-                .conflict,
-                code: "lateEndWindowClosed",
+            throw Refusal(
+                .lateEndWindowClosed,
                 detail:
                     "Call session '\(session.id)' was charged by its time-out at \(session.expiresAt); an end may replace that charge until \(invoiced ? "its month ends" : "\(closesAt)").",
                 remedy: "The time-out's charge stands; send ends within \(lateEndWindowSeconds / 60) minutes of a call's deadline."
@@ -61,11 +60,10 @@ public enum CallLimits {
     }
 
     /// A *start* dated within `maximumClockSkewSeconds` of the service's clock; a refusal otherwise.
-    public static func checkStartTime(_ startTime: Instant, at now: Instant) throws(BillingError) {
+    public static func checkStartTime(_ startTime: Instant, at now: Instant) throws(Refusal) {
         guard abs(startTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch) <= maximumClockSkewSeconds * 1_000 else {
-            throw BillingError(
-                .invalid,
-                code: "startTimeOutOfRange",
+            throw Refusal(
+                .startTimeOutOfRange,
                 detail: "startTime \(startTime) is more than \(maximumClockSkewSeconds) seconds from the service's clock (\(now)).",
                 remedy: "Check the platform's clock (NTP), or send the start when the call starts."
             )
@@ -73,11 +71,10 @@ public enum CallLimits {
     }
 
     /// An *update*'s seconds used, within the grant and its tolerance; a refusal otherwise.
-    public static func checkUsedSeconds(_ used: Int64, granted: Int64) throws(BillingError) {
+    public static func checkUsedSeconds(_ used: Int64, granted: Int64) throws(Refusal) {
         guard used <= granted + grantToleranceSeconds else {
-            throw BillingError(
-                .invalid,
-                code: "usedBeyondGrant",
+            throw Refusal(
+                .usedBeyondGrant,
                 detail: "usedSeconds \(used) is more than the \(granted) seconds granted (plus \(grantToleranceSeconds)).",
                 remedy: "End the call when its grant runs out, or ask for more before it does."
             )
@@ -96,19 +93,17 @@ public enum CallLimits {
         startTime: Instant,
         endTime: Instant,
         at now: Instant
-    ) throws(BillingError) -> Int64 {
+    ) throws(Refusal) -> Int64 {
         guard endTime >= startTime else {
-            throw BillingError(
-                .invalid,
-                code: "endBeforeStart",
+            throw Refusal(
+                .endBeforeStart,
                 detail: "endTime \(endTime) comes before the call's start (\(startTime)).",
                 remedy: "Send the end time the call really ended, by the platform's clock."
             )
         }
         guard endTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch <= maximumClockSkewSeconds * 1_000 else {
-            throw BillingError(
-                .invalid,
-                code: "endTimeOutOfRange",
+            throw Refusal(
+                .endTimeOutOfRange,
                 detail: "endTime \(endTime) is more than \(maximumClockSkewSeconds) seconds ahead of the service's clock (\(now)).",
                 remedy: "Check the platform's clock (NTP)."
             )

@@ -22,15 +22,15 @@ public struct CallStartRequest: Hashable, Sendable {
         callee: PhoneNumber,
         startTime: Instant,
         callId: String?
-    ) throws(BillingError) {
+    ) throws(Refusal) {
         guard callerAddress == nil || !callType.isIncoming else {
-            throw BillingError.invalid(
-                "callerUri",
+            throw Refusal.invalid(
+                .invalidCallerUri,
                 "callerUri names the tenant's own caller of an outgoing call; an incoming call is found by its calleeNumber."
             )
         }
         guard callerNumber != nil || callerAddress != nil else {
-            throw BillingError.invalid("callerNumber", "Give callerNumber (or, for an outgoing call, the caller's callerUri).")
+            throw Refusal.invalid(.invalidCallerNumber, "Give callerNumber (or, for an outgoing call, the caller's callerUri).")
         }
         self.sessionId = sessionId
         self.requestNumber = requestNumber
@@ -59,10 +59,10 @@ public struct CallStartRequest: Hashable, Sendable {
     /// none in this tenant), and `holderNumber`, the holder's phone number when the caller's was
     /// not given. A named user wins over the directory's; a user the directory does not give is
     /// left out, and the engine refuses the call as `unknownUser` if it needs one.
-    public func resolved(by assignment: NumberAssignment?, holderNumber: PhoneNumber?) throws(BillingError) -> CallStart {
+    public func resolved(by assignment: NumberAssignment?, holderNumber: PhoneNumber?) throws(Refusal) -> CallStart {
         guard let caller = callerNumber ?? holderNumber else {
-            guard assignment != nil else { throw BillingError.unknownNumber(ownParty) }
-            throw BillingError.invalid("callerNumber", "\(ownParty) has no phone number in the directory; give callerNumber.")
+            guard assignment != nil else { throw Refusal.unknownNumber(ownParty) }
+            throw Refusal.invalid(.invalidCallerNumber, "\(ownParty) has no phone number in the directory; give callerNumber.")
         }
         return CallStart(
             sessionId: sessionId,

@@ -7,12 +7,12 @@ public struct CallSessionId: Hashable, Comparable, Sendable, CustomStringConvert
     /// Visible ASCII only (as SIP Call-IDs and platform GUIDs are): an id that Unicode could
     /// spell two ways would count once in a batch, where strings compare as characters, and
     /// twice across batches, where the database compares bytes.
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         guard !text.isEmpty, text.utf8.count <= Self.maximumLength, !text.hasPrefix("~"),
             text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") })
         else {
-            throw BillingError.invalid(
-                "sessionId",
+            throw Refusal.invalid(
+                .invalidSessionId,
                 "A session or usage id is 1 to \(Self.maximumLength) visible ASCII characters, without '/' or a leading '~'."
             )
         }
@@ -266,9 +266,9 @@ public struct UsageUpload: Hashable, Sendable {
     public static let maximumAdministrativeUnitsLength = 1_024
 
     /// `text` when it is within `limit` characters; a refusal naming `field` otherwise.
-    public static func checkedText(_ text: String?, field: String, limit: Int) throws(BillingError) -> String? {
+    public static func checkedText(_ text: String?, field: ProblemCode, limit: Int) throws(Refusal) -> String? {
         guard let text, text.count > limit else { return text }
-        throw BillingError.invalid(field, "\(field) is at most \(limit) characters.")
+        throw Refusal.invalid(field, "\(field.field) is at most \(limit) characters.")
     }
 
     public var fingerprint: String {

@@ -7,7 +7,7 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
 
     /// Accepts `+` followed by 1 to 15 digits, the first not 0; no spaces or punctuation, so that
     /// a number means one thing.
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         var digits: [UInt8] = []
         var bytes = text.utf8.makeIterator()
         guard bytes.next() == UInt8(ascii: "+") else { throw Self.invalid(text) }
@@ -23,10 +23,9 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
         "+" + String(decoding: digits.map { $0 + UInt8(ascii: "0") }, as: UTF8.self)
     }
 
-    private static func invalid(_ text: String) -> BillingError {
-        BillingError(
-            .invalid,
-            code: "invalidNumber",
+    private static func invalid(_ text: String) -> Refusal {
+        Refusal(
+            .invalidNumber,
             detail: "'\(text.prefix(40))' is not an E.164 number: '+' then 1 to \(maximumDigits) digits, the first not 0, with nothing else."
         )
     }
@@ -36,14 +35,13 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
 public struct DialPrefix: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let digits: [UInt8]
 
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         let body = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !body.isEmpty, body.utf8.count <= PhoneNumber.maximumDigits,
             body.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), body.utf8.first != UInt8(ascii: "0")
         else {
-            throw BillingError(
-                .invalid,
-                code: "invalidPrefix",
+            throw Refusal(
+                .invalidPrefix,
                 detail:
                     "'\(text.prefix(40))' is not a destination prefix: 1 to \(PhoneNumber.maximumDigits) digits of an E.164 number, the first not 0."
             )

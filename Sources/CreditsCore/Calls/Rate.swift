@@ -32,18 +32,20 @@ public struct Rate: Hashable, Sendable {
         firstIncrementSeconds: Int64 = defaultIncrementSeconds,
         nextIncrementSeconds: Int64 = defaultIncrementSeconds,
         effectiveFrom: CivilDate
-    ) throws(BillingError) {
+    ) throws(Refusal) {
         let name = destination.trimmingWhitespace
         guard !name.isEmpty, name.count <= 100, !name.hasControlCharacters else {
-            throw BillingError.invalid("destination", "A destination name is 1 to 100 characters.")
+            throw Refusal.invalid(.invalidDestination, "A destination name is 1 to 100 characters.")
         }
-        for (field, micros) in [("rateMicrosPerMinute", rateMicrosPerMinute), ("connectionFeeMicros", connectionFeeMicros)]
+        for (field, micros) in [(ProblemCode.invalidRateMicrosPerMinute, rateMicrosPerMinute), (.invalidConnectionFeeMicros, connectionFeeMicros)]
         where !(0...Self.maximumMicros).contains(micros) {
-            throw BillingError.invalid(field, "\(field) is 0 to \(Self.maximumMicros) millionths of the currency unit, not \(micros).")
+            throw Refusal.invalid(field, "\(field.field) is 0 to \(Self.maximumMicros) millionths of the currency unit, not \(micros).")
         }
-        for (field, seconds) in [("firstIncrementSeconds", firstIncrementSeconds), ("nextIncrementSeconds", nextIncrementSeconds)]
+        for (field, seconds) in [
+            (ProblemCode.invalidFirstIncrementSeconds, firstIncrementSeconds), (.invalidNextIncrementSeconds, nextIncrementSeconds),
+        ]
         where !(1...Self.maximumIncrementSeconds).contains(seconds) {
-            throw BillingError.invalid(field, "\(field) is 1 to \(Self.maximumIncrementSeconds) seconds, not \(seconds).")
+            throw Refusal.invalid(field, "\(field.field) is 1 to \(Self.maximumIncrementSeconds) seconds, not \(seconds).")
         }
         self.prefix = prefix
         self.destination = name

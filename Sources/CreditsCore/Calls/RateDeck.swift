@@ -16,12 +16,11 @@ public struct RateDeck: Sendable {
     private let effectiveDays: [Int64]
 
     /// Refuses two rates for one prefix and date: a deck means one price.
-    public init(currency: Currency, rates: some Sequence<Rate>) throws(BillingError) {
+    public init(currency: Currency, rates: some Sequence<Rate>) throws(Refusal) {
         let sorted = rates.sorted { ($0.prefix, $0.effectiveFrom) < ($1.prefix, $1.effectiveFrom) }
         for (earlier, later) in zip(sorted, sorted.dropFirst()) where earlier.prefix == later.prefix && earlier.effectiveFrom == later.effectiveFrom {
-            throw BillingError(
-                .conflict,
-                code: "duplicateRate",
+            throw Refusal(
+                .duplicateRate,
                 detail: "Prefix \(later.prefix) has two rates taking effect on \(ISO8601.formatDate(later.effectiveFrom))."
             )
         }

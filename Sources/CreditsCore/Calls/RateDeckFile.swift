@@ -20,26 +20,25 @@ public enum RateDeckFile {
         var lineOfRate: [String: Int] = [:]
         for row in table.rows {
             func field(_ column: String) -> String { row.fields[position[column]!].trimmingWhitespace }
-            do throws(BillingError) {
+            do throws(Refusal) {
                 let effective = field("effectiveFrom")
                 guard effective.utf8.count == 10, let day = ISO8601.parse(effective) else {
-                    throw BillingError.invalid("effectiveFrom", "effectiveFrom is a date, YYYY-MM-DD, not '\(effective.prefix(40))'.")
+                    throw Refusal.invalid(.invalidEffectiveFrom, "effectiveFrom is a date, YYYY-MM-DD, not '\(effective.prefix(40))'.")
                 }
                 let rate = try Rate(
                     prefix: DialPrefix(field("prefix")),
                     destination: field("destination"),
-                    numberType: NumberType.parse(field("numberType"), field: "numberType"),
-                    rateMicrosPerMinute: integer(field("rateMicrosPerMinute"), "rateMicrosPerMinute"),
-                    connectionFeeMicros: integer(field("connectionFeeMicros"), "connectionFeeMicros"),
-                    firstIncrementSeconds: integer(field("firstIncrementSeconds"), "firstIncrementSeconds"),
-                    nextIncrementSeconds: integer(field("nextIncrementSeconds"), "nextIncrementSeconds"),
+                    numberType: NumberType.parse(field("numberType"), field: .invalidNumberType),
+                    rateMicrosPerMinute: integer(field("rateMicrosPerMinute"), .invalidRateMicrosPerMinute),
+                    connectionFeeMicros: integer(field("connectionFeeMicros"), .invalidConnectionFeeMicros),
+                    firstIncrementSeconds: integer(field("firstIncrementSeconds"), .invalidFirstIncrementSeconds),
+                    nextIncrementSeconds: integer(field("nextIncrementSeconds"), .invalidNextIncrementSeconds),
                     effectiveFrom: day.civilDateAndTime.date
                 )
                 let identity = "\(rate.prefix) \(effective)"
                 if let first = lineOfRate[identity] {
-                    throw BillingError(
-                        .conflict,
-                        code: "duplicateRate",
+                    throw Refusal(
+                        .duplicateRate,
                         detail: "Prefix \(rate.prefix) from \(effective) already has a rate on line \(first)."
                     )
                 }
@@ -56,8 +55,8 @@ public enum RateDeckFile {
         return errors.isEmpty ? .success(rates) : .failure(RefusedLines(lines: errors))
     }
 
-    private static func integer(_ text: String, _ field: String) throws(BillingError) -> Int64 {
-        guard let value = Int64(text) else { throw BillingError.invalid(field, "\(field) is a whole number, not '\(text.prefix(40))'.") }
+    private static func integer(_ text: String, _ field: ProblemCode) throws(Refusal) -> Int64 {
+        guard let value = Int64(text) else { throw Refusal.invalid(field, "\(field.field) is a whole number, not '\(text.prefix(40))'.") }
         return value
     }
 

@@ -202,9 +202,9 @@ public struct TenantCalls: Sendable {
 
     /// Applies one command to the state, with the ledger numbers `ids` hands out; a refusal
     /// changes nothing. Everything `lookups(for:rates:)` asked for must have been loaded.
-    public mutating func apply(_ command: CallCommand, rates: RateBook, at now: Instant) -> Result<CallCommandOutcome, BillingError> {
+    public mutating func apply(_ command: CallCommand, rates: RateBook, at now: Instant) -> Result<CallCommandOutcome, Refusal> {
         let chargedBefore = desk.creditsChargedMinor
-        let outcome: Result<CallCommandOutcome, BillingError>
+        let outcome: Result<CallCommandOutcome, Refusal>
         switch command {
         case let .start(request): outcome = start(request, rates: rates, at: now).map(CallCommandOutcome.call)
         case let .step(sessionId, number, step): outcome = continueCall(sessionId, number, step, at: now).map(CallCommandOutcome.call)
@@ -224,12 +224,12 @@ public struct TenantCalls: Sendable {
         )
     }
 
-    private mutating func start(_ request: CallStart, rates: RateBook, at now: Instant) -> Result<CallOutcome, BillingError> {
+    private mutating func start(_ request: CallStart, rates: RateBook, at now: Instant) -> Result<CallOutcome, Refusal> {
         let key = CallAnswerKey(sessionId: request.sessionId, requestNumber: request.requestNumber)
         if let repeated = repeatedAnswer(key, request.fingerprint) { return repeated }
         guard sessions[request.sessionId] == nil else { return .failure(.sessionExists(request.sessionId)) }
         precondition(absentSessions.contains(request.sessionId), "the session was looked up")
-        do throws(BillingError) { try CallLimits.checkStartTime(request.startTime, at: now) } catch { return .failure(error) }
+        do throws(Refusal) { try CallLimits.checkStartTime(request.startTime, at: now) } catch { return .failure(error) }
         let facts = facts(request.callType, upn: request.upn, request.caller, request.callee, request.startTime, rates)
         let (session, answer) = desk.start(request, facts: facts, at: now)
         if let reason = answer.reason { countRefusal(reason, on: request.startTime.civilDateAndTime.date) }
@@ -245,7 +245,7 @@ public struct TenantCalls: Sendable {
         _ number: Int64,
         _ step: CallStep,
         at now: Instant
-    ) -> Result<CallOutcome, BillingError> {
+    ) -> Result<CallOutcome, Refusal> {
         let key = CallAnswerKey(sessionId: sessionId, requestNumber: number)
         if let repeated = repeatedAnswer(key, step.fingerprint) { return repeated }
         guard var session = sessions[sessionId] else { return .failure(.unknownSession(sessionId)) }
@@ -260,11 +260,11 @@ public struct TenantCalls: Sendable {
             guard session.answeredAt == nil else { return .failure(.sessionAnswered(sessionId, step: "answered again")) }
             answer = desk.answer(&session, requestNumber: number, at: now)
         case let .update(used):
-            do throws(BillingError) { try CallLimits.checkUsedSeconds(used, granted: session.grantedSeconds) } catch { return .failure(error) }
+            do throws(Refusal) { try CallLimits.checkUsedSeconds(used, granted: session.grantedSeconds) } catch { return .failure(error) }
             answer = desk.update(&session, requestNumber: number, usedSeconds: used, at: now)
         case let .end(reported, endTime):
             let charged: Int64
-            do throws(BillingError) {
+            do throws(Refusal) {
                 charged = try CallLimits.chargedSeconds(
                     reported: reported,
                     granted: session.grantedSeconds,
@@ -296,12 +296,12 @@ public struct TenantCalls: Sendable {
         endTime: Instant,
         fingerprint: String,
         at now: Instant
-    ) -> Result<CallOutcome, BillingError> {
+    ) -> Result<CallOutcome, Refusal> {
         guard let timedOut = recordLookedUp(session.id.rawValue)?.record, timedOut.source == .timeout else {
             return .failure(.sessionClosed(session.id, session.state))
         }
         let answer: CallAnswer
-        do throws(BillingError) {
+        do throws(Refusal) {
             try CallLimits.checkLateEnd(of: session, at: now)
             let charged = try CallLimits.chargedSeconds(
                 reported: reported,
@@ -351,7 +351,7 @@ public struct TenantCalls: Sendable {
                 results.append(same ? .duplicate(known.record) : .refused(.usageConflict(upload.usageId)))
                 continue
             }
-            do throws(BillingError) {
+            do throws(Refusal) {
                 try tenant.usageRetention.check(startTime: upload.startTime, at: now)
                 let facts = facts(
                     upload.callType,
@@ -362,7 +362,7 @@ public struct TenantCalls: Sendable {
                     rates,
                     unitsAsUploaded: upload.administrativeUnits
                 )
-                if upload.callType.needsUser, facts.user == nil { throw BillingError.unknownUser(upload.upn?.rawValue ?? "(none)") }
+                if upload.callType.needsUser, facts.user == nil { throw Refusal.unknownUser(upload.upn?.rawValue ?? "(none)") }
                 let record = try desk.record(upload, facts: facts)
                 records[upload.usageId.rawValue] = KeptUsageRecord(fingerprint: upload.fingerprint, record: record)
                 results.append(.charged(record))
@@ -412,7 +412,7 @@ public struct TenantCalls: Sendable {
 
     // MARK: Steps shared by the commands
 
-    private func repeatedAnswer(_ key: CallAnswerKey, _ fingerprint: String) -> Result<CallOutcome, BillingError>? {
+    private func repeatedAnswer(_ key: CallAnswerKey, _ fingerprint: String) -> Result<CallOutcome, Refusal>? {
         guard let kept = answers[key.sessionId]?[key.requestNumber] else { return nil }
         guard kept.fingerprint == fingerprint else { return .failure(.requestConflict(key.sessionId, key.requestNumber)) }
         return .success(CallOutcome(answer: kept.answer, balanceMinor: nil, currency: tenant.currency))

@@ -9,10 +9,10 @@ public struct UsageRetention: Hashable, Sendable {
 
     public let days: Int64
 
-    public init(days: Int64) throws(BillingError) {
+    public init(days: Int64) throws(Refusal) {
         guard Self.allowedDays.contains(days) else {
-            throw BillingError.invalid(
-                "usageRetentionDays",
+            throw Refusal.invalid(
+                .invalidUsageRetentionDays,
                 "Usage records are kept \(Self.allowedDays.lowerBound) to \(Self.allowedDays.upperBound) days."
             )
         }
@@ -34,9 +34,9 @@ public struct UsageRetention: Hashable, Sendable {
     }
 
     /// Refuses a record that started before the horizon.
-    public func check(startTime: Instant, at now: Instant) throws(BillingError) {
+    public func check(startTime: Instant, at now: Instant) throws(Refusal) {
         guard startTime >= horizon(at: now) else {
-            throw BillingError.invalid("startTime", "The record started more than \(days) days ago, before the usage this tenant keeps.")
+            throw Refusal.invalid(.invalidStartTime, "The record started more than \(days) days ago, before the usage this tenant keeps.")
         }
     }
 }

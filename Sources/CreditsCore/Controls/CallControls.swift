@@ -35,40 +35,40 @@ public struct CallControls: Hashable, Sendable {
     }
 
     /// Sets the monthly cap on auto-recharge (0: none this month), or takes it away.
-    public mutating func setRechargeCap(_ capMinor: Int64?) throws(BillingError) {
+    public mutating func setRechargeCap(_ capMinor: Int64?) throws(Refusal) {
         if let capMinor, !(0...LedgerLimits.maximumAmountMinor).contains(capMinor) {
-            throw BillingError.invalid("monthlyCapMinor", "A monthly cap is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
+            throw Refusal.invalid(.invalidMonthlyCapMinor, "A monthly cap is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
         }
         monthlyRechargeCapMinor = capMinor
     }
 
     /// Sets `upn`'s monthly limit (0: none of the user's calls may spend credits), or takes it away.
-    public mutating func setSpendLimit(_ limitMinor: Int64?, of upn: UserPrincipalName) throws(BillingError) {
+    public mutating func setSpendLimit(_ limitMinor: Int64?, of upn: UserPrincipalName) throws(Refusal) {
         guard let limitMinor else {
             userSpendLimits[upn] = nil
             return
         }
         guard (0...LedgerLimits.maximumAmountMinor).contains(limitMinor) else {
-            throw BillingError.invalid("monthlyLimitMinor", "A monthly limit is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
+            throw Refusal.invalid(.invalidMonthlyLimitMinor, "A monthly limit is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
         }
         if userSpendLimits[upn] == nil, userSpendLimits.count >= Self.maximumUsersWithOwnRules {
-            throw BillingError.invalid("monthlyLimitMinor", "At most \(Self.maximumUsersWithOwnRules) users may have a spend limit.")
+            throw Refusal.invalid(.invalidMonthlyLimitMinor, "At most \(Self.maximumUsersWithOwnRules) users may have a spend limit.")
         }
         userSpendLimits[upn] = limitMinor
     }
 
     /// Sets the monthly limit of `unit`'s users together (0: none of their calls may spend
     /// credits), or takes it away.
-    public mutating func setSpendLimit(_ limitMinor: Int64?, of unit: AdministrativeUnit) throws(BillingError) {
+    public mutating func setSpendLimit(_ limitMinor: Int64?, of unit: AdministrativeUnit) throws(Refusal) {
         guard let limitMinor else {
             unitSpendLimits[unit] = nil
             return
         }
         guard (0...LedgerLimits.maximumAmountMinor).contains(limitMinor) else {
-            throw BillingError.invalid("monthlyLimitMinor", "A monthly limit is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
+            throw Refusal.invalid(.invalidMonthlyLimitMinor, "A monthly limit is 0 to \(LedgerLimits.maximumAmountMinor) minor units.")
         }
         if unitSpendLimits[unit] == nil, unitSpendLimits.count >= Self.maximumUsersWithOwnRules {
-            throw BillingError.invalid("monthlyLimitMinor", "At most \(Self.maximumUsersWithOwnRules) administrative units may have a spend limit.")
+            throw Refusal.invalid(.invalidMonthlyLimitMinor, "At most \(Self.maximumUsersWithOwnRules) administrative units may have a spend limit.")
         }
         unitSpendLimits[unit] = limitMinor
     }
@@ -82,13 +82,13 @@ public struct CallControls: Hashable, Sendable {
     }
 
     /// Gives `upn` its own rules, or takes them away (`nil`, or rules that block nothing).
-    public mutating func setDestinations(_ rules: DestinationRules?, of upn: UserPrincipalName) throws(BillingError) {
+    public mutating func setDestinations(_ rules: DestinationRules?, of upn: UserPrincipalName) throws(Refusal) {
         guard let rules, !rules.isOpen else {
             userDestinations[upn] = nil
             return
         }
         if userDestinations[upn] == nil, userDestinations.count >= Self.maximumUsersWithOwnRules {
-            throw BillingError.invalid("destinations", "At most \(Self.maximumUsersWithOwnRules) users may have rules of their own.")
+            throw Refusal.invalid(.invalidDestinations, "At most \(Self.maximumUsersWithOwnRules) users may have rules of their own.")
         }
         userDestinations[upn] = rules
     }

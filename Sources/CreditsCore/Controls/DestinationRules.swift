@@ -25,15 +25,15 @@ public struct DestinationRules: Hashable, Sendable {
         destinations = []
     }
 
-    public init(blockedNumberTypes: Set<NumberType>, mode: Mode, destinations: [CallDestination]) throws(BillingError) {
+    public init(blockedNumberTypes: Set<NumberType>, mode: Mode, destinations: [CallDestination]) throws(Refusal) {
         var seen: Set<CallDestination> = []
         let unique = destinations.filter { seen.insert($0).inserted }
         guard unique.count <= Self.maximumDestinations else {
-            throw BillingError.invalid("destinations", "List at most \(Self.maximumDestinations) countries and prefixes.")
+            throw Refusal.invalid(.invalidDestinations, "List at most \(Self.maximumDestinations) countries and prefixes.")
         }
         if mode == .allowListedOnly, unique.isEmpty {
-            throw BillingError.invalid(
-                "destinations",
+            throw Refusal.invalid(
+                .invalidDestinations,
                 "An allow list names at least one country or prefix; with none, no outgoing call could be made."
             )
         }
@@ -61,15 +61,15 @@ public enum CallDestination: Hashable, Sendable, CustomStringConvertible {
     case country(CountryCode)
     case prefix(DialPrefix)
 
-    public init(_ text: String) throws(BillingError) {
+    public init(_ text: String) throws(Refusal) {
         let trimmed = text.trimmingWhitespace
         if trimmed.hasPrefix("+") {
             self = .prefix(try DialPrefix(trimmed))
         } else if let country = CountryCode(trimmed.uppercased()) {
             self = .country(country)
         } else {
-            throw BillingError.invalid(
-                "destinations",
+            throw Refusal.invalid(
+                .invalidDestinations,
                 "'\(trimmed.prefix(40))' is neither a country (two letters, like CU) nor a number prefix ('+' then digits, like +882)."
             )
         }

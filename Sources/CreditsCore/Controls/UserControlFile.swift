@@ -27,7 +27,7 @@ extension UserFiles {
         var errors = table.lineErrors
         var lineOfUpn: [UserPrincipalName: Int] = [:]
         for row in table.rows {
-            do throws(BillingError) {
+            do throws(Refusal) {
                 let upn = try UserPrincipalName(table.field("upn", of: row)!)
                 try checkFirst(upn, on: row.line, &lineOfUpn)
                 lines.append(NumberedLine(line: row.line, value: try userControl(upn, table, row, currency)))
@@ -43,22 +43,25 @@ extension UserFiles {
         _ table: CSVTable,
         _ row: CSVRecords.Record,
         _ currency: Currency
-    ) throws(BillingError)
+    ) throws(Refusal)
         -> UserControlLine
     {
         let limitText = table.field("monthlyLimit", of: row)?.trimmingWhitespace ?? ""
         var limit: Int64?
         if !limitText.isEmpty {
             guard let parsed = MoneyText.parseMinor(limitText, currency), (0...LedgerLimits.maximumAmountMinor).contains(parsed) else {
-                throw BillingError.invalid("monthlyLimit", "'\(limitText.prefix(40))' is not an amount in \(currency.code) of 0 or more, like 50.00.")
+                throw Refusal.invalid(
+                    .invalidMonthlyLimit,
+                    "'\(limitText.prefix(40))' is not an amount in \(currency.code) of 0 or more, like 50.00."
+                )
             }
             limit = parsed
         }
         var types: Set<NumberType> = []
         for name in list(table.field("blockedNumberTypes", of: row)) {
             guard let type = NumberType(rawValue: name) else {
-                throw BillingError.invalid(
-                    "blockedNumberTypes",
+                throw Refusal.invalid(
+                    .invalidBlockedNumberTypes,
                     "'\(name.prefix(40))' is not a number type: \(NumberType.allCases.map(\.rawValue).joined(separator: ", "))."
                 )
             }
@@ -66,16 +69,16 @@ extension UserFiles {
         }
         let modeText = table.field("mode", of: row)?.trimmingWhitespace ?? ""
         guard let mode = modeText.isEmpty ? .blockListed : DestinationRules.Mode(rawValue: modeText) else {
-            throw BillingError.invalid("mode", "The mode is blockListed or allowListedOnly, not '\(modeText.prefix(40))'.")
+            throw Refusal.invalid(.invalidMode, "The mode is blockListed or allowListedOnly, not '\(modeText.prefix(40))'.")
         }
         let listed = list(table.field("destinations", of: row))
         guard listed.count <= DestinationRules.maximumDestinations else {
-            throw BillingError.invalid("destinations", "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
+            throw Refusal.invalid(.invalidDestinations, "List at most \(DestinationRules.maximumDestinations) countries and prefixes.")
         }
         let rules = try DestinationRules(
             blockedNumberTypes: types,
             mode: mode,
-            destinations: listed.map { text throws(BillingError) in try CallDestination(text) }
+            destinations: listed.map { text throws(Refusal) in try CallDestination(text) }
         )
         return UserControlLine(upn: upn, limitMinor: limit, destinations: rules.isOpen ? nil : rules)
     }

@@ -28,13 +28,13 @@ public struct VelocityAlarm: Hashable, Sendable {
     }
 
     /// Sets the amount and the multiple (both nil: the alarm is off); a suspension stands until resumed.
-    public mutating func set(hourlyAmountMinor amount: Int64?, usualMultiple multiple: Int64?) throws(BillingError) {
+    public mutating func set(hourlyAmountMinor amount: Int64?, usualMultiple multiple: Int64?) throws(Refusal) {
         if let amount, !(1...LedgerLimits.maximumAmountMinor).contains(amount) {
-            throw BillingError.invalid("hourlyAmountMinor", "An hourly amount is 1 to \(LedgerLimits.maximumAmountMinor) minor units.")
+            throw Refusal.invalid(.invalidHourlyAmountMinor, "An hourly amount is 1 to \(LedgerLimits.maximumAmountMinor) minor units.")
         }
         if let multiple, !Self.allowedMultiples.contains(multiple) {
-            throw BillingError.invalid(
-                "usualMultiple",
+            throw Refusal.invalid(
+                .invalidUsualMultiple,
                 "A multiple of the usual hourly spend is \(Self.allowedMultiples.lowerBound) to \(Self.allowedMultiples.upperBound)."
             )
         }

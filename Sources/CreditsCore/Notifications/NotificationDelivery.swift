@@ -43,7 +43,7 @@ public struct Webhook: Hashable, Sendable {
     }
 
     /// The URL when `WebhookAddress` accepts it under `policy`.
-    public static func checkedURL(_ text: String, policy: WebhookAddress.Policy) throws(BillingError) -> String {
+    public static func checkedURL(_ text: String, policy: WebhookAddress.Policy) throws(Refusal) -> String {
         _ = try WebhookAddress.parse(text, policy: policy)
         return text
     }

@@ -25,9 +25,9 @@ public struct WebhookAddress: Hashable, Sendable {
     public static let maximumLength = 2_048
 
     /// The address of `text`, or a refusal saying what the rule wants.
-    public static func parse(_ text: String, policy: Policy) throws(BillingError) -> WebhookAddress {
-        let refusal = BillingError.invalid(
-            "url",
+    public static func parse(_ text: String, policy: Policy) throws(Refusal) -> WebhookAddress {
+        let refusal = Refusal.invalid(
+            .invalidUrl,
             "The webhook URL must be an https:// address with a host name or public IP address, at most \(maximumLength) characters, "
                 + "with no user name and no private, loopback or link-local address."
         )
