@@ -163,14 +163,20 @@ extension SQLiteCallStore {
     }
 
     static func addSpend(_ changes: [MonthlySpend], of tenantId: TenantId, _ db: Database) throws {
+        // One statement a table, prepared once a batch.
+        var statements: [String: Statement] = [:]
         for change in changes {
             let row = StoredRows.spendRow(change.slot)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO \(row.table) (tenant_id, month, \(row.column), spent_minor) VALUES (?1, ?2, ?3, ?4)
-                    ON CONFLICT (tenant_id, month, \(row.column)) DO UPDATE SET spent_minor = spent_minor + ?4
-                    """
-            ).insert(.text(tenantId.rawValue), .text(change.slot.month.description), .text(row.key), .integer(change.spentMinor))
+            let statement =
+                try statements[row.table]
+                ?? db.cachedStatement(
+                    sql: """
+                        INSERT INTO \(row.table) (tenant_id, month, \(row.column), spent_minor) VALUES (?1, ?2, ?3, ?4)
+                        ON CONFLICT (tenant_id, month, \(row.column)) DO UPDATE SET spent_minor = spent_minor + ?4
+                        """
+                )
+            statements[row.table] = statement
+            try statement.insert(.text(tenantId.rawValue), .text(change.slot.month.description), .text(row.key), .integer(change.spentMinor))
         }
     }
 

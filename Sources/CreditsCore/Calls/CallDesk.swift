@@ -192,10 +192,7 @@ public struct CallDesk: Sendable {
     /// The slots a call's credits count in that have a limit: its user's and its user's units'
     /// (as the user was when the call started), in the month it started.
     private func spendSlots(_ facts: CallFacts, startTime: Instant) -> [MonthlySpend.Slot] {
-        guard let user = facts.user, !controls.userSpendLimits.isEmpty || !controls.unitSpendLimits.isEmpty else { return [] }
-        return MonthlySpend.slots(upn: user.upn, units: user.administrativeUnits, startTime: startTime).filter {
-            controls.spendLimit(of: $0.spender) != nil
-        }
+        facts.user.map { controls.limitedSpendSlots(of: $0, startTime: startTime) } ?? []
     }
 
     /// What the tightest of the limits leaves for more calls, and whose it is; nil without a limit.

@@ -145,10 +145,7 @@ public struct TenantCalls: Sendable {
     /// The spend of the call's user and of the user's units, those with a limit.
     private func lookUpSpend(_ user: User?, _ startTime: Instant, into missing: inout Lookups) {
         guard let user else { return }
-        for slot in MonthlySpend.slots(upn: user.upn, units: user.administrativeUnits, startTime: startTime)
-        where desk.controls.spendLimit(of: slot.spender) != nil && !desk.knows(slot) {
-            missing.spends.insert(slot)
-        }
+        for slot in desk.controls.limitedSpendSlots(of: user, startTime: startTime) where !desk.knows(slot) { missing.spends.insert(slot) }
     }
 
     private func lookUpRecordAndPool(of session: CallSession, into missing: inout Lookups) {

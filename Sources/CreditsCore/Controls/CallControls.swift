@@ -73,6 +73,19 @@ public struct CallControls: Hashable, Sendable {
         unitSpendLimits[unit] = limitMinor
     }
 
+    /// The slots with a limit that a call of `user` (with the units the user was in when it
+    /// started) counts in: the user's, then the units' by name, in the month it started. On
+    /// the path of every call, so it builds nothing when nothing is limited.
+    public func limitedSpendSlots(of user: User, startTime: Instant) -> [MonthlySpend.Slot] {
+        let userLimited = userSpendLimits[user.upn] != nil
+        let units = unitSpendLimits.isEmpty ? [] : user.administrativeUnits.filter { unitSpendLimits[$0] != nil }
+        guard userLimited || !units.isEmpty else { return [] }
+        let month = CalendarMonth(of: startTime)
+        var slots: [MonthlySpend.Slot] = userLimited ? [MonthlySpend.Slot(upn: user.upn, month: month)] : []
+        for unit in units.count > 1 ? units.sorted() : Array(units) { slots.append(MonthlySpend.Slot(.unit(unit), month: month)) }
+        return slots
+    }
+
     /// The limit of a slot's user or unit, if it has one.
     public func spendLimit(of spender: MonthlySpend.Spender) -> Int64? {
         switch spender {
