@@ -1,7 +1,7 @@
 public import CreditsAPI
 import CreditsCore
 public import CreditsEngine
-public import CreditsStore
+import CreditsStore
 import Foundation
 public import Hummingbird
 import Mustache
@@ -15,6 +15,7 @@ public struct AdminCenter: Sendable {
     let billing: BillingService
     let calls: CallService
     let directory: DirectoryService
+    let controls: CallControlService
     let stores: Stores
     let clock: any CreditsClock
     let secureCookies: Bool
@@ -22,21 +23,20 @@ public struct AdminCenter: Sendable {
 
     /// `supportURL` is where an administrator opens a support ticket, as the operator gives it.
     public init(
-        access: AccessService,
+        services: CreditsServices,
         billing: BillingService,
         calls: CallService,
-        stores: Stores,
-        clock: any CreditsClock,
         secureCookies: Bool,
         supportURL: String? = nil
     ) async throws {
         pages = try await PageRenderer()
-        self.access = access
+        access = services.access
         self.billing = billing
         self.calls = calls
-        directory = DirectoryService(stores: stores, clock: clock)
-        self.stores = stores
-        self.clock = clock
+        directory = services.directory
+        controls = services.controls
+        stores = services.stores
+        clock = services.clock
         self.secureCookies = secureCookies
         self.supportURL = supportURL
     }
@@ -52,10 +52,9 @@ public struct AdminCenter: Sendable {
         SignInPages(pages: pages, access: access, secureCookies: secureCookies).add(to: router)
         let signedIn = router.group("admin").add(middleware: AdminSessionMiddleware(access: access, pages: pages))
         signedIn.get { _, _ in Response.redirect(to: "/admin/billing/credits", type: .found) }
-        CreditsPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
+        CreditsPages(pages: pages, billing: billing, directory: directory, controls: controls, stores: stores, clock: clock).add(to: signedIn)
         PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock, supportURL: supportURL).add(to: signedIn)
         PaymentMethodPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        let controls = CallControlService(stores: stores, clock: clock)
         UserPages(pages: pages, directory: directory, stores: stores, controls: controls).add(to: signedIn)
         UsagePages(pages: pages, directory: directory, stores: stores, clock: clock).add(to: signedIn)
         NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)

@@ -15,6 +15,7 @@ struct CreditsPages {
     let pages: PageRenderer
     let billing: BillingService
     let directory: DirectoryService
+    let controls: CallControlService
     let stores: Stores
     let clock: any CreditsClock
 
@@ -105,7 +106,6 @@ struct CreditsPages {
             frame: PageFrame(context, tenantName: tenant.name)
         )
         page.saved = saved
-        let controls = CallControlService(stores: stores, clock: clock)
         page.spendControls = try await Self.spendControlsNotes(controls, tenant)
         page.suspension = ControlPages.VelocityPanel(try await controls.velocityStatus(of: tenant.id), tenant.currency).suspension
         if listed.count > Self.transactionsPerPage, let last = listed.prefix(Self.transactionsPerPage).last {

@@ -1,6 +1,6 @@
 public import CreditsCore
 public import CreditsEngine
-public import CreditsStore
+import CreditsStore
 public import Hummingbird
 import Notifications
 import Reports
@@ -8,6 +8,7 @@ import Reports
 /// The HTTP API of `API.md`: thin routes that parse, call a service and render.
 public struct CreditsAPI: Sendable {
     let directory: DirectoryService
+    let controls: CallControlService
     let billing: BillingService
     let stores: Stores
     let calls: CallService
@@ -22,27 +23,26 @@ public struct CreditsAPI: Sendable {
     let testClock: (clock: ManualClock, dueWork: DueWork)?
 
     public init(
+        services: CreditsServices,
         billing: BillingService,
         calls: CallService,
-        access: AccessService,
-        stores: Stores,
-        clock: any CreditsClock,
         limits: RateLimiter.Settings = RateLimiter.Settings(),
         anonymousLimits: RateLimiter.Settings = RateLimiter.Settings(perSecond: 10, burst: 100),
         webhookPolicy: WebhookAddress.Policy = WebhookAddress.Policy(),
         secureCookies: Bool = true,
         testClock: (clock: ManualClock, dueWork: DueWork)? = nil
     ) {
-        directory = DirectoryService(stores: stores, clock: clock)
+        directory = services.directory
+        controls = services.controls
         self.billing = billing
         self.calls = calls
-        self.access = access
+        access = services.access
         limiter = RateLimiter(limits)
         anonymous = RateLimiter(anonymousLimits)
         self.secureCookies = secureCookies
         self.webhookPolicy = webhookPolicy
-        self.stores = stores
-        self.clock = clock
+        stores = services.stores
+        clock = services.clock
         self.testClock = testClock
     }
 
@@ -57,7 +57,7 @@ public struct CreditsAPI: Sendable {
         accessRoutes.add(to: router)
         TenantRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
         NumberRoutes(directory: directory).add(to: router)
-        ControlRoutes(controls: CallControlService(stores: stores, clock: clock), directory: directory).add(to: router)
+        ControlRoutes(controls: controls, directory: directory).add(to: router)
         CreditsRoutes(directory: directory, billing: billing, stores: stores, clock: clock).add(to: router)
         InvoiceRoutes(directory: directory, stores: stores).add(to: router)
         RateRoutes(calls: calls, clock: clock).add(to: router)

@@ -70,7 +70,10 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     let clock: any CreditsClock = testClock ?? SystemClock()
     var accessSettings = AccessService.Settings()
     accessSettings.passwordCost = UInt8(clamping: reader.int(forKey: "auth.passwordCost", default: 12))
-    let access = AccessService(stores: stores, clock: SystemClock(), settings: accessSettings)
+    // Sessions and tokens expire by the wall clock even on a test clock: moving billing's time a
+    // year on must not sign everyone out or expire the tokens of the programs driving it.
+    let services = CreditsServices(stores: stores, clock: clock, credentialsClock: SystemClock(), accessSettings: accessSettings)
+    let access = services.access
     if reader.bool(forKey: "demo", default: false) {
         let loaded = try await DemoOrganization.load(into: stores, access: access, at: clock.now())
         logger.info(
@@ -148,11 +151,9 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     )
     let secureCookies = reader.bool(forKey: "cookies.secure", default: true)
     CreditsAPI(
+        services: services,
         billing: billing,
         calls: calls,
-        access: access,
-        stores: stores,
-        clock: clock,
         limits: limits,
         anonymousLimits: anonymousLimits,
         webhookPolicy: webhookPolicy,
@@ -160,11 +161,9 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
         testClock: testClock.map { ($0, dueWork) }
     ).addRoutes(to: router)
     try await AdminCenter(
-        access: access,
+        services: services,
         billing: billing,
         calls: calls,
-        stores: stores,
-        clock: clock,
         secureCookies: secureCookies,
         supportURL: try supportURL(reader)
     ).addRoutes(to: router)

@@ -1,3 +1,5 @@
+import CreditsCore
+public import CreditsEngine
 public import CreditsStore
 public import CreditsStorePostgres
 import CreditsStoreSQLite
@@ -46,6 +48,21 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     /// Opens every store over the database, creating and migrating it where needed.
     public func openStores() async throws -> Stores {
         try await open().stores
+    }
+
+    /// Opens the stores, builds the services over them on `clock`, runs `body`, then closes the
+    /// PostgreSQL client whatever happened: how a command (or any short-lived user of the data)
+    /// uses it.
+    public func withServices<Value>(clock: any CreditsClock = SystemClock(), _ body: (CreditsServices) async throws -> Value) async throws -> Value {
+        let (stores, postgres) = try await open()
+        do {
+            let value = try await body(CreditsServices(stores: stores, clock: clock))
+            await postgres?.close()
+            return value
+        } catch {
+            await postgres?.close()
+            throw error
+        }
     }
 
     /// The stores, and for PostgreSQL the database, whose connections `close()` ends;

@@ -55,10 +55,11 @@ struct SimulatedProcess {
             locks: base.locks
         )
         let logger = Logger(label: "simulation", factory: { _ in SwiftLogNoOpLogHandler() })
-        directory = DirectoryService(stores: stores, clock: world.clock)
+        let services = CreditsServices(stores: stores, clock: world.clock)
+        directory = services.directory
         billing = BillingService(stores: stores, gateway: world.gateway, clock: world.clock, logger: logger)
         calls = CallService(stores: stores, billing: billing, clock: world.clock, settings: Self.callSettings)
-        controls = CallControlService(stores: stores, clock: world.clock)
+        controls = services.controls
         let dispatcher = NotificationDispatcher(stores: stores, courier: world.courier, clock: world.clock, logger: logger)
         dueWork = DueWork(
             stores: stores,

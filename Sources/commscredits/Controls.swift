@@ -17,12 +17,12 @@ struct Controls: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let controls = try await controlService(options).controls(of: TenantId(tenant))
+            try await withServices(options) { services in
+                let controls = try await services.controls.controls(of: TenantId(tenant))
                 print("Tenant: \(controls.destinations)")
                 for (upn, rules) in controls.userDestinations.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { print("\(upn): \(rules)") }
-                let currency = try await directoryService(options).tenant(TenantId(tenant)).currency
-                let service = try await controlService(options)
+                let currency = try await services.directory.tenant(TenantId(tenant)).currency
+                let service = services.controls
                 let users = try await service.spendLimits(of: TenantId(tenant))
                 for limit in try await users + service.unitSpendLimits(of: TenantId(tenant)) {
                     let unit = if case .unit = limit.spend.slot.spender { "Unit " } else { "" }
@@ -57,10 +57,10 @@ struct Controls: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let rules = clear ? nil : try parsedRules()
                 let upn = try user.map { text throws(Refusal) in try UserPrincipalName(text) }
-                let controls = try await controlService(options).setDestinationRules(
+                let controls = try await services.controls.setDestinationRules(
                     rules,
                     of: TenantId(tenant),
                     user: upn,
@@ -108,18 +108,18 @@ struct Controls: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let tenantId = TenantId(tenant)
-                let currency = try await directoryService(options).tenant(tenantId).currency
+                let currency = try await services.directory.tenant(tenantId).currency
                 let limit = try monthly.map { text throws(Refusal) in try MoneyText.amount(text, currency, field: .invalidMonthly, example: "50.00") }
                 let said = limit.map { MoneyText.forPeople($0, currency) + " a month" } ?? "no limit"
                 if let unit {
                     let unit = try AdministrativeUnit(unit)
-                    try await controlService(options).setSpendLimit(limit, of: tenantId, unit: unit, by: commandLineActor)
+                    try await services.controls.setSpendLimit(limit, of: tenantId, unit: unit, by: commandLineActor)
                     print("Unit \(unit): \(said)")
                 } else if let user {
                     let upn = try UserPrincipalName(user)
-                    try await controlService(options).setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
+                    try await services.controls.setSpendLimit(limit, of: tenantId, user: upn, by: commandLineActor)
                     print("\(upn): \(said)")
                 }
             }
@@ -142,11 +142,11 @@ struct Controls: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let tenantId = TenantId(tenant)
-                let currency = try await directoryService(options).tenant(tenantId).currency
+                let currency = try await services.directory.tenant(tenantId).currency
                 let cap = try monthly.map { text throws(Refusal) in try MoneyText.amount(text, currency, field: .invalidMonthly, example: "500.00") }
-                try await controlService(options).setRechargeCap(cap, of: tenantId, by: commandLineActor)
+                try await services.controls.setRechargeCap(cap, of: tenantId, by: commandLineActor)
                 print(cap.map { "Auto-recharge adds at most \(MoneyText.forPeople($0, currency)) a month." } ?? "No cap on auto-recharge.")
             }
         }
@@ -163,11 +163,11 @@ struct Controls: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let tenantId = TenantId(tenant)
-                let currency = try await directoryService(options).tenant(tenantId).currency
+                let currency = try await services.directory.tenant(tenantId).currency
                 let lines = try UserFiles.userControls(try readFile(csv), currency: currency).get()
-                let applied = try await controlService(options).importUserControls(lines, of: tenantId, by: commandLineActor)
+                let applied = try await services.controls.importUserControls(lines, of: tenantId, by: commandLineActor)
                 print("Set the controls of \(applied) users.")
             }
         }
@@ -180,8 +180,8 @@ struct Controls: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                for line in try await controlService(options).changes(of: TenantId(tenant), limit: max(1, min(limit, 1000))) {
+            try await withServices(options) { services in
+                for line in try await services.controls.changes(of: TenantId(tenant), limit: max(1, min(limit, 1000))) {
                     let change = line.change
                     print("\(ISO8601.format(change.at))  \(change.actor)  \(change.subject): \(change.before) -> \(change.after)")
                 }
@@ -192,7 +192,3 @@ struct Controls: AsyncParsableCommand {
 
 /// Who the audit trail says made a change from the command line.
 var commandLineActor: String { "command line (\(ProcessInfo.processInfo.userName))" }
-
-func controlService(_ options: DatabaseOption) async throws -> CallControlService {
-    CallControlService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())
-}

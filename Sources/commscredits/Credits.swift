@@ -24,9 +24,15 @@ struct Credits: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            let store = try await DatabaseLocation(options.database).openStores().ledger
             let tenantId = TenantId(tenant)
-            let statement = try await store.statement(for: tenantId, at: SystemClock().now())
+            let limit = transactions
+            let (statement, latest) = try await DatabaseLocation(options.database).withServices { services in
+                let ledger = services.stores.ledger
+                return (
+                    try await ledger.statement(for: tenantId, at: services.clock.now()),
+                    try await ledger.transactions(for: tenantId, before: nil, limit: limit)
+                )
+            }
             let money = { (amount: Int64) in MoneyText.withCode(amount, statement.currency) }
             let figures = statement.figures
             print("Tenant \(tenant), as of \(statement.asOf)")
@@ -44,7 +50,7 @@ struct Credits: AsyncParsableCommand {
                 )
             }
             print("\nLatest transactions:")
-            for transaction in try await store.transactions(for: tenantId, before: nil, limit: transactions) {
+            for transaction in latest {
                 let receipt = transaction.receipt
                 print(
                     "  \(receipt.occurredAt) \(receipt.kind.rawValue): \(money(receipt.amountMinor)); "

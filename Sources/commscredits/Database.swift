@@ -12,7 +12,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let location = try DatabaseLocation(options.database)
-        _ = try await location.openStores()
+        try await location.withServices { _ in }
         print("The schema of \(location) is up to date.")
     }
 }

@@ -33,11 +33,11 @@ struct LicenseFileOptions: ParsableArguments {
     @OptionGroup var options: DatabaseOption
 
     func apply(_ change: (LicenseSku) -> LicenseChange) async throws {
-        try await reportingRefusals {
+        try await withServices(options) { services in
             let sku = try LicenseSku.parse(sku)
             let names = try UserFiles.principalNames(try readFile(csv)).get()
             let progress = ProgressBar("Checking and applying", total: names.count)
-            let changed = try await directoryService(options).changeLicenses(
+            let changed = try await services.directory.changeLicenses(
                 names.map { NumberedLine(line: $0.line, value: UserLicenseChange(upn: $0.value, change: change(sku))) },
                 in: TenantId(tenant),
                 progress: { progress.update($0) }
@@ -65,9 +65,9 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let users = try UserFiles.users(try readFile(csv)).get()
-                try await directoryService(options).addUsers(users, to: TenantId(tenant))
+                try await services.directory.addUsers(users, to: TenantId(tenant))
                 print("Imported \(users.count) users.")
             }
         }

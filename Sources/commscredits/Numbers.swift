@@ -21,9 +21,9 @@ struct Numbers: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let assignments = try UserFiles.numbers(try readFile(csv), in: TenantId(tenant)).get()
-                try await directoryService(options).assign(assignments, in: TenantId(tenant))
+                try await services.directory.assign(assignments, in: TenantId(tenant))
                 print("Assigned \(assignments.count) numbers.")
             }
         }
@@ -36,8 +36,8 @@ struct Numbers: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let directory = try await directoryService(options)
+            try await withServices(options) { services in
+                let directory = services.directory
                 print("number,upn,resourceAccount")
                 var after: DirectoryIdentity?
                 repeat {

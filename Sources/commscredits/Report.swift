@@ -30,18 +30,34 @@ struct Report: AsyncParsableCommand {
                 let end = try to.map { try Self.instant($0, .invalidTo) } ?? now
                 let start = try from.map { try Self.instant($0, .invalidFrom) } ?? end.adding(days: -28)
                 guard start < end else { throw Refusal.invalid(.invalidFrom, "--from must come before --to.") }
-                let stores = try await DatabaseLocation(options.database).openStores()
-                let tenant = try await DirectoryService(stores: stores, clock: SystemClock()).tenant(TenantId(tenant))
-                let (reportFrom, reportTo) = UsageExport.range(of: tenant, from: start, to: end, at: now)
-                let total = try await stores.calls.usageRecordCount(for: tenant.id, from: reportFrom, to: reportTo)
-                let progress = ProgressBar("Exporting", total: total)
-                let export = UsageExport(stores: stores)
-                let destination = URL(fileURLWithPath: output)
-                let count =
-                    format == "csv"
-                    ? try await export.writeCSVZip(tenant: tenant, from: start, to: end, at: now, destination: destination, progress: progress.update)
-                    : try await export.writeXLSX(tenant: tenant, from: start, to: end, at: now, destination: destination, progress: progress.update)
-                print("Wrote \(count) usage records of \(tenant.id) from \(reportFrom) to \(reportTo) to \(output)")
+                try await DatabaseLocation(options.database).withServices { services in
+                    let stores = services.stores
+                    let tenant = try await services.directory.tenant(TenantId(tenant))
+                    let (reportFrom, reportTo) = UsageExport.range(of: tenant, from: start, to: end, at: now)
+                    let total = try await stores.calls.usageRecordCount(for: tenant.id, from: reportFrom, to: reportTo)
+                    let progress = ProgressBar("Exporting", total: total)
+                    let export = UsageExport(stores: stores)
+                    let destination = URL(fileURLWithPath: output)
+                    let count =
+                        format == "csv"
+                        ? try await export.writeCSVZip(
+                            tenant: tenant,
+                            from: start,
+                            to: end,
+                            at: now,
+                            destination: destination,
+                            progress: progress.update
+                        )
+                        : try await export.writeXLSX(
+                            tenant: tenant,
+                            from: start,
+                            to: end,
+                            at: now,
+                            destination: destination,
+                            progress: progress.update
+                        )
+                    print("Wrote \(count) usage records of \(tenant.id) from \(reportFrom) to \(reportTo) to \(output)")
+                }
             }
         }
 

@@ -22,11 +22,11 @@ struct Tenants: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 guard let currency = Currency(code: currency) else {
                     throw Refusal.invalid(.invalidCurrency, "'\(self.currency)' is not an ISO 4217 currency code.")
                 }
-                let directory = try await directoryService(options)
+                let directory = services.directory
                 let tenant = try Tenant(
                     id: TenantId(tenant),
                     name: name,
@@ -60,8 +60,8 @@ struct Tenants: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let tenant = try await directoryService(options).updateTenant(
+            try await withServices(options) { services in
+                let tenant = try await services.directory.updateTenant(
                     TenantId(tenant),
                     name: name,
                     country: country.map { try CountryCode.parse($0, field: .invalidCountry) },
@@ -82,8 +82,8 @@ struct Tenants: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let directory = try await directoryService(options)
+            try await withServices(options) { services in
+                let directory = services.directory
                 if let tenant {
                     printTenant(try await directory.tenant(TenantId(tenant)))
                 } else {
@@ -94,8 +94,12 @@ struct Tenants: AsyncParsableCommand {
     }
 }
 
-func directoryService(_ options: DatabaseOption) async throws -> DirectoryService {
-    DirectoryService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())
+/// Opens the data, runs `body` with the services over it and closes the database after; a
+/// refusal is reported as the product words it (`reportingRefusals`).
+func withServices(_ options: DatabaseOption, _ body: (CreditsServices) async throws -> Void) async throws {
+    try await reportingRefusals {
+        try await DatabaseLocation(options.database).withServices(body)
+    }
 }
 
 private func parseAgreement(_ text: String) throws -> EnterpriseAgreement {

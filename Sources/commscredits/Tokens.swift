@@ -24,8 +24,8 @@ struct Tokens: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let made = try await accessService(options).createToken(
+            try await withServices(options) { services in
+                let made = try await services.access.createToken(
                     name: name,
                     tenantId: tenant.map(TenantId.init),
                     scopes: Scope.parseList(scopes),
@@ -48,12 +48,14 @@ struct Tokens: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            for token in try await accessService(options).tokens(of: tenant.map(TenantId.init)) {
-                print(
-                    "\(token.id)  \(token.tenantId?.rawValue ?? "(every tenant)")  \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                        + "  \(token.name)  created \(ISO8601.format(token.createdAt))  expires \(ISO8601.format(token.expiresAt))"
-                        + (token.revokedAt.map { "  revoked \(ISO8601.format($0))" } ?? "")
-                )
+            try await withServices(options) { services in
+                for token in try await services.access.tokens(of: tenant.map(TenantId.init)) {
+                    print(
+                        "\(token.id)  \(token.tenantId?.rawValue ?? "(every tenant)")  \(token.scopes.sorted().map(\.rawValue).joined(separator: ","))"
+                            + "  \(token.name)  created \(ISO8601.format(token.createdAt))  expires \(ISO8601.format(token.expiresAt))"
+                            + (token.revokedAt.map { "  revoked \(ISO8601.format($0))" } ?? "")
+                    )
+                }
             }
         }
     }
@@ -65,8 +67,8 @@ struct Tokens: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let token = try await accessService(options).revokeToken(id, of: nil)
+            try await withServices(options) { services in
+                let token = try await services.access.revokeToken(id, of: nil)
                 print("Revoked \(token.id) at \(ISO8601.format(token.revokedAt!)).")
             }
         }
@@ -84,17 +86,13 @@ extension Users {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 guard let password = readLine(strippingNewline: true) else {
                     throw Refusal.invalid(.invalidPassword, "Give the password on standard input.")
                 }
-                try await accessService(options).setPassword(password, for: UserPrincipalName(upn), in: TenantId(tenant))
+                try await services.access.setPassword(password, for: UserPrincipalName(upn), in: TenantId(tenant))
                 print("\(upn) may now sign in.")
             }
         }
     }
-}
-
-func accessService(_ options: DatabaseOption) async throws -> AccessService {
-    AccessService(stores: try await DatabaseLocation(options.database).openStores(), clock: SystemClock())
 }

@@ -20,10 +20,10 @@ extension Controls {
         }
 
         func run() async throws {
-            try await reportingRefusals {
+            try await withServices(options) { services in
                 let tenantId = TenantId(tenant)
-                let currency = try await directoryService(options).tenant(tenantId).currency
-                let service = try await controlService(options)
+                let currency = try await services.directory.tenant(tenantId).currency
+                let service = services.controls
                 if off || hourly != nil || usualMultiple != nil {
                     let amount = try hourly.map { text throws(Refusal) in
                         try MoneyText.amount(text, currency, field: .invalidHourly, example: "50.00")
@@ -63,8 +63,8 @@ extension Controls {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            try await reportingRefusals {
-                let service = try await controlService(options)
+            try await withServices(options) { services in
+                let service = services.controls
                 let before = try await service.controls(of: TenantId(tenant)).velocity.suspension
                 try await service.resumeSuspendedCalls(of: TenantId(tenant), by: commandLineActor)
                 print(before == nil ? "Nothing was suspended." : "Resumed; the alarm's hour starts afresh.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CreditsApp
 import CreditsCore
+import CreditsEngine
 import CreditsStore
 
 struct Verify: AsyncParsableCommand {
@@ -12,8 +13,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOption
 
     func run() async throws {
-        let store = try await DatabaseLocation(options.database).openStores().ledger
-        let verification = try await store.verify()
+        let verification = try await DatabaseLocation(options.database).withServices { try await $0.stores.ledger.verify() }
         print(verification)
         if !verification.isConsistent { throw ExitCode(1) }
     }
