@@ -35,7 +35,7 @@ public struct CallDesk: Sendable {
     /// The pools known to this desk, with what the requests so far used of them.
     public private(set) var pools: [PoolSlot: PoolBalance] = [:]
     private var loadedPoolUse: [PoolSlot: Int64] = [:]
-    /// The credit spend by month of users with a limit, known to this desk, with what the
+    /// The credit spend by month of users and units with a limit, known to this desk, with what the
     /// requests so far changed.
     public private(set) var spends: [MonthlySpend.Slot: MonthlySpend] = [:]
     private var loadedSpends: [MonthlySpend.Slot: MonthlySpend] = [:]
@@ -121,7 +121,7 @@ public struct CallDesk: Sendable {
         public let replacedRecords: [String]
         /// Units each pool gained, for the store to add.
         public let poolUse: [PoolSlot: Int64]
-        /// What each limited user's spend of a month changed by, for the store to add (holds are not stored).
+        /// What the spend of each limited user and unit of a month changed by, for the store to add (holds are not stored).
         public let spendChanges: [MonthlySpend]
         public let events: [CreditEvent]
         /// The controls to write when the velocity alarm suspended calls, with its audit lines.
