@@ -22,9 +22,21 @@ struct ControlPages {
         let upn, rules: String
     }
 
+    /// A user's or a unit's limit with this month's spend.
     struct LimitRow {
-        let upn, limit, spent, held, left: String
+        /// The user's sign-in name or the unit's name.
+        let name, limit, spent, held, left: String
         let reached: Bool
+
+        init(_ use: SpendLimitUse, _ currency: Currency) {
+            let money = { (minor: Int64) in MoneyText.forPeople(minor, currency) }
+            name = use.spend.slot.spender.name
+            limit = money(use.limitMinor)
+            spent = money(use.spend.spentMinor)
+            held = money(use.spend.heldMinor)
+            left = money(use.leftMinor)
+            reached = use.leftMinor == 0
+        }
     }
 
     struct ChangeRow {
@@ -218,16 +230,7 @@ struct ControlPages {
         let current = try await controls.controls(of: tenantId)
         let changes = try await controls.changes(of: tenantId, limit: 20)
         let money = { (minor: Int64) in MoneyText.forPeople(minor, tenant.currency) }
-        let limits = try await controls.spendLimits(of: tenantId).map {
-            LimitRow(
-                upn: $0.spend.slot.spender.name,
-                limit: money($0.limitMinor),
-                spent: money($0.spend.spentMinor),
-                held: money($0.spend.heldMinor),
-                left: money($0.leftMinor),
-                reached: $0.leftMinor == 0
-            )
-        }
+        let limits = try await controls.spendLimits(of: tenantId).map { LimitRow($0, tenant.currency) }
         let frame = PageFrame(context, tenantName: tenant.name)
         let cap = try await controls.rechargeCap(of: tenantId)
         let users = current.userDestinations.sorted { $0.key.rawValue < $1.key.rawValue }.map {

@@ -6,31 +6,16 @@ import Hummingbird
 /// The monthly spend limits of administrative units on Billing > Spend controls: each shared by
 /// the unit's users, with this month's spend.
 extension ControlPages {
-    struct UnitLimitRow {
-        let unit, limit, spent, held, left: String
-        let reached: Bool
-    }
-
     /// The units' limits as an administrator reads them, and the form's values.
     struct UnitLimitPanel {
-        let rows: [UnitLimitRow]
+        let rows: [LimitRow]
         let hasRows: Bool
         var unitName = ""
         var unitAmount = ""
         var unitError: String?
 
         init(_ limits: [SpendLimitUse], _ currency: Currency) {
-            let money = { (minor: Int64) in MoneyText.forPeople(minor, currency) }
-            rows = limits.map {
-                UnitLimitRow(
-                    unit: $0.spend.slot.spender.name,
-                    limit: money($0.limitMinor),
-                    spent: money($0.spend.spentMinor),
-                    held: money($0.spend.heldMinor),
-                    left: money($0.leftMinor),
-                    reached: $0.leftMinor == 0
-                )
-            }
+            rows = limits.map { LimitRow($0, currency) }
             hasRows = !rows.isEmpty
         }
     }

@@ -6,22 +6,11 @@ extension CallControlService {
     /// takes it away). A unit no user is in yet may have one: it applies once users join it.
     @discardableResult
     public func setSpendLimit(_ limitMinor: Int64?, of tenantId: TenantId, unit: AdministrativeUnit, by actor: String) async throws -> CallControls {
-        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
-        let now = clock.now()
-        let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no limit") }
-        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
+        try await changeMonthlyAmount(limitMinor, of: tenantId, subject: "Spend limit of administrative unit \(unit)", none: "no limit", by: actor) {
+            controls in
             let before = controls.unitSpendLimits[unit]
             try controls.setSpendLimit(limitMinor, of: unit)
-            return [
-                ControlChange(
-                    tenantId: tenantId,
-                    at: now,
-                    actor: actor,
-                    subject: "Spend limit of administrative unit \(unit)",
-                    before: describe(before),
-                    after: describe(limitMinor)
-                )
-            ]
+            return before
         }
     }
 

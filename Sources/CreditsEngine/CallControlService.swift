@@ -53,24 +53,11 @@ public struct CallControlService: Sendable {
     /// call in progress lets it finish its grant; it gets no more.
     @discardableResult
     public func setSpendLimit(_ limitMinor: Int64?, of tenantId: TenantId, user: UserPrincipalName, by actor: String) async throws -> CallControls {
-        let tenant = try await stores.directory.tenant(tenantId)
-        guard let tenant else { throw Refusal.unknownTenant(tenantId) }
-        guard try await stores.directory.user(user, in: tenantId) != nil else { throw Refusal.unknownUser(user.rawValue) }
-        let now = clock.now()
-        let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no limit") }
-        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
+        try await changeMonthlyAmount(limitMinor, of: tenantId, user: user, subject: "Spend limit of \(user)", none: "no limit", by: actor) {
+            controls in
             let before = controls.userSpendLimits[user]
             try controls.setSpendLimit(limitMinor, of: user)
-            return [
-                ControlChange(
-                    tenantId: tenantId,
-                    at: now,
-                    actor: actor,
-                    subject: "Spend limit of \(user)",
-                    before: describe(before),
-                    after: describe(limitMinor)
-                )
-            ]
+            return before
         }
     }
 
@@ -124,22 +111,32 @@ public struct CallControlService: Sendable {
     /// month's recharges lets the next charge that calls for one start it.
     @discardableResult
     public func setRechargeCap(_ capMinor: Int64?, of tenantId: TenantId, by actor: String) async throws -> CallControls {
-        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
-        let now = clock.now()
-        let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: "no cap") }
-        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
+        try await changeMonthlyAmount(capMinor, of: tenantId, subject: "Monthly cap on auto-recharge", none: "no cap", by: actor) { controls in
             let before = controls.monthlyRechargeCapMinor
             try controls.setRechargeCap(capMinor)
-            return [
-                ControlChange(
-                    tenantId: tenantId,
-                    at: now,
-                    actor: actor,
-                    subject: "Monthly cap on auto-recharge",
-                    before: describe(before),
-                    after: describe(capMinor)
-                )
-            ]
+            return before
+        }
+    }
+
+    /// Sets one monthly amount of the controls (a spend limit, the recharge cap) with `change`,
+    /// which returns the amount before, and writes its audit line: `subject`, from before to
+    /// after in the tenant's currency (`none` for no amount). `user`, when given, must be the tenant's.
+    func changeMonthlyAmount(
+        _ minor: Int64?,
+        of tenantId: TenantId,
+        user: UserPrincipalName? = nil,
+        subject: String,
+        none: String,
+        by actor: String,
+        _ change: @escaping @Sendable (inout CallControls) throws -> Int64?
+    ) async throws -> CallControls {
+        guard let tenant = try await stores.directory.tenant(tenantId) else { throw Refusal.unknownTenant(tenantId) }
+        if let user, try await stores.directory.user(user, in: tenantId) == nil { throw Refusal.unknownUser(user.rawValue) }
+        let now = clock.now()
+        let describe: @Sendable (Int64?) -> String = { Self.monthly($0, tenant.currency, none: none) }
+        return try await stores.calls.changeControls(of: tenantId, at: now) { controls in
+            let before = try change(&controls)
+            return [ControlChange(tenantId: tenantId, at: now, actor: actor, subject: subject, before: describe(before), after: describe(minor))]
         }
     }
 
@@ -185,7 +182,7 @@ public struct CallControlService: Sendable {
     }
 
     /// "$50.00 a month", or `none`: an amount as the audit trail writes it.
-    static func monthly(_ minor: Int64?, _ currency: Currency, none: String) -> String {
+    private static func monthly(_ minor: Int64?, _ currency: Currency, none: String) -> String {
         minor.map { MoneyText.forPeople($0, currency) + " a month" } ?? none
     }
 

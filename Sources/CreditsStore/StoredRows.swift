@@ -47,12 +47,20 @@ package enum StoredRows {
         ]
     }
 
+    /// The table and key column that hold the monthly spend of users, or of units.
+    package static func spendTable(ofUnits units: Bool) -> (table: String, column: String) {
+        units ? ("unit_spend", "unit") : ("user_spend", "upn")
+    }
+
+    /// The spender a row of `spendTable(ofUnits:)` names.
+    package static func spender(named name: String, ofUnits units: Bool) -> MonthlySpend.Spender {
+        units ? .unit(AdministrativeUnit(stored: name)) : .user(UserPrincipalName(stored: name))
+    }
+
     /// The table and key column that hold a monthly spend, and its key there.
     package static func spendRow(_ slot: MonthlySpend.Slot) -> (table: String, column: String, key: String) {
-        switch slot.spender {
-        case let .user(upn): ("user_spend", "upn", upn.rawValue)
-        case let .unit(unit): ("unit_spend", "unit", unit.rawValue)
-        }
+        let (table, column) = spendTable(ofUnits: slot.upn == nil)
+        return (table, column, slot.spender.name)
     }
 
     /// How many columns a list names.

@@ -148,7 +148,7 @@ extension PostgresCallStore {
         _ c: PostgresConnection,
         _ logger: Logger
     ) async throws -> [MonthlySpend] {
-        let (table, column) = units ? ("unit_spend", "unit") : ("user_spend", "upn")
+        let (table, column) = StoredRows.spendTable(ofUnits: units)
         var spent: [MonthlySpend.Slot: Int64] = [:]
         for (name, minor) in try await c.rows(
             """
@@ -157,8 +157,7 @@ extension PostgresCallStore {
             as: (String, Int64).self,
             logger: logger
         ) {
-            let spender: MonthlySpend.Spender = units ? .unit(AdministrativeUnit(stored: name)) : .user(UserPrincipalName(stored: name))
-            spent[MonthlySpend.Slot(spender, month: month)] = minor
+            spent[MonthlySpend.Slot(StoredRows.spender(named: name, ofUnits: units), month: month)] = minor
         }
         let held = MonthlySpend.held(byOpenCalls: try await openHolds(of: tenantId, c, logger)).filter {
             $0.key.month == month && ($0.key.upn == nil) == units

@@ -115,15 +115,11 @@ extension SQLiteCallStore {
 
     /// The stored spend of users (or units), with what their open calls hold.
     private static func spends(of tenantId: TenantId, month: CalendarMonth, units: Bool, _ db: Database) throws -> [MonthlySpend] {
-        let sql =
-            units
-            ? "SELECT unit AS spender, spent_minor FROM unit_spend WHERE tenant_id = ? AND month = ?"
-            : "SELECT upn AS spender, spent_minor FROM user_spend WHERE tenant_id = ? AND month = ?"
+        let (table, column) = StoredRows.spendTable(ofUnits: units)
+        let sql = "SELECT \(column) AS spender, spent_minor FROM \(table) WHERE tenant_id = ? AND month = ?"
         var spent: [MonthlySpend.Slot: Int64] = [:]
         for row in try Row.fetchAll(db, sql: sql, arguments: [tenantId.rawValue, month.description]) {
-            let name: String = row["spender"]
-            let spender: MonthlySpend.Spender = units ? .unit(AdministrativeUnit(stored: name)) : .user(UserPrincipalName(stored: name))
-            spent[MonthlySpend.Slot(spender, month: month)] = row["spent_minor"]
+            spent[MonthlySpend.Slot(StoredRows.spender(named: row["spender"], ofUnits: units), month: month)] = row["spent_minor"]
         }
         let held = MonthlySpend.held(byOpenCalls: try Self.openHolds(of: tenantId, db)).filter {
             $0.key.month == month && ($0.key.upn == nil) == units
