@@ -65,22 +65,24 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
         tenants: max(0, reader.int(forKey: "calls.cacheTenants", default: 10_000)),
         bytes: max(0, reader.int(forKey: "calls.cacheMegabytes", default: 256)) << 20
     )
-    let (stores, postgres) = try await location.open(callsCache: callsCache)
     let testClock = reader.bool(forKey: "testClock", default: false) ? ManualClock(SystemClock().now()) : nil
     let clock: any CreditsClock = testClock ?? SystemClock()
     var accessSettings = AccessService.Settings()
     accessSettings.passwordCost = UInt8(clamping: reader.int(forKey: "auth.passwordCost", default: 12))
-    // Sessions and tokens expire by the wall clock even on a test clock: moving billing's time a
-    // year on must not sign everyone out or expire the tokens of the programs driving it.
-    let services = CreditsServices(stores: stores, clock: clock, credentialsClock: SystemClock(), accessSettings: accessSettings)
-    let access = services.access
-    if reader.bool(forKey: "demo", default: false) {
-        let loaded = try await DemoOrganization.load(into: stores, access: access, at: clock.now())
+    // The schema is brought up to date, and the demo loaded, on a connection of their own before
+    // anything is built to serve the data.
+    try await location.withServices(clock: clock, accessSettings: accessSettings) { services in
+        guard reader.bool(forKey: "demo", default: false) else { return }
+        let loaded = try await DemoOrganization.load(into: services.stores, access: services.access, at: clock.now())
         logger.info(
             loaded ? "Loaded the demo organization" : "The database already holds data; the demo was not loaded",
             metadata: ["tenant": "\(DemoOrganization.tenantId)"]
         )
     }
+    let (stores, postgres) = try location.storesToServe(callsCache: callsCache)
+    // Sessions and tokens expire by the wall clock even on a test clock: moving billing's time a
+    // year on must not sign everyone out or expire the tokens of the programs driving it.
+    let services = CreditsServices(stores: stores, clock: clock, credentialsClock: SystemClock(), accessSettings: accessSettings)
     logger.info("Ledger ready", metadata: ["database": "\(location)"])
 
     let (rechargeWakeUps, wakeRecharges) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -169,7 +171,7 @@ public func buildServer(reader: ConfigReader) async throws -> ServerParts {
     ).addRoutes(to: router)
     let schedule = DueWorkService(work: dueWork, interval: .seconds(reader.int(forKey: "schedule.intervalSeconds", default: 30)))
     // The database's connections close last: services stop in the reverse of this order.
-    let database: [any Service] = postgres.map { [PostgresConnections(database: $0)] } ?? []
+    let database: [any Service] = postgres.map { [$0] } ?? []
     return ServerParts(
         router: router,
         services: database + [schedule, recharges, notifications] + (try diameter(reader, calls: calls, clock: clock, logger: logger)),
@@ -235,16 +237,6 @@ func mailer(_ smtp: ConfigReader, logger: Logger) throws -> Mailer? {
     )
     logger.info("Email notifications go through \(host):\(configuration.port)", metadata: ["security": "\(security.rawValue)"])
     return try Mailer(configuration: configuration)
-}
-
-/// Keeps PostgreSQL's connections open while the server runs, and closes them at shutdown.
-struct PostgresConnections: Service {
-    let database: PostgresDatabase
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await database.close()
-    }
 }
 
 struct ConfigurationError: Error, CustomStringConvertible {

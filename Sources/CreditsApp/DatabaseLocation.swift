@@ -45,34 +45,43 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Opens every store over the database, creating and migrating it where needed.
-    public func openStores() async throws -> Stores {
-        try await open().stores
-    }
-
-    /// Opens the stores, builds the services over them on `clock`, runs `body`, then closes the
-    /// PostgreSQL client whatever happened: how a command (or any short-lived user of the data)
-    /// uses it.
-    public func withServices<Value>(clock: any CreditsClock = SystemClock(), _ body: (CreditsServices) async throws -> Value) async throws -> Value {
-        let (stores, postgres) = try await open()
-        do {
-            let value = try await body(CreditsServices(stores: stores, clock: clock))
-            await postgres?.close()
-            return value
-        } catch {
-            await postgres?.close()
-            throw error
+    /// Opens the data for the time of `body`: every store over the database, created and
+    /// migrated where needed; a PostgreSQL client's connections close when `body` ends, whatever
+    /// happened. How a command, a benchmark or the server's own preparation uses the data;
+    /// `callsCache` bounds the tenants whose call state stays in memory.
+    public func withStores<Value>(
+        callsCache: TenantCallsCache.Limits = TenantCallsCache.Limits(),
+        _ body: (Stores) async throws -> Value
+    ) async throws -> Value {
+        switch self {
+        case let .sqlite(path):
+            let sqlite = try SQLiteStores(path: path, callsCache: callsCache)
+            defer { try? sqlite.close() }
+            return try await body(sqlite.stores)
+        case let .postgres(address):
+            let database = PostgresDatabase(address)
+            return try await database.whileRunning { try await body(PostgresStores(database: database, callsCache: callsCache).stores) }
         }
     }
 
-    /// The stores, and for PostgreSQL the database, whose connections `close()` ends;
-    /// `callsCache` bounds the tenants whose call state stays in memory.
-    public func open(callsCache: TenantCallsCache.Limits = TenantCallsCache.Limits()) async throws -> (stores: Stores, postgres: PostgresDatabase?) {
+    /// `withStores`, with the services built over the stores on `clock`.
+    public func withServices<Value>(
+        clock: any CreditsClock = SystemClock(),
+        accessSettings: AccessService.Settings = AccessService.Settings(),
+        _ body: (CreditsServices) async throws -> Value
+    ) async throws -> Value {
+        try await withStores { stores in try await body(CreditsServices(stores: stores, clock: clock, accessSettings: accessSettings)) }
+    }
+
+    /// The stores a server keeps open while it runs, over a database `withStores` has already
+    /// brought up to date, and for PostgreSQL the database: a service to run among the server's,
+    /// which lends the stores their connections until it shuts down.
+    func storesToServe(callsCache: TenantCallsCache.Limits) throws -> (stores: Stores, postgres: PostgresDatabase?) {
         switch self {
         case let .sqlite(path):
             return (try SQLiteStores(path: path, callsCache: callsCache).stores, nil)
         case let .postgres(address):
-            let database = try await PostgresDatabase(address)
+            let database = PostgresDatabase(address)
             return (PostgresStores(database: database, callsCache: callsCache).stores, database)
         }
     }

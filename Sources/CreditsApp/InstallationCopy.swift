@@ -25,20 +25,12 @@ public enum InstallationCopy {
     }
 
     public static func copy(from source: DatabaseLocation, to destination: DatabaseLocation, at now: Instant) async throws -> Report {
-        guard case let .sqlite(path) = source, case .postgres = destination else {
+        guard case let .sqlite(path) = source, case let .postgres(address) = destination else {
             throw DatabaseLocationError(argument: "\(source) → \(destination)", reason: "copy moves an installation from sqlite:PATH to postgres://…")
         }
         let sqlite = try SQLiteStores(path: path)
-        let (stores, postgres) = try await destination.open()
-        guard let postgres else { throw DatabaseLocationError(argument: "\(destination)") }
-        do {
-            let report = try await copy(sqlite, into: postgres, stores, at: now)
-            await postgres.close()
-            return report
-        } catch {
-            await postgres.close()
-            throw error
-        }
+        let postgres = PostgresDatabase(address)
+        return try await postgres.whileRunning { try await copy(sqlite, into: postgres, PostgresStores(database: postgres).stores, at: now) }
     }
 
     private static func copy(_ sqlite: SQLiteStores, into postgres: PostgresDatabase, _ stores: Stores, at now: Instant) async throws -> Report {

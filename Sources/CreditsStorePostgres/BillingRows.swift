@@ -6,27 +6,25 @@ import PostgresNIO
 /// Billing settings, purchases, recharges and invoices; every function runs inside the caller's transaction.
 enum BillingRows {
     /// The auto-recharge settings alone: what every call reads.
-    static func autoRecharge(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> AutoRechargeSettings {
+    static func autoRecharge(_ tenantId: TenantId, _ c: PostgresSession) async throws -> AutoRechargeSettings {
         guard
             let (enabled, recharge, trigger) = try await c.row(
                 """
                 SELECT auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor FROM billing_settings WHERE tenant_id = \(tenantId.rawValue)
                 """,
-                as: (Int64, Int64, Int64).self,
-                logger: logger
+                as: (Int64, Int64, Int64).self
             )
         else { return .off }
         return AutoRechargeSettings(unchecked: enabled != 0, rechargeAmountMinor: recharge, triggerAmountMinor: trigger)
     }
 
-    static func settings(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> BillingSettings {
+    static func settings(_ tenantId: TenantId, _ c: PostgresSession) async throws -> BillingSettings {
         guard
             let (method, enabled, recharge, trigger) = try await c.row(
                 """
                 SELECT payment_method, auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor FROM billing_settings WHERE tenant_id = \(tenantId.rawValue)
                 """,
-                as: (String?, Int64, Int64, Int64).self,
-                logger: logger
+                as: (String?, Int64, Int64, Int64).self
             )
         else { return .none }
         return BillingSettings(
@@ -39,8 +37,7 @@ enum BillingRows {
         _ settings: AutoRechargeSettings,
         _ tenantId: TenantId,
         _ now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         let enabled: Int64 = settings.enabled ? 1 : 0
         try await c.run(
@@ -50,8 +47,7 @@ enum BillingRows {
             ON CONFLICT (tenant_id) DO UPDATE SET auto_recharge_enabled = excluded.auto_recharge_enabled,
                 recharge_amount_minor = excluded.recharge_amount_minor, trigger_amount_minor = excluded.trigger_amount_minor,
                 updated_at = excluded.updated_at
-            """,
-            logger: logger
+            """
         )
     }
 
@@ -59,20 +55,18 @@ enum BillingRows {
         _ method: PaymentMethod,
         _ tenantId: TenantId,
         _ now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         try await c.run(
             """
             INSERT INTO billing_settings (tenant_id, payment_method, auto_recharge_enabled, recharge_amount_minor, trigger_amount_minor, updated_at)
             VALUES (\(tenantId.rawValue), \(StoredValues.json(method)), 0, 0, 0, \(now.millisecondsSinceEpoch))
             ON CONFLICT (tenant_id) DO UPDATE SET payment_method = excluded.payment_method, updated_at = excluded.updated_at
-            """,
-            logger: logger
+            """
         )
     }
 
-    static func history(_ tenantId: TenantId, _ now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws -> RechargeHistory {
+    static func history(_ tenantId: TenantId, _ now: Instant, _ c: PostgresSession) async throws -> RechargeHistory {
         let windowStart = now.adding(seconds: -RechargePolicy.burstWindowSeconds).millisecondsSinceEpoch
         let monthStart = CalendarMonth(of: now).start.millisecondsSinceEpoch
         let (inFlight, lastFailure, recent, thisMonth) = try await c.row(
@@ -84,8 +78,7 @@ enum BillingRows {
                 (SELECT COALESCE(SUM(amount_minor), 0)::BIGINT FROM recharge
                     WHERE tenant_id = \(tenantId.rawValue) AND state IN ('pending', 'succeeded') AND started_at >= \(monthStart))
             """,
-            as: (Bool, Int64?, Int64, Int64).self,
-            logger: logger
+            as: (Bool, Int64?, Int64, Int64).self
         )!
         return RechargeHistory(
             inFlight: inFlight,
@@ -104,8 +97,7 @@ enum BillingRows {
         paymentMethod: PaymentMethod,
         lotId: LotId,
         at now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> Int64 {
         try await c.row(
             """
@@ -114,8 +106,7 @@ enum BillingRows {
                     \(StoredValues.json(paymentMethod)), \(lotId.rawValue))
             RETURNING id
             """,
-            as: Int64.self,
-            logger: logger
+            as: Int64.self
         )!
     }
 
@@ -174,14 +165,5 @@ enum BillingRows {
             paymentMethod: StoredValues.paymentMethod(r.6),
             lotId: LotId(r.7)
         )
-    }
-}
-
-extension PostgresConnection {
-    /// The rows of a query, each read by `decode`.
-    func records<Record>(_ query: PostgresQuery, logger: Logger, _ decode: (PostgresRow) throws -> Record) async throws -> [Record] {
-        var records: [Record] = []
-        for try await row in try await self.query(query, logger: logger) { records.append(try decode(row)) }
-        return records
     }
 }

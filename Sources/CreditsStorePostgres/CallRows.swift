@@ -8,14 +8,13 @@ import PostgresNIO
 enum CallRows {
     // MARK: Rates
 
-    static func rates(_ c: PostgresConnection, _ logger: Logger, currency: String? = nil) async throws -> [(String, Rate)] {
+    static func rates(_ c: PostgresSession, currency: String? = nil) async throws -> [(String, Rate)] {
         try await c.rows(
             """
             SELECT currency, prefix, effective_from, destination, number_type, rate_micros, fee_micros, first_increment, next_increment FROM rate
             WHERE \(currency)::text IS NULL OR currency = \(currency) ORDER BY currency, prefix, effective_from
             """,
-            as: (String, String, String, String, String, Int64, Int64, Int64, Int64).self,
-            logger: logger
+            as: (String, String, String, String, String, Int64, Int64, Int64, Int64).self
         ).map { r in
             (
                 r.0,
@@ -41,22 +40,20 @@ enum CallRows {
         administrative_units
         """
 
-    static func session(_ id: CallSessionId, of tenant: Tenant, _ c: PostgresConnection, _ logger: Logger) async throws -> CallSession? {
+    static func session(_ id: CallSessionId, of tenant: Tenant, _ c: PostgresSession) async throws -> CallSession? {
         try await c.records(
             """
             SELECT \(unescaped: sessionColumns) FROM call_session WHERE tenant_id = \(tenant.id.rawValue) AND session_id = \(id.rawValue)
-            """,
-            logger: logger
+            """
         ) { try session($0, tenant: tenant) }.first
     }
 
-    static func sessions(_ ids: [CallSessionId], of tenant: Tenant, _ c: PostgresConnection, _ logger: Logger) async throws -> [CallSession] {
+    static func sessions(_ ids: [CallSessionId], of tenant: Tenant, _ c: PostgresSession) async throws -> [CallSession] {
         try await c.records(
             """
             SELECT \(unescaped: sessionColumns) FROM call_session WHERE tenant_id = \(tenant.id.rawValue) AND session_id = ANY(\(ids.map(\.rawValue)))
             ORDER BY session_id
-            """,
-            logger: logger
+            """
         ) { try session($0, tenant: tenant) }
     }
 
@@ -111,18 +108,18 @@ enum CallRows {
     }
 
     /// New sessions, in one statement.
-    static func insert(_ sessions: [CallSession], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func insert(_ sessions: [CallSession], of tenantId: TenantId, _ c: PostgresSession) async throws {
         guard !sessions.isEmpty else { return }
         var insert = RowsInsert(
             "INSERT INTO call_session (\(StoredRows.callSessionColumns)) VALUES",
             columns: StoredRows.count(StoredRows.callSessionColumns)
         )
         for session in sessions { insert.add(StoredRows.values(of: session, tenant: tenantId)) }
-        try await insert.run(on: c, logger: logger)
+        try await insert.run(on: c)
     }
 
     /// What changed of these sessions, in one statement.
-    static func update(_ sessions: [CallSession], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func update(_ sessions: [CallSession], of tenantId: TenantId, _ c: PostgresSession) async throws {
         guard !sessions.isEmpty else { return }
         try await c.run(
             PostgresQuery(
@@ -145,8 +142,7 @@ enum CallRows {
                     // An array binds no nulls: -1 stands for a session not answered.
                     sessions.map { $0.answeredAt?.millisecondsSinceEpoch ?? -1 }
                 )
-            ),
-            logger: logger
+            )
         )
     }
 
@@ -156,8 +152,7 @@ enum CallRows {
     static func answers(
         of sessionIds: [CallSessionId],
         of tenantId: TenantId,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws
         -> [CallAnswerKey: KeptCallAnswer]
     {
@@ -167,8 +162,7 @@ enum CallRows {
             SELECT session_id, request_number, fingerprint, answer FROM call_answer
             WHERE tenant_id = \(tenantId.rawValue) AND session_id = ANY(\(sessionIds.map(\.rawValue)))
             """,
-            as: (String, Int64, String, String).self,
-            logger: logger
+            as: (String, Int64, String, String).self
         )
         var answers: [CallAnswerKey: KeptCallAnswer] = [:]
         for row in rows {
@@ -184,8 +178,7 @@ enum CallRows {
     static func insert(
         _ answers: [(key: CallAnswerKey, kept: KeptCallAnswer)],
         of tenantId: TenantId,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         guard !answers.isEmpty else { return }
         var insert = RowsInsert("INSERT INTO call_answer (tenant_id, session_id, request_number, fingerprint, answer) VALUES", columns: 5)
@@ -198,19 +191,18 @@ enum CallRows {
                 .text(StoredValues.text(kept.answer))
             )
         }
-        try await insert.run(on: c, logger: logger)
+        try await insert.run(on: c)
     }
 
     // MARK: Pools
 
-    static func pool(_ slot: CallDesk.PoolSlot, of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> PoolBalance {
+    static func pool(_ slot: CallDesk.PoolSlot, of tenantId: TenantId, _ c: PostgresSession) async throws -> PoolBalance {
         let used =
             try await c.row(
                 """
                 SELECT used FROM minute_pool WHERE tenant_id = \(tenantId.rawValue) AND month = \(slot.month.description) AND pool = \(slot.key.description)
                 """,
-                as: Int64.self,
-                logger: logger
+                as: Int64.self
             ) ?? Int64(0)
         // Licenses are a sorted JSON array of quoted names: a quoted name found in it is held.
         let licenses = slot.key.sizingLicenses.map { "%\"\($0.rawValue)\"%" }
@@ -222,41 +214,38 @@ enum CallRows {
                     SELECT COUNT(*) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue)
                     AND (\(slot.key.country?.rawValue)::text IS NULL OR usage_location = \(slot.key.country?.rawValue)) AND licenses LIKE ANY(\(licenses))
                     """,
-                    as: Int64.self,
-                    logger: logger
+                    as: Int64.self
                 ) ?? Int64(0)
         }
         return PoolBalance(key: slot.key, month: slot.month, capacity: slot.key.capacity(users: Int(users)), used: used)
     }
 
     /// In day and reason order, under the tenant's lock.
-    static func addRefusedCalls(_ counts: [RefusedCalls], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func addRefusedCalls(_ counts: [RefusedCalls], of tenantId: TenantId, _ c: PostgresSession) async throws {
         for count in counts.sorted(by: { ($0.day, $0.reason.rawValue) < ($1.day, $1.reason.rawValue) }) {
             try await c.run(
                 """
                 INSERT INTO refused_call (tenant_id, day, reason, calls)
                 VALUES (\(tenantId.rawValue), \(ISO8601.formatDate(count.day)), \(count.reason.rawValue), \(count.calls))
                 ON CONFLICT (tenant_id, day, reason) DO UPDATE SET calls = refused_call.calls + excluded.calls
-                """,
-                logger: logger
+                """
             )
         }
     }
 
-    static func addPoolUse(_ use: [CallDesk.PoolSlot: Int64], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func addPoolUse(_ use: [CallDesk.PoolSlot: Int64], of tenantId: TenantId, _ c: PostgresSession) async throws {
         for (slot, units) in use.sorted(by: { $0.key.key.description < $1.key.key.description }) {
             try await c.run(
                 """
                 INSERT INTO minute_pool (tenant_id, month, pool, used) VALUES (\(tenantId.rawValue), \(slot.month.description), \(slot.key.description), \(units))
                 ON CONFLICT (tenant_id, month, pool) DO UPDATE SET used = minute_pool.used + excluded.used
-                """,
-                logger: logger
+                """
             )
         }
     }
 
     /// Every pool the tenant's licenses make this month, and any pool already used in it.
-    static func pools(of tenantId: TenantId, month: CalendarMonth, _ c: PostgresConnection, _ logger: Logger) async throws -> [PoolBalance] {
+    static func pools(of tenantId: TenantId, month: CalendarMonth, _ c: PostgresSession) async throws -> [PoolBalance] {
         let plans: [Capability] = [.domesticCallingPlan, .domesticCallingPlan120, .domesticCallingPlan240, .domesticAndInternationalCallingPlan]
         var keys: Set<PoolKey> = [.conferencing]
         for plan in plans {
@@ -264,8 +253,7 @@ enum CallRows {
                 """
                 SELECT DISTINCT usage_location FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND licenses LIKE \("%\"\(plan.rawValue)\"%")
                 """,
-                as: String.self,
-                logger: logger
+                as: String.self
             ) {
                 keys.insert(PoolKey(capability: plan, country: CountryCode(location)))
             }
@@ -273,14 +261,13 @@ enum CallRows {
         keys.formUnion(
             try await c.rows(
                 "SELECT pool FROM minute_pool WHERE tenant_id = \(tenantId.rawValue) AND month = \(month.description)",
-                as: String.self,
-                logger: logger
+                as: String.self
             ).compactMap(PoolKey.init(stored:))
         )
         var balances: [PoolBalance] = []
         // The conferencing pool is shown only when someone is licensed for it or it was used.
         for key in keys.sorted(by: { $0.description < $1.description }) {
-            let balance = try await pool(CallDesk.PoolSlot(key: key, month: month), of: tenantId, c, logger)
+            let balance = try await pool(CallDesk.PoolSlot(key: key, month: month), of: tenantId, c)
             if balance.capacity > 0 || balance.used > 0 { balances.append(balance) }
         }
         return balances

@@ -57,14 +57,13 @@ enum DirectoryRows {
         }
     }
 
-    static func tenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Tenant? {
-        try await c.records("SELECT \(unescaped: tenantColumns) FROM tenant WHERE id = \(id.rawValue)", logger: logger, tenant).first
+    static func tenant(_ id: TenantId, _ c: PostgresSession) async throws -> Tenant? {
+        try await c.records("SELECT \(unescaped: tenantColumns) FROM tenant WHERE id = \(id.rawValue)", tenant).first
     }
 
-    static func user(_ upn: UserPrincipalName, in tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> User? {
+    static func user(_ upn: UserPrincipalName, in tenantId: TenantId, _ c: PostgresSession) async throws -> User? {
         try await c.records(
             "SELECT \(unescaped: userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)",
-            logger: logger,
             user
         ).first
     }

@@ -14,21 +14,18 @@ enum LedgerRows {
         naming holdIds: Set<HoldId>,
         withEveryOpenHold: Bool = false,
         dueBy now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> CreditAccount {
-        _ = try await lockTenant(tenantId, c, logger)
+        _ = try await lockTenant(tenantId, c)
         guard
             let (currency, debt) = try await c.row(
                 "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue) FOR UPDATE",
-                as: (String, Int64).self,
-                logger: logger
+                as: (String, Int64).self
             )
         else { throw LedgerError.unknownAccount(tenantId) }
-        let lots = try await self.lots(c, logger, where: "tenant_id = $1 AND (free_minor > 0 OR held_minor > 0)", tenantId.rawValue)
+        let lots = try await self.lots(c, where: "tenant_id = $1 AND (free_minor > 0 OR held_minor > 0)", tenantId.rawValue)
         var holds = try await self.holds(
             c,
-            logger,
             where: "tenant_id = $1 AND state = 'open' AND expires_at <= $2",
             tenantId.rawValue,
             withEveryOpenHold ? Int64.max : now.millisecondsSinceEpoch
@@ -36,7 +33,7 @@ enum LedgerRows {
         let loaded = Set(holds.map(\.id))
         let named = holdIds.subtracting(loaded).map(\.rawValue)
         if !named.isEmpty {
-            holds += try await self.holds(c, logger, where: "tenant_id = $1 AND hold_id = ANY($2)", tenantId.rawValue, named)
+            holds += try await self.holds(c, where: "tenant_id = $1 AND hold_id = ANY($2)", tenantId.rawValue, named)
         }
         return CreditAccount(tenantId: tenantId, currency: Currency(code: currency)!, liveLots: lots, holds: holds, debtMinor: debt)
     }
@@ -45,13 +42,13 @@ enum LedgerRows {
     /// write to a tenant's calls or ledger takes it first, so two writers of one tenant never
     /// wait for each other in a circle (a trigger on each table the call state is read from
     /// moves the version, and waits for the lock). Returns the version; nil for an unknown tenant.
-    static func lockTenant(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64? {
-        try await c.row("SELECT version FROM tenant_version WHERE tenant_id = \(tenantId.rawValue) FOR UPDATE", as: Int64.self, logger: logger)
+    static func lockTenant(_ tenantId: TenantId, _ c: PostgresSession) async throws -> Int64? {
+        try await c.row("SELECT version FROM tenant_version WHERE tenant_id = \(tenantId.rawValue) FOR UPDATE", as: Int64.self)
     }
 
     /// The tenant's version, under its lock: what this transaction's own writes made it.
-    static func version(of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Int64 {
-        try await c.row("SELECT version FROM tenant_version WHERE tenant_id = \(tenantId.rawValue)", as: Int64.self, logger: logger) ?? 0
+    static func version(of tenantId: TenantId, _ c: PostgresSession) async throws -> Int64 {
+        try await c.row("SELECT version FROM tenant_version WHERE tenant_id = \(tenantId.rawValue)", as: Int64.self) ?? 0
     }
 
     /// The account's currency and balance as of `now`, from its live lots; nil without an account.
@@ -60,22 +57,20 @@ enum LedgerRows {
         of tenantId: TenantId,
         at now: Instant,
         locking: Bool = false,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws
         -> (currency: Currency, balanceMinor: Int64)?
     {
-        if locking { _ = try await lockTenant(tenantId, c, logger) }
+        if locking { _ = try await lockTenant(tenantId, c) }
         guard
             let (currency, debt) = try await c.row(
                 """
                 SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue) \(unescaped: locking ? "FOR UPDATE" : "")
                 """,
-                as: (String, Int64).self,
-                logger: logger
+                as: (String, Int64).self
             )
         else { return nil }
-        let lots = try await self.lots(c, logger, where: "tenant_id = $1 AND (free_minor > 0 OR held_minor > 0)", tenantId.rawValue)
+        let lots = try await self.lots(c, where: "tenant_id = $1 AND (free_minor > 0 OR held_minor > 0)", tenantId.rawValue)
         return (Currency(code: currency)!, CreditFigures(lots: lots, debtMinor: debt, at: now).balanceMinor)
     }
 
@@ -84,26 +79,24 @@ enum LedgerRows {
     /// reads: what it returns is written after, with numbers that are all reserved.
     static func withReservedIds<Value>(
         estimate: (lots: Int, transactions: Int),
-        _ c: PostgresConnection,
-        _ logger: Logger,
+        _ c: PostgresSession,
         _ compute: (LedgerIdAllocator) async throws -> (Value, LedgerIdAllocator)
     ) async throws -> Value {
-        var lotIds = try await reserve(estimate.lots, from: "credit_lot_id", c, logger)
-        var transactionIds = try await reserve(estimate.transactions, from: "journal_transaction_id", c, logger)
+        var lotIds = try await reserve(estimate.lots, from: "credit_lot_id", c)
+        var transactionIds = try await reserve(estimate.transactions, from: "journal_transaction_id", c)
         while true {
             let (value, ids) = try await compute(LedgerIdAllocator(reservedLotIds: lotIds, reservedTransactionIds: transactionIds))
             guard ids.isShort else { return value }
-            lotIds += try await reserve(ids.lotIdsShort, from: "credit_lot_id", c, logger)
-            transactionIds += try await reserve(ids.transactionIdsShort, from: "journal_transaction_id", c, logger)
+            lotIds += try await reserve(ids.lotIdsShort, from: "credit_lot_id", c)
+            transactionIds += try await reserve(ids.transactionIdsShort, from: "journal_transaction_id", c)
         }
     }
 
-    private static func reserve(_ count: Int, from sequence: String, _ c: PostgresConnection, _ logger: Logger) async throws -> [Int64] {
+    private static func reserve(_ count: Int, from sequence: String, _ c: PostgresSession) async throws -> [Int64] {
         guard count > 0 else { return [] }
         return try await c.rows(
             "SELECT nextval('\(unescaped: sequence)') FROM generate_series(1, \(Int64(count))) ORDER BY 1",
-            as: Int64.self,
-            logger: logger
+            as: Int64.self
         )
     }
 
@@ -111,8 +104,7 @@ enum LedgerRows {
     static func recorded(
         _ keys: [IdempotencyKey],
         of tenantId: TenantId,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws
         -> [IdempotencyKey: RecordedRequest]
     {
@@ -123,7 +115,7 @@ enum LedgerRows {
                 """,
             binds: binds(tenantId.rawValue, keys.map(\.rawValue))
         )
-        for try await row in try await c.query(query, logger: logger) {
+        for try await row in try await c.query(query) {
             let (receipt, fingerprint, key) = try receiptWithKey(row)
             recorded[IdempotencyKey(stored: key)] = RecordedRequest(fingerprint: fingerprint, receipt: receipt)
         }
@@ -135,8 +127,7 @@ enum LedgerRows {
         _ changes: LedgerChanges,
         of account: CreditAccount,
         autoRecharge: AutoRechargeSettings? = nil,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         let tenant = account.tenantId.rawValue
         var transactions = RowsInsert(
@@ -205,17 +196,17 @@ enum LedgerRows {
             )
         }
         // Lots before the journal and the holds that name them.
-        try await lots.run(on: c, logger: logger)
-        try await transactions.run(on: c, logger: logger)
-        try await entries.run(on: c, logger: logger)
-        try await write(Array(changes.holds.values), of: tenant, c, logger)
+        try await lots.run(on: c)
+        try await transactions.run(on: c)
+        try await entries.run(on: c)
+        try await write(Array(changes.holds.values), of: tenant, c)
         if changes.debtChanged {
-            try await c.run("UPDATE credit_account SET debt_minor = \(account.debtMinor) WHERE tenant_id = \(tenant)", logger: logger)
+            try await c.run("UPDATE credit_account SET debt_minor = \(account.debtMinor) WHERE tenant_id = \(tenant)")
         }
-        try await NotificationRows.noteBalanceAlerts(of: changes, account: account, autoRecharge: autoRecharge, c, logger)
+        try await NotificationRows.noteBalanceAlerts(of: changes, account: account, autoRecharge: autoRecharge, c)
     }
 
-    private static func write(_ holds: [Hold], of tenant: String, _ c: PostgresConnection, _ logger: Logger) async throws {
+    private static func write(_ holds: [Hold], of tenant: String, _ c: PostgresSession) async throws {
         guard !holds.isEmpty else { return }
         var upserts = RowsInsert(
             """
@@ -251,21 +242,19 @@ enum LedgerRows {
                 )
             }
         }
-        try await upserts.run(on: c, logger: logger)
+        try await upserts.run(on: c)
         try await c.run(
             PostgresQuery(
                 unsafeSQL: "DELETE FROM credit_hold_allocation WHERE tenant_id = $1 AND hold_id = ANY($2)",
                 binds: binds(tenant, holds.map(\.id.rawValue))
-            ),
-            logger: logger
+            )
         )
-        try await allocations.run(on: c, logger: logger)
+        try await allocations.run(on: c)
     }
 
     /// Lots matching a condition on `$1`, `$2`, …
     static func lots(
-        _ c: PostgresConnection,
-        _ logger: Logger,
+        _ c: PostgresSession,
         where condition: String,
         _ arguments: any PostgresDynamicTypeEncodable...
     ) async throws -> [Lot] {
@@ -276,7 +265,7 @@ enum LedgerRows {
                 """,
             binds: binds(arguments)
         )
-        return try await c.rows(query, as: (Int64, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self, logger: logger).map { row in
+        return try await c.rows(query, as: (Int64, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self).map { row in
             Lot(
                 id: LotId(row.0),
                 source: Lot.Source(rawValue: row.1)!,
@@ -293,8 +282,7 @@ enum LedgerRows {
 
     /// Holds matching a condition on `$1`, `$2`, …, with their allocations.
     static func holds(
-        _ c: PostgresConnection,
-        _ logger: Logger,
+        _ c: PostgresSession,
         where condition: String,
         _ arguments: any PostgresDynamicTypeEncodable...
     ) async throws -> [Hold] {
@@ -305,7 +293,7 @@ enum LedgerRows {
                 """,
             binds: binds(arguments)
         )
-        let rows = try await c.rows(query, as: (String, String, String, Int64, Int64, Int64, Int64, Int64, Int64?).self, logger: logger)
+        let rows = try await c.rows(query, as: (String, String, String, Int64, Int64, Int64, Int64, Int64, Int64?).self)
         guard !rows.isEmpty else { return [] }
         let allocationRows = try await c.rows(
             PostgresQuery(
@@ -314,8 +302,7 @@ enum LedgerRows {
                     """,
                 binds: binds(rows[0].0, rows.map(\.1))
             ),
-            as: (String, Int64, Int64).self,
-            logger: logger
+            as: (String, Int64, Int64).self
         )
         let allocations = Dictionary(grouping: allocationRows, by: \.0)
         return rows.map { row in
@@ -337,8 +324,7 @@ enum LedgerRows {
         of tenantId: TenantId,
         before: TransactionId?,
         limit: Int,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws
         -> [JournalTransaction]
     {
@@ -350,7 +336,7 @@ enum LedgerRows {
                 """,
             binds: binds(tenantId.rawValue, before?.rawValue ?? Int64.max, Int64(limit))
         )
-        for try await row in try await c.query(query, logger: logger) { found.append(try receiptWithKey(row)) }
+        for try await row in try await c.query(query) { found.append(try receiptWithKey(row)) }
         guard !found.isEmpty else { return [] }
         let entryRows = try await c.rows(
             PostgresQuery(
@@ -360,8 +346,7 @@ enum LedgerRows {
                     """,
                 binds: binds(found.map(\.0.transactionId.rawValue))
             ),
-            as: (Int64, String, Int64?, String?, Int64).self,
-            logger: logger
+            as: (Int64, String, Int64?, String?, Int64).self
         )
         let entries = Dictionary(grouping: entryRows, by: \.0)
         return found.map { receipt, fingerprint, key in
@@ -375,7 +360,7 @@ enum LedgerRows {
     }
 
     /// Streams the whole journal through a `LedgerAudit`, then compares every lot and account.
-    static func audit(_ c: PostgresConnection, _ logger: Logger) async throws -> LedgerVerification {
+    static func audit(_ c: PostgresSession) async throws -> LedgerVerification {
         var audit = LedgerAudit()
         var current: (id: TransactionId, tenant: TenantId)?
         var entries: [JournalEntry] = []
@@ -384,8 +369,7 @@ enum LedgerRows {
             SELECT e.account, e.lot_id, e.hold_id, e.amount_minor, e.transaction_id, t.tenant_id
             FROM journal_entry e JOIN journal_transaction t ON t.id = e.transaction_id
             ORDER BY e.transaction_id, e.position
-            """,
-            logger: logger
+            """
         )
         for try await row in rows {
             let (account, lot, hold, amount, transaction, tenant) = try row.decode((String, Int64?, String?, Int64, Int64, String).self)
@@ -400,12 +384,11 @@ enum LedgerRows {
         if let current { audit.record(current.id, of: current.tenant, entries: entries) }
         for (tenant, debt) in try await c.rows(
             "SELECT tenant_id, debt_minor FROM credit_account ORDER BY tenant_id",
-            as: (String, Int64).self,
-            logger: logger
+            as: (String, Int64).self
         ) {
-            let lots = try await lots(c, logger, where: "tenant_id = $1", tenant)
+            let lots = try await lots(c, where: "tenant_id = $1", tenant)
             for lot in lots { audit.compare(lot) }
-            let holds = try await holds(c, logger, where: "tenant_id = $1 AND state = 'open'", tenant)
+            let holds = try await holds(c, where: "tenant_id = $1 AND state = 'open'", tenant)
             audit.compare(tenantId: TenantId(tenant), debtMinor: debt, openHolds: holds, lots: lots)
         }
         return audit.finish()

@@ -13,8 +13,7 @@ enum NotificationRows {
         currency: Currency,
         balanceMinor: Int64,
         at now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> Bool {
         let facts = StoredEvent(event)
         return try await c.run(
@@ -23,16 +22,15 @@ enum NotificationRows {
             VALUES (\(tenantId.rawValue), \(event.key), \(event.kind.rawValue), \(now.millisecondsSinceEpoch), \(currency.code), \(balanceMinor),
                     \(facts.reference), \(facts.amountMinor), \(facts.quantity), \(facts.detail), \(facts.dueAt))
             ON CONFLICT (tenant_id, event_key) DO NOTHING RETURNING id
-            """,
-            logger: logger
+            """
         ) > 0
     }
 
     /// Notes `event` with the tenant's balance as of `now`, read from its lots.
     @discardableResult
-    static func note(_ event: CreditEvent, of tenantId: TenantId, at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws -> Bool {
-        guard let balance = try await LedgerRows.balance(of: tenantId, at: now, c, logger) else { return false }
-        return try await note(event, of: tenantId, currency: balance.currency, balanceMinor: balance.balanceMinor, at: now, c, logger)
+    static func note(_ event: CreditEvent, of tenantId: TenantId, at now: Instant, _ c: PostgresSession) async throws -> Bool {
+        guard let balance = try await LedgerRows.balance(of: tenantId, at: now, c) else { return false }
+        return try await note(event, of: tenantId, currency: balance.currency, balanceMinor: balance.balanceMinor, at: now, c)
     }
 
     /// The balance alerts of a ledger write (`CreditAlerts.balanceEvents`).
@@ -41,15 +39,14 @@ enum NotificationRows {
         of changes: LedgerChanges,
         account: CreditAccount,
         autoRecharge known: AutoRechargeSettings?,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         guard let opening = changes.openingBalanceMinor, let last = changes.transactions.last?.receipt,
             last.balanceAfterMinor < opening || changes.transactions.count > 1
         else { return }
         let receipts = changes.transactions.map(\.receipt)
         let autoRecharge: AutoRechargeSettings
-        if let known { autoRecharge = known } else { autoRecharge = try await BillingRows.autoRecharge(account.tenantId, c, logger) }
+        if let known { autoRecharge = known } else { autoRecharge = try await BillingRows.autoRecharge(account.tenantId, c) }
         let events = CreditAlerts.balanceEvents(openingBalanceMinor: opening, transactions: receipts, autoRecharge: autoRecharge)
         for event in events {
             let receipt = receipts.first { $0.transactionId == event.transactionId }!
@@ -59,8 +56,7 @@ enum NotificationRows {
                 currency: account.currency,
                 balanceMinor: receipt.balanceAfterMinor,
                 at: receipt.occurredAt,
-                c,
-                logger
+                c
             )
         }
     }

@@ -12,9 +12,8 @@ public final class PostgresAccessStore: AccessStore {
     }
 
     public func createToken(_ token: AccessToken, secretHash: String) async throws {
-        let logger = database.logger
         try await database.transaction { c in
-            if let tenantId = token.tenantId, try await DirectoryRows.tenant(tenantId, c, logger) == nil {
+            if let tenantId = token.tenantId, try await DirectoryRows.tenant(tenantId, c) == nil {
                 throw Refusal.unknownTenant(tenantId)
             }
             try await c.run(
@@ -22,105 +21,89 @@ public final class PostgresAccessStore: AccessStore {
                 INSERT INTO access_token (id, secret_hash, name, tenant_id, scopes, created_at, expires_at)
                 VALUES (\(token.id), \(secretHash), \(token.name), \(token.tenantId?.rawValue), \(token.scopes.sorted().map(\.rawValue).joined(separator: " ")),
                         \(token.createdAt.millisecondsSinceEpoch), \(token.expiresAt.millisecondsSinceEpoch))
-                """,
-                logger: logger
+                """
             )
         }
     }
 
     public func token(secretHash: String) async throws -> AccessToken? {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 "SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE secret_hash = \(secretHash)",
-                logger: logger,
                 Self.token
             ).first
         }
     }
 
     public func tokens(of tenantId: TenantId?) async throws -> [AccessToken] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 """
                 SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE \(tenantId?.rawValue)::text IS NULL OR tenant_id = \(tenantId?.rawValue)
                 ORDER BY created_at DESC, id
                 """,
-                logger: logger,
                 Self.token
             )
         }
     }
 
     public func revokeToken(_ id: String, of tenantId: TenantId?, at: Instant) async throws -> AccessToken? {
-        let logger = database.logger
-        return try await database.transaction { c in
+        try await database.transaction { c in
             try await c.run(
                 """
                 UPDATE access_token SET revoked_at = \(at.millisecondsSinceEpoch)
                 WHERE id = \(id) AND revoked_at IS NULL AND (\(tenantId?.rawValue)::text IS NULL OR tenant_id = \(tenantId?.rawValue))
-                """,
-                logger: logger
+                """
             )
             return try await c.records(
                 """
                 SELECT \(unescaped: Self.tokenColumns) FROM access_token WHERE id = \(id) AND (\(tenantId?.rawValue)::text IS NULL OR tenant_id = \(tenantId?.rawValue))
                 """,
-                logger: logger,
                 Self.token
             ).first
         }
     }
 
     public func setPasswordHash(_ hash: String, for upn: UserPrincipalName, in tenantId: TenantId) async throws {
-        let logger = database.logger
         try await database.transaction { c in
-            guard try await DirectoryRows.user(upn, in: tenantId, c, logger) != nil else { throw Refusal.unknownUser(upn.rawValue) }
+            guard try await DirectoryRows.user(upn, in: tenantId, c) != nil else { throw Refusal.unknownUser(upn.rawValue) }
             try await c.run(
                 """
                 INSERT INTO admin_password (upn, tenant_id, password_hash) VALUES (\(upn.rawValue), \(tenantId.rawValue), \(hash))
                 ON CONFLICT (tenant_id, upn) DO UPDATE SET password_hash = excluded.password_hash
-                """,
-                logger: logger
+                """
             )
-            try await c.run("DELETE FROM admin_session WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)", logger: logger)
+            try await c.run("DELETE FROM admin_session WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)")
         }
     }
 
     public func passwordHashes(for upn: UserPrincipalName) async throws -> [StoredPassword] {
-        let logger = database.logger
         let found = try await database.read { c in
             try await c.rows(
                 "SELECT tenant_id, password_hash FROM admin_password WHERE upn = \(upn.rawValue) ORDER BY tenant_id",
-                as: (String, String).self,
-                logger: logger
+                as: (String, String).self
             )
         }
         return found.map { StoredPassword(tenantId: TenantId($0.0), hash: $0.1) }
     }
 
     public func createSession(_ session: AdminSession, secretHash: String) async throws {
-        let logger = database.logger
         try await database.transaction { c in
             try await c.run(
                 """
                 INSERT INTO admin_session (secret_hash, tenant_id, upn, csrf_token, created_at, expires_at)
                 VALUES (\(secretHash), \(session.tenantId.rawValue), \(session.upn.rawValue), \(session.csrfToken), \(session.createdAt.millisecondsSinceEpoch),
                         \(session.expiresAt.millisecondsSinceEpoch))
-                """,
-                logger: logger
+                """
             )
         }
     }
 
     public func session(secretHash: String) async throws -> AdminSession? {
-        let logger = database.logger
         let found = try await database.read { c in
             try await c.row(
                 "SELECT tenant_id, upn, csrf_token, created_at, expires_at FROM admin_session WHERE secret_hash = \(secretHash)",
-                as: (String, String, String, Int64, Int64).self,
-                logger: logger
+                as: (String, String, String, Int64, Int64).self
             )
         }
         return found.map {
@@ -135,14 +118,12 @@ public final class PostgresAccessStore: AccessStore {
     }
 
     public func endSession(secretHash: String) async throws {
-        let logger = database.logger
-        try await database.transaction { c in try await c.run("DELETE FROM admin_session WHERE secret_hash = \(secretHash)", logger: logger) }
+        try await database.transaction { c in try await c.run("DELETE FROM admin_session WHERE secret_hash = \(secretHash)") }
     }
 
     public func endExpiredSessions(at now: Instant) async throws -> Int {
-        let logger = database.logger
-        return try await database.transaction { c in
-            try await c.run("DELETE FROM admin_session WHERE expires_at <= \(now.millisecondsSinceEpoch) RETURNING secret_hash", logger: logger)
+        try await database.transaction { c in
+            try await c.run("DELETE FROM admin_session WHERE expires_at <= \(now.millisecondsSinceEpoch) RETURNING secret_hash")
         }
     }
 
@@ -171,12 +152,10 @@ public final class PostgresAnswerStore: AnswerStore {
     }
 
     public func answer(scope: String, key: String) async throws -> StoredAnswer? {
-        let logger = database.logger
         let found = try await database.read { c in
             try await c.row(
                 "SELECT fingerprint, status, content_type, body, created_at FROM idempotent_answer WHERE scope = \(scope) AND key = \(key)",
-                as: (String, Int64, String?, ByteBuffer, Int64).self,
-                logger: logger
+                as: (String, Int64, String?, ByteBuffer, Int64).self
             )
         }
         return found.map {
@@ -191,7 +170,6 @@ public final class PostgresAnswerStore: AnswerStore {
     }
 
     public func saveAnswer(_ answer: StoredAnswer, scope: String, key: String) async throws {
-        let logger = database.logger
         try await database.transaction { c in
             try await c.run(
                 """
@@ -199,16 +177,14 @@ public final class PostgresAnswerStore: AnswerStore {
                 VALUES (\(scope), \(key), \(answer.fingerprint), \(Int64(answer.status)), \(answer.contentType), \(ByteBuffer(bytes: answer.body)),
                         \(answer.keptAt.millisecondsSinceEpoch))
                 ON CONFLICT (scope, key) DO NOTHING
-                """,
-                logger: logger
+                """
             )
         }
     }
 
     public func purgeAnswers(keptBefore instant: Instant) async throws -> Int {
-        let logger = database.logger
-        return try await database.transaction { c in
-            try await c.run("DELETE FROM idempotent_answer WHERE created_at < \(instant.millisecondsSinceEpoch) RETURNING key", logger: logger)
+        try await database.transaction { c in
+            try await c.run("DELETE FROM idempotent_answer WHERE created_at < \(instant.millisecondsSinceEpoch) RETURNING key")
         }
     }
 }

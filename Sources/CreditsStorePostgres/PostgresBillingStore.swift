@@ -14,23 +14,19 @@ public final class PostgresBillingStore: BillingStore {
     }
 
     public func settings(for tenantId: TenantId) async throws -> BillingSettings {
-        let logger = database.logger
-        return try await database.read { c in try await BillingRows.settings(tenantId, c, logger) }
+        try await database.read { c in try await BillingRows.settings(tenantId, c) }
     }
 
     public func saveAutoRecharge(_ settings: AutoRechargeSettings, for tenantId: TenantId, at now: Instant) async throws {
-        let logger = database.logger
-        try await database.transaction { c in try await BillingRows.saveAutoRecharge(settings, tenantId, now, c, logger) }
+        try await database.transaction { c in try await BillingRows.saveAutoRecharge(settings, tenantId, now, c) }
     }
 
     public func savePaymentMethod(_ method: PaymentMethod, for tenantId: TenantId, at now: Instant) async throws {
-        let logger = database.logger
-        try await database.transaction { c in try await BillingRows.savePaymentMethod(method, tenantId, now, c, logger) }
+        try await database.transaction { c in try await BillingRows.savePaymentMethod(method, tenantId, now, c) }
     }
 
     public func beginPurchase(_ purchase: NewPurchase) async throws -> PurchaseRecord {
-        let logger = database.logger
-        return try await database.transaction { c in
+        try await database.transaction { c in
             let autoRecharge = StoredValues.text(purchase.autoRecharge)
             try await c.run(
                 """
@@ -38,24 +34,21 @@ public final class PostgresBillingStore: BillingStore {
                 VALUES (\(purchase.tenantId.rawValue), \(purchase.idempotencyKey.rawValue), \(purchase.fingerprint), \(purchase.amountMinor),
                         \(StoredValues.json(purchase.paymentMethod)), \(autoRecharge), \(purchase.createdAt.millisecondsSinceEpoch), 'pending')
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-                """,
-                logger: logger
+                """
             )
             return try await c.records(
                 """
                 SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase
                 WHERE tenant_id = \(purchase.tenantId.rawValue) AND idempotency_key = \(purchase.idempotencyKey.rawValue)
                 """,
-                logger: logger,
                 BillingRows.purchase
             )[0]
         }
     }
 
     public func completePurchase(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> PurchaseRecord {
-        let logger = database.logger
-        return try await database.transaction { c in
-            var purchase = try await Self.purchase(id: id, locking: true, c, logger)
+        try await database.transaction { c in
+            var purchase = try await Self.purchase(id: id, locking: true, c)
             guard purchase.state == .pending else { return purchase }
             let request = purchase.request
             let invoice = try await BillingRows.issueInvoice(
@@ -67,52 +60,44 @@ public final class PostgresBillingStore: BillingStore {
                 paymentMethod: request.paymentMethod,
                 lotId: lotId,
                 at: now,
-                c,
-                logger
+                c
             )
             try await c.run(
-                "UPDATE purchase SET state = 'completed', lot_id = \(lotId.rawValue), invoice_id = \(invoice) WHERE id = \(id)",
-                logger: logger
+                "UPDATE purchase SET state = 'completed', lot_id = \(lotId.rawValue), invoice_id = \(invoice) WHERE id = \(id)"
             )
-            try await BillingRows.savePaymentMethod(request.paymentMethod, request.tenantId, now, c, logger)
-            if let autoRecharge = request.autoRecharge { try await BillingRows.saveAutoRecharge(autoRecharge, request.tenantId, now, c, logger) }
+            try await BillingRows.savePaymentMethod(request.paymentMethod, request.tenantId, now, c)
+            if let autoRecharge = request.autoRecharge { try await BillingRows.saveAutoRecharge(autoRecharge, request.tenantId, now, c) }
             (purchase.state, purchase.lotId, purchase.invoiceId) = (.completed, lotId, invoice)
             return purchase
         }
     }
 
     public func failPurchase(id: Int64, reason: PaymentFailureReason) async throws -> PurchaseRecord {
-        let logger = database.logger
-        return try await database.transaction { c in
+        try await database.transaction { c in
             try await c.run(
-                "UPDATE purchase SET state = 'failed', failure = \(reason.rawValue) WHERE id = \(id) AND state = 'pending'",
-                logger: logger
+                "UPDATE purchase SET state = 'failed', failure = \(reason.rawValue) WHERE id = \(id) AND state = 'pending'"
             )
-            return try await Self.purchase(id: id, locking: false, c, logger)
+            return try await Self.purchase(id: id, locking: false, c)
         }
     }
 
     public func purchase(for tenantId: TenantId, key: IdempotencyKey) async throws -> PurchaseRecord? {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 """
                 SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase WHERE tenant_id = \(tenantId.rawValue) AND idempotency_key = \(key.rawValue)
                 """,
-                logger: logger,
                 BillingRows.purchase
             ).first
         }
     }
 
     public func pendingPurchases(before: Instant) async throws -> [PurchaseRecord] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 """
                 SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase WHERE state = 'pending' AND created_at < \(before.millisecondsSinceEpoch) ORDER BY id
                 """,
-                logger: logger,
                 BillingRows.purchase
             )
         }
@@ -120,8 +105,7 @@ public final class PostgresBillingStore: BillingStore {
 
     public func startRecharge(for tenantId: TenantId, at now: Instant) async throws -> (decision: RechargePolicy.Decision, recharge: RechargeRecord?)
     {
-        let logger = database.logger
-        let judgement = try await database.transaction { c in try await Self.judgeRecharge(of: tenantId, at: now, c, logger) }
+        let judgement = try await database.transaction { c in try await Self.judgeRecharge(of: tenantId, at: now, c) }
         return (judgement.decision, judgement.recharge)
     }
 
@@ -131,23 +115,22 @@ public final class PostgresBillingStore: BillingStore {
     static func judgeRecharge(
         of tenantId: TenantId,
         at now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws
         -> RechargePolicy.Judgement
     {
         // The account's lock first, as every ledger write takes it: the balance cannot move
         // while the decision is made, and two instances decide one after the other.
-        guard let balance = try await LedgerRows.balance(of: tenantId, at: now, locking: true, c, logger) else {
+        guard let balance = try await LedgerRows.balance(of: tenantId, at: now, locking: true, c) else {
             return RechargePolicy.Judgement(decision: .notNeeded, recharge: nil)
         }
-        let settings = try await BillingRows.settings(tenantId, c, logger)
-        let history = try await BillingRows.history(tenantId, now, c, logger)
+        let settings = try await BillingRows.settings(tenantId, c)
+        let history = try await BillingRows.history(tenantId, now, c)
         let decision = RechargePolicy.decide(
             settings: settings.autoRecharge,
             balanceMinor: balance.balanceMinor,
             history: history,
-            monthlyCapMinor: try await PostgresCallStore.controls(tenantId, c, logger).monthlyRechargeCapMinor,
+            monthlyCapMinor: try await PostgresCallStore.controls(tenantId, c).monthlyRechargeCapMinor,
             at: now
         )
         let method = settings.paymentMethod.map(StoredValues.json)
@@ -159,7 +142,6 @@ public final class PostgresBillingStore: BillingStore {
                 VALUES (\(tenantId.rawValue), \(amountMinor), \(method), \(now.millisecondsSinceEpoch), 'pending')
                 RETURNING \(unescaped: BillingRows.rechargeColumns)
                 """,
-                logger: logger,
                 BillingRows.recharge
             )[0]
             return RechargePolicy.Judgement(decision: decision, recharge: recharge)
@@ -170,8 +152,7 @@ public final class PostgresBillingStore: BillingStore {
                 try await c.run(
                     """
                     SELECT 1 FROM recharge WHERE tenant_id = \(tenantId.rawValue) AND state = 'stopped' AND started_at > \(windowStart) LIMIT 1
-                    """,
-                    logger: logger
+                    """
                 ) > 0
             guard !alreadyStopped else { return RechargePolicy.Judgement(decision: decision, recharge: nil) }
             let stopped = try await c.records(
@@ -181,20 +162,18 @@ public final class PostgresBillingStore: BillingStore {
                         \(now.millisecondsSinceEpoch))
                 RETURNING \(unescaped: BillingRows.rechargeColumns)
                 """,
-                logger: logger,
                 BillingRows.recharge
             )[0]
             try await NotificationRows.note(
                 .rechargeStopped(rechargeId: stopped.id, amountMinor: stopped.amountMinor),
                 of: tenantId,
                 at: now,
-                c,
-                logger
+                c
             )
             return RechargePolicy.Judgement(decision: decision, recharge: stopped)
         case let .capReached(cap):
             // Told once a month: the event's key names the month.
-            _ = try await NotificationRows.note(.rechargeCapReached(month: CalendarMonth(of: now), capMinor: cap), of: tenantId, at: now, c, logger)
+            _ = try await NotificationRows.note(.rechargeCapReached(month: CalendarMonth(of: now), capMinor: cap), of: tenantId, at: now, c)
             return RechargePolicy.Judgement(decision: decision, recharge: nil)
         case .notNeeded, .alreadyInFlight, .backingOff:
             return RechargePolicy.Judgement(decision: decision, recharge: nil)
@@ -202,14 +181,12 @@ public final class PostgresBillingStore: BillingStore {
     }
 
     public func rechargeHistory(for tenantId: TenantId, at now: Instant) async throws -> RechargeHistory {
-        let logger = database.logger
-        return try await database.read { c in try await BillingRows.history(tenantId, now, c, logger) }
+        try await database.read { c in try await BillingRows.history(tenantId, now, c) }
     }
 
     public func completeRecharge(id: Int64, lotId: LotId, currency: Currency, at now: Instant) async throws -> RechargeRecord {
-        let logger = database.logger
-        return try await database.transaction { c in
-            var recharge = try await Self.recharge(id: id, locking: true, c, logger)
+        try await database.transaction { c in
+            var recharge = try await Self.recharge(id: id, locking: true, c)
             guard recharge.state == .pending, let method = recharge.paymentMethod else { return recharge }
             let invoice = try await BillingRows.issueInvoice(
                 .recharge,
@@ -220,47 +197,41 @@ public final class PostgresBillingStore: BillingStore {
                 paymentMethod: method,
                 lotId: lotId,
                 at: now,
-                c,
-                logger
+                c
             )
             try await c.run(
                 """
                 UPDATE recharge SET state = 'succeeded', finished_at = \(now.millisecondsSinceEpoch), lot_id = \(lotId.rawValue), invoice_id = \(invoice)
                 WHERE id = \(id)
-                """,
-                logger: logger
+                """
             )
             (recharge.state, recharge.finishedAt, recharge.lotId, recharge.invoiceId) = (.succeeded, now, lotId, invoice)
             try await NotificationRows.note(
                 .rechargeSucceeded(rechargeId: id, amountMinor: recharge.amountMinor),
                 of: recharge.tenantId,
                 at: now,
-                c,
-                logger
+                c
             )
             return recharge
         }
     }
 
     public func failRecharge(id: Int64, reason: PaymentFailureReason, at now: Instant) async throws -> RechargeRecord {
-        let logger = database.logger
-        return try await database.transaction { c in
+        try await database.transaction { c in
             let failed =
                 try await c.run(
                     """
                     UPDATE recharge SET state = 'failed', failure = \(reason.rawValue), finished_at = \(now.millisecondsSinceEpoch)
                     WHERE id = \(id) AND state = 'pending' RETURNING id
-                    """,
-                    logger: logger
+                    """
                 ) > 0
-            let recharge = try await Self.recharge(id: id, locking: false, c, logger)
+            let recharge = try await Self.recharge(id: id, locking: false, c)
             if failed {
                 try await NotificationRows.note(
                     .rechargeFailed(rechargeId: id, amountMinor: recharge.amountMinor, reason: reason),
                     of: recharge.tenantId,
                     at: now,
-                    c,
-                    logger
+                    c
                 )
             }
             return recharge
@@ -268,70 +239,60 @@ public final class PostgresBillingStore: BillingStore {
     }
 
     public func pendingRecharges() async throws -> [RechargeRecord] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 "SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE state = 'pending' ORDER BY id",
-                logger: logger,
                 BillingRows.recharge
             )
         }
     }
 
     public func recharges(for tenantId: TenantId, limit: Int) async throws -> [RechargeRecord] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 """
                 SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE tenant_id = \(tenantId.rawValue) ORDER BY id DESC LIMIT \(Int64(limit))
                 """,
-                logger: logger,
                 BillingRows.recharge
             )
         }
     }
 
     public func invoices(for tenantId: TenantId, before: Int64?, limit: Int) async throws -> [Invoice] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 """
                 SELECT \(unescaped: BillingRows.invoiceColumns) FROM invoice WHERE tenant_id = \(tenantId.rawValue) AND id < \(before ?? Int64.max)
                 ORDER BY id DESC LIMIT \(Int64(limit))
                 """,
-                logger: logger,
                 BillingRows.invoice
             )
         }
     }
 
     public func invoice(_ id: Int64, for tenantId: TenantId) async throws -> Invoice? {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 "SELECT \(unescaped: BillingRows.invoiceColumns) FROM invoice WHERE tenant_id = \(tenantId.rawValue) AND id = \(id)",
-                logger: logger,
                 BillingRows.invoice
             ).first
         }
     }
 
-    private static func purchase(id: Int64, locking: Bool, _ c: PostgresConnection, _ logger: Logger) async throws -> PurchaseRecord {
+    private static func purchase(id: Int64, locking: Bool, _ c: PostgresSession) async throws -> PurchaseRecord {
         try await c.records(
             """
             SELECT \(unescaped: BillingRows.purchaseColumns) FROM purchase WHERE id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")
             """,
-            logger: logger,
             BillingRows.purchase
         )[0]
     }
 
-    private static func recharge(id: Int64, locking: Bool, _ c: PostgresConnection, _ logger: Logger) async throws -> RechargeRecord {
+    private static func recharge(id: Int64, locking: Bool, _ c: PostgresSession) async throws -> RechargeRecord {
         try await c.records(
             """
             SELECT \(unescaped: BillingRows.rechargeColumns) FROM recharge WHERE id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")
             """,
-            logger: logger,
             BillingRows.recharge
         )[0]
     }

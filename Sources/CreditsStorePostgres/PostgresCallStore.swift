@@ -20,8 +20,7 @@ public final class PostgresCallStore: CallStore {
     // MARK: Rates
 
     public func saveRates(_ rates: [Rate], currency: Currency) async throws -> RateDeck {
-        let logger = database.logger
-        return try await database.transaction { c in
+        try await database.transaction { c in
             var insert = RowsInsert(
                 """
                 INSERT INTO rate (currency, prefix, effective_from, destination, number_type, rate_micros, fee_micros, first_increment, next_increment) VALUES
@@ -49,15 +48,14 @@ public final class PostgresCallStore: CallStore {
                     .integer(rate.nextIncrementSeconds)
                 )
             }
-            try await insert.run(on: c, logger: logger)
-            return try RateDeck(currency: currency, rates: try await CallRows.rates(c, logger, currency: currency.code).map(\.1))
+            try await insert.run(on: c)
+            return try RateDeck(currency: currency, rates: try await CallRows.rates(c, currency: currency.code).map(\.1))
         }
     }
 
     public func rateBook() async throws -> RateBook {
-        let logger = database.logger
-        return try await database.read { c in
-            let byCurrency = Dictionary(grouping: try await CallRows.rates(c, logger), by: \.0)
+        try await database.read { c in
+            let byCurrency = Dictionary(grouping: try await CallRows.rates(c), by: \.0)
             return RateBook(try byCurrency.map { code, rates in try RateDeck(currency: Currency(code: code)!, rates: rates.map(\.1)) })
         }
     }
@@ -88,14 +86,12 @@ public final class PostgresCallStore: CallStore {
     }
 
     public func expireSilentCalls(settings: CallDesk.Settings, at now: Instant) async throws -> [TenantId: RechargePolicy.Judgement?] {
-        let logger = database.logger
         let due = try await database.read { c in
             try await c.rows(
                 """
                 SELECT tenant_id, session_id FROM call_session WHERE state = 'open' AND expires_at <= \(now.millisecondsSinceEpoch) ORDER BY tenant_id
                 """,
-                as: (String, String).self,
-                logger: logger
+                as: (String, String).self
             )
         }
         var judgements: [TenantId: RechargePolicy.Judgement?] = [:]
@@ -110,12 +106,10 @@ public final class PostgresCallStore: CallStore {
     }
 
     public func earliestSilentCallDeadline(by instant: Instant) async throws -> Instant? {
-        let logger = database.logger
         let found = try await database.read { c in
             try await c.row(
                 "SELECT MIN(expires_at) FROM call_session WHERE state = 'open' AND expires_at <= \(instant.millisecondsSinceEpoch)",
-                as: Int64?.self,
-                logger: logger
+                as: Int64?.self
             )
         }
         return (found ?? nil).map(Instant.init(millisecondsSinceEpoch:))
@@ -146,7 +140,6 @@ public final class PostgresCallStore: CallStore {
         for tenantId: TenantId,
         at now: Instant
     ) async throws -> CallCommandOutcome {
-        let logger = database.logger
         let request = Request(command: command, rates: rates, settings: settings, now: now)
         // A batch that did not commit may have kept the state it wrote: it is dropped.
         return try await database.tenantCommits.submit(
@@ -154,7 +147,7 @@ public final class PostgresCallStore: CallStore {
             batching: "calls",
             request,
             rolledBack: { [cache] in cache.forget(tenantId) },
-            { [cache] c, requests in try await Self.apply(requests, for: tenantId, cache: cache, c, logger) }
+            { [cache] c, requests in try await Self.apply(requests, for: tenantId, cache: cache, c) }
         )
     }
 
@@ -169,35 +162,34 @@ public final class PostgresCallStore: CallStore {
         _ requests: [Request],
         for tenantId: TenantId,
         cache: TenantCallsCache,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> [Result<CallCommandOutcome, any Error>] {
         let first = requests[0]
-        guard let version = try await LedgerRows.lockTenant(tenantId, c, logger) else {
+        guard let version = try await LedgerRows.lockTenant(tenantId, c) else {
             return requests.map { _ in .failure(Refusal.unknownTenant(tenantId)) }
         }
         var loaded: TenantCalls
         if let kept = cache.take(tenantId, at: version), kept.desk.settings == first.settings {
             loaded = kept
         } else {
-            loaded = try await Self.calls(of: tenantId, settings: first.settings, at: first.now, c, logger)
+            loaded = try await Self.calls(of: tenantId, settings: first.settings, at: first.now, c)
         }
         // What the whole batch names, in a few queries rather than a few per command.
         let commands = requests.map(\.command)
         while case let missing = loaded.lookups(for: commands, rates: first.rates), !missing.isEmpty {
-            try await Self.load(missing, into: &loaded, c, logger)
+            try await Self.load(missing, into: &loaded, c)
         }
         let estimate = requests.reduce((lots: 0, transactions: 0)) { sum, request in
             let one = Self.estimate(request.command)
             return (sum.lots + one.lots, sum.transactions + one.transactions)
         }
-        let (outcomes, applied) = try await LedgerRows.withReservedIds(estimate: estimate, c, logger) { ids in
+        let (outcomes, applied) = try await LedgerRows.withReservedIds(estimate: estimate, c) { ids in
             var calls = loaded
             calls.use(ids)
             var outcomes: [Result<CallCommandOutcome, any Error>] = []
             for request in requests {
                 while case let missing = calls.lookups(for: [request.command], rates: request.rates), !missing.isEmpty {
-                    try await Self.load(missing, into: &calls, c, logger)
+                    try await Self.load(missing, into: &calls, c)
                 }
                 outcomes.append(calls.apply(request.command, rates: request.rates, at: request.now).mapError { $0 })
             }
@@ -205,13 +197,13 @@ public final class PostgresCallStore: CallStore {
         }
         var written = applied
         let now = requests[requests.count - 1].now
-        try await Self.write(written.takeChanges(), of: written, at: now, c, logger)
+        try await Self.write(written.takeChanges(), of: written, at: now, c)
         var judged = outcomes
         // Auto-recharge is judged in the batch's transaction, after its last charge that calls for it.
         if let last = CallCommandOutcome.judgedOne(of: judged), case let .success(outcome) = judged[last] {
-            judged[last] = .success(outcome.judged(try await PostgresBillingStore.judgeRecharge(of: tenantId, at: now, c, logger)))
+            judged[last] = .success(outcome.judged(try await PostgresBillingStore.judgeRecharge(of: tenantId, at: now, c)))
         }
-        cache.keep(written, for: tenantId, at: try await LedgerRows.version(of: tenantId, c, logger))
+        cache.keep(written, for: tenantId, at: try await LedgerRows.version(of: tenantId, c))
         return judged
     }
 
@@ -221,23 +213,22 @@ public final class PostgresCallStore: CallStore {
         of tenantId: TenantId,
         settings: CallDesk.Settings,
         at now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> TenantCalls {
-        let tenant = try await Self.tenant(tenantId, c, logger)
-        let account = try await LedgerRows.loadAccount(tenantId, naming: [], withEveryOpenHold: true, dueBy: now, c, logger)
-        let controls = try await Self.controls(tenantId, c, logger)
+        let tenant = try await Self.tenant(tenantId, c)
+        let account = try await LedgerRows.loadAccount(tenantId, naming: [], withEveryOpenHold: true, dueBy: now, c)
+        let controls = try await Self.controls(tenantId, c)
         // Only the holds of users with a limit count; most tenants have none.
-        let held = controls.userSpendLimits.isEmpty && controls.unitSpendLimits.isEmpty ? [] : try await Self.openHolds(of: tenantId, c, logger)
+        let held = controls.userSpendLimits.isEmpty && controls.unitSpendLimits.isEmpty ? [] : try await Self.openHolds(of: tenantId, c)
         return TenantCalls(
             desk: CallDesk(
                 account: account,
                 ids: LedgerIdAllocator(reservedLotIds: [], reservedTransactionIds: []),
                 tenant: tenant,
-                autoRecharge: try await BillingRows.autoRecharge(tenantId, c, logger),
+                autoRecharge: try await BillingRows.autoRecharge(tenantId, c),
                 controls: controls,
                 heldByOpenCalls: MonthlySpend.held(byOpenCalls: held),
-                recentSpend: controls.velocity.isOn ? try await Self.recentSpend(of: tenantId, at: now, c, logger) : SpendMinutes(),
+                recentSpend: controls.velocity.isOn ? try await Self.recentSpend(of: tenantId, at: now, c) : SpendMinutes(),
                 settings: settings
             )
         )
@@ -252,8 +243,7 @@ public final class PostgresCallStore: CallStore {
     // MARK: Reading
 
     public func usageRecords(for tenantId: TenantId, from: Instant, to: Instant, after: UsageCursor?, limit: Int) async throws -> [UsageRecord] {
-        let logger = database.logger
-        return try await database.read { c in try await UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, c, logger) }
+        try await database.read { c in try await UsageRows.records(of: tenantId, from: from, to: to, after: after, limit: limit, c) }
     }
 
     public func charges(
@@ -263,44 +253,38 @@ public final class PostgresCallStore: CallStore {
         periodMilliseconds: Int64,
         paidBy capabilities: Set<Capability>
     ) async throws -> [Instant: Int64] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await UsageRows.charges(
                 of: tenantId,
                 from: from,
                 to: to,
                 periodMilliseconds: periodMilliseconds,
                 paidBy: capabilities.map(\.rawValue),
-                c,
-                logger
+                c
             )
         }
     }
 
     public func usageRecordStartTime(for tenantId: TenantId, from: Instant, to: Instant, skipping: Int) async throws -> Instant? {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.row(
                 """
                 SELECT start_time FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(from.millisecondsSinceEpoch)
                 AND start_time < \(to.millisecondsSinceEpoch) ORDER BY start_time LIMIT 1 OFFSET \(Int64(skipping))
                 """,
-                as: Int64.self,
-                logger: logger
+                as: Int64.self
             )
         }.map(LedgerRows.instant)
     }
 
     public func refusedCalls(for tenantId: TenantId, from: CivilDate, to: CivilDate) async throws -> [RefusedCalls] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.rows(
                 """
                 SELECT day, reason, calls FROM refused_call
                 WHERE tenant_id = \(tenantId.rawValue) AND day >= \(ISO8601.formatDate(from)) AND day <= \(ISO8601.formatDate(to)) ORDER BY day, reason
                 """,
-                as: (String, String, Int64).self,
-                logger: logger
+                as: (String, String, Int64).self
             ).compactMap { day, reason, calls in
                 // A reason a later version no longer knows is left out rather than misread.
                 CallRefusal(rawValue: reason).map {
@@ -311,24 +295,21 @@ public final class PostgresCallStore: CallStore {
     }
 
     public func usageRecordCount(for tenantId: TenantId, from: Instant, to: Instant) async throws -> Int {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             let count = try await c.row(
                 """
                 SELECT COUNT(*) FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND start_time >= \(from.millisecondsSinceEpoch)
                 AND start_time < \(to.millisecondsSinceEpoch)
                 """,
-                as: Int64.self,
-                logger: logger
+                as: Int64.self
             )
             return Int(count ?? 0)
         }
     }
 
     public func purgeExpiredUsage(at now: Instant) async throws -> Int {
-        let logger = database.logger
         let tenants = try await database.read { c in
-            try await c.records("SELECT \(unescaped: DirectoryRows.tenantColumns) FROM tenant", logger: logger, DirectoryRows.tenant)
+            try await c.records("SELECT \(unescaped: DirectoryRows.tenantColumns) FROM tenant", DirectoryRows.tenant)
         }
         var purged = 0
         for tenant in tenants {
@@ -340,8 +321,7 @@ public final class PostgresCallStore: CallStore {
                         DELETE FROM usage_record WHERE tenant_id = \(tenant.id.rawValue) AND usage_id IN
                             (SELECT usage_id FROM usage_record WHERE tenant_id = \(tenant.id.rawValue) AND start_time < \(horizon) LIMIT \(Int64(Self.purgeBatch)))
                         RETURNING usage_id
-                        """,
-                        logger: logger
+                        """
                     )
                 }
                 purged += deleted
@@ -355,49 +335,44 @@ public final class PostgresCallStore: CallStore {
     static let purgeBatch = 5_000
 
     public func pools(for tenantId: TenantId, month: CalendarMonth) async throws -> [PoolBalance] {
-        let logger = database.logger
-        return try await database.read { c in try await CallRows.pools(of: tenantId, month: month, c, logger) }
+        try await database.read { c in try await CallRows.pools(of: tenantId, month: month, c) }
     }
 
     public func session(_ sessionId: CallSessionId, for tenantId: TenantId) async throws -> CallSession? {
-        let logger = database.logger
-        return try await database.read { c in try await CallRows.session(sessionId, of: Self.tenant(tenantId, c, logger), c, logger) }
+        try await database.read { c in try await CallRows.session(sessionId, of: Self.tenant(tenantId, c), c) }
     }
 
     public func issuePostUsageInvoices(at now: Instant) async throws -> [PostUsageInvoice] {
-        let logger = database.logger
-        return try await database.transaction { c in try await UsageRows.issuePostUsageInvoices(at: now, c, logger) }
+        try await database.transaction { c in try await UsageRows.issuePostUsageInvoices(at: now, c) }
     }
 
     public func postUsageInvoices(for tenantId: TenantId) async throws -> [PostUsageInvoice] {
-        let logger = database.logger
-        return try await database.read { c in try await UsageRows.postUsageInvoices(of: tenantId, c, logger) }
+        try await database.read { c in try await UsageRows.postUsageInvoices(of: tenantId, c) }
     }
 
     public var keptTenants: TenantCallsCache.Figures { cache.figures }
 
     // MARK: Loading and writing a tenant's calls
 
-    private static func load(_ missing: TenantCalls.Lookups, into calls: inout TenantCalls, _ c: PostgresConnection, _ logger: Logger) async throws {
+    private static func load(_ missing: TenantCalls.Lookups, into calls: inout TenantCalls, _ c: PostgresSession) async throws {
         let tenant = calls.tenant
         if !missing.sessions.isEmpty {
-            let found = try await CallRows.sessions(Array(missing.sessions), of: tenant, c, logger)
-            let answers = try await CallRows.answers(of: found.map(\.id), of: tenant.id, c, logger)
+            let found = try await CallRows.sessions(Array(missing.sessions), of: tenant, c)
+            let answers = try await CallRows.answers(of: found.map(\.id), of: tenant.id, c)
             let byId = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
             for sessionId in missing.sessions { calls.know(session: sessionId, byId[sessionId], answers: answers) }
         }
         if !missing.usageIds.isEmpty {
-            let found = try await UsageRows.records(Array(missing.usageIds), of: tenant.id, c, logger)
+            let found = try await UsageRows.records(Array(missing.usageIds), of: tenant.id, c)
             for usageId in missing.usageIds {
                 calls.know(record: usageId, found[usageId].map { KeptUsageRecord(fingerprint: $0.fingerprint, record: $0.record) })
             }
         }
-        for upn in missing.users { calls.know(user: upn, try await DirectoryRows.user(upn, in: tenant.id, c, logger)) }
+        for upn in missing.users { calls.know(user: upn, try await DirectoryRows.user(upn, in: tenant.id, c)) }
         if !missing.holds.isEmpty {
             calls.know(
                 try await LedgerRows.holds(
                     c,
-                    logger,
                     where: "tenant_id = $1 AND hold_id = ANY($2)",
                     tenant.id.rawValue,
                     missing.holds.map(\.rawValue)
@@ -406,32 +381,31 @@ public final class PostgresCallStore: CallStore {
         }
         if !missing.lots.isEmpty {
             calls.know(
-                lots: try await LedgerRows.lots(c, logger, where: "tenant_id = $1 AND id = ANY($2)", tenant.id.rawValue, missing.lots.map(\.rawValue))
+                lots: try await LedgerRows.lots(c, where: "tenant_id = $1 AND id = ANY($2)", tenant.id.rawValue, missing.lots.map(\.rawValue))
             )
         }
-        for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c, logger)) }
-        for slot in missing.spends { calls.know(spent: slot, try await Self.spent(slot, of: tenant.id, c, logger)) }
+        for slot in missing.pools { calls.know(try await CallRows.pool(slot, of: tenant.id, c)) }
+        for slot in missing.spends { calls.know(spent: slot, try await Self.spent(slot, of: tenant.id, c)) }
     }
 
     private static func write(
         _ changes: TenantCalls.Changes,
         of calls: TenantCalls,
         at now: Instant,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         let tenantId = calls.tenant.id
-        try await CallRows.insert(changes.newSessions, of: tenantId, c, logger)
-        try await CallRows.update(changes.changedSessions, of: tenantId, c, logger)
-        try await CallRows.insert(changes.answers, of: tenantId, c, logger)
-        try await UsageRows.delete(changes.desk.replacedRecords, of: tenantId, c, logger)
-        try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c, logger)
-        try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c, logger)
-        try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c, logger)
-        try await Self.addSpend(changes.desk.spendChanges, of: tenantId, c, logger)
-        try await CallRows.addRefusedCalls(changes.refusedCalls, of: tenantId, c, logger)
-        try await Self.writeSpendMinutes(changes.desk, of: tenantId, c, logger)
-        if let controls = changes.desk.controls { try await Self.write(controls, changes.desk.controlLines, of: tenantId, c, logger) }
+        try await CallRows.insert(changes.newSessions, of: tenantId, c)
+        try await CallRows.update(changes.changedSessions, of: tenantId, c)
+        try await CallRows.insert(changes.answers, of: tenantId, c)
+        try await UsageRows.delete(changes.desk.replacedRecords, of: tenantId, c)
+        try await UsageRows.insert(changes.records.map { ($0.record, $0.fingerprint) }, of: tenantId, c)
+        try await LedgerRows.write(changes.desk.ledger, of: calls.desk.account, autoRecharge: calls.desk.autoRecharge, c)
+        try await CallRows.addPoolUse(changes.desk.poolUse, of: tenantId, c)
+        try await Self.addSpend(changes.desk.spendChanges, of: tenantId, c)
+        try await CallRows.addRefusedCalls(changes.refusedCalls, of: tenantId, c)
+        try await Self.writeSpendMinutes(changes.desk, of: tenantId, c)
+        if let controls = changes.desk.controls { try await Self.write(controls, changes.desk.controlLines, of: tenantId, c) }
         for event in changes.desk.events {
             try await NotificationRows.note(
                 event,
@@ -439,14 +413,13 @@ public final class PostgresCallStore: CallStore {
                 currency: calls.tenant.currency,
                 balanceMinor: changes.balanceMinor,
                 at: now,
-                c,
-                logger
+                c
             )
         }
     }
 
-    private static func tenant(_ tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> Tenant {
-        guard let tenant = try await DirectoryRows.tenant(tenantId, c, logger) else { throw Refusal.unknownTenant(tenantId) }
+    private static func tenant(_ tenantId: TenantId, _ c: PostgresSession) async throws -> Tenant {
+        guard let tenant = try await DirectoryRows.tenant(tenantId, c) else { throw Refusal.unknownTenant(tenantId) }
         return tenant
     }
 }

@@ -2,20 +2,23 @@ import CreditsCore
 import Foundation
 public import Logging
 import PostgresNIO
+public import ServiceLifecycle
 import Synchronization
 
 /// One PostgreSQL database that every Postgres store shares: a `PostgresClient` (a pool of
-/// connections) running from opening to `close()`, and the transaction every write runs in.
-public final class PostgresDatabase: Sendable {
+/// connections), and the transaction every write runs in. The client lends connections while
+/// `run()` runs: a server runs it as one of its services (closed last, at shutdown), a command
+/// or a test for the time of a body (`whileRunning`).
+public final class PostgresDatabase: Service {
     /// Every lease of a connection, which fails once the database is abandoned.
     let connections: Connections
     let logger: Logger
     /// Where writes to a tenant's money go: see `TenantCommits`.
     let tenantCommits: TenantCommits
-    private let running: Task<Void, Never>
+    private let client: PostgresClient
 
-    /// Connects and brings the schema up to date (`migrate`).
-    public init(_ address: PostgresAddress, logger: Logger = Logger(label: "commscredits.postgres")) async throws {
+    /// The database at `address`, not yet connected to: see `run()`.
+    public init(_ address: PostgresAddress, logger: Logger = Logger(label: "commscredits.postgres")) {
         var configuration = PostgresClient.Configuration(
             host: address.host,
             port: address.port,
@@ -25,27 +28,28 @@ public final class PostgresDatabase: Sendable {
             tls: .disable
         )
         configuration.options.maximumConnections = address.maximumConnections
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         connections = Connections(client: client)
         self.logger = logger
         tenantCommits = TenantCommits(connections: connections, logger: logger)
-        running = Task { await client.run() }
-        do {
+    }
+
+    /// Lends connections until cancelled or told to shut down gracefully, then closes them; the
+    /// stores cannot be used after. Runs once.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Runs the client for the time of `body`, brings the schema up to date first (`migrate`),
+    /// and closes the connections when `body` ends, whatever happened: how a command or another
+    /// short-lived user of the data opens it.
+    public func whileRunning<Value>(_ body: () async throws -> Value) async throws -> Value {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.run() }
+            defer { group.cancelAll() }
             try await migrate()
-        } catch {
-            running.cancel()
-            throw error
+            return try await body()
         }
-    }
-
-    deinit {
-        running.cancel()
-    }
-
-    /// Closes every connection; the stores cannot be used after.
-    public func close() async {
-        running.cancel()
-        await running.value
     }
 
     /// Creates the empty database `name` (lower-case letters, digits and `_`) on the server of
@@ -53,10 +57,10 @@ public final class PostgresDatabase: Sendable {
     /// commits need not wait for the disk (tests and simulations, which check rules, not disks).
     public static func create(_ name: String, on server: PostgresAddress, durable: Bool = true) async throws -> PostgresAddress {
         let name = try safeName(name)
-        try await onServer(server) { connection, logger in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        try await onServer(server) { c in
+            try await c.run(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
             if !durable {
-                try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"), logger: logger)
+                try await c.run(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET synchronous_commit = off"))
             }
         }
         var address = server
@@ -66,12 +70,12 @@ public final class PostgresDatabase: Sendable {
 
     /// Drops the database `name` on the server of `server`, ending its connections.
     public static func drop(_ name: String, on server: PostgresAddress) async throws {
-        try await onServer(server) { connection, logger in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(try safeName(name)) WITH (FORCE)"), logger: logger)
+        try await onServer(server) { c in
+            try await c.run(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(try safeName(name)) WITH (FORCE)"))
         }
     }
 
-    private static func onServer(_ server: PostgresAddress, _ body: (PostgresConnection, Logger) async throws -> Void) async throws {
+    private static func onServer(_ server: PostgresAddress, _ body: (PostgresSession) async throws -> Void) async throws {
         let logger = Logger(label: "commscredits.postgres")
         let connection = try await PostgresConnection.connect(
             configuration: .init(
@@ -86,7 +90,7 @@ public final class PostgresDatabase: Sendable {
             logger: logger
         )
         do {
-            try await body(connection, logger)
+            try await body(PostgresSession(connection: connection, logger: logger))
         } catch {
             try? await connection.close()
             throw (error as? PSQLError).map(PostgresFailure.init) ?? error
@@ -131,14 +135,15 @@ public final class PostgresDatabase: Sendable {
             abandoned.store(true, ordering: .sequentiallyConsistent)
         }
 
-        func withConnection<Result>(
+        func withSession<Result>(
+            _ logger: Logger,
             isolation: isolated (any Actor)? = #isolation,
-            _ closure: (PostgresConnection) async throws -> sending Result
+            _ closure: (PostgresSession) async throws -> sending Result
         )
             async throws -> sending Result
         {
             guard !isAbandoned else { throw Abandoned() }
-            return try await client.withConnection(closure)
+            return try await client.withConnection { connection in try await closure(PostgresSession(connection: connection, logger: logger)) }
         }
 
         struct Abandoned: Error, CustomStringConvertible {
@@ -148,24 +153,18 @@ public final class PostgresDatabase: Sendable {
 
     /// Applies the migrations not yet applied, each in its own transaction; an instance starting
     /// at the same time waits for the lock and finds them applied.
-    func migrate() async throws {
-        try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await connection.query(
-                "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-                logger: logger
-            )
-            let applied = try await Set(
-                connection.query("SELECT name FROM schema_migration", logger: logger).collect().map { try $0.decode(String.self) }
-            )
+    public func migrate() async throws {
+        try await transaction { c in
+            try await c.run("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try await c.run("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            let applied = Set(try await c.rows("SELECT name FROM schema_migration", as: String.self).map { $0 as String })
             for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
                 // One statement at a time: a prepared statement holds only one.
                 for statement in migration.sql.split(separator: ";\n") where !statement.allSatisfy(\.isWhitespace) {
-                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                    try await c.run(PostgresQuery(unsafeSQL: String(statement)))
                 }
-                try await connection.query(
-                    "INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))",
-                    logger: logger
+                try await c.run(
+                    "INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(Int64(Date().timeIntervalSince1970 * 1000)))"
                 )
             }
         }
@@ -176,21 +175,11 @@ public final class PostgresDatabase: Sendable {
     /// Runs `body` in one transaction on one connection, committed when it returns and rolled back
     /// when it throws. A transaction that lost a deadlock or a serialization conflict is run again.
     @discardableResult
-    func transaction<Value>(_ body: (PostgresConnection) async throws -> sending Value) async throws -> sending Value {
+    func transaction<Value>(_ body: (PostgresSession) async throws -> sending Value) async throws -> sending Value {
         var attempt = 1
         while true {
             do {
-                return try await connections.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
-                        let value = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
-                        return value
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
-                    }
-                }
+                return try await connections.withSession(logger) { c in try await c.transaction { try await body(c) } }
             } catch let error as PSQLError where Self.isWorthRetrying(error) && attempt < 5 {
                 attempt += 1
             } catch let error as PSQLError {
@@ -201,9 +190,9 @@ public final class PostgresDatabase: Sendable {
 
     /// Runs `body` on one connection outside any transaction: each statement sees what was
     /// committed when it started.
-    func read<Value>(_ body: (PostgresConnection) async throws -> sending Value) async throws -> sending Value {
+    func read<Value>(_ body: (PostgresSession) async throws -> sending Value) async throws -> sending Value {
         do {
-            return try await connections.withConnection { connection in try await body(connection) }
+            return try await connections.withSession(logger) { c in try await body(c) }
         } catch let error as PSQLError {
             throw PostgresFailure(error)
         }
@@ -226,44 +215,5 @@ public struct PostgresFailure: Error, CustomStringConvertible {
         } else {
             description = "PostgreSQL could not be reached or answered unexpectedly: \(error.code)"
         }
-    }
-}
-
-extension PostgresConnection {
-    /// Every row of a query, decoded.
-    func rows<each Column: PostgresDecodable>(
-        _ query: PostgresQuery,
-        as type: (repeat each Column).Type,
-        logger: Logger
-    ) async throws
-        -> [(repeat each Column)]
-    {
-        var decoded: [(repeat each Column)] = []
-        for try await row in try await self.query(query, logger: logger) {
-            decoded.append(try row.decode(type))
-        }
-        return decoded
-    }
-
-    /// The first row of a query, decoded; nil when there is none.
-    func row<each Column: PostgresDecodable>(
-        _ query: PostgresQuery,
-        as type: (repeat each Column).Type,
-        logger: Logger
-    ) async throws
-        -> (repeat each Column)?
-    {
-        for try await row in try await self.query(query, logger: logger) {
-            return try row.decode(type)
-        }
-        return nil
-    }
-
-    /// Runs a statement; returns how many rows it returned (with `RETURNING`, how many it changed).
-    @discardableResult
-    func run(_ query: PostgresQuery, logger: Logger) async throws -> Int {
-        var count = 0
-        for try await _ in try await self.query(query, logger: logger) { count += 1 }
-        return count
     }
 }

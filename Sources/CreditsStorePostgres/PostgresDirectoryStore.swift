@@ -13,7 +13,6 @@ public final class PostgresDirectoryStore: DirectoryStore {
     }
 
     public func createTenant(_ tenant: Tenant) async throws {
-        let logger = database.logger
         try await database.transaction { c in
             let account = tenant.billingAccount
             let created = try await c.run(
@@ -23,20 +22,17 @@ public final class PostgresDirectoryStore: DirectoryStore {
                         \(account.commerceModel.rawValue), \(StoredValues.json(account.agreements)), \(tenant.createdAt.millisecondsSinceEpoch),
                         \(Int64(tenant.usageRetention.days)))
                 ON CONFLICT (id) DO NOTHING RETURNING id
-                """,
-                logger: logger
+                """
             )
             guard created == 1 else { throw Refusal.tenantExists(tenant.id) }
         }
     }
 
     public func tenant(_ id: TenantId) async throws -> Tenant? {
-        let logger = database.logger
-        return try await database.read { c in try await DirectoryRows.tenant(id, c, logger) }
+        try await database.read { c in try await DirectoryRows.tenant(id, c) }
     }
 
     public func updateTenant(_ tenant: Tenant) async throws {
-        let logger = database.logger
         try await database.transaction { c in
             let account = tenant.billingAccount
             let updated = try await c.run(
@@ -45,25 +41,22 @@ public final class PostgresDirectoryStore: DirectoryStore {
                     commerce_model = \(account.commerceModel.rawValue), agreements = \(StoredValues.json(account.agreements)),
                     usage_retention_days = \(Int64(tenant.usageRetention.days))
                 WHERE id = \(tenant.id.rawValue) RETURNING id
-                """,
-                logger: logger
+                """
             )
             guard updated == 1 else { throw Refusal.unknownTenant(tenant.id) }
         }
     }
 
     public func tenants() async throws -> [Tenant] {
-        let logger = database.logger
-        return try await database.read { c in
-            try await c.records("SELECT \(unescaped: DirectoryRows.tenantColumns) FROM tenant ORDER BY id", logger: logger, DirectoryRows.tenant)
+        try await database.read { c in
+            try await c.records("SELECT \(unescaped: DirectoryRows.tenantColumns) FROM tenant ORDER BY id", DirectoryRows.tenant)
         }
     }
 
     public func addUsers(_ users: [NumberedLine<User>], to tenantId: TenantId, creditsLicenseAvailable: Bool) async throws {
-        let logger = database.logger
         try await database.transaction { c in
-            try await Self.lockTenant(tenantId, c, logger)
-            let existing = Set(try await Self.users(named: users.map(\.value.upn), in: tenantId, c, logger).map(\.upn))
+            try await Self.lockTenant(tenantId, c)
+            let existing = Set(try await Self.users(named: users.map(\.value.upn), in: tenantId, c).map(\.upn))
             try DirectoryJudgement.judgeNewUsers(users, existing: existing, creditsLicenseAvailable: creditsLicenseAvailable)
             var insert = RowsInsert(
                 "INSERT INTO tenant_user (tenant_id, upn, display_name, usage_location, roles, licenses, administrative_units) VALUES",
@@ -80,7 +73,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                     .text(StoredValues.json(user.administrativeUnits.sorted().map(\.rawValue)))
                 )
             }
-            try await insert.run(on: c, logger: logger)
+            try await insert.run(on: c)
         }
     }
 
@@ -90,11 +83,10 @@ public final class PostgresDirectoryStore: DirectoryStore {
         creditsLicenseAvailable: Bool,
         progress: @Sendable (Int) -> Void
     ) async throws -> [User] {
-        let logger = database.logger
-        return try await database.transaction { c in
-            try await Self.lockTenant(tenantId, c, logger)
+        try await database.transaction { c in
+            try await Self.lockTenant(tenantId, c)
             var current: [UserPrincipalName: User] = [:]
-            for user in try await Self.users(named: changes.map(\.value.upn), in: tenantId, c, logger) { current[user.upn] = user }
+            for user in try await Self.users(named: changes.map(\.value.upn), in: tenantId, c) { current[user.upn] = user }
             let changed = try DirectoryJudgement.applyLicenseChanges(
                 changes,
                 to: current,
@@ -105,8 +97,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 try await c.run(
                     """
                     UPDATE tenant_user SET licenses = \(StoredValues.json(user.licenses.map(\.rawValue))) WHERE tenant_id = \(tenantId.rawValue) AND upn = \(user.upn.rawValue)
-                    """,
-                    logger: logger
+                    """
                 )
             }
             return changed
@@ -114,54 +105,47 @@ public final class PostgresDirectoryStore: DirectoryStore {
     }
 
     public func setAdministrativeUnits(_ units: Set<AdministrativeUnit>, of upn: UserPrincipalName, in tenantId: TenantId) async throws -> User {
-        let logger = database.logger
-        return try await database.transaction { c in
-            try await Self.lockTenant(tenantId, c, logger)
+        try await database.transaction { c in
+            try await Self.lockTenant(tenantId, c)
             try await c.run(
                 """
                 UPDATE tenant_user SET administrative_units = \(StoredValues.json(units.sorted().map(\.rawValue)))
                 WHERE tenant_id = \(tenantId.rawValue) AND upn = \(upn.rawValue)
-                """,
-                logger: logger
+                """
             )
-            guard let user = try await DirectoryRows.user(upn, in: tenantId, c, logger) else { throw Refusal.unknownUser(upn.rawValue) }
+            guard let user = try await DirectoryRows.user(upn, in: tenantId, c) else { throw Refusal.unknownUser(upn.rawValue) }
             return user
         }
     }
 
     public func user(_ upn: UserPrincipalName, in tenantId: TenantId) async throws -> User? {
-        let logger = database.logger
-        return try await database.read { c in try await DirectoryRows.user(upn, in: tenantId, c, logger) }
+        try await database.read { c in try await DirectoryRows.user(upn, in: tenantId, c) }
     }
 
     public func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User] {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 """
                 SELECT \(unescaped: DirectoryRows.userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn > \(after?.rawValue ?? "")
                 ORDER BY upn LIMIT \(Int64(limit))
                 """,
-                logger: logger,
                 DirectoryRows.user
             )
         }
     }
 
     public func assign(_ assignments: [NumberedLine<NumberAssignment>], in tenantId: TenantId) async throws {
-        let logger = database.logger
         try await database.transaction { c in
-            try await Self.lockTenant(tenantId, c, logger)
+            try await Self.lockTenant(tenantId, c)
             let identities = assignments.map(\.value.identity.description)
             // Locks the rows another tenant holds, so that none is released and taken between
             // the judgement and the write.
             let elsewhere = try await c.records(
                 """
                 SELECT identity FROM directory_number WHERE identity = ANY(\(identities)) AND tenant_id <> \(tenantId.rawValue) FOR SHARE
-                """,
-                logger: logger
+                """
             ) { DirectoryIdentity(stored: try $0.decode(String.self)) }
-            let users = try await Self.users(named: assignments.compactMap(\.value.holder.upn), in: tenantId, c, logger).map(\.upn)
+            let users = try await Self.users(named: assignments.compactMap(\.value.holder.upn), in: tenantId, c).map(\.upn)
             try NumberAssignment.judge(assignments, heldElsewhere: Set(elsewhere), users: Set(users))
             // Arrays bind without NULLs: an empty text stands for none (neither is ever empty).
             let holders = assignments.map { DirectoryRows.holderColumns($0.value.holder) }
@@ -174,8 +158,7 @@ public final class PostgresDirectoryStore: DirectoryStore {
                 ON CONFLICT (identity) DO UPDATE SET upn = excluded.upn, resource_account = excluded.resource_account
                     WHERE directory_number.tenant_id = excluded.tenant_id
                 RETURNING identity
-                """,
-                logger: logger
+                """
             )
             // A number another tenant took after the judgement is not taken from it.
             guard written == assignments.count else { throw Refusal.numberHeldElsewhere(assignments[0].value.identity) }
@@ -183,28 +166,23 @@ public final class PostgresDirectoryStore: DirectoryStore {
     }
 
     public func unassign(_ identity: DirectoryIdentity, in tenantId: TenantId) async throws -> Bool {
-        let logger = database.logger
-        return try await database.transaction { c in
+        try await database.transaction { c in
             try await c.run(
-                "DELETE FROM directory_number WHERE identity = \(identity.description) AND tenant_id = \(tenantId.rawValue) RETURNING identity",
-                logger: logger
+                "DELETE FROM directory_number WHERE identity = \(identity.description) AND tenant_id = \(tenantId.rawValue) RETURNING identity"
             ) == 1
         }
     }
 
     public func assignment(of identity: DirectoryIdentity) async throws -> NumberAssignment? {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             try await c.records(
                 "SELECT \(unescaped: DirectoryRows.assignmentColumns) FROM directory_number WHERE identity = \(identity.description)",
-                logger: logger,
                 DirectoryRows.assignment
             ).first
         }
     }
 
     public func assignments(in tenantId: TenantId, holder: NumberHolder?, after: DirectoryIdentity?, limit: Int) async throws -> [NumberAssignment] {
-        let logger = database.logger
         let columns = holder.map(DirectoryRows.holderColumns)
         return try await database.read { c in
             try await c.records(
@@ -214,7 +192,6 @@ public final class PostgresDirectoryStore: DirectoryStore {
                     AND (\(holder == nil) OR (upn IS NOT DISTINCT FROM \(columns?.upn) AND resource_account IS NOT DISTINCT FROM \(columns?.account)))
                 ORDER BY identity LIMIT \(Int64(limit))
                 """,
-                logger: logger,
                 DirectoryRows.assignment
             )
         }
@@ -222,8 +199,8 @@ public final class PostgresDirectoryStore: DirectoryStore {
 
     /// The tenant's lock, as the ledger and the calls take it (a lock on the tenant's own row
     /// would stop their inserts, which check it as a foreign key, while they hold the version's).
-    private static func lockTenant(_ id: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
-        guard try await LedgerRows.lockTenant(id, c, logger) != nil else {
+    private static func lockTenant(_ id: TenantId, _ c: PostgresSession) async throws {
+        guard try await LedgerRows.lockTenant(id, c) != nil else {
             throw Refusal.unknownTenant(id)
         }
     }
@@ -231,14 +208,12 @@ public final class PostgresDirectoryStore: DirectoryStore {
     private static func users(
         named names: [UserPrincipalName],
         in tenantId: TenantId,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> [User] {
         try await c.records(
             """
             SELECT \(unescaped: DirectoryRows.userColumns) FROM tenant_user WHERE tenant_id = \(tenantId.rawValue) AND upn = ANY(\(names.map(\.rawValue)))
             """,
-            logger: logger,
             DirectoryRows.user
         )
     }

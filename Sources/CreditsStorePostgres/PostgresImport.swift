@@ -9,9 +9,8 @@ extension PostgresDatabase {
     /// database that holds none (refused otherwise); then moves each id sequence past the highest
     /// id copied. Returns the rows written per table.
     public func importInstallation(_ pages: (String) -> AsyncThrowingStream<TablePage, any Error>) async throws -> [String: Int] {
-        let logger = self.logger
-        return try await transaction { c in
-            if let tenants = try await c.row("SELECT count(*) FROM tenant", as: Int64.self, logger: logger), tenants > 0 {
+        try await transaction { c in
+            if let tenants = try await c.row("SELECT count(*) FROM tenant", as: Int64.self), tenants > 0 {
                 throw ImportRefused(description: "The PostgreSQL database already holds \(tenants) tenants; copy into an empty one.")
             }
             var written: [String: Int] = [:]
@@ -20,12 +19,12 @@ extension PostgresDatabase {
                 for try await page in pages(table) {
                     var insert = RowsInsert("INSERT INTO \(table) (\(page.columns.joined(separator: ", "))) VALUES", columns: page.columns.count)
                     for row in page.rows { insert.add(row) }
-                    try await insert.run(on: c, logger: logger)
+                    try await insert.run(on: c)
                     written[table, default: 0] += page.rows.count
                 }
                 if let numberedBy, written[table, default: 0] > 0 {
                     let sequence = numberedBy == table ? "pg_get_serial_sequence('\(table)', 'id')" : "'\(numberedBy)'"
-                    try await c.run(PostgresQuery(unsafeSQL: "SELECT setval(\(sequence), (SELECT max(id) FROM \(table)))"), logger: logger)
+                    try await c.run(PostgresQuery(unsafeSQL: "SELECT setval(\(sequence), (SELECT max(id) FROM \(table)))"))
                 }
             }
             return written
@@ -34,12 +33,11 @@ extension PostgresDatabase {
 
     /// How many rows each table holds.
     public func rowCounts() async throws -> [String: Int] {
-        let logger = self.logger
-        return try await read { c in
+        try await read { c in
             var counts: [String: Int] = [:]
             for table in Self.tablesInCopyOrder {
                 counts[table] = Int(
-                    try await c.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), as: Int64.self, logger: logger) ?? Int64(0)
+                    try await c.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), as: Int64.self) ?? Int64(0)
                 )
             }
             return counts

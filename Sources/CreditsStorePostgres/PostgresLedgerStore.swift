@@ -13,19 +13,16 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func openAccount(_ tenantId: TenantId, currency: Currency, at now: Instant) async throws {
-        let logger = database.logger
         try await database.transaction { c in
             try await c.run(
                 """
                 INSERT INTO credit_account (tenant_id, currency, debt_minor, opened_at) VALUES (\(tenantId.rawValue), \(currency.code), 0, \(now.millisecondsSinceEpoch))
                 ON CONFLICT (tenant_id) DO NOTHING
-                """,
-                logger: logger
+                """
             )
             let existing = try await c.row(
                 "SELECT currency FROM credit_account WHERE tenant_id = \(tenantId.rawValue)",
-                as: String.self,
-                logger: logger
+                as: String.self
             )
             if let existing, existing != currency.code {
                 throw LedgerError.currencyMismatch(tenantId, existing: Currency(code: existing)!)
@@ -41,47 +38,44 @@ public final class PostgresLedgerStore: LedgerStore {
         -> [Result<LedgerReceipt, LedgerError>]
     {
         try LedgerLimits.checkBatchSize(requests.count)
-        let logger = database.logger
         return try await database.tenantCommits.submit(for: tenantId.rawValue) { c in
-            let loaded = try await LedgerRows.loadAccount(tenantId, naming: Set(requests.compactMap(\.command.holdId)), dueBy: now, c, logger)
-            let recorded = try await LedgerRows.recorded(requests.map(\.key), of: tenantId, c, logger)
+            let loaded = try await LedgerRows.loadAccount(tenantId, naming: Set(requests.compactMap(\.command.holdId)), dueBy: now, c)
+            let recorded = try await LedgerRows.recorded(requests.map(\.key), of: tenantId, c)
             let newLots = requests.count { if case .addFunds = $0.command { true } else { false } }
-            let (account, results) = try await LedgerRows.withReservedIds(estimate: (newLots, requests.count), c, logger) { ids in
+            let (account, results) = try await LedgerRows.withReservedIds(estimate: (newLots, requests.count), c) { ids in
                 var account = loaded
                 var ids = ids
                 let results = requests.map { account.execute($0, at: now, ids: &ids, recorded: recorded) }
                 return ((account, results), ids)
             }
             var changed = account
-            try await LedgerRows.write(changed.takeChanges(), of: changed, c, logger)
+            try await LedgerRows.write(changed.takeChanges(), of: changed, c)
             return results
         }
     }
 
     public func settleDue(at now: Instant) async throws -> Int {
-        let logger = database.logger
         let due = try await database.read { c in
             try await c.rows(
                 """
                 SELECT tenant_id FROM credit_lot WHERE expires_at <= \(now.millisecondsSinceEpoch) AND free_minor > 0
                 UNION SELECT tenant_id FROM credit_hold WHERE state = 'open' AND expires_at <= \(now.millisecondsSinceEpoch)
                 """,
-                as: String.self,
-                logger: logger
+                as: String.self
             )
         }
         var written = 0
         for tenant in due {
             written += try await database.transaction { c in
-                let loaded = try await LedgerRows.loadAccount(TenantId(tenant), naming: [], dueBy: now, c, logger)
-                var account = try await LedgerRows.withReservedIds(estimate: (0, 1), c, logger) { ids in
+                let loaded = try await LedgerRows.loadAccount(TenantId(tenant), naming: [], dueBy: now, c)
+                var account = try await LedgerRows.withReservedIds(estimate: (0, 1), c) { ids in
                     var account = loaded
                     var ids = ids
                     account.settleDue(at: now, ids: &ids)
                     return (account, ids)
                 }
                 let changes = account.takeChanges()
-                try await LedgerRows.write(changes, of: account, c, logger)
+                try await LedgerRows.write(changes, of: account, c)
                 return changes.transactions.count
             }
         }
@@ -89,52 +83,45 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func statement(for tenantId: TenantId, at now: Instant) async throws -> CreditStatement {
-        let logger = database.logger
-        return try await database.read { c in
+        try await database.read { c in
             guard
                 let (currency, debt) = try await c.row(
                     "SELECT currency, debt_minor FROM credit_account WHERE tenant_id = \(tenantId.rawValue)",
-                    as: (String, Int64).self,
-                    logger: logger
+                    as: (String, Int64).self
                 )
             else { throw LedgerError.unknownAccount(tenantId) }
-            let lots = try await LedgerRows.lots(c, logger, where: "tenant_id = $1", tenantId.rawValue)
-            let holds = try await LedgerRows.holds(c, logger, where: "tenant_id = $1 AND state = 'open'", tenantId.rawValue)
+            let lots = try await LedgerRows.lots(c, where: "tenant_id = $1", tenantId.rawValue)
+            let holds = try await LedgerRows.holds(c, where: "tenant_id = $1 AND state = 'open'", tenantId.rawValue)
             return CreditStatement(tenantId: tenantId, currency: Currency(code: currency)!, lots: lots, openHolds: holds, debtMinor: debt, asOf: now)
         }
     }
 
     public func transactions(for tenantId: TenantId, before: TransactionId?, limit: Int) async throws -> [JournalTransaction] {
-        let logger = database.logger
-        return try await database.read { c in try await LedgerRows.transactions(of: tenantId, before: before, limit: limit, c, logger) }
+        try await database.read { c in try await LedgerRows.transactions(of: tenantId, before: before, limit: limit, c) }
     }
 
     public func tenantIds() async throws -> [TenantId] {
-        let logger = database.logger
-        return try await database.read { c in
-            try await c.rows("SELECT tenant_id FROM credit_account ORDER BY tenant_id", as: String.self, logger: logger).map(TenantId.init)
+        try await database.read { c in
+            try await c.rows("SELECT tenant_id FROM credit_account ORDER BY tenant_id", as: String.self).map(TenantId.init)
         }
     }
 
     /// In one repeatable-read transaction, so that the journal and the balances are read as of one moment.
     public func verify() async throws -> LedgerVerification {
-        let logger = database.logger
-        return try await database.transaction { c in
-            try await c.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            return try await LedgerRows.audit(c, logger)
+        try await database.transaction { c in
+            try await c.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return try await LedgerRows.audit(c)
         }
     }
 
     public func openHoldCount() async throws -> Int {
-        let logger = database.logger
-        return try await database.read { c in
-            let count = try await c.row("SELECT count(*) FROM credit_hold WHERE state = 'open'", as: Int64.self, logger: logger)
+        try await database.read { c in
+            let count = try await c.row("SELECT count(*) FROM credit_hold WHERE state = 'open'", as: Int64.self)
             return Int(count ?? 0)
         }
     }
 
     public func ping() async throws {
-        let logger = database.logger
-        _ = try await database.read { c in try await c.run("SELECT 1", logger: logger) }
+        _ = try await database.read { c in try await c.run("SELECT 1") }
     }
 }

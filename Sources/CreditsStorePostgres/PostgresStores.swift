@@ -55,22 +55,21 @@ public struct PostgresWorkLocks: WorkLocks {
     }
 
     private func held<Value: Sendable>(_ name: String, waiting: Bool, _ body: @Sendable () async throws -> Value) async throws -> Value? {
-        let logger = database.logger
         let key = "commscredits:" + name
-        return try await database.connections.withConnection { c in
+        return try await database.connections.withSession(database.logger) { c in
             if waiting {
-                try await c.run("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
+                try await c.run("SELECT pg_advisory_lock(hashtext(\(key)))")
             } else {
-                let taken = try await c.row("SELECT pg_try_advisory_lock(hashtext(\(key)))", as: Bool.self, logger: logger)
+                let taken = try await c.row("SELECT pg_try_advisory_lock(hashtext(\(key)))", as: Bool.self)
                 guard taken == true else { return nil }
             }
             do {
                 let value = try await body()
-                try await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                try await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))")
                 return value
             } catch {
                 // An abandoned connection is closing, and its locks with it.
-                if !database.connections.isAbandoned { _ = try? await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger) }
+                if !database.connections.isAbandoned { _ = try? await c.run("SELECT pg_advisory_unlock(hashtext(\(key)))") }
                 throw error
             }
         }

@@ -41,9 +41,9 @@ struct RowsInsert {
     }
 
     /// Runs every statement built.
-    mutating func run(on connection: PostgresConnection, logger: Logger) async throws {
+    mutating func run(on connection: PostgresSession) async throws {
         finishStatement()
-        for query in queries { try await connection.run(query, logger: logger) }
+        for query in queries { try await connection.run(query) }
         queries.removeAll()
     }
 

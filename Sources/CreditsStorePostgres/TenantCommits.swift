@@ -14,7 +14,7 @@ actor TenantCommits {
         let batchKey: String?
         let input: any Sendable
         /// The work of the job's batch, given the inputs of every job in it; one result each.
-        let work: @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
+        let work: @Sendable (PostgresSession, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
         /// Told when the job's writes were rolled back.
         let rolledBack: (@Sendable () -> Void)?
         let continuation: CheckedContinuation<any Sendable, any Error>
@@ -30,7 +30,7 @@ actor TenantCommits {
         self.logger = logger
     }
 
-    func submit<Value: Sendable>(for tenant: String, _ work: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+    func submit<Value: Sendable>(for tenant: String, _ work: @escaping @Sendable (PostgresSession) async throws -> Value) async throws -> Value {
         try await enqueue(for: tenant, batchKey: nil, input: (), rolledBack: nil) { c, _ in [.success(try await work(c))] } as! Value
     }
 
@@ -44,7 +44,7 @@ actor TenantCommits {
         batching key: String,
         _ input: Input,
         rolledBack: (@Sendable () -> Void)? = nil,
-        _ work: @escaping @Sendable (PostgresConnection, [Input]) async throws -> [Result<Value, any Error>]
+        _ work: @escaping @Sendable (PostgresSession, [Input]) async throws -> [Result<Value, any Error>]
     )
         async throws -> Value
     {
@@ -58,7 +58,7 @@ actor TenantCommits {
         batchKey: String?,
         input: any Sendable,
         rolledBack: (@Sendable () -> Void)?,
-        _ work: @escaping @Sendable (PostgresConnection, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
+        _ work: @escaping @Sendable (PostgresSession, [any Sendable]) async throws -> [Result<any Sendable, any Error>]
     )
         async throws -> any Sendable
     {
@@ -76,7 +76,7 @@ actor TenantCommits {
             var attempt = 1
             while outcomes == nil {
                 do {
-                    outcomes = try await connections.withConnection { c in try await Self.run(jobs, on: c, logger) }
+                    outcomes = try await connections.withSession(logger) { c in try await Self.run(jobs, on: c) }
                 } catch {
                     for job in jobs { job.rolledBack?() }
                     // A transaction that lost a deadlock or a serialization conflict wrote nothing, and is run again.
@@ -93,42 +93,43 @@ actor TenantCommits {
         committing.remove(tenant)
     }
 
-    private static func run(_ jobs: [Job], on c: PostgresConnection, _ logger: Logger) async throws -> [Result<any Sendable, any Error>] {
+    private static func run(_ jobs: [Job], on c: PostgresSession) async throws -> [Result<any Sendable, any Error>] {
         let batches = WriteBatches.grouping(jobs, by: \.batchKey)
         // A batch alone in its transaction needs no savepoint: the transaction is its own (two round trips fewer).
         let alone = batches.count == 1
-        try await c.query("BEGIN", logger: logger)
         do {
-            var outcomes = [Result<any Sendable, any Error>?](repeating: nil, count: jobs.count)
-            for batch in batches {
-                if !alone { try await c.query("SAVEPOINT job", logger: logger) }
-                do {
-                    let results = try await jobs[batch[0]].work(c, batch.map { jobs[$0].input })
-                    precondition(results.count == batch.count, "a batch answers each of its jobs")
-                    if !alone { try await c.query("RELEASE SAVEPOINT job", logger: logger) }
-                    for (index, result) in zip(batch, results) {
-                        outcomes[index] = result.mapError { ($0 as? PSQLError).map(PostgresFailure.init) ?? $0 }
-                    }
-                } catch {
-                    // A lost deadlock rolls the whole transaction back, to be run again.
-                    if let error = error as? PSQLError, PostgresDatabase.isWorthRetrying(error) { throw error }
-                    let failure = (error as? PSQLError).map(PostgresFailure.init) ?? error
-                    if alone {
-                        try await c.query("ROLLBACK", logger: logger)
+            return try await c.transaction {
+                var outcomes = [Result<any Sendable, any Error>?](repeating: nil, count: jobs.count)
+                for batch in batches {
+                    if !alone { try await c.run("SAVEPOINT job") }
+                    do {
+                        let results = try await jobs[batch[0]].work(c, batch.map { jobs[$0].input })
+                        precondition(results.count == batch.count, "a batch answers each of its jobs")
+                        if !alone { try await c.run("RELEASE SAVEPOINT job") }
+                        for (index, result) in zip(batch, results) {
+                            outcomes[index] = result.mapError { ($0 as? PSQLError).map(PostgresFailure.init) ?? $0 }
+                        }
+                    } catch {
+                        // A lost deadlock rolls the whole transaction back, to be run again.
+                        if let error = error as? PSQLError, PostgresDatabase.isWorthRetrying(error) { throw error }
+                        let failure = (error as? PSQLError).map(PostgresFailure.init) ?? error
+                        // Alone, the batch's failure is the transaction's: it is rolled back whole.
+                        if alone { throw BatchFailed(failure: failure) }
+                        try await c.run("ROLLBACK TO SAVEPOINT job")
                         jobs[batch[0]].rolledBack?()
-                        return batch.map { _ in .failure(failure) }
+                        for index in batch { outcomes[index] = .failure(failure) }
                     }
-                    try await c.query("ROLLBACK TO SAVEPOINT job", logger: logger)
-                    jobs[batch[0]].rolledBack?()
-                    for index in batch { outcomes[index] = .failure(failure) }
                 }
+                return outcomes.map { $0! }
             }
-            try await c.query("COMMIT", logger: logger)
-            return outcomes.map { $0! }
-        } catch {
-            // Nothing of any job was written.
-            _ = try? await c.query("ROLLBACK", logger: logger)
-            throw error
+        } catch let failed as BatchFailed {
+            jobs[batches[0][0]].rolledBack?()
+            return jobs.map { _ in .failure(failed.failure) }
         }
+    }
+
+    /// The failure of the only batch of a transaction, which rolls it back.
+    private struct BatchFailed: Error {
+        let failure: any Error
     }
 }

@@ -8,29 +8,27 @@ enum UsageRows {
     static func insert(
         _ records: [(record: UsageRecord, fingerprint: String)],
         of tenantId: TenantId,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws {
         var insert = RowsInsert(
             "INSERT INTO usage_record (\(StoredRows.usageRecordColumns)) VALUES",
             columns: StoredRows.count(StoredRows.usageRecordColumns)
         )
         for (record, fingerprint) in records { insert.add(StoredRows.values(of: record, fingerprint: fingerprint, tenant: tenantId)) }
-        try await insert.run(on: c, logger: logger)
+        try await insert.run(on: c)
     }
 
     /// Removes records that new ones replace (a late end's), in the same transaction.
-    static func delete(_ usageIds: [String], of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws {
+    static func delete(_ usageIds: [String], of tenantId: TenantId, _ c: PostgresSession) async throws {
         guard !usageIds.isEmpty else { return }
-        try await c.query("DELETE FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND usage_id = ANY(\(usageIds))", logger: logger)
+        try await c.run("DELETE FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND usage_id = ANY(\(usageIds))")
     }
 
     /// The records of these usage ids that are kept, with their fingerprints.
     static func records(
         _ usageIds: [String],
         of tenantId: TenantId,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws
         -> [String: (fingerprint: String, record: UsageRecord)]
     {
@@ -39,8 +37,7 @@ enum UsageRows {
         for try await row in try await c.query(
             """
             SELECT \(unescaped: recordColumns), fingerprint FROM usage_record WHERE tenant_id = \(tenantId.rawValue) AND usage_id = ANY(\(usageIds))
-            """,
-            logger: logger
+            """
         ) {
             let record = try record(row)
             found[record.usageId] = (try row.makeRandomAccess()[recordColumnCount].decode(String.self), record)
@@ -54,8 +51,7 @@ enum UsageRows {
         to: Instant,
         after: UsageCursor?,
         limit: Int,
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     )
         async throws -> [UsageRecord]
     {
@@ -68,7 +64,6 @@ enum UsageRows {
             AND start_time < \(to.millisecondsSinceEpoch)
             ORDER BY start_time, usage_id LIMIT \(Int64(limit))
             """,
-            logger: logger,
             record
         )
     }
@@ -79,8 +74,7 @@ enum UsageRows {
         to: Instant,
         periodMilliseconds period: Int64,
         paidBy capabilities: [String],
-        _ c: PostgresConnection,
-        _ logger: Logger
+        _ c: PostgresSession
     ) async throws -> [Instant: Int64] {
         let rows = try await c.rows(
             """
@@ -89,8 +83,7 @@ enum UsageRows {
             AND capability = ANY(\(capabilities))
             GROUP BY period
             """,
-            as: (Int64, Int64).self,
-            logger: logger
+            as: (Int64, Int64).self
         )
         return Dictionary(uniqueKeysWithValues: rows.map { index, charged in (Instant(millisecondsSinceEpoch: index * period), charged) })
     }
@@ -147,15 +140,14 @@ enum UsageRows {
     /// Months that ended before `now` with post-usage charges and no invoice yet. Charges are
     /// summed by day in SQL and by month here: months in UTC are simple arithmetic in Swift and
     /// a dialect's date functions in SQL.
-    static func issuePostUsageInvoices(at now: Instant, _ c: PostgresConnection, _ logger: Logger) async throws -> [PostUsageInvoice] {
+    static func issuePostUsageInvoices(at now: Instant, _ c: PostgresSession) async throws -> [PostUsageInvoice] {
         let days = try await c.rows(
             """
             SELECT tenant_id, currency, start_time / \(Instant.millisecondsPerDay) AS day, SUM(charge_minor)::bigint, COUNT(*)
             FROM usage_record WHERE capability = 'POSTUSAGE' AND start_time < \(CalendarMonth(of: now).start.millisecondsSinceEpoch)
             GROUP BY tenant_id, currency, day
             """,
-            as: (String, String, Int64, Int64, Int64).self,
-            logger: logger
+            as: (String, String, Int64, Int64, Int64).self
         )
         struct Due: Hashable { let tenant: String, month: CalendarMonth, currency: String }
         var due: [Due: (amount: Int64, records: Int64)] = [:]
@@ -174,8 +166,7 @@ enum UsageRows {
                     VALUES (\(key.tenant), \(key.month.description), \(now.millisecondsSinceEpoch), \(total.amount), \(key.currency), \(total.records))
                     ON CONFLICT (tenant_id, month) DO NOTHING RETURNING id
                     """,
-                    as: Int64.self,
-                    logger: logger
+                    as: Int64.self
                 )
             else { continue }
             let invoice = PostUsageInvoice(
@@ -191,21 +182,19 @@ enum UsageRows {
                 .postUsageInvoiceIssued(invoiceId: id, amountMinor: invoice.amountMinor, month: invoice.month),
                 of: invoice.tenantId,
                 at: now,
-                c,
-                logger
+                c
             )
             issued.append(invoice)
         }
         return issued
     }
 
-    static func postUsageInvoices(of tenantId: TenantId, _ c: PostgresConnection, _ logger: Logger) async throws -> [PostUsageInvoice] {
+    static func postUsageInvoices(of tenantId: TenantId, _ c: PostgresSession) async throws -> [PostUsageInvoice] {
         try await c.rows(
             """
             SELECT id, month, issued_at, amount_minor, currency, records FROM post_usage_invoice WHERE tenant_id = \(tenantId.rawValue) ORDER BY id DESC
             """,
-            as: (Int64, String, Int64, Int64, String, Int64).self,
-            logger: logger
+            as: (Int64, String, Int64, Int64, String, Int64).self
         ).map { r in
             PostUsageInvoice(
                 id: r.0,

@@ -39,8 +39,18 @@ struct SimulatedProcess {
         case let .postgres(address):
             // The previous life's connections are closed first, as a dead process's are, with the work locks they held.
             await world.lifeline.buried()
-            let postgres = try await PostgresDatabase(address, logger: Logger(label: "simulation", factory: { _ in SwiftLogNoOpLogHandler() }))
-            world.lifeline.revive({ postgres.abandon() }, buried: { await postgres.close() })
+            let postgres = PostgresDatabase(address, logger: Logger(label: "simulation", factory: { _ in SwiftLogNoOpLogHandler() }))
+            // A life ends when the simulation kills it, not where a scope of code ends: its
+            // client runs in a task of its own, cancelled (its connections closed) when buried.
+            let client = Task { await postgres.run() }
+            world.lifeline.revive(
+                { postgres.abandon() },
+                buried: {
+                    client.cancel()
+                    await client.value
+                }
+            )
+            try await postgres.migrate()
             base = PostgresStores(database: postgres).stores
         }
         let ledger = FaultyLedgerStore(base: base.ledger, world: world)

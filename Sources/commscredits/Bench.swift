@@ -61,16 +61,18 @@ struct Bench: AsyncParsableCommand {
                 database ?? "sqlite:"
                 + FileManager.default.temporaryDirectory
                 .appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let store = try await DatabaseLocation(path).openStores().ledger
-            var bench = LedgerBenchmark(store: store, now: SystemClock().now())
-            try await bench.prepare()
-            try await bench.chargesOneByOne(single)
-            try await bench.chargesOneByOneConcurrently(single * 4, callers: 64)
-            try await bench.chargesInBatches(batches)
-            try await bench.holdsAndPostsOneByOne(single / 2)
-            try await bench.holdsAndPostsInBatches(batches)
-            let verification = try await store.verify()
-            guard verification.isConsistent else { throw ValidationError("\(verification)") }
+            try await DatabaseLocation(path).withStores { stores in
+                let store = stores.ledger
+                var bench = LedgerBenchmark(store: store, now: SystemClock().now())
+                try await bench.prepare()
+                try await bench.chargesOneByOne(single)
+                try await bench.chargesOneByOneConcurrently(single * 4, callers: 64)
+                try await bench.chargesInBatches(batches)
+                try await bench.holdsAndPostsOneByOne(single / 2)
+                try await bench.holdsAndPostsInBatches(batches)
+                let verification = try await store.verify()
+                guard verification.isConsistent else { throw ValidationError("\(verification)") }
+            }
         }
     }
 }

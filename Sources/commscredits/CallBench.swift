@@ -46,28 +46,29 @@ extension Bench {
         func run() async throws {
             if lookups > 0 { rateLookups() }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("commscredits-bench-\(UUID().uuidString).sqlite").path
-            let stores = try await DatabaseLocation(database ?? "sqlite:" + path)
-                .open(callsCache: TenantCallsCache.Limits(tenants: cacheTenants)).stores
-            let clock = ManualClock(SystemClock().now())
-            let calls = Self.callService(stores, clock)
-            _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
-            let spread = (0..<max(1, tenants)).map { TenantId($0 == 0 ? "bench" : "bench-\($0)") }
-            // Many tenants are prepared side by side, so that their writes share commits.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for lane in 0..<min(64, spread.count) {
-                    group.addTask {
-                        for index in stride(from: lane, to: spread.count, by: 64) {
-                            _ = try await Self.prepare(stores, spread[index], clock, users: users, controls: controls)
+            try await DatabaseLocation(database ?? "sqlite:" + path).withStores(callsCache: TenantCallsCache.Limits(tenants: cacheTenants)) {
+                stores in
+                let clock = ManualClock(SystemClock().now())
+                let calls = Self.callService(stores, clock)
+                _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
+                let spread = (0..<max(1, tenants)).map { TenantId($0 == 0 ? "bench" : "bench-\($0)") }
+                // Many tenants are prepared side by side, so that their writes share commits.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for lane in 0..<min(64, spread.count) {
+                        group.addTask {
+                            for index in stride(from: lane, to: spread.count, by: 64) {
+                                _ = try await Self.prepare(stores, spread[index], clock, users: users, controls: controls)
+                            }
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+                try await startEndPairs(calls, spread, clock)
+                let kept = stores.calls.keptTenants
+                print("kept tenants after the pairs: \(kept.tenants), \(kept.bytes) bytes; \(kept.hits) hits, \(kept.misses) misses")
+                try await usageBatches(calls, spread[0], clock)
+                guard try await stores.ledger.verify().isConsistent else { throw ValidationError("the ledger does not verify") }
             }
-            try await startEndPairs(calls, spread, clock)
-            let kept = stores.calls.keptTenants
-            print("kept tenants after the pairs: \(kept.tenants), \(kept.bytes) bytes; \(kept.hits) hits, \(kept.misses) misses")
-            try await usageBatches(calls, spread[0], clock)
-            guard try await stores.ledger.verify().isConsistent else { throw ValidationError("the ledger does not verify") }
         }
 
         /// Longest-prefix lookups of random numbers in a deck of random prefixes of 2 to 7 digits.

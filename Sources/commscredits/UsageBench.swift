@@ -14,30 +14,31 @@ extension Bench {
         @OptionGroup var options: DatabaseOption
 
         func run() async throws {
-            let stores = try await DatabaseLocation(options.database).openStores()
-            let clock = ManualClock(SystemClock().now())
-            let calls = Calls.callService(stores, clock)
-            _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
-            let tenant = try await Calls.prepare(stores, TenantId("bench"), clock)
-            let first = clock.now().adding(days: -300)
-            let spacing = 300 * Instant.millisecondsPerDay / Int64(max(records, 1))
-            let elapsed = try await ContinuousClock().measure {
-                for batchStart in stride(from: 0, to: records, by: LedgerLimits.maximumBatchSize) {
-                    let batch = try (batchStart..<min(batchStart + LedgerLimits.maximumBatchSize, records)).map { index in
-                        try Calls.upload(
-                            "record-\(index)",
-                            index: index,
-                            startTime: Instant(millisecondsSinceEpoch: first.millisecondsSinceEpoch + Int64(index) * spacing),
-                            administrativeUnits: index % 10 == 0 ? "Sales, \"EMEA\"" : nil
-                        )
-                    }
-                    for result in try await calls.record(batch, for: tenant) {
-                        guard case .charged = result else { throw ValidationError("not charged: \(result)") }
+            try await DatabaseLocation(options.database).withStores { stores in
+                let clock = ManualClock(SystemClock().now())
+                let calls = Calls.callService(stores, clock)
+                _ = try await calls.importRates(SampleRateDeck.csv, currency: .usd)
+                let tenant = try await Calls.prepare(stores, TenantId("bench"), clock)
+                let first = clock.now().adding(days: -300)
+                let spacing = 300 * Instant.millisecondsPerDay / Int64(max(records, 1))
+                let elapsed = try await ContinuousClock().measure {
+                    for batchStart in stride(from: 0, to: records, by: LedgerLimits.maximumBatchSize) {
+                        let batch = try (batchStart..<min(batchStart + LedgerLimits.maximumBatchSize, records)).map { index in
+                            try Calls.upload(
+                                "record-\(index)",
+                                index: index,
+                                startTime: Instant(millisecondsSinceEpoch: first.millisecondsSinceEpoch + Int64(index) * spacing),
+                                administrativeUnits: index % 10 == 0 ? "Sales, \"EMEA\"" : nil
+                            )
+                        }
+                        for result in try await calls.record(batch, for: tenant) {
+                            guard case .charged = result else { throw ValidationError("not charged: \(result)") }
+                        }
                     }
                 }
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("BENCH usage_records_filled_per_second \(Int((Double(records) / seconds).rounded())) records/s")
             }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            print("BENCH usage_records_filled_per_second \(Int((Double(records) / seconds).rounded())) records/s")
         }
     }
 }

@@ -28,7 +28,7 @@ struct Billing {
         func open() async throws -> Stores {
             switch self {
             case let .sqlite(path): try SQLiteStores(path: path).stores
-            case let .postgres(address): PostgresStores(database: try await PostgresDatabase(address)).stores
+            case let .postgres(address): PostgresStores(database: try await .started(address)).stores
             }
         }
     }

@@ -38,7 +38,7 @@ struct Ledger {
         case .postgres:
             let address = try await TestPostgres.freshAddress()
             postgres = address
-            store = PostgresStores(database: try await PostgresDatabase(address)).ledger
+            store = PostgresStores(database: try await .started(address)).ledger
         }
         try await store.openAccount(tenant, currency: currency, at: Self.start)
     }
@@ -50,7 +50,7 @@ struct Ledger {
         switch kind {
         case .memory: return
         case .sqliteFile: store = try SQLiteLedgerStore(path: databasePath)
-        case .postgres: store = PostgresStores(database: try await PostgresDatabase(postgres!)).ledger
+        case .postgres: store = PostgresStores(database: try await .started(postgres!)).ledger
         }
     }
 

@@ -11,9 +11,9 @@ public enum TestPostgres {
         }
     }
 
-    /// A new, empty database on `server`, migrated.
+    /// A new, empty database on `server`, migrated, its client running.
     public static func freshDatabase() async throws -> CreditsStorePostgres.PostgresDatabase {
-        try await PostgresDatabase(freshAddress())
+        try await PostgresDatabase.started(freshAddress())
     }
 
     /// The address of a new, empty database on `server`; the conformance tests keep few connections each.
@@ -29,5 +29,16 @@ public enum TestPostgres {
 
     struct MissingServer: Error, CustomStringConvertible {
         var description: String { "COMMSCREDITS_TEST_POSTGRES names no PostgreSQL server" }
+    }
+}
+
+extension PostgresDatabase {
+    /// The database at `address`, migrated, its client running until the test process ends: a
+    /// test's stores live in fixtures, not in one scope of code, so they are not closed.
+    public static func started(_ address: PostgresAddress) async throws -> PostgresDatabase {
+        let database = PostgresDatabase(address)
+        Task { await database.run() }
+        try await database.migrate()
+        return database
     }
 }
