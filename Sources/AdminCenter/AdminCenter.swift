@@ -5,6 +5,7 @@ import CreditsStore
 import Foundation
 public import Hummingbird
 import Mustache
+import Reports
 
 /// The admin center's pages under `/admin`: server-rendered from the templates in
 /// `Resources/templates`, for an administrator signed in with a session cookie. Thin like the
@@ -16,7 +17,7 @@ public struct AdminCenter: Sendable {
     let calls: CallService
     let directory: DirectoryService
     let controls: CallControlService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
     let secureCookies: Bool
     let supportURL: String?
@@ -35,7 +36,7 @@ public struct AdminCenter: Sendable {
         self.calls = calls
         directory = services.directory
         controls = services.controls
-        stores = services.stores
+        records = AccountRecords(stores: services.stores)
         clock = services.clock
         self.secureCookies = secureCookies
         self.supportURL = supportURL
@@ -52,14 +53,14 @@ public struct AdminCenter: Sendable {
         SignInPages(pages: pages, access: access, secureCookies: secureCookies).add(to: router)
         let signedIn = router.group("admin").add(middleware: AdminSessionMiddleware(access: access, pages: pages))
         signedIn.get { _, _ in Response.redirect(to: "/admin/billing/credits", type: .found) }
-        CreditsPages(pages: pages, billing: billing, directory: directory, controls: controls, stores: stores, clock: clock).add(to: signedIn)
-        PurchasePages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock, supportURL: supportURL).add(to: signedIn)
-        PaymentMethodPages(pages: pages, billing: billing, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        UserPages(pages: pages, directory: directory, stores: stores, controls: controls).add(to: signedIn)
-        UsagePages(pages: pages, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        NotificationPages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
-        RatePages(pages: pages, calls: calls, directory: directory, stores: stores, clock: clock).add(to: signedIn)
-        InvoicePages(pages: pages, directory: directory, stores: stores).add(to: signedIn)
+        CreditsPages(pages: pages, billing: billing, directory: directory, controls: controls, records: records, clock: clock).add(to: signedIn)
+        PurchasePages(pages: pages, billing: billing, directory: directory, records: records, clock: clock, supportURL: supportURL).add(to: signedIn)
+        PaymentMethodPages(pages: pages, billing: billing, directory: directory, records: records, clock: clock).add(to: signedIn)
+        UserPages(pages: pages, directory: directory, controls: controls).add(to: signedIn)
+        UsagePages(pages: pages, directory: directory, records: records, clock: clock).add(to: signedIn)
+        NotificationPages(pages: pages, directory: directory, records: records).add(to: signedIn)
+        RatePages(pages: pages, calls: calls, directory: directory, records: records, clock: clock).add(to: signedIn)
+        InvoicePages(pages: pages, directory: directory, records: records).add(to: signedIn)
         ControlPages(pages: pages, controls: controls, directory: directory).add(to: signedIn)
     }
 }

@@ -16,7 +16,7 @@ struct CreditsPages {
     let billing: BillingService
     let directory: DirectoryService
     let controls: CallControlService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
@@ -83,21 +83,17 @@ struct CreditsPages {
         let (principal, tenantId) = try context.administrator(may: .readBilling)
         let tenant = try await directory.tenant(tenantId)
         let now = clock.now()
-        let statement = try await stores.ledger.statement(for: tenantId, at: now)
-        let settings = try await stores.billing.settings(for: tenantId)
-        // The chart draws 90 days from the newest transactions; the table shows them a page at a time.
-        let recent = try await stores.ledger.transactions(for: tenantId, before: nil, limit: 5_000)
-        let listed =
-            transactionsBefore == nil
-            ? Array(recent.prefix(Self.transactionsPerPage + 1))
-            : try await stores.ledger.transactions(for: tenantId, before: transactionsBefore, limit: Self.transactionsPerPage + 1)
-        let invoices = try await stores.billing.invoices(for: tenantId, before: nil, limit: 5)
-        let recharges = try await stores.billing.recharges(for: tenantId, limit: 10)
+        let statement = try await records.statement(of: tenantId, at: now)
+        let settings = try await records.billingSettings(of: tenantId)
+        let history = try await records.balanceHistory(of: tenantId, days: 90, endingAt: now)
+        let listed = try await records.transactions(of: tenantId, before: transactionsBefore, limit: Self.transactionsPerPage + 1)
+        let invoices = try await records.invoices(of: tenantId, before: nil, limit: 5)
+        let recharges = try await records.recharges(of: tenantId, limit: 10)
         var page = CreditsPage(
             tenant: tenant,
             statement: statement,
             settings: settings.autoRecharge,
-            history: recent,
+            history: history,
             transactions: listed.prefix(Self.transactionsPerPage),
             invoices: invoices,
             recharges: recharges,
@@ -120,7 +116,7 @@ struct CreditsPages {
         if let refusal = PurchaseEligibility.refusal(for: tenant, payingWith: nil) {
             page.adviceNote = "Funding advice sizes purchases and auto-recharge, and this organization does not buy credits here: \(refusal.detail)"
         } else {
-            page.advice = try await FundingAdvisor(stores: stores).advice(for: tenant, at: now).map(AdvicePanel.init)
+            page.advice = try await records.advisor.advice(for: tenant, at: now).map(AdvicePanel.init)
             if page.advice == nil { page.adviceNote = "Advice starts once there is a full day of history since the first purchase." }
         }
         if let (enabled, recharge, trigger) = entered {
@@ -257,7 +253,7 @@ struct CreditsPage {
         tenant: Tenant,
         statement: CreditStatement,
         settings: AutoRechargeSettings,
-        history: [JournalTransaction],
+        history: BalanceHistory,
         transactions: ArraySlice<JournalTransaction>,
         invoices: [Invoice],
         recharges: [RechargeRecord],
@@ -286,7 +282,7 @@ struct CreditsPage {
                 Banner(tone: postUsage.active ? "warn" : "bad", role: "alert", text: "The balance is used up. \(postUsage.usedUpBalance.consequence)")
             )
         }
-        let expiring = statement.lots.filter { $0.freeMinor > 0 && !$0.isExpired(at: now) && $0.expiresAt <= now.adding(days: 30) }
+        let expiring = statement.lots.filter { $0.freeMinor > 0 && CreditAlerts.expiryNoticeDays(expiresAt: $0.expiresAt, at: now) != nil }
         for lot in expiring {
             banners.append(
                 Banner(
@@ -354,7 +350,7 @@ struct CreditsPage {
             }
         }
         self.banners = banners
-        chart = BalanceChart(history: BalanceHistory(transactions: history.map(\.receipt), days: 90, endingAt: now), currency: currency).svg
+        chart = BalanceChart(history: history, currency: currency).svg
         lots = statement.lots.reversed().map { lot in
             let expired = lot.isExpired(at: now)
             let status =

@@ -3,6 +3,7 @@ import CreditsCore
 import CreditsEngine
 import CreditsStore
 import Hummingbird
+import Reports
 
 /// Billing > Invoices: every invoice of the credits (purchases and auto-recharges), newest
 /// first, a page at a time, and the post-usage invoices of an NCE or MCA tenant.
@@ -11,7 +12,7 @@ struct InvoicePages {
 
     let pages: PageRenderer
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
 
     struct PostUsageRow {
         let number: String
@@ -37,9 +38,9 @@ struct InvoicePages {
             let tenantId = try context.administrator(may: .readBilling).tenantId
             let tenant = try await directory.tenant(tenantId)
             let before = request.uri.queryParameters.get("before").flatMap { Int64($0) }
-            let invoices = try await stores.billing.invoices(for: tenantId, before: before, limit: Self.pageSize + 1)
+            let invoices = try await records.invoices(of: tenantId, before: before, limit: Self.pageSize + 1)
             let shown = invoices.prefix(Self.pageSize)
-            let postUsage = try await stores.calls.postUsageInvoices(for: tenantId).map { invoice in
+            let postUsage = try await records.postUsageInvoices(of: tenantId).map { invoice in
                 PostUsageRow(
                     number: invoice.number,
                     month: ReadableDate.month(invoice.month),

@@ -4,13 +4,14 @@ import CreditsEngine
 import CreditsStore
 import Hummingbird
 import Notifications
+import Reports
 
 /// Notifications: who is told, what was sent, to whom, when, and whether it was delivered;
 /// and, when no mail relay is configured, each email as kept in the local mailbox.
 struct NotificationPages {
     let pages: PageRenderer
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
 
     struct Page {
         struct Row {
@@ -45,9 +46,8 @@ struct NotificationPages {
         router.get("notifications") { _, context in
             let tenantId = try context.administrator(may: .readBilling).tenantId
             let tenant = try await directory.tenant(tenantId)
-            let records = try await stores.notifications.notifications(for: tenantId, before: nil, limit: 100)
-            let kept = try await stores.notifications.mailbox(of: tenantId, deliveryIds: records.flatMap { $0.deliveries.map(\.id) })
-            let recipients = NotificationRecipients.emailAddresses(of: try await stores.directory.allUsers(in: tenantId))
+            let (notifications, kept) = try await records.notifications(of: tenantId, before: nil, limit: 100)
+            let recipients = NotificationRecipients.emailAddresses(of: try await directory.allUsers(in: tenantId))
             let frame = PageFrame(context, tenantName: tenant.name)
             return pages.render(
                 "notifications",
@@ -59,7 +59,7 @@ struct NotificationPages {
                     recipients: recipients.isEmpty
                         ? "No user holds one of them yet, so no email is sent."
                         : "Now \(recipients.count) \(recipients.count == 1 ? "person" : "people"): \(recipients.prefix(10).joined(separator: ", "))\(recipients.count > 10 ? " and \(recipients.count - 10) more" : "").",
-                    notifications: records.map { record in
+                    notifications: notifications.map { record in
                         let notification = record.notification
                         return Page.Item(
                             id: notification.id,
@@ -87,7 +87,7 @@ struct NotificationPages {
             let tenantId = try context.administrator(may: .readBilling).tenantId
             let tenant = try await directory.tenant(tenantId)
             guard let id = context.parameters.get("deliveryId").flatMap({ Int64($0) }),
-                let kept = try await stores.notifications.mailbox(of: tenantId, deliveryIds: [id])[id]
+                let kept = try await records.keptMail(id, of: tenantId)
             else {
                 throw Refusal(.unknownMessage, detail: "There is no such message in this organization's local mailbox.")
             }

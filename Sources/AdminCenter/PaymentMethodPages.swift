@@ -4,6 +4,7 @@ import CreditsEngine
 import CreditsStore
 import Hummingbird
 import Payments
+import Reports
 
 /// Billing > Payment methods: the card or agreement that purchases and auto-recharge charge,
 /// and changing it (seed 002: "You can update your payment options at any time"). A card is
@@ -13,7 +14,7 @@ struct PaymentMethodPages {
     let pages: PageRenderer
     let billing: BillingService
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
 
     struct TestCard {
@@ -91,7 +92,7 @@ struct PaymentMethodPages {
     private func page(_ context: APIRequestContext) async throws -> Page {
         let (principal, tenantId) = try context.administrator(may: .readBilling)
         let tenant = try await directory.tenant(tenantId)
-        let onFile = try await stores.billing.settings(for: tenantId).paymentMethod
+        let onFile = try await records.billingSettings(of: tenantId).paymentMethod
         let frame = PageFrame(context, tenantName: tenant.name)
         let agreements = tenant.billingAccount.agreements.filter { PurchaseEligibility.refusal(for: tenant, payingWith: $0) == nil }
         return Page(

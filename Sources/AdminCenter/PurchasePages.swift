@@ -4,6 +4,7 @@ import CreditsEngine
 import CreditsStore
 import Foundation
 import Hummingbird
+import Reports
 
 /// Billing > Purchase services: Communications Credits among the add-ons, its details, and the
 /// checkout. A tenant that may not buy is told why, with the remedy, before any form.
@@ -11,7 +12,7 @@ struct PurchasePages {
     let pages: PageRenderer
     let billing: BillingService
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
     /// Where an administrator opens a support ticket (`support.url`), when the operator gave one.
     let supportURL: String?
@@ -201,7 +202,7 @@ struct PurchasePages {
                 let key = try IdempotencyKey(form["orderKey"] ?? "")
                 // The card on file is the one the store keeps, whatever the form says.
                 var cardToken: String?
-                if page.payOnFile, case let .card(card)? = try await stores.billing.settings(for: tenant.id).paymentMethod { cardToken = card.token }
+                if page.payOnFile, case let .card(card)? = try await records.billingSettings(of: tenant.id).paymentMethod { cardToken = card.token }
                 var card: CardEntry?
                 if page.payNewCard {
                     do throws(Refusal) {
@@ -268,7 +269,7 @@ struct PurchasePages {
     }
 
     private func checkout(_ tenant: Tenant, _ frame: PageFrame, orderKey: String? = nil) async throws -> CheckoutPage {
-        let onFile = try await stores.billing.settings(for: tenant.id)
+        let onFile = try await records.billingSettings(of: tenant.id)
         let eligible = tenant.billingAccount.agreements.filter { PurchaseEligibility.refusal(for: tenant, payingWith: $0) == nil }
         var cardOnFile: String?
         if case let .card(card)? = onFile.paymentMethod { cardOnFile = PaymentMethodPages.describe(.card(card)) }

@@ -4,6 +4,7 @@ import CreditsEngine
 import CreditsStore
 import Foundation
 import Hummingbird
+import Reports
 
 /// Rates: "see the rates for where you want to call" (seeds 002 and 003). Looks up a number or
 /// a country in the tenant's rate deck, lists the rates in effect and those to come, a page at
@@ -15,7 +16,7 @@ struct RatePages {
     let pages: PageRenderer
     let calls: CallService
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
 
     struct RateRow {
@@ -98,7 +99,7 @@ struct RatePages {
                 currency: tenant.currency.code,
                 query: query,
                 month: ReadableDate.month(month),
-                pools: try await stores.calls.pools(for: tenantId, month: month).map(Self.poolRow),
+                pools: try await records.pools(of: tenantId, month: month).map(Self.poolRow),
                 creditsNote: Self.creditsNote(tenant)
             )
             guard let deck = try await calls.rateBook().deck(for: tenant.currency) else {

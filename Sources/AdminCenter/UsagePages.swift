@@ -11,7 +11,7 @@ import Reports
 struct UsagePages {
     let pages: PageRenderer
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
     static let pageSize = 50
 
@@ -69,7 +69,7 @@ struct UsagePages {
             let (_, from, to, error) = range(request.uri.queryParameters)
             if let error { throw Refusal.invalid(.invalidRange, error) }
             let name = "pstn-usage-\(tenant.id)-\(ISO8601.formatDate(from))"
-            let export = UsageExport(stores: stores)
+            let export = records.export
             if request.uri.queryParameters.get("format") == "xlsx" {
                 return try await FileDownload.response(named: name + ".xlsx", contentType: FileDownload.xlsx) { file in
                     try await export.writeXLSX(tenant: tenant, from: from, to: to, at: clock.now(), destination: file)
@@ -98,17 +98,17 @@ struct UsagePages {
             )
             guard error == nil else { return pages.render("usage", page, status: .unprocessableContent) }
             let refused = RefusedCalls.byReason(
-                try await stores.calls.refusedCalls(for: tenantId, from: from.civilDateAndTime.date, to: to.adding(days: -1).civilDateAndTime.date)
+                try await records.refusedCalls(of: tenantId, from: from.civilDateAndTime.date, to: to.adding(days: -1).civilDateAndTime.date)
             )
             let total = refused.reduce(0) { $0 + $1.calls }
             page.refusedCalls =
                 total == 0 ? "No call was refused." : "\(MoneyText.grouped(total)) call start\(total == 1 ? " was" : "s were") refused."
             page.refusals = refused.map { RefusalRow(reason: $0.reason.rawValue, detail: $0.reason.detail, calls: MoneyText.grouped($0.calls)) }
             let after = query.get("after").flatMap(UsageCursor.init(token:))
-            let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
+            let usage = try await records.usageRecords(of: tenantId, from: from, to: to, after: after, limit: Self.pageSize)
             page.summary =
-                "\(ReadableDate.day(from)) to \(ReadableDate.day(to.adding(days: -1))) (UTC): \(records.count) record\(records.count == 1 ? "" : "s") on this page."
-            page.records = records.map { record in
+                "\(ReadableDate.day(from)) to \(ReadableDate.day(to.adding(days: -1))) (UTC): \(usage.count) record\(usage.count == 1 ? "" : "s") on this page."
+            page.records = usage.map { record in
                 Row(
                     start: ReadableDate.minute(record.startTime),
                     user: record.userDisplayName ?? record.upn?.rawValue ?? "",
@@ -122,7 +122,7 @@ struct UsagePages {
             }
             let base = "/admin/reports/pstn-usage?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
             page.exportLink = "/admin/reports/pstn-usage/export?range=\(range)&from=\(page.fromDate)&to=\(page.toDate)"
-            if let next = UsageCursor.next(after: records, limit: Self.pageSize) {
+            if let next = UsageCursor.next(after: usage, limit: Self.pageSize) {
                 page.nextPageLink = base + "&after=" + (next.token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             }
             if after != nil { page.firstPageLink = base }

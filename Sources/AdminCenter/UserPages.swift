@@ -10,7 +10,6 @@ import Hummingbird
 struct UserPages {
     let pages: PageRenderer
     let directory: DirectoryService
-    let stores: Stores
     let controls: CallControlService
 
     struct SkuOption {
@@ -176,7 +175,7 @@ struct UserPages {
     }
 
     private func list(_ tenantId: TenantId, _ frame: PageFrame) async throws -> ListPage {
-        let users = try await stores.directory.users(in: tenantId, after: nil, limit: Self.listLimit)
+        let users = try await directory.users(in: tenantId, after: nil, limit: Self.listLimit)
         return ListPage(
             upn: frame.upn,
             tenantName: frame.tenantName,

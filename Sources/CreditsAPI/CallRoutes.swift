@@ -2,6 +2,7 @@ import CreditsCore
 import CreditsEngine
 import CreditsStore
 import Hummingbird
+import Reports
 
 /// The telephony platform's paths (`API.md`, Calls): real-time *start* (in a tenant, or by the
 /// call's number), *answer*, *update*, *end* and *cancel*, idempotent by session id and request number, and usage records uploaded after the fact,
@@ -9,7 +10,7 @@ import Hummingbird
 struct CallRoutes {
     let directory: DirectoryService
     let calls: CallService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
@@ -71,8 +72,8 @@ struct CallRoutes {
             let limit = try request.limit()
             let (from, to) = try request.dateRange(now: clock.now())
             let after = try request.usageCursor()
-            let records = try await stores.calls.usageRecords(for: tenantId, from: from, to: to, after: after, limit: limit)
-            return UsageRecordList(records: records.map(UsageRecordBody.init), next: UsageCursor.next(after: records, limit: limit)?.token)
+            let usage = try await records.usageRecords(of: tenantId, from: from, to: to, after: after, limit: limit)
+            return UsageRecordList(records: usage.map(UsageRecordBody.init), next: UsageCursor.next(after: usage, limit: limit)?.token)
         }
         tenant.get("pools") { request, context in
             let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
@@ -81,11 +82,11 @@ struct CallRoutes {
                     guard let month = CalendarMonth(text) else { throw Problem.badRequest("month is YYYY-MM, such as 2026-11.") }
                     return month
                 } ?? CalendarMonth(of: clock.now())
-            return PoolList(month: month.description, pools: try await stores.calls.pools(for: tenantId, month: month).map(PoolBody.init))
+            return PoolList(month: month.description, pools: try await records.pools(of: tenantId, month: month).map(PoolBody.init))
         }
         tenant.get("post-usage/invoices") { _, context in
             let tenantId = try await directory.tenant(context.tenantId(for: .readBilling)).id
-            return PostUsageInvoiceList(invoices: try await stores.calls.postUsageInvoices(for: tenantId).map(PostUsageInvoiceBody.init))
+            return PostUsageInvoiceList(invoices: try await records.postUsageInvoices(of: tenantId).map(PostUsageInvoiceBody.init))
         }
     }
 

@@ -10,14 +10,15 @@ public struct CreditsAPI: Sendable {
     let directory: DirectoryService
     let controls: CallControlService
     let billing: BillingService
-    let stores: Stores
+    let records: AccountRecords
+    let answers: any AnswerStore
+    let webhooks: WebhookRegistry
     let calls: CallService
     let access: AccessService
     let limiter: RateLimiter
     /// Requests without a working credential, by client address: sign-ins, unknown tokens.
     let anonymous: RateLimiter
     let secureCookies: Bool
-    let webhookPolicy: WebhookAddress.Policy
     let clock: any CreditsClock
     /// Set when the server runs on a test clock: its routes are added.
     let testClock: (clock: ManualClock, dueWork: DueWork)?
@@ -40,8 +41,9 @@ public struct CreditsAPI: Sendable {
         limiter = RateLimiter(limits)
         anonymous = RateLimiter(anonymousLimits)
         self.secureCookies = secureCookies
-        self.webhookPolicy = webhookPolicy
-        stores = services.stores
+        records = AccountRecords(stores: services.stores)
+        answers = services.stores.answers
+        webhooks = WebhookRegistry(stores: services.stores, clock: services.clock, policy: webhookPolicy)
         clock = services.clock
         self.testClock = testClock
     }
@@ -53,19 +55,17 @@ public struct CreditsAPI: Sendable {
         accessRoutes.addSignIn(to: router, anonymous: anonymous)
         let router = router.group()
             .add(middleware: AuthenticationMiddleware(access: access, limiter: limiter, anonymous: anonymous))
-            .add(middleware: IdempotencyMiddleware(store: stores.answers, clock: clock))
+            .add(middleware: IdempotencyMiddleware(store: answers, clock: clock))
         accessRoutes.add(to: router)
-        TenantRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
+        TenantRoutes(directory: directory, clock: clock).add(to: router)
         NumberRoutes(directory: directory).add(to: router)
         ControlRoutes(controls: controls, directory: directory).add(to: router)
-        CreditsRoutes(directory: directory, billing: billing, stores: stores, clock: clock).add(to: router)
-        InvoiceRoutes(directory: directory, stores: stores).add(to: router)
+        CreditsRoutes(directory: directory, billing: billing, records: records, clock: clock).add(to: router)
+        InvoiceRoutes(directory: directory, records: records).add(to: router)
         RateRoutes(calls: calls, clock: clock).add(to: router)
-        CallRoutes(directory: directory, calls: calls, stores: stores, clock: clock).add(to: router)
-        NotificationRoutes(directory: directory, webhooks: WebhookRegistry(stores: stores, clock: clock, policy: webhookPolicy), stores: stores).add(
-            to: router
-        )
-        ReportRoutes(directory: directory, stores: stores, clock: clock).add(to: router)
+        CallRoutes(directory: directory, calls: calls, records: records, clock: clock).add(to: router)
+        NotificationRoutes(directory: directory, webhooks: webhooks, records: records).add(to: router)
+        ReportRoutes(directory: directory, records: records, clock: clock).add(to: router)
         if let testClock { TestClockRoutes(clock: testClock.clock, dueWork: testClock.dueWork).add(to: router) }
     }
 }

@@ -2,13 +2,14 @@ import CreditsCore
 import CreditsEngine
 import CreditsStore
 import Hummingbird
+import Reports
 
 /// `/v1/tenants/{tenantId}/credits`: the balance, buying, auto-recharge, the payment method,
 /// transactions, recharges and invoices.
 struct CreditsRoutes {
     let directory: DirectoryService
     let billing: BillingService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
@@ -16,8 +17,8 @@ struct CreditsRoutes {
         credits.get { _, context in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             return CreditsBody(
-                statement: try await stores.ledger.statement(for: tenant.id, at: clock.now()),
-                settings: try await stores.billing.settings(for: tenant.id),
+                statement: try await records.statement(of: tenant.id, at: clock.now()),
+                settings: try await records.billingSettings(of: tenant.id),
                 tenant: tenant
             )
         }
@@ -56,11 +57,11 @@ struct CreditsRoutes {
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let limit = try request.limit()
             let before = try request.beforeCursor().map(TransactionId.init)
-            return TransactionList(try await stores.ledger.transactions(for: tenant.id, before: before, limit: limit), limit: limit)
+            return TransactionList(try await records.transactions(of: tenant.id, before: before, limit: limit), limit: limit)
         }
         credits.get("recharges") { request, context in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
-            return RechargeList(try await stores.billing.recharges(for: tenant.id, limit: request.limit()))
+            return RechargeList(try await records.recharges(of: tenant.id, limit: request.limit()))
         }
     }
 }

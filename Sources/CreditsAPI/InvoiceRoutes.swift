@@ -3,16 +3,17 @@ import CreditsEngine
 import CreditsStore
 import Hummingbird
 import Mustache
+import Reports
 
 /// Invoices as JSON, and one invoice as a page to read or print when the client asks for HTML.
 struct InvoiceRoutes {
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
     let template: MustacheTemplate
 
-    init(directory: DirectoryService, stores: Stores) {
+    init(directory: DirectoryService, records: AccountRecords) {
         self.directory = directory
-        self.stores = stores
+        self.records = records
         template = try! MustacheTemplate(string: InvoicePage.template)
     }
 
@@ -22,13 +23,13 @@ struct InvoiceRoutes {
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let limit = try request.limit()
             let before = try request.beforeCursor()
-            let page = try await stores.billing.invoices(for: tenant.id, before: before, limit: limit)
+            let page = try await records.invoices(of: tenant.id, before: before, limit: limit)
             return InvoiceList(invoices: page.map(InvoiceBody.init), next: page.count == limit ? page.last?.id : nil)
         }
         invoices.get(":invoiceId") { request, context -> Response in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             guard let id = Int64(try context.parameters.require("invoiceId")),
-                let invoice = try await stores.billing.invoice(id, for: tenant.id)
+                let invoice = try await records.invoice(id, of: tenant.id)
             else { throw Problem(.unknownInvoice, detail: "There is no such invoice for this tenant.") }
             if request.headers[.accept]?.contains("text/html") == true {
                 let html = template.render(InvoicePage(invoice: invoice, tenant: tenant))

@@ -3,21 +3,21 @@ import CreditsEngine
 import CreditsStore
 import Hummingbird
 import Notifications
+import Reports
 
 /// What the tenant's administrators were told (`.../credits/notifications`) and the webhooks
 /// it registered (`.../webhooks`).
 struct NotificationRoutes {
     let directory: DirectoryService
     let webhooks: WebhookRegistry
-    let stores: Stores
+    let records: AccountRecords
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("v1/tenants/:tenantId/credits/notifications") { request, context in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let limit = try request.limit()
-            let records = try await stores.notifications.notifications(for: tenant.id, before: request.beforeCursor(), limit: limit)
-            let kept = try await stores.notifications.mailbox(of: tenant.id, deliveryIds: records.flatMap { $0.deliveries.map(\.id) })
-            return NotificationList(records, keptInMailbox: Set(kept.keys), tenantName: tenant.name, limit: limit)
+            let (notifications, kept) = try await records.notifications(of: tenant.id, before: request.beforeCursor(), limit: limit)
+            return NotificationList(notifications, keptInMailbox: Set(kept.keys), tenantName: tenant.name, limit: limit)
         }
         let hooks = router.group("v1/tenants/:tenantId/webhooks")
         hooks.post { request, context in

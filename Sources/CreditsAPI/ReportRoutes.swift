@@ -9,14 +9,14 @@ import Reports
 /// `GET /v1/tenants/{tenantId}/reports/funding-advice`; `.../reports/refused-calls`.
 struct ReportRoutes {
     let directory: DirectoryService
-    let stores: Stores
+    let records: AccountRecords
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
         router.get("v1/tenants/:tenantId/reports/pstn") { request, context -> Response in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
             let (from, to) = try request.dateRange(now: clock.now())
-            let export = UsageExport(stores: stores)
+            let export = records.export
             switch request.uri.queryParameters.get("format") ?? "json" {
             case "json":
                 return try await page(of: tenant, from: from, to: to, request).response(from: request, context: context)
@@ -43,7 +43,7 @@ struct ReportRoutes {
                 } ?? 7
             let today = clock.now().civilDateAndTime.date
             let from = clock.now().adding(days: -Int64(days - 1)).civilDateAndTime.date
-            return RefusedCallsBody(from: from, to: today, try await stores.calls.refusedCalls(for: tenant.id, from: from, to: today))
+            return RefusedCallsBody(from: from, to: today, try await records.refusedCalls(of: tenant.id, from: from, to: today))
         }
         router.get("v1/tenants/:tenantId/reports/funding-advice") { request, context -> FundingAdviceBody in
             let tenant = try await directory.tenant(context.tenantId(for: .readBilling))
@@ -53,7 +53,7 @@ struct ReportRoutes {
                     return days
                 } ?? FundingAdvice.standardCoverDays
             let now = clock.now()
-            guard let advice = try await FundingAdvisor(stores: stores).advice(for: tenant, coverDays: coverDays, at: now) else {
+            guard let advice = try await records.advisor.advice(for: tenant, coverDays: coverDays, at: now) else {
                 return FundingAdviceBody(notReady: tenant.currency, at: now)
             }
             return FundingAdviceBody(advice)
@@ -63,13 +63,13 @@ struct ReportRoutes {
     private func page(of tenant: Tenant, from requestedFrom: Instant, to requestedTo: Instant, _ request: Request) async throws -> UsageReportPage {
         let limit = try request.limit()
         let (from, to) = UsageExport.range(of: tenant, from: requestedFrom, to: requestedTo, at: clock.now())
-        let records = try await stores.calls.usageRecords(for: tenant.id, from: from, to: to, after: request.usageCursor(), limit: limit)
+        let usage = try await records.usageRecords(of: tenant.id, from: from, to: to, after: request.usageCursor(), limit: limit)
         return UsageReportPage(
             from: ISO8601.format(from),
             to: ISO8601.format(to),
             columns: UsageReportRow.columns,
-            rows: records.map(UsageReportRow.values),
-            next: UsageCursor.next(after: records, limit: limit)?.token
+            rows: usage.map(UsageReportRow.values),
+            next: UsageCursor.next(after: usage, limit: limit)?.token
         )
     }
 }

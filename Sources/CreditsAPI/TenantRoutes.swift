@@ -1,13 +1,11 @@
 import CreditsCore
 import CreditsEngine
-import CreditsStore
 import Foundation
 import Hummingbird
 
 /// `/v1/tenants`: tenants, their users and the users' licenses.
 struct TenantRoutes {
     let directory: DirectoryService
-    let stores: Stores
     let clock: any CreditsClock
 
     func add(to router: some RouterMethods<APIRequestContext>) {
@@ -32,7 +30,7 @@ struct TenantRoutes {
         }
         tenants.get { _, context in
             let caller = try context.caller()
-            let visible = try await stores.directory.tenants().filter { caller.reads($0.id) }
+            let visible = try await directory.tenants().filter { caller.reads($0.id) }
             return TenantList(tenants: visible.map(TenantBody.init))
         }
         tenants.get(":tenantId") { _, context in TenantBody(try await directory.tenant(context.tenantIdForAnyCaller())) }
@@ -70,7 +68,7 @@ struct TenantRoutes {
             _ = try await directory.tenant(tenantId)
             let limit = try request.limit()
             let after = try request.uri.queryParameters.get("after").map { try UserPrincipalName($0) }
-            let users = try await stores.directory.users(in: tenantId, after: after, limit: limit)
+            let users = try await directory.users(in: tenantId, after: after, limit: limit)
             return UserList(users: users.map(UserBody.init), next: users.count == limit ? users.last?.upn.rawValue : nil)
         }
         tenants.get(":tenantId/users/:upn") { _, context in

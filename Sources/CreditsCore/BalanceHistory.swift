@@ -12,8 +12,7 @@ public struct BalanceHistory: Hashable, Sendable {
     /// `transactions` newest first, reaching at least to the start of the first day (or all of
     /// them); the days run up to and including the day of `now`.
     public init(transactions: [LedgerReceipt], days count: Int, endingAt now: Instant) {
-        let today = now.civilDateAndTime.date.instant()
-        let first = today.adding(days: -Int64(count - 1))
+        let first = Self.start(days: count, endingAt: now)
         var balance = transactions.first { $0.occurredAt < first }?.balanceAfterMinor ?? 0
         let window = transactions.filter { $0.occurredAt >= first }.reversed()
         var index = window.startIndex
@@ -30,6 +29,12 @@ public struct BalanceHistory: Hashable, Sendable {
             days.append(Day(date: first.adding(days: offset).civilDateAndTime.date, balanceMinor: balance, spentMinor: spent))
         }
         self.days = days
+    }
+
+    /// The start of the first of `count` days that end with the day of `now`: the journal must
+    /// reach back past it for the first day's opening balance.
+    public static func start(days count: Int, endingAt now: Instant) -> Instant {
+        now.civilDateAndTime.date.instant().adding(days: -Int64(count - 1))
     }
 
     /// What calls and records spend; a reservation spends only once it is posted.

@@ -193,3 +193,16 @@ public struct BillingSettings: Hashable, Sendable {
 
     public static let none = BillingSettings(paymentMethod: nil, autoRecharge: .off)
 }
+
+/// A payment whose charge got no answer: no answer is not a refusal, and the payment stays
+/// pending until the provider has answered one way or the other.
+public enum UnansweredPayment {
+    /// Our rule: for a day the charge is sent again under its key (the provider answers a repeat
+    /// as it answered first); past it the key is closed at the provider instead, which says
+    /// whether it charged.
+    public static let retrySeconds: Int64 = 24 * 3600
+
+    public static func mayCharge(since start: Instant, at now: Instant) -> Bool {
+        now < start.adding(seconds: retrySeconds)
+    }
+}

@@ -14,10 +14,6 @@ public struct BillingService: Sendable {
     let logger: Logger
     /// Wakes the worker that runs recharges (`AutoRechargeService`).
     let rechargeStarted: @Sendable () -> Void
-    /// How long a payment whose charge got no answer is charged again under its key. Past it the
-    /// key is closed at the provider instead, which says whether it charged: no answer is not a
-    /// refusal, and a payment stays pending until the provider has answered one or the other.
-    public static let unansweredPaymentRetrySeconds: Int64 = 24 * 3600
 
     public init(
         stores: Stores,
@@ -265,10 +261,8 @@ public struct BillingService: Sendable {
         return try await stores.billing.failRecharge(id: recharge.id, reason: reason, at: clock.now())
     }
 
-    /// Whether a payment may still be charged under its key (the provider answers a repeat as it
-    /// answered first); past that, its key is closed and the provider's books settle it.
     private func mayCharge(since start: Instant) -> Bool {
-        clock.now() < start.adding(seconds: Self.unansweredPaymentRetrySeconds)
+        UnansweredPayment.mayCharge(since: start, at: clock.now())
     }
 
     /// The payment method an order names, if the tenant may buy paying that way.

@@ -54,6 +54,16 @@ public struct DirectoryService: Sendable {
         try await stores.directory.tenants()
     }
 
+    /// The tenant's users in name order, `limit` after `after`.
+    public func users(in tenantId: TenantId, after: UserPrincipalName?, limit: Int) async throws -> [User] {
+        try await stores.directory.users(in: tenantId, after: after, limit: limit)
+    }
+
+    /// Every user of the tenant.
+    public func allUsers(in tenantId: TenantId) async throws -> [User] {
+        try await stores.directory.allUsers(in: tenantId)
+    }
+
     public func addUsers(_ users: [NumberedLine<User>], to tenantId: TenantId) async throws {
         let available = try await creditsLicenseAvailable(tenantId)
         try await stores.directory.addUsers(users, to: tenantId, creditsLicenseAvailable: available)

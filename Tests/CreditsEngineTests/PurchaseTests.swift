@@ -97,7 +97,7 @@ struct PurchaseTests {
         await expectRefusal(.paymentGatewayUnavailable) { try await billing.buy(100_00, token: "tok_gatewayTimeout", key: "silent") }
         billing.clock.advance(seconds: 3600)
         #expect(try await billing.service.resumeInterruptedPurchases().isEmpty, "still pending")
-        billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
+        billing.clock.advance(seconds: UnansweredPayment.retrySeconds)
         let given = try await billing.service.resumeInterruptedPurchases()
         #expect(given.map(\.state) == [.failed] && given.first?.failure == .gatewayUnavailable)
         #expect(await billing.gateway.charges.isEmpty)
@@ -109,7 +109,7 @@ struct PurchaseTests {
         let billing = try await Billing()
         await billing.gateway.loseAnswers(3)
         await expectRefusal(.paymentGatewayUnavailable) { try await billing.buy(100_00, key: "lost") }
-        billing.clock.advance(seconds: BillingService.unansweredPaymentRetrySeconds)
+        billing.clock.advance(seconds: UnansweredPayment.retrySeconds)
         await billing.gateway.loseAnswers(3)
         #expect(try await billing.service.resumeInterruptedPurchases().isEmpty, "no answer to the close: still pending")
         #expect(try await billing.service.resumeInterruptedPurchases().map(\.state) == [.completed])
