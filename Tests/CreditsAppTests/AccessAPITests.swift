@@ -158,8 +158,6 @@ struct AccessAPITests {
         "POST /v1/calls/{sessionId}/start",
     ]
 
-    static let tenantScopes = Scope.allCases.filter { $0 != .operator }
-
     @Test("The table above covers every operation of the OpenAPI document")
     func tableCoversTheDocument() throws {
         let documented = try OpenAPIOperations.inDocument()
@@ -174,13 +172,13 @@ struct AccessAPITests {
         try await TestServer.run(testClock: true) { client, database in
             let anonymous = (client as! AuthorizedClient).client
             let world = try await TwoTenants.make(client, database)
-            let revoked = try await database.token(Set(Self.tenantScopes), tenant: "northwind")
+            let revoked = try await database.token(Set(TestAPI.tenantScopes), tenant: "northwind")
             let revokedId = try await database.access().tokens(of: TenantId("northwind")).first { _ in true }!.id
             _ = try await database.access().revokeToken(revokedId, of: nil)
 
             for route in Self.routes {
                 let path = route.path(tenant: "northwind")
-                let call = { (headers: HTTPFields) in try await Self.call(anonymous, route.method, path, route.body, headers) }
+                let call = { (headers: HTTPFields) in try await TestAPI.call(anonymous, route.method, path, route.body, headers) }
 
                 #expect(try await call([:]).code == "unauthenticated", "\(route) without a credential")
                 #expect(try await call([.authorization: "Bearer cc_not-a-token"]).code == "unauthenticated", "\(route) with a made-up token")
@@ -205,8 +203,8 @@ struct AccessAPITests {
                 }
 
                 guard case let .permission(permission) = route.need else { continue }
-                let granting = Set(Self.tenantScopes.filter { $0.permissions.contains(permission) })
-                let lacking = Set(Self.tenantScopes).subtracting(granting)
+                let granting = Set(TestAPI.tenantScopes.filter { $0.permissions.contains(permission) })
+                let lacking = Set(TestAPI.tenantScopes).subtracting(granting)
                 let without = try await database.token(lacking, tenant: "northwind")
                 let refused = try await call([.authorization: "Bearer \(without)"])
                 #expect(refused.status == 403 && refused.code == "forbidden", "\(route) with \(lacking.sorted()): \(refused)")
@@ -232,28 +230,28 @@ struct AccessAPITests {
             ]
             for (role, buy, licenses, read) in checks {
                 let session = try await world.signIn(anonymous, client, role: role)
-                let eligibility = try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits/eligibility", nil, session)
-                let users = try await Self.call(anonymous, .get, "/v1/tenants/northwind/users", nil, session)
-                let credits = try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, session)
+                let eligibility = try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/credits/eligibility", nil, session)
+                let users = try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/users", nil, session)
+                let credits = try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, session)
                 #expect((eligibility.status == 200) == buy && (buy || eligibility.status == 403), "\(role) buying: \(eligibility)")
                 #expect((users.status == 200) == licenses && (licenses || users.status == 403), "\(role) licenses: \(users)")
                 #expect((credits.status == 200) == read, "\(role) reading: \(credits)")
             }
-            try await send(
+            try await TestAPI().send(
                 client,
                 .post,
                 "/v1/tenants/northwind/users",
                 #"{"upn":"helpdesk@northwind.example","displayName":"Help","usageLocation":"US","roles":["helpdeskAdministrator"]}"#,
                 expect: .created
             )
-            try await send(
+            try await TestAPI().send(
                 client,
                 .put,
                 "/v1/tenants/northwind/users/helpdesk@northwind.example/password",
                 #"{"password":"\#(TwoTenants.password)"}"#,
                 expect: .noContent
             )
-            let refused = try await Self.call(
+            let refused = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/sessions",
@@ -271,14 +269,14 @@ struct AccessAPITests {
         try await TestServer.run { client, database in
             let anonymous = (client as! AuthorizedClient).client
             let world = try await TwoTenants.make(client, database)
-            let wrong = try await Self.call(
+            let wrong = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/sessions",
                 #"{"upn":"global@northwind.example","password":"not the password"}"#,
                 [:]
             )
-            let unknown = try await Self.call(
+            let unknown = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/sessions",
@@ -301,15 +299,15 @@ struct AccessAPITests {
             let csrf = body["csrfToken"] as! String
             #expect(body["tenantId"] as? String == "northwind")
 
-            let current = try await Self.call(anonymous, .get, "/v1/sessions/current", nil, [.cookie: cookie])
+            let current = try await TestAPI.call(anonymous, .get, "/v1/sessions/current", nil, [.cookie: cookie])
             #expect(current.status == 200 && current.body["csrfToken"] as? String == csrf)
-            let byToken = try await Self.call(anonymous, .get, "/v1/sessions/current", nil, [.authorization: "Bearer \(world.fabrikamToken)"])
+            let byToken = try await TestAPI.call(anonymous, .get, "/v1/sessions/current", nil, [.authorization: "Bearer \(world.fabrikamToken)"])
             #expect(byToken.status == 404 && byToken.code == "noSession")
 
             let change = #"{"enabled":false,"rechargeAmountMinor":0,"triggerAmountMinor":0}"#
-            let forged = try await Self.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change, [.cookie: cookie])
+            let forged = try await TestAPI.call(anonymous, .put, "/v1/tenants/northwind/credits/auto-recharge", change, [.cookie: cookie])
             #expect(forged.status == 403 && forged.code == "csrfTokenMissing")
-            let wrongToken = try await Self.call(
+            let wrongToken = try await TestAPI.call(
                 anonymous,
                 .put,
                 "/v1/tenants/northwind/credits/auto-recharge",
@@ -317,7 +315,7 @@ struct AccessAPITests {
                 [.cookie: cookie, .init("X-CSRF-Token")!: "guess"]
             )
             #expect(wrongToken.code == "csrfTokenMissing")
-            let made = try await Self.call(
+            let made = try await TestAPI.call(
                 anonymous,
                 .put,
                 "/v1/tenants/northwind/credits/auto-recharge",
@@ -332,7 +330,7 @@ struct AccessAPITests {
                 headers: [.cookie: cookie, .init("X-CSRF-Token")!: csrf]
             )
             #expect(signOut.status == .noContent && signOut.headers[.setCookie]?.contains("Max-Age=0") == true)
-            #expect(try await Self.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, [.cookie: cookie]).code == "unauthenticated")
+            #expect(try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, [.cookie: cookie]).code == "unauthenticated")
         }
     }
 
@@ -346,7 +344,7 @@ struct AccessAPITests {
             let platform = try await database.token(Scope.platform)
             for tenant in ["northwind", "fabrikam"] {
                 for route in Self.routes where route.tenantScoped {
-                    let answer = try await Self.call(
+                    let answer = try await TestAPI.call(
                         anonymous,
                         route.method,
                         route.path(tenant: tenant),
@@ -360,7 +358,7 @@ struct AccessAPITests {
                     }
                 }
             }
-            let listed = try await Self.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(platform)"])
+            let listed = try await TestAPI.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(platform)"])
             #expect(listed.status == 200 && (listed.body["tenants"] as? [Any])?.isEmpty == true, "it lists no tenant: \(listed)")
 
             await #expect(throws: Refusal.self, "only an operator makes a token for every tenant") {
@@ -389,7 +387,7 @@ struct AccessAPITests {
             let anonymous = (client as! AuthorizedClient).client
             _ = try await TwoTenants.make(client, database)
             let admin = try await database.token([.tenantAdmin], tenant: "northwind")
-            let made = try await Self.call(
+            let made = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/tokens",
@@ -403,11 +401,11 @@ struct AccessAPITests {
             )
             let secret = made.body["token"] as! String
             let id = made.body["id"] as! String
-            let listed = try await Self.call(anonymous, .get, "/v1/tenants/northwind/tokens", nil, [.authorization: "Bearer \(admin)"])
+            let listed = try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/tokens", nil, [.authorization: "Bearer \(admin)"])
             let tokens = listed.body["tokens"] as? [[String: Any]] ?? []
             #expect(tokens.count == 2 && tokens.allSatisfy { $0["token"] == nil })
 
-            let buy = try await Self.call(
+            let buy = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/credits/purchases",
@@ -415,7 +413,7 @@ struct AccessAPITests {
                 [.authorization: "Bearer \(secret)", .init("Idempotency-Key")!: "k1"]
             )
             #expect(buy.status == 403 && buy.code == "forbidden", "the telephony token cannot buy: \(buy)")
-            let upload = try await Self.call(
+            let upload = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/usage-records",
@@ -424,7 +422,7 @@ struct AccessAPITests {
             )
             #expect(upload.status == 200)
 
-            let operatorScope = try await Self.call(
+            let operatorScope = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/tokens",
@@ -432,7 +430,7 @@ struct AccessAPITests {
                 [.authorization: "Bearer \(admin)"]
             )
             #expect(operatorScope.status == 422 && operatorScope.code == "invalidScopes")
-            let unknownScope = try await Self.call(
+            let unknownScope = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/tokens",
@@ -441,7 +439,7 @@ struct AccessAPITests {
             )
             #expect(unknownScope.status == 422 && unknownScope.code == "invalidScopes")
             let fabrikamAdmin = try await database.token([.tenantAdmin], tenant: "fabrikam")
-            let acrossTenants = try await Self.call(
+            let acrossTenants = try await TestAPI.call(
                 anonymous,
                 .delete,
                 "/v1/tenants/fabrikam/tokens/\(id)",
@@ -450,10 +448,10 @@ struct AccessAPITests {
             )
             #expect(acrossTenants.status == 404 && acrossTenants.code == "unknownToken")
 
-            let revoked = try await Self.call(anonymous, .delete, "/v1/tenants/northwind/tokens/\(id)", nil, [.authorization: "Bearer \(admin)"])
+            let revoked = try await TestAPI.call(anonymous, .delete, "/v1/tenants/northwind/tokens/\(id)", nil, [.authorization: "Bearer \(admin)"])
             #expect(revoked.status == 200 && revoked.body["revokedAt"] is String)
             #expect(
-                try await Self.call(
+                try await TestAPI.call(
                     anonymous,
                     .post,
                     "/v1/tenants/northwind/usage-records",
@@ -470,7 +468,7 @@ struct AccessAPITests {
             let anonymous = (client as! AuthorizedClient).client
             let token = try await database.token([.operator])
             for _ in 0..<3 {
-                #expect(try await Self.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(token)"]).status == 200)
+                #expect(try await TestAPI.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer \(token)"]).status == 200)
             }
             let limited = try await anonymous.execute(
                 uri: "/v1/tenants",
@@ -484,22 +482,13 @@ struct AccessAPITests {
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             let other = try await database.token([.operator])
             #expect(
-                try await Self.call(anonymous, .get, "/v1/tenants/late", nil, [.authorization: "Bearer \(other)"]).code == "unknownTenant",
+                try await TestAPI.call(anonymous, .get, "/v1/tenants/late", nil, [.authorization: "Bearer \(other)"]).code == "unknownTenant",
                 "the refused request created nothing"
             )
         }
     }
 
     // MARK: Helpers
-
-    struct Answer: CustomStringConvertible {
-        let status: Int
-        let body: [String: Any]
-        var headers: HTTPFields = [:]
-        var code: String? { body["code"] as? String }
-        var detail: String? { body["detail"] as? String }
-        var description: String { "\(status) \(code ?? "") \(detail ?? "")" }
-    }
 
     @Test(
         "Five failed sign-ins with one name within 15 minutes: the next is refused with 429 and Retry-After, even with the right password; other names go on"
@@ -530,44 +519,6 @@ struct AccessAPITests {
         }
     }
 
-    static func call(
-        _ client: any TestClientProtocol,
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        _ body: String?,
-        _ headers: HTTPFields
-    ) async throws -> Answer {
-        var headers = headers
-        if headers[.contentType] == nil {
-            headers[.contentType] = path.hasSuffix("import") || path.contains("rate-decks") ? "text/csv" : "application/json"
-        }
-        let hasBody = method == .post || method == .put || method == .patch
-        return try await client.execute(uri: path, method: method, headers: headers, body: hasBody ? ByteBuffer(string: body ?? "") : nil) {
-            response in
-            if response.status.code >= 400 {
-                #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(path)")
-                #expect(response.headers[.init("Request-Id")!] != nil)
-            }
-            if response.status == .unauthorized { #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true) }
-            return Answer(
-                status: Int(response.status.code),
-                body: (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:],
-                headers: response.headers
-            )
-        }
-    }
-
-    @discardableResult
-    func send(
-        _ client: any TestClientProtocol,
-        _ method: HTTPRequest.Method,
-        _ uri: String,
-        _ json: String? = nil,
-        expect status: HTTPResponse.Status,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws -> [String: Any] {
-        try await APITests().send(client, method, uri, json, expect: status, sourceLocation: sourceLocation)
-    }
 }
 
 /// Northwind and Fabrikam, each with a Global Administrator who has a password, and a token of
@@ -578,7 +529,7 @@ struct TwoTenants {
     let fabrikamSession: HTTPFields
 
     static func make(_ client: any TestClientProtocol, _ database: TestServer.Database) async throws -> TwoTenants {
-        let api = APITests()
+        let api = TestAPI()
         for tenant in ["northwind", "fabrikam"] {
             try await api.createTenant(client, id: tenant)
             try await api.send(
@@ -596,7 +547,7 @@ struct TwoTenants {
                 expect: .noContent
             )
         }
-        let token = try await database.token(Set(AccessAPITests.tenantScopes), tenant: "fabrikam")
+        let token = try await database.token(Set(TestAPI.tenantScopes), tenant: "fabrikam")
         let world = TwoTenants(fabrikamToken: token, fabrikamSession: [:])
         let session = try await world.session((client as! AuthorizedClient).client, upn: "global@fabrikam.example")
         return TwoTenants(fabrikamToken: token, fabrikamSession: session)
@@ -605,14 +556,14 @@ struct TwoTenants {
     /// Signs in a new Northwind administrator holding `role`; returns the headers that speak for them.
     func signIn(_ anonymous: any TestClientProtocol, _ operatorClient: any TestClientProtocol, role: Role) async throws -> HTTPFields {
         let upn = "\(role.rawValue.lowercased())@northwind.example"
-        try await APITests().send(
+        try await TestAPI().send(
             operatorClient,
             .post,
             "/v1/tenants/northwind/users",
             #"{"upn":"\#(upn)","displayName":"\#(role.displayName)","usageLocation":"US","roles":["\#(role.rawValue)"]}"#,
             expect: .created
         )
-        try await APITests().send(
+        try await TestAPI().send(
             operatorClient,
             .put,
             "/v1/tenants/northwind/users/\(upn)/password",
@@ -667,10 +618,9 @@ struct IdempotencyKeyTests {
     @Test("The same key and request get the first answer again, marked replayed; another request under the key is refused; keys are per tenant")
     func replays() async throws {
         try await TestServer.run { client, database in
-            let calls = CallAPITests()
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
-            try await APITests().createTenant(client, id: "fabrikam")
+            try await TestAPI().putSampleDeck(client)
+            try await TestAPI().tailspin(client)
+            try await TestAPI().createTenant(client, id: "fabrikam")
             let anonymous = (client as! AuthorizedClient).client
             let usage = try await database.token([.usage, .reports], tenant: "tailspin")
             let record =
@@ -707,7 +657,7 @@ struct IdempotencyKeyTests {
             let elsewhere = try await upload("batch-1", #"{"records":[]}"#, fabrikam, "fabrikam")
             #expect(elsewhere.0 == 200 && elsewhere.2 == nil, "another tenant's keys are its own")
 
-            let credits = try await APITests().send(client, .get, "/v1/tenants/tailspin/usage-records?from=2026-11-01&to=2026-11-30", expect: .ok)
+            let credits = try await TestAPI().send(client, .get, "/v1/tenants/tailspin/usage-records?from=2026-11-01&to=2026-11-30", expect: .ok)
             #expect((credits["records"] as? [Any])?.count == 2, "u-1 charged once, and u-3")
         }
     }
@@ -765,7 +715,7 @@ struct IdempotencyKeyTests {
     @Test("Kept answers are forgotten after a day: the same key then runs again, and the purchase it names is still bought once")
     func keptForADay() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            let api = APITests()
+            let api = TestAPI()
             try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-01-10T09:00:00Z"}"#, expect: .ok)
             try await api.createTenant(client, id: "northwind")
             let purchase = #"{"amountMinor":1000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#

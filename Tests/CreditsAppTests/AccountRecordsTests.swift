@@ -8,7 +8,7 @@ import Testing
 @Suite struct AccountRecordsTests {
     @Test("The 90-day chart reads the journal back as far as its first day needs, however many transactions that is")
     func theBalanceHistoryReachesPastThousandsOfTransactions() async throws {
-        try await DatabaseLocation(ApplicationTests().temporaryDatabase()).withStores { stores in
+        try await DatabaseLocation(TestServer.temporaryDatabase()).withStores { stores in
             let tenant = TenantId("busy")
             let now = ISO8601.parse("2027-06-30T18:00:00Z")!
             let start = BalanceHistory.start(days: 90, endingAt: now)

@@ -10,24 +10,8 @@ import HummingbirdTesting
 import Testing
 
 @Suite struct ApplicationTests {
-    func reader(database: String, demo: Bool = false) -> ConfigReader {
-        ConfigReader(
-            provider: InMemoryProvider(values: [
-                "database": .init(.string(database), isSecret: false),
-                "demo": .init(.bool(demo), isSecret: false),
-                "auth.passwordCost": .init(.int(4), isSecret: false),
-            ])
-        )
-    }
-
-    func temporaryDatabase() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return "sqlite:" + directory.appendingPathComponent("commscredits.sqlite").path
-    }
-
     @Test func healthRoutesAnswer() async throws {
-        let app = try await buildApplication(reader: reader(database: try temporaryDatabase()))
+        let app = try await buildApplication(reader: TestServer.reader(database: try TestServer.temporaryDatabase()))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
@@ -36,15 +20,15 @@ import Testing
     }
 
     @Test func healthRoutesAnswerOverARealSocket() async throws {
-        let app = try await buildApplication(reader: reader(database: try temporaryDatabase()))
+        let app = try await buildApplication(reader: TestServer.reader(database: try TestServer.temporaryDatabase()))
         try await app.test(.live) { client in
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
         }
     }
 
     @Test func theDemoOrganizationIsALivingAccountLoadedOnlyIntoAnEmptyDatabase() async throws {
-        let database = try temporaryDatabase()
-        _ = try await buildApplication(reader: reader(database: database, demo: true))
+        let database = try TestServer.temporaryDatabase()
+        _ = try await buildApplication(reader: TestServer.reader(database: database, demo: true))
         let stores = try await DatabaseLocation(database).openStores()
         let store = stores.ledger
         let now = SystemClock().now()
@@ -77,7 +61,7 @@ import Testing
         )
         #expect(try await store.verify().isConsistent)
 
-        _ = try await buildApplication(reader: reader(database: database, demo: true))
+        _ = try await buildApplication(reader: TestServer.reader(database: database, demo: true))
         #expect(
             try await store.transactions(for: DemoOrganization.tenantId, before: nil, limit: 100_000).count == transactions.count,
             "a second start leaves the data as it was"

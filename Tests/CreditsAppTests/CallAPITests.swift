@@ -11,145 +11,45 @@ import Testing
 /// Calls through the real server on a test clock, priced by the sample deck.
 @Suite("The HTTP API for rates, calls and usage")
 struct CallAPITests {
-    let api = APITests()
-
-    func putSampleDeck(_ client: any TestClientProtocol) async throws {
-        let rows = try await client.execute(
-            uri: "/v1/rate-decks/USD",
-            method: .put,
-            headers: [.contentType: "text/csv"],
-            body: ByteBuffer(bytes: SampleRateDeck.csv)
-        ) { response in
-            #expect(response.status == .ok)
-            return (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["rows"] as? Int
-        }
-        #expect(rows == SampleRateDeck.rates.count)
-    }
-
-    /// Tailspin: a Domestic 120-minute user, a Domestic and International user in the UK, a
-    /// Pay-As-You-Go user and an Audio Conferencing organizer, all with Communications Credits.
-    func tailspin(_ client: any TestClientProtocol) async throws {
-        try await api.createTenant(client, id: "tailspin")
-        try await api.send(
-            client,
-            .post,
-            "/v1/tenants/tailspin/credits/purchases",
-            #"{"amountMinor":5000,"paymentMethod":{"type":"card","token":"tok_visa"}}"#,
-            key: "buy",
-            expect: .created
-        )
-        for (name, location, licenses) in [
-            ("dom", "US", "MCOEV\",\"MCOPSTN5"), ("intl", "GB", "MCOEV\",\"MCOPSTN2"),
-            ("payg", "US", "MCOEV\",\"MCOPSTN_PAYG"), ("conf", "US", "MCOMEETADD"),
-        ] {
-            try await api.send(
-                client,
-                .post,
-                "/v1/tenants/tailspin/users",
-                #"{"upn":"\#(name)@tailspin.com","displayName":"\#(name)","usageLocation":"\#(location)","roles":[]}"#,
-                expect: .created
-            )
-            try await api.send(
-                client,
-                .post,
-                "/v1/tenants/tailspin/users/\(name)@tailspin.com/licenses",
-                #"{"add":["\#(licenses)","MCOPSTNPP"]}"#,
-                expect: .ok
-            )
-        }
-    }
-
-    func advance(_ client: any TestClientProtocol, to instant: String) async throws {
-        #expect(try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"\#(instant)"}"#, expect: .ok)["now"] as? String == instant)
-    }
-
-    /// Starts a call now, ends it after `duration` (asking for more time every 600 s), moves the
-    /// clock an hour on from its start; returns the end's answer.
-    @discardableResult
-    func call(
-        _ client: any TestClientProtocol,
-        _ session: String,
-        _ type: String = "user_out",
-        by upn: String?,
-        from caller: String = "+14255550100",
-        to callee: String,
-        seconds duration: Int
-    ) async throws -> [String: Any] {
-        let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
-        let user = upn.map { #""upn":"\#($0)@tailspin.com","# } ?? ""
-        let start = try await api.send(
-            client,
-            .post,
-            "/v1/tenants/tailspin/calls/\(session)/start",
-            #"{"requestNumber":1,"callType":"\#(type)",\#(user)"callerNumber":"\#(caller)","calleeNumber":"\#(callee)","startTime":"\#(now)"}"#,
-            expect: .ok
-        )
-        #expect(start["allowed"] as? Bool == true, "\(session): \(start)")
-        let startDate = ISO8601DateFormatter().date(from: now)!
-        let at = { (seconds: Int) in ISO8601DateFormatter().string(from: startDate.addingTimeInterval(TimeInterval(seconds))) }
-        // As a platform does, it asks for more each time the grant runs out.
-        var (number, used) = (2, 0)
-        while duration - used > 600 {
-            used += 600
-            try await advance(client, to: at(used))
-            let more = try await api.send(
-                client,
-                .post,
-                "/v1/tenants/tailspin/calls/\(session)/update",
-                #"{"requestNumber":\#(number),"usedSeconds":\#(used)}"#,
-                expect: .ok
-            )
-            #expect(more["allowed"] as? Bool == true, "\(session): \(more)")
-            number += 1
-        }
-        try await advance(client, to: at(duration))
-        let end = try await api.send(
-            client,
-            .post,
-            "/v1/tenants/tailspin/calls/\(session)/end",
-            #"{"requestNumber":\#(number),"durationSeconds":\#(duration),"endTime":"\#(at(duration))"}"#,
-            expect: .ok
-        )
-        try await advance(client, to: at(max(3600, duration + 1)))
-        return end
-    }
+    let api = TestAPI()
 
     @Test("A month of calls: charges and pool use match the values worked out by hand, and the pools reset on the first")
     func aMonthOfCalls() async throws {
         try await api.withServer(testClock: true) { client in
-            try await putSampleDeck(client)
-            try await tailspin(client)
-            try await advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             // Domestic 120 minutes = 7,200 s: 3,000 + 3,000 s, then 1,500 s still on the pool (1,200 s were left),
             // then 600 s at 1 cent a minute on credits: 10 cents. A call to the UK: 125 s bills 180 s at 2 cents: 6 cents.
             for (session, seconds) in [("d1", 3000), ("d2", 3000), ("d3", 1500)] {
-                #expect(try await call(client, session, by: "dom", to: "+12065550100", seconds: seconds)["capability"] as? String == "MCOPSTN5")
+                #expect(try await api.call(client, session, by: "dom", to: "+12065550100", seconds: seconds)["capability"] as? String == "MCOPSTN5")
             }
-            #expect(try await call(client, "d4", by: "dom", to: "+12065550100", seconds: 600)["chargeMinor"] as? Int == 10)
-            #expect(try await call(client, "d5", by: "dom", to: "+442071234567", seconds: 125)["chargeMinor"] as? Int == 6)
+            #expect(try await api.call(client, "d4", by: "dom", to: "+12065550100", seconds: 600)["chargeMinor"] as? Int == 10)
+            #expect(try await api.call(client, "d5", by: "dom", to: "+442071234567", seconds: 125)["chargeMinor"] as? Int == 6)
             // MCOPSTN2 in the UK: an international 61 s bills 120 s x 5 units; a domestic 30 s bills 60 s x 1.
             #expect(
-                try await call(client, "i1", by: "intl", from: "+442030000001", to: "+12065550100", seconds: 61)["capability"] as? String
+                try await api.call(client, "i1", by: "intl", from: "+442030000001", to: "+12065550100", seconds: 61)["capability"] as? String
                     == "MCOPSTN2"
             )
-            #expect(try await call(client, "i2", by: "intl", from: "+442030000001", to: "+442071234567", seconds: 30)["chargeMinor"] as? Int == 0)
+            #expect(try await api.call(client, "i2", by: "intl", from: "+442030000001", to: "+442071234567", seconds: 30)["chargeMinor"] as? Int == 0)
             // Pay-As-You-Go: 45 s to the US bills 60 s, 1 cent; 90 s to Germany, billed by the second at 2 cents a minute, 3 cents.
-            #expect(try await call(client, "p1", by: "payg", to: "+12065550100", seconds: 45)["chargeMinor"] as? Int == 1)
-            #expect(try await call(client, "p2", by: "payg", to: "+4930123456", seconds: 90)["chargeMinor"] as? Int == 3)
+            #expect(try await api.call(client, "p1", by: "payg", to: "+12065550100", seconds: 45)["chargeMinor"] as? Int == 1)
+            #expect(try await api.call(client, "p2", by: "payg", to: "+4930123456", seconds: 90)["chargeMinor"] as? Int == 3)
             // Conferencing: 60 minutes to Zone A; 1,800 + 1,900 s (billed 1,920) on the pool, then 60 s to a UK mobile
             // at the 2027 price of 4.5 cents, rounded half up to 5 cents, and
             // 120 s to India, outside Zone A, at 10 cents a minute: 20 cents.
             for (session, seconds) in [("c1", 1800), ("c2", 1900)] {
                 #expect(
-                    try await call(client, session, "conf_out", by: "conf", to: "+447700900123", seconds: seconds)["capability"] as? String
+                    try await api.call(client, session, "conf_out", by: "conf", to: "+447700900123", seconds: seconds)["capability"] as? String
                         == "MCOMEETADD"
                 )
             }
-            #expect(try await call(client, "c3", "conf_out", by: "conf", to: "+447700900123", seconds: 60)["chargeMinor"] as? Int == 5)
-            #expect(try await call(client, "c4", "conf_out", by: "conf", to: "+919812345678", seconds: 120)["chargeMinor"] as? Int == 20)
+            #expect(try await api.call(client, "c3", "conf_out", by: "conf", to: "+447700900123", seconds: 60)["chargeMinor"] as? Int == 5)
+            #expect(try await api.call(client, "c4", "conf_out", by: "conf", to: "+919812345678", seconds: 120)["chargeMinor"] as? Int == 20)
             // A caller rings the tenant's toll-free call queue for 200 s: 240 s at 3 cents a minute, 12 cents.
             #expect(
-                try await call(client, "t1", "ucap_in", by: nil, from: "+13125550100", to: "+18005550199", seconds: 200)["chargeMinor"] as? Int == 12
+                try await api.call(client, "t1", "ucap_in", by: nil, from: "+13125550100", to: "+18005550199", seconds: 200)["chargeMinor"] as? Int
+                    == 12
             )
 
             let credits = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)
@@ -162,9 +62,9 @@ struct CallAPITests {
             let records = try await api.send(client, .get, "/v1/tenants/tailspin/usage-records?from=2027-03-01&to=2027-04-01", expect: .ok)
             #expect((records["records"] as? [[String: Any]])?.count == 14)
 
-            try await advance(client, to: "2027-04-01T00:00:00Z")
+            try await api.advance(client, to: "2027-04-01T00:00:00Z")
             #expect(try await pools(client, "2027-04").values.allSatisfy { $0[1] == 0 }, "the pools reset on the first")
-            #expect(try await call(client, "d6", by: "dom", to: "+12065550100", seconds: 60)["capability"] as? String == "MCOPSTN5")
+            #expect(try await api.call(client, "d6", by: "dom", to: "+12065550100", seconds: 60)["capability"] as? String == "MCOPSTN5")
         }
     }
 
@@ -178,9 +78,9 @@ struct CallAPITests {
     @Test("Over HTTP: a start off the clock is 422 startTimeOutOfRange; answer, cancel and an overrunning end answer as docs/integration.md says")
     func answerCancelAndClockChecks() async throws {
         try await api.withServer(testClock: true) { client in
-            try await putSampleDeck(client)
-            try await tailspin(client)
-            try await advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let start = { (session: String, time: String) in
                 #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+12065550100","startTime":"\#(time)","callId":"sip-\#(session)@pbx"}"#
             }
@@ -197,12 +97,12 @@ struct CallAPITests {
                 started["firstIncrementSeconds"] as? Int == 60 && started["connectionFeeMinor"] as? Int == 0
                     && started["validUntil"] as? String == "2027-03-01T08:20:00Z"
             )
-            try await advance(client, to: "2027-03-01T08:00:30Z")
+            try await api.advance(client, to: "2027-03-01T08:00:30Z")
             let answered = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/answer", #"{"requestNumber":2}"#, expect: .ok)
             #expect(answered["grantedSeconds"] as? Int == 600 && answered["validUntil"] as? String == "2027-03-01T08:20:30Z")
             let cancelled = try await api.send(client, .post, "/v1/tenants/tailspin/calls/a/cancel", #"{"requestNumber":3}"#, expect: .conflict)
             #expect(cancelled["code"] as? String == "sessionAnswered")
-            try await advance(client, to: "2027-03-01T08:01:30Z")
+            try await api.advance(client, to: "2027-03-01T08:01:30Z")
             let overrun = try await api.send(
                 client,
                 .post,
@@ -231,9 +131,9 @@ struct CallAPITests {
     )
     func callsByNumber() async throws {
         try await TestServer.run(testClock: true) { client, database in
-            try await putSampleDeck(client)
-            try await tailspin(client)
-            try await advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let assigned = try await api.send(
                 client,
                 .put,
@@ -314,8 +214,8 @@ struct CallAPITests {
     @Test("Past the bound on requests in progress, a start is answered 503 overloaded with Retry-After, and nothing of it is written")
     func overloadedStartsWriteNothing() async throws {
         try await TestServer.run(testClock: true, settings: ["calls.maximumInProgress": .init(.int(1), isSecret: false)]) { client, database in
-            try await putSampleDeck(client)
-            try await tailspin(client)
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
             let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
             let token = try await database.token([.calls], tenant: "tailspin")
             let port = try #require(client.port)
@@ -379,7 +279,7 @@ struct CallAPITests {
             }
             #expect(refused.contains("\"line\":2"))
             try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123", expect: .notFound)
-            try await putSampleDeck(client)
+            try await api.putSampleDeck(client)
             let mobile = try await api.send(client, .get, "/v1/rate-decks/USD/lookup?number=%2B447700900123&date=2026-06-01", expect: .ok)
             #expect(
                 mobile["numberType"] as? String == "mobile" && mobile["rateMicrosPerMinute"] as? Int == 50_000 && mobile["country"] as? String == "GB"
@@ -402,8 +302,8 @@ struct CallAPITests {
                     == "invalidCurrency"
             )
 
-            try await tailspin(client)
-            try await advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let start =
                 #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+8081234","startTime":"2027-03-01T08:00:00Z"}"#
             let unknown = try await api.send(client, .post, "/v1/tenants/tailspin/calls/x1/start", start, expect: .ok)
@@ -440,7 +340,7 @@ struct CallAPITests {
                 try await api.send(client, .post, "/v1/tenants/tailspin/calls/quiet/start", quiet, expect: .ok)["grantedSeconds"] as? Int == 600,
                 "a repeat"
             )
-            try await advance(client, to: "2027-03-01T08:20:00Z")
+            try await api.advance(client, to: "2027-03-01T08:20:00Z")
             #expect(try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int == 4990)
             #expect(
                 try await api.send(
@@ -504,12 +404,12 @@ struct CallAPITests {
     @Test("A lot that expires while a call holds part of it shows what the call still holds as its remaining, as a live lot does")
     func remainingOfAnExpiredLotWithAHold() async throws {
         try await api.withServer(testClock: true) { client in
-            try await putSampleDeck(client)
-            try await advance(client, to: "2027-03-01T08:00:00Z")
-            try await tailspin(client)
+            try await api.putSampleDeck(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.tailspin(client)
             let lot = try #require((try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first)
             let expiresAt = try #require(ISO8601.parse(lot["expiresAt"] as? String ?? ""))
-            try await advance(client, to: ISO8601.format(expiresAt.adding(seconds: -60)))
+            try await api.advance(client, to: ISO8601.format(expiresAt.adding(seconds: -60)))
             let start =
                 #"{"requestNumber":1,"callType":"user_out","upn":"payg@tailspin.com","callerNumber":"+14255550100","calleeNumber":"+4930123456","startTime":"\#(ISO8601.format(expiresAt.adding(seconds: -60)))"}"#
             #expect(try await api.send(client, .post, "/v1/tenants/tailspin/calls/late/start", start, expect: .ok)["allowed"] as? Bool == true)
@@ -518,7 +418,7 @@ struct CallAPITests {
             )
             let held = try #require(live["heldMinor"] as? Int)
             #expect(held > 0 && live["remainingMinor"] as? Int == 5000, "a live lot's remaining includes what is held")
-            try await advance(client, to: ISO8601.format(expiresAt.adding(seconds: 10)))
+            try await api.advance(client, to: ISO8601.format(expiresAt.adding(seconds: 10)))
             let expired = try #require(
                 (try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]])?.first
             )
@@ -530,9 +430,9 @@ struct CallAPITests {
     @Test("A silent call's time-out inside one long advance is charged at its own instant, and the recharge it starts is dated then")
     func timeOutsInsideAJumpFallAtTheirInstant() async throws {
         try await api.withServer(testClock: true) { client in
-            try await putSampleDeck(client)
-            try await advance(client, to: "2027-03-01T08:00:00Z")
-            try await tailspin(client)
+            try await api.putSampleDeck(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.tailspin(client)
             try await api.send(
                 client,
                 .put,
@@ -545,7 +445,7 @@ struct CallAPITests {
             let answer = try await api.send(client, .post, "/v1/tenants/tailspin/calls/silent/start", start, expect: .ok)
             #expect(answer["grantedSeconds"] as? Int == 600)
             // Silent: the deadline is twice the grant after the start, 08:20; the jump goes two days on.
-            try await advance(client, to: "2027-03-03T08:00:00Z")
+            try await api.advance(client, to: "2027-03-03T08:00:00Z")
             let lots = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["lots"] as? [[String: Any]] ?? []
             #expect(
                 lots.count == 2 && lots.last?["purchasedAt"] as? String == "2027-03-01T08:20:00Z",

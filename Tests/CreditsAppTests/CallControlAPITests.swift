@@ -10,8 +10,7 @@ import Testing
 /// tenant, and written in the audit trail.
 @Suite("The HTTP API for call controls")
 struct CallControlAPITests {
-    let api = APITests()
-    let calls = CallAPITests()
+    let api = TestAPI()
 
     func start(_ client: any TestClientProtocol, _ session: String, by upn: String, to callee: String) async throws -> [String: Any] {
         try await api.send(
@@ -26,9 +25,9 @@ struct CallControlAPITests {
     @Test("Rules set over HTTP refuse the calls they name, with the rule; a user's own rules add to them; every change is in the trail")
     func rulesOnTheCallPath() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
-            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let set = try await api.send(
                 client,
                 .put,
@@ -124,9 +123,9 @@ struct CallControlAPITests {
     @Test("A spend limit set over HTTP caps the grant and refuses past it; what is left shows; a CSV sets many users at once, all or nothing")
     func spendLimitsAndImport() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
-            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let path = "/v1/tenants/tailspin/users/payg@tailspin.com/spend-limit"
             let none = try await api.send(client, .get, path, expect: .ok)
             #expect(none["monthlyLimitMinor"] == nil && none["spentMinor"] as? Int == 0 && none["month"] as? String == "2027-03")
@@ -198,9 +197,9 @@ struct CallControlAPITests {
     @Test("A unit's limit set over HTTP caps its users' calls together, the tighter of it and the user's; bad names and bodies are a clear 4xx")
     func unitSpendLimits() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
-            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let units = "/v1/tenants/tailspin/users/payg@tailspin.com/administrative-units"
             try await api.send(client, .put, units, #"{"administrativeUnits":["Sales","EMEA/North"]}"#, expect: .ok)
             let path = "/v1/tenants/tailspin/call-controls/unit-spend-limits"
@@ -244,9 +243,9 @@ struct CallControlAPITests {
     )
     func velocityAlarm() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
-            try await calls.advance(client, to: "2027-03-01T08:00:00Z")
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-03-01T08:00:00Z")
             let path = "/v1/tenants/tailspin/call-controls/velocity-alarm"
             let off = try await api.send(client, .get, path, expect: .ok)
             #expect(off["suspended"] as? Bool == false && off["thresholdMinor"] == nil && off["spentMinor"] as? Int == 0)

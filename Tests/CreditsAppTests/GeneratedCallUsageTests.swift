@@ -32,7 +32,7 @@ import Testing
 
 struct UsageRun {
     let client: any TestClientProtocol
-    let api = APITests()
+    let api = TestAPI()
     let seed: UInt64
     var random: SeededRandom
     var now = Instant(millisecondsSinceEpoch: 0)
@@ -59,10 +59,9 @@ struct UsageRun {
         self.client = client
         self.seed = seed
         random = SeededRandom(state: seed)
-        let calls = CallAPITests()
-        try await calls.putSampleDeck(client)
-        try await calls.advance(client, to: "2027-03-01T08:00:00Z")
-        try await calls.tailspin(client)
+        try await api.putSampleDeck(client)
+        try await api.advance(client, to: "2027-03-01T08:00:00Z")
+        try await api.tailspin(client)
         try await api.send(client, .patch, "/v1/tenants/tailspin", #"{"usageRetentionDays":30}"#, expect: .ok)
         try await api.send(
             client,

@@ -11,9 +11,8 @@ import Testing
 @Suite(.enabled(if: TestPostgres.server != nil, "needs COMMSCREDITS_TEST_POSTGRES"))
 struct InstallationCopyTests {
     @Test func theDemoMovesWholeAndVerifiedAndTheCopyCarriesOn() async throws {
-        let application = ApplicationTests()
-        let sqlite = try application.temporaryDatabase()
-        _ = try await buildApplication(reader: application.reader(database: sqlite, demo: true))
+        let sqlite = try TestServer.temporaryDatabase()
+        _ = try await buildApplication(reader: TestServer.reader(database: sqlite, demo: true))
         let address = try await TestPostgres.freshAddress()
         let now = SystemClock().now()
 

@@ -8,7 +8,7 @@ import Testing
 /// Northwind, ready to be told things: two administrators (and a user with no role, who is
 /// told nothing), a Pay-As-You-Go caller, credits with auto-recharge, and the sample rates.
 struct NotificationFixture {
-    let api = APITests()
+    let api = TestAPI()
     static let administrators = ["alex@northwind.com", "megan@northwind.com"]
 
     static func relaySettings(port: Int, interval: Int = 1) -> [AbsoluteConfigKey: ConfigValue] {
@@ -54,7 +54,7 @@ struct NotificationFixture {
             #"{"add":["MCOEV","MCOPSTN_PAYG","MCOPSTNPP"]}"#,
             expect: .ok
         )
-        try await CallAPITests().putSampleDeck(client)
+        try await TestAPI().putSampleDeck(client)
     }
 
     /// A 23-minute call to a UK mobile: enough to take the balance below the trigger.

@@ -8,17 +8,17 @@ import Testing
 /// What an operator watches: `/metrics`, request ids, health.
 @Suite("Operations")
 struct OperationsTests {
-    let calls = CallAPITests()
+    let api = TestAPI()
 
     @Test("/metrics shows requests with their latencies, charges, and the holds open; every answer carries its request id")
     func metrics() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
-            try await calls.advance(client, to: "2027-01-04T09:00:00Z")
-            try await calls.call(client, "metered-1", by: "payg", to: "+14255550199", seconds: 90)
-            let now = try await calls.api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
-            try await calls.api.send(
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
+            try await api.advance(client, to: "2027-01-04T09:00:00Z")
+            try await api.call(client, "metered-1", by: "payg", to: "+14255550199", seconds: 90)
+            let now = try await api.send(client, .get, "/v1/test-clock", expect: .ok)["now"] as! String
+            try await api.send(
                 client,
                 .post,
                 "/v1/tenants/tailspin/calls/metered-open/start",

@@ -13,8 +13,7 @@ import Testing
 /// (issue: one tenant's credential must never crash the service or touch another tenant).
 @Suite("Hostile input and hostile callers")
 struct SecurityTests {
-    let api = APITests()
-    let calls = CallAPITests()
+    let api = TestAPI()
 
     /// Extreme and random 64-bit numbers, seeded so that a failure replays.
     struct Numbers {
@@ -34,8 +33,8 @@ struct SecurityTests {
     @Test("Extreme and random numbers in every call, usage, purchase and rate field: a 4xx or a refused record, never a crash, nothing charged")
     func extremeNumbersAreRefused() async throws {
         try await TestServer.run(testClock: true) { client, _ in
-            try await calls.putSampleDeck(client)
-            try await calls.tailspin(client)
+            try await api.putSampleDeck(client)
+            try await api.tailspin(client)
             try await api.send(client, .post, "/v1/test-clock/advance", #"{"to":"2027-03-01T08:00:00Z"}"#, expect: .ok)
             let before = try await api.send(client, .get, "/v1/tenants/tailspin/credits", expect: .ok)["balanceMinor"] as? Int
             let start =
@@ -151,7 +150,7 @@ struct SecurityTests {
             let world = try await TwoTenants.make(client, database)
             let userAdmin = try await world.signIn(anonymous, client, role: .userAdministrator)
             let global = try await world.session(anonymous, upn: "global@northwind.example")
-            let made = try await AccessAPITests.call(
+            let made = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/users",
@@ -159,7 +158,7 @@ struct SecurityTests {
                 userAdmin
             )
             #expect(made.status == 403 && made.code == "grantBeyondOwnRights", "\(made)")
-            let imported = try await AccessAPITests.call(
+            let imported = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/users/import",
@@ -167,7 +166,7 @@ struct SecurityTests {
                 userAdmin
             )
             #expect(imported.status == 403 && imported.code == "grantBeyondOwnRights", "\(imported)")
-            let reset = try await AccessAPITests.call(
+            let reset = try await TestAPI.call(
                 anonymous,
                 .put,
                 "/v1/tenants/northwind/users/global@northwind.example/password",
@@ -175,7 +174,7 @@ struct SecurityTests {
                 userAdmin
             )
             #expect(reset.status == 403 && reset.code == "grantBeyondOwnRights")
-            let own = try await AccessAPITests.call(
+            let own = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/users",
@@ -183,7 +182,7 @@ struct SecurityTests {
                 userAdmin
             )
             #expect(own.status == 201, "a role within the User Administrator's own rights: \(own)")
-            let token = try await AccessAPITests.call(
+            let token = try await TestAPI.call(
                 anonymous,
                 .post,
                 "/v1/tenants/northwind/tokens",
@@ -192,7 +191,7 @@ struct SecurityTests {
             )
             #expect(token.status == 403 && token.code == "grantBeyondOwnRights", "a tenant.admin token cannot make a billing token")
 
-            #expect(try await AccessAPITests.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).status == 200)
+            #expect(try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).status == 200)
             try await api.send(
                 client,
                 .put,
@@ -201,7 +200,7 @@ struct SecurityTests {
                 expect: .noContent
             )
             #expect(
-                try await AccessAPITests.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).code == "unauthenticated",
+                try await TestAPI.call(anonymous, .get, "/v1/tenants/northwind/credits", nil, global).code == "unauthenticated",
                 "the old session ended with the reset"
             )
         }
@@ -228,8 +227,8 @@ struct SecurityTests {
                     expect: .noContent
                 )
             }
-            func signIn(_ body: String) async throws -> AccessAPITests.Answer {
-                try await AccessAPITests.call(anonymous, .post, "/v1/sessions", body, [:])
+            func signIn(_ body: String) async throws -> TestAPI.Answer {
+                try await TestAPI.call(anonymous, .post, "/v1/sessions", body, [:])
             }
             #expect(try await signIn(#"{"upn":"ann@shared.example","password":"fabrikam's own password"}"#).body["tenantId"] as? String == "fabrikam")
             #expect(
@@ -258,10 +257,10 @@ struct SecurityTests {
         try await TestServer.run(settings: limits) { client, _ in
             let anonymous = (client as! AuthorizedClient).client
             let huge = #"{"upn":"a@b.example","password":""# + String(repeating: "x", count: 15 << 20) + #""}"#
-            let tooLarge = try await AccessAPITests.call(anonymous, .post, "/v1/sessions", huge, [:])
+            let tooLarge = try await TestAPI.call(anonymous, .post, "/v1/sessions", huge, [:])
             #expect(tooLarge.status == 413 && tooLarge.code == "bodyTooLarge")
             #expect((tooLarge.body["detail"] as? String)?.contains("NIO") == false, "\(tooLarge.body)")
-            let keyed = try await AccessAPITests.call(
+            let keyed = try await TestAPI.call(
                 client,
                 .post,
                 "/v1/tenants",
@@ -273,12 +272,12 @@ struct SecurityTests {
             var statuses: [Int] = []
             for attempt in 0..<25 {
                 statuses.append(
-                    try await AccessAPITests.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess\(attempt)"]).status
+                    try await TestAPI.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess\(attempt)"]).status
                 )
             }
             #expect(statuses.prefix(19).allSatisfy { $0 == 401 } && statuses.suffix(5).allSatisfy { $0 == 429 }, "\(statuses)")
             #expect(
-                try await AccessAPITests.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess"]).status == 429,
+                try await TestAPI.call(anonymous, .get, "/v1/tenants", nil, [.authorization: "Bearer cc_guess"]).status == 429,
                 "an address that used up its tries is answered before any token is looked up"
             )
             #expect(try await api.send(client, .get, "/v1/tenants", expect: .ok).isEmpty == false, "a working credential it knows goes on")
@@ -302,7 +301,7 @@ struct SecurityTests {
             )
             try await stores.access.createToken(expired, secretHash: Digest.sha256Hex(Array("cc_expired-secret".utf8)))
             #expect(
-                try await AccessAPITests.call(
+                try await TestAPI.call(
                     anonymous,
                     .get,
                     "/v1/tenants/northwind/credits",

@@ -22,6 +22,24 @@ enum TestServer {
         }
     }
 
+    /// The configuration of a server over `database`, as tests that build one themselves give it.
+    static func reader(database: String, demo: Bool = false) -> ConfigReader {
+        ConfigReader(
+            provider: InMemoryProvider(values: [
+                "database": .init(.string(database), isSecret: false),
+                "demo": .init(.bool(demo), isSecret: false),
+                "auth.passwordCost": .init(.int(4), isSecret: false),
+            ])
+        )
+    }
+
+    /// A new SQLite file in the temporary directory.
+    static func temporaryDatabase() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return "sqlite:" + directory.appendingPathComponent("commscredits.sqlite").path
+    }
+
     /// `settings` are further configuration keys, as `buildApplication` reads them.
     static func run(
         testClock: Bool = false,
