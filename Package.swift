@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Layer 1: the rules, pure. No I/O, no clock.
@@ -186,6 +188,17 @@ let package = Package(
             path: "Tests/PostgresTestSupport",
             swiftSettings: strict
         ),
+        // The API tests' typed client, generated from openapi.yaml by Tests/APIClient/generate.
+        .target(
+            name: "APIClient",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/APIClient/Generated",
+            // Generated code: its imports of empty files warn.
+            swiftSettings: [.unsafeFlags(["-suppress-warnings"])]
+        ),
         .testTarget(name: "CreditsCoreTests", dependencies: ["CreditsCore"], swiftSettings: strict),
         .testTarget(
             name: "CreditsStoreTests",
@@ -209,7 +222,8 @@ let package = Package(
             name: "CreditsAppTests",
             dependencies: [
                 "CreditsApp", "CreditsCore", "CreditsStore", "CreditsStoreSQLite", "CreditsStorePostgres", "PostgresTestSupport",
-                "CreditsEngine", "Payments", "Notifications", "Reports",
+                "CreditsEngine", "Payments", "Notifications", "Reports", "CreditsAPI", "APIClient",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
