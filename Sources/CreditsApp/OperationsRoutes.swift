@@ -10,7 +10,8 @@ extension Router<APIRequestContext> {
     /// What runs around every request (its id in a response header and in every log line, a log
     /// line per request, the request metrics), and the routes that need no credential:
     /// `/health/live` (the process answers), `/health/ready` (the database answers too),
-    /// `/metrics` (Prometheus text) and `/openapi.yaml` (the API's contract).
+    /// `/metrics` (Prometheus text), `/openapi.yaml` (the API's contract) and `/docs/api` (the
+    /// contract as a page to read).
     func addOperationsRoutes(stores: Stores) {
         add(middleware: RequestIdMiddleware())
         add(middleware: LogRequestsMiddleware(.info))
@@ -44,6 +45,9 @@ extension Router<APIRequestContext> {
                 headers: [.contentType: "application/yaml; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes))
             )
+        }
+        get("/docs/api") { _, _ in
+            Response(status: .ok, headers: PageHeaders.html(inlineStyle: true), body: .init(byteBuffer: ByteBuffer(string: APIReference.html)))
         }
     }
 }

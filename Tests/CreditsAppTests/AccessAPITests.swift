@@ -152,7 +152,7 @@ struct AccessAPITests {
 
     /// Needing no credential, or a session in particular.
     static let routesTestedAlone: Set<String> = [
-        "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.yaml",
+        "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.yaml", "GET /docs/api",
         "POST /v1/sessions", "GET /v1/sessions/current", "DELETE /v1/sessions/current",
         // The tenant comes from the directory, not the path: tested with the calls.
         "POST /v1/calls/{sessionId}/start",
