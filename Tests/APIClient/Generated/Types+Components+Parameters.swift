@@ -22,12 +22,8 @@ extension Components {
     package enum Parameters {
         /// - Remark: Generated from `#/components/parameters/TenantId`.
         package typealias TenantId = Swift.String
-        /// - Remark: Generated from `#/components/parameters/Upn`.
-        package typealias Upn = Swift.String
         /// - Remark: Generated from `#/components/parameters/SessionId`.
         package typealias SessionId = Components.Schemas.SessionOrUsageId
-        /// - Remark: Generated from `#/components/parameters/Currency`.
-        package typealias Currency = Swift.String
         /// Page size, 1 to 1000 (default 100).
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.
