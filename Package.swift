@@ -186,7 +186,11 @@ let package = Package(
         // The conformance suite's PostgreSQL databases, one per test.
         .target(
             name: "PostgresTestSupport",
-            dependencies: ["CreditsStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "CreditsStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/PostgresTestSupport",
             swiftSettings: strict
         ),

@@ -37,6 +37,7 @@ public final class PostgresDatabase: Service {
     /// Lends connections until cancelled or told to shut down gracefully, then closes them; the
     /// stores cannot be used after. Runs once.
     public func run() async {
+        connections.start()
         await client.run()
     }
 
@@ -124,6 +125,7 @@ public final class PostgresDatabase: Service {
     final class Connections: Sendable {
         private let client: PostgresClient
         private let abandoned = Atomic<Bool>(false)
+        private let started = Atomic<Bool>(false)
 
         init(client: PostgresClient) {
             self.client = client
@@ -135,6 +137,10 @@ public final class PostgresDatabase: Service {
             abandoned.store(true, ordering: .sequentiallyConsistent)
         }
 
+        func start() {
+            started.store(true, ordering: .sequentiallyConsistent)
+        }
+
         func withSession<Result>(
             _ logger: Logger,
             isolation: isolated (any Actor)? = #isolation,
@@ -143,6 +149,9 @@ public final class PostgresDatabase: Service {
             async throws -> sending Result
         {
             guard !isAbandoned else { throw Abandoned() }
+            // What asks before the client runs (a service started beside it, the migrations of
+            // `whileRunning`) waits for it here rather than in the pool, which warns of it.
+            while !started.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(1)) }
             return try await client.withConnection { connection in try await closure(PostgresSession(connection: connection, logger: logger)) }
         }
 
