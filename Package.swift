@@ -186,11 +186,7 @@ let package = Package(
         // The conformance suite's PostgreSQL databases, one per test.
         .target(
             name: "PostgresTestSupport",
-            dependencies: [
-                "CreditsStorePostgres",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["CreditsStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/PostgresTestSupport",
             swiftSettings: strict
         ),

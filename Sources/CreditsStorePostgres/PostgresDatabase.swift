@@ -29,7 +29,7 @@ public final class PostgresDatabase: Service {
         )
         configuration.options.maximumConnections = address.maximumConnections
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        connections = Connections(client: client)
+        connections = Connections(client: client, logger: logger)
         self.logger = logger
         tenantCommits = TenantCommits(connections: connections, logger: logger)
     }
@@ -76,7 +76,20 @@ public final class PostgresDatabase: Service {
         }
     }
 
-    private static func onServer(_ server: PostgresAddress, _ body: (PostgresSession) async throws -> Void) async throws {
+    /// How many connections the server of `server` holds open to `database`, other than the
+    /// one asking.
+    package static func connectionCount(to database: String, on server: PostgresAddress) async throws -> Int {
+        try await onServer(server) { c in
+            let count = try await c.row(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()",
+                as: Int64.self
+            )
+            return Int(count ?? 0)
+        }
+    }
+
+    @discardableResult
+    private static func onServer<Value>(_ server: PostgresAddress, _ body: (PostgresSession) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "commscredits.postgres")
         let connection = try await PostgresConnection.connect(
             configuration: .init(
@@ -90,13 +103,15 @@ public final class PostgresDatabase: Service {
             id: 1,
             logger: logger
         )
+        let value: Value
         do {
-            try await body(PostgresSession(connection: connection, logger: logger))
+            value = try await body(PostgresSession(connection: connection, logger: logger))
         } catch {
             try? await connection.close()
             throw (error as? PSQLError).map(PostgresFailure.init) ?? error
         }
         try await connection.close()
+        return value
     }
 
     private static func safeName(_ name: String) throws -> String {
@@ -124,11 +139,13 @@ public final class PostgresDatabase: Service {
     /// Leases connections from the client until abandoned.
     final class Connections: Sendable {
         private let client: PostgresClient
+        private let logger: Logger
         private let abandoned = Atomic<Bool>(false)
         private let started = Atomic<Bool>(false)
 
-        init(client: PostgresClient) {
+        init(client: PostgresClient, logger: Logger) {
             self.client = client
+            self.logger = logger
         }
 
         var isAbandoned: Bool { abandoned.load(ordering: .sequentiallyConsistent) }
@@ -142,7 +159,6 @@ public final class PostgresDatabase: Service {
         }
 
         func withSession<Result>(
-            _ logger: Logger,
             isolation: isolated (any Actor)? = #isolation,
             _ closure: (PostgresSession) async throws -> sending Result
         )
@@ -188,7 +204,7 @@ public final class PostgresDatabase: Service {
         var attempt = 1
         while true {
             do {
-                return try await connections.withSession(logger) { c in try await c.transaction { try await body(c) } }
+                return try await connections.withSession { c in try await c.transaction { try await body(c) } }
             } catch let error as PSQLError where Self.isWorthRetrying(error) && attempt < 5 {
                 attempt += 1
             } catch let error as PSQLError {
@@ -201,7 +217,7 @@ public final class PostgresDatabase: Service {
     /// committed when it started.
     func read<Value>(_ body: (PostgresSession) async throws -> sending Value) async throws -> sending Value {
         do {
-            return try await connections.withSession(logger) { c in try await body(c) }
+            return try await connections.withSession { c in try await body(c) }
         } catch let error as PSQLError {
             throw PostgresFailure(error)
         }

@@ -56,7 +56,7 @@ public struct PostgresWorkLocks: WorkLocks {
 
     private func held<Value: Sendable>(_ name: String, waiting: Bool, _ body: @Sendable () async throws -> Value) async throws -> Value? {
         let key = "commscredits:" + name
-        return try await database.connections.withSession(database.logger) { c in
+        return try await database.connections.withSession { c in
             if waiting {
                 try await c.run("SELECT pg_advisory_lock(hashtext(\(key)))")
             } else {

@@ -76,7 +76,7 @@ actor TenantCommits {
             var attempt = 1
             while outcomes == nil {
                 do {
-                    outcomes = try await connections.withSession(logger) { c in try await Self.run(jobs, on: c) }
+                    outcomes = try await connections.withSession { c in try await Self.run(jobs, on: c) }
                 } catch {
                     for job in jobs { job.rolledBack?() }
                     // A transaction that lost a deadlock or a serialization conflict wrote nothing, and is run again.

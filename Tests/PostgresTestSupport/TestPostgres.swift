@@ -1,7 +1,5 @@
 public import CreditsStorePostgres
 import Foundation
-import Logging
-import PostgresNIO
 
 /// The PostgreSQL server the conformance suite runs on, when `COMMSCREDITS_TEST_POSTGRES` names
 /// one (`postgres://USER@HOST:PORT/DATABASE`, a user who may create databases): each test gets
@@ -14,8 +12,8 @@ public enum TestPostgres {
     }
 
     /// A new, empty database on `server`, migrated, its client running.
-    public static func freshDatabase() async throws -> CreditsStorePostgres.PostgresDatabase {
-        try await CreditsStorePostgres.PostgresDatabase.started(freshAddress())
+    public static func freshDatabase() async throws -> PostgresDatabase {
+        try await PostgresDatabase.started(freshAddress())
     }
 
     /// The address of a new, empty database on `server`; the conformance tests keep few connections each.
@@ -34,11 +32,11 @@ public enum TestPostgres {
     }
 }
 
-extension CreditsStorePostgres.PostgresDatabase {
+extension PostgresDatabase {
     /// The database at `address`, migrated, its client running until the test process ends: a
     /// test's stores live in fixtures, not in one scope of code, so they are not closed.
-    public static func started(_ address: PostgresAddress) async throws -> CreditsStorePostgres.PostgresDatabase {
-        let database = CreditsStorePostgres.PostgresDatabase(address)
+    public static func started(_ address: PostgresAddress) async throws -> PostgresDatabase {
+        let database = PostgresDatabase(address)
         Task { await database.run() }
         try await database.migrate()
         return database
@@ -49,31 +47,6 @@ extension TestPostgres {
     /// How many connections the server holds open to `database`, other than this question's own.
     public static func connections(to database: String) async throws -> Int {
         guard let server else { throw MissingServer() }
-        let logger = Logger(label: "test")
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: server.host,
-                port: server.port,
-                username: server.user,
-                password: server.password,
-                database: server.database,
-                tls: .disable
-            ),
-            id: 1,
-            logger: logger
-        )
-        do {
-            var count: Int64 = 0
-            let rows = try await connection.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()",
-                logger: logger
-            )
-            for try await row in rows.decode(Int64.self) { count = row }
-            try await connection.close()
-            return Int(count)
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        return try await PostgresDatabase.connectionCount(to: database, on: server)
     }
 }
